@@ -1,0 +1,84 @@
+// Package postgres is Open-SSPM's store: a pgx pool, the embedded goose migrations, and the named sqlc queries
+// in queries/ (generated into sqlgen/ by `make generate`; never edit sqlgen by hand). Exported methods own their
+// transaction; unexported helpers take one.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/open-sspm/open-sspm/internal/postgres/sqlgen"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+// DB is the store. It is safe for concurrent use.
+type DB struct {
+	pool *pgxpool.Pool
+	q    *sqlgen.Queries
+}
+
+// Open connects to the database at url (a postgres:// URL or a key=value DSN) and checks the connection.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse database url: %w", err)
+	}
+	if cfg.MaxConns < 8 {
+		cfg.MaxConns = 8
+	}
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: ping %s@%s:%d/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host,
+			cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
+	}
+	return &DB{pool: pool, q: sqlgen.New(pool)}, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() { db.pool.Close() }
+
+// Pool exposes the pool for health checks and tests.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// inTx runs fn in a transaction, committing when fn returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(q *sqlgen.Queries) error) error {
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return fn(db.q.WithTx(tx)) })
+}
+
+// notFound maps pgx.ErrNoRows to sspm.ErrNotFound with context.
+func notFound(err error, what string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, sspm.ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+func ts(t time.Time) pgtype.Timestamptz {
+	if t.IsZero() {
+		return pgtype.Timestamptz{}
+	}
+	return pgtype.Timestamptz{Time: t, Valid: true}
+}
+
+func fromTS(t pgtype.Timestamptz) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time
+}

@@ -1,0 +1,266 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/open-sspm/open-sspm/internal/postgres/sqlgen"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+// WritePage stores one page of a run in one transaction: the page's rows with the run's marker, its events
+// (each stored once per provider event id), and the run's new state with the page's rows added to its counts. If the caller lost the run's lease, nothing
+// is written and the error wraps sspm.ErrLeaseLost. It returns the rows written per entity.
+func (db *DB) WritePage(ctx context.Context, connectorID string, l sspm.Lease, page *sspm.Page, state sspm.RunState) (map[string]int64, error) {
+	written := map[string]int64{}
+	err := db.inTx(ctx, func(q *sqlgen.Queries) error {
+		if err := upsertPage(ctx, q, connectorID, l.RunID, page, written); err != nil {
+			return err
+		}
+		// The state carries the counts including this page; saving it checks the lease, and a lost lease rolls
+		// back the page's rows with it.
+		counts := make(map[string]int64, len(state.Counts)+len(written))
+		for k, n := range state.Counts {
+			counts[k] = n
+		}
+		for k, n := range written {
+			counts[k] += n
+		}
+		state.Counts = counts
+		return saveState(ctx, q, l, state)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("write page of run %d: %w", l.RunID, err)
+	}
+	return written, nil
+}
+
+func upsertPage(ctx context.Context, q *sqlgen.Queries, connectorID string, runID int64, p *sspm.Page, written map[string]int64) error {
+	if len(p.Accounts) > 0 {
+		n, err := q.UpsertAccounts(ctx, accountParams(connectorID, runID, p.Accounts))
+		if err != nil {
+			return fmt.Errorf("upsert accounts: %w", err)
+		}
+		written[string(sspm.EntityAccounts)] += n
+	}
+	if len(p.Groups) > 0 {
+		n, err := q.UpsertGroups(ctx, groupParams(connectorID, runID, p.Groups))
+		if err != nil {
+			return fmt.Errorf("upsert groups: %w", err)
+		}
+		written[string(sspm.EntityGroups)] += n
+	}
+	if len(p.GroupMembers) > 0 {
+		n, err := q.UpsertGroupMembers(ctx, memberParams(connectorID, runID, p.GroupMembers))
+		if err != nil {
+			return fmt.Errorf("upsert group members: %w", err)
+		}
+		written[string(sspm.EntityGroupMembers)] += n
+	}
+	if len(p.Resources) > 0 {
+		n, err := q.UpsertResources(ctx, resourceParams(connectorID, runID, p.Resources))
+		if err != nil {
+			return fmt.Errorf("upsert resources: %w", err)
+		}
+		written[string(sspm.EntityResources)] += n
+	}
+	if len(p.Grants) > 0 {
+		n, err := q.UpsertGrants(ctx, grantParams(connectorID, runID, p.Grants))
+		if err != nil {
+			return fmt.Errorf("upsert grants: %w", err)
+		}
+		written[string(sspm.EntityGrants)] += n
+	}
+	if len(p.Credentials) > 0 {
+		n, err := q.UpsertCredentials(ctx, credentialParams(connectorID, runID, p.Credentials))
+		if err != nil {
+			return fmt.Errorf("upsert credentials: %w", err)
+		}
+		written[string(sspm.EntityCredentials)] += n
+	}
+	if len(p.Events) > 0 {
+		n, err := insertEvents(ctx, q, connectorID, p.Events)
+		if err != nil {
+			return err
+		}
+		written["events"] += n
+	}
+	return nil
+}
+
+// dedupe keeps the last row of each key: one statement cannot upsert the same row twice.
+func dedupe[T any](rows []T, key func(*T) string) []T {
+	seen := make(map[string]int, len(rows))
+	out := rows[:0:0]
+	for i := range rows {
+		k := key(&rows[i])
+		if j, ok := seen[k]; ok {
+			out[j] = rows[i]
+			continue
+		}
+		seen[k] = len(out)
+		out = append(out, rows[i])
+	}
+	return out
+}
+
+func rawOrEmpty(r json.RawMessage) json.RawMessage {
+	if len(r) == 0 {
+		return json.RawMessage(`{}`)
+	}
+	return r
+}
+
+func accountParams(connectorID string, runID int64, rows []sspm.Account) sqlgen.UpsertAccountsParams {
+	rows = dedupe(rows, func(a *sspm.Account) string { return a.ExternalID })
+	p := sqlgen.UpsertAccountsParams{
+		ConnectorID: connectorID, RunID: runID,
+		ExternalIds: make([]string, len(rows)), Kinds: make([]string, len(rows)), Emails: make([]string, len(rows)),
+		Usernames: make([]string, len(rows)), DisplayNames: make([]string, len(rows)), Statuses: make([]string, len(rows)),
+		Actives: make([]bool, len(rows)), LastLogins: make([]pgtype.Timestamptz, len(rows)), Mfas: make([]string, len(rows)),
+		Admins: make([]bool, len(rows)), Raws: make([]json.RawMessage, len(rows)),
+	}
+	for i, a := range rows {
+		p.ExternalIds[i], p.Kinds[i], p.Emails[i] = a.ExternalID, string(a.Kind), strings.TrimSpace(a.Email)
+		p.Usernames[i], p.DisplayNames[i], p.Statuses[i] = a.Username, a.DisplayName, a.Status
+		p.Actives[i], p.LastLogins[i], p.Admins[i], p.Raws[i] = a.Active, ts(a.LastLoginAt), a.IsAdmin, rawOrEmpty(a.Raw)
+		if a.MFAEnrolled != nil {
+			p.Mfas[i] = fmt.Sprint(*a.MFAEnrolled)
+		}
+	}
+	return p
+}
+
+func groupParams(connectorID string, runID int64, rows []sspm.Group) sqlgen.UpsertGroupsParams {
+	rows = dedupe(rows, func(g *sspm.Group) string { return g.ExternalID })
+	p := sqlgen.UpsertGroupsParams{
+		ConnectorID: connectorID, RunID: runID,
+		ExternalIds: make([]string, len(rows)), Kinds: make([]string, len(rows)), Names: make([]string, len(rows)),
+		Descriptions: make([]string, len(rows)), Raws: make([]json.RawMessage, len(rows)),
+	}
+	for i, g := range rows {
+		kind := g.Kind
+		if kind == "" {
+			kind = "group"
+		}
+		p.ExternalIds[i], p.Kinds[i], p.Names[i], p.Descriptions[i], p.Raws[i] = g.ExternalID, kind, g.Name, g.Description, rawOrEmpty(g.Raw)
+	}
+	return p
+}
+
+func memberParams(connectorID string, runID int64, rows []sspm.GroupMember) sqlgen.UpsertGroupMembersParams {
+	rows = dedupe(rows, func(m *sspm.GroupMember) string {
+		return m.GroupExternalID + "\x00" + m.MemberExternalID + "\x00" + string(m.MemberKind)
+	})
+	p := sqlgen.UpsertGroupMembersParams{
+		ConnectorID: connectorID, RunID: runID,
+		GroupExternalIds: make([]string, len(rows)), MemberExternalIds: make([]string, len(rows)),
+		MemberKinds: make([]string, len(rows)), Roles: make([]string, len(rows)),
+	}
+	for i, m := range rows {
+		kind, role := m.MemberKind, m.Role
+		if kind == "" {
+			kind = sspm.MemberAccount
+		}
+		if role == "" {
+			role = "member"
+		}
+		p.GroupExternalIds[i], p.MemberExternalIds[i], p.MemberKinds[i], p.Roles[i] = m.GroupExternalID, m.MemberExternalID, string(kind), role
+	}
+	return p
+}
+
+func resourceParams(connectorID string, runID int64, rows []sspm.Resource) sqlgen.UpsertResourcesParams {
+	rows = dedupe(rows, func(r *sspm.Resource) string { return r.ExternalID })
+	p := sqlgen.UpsertResourcesParams{
+		ConnectorID: connectorID, RunID: runID,
+		ExternalIds: make([]string, len(rows)), Kinds: make([]string, len(rows)), Names: make([]string, len(rows)),
+		Urls: make([]string, len(rows)), Raws: make([]json.RawMessage, len(rows)),
+	}
+	for i, r := range rows {
+		p.ExternalIds[i], p.Kinds[i], p.Names[i], p.Urls[i], p.Raws[i] = r.ExternalID, r.Kind, r.Name, r.URL, rawOrEmpty(r.Raw)
+	}
+	return p
+}
+
+func grantParams(connectorID string, runID int64, rows []sspm.Grant) sqlgen.UpsertGrantsParams {
+	for i := range rows {
+		if rows[i].PrincipalKind == "" {
+			rows[i].PrincipalKind = sspm.MemberAccount
+		}
+		if rows[i].Via == "" {
+			rows[i].Via = "direct"
+		}
+	}
+	rows = dedupe(rows, func(g *sspm.Grant) string {
+		return strings.Join([]string{g.PrincipalExternalID, string(g.PrincipalKind), g.ResourceExternalID, g.Permission, g.Via, g.ViaExternalID}, "\x00")
+	})
+	p := sqlgen.UpsertGrantsParams{
+		ConnectorID: connectorID, RunID: runID,
+		PrincipalExternalIds: make([]string, len(rows)), PrincipalKinds: make([]string, len(rows)),
+		ResourceExternalIds: make([]string, len(rows)), Permissions: make([]string, len(rows)),
+		Vias: make([]string, len(rows)), ViaExternalIds: make([]string, len(rows)),
+	}
+	for i, g := range rows {
+		p.PrincipalExternalIds[i], p.PrincipalKinds[i], p.ResourceExternalIds[i] = g.PrincipalExternalID, string(g.PrincipalKind), g.ResourceExternalID
+		p.Permissions[i], p.Vias[i], p.ViaExternalIds[i] = g.Permission, g.Via, g.ViaExternalID
+	}
+	return p
+}
+
+func credentialParams(connectorID string, runID int64, rows []sspm.Credential) sqlgen.UpsertCredentialsParams {
+	rows = dedupe(rows, func(c *sspm.Credential) string { return c.ExternalID })
+	p := sqlgen.UpsertCredentialsParams{
+		ConnectorID: connectorID, RunID: runID,
+		ExternalIds: make([]string, len(rows)), Kinds: make([]string, len(rows)), Names: make([]string, len(rows)),
+		OwnerExternalIds: make([]string, len(rows)), Scopes: make([]string, len(rows)),
+		CreatedAts: make([]pgtype.Timestamptz, len(rows)), ExpiresAts: make([]pgtype.Timestamptz, len(rows)),
+		LastUsedAts: make([]pgtype.Timestamptz, len(rows)), Raws: make([]json.RawMessage, len(rows)),
+	}
+	for i, c := range rows {
+		p.ExternalIds[i], p.Kinds[i], p.Names[i], p.OwnerExternalIds[i] = c.ExternalID, c.Kind, c.Name, c.OwnerExternalID
+		p.Scopes[i] = strings.Join(c.Scopes, " ")
+		p.CreatedAts[i], p.ExpiresAts[i], p.LastUsedAts[i], p.Raws[i] = ts(c.CreatedAt), ts(c.ExpiresAt), ts(c.LastUsedAt), rawOrEmpty(c.Raw)
+	}
+	return p
+}
+
+// Counts returns the live rows of a connector per entity.
+func (db *DB) Counts(ctx context.Context, connectorID string) (map[sspm.Entity]int64, error) {
+	r, err := db.q.CountLive(ctx, connectorID)
+	if err != nil {
+		return nil, fmt.Errorf("count live rows of %s: %w", connectorID, err)
+	}
+	return map[sspm.Entity]int64{
+		sspm.EntityAccounts: r.Accounts, sspm.EntityGroups: r.Groups, sspm.EntityGroupMembers: r.GroupMembers,
+		sspm.EntityResources: r.Resources, sspm.EntityGrants: r.Grants, sspm.EntityCredentials: r.Credentials,
+	}, nil
+}
+
+// LiveAccounts lists up to limit live accounts of a connector, ordered by external id.
+func (db *DB) LiveAccounts(ctx context.Context, connectorID string, limit int) ([]sspm.Account, error) {
+	rows, err := db.q.ListLiveAccounts(ctx, sqlgen.ListLiveAccountsParams{ConnectorID: connectorID, MaxRows: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("list accounts of %s: %w", connectorID, err)
+	}
+	out := make([]sspm.Account, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, sspm.Account{
+			ExternalID: r.ExternalID, Kind: sspm.AccountKind(r.Kind), Email: r.Email, Username: r.Username,
+			DisplayName: r.DisplayName, Status: r.Status, Active: r.Active, LastLoginAt: fromTS(r.LastLoginAt),
+			MFAEnrolled: boolPtr(r.MfaEnrolled), IsAdmin: r.IsAdmin,
+		})
+	}
+	return out, nil
+}
+
+func boolPtr(b pgtype.Bool) *bool {
+	if !b.Valid {
+		return nil
+	}
+	return &b.Bool
+}

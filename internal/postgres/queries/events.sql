@@ -1,0 +1,46 @@
+-- name: InsertEvents :many
+-- Stores events once per (connector, provider event id); returns the ids of the events that were new.
+INSERT INTO events (connector_id, provider_event_id, type, category, actor_external_id, actor_display, outcome,
+                    occurred_at, source, raw)
+SELECT @connector_id::text, r.provider_event_id, r.type, r.category, r.actor_external_id, r.actor_display,
+       r.outcome, r.occurred_at, r.source, r.raw
+FROM (SELECT unnest(@provider_event_ids::text[]) AS provider_event_id,
+             unnest(@types::text[]) AS type,
+             unnest(@categories::text[]) AS category,
+             unnest(@actor_external_ids::text[]) AS actor_external_id,
+             unnest(@actor_displays::text[]) AS actor_display,
+             unnest(@outcomes::text[]) AS outcome,
+             unnest(@occurred_ats::timestamptz[]) AS occurred_at,
+             unnest(@sources::text[]) AS source,
+             unnest(@raws::jsonb[]) AS raw) AS r
+ON CONFLICT (connector_id, provider_event_id) DO NOTHING
+RETURNING id, provider_event_id;
+
+-- name: InsertEventTargets :execrows
+INSERT INTO event_targets (event_id, ordinal, type, external_id, display_name, account_id, resource_id)
+SELECT t.event_id, t.ordinal, t.type, t.external_id, t.display_name,
+       (SELECT a.id FROM accounts a WHERE a.connector_id = @connector_id::text AND a.external_id = t.external_id),
+       (SELECT r.id FROM resources r WHERE r.connector_id = @connector_id::text AND r.external_id = t.external_id)
+FROM (SELECT unnest(@event_ids::bigint[]) AS event_id,
+             unnest(@ordinals::integer[]) AS ordinal,
+             unnest(@types::text[]) AS type,
+             unnest(@external_ids::text[]) AS external_id,
+             unnest(@display_names::text[]) AS display_name) AS t;
+
+-- name: CountEvents :one
+SELECT count(*)::bigint FROM events WHERE connector_id = @connector_id;
+
+-- name: GetTailCursor :one
+SELECT * FROM tail_cursors WHERE connector_id = @connector_id AND stream = @stream;
+
+-- name: SaveTailCursor :exec
+INSERT INTO tail_cursors (connector_id, stream, cursor, high_water_at, lag_seconds, last_error, updated_at)
+VALUES (@connector_id, @stream, @cursor, @high_water_at, @lag_seconds, @last_error, now())
+ON CONFLICT (connector_id, stream) DO UPDATE
+SET cursor = EXCLUDED.cursor, high_water_at = COALESCE(EXCLUDED.high_water_at, tail_cursors.high_water_at),
+    lag_seconds = EXCLUDED.lag_seconds, last_error = EXCLUDED.last_error, updated_at = now();
+
+-- name: SetTailError :exec
+INSERT INTO tail_cursors (connector_id, stream, last_error, updated_at)
+VALUES (@connector_id, @stream, @last_error, now())
+ON CONFLICT (connector_id, stream) DO UPDATE SET last_error = EXCLUDED.last_error, updated_at = now();

@@ -1,0 +1,138 @@
+-- Batched upserts with run markers: one statement per page and table, rows passed as arrays.
+-- A row written by a run gets seen_in_run = the run and seen_at = now(), and is un-expired if it had expired.
+
+-- name: UpsertAccounts :execrows
+INSERT INTO accounts (connector_id, external_id, kind, email, username, display_name, status, active,
+                      last_login_at, mfa_enrolled, is_admin, raw, seen_in_run, seen_at)
+SELECT @connector_id::text, r.external_id, r.kind, lower(r.email), r.username, r.display_name, r.status, r.active,
+       r.last_login_at, NULLIF(r.mfa, '')::boolean, r.is_admin, r.raw, @run_id::bigint, now()
+FROM (SELECT unnest(@external_ids::text[]) AS external_id,
+             unnest(@kinds::text[]) AS kind,
+             unnest(@emails::text[]) AS email,
+             unnest(@usernames::text[]) AS username,
+             unnest(@display_names::text[]) AS display_name,
+             unnest(@statuses::text[]) AS status,
+             unnest(@actives::boolean[]) AS active,
+             unnest(@last_logins::timestamptz[]) AS last_login_at,
+             unnest(@mfas::text[]) AS mfa,
+             unnest(@admins::boolean[]) AS is_admin,
+             unnest(@raws::jsonb[]) AS raw) AS r
+ON CONFLICT (connector_id, external_id) DO UPDATE
+SET kind = EXCLUDED.kind, email = EXCLUDED.email, username = EXCLUDED.username,
+    display_name = EXCLUDED.display_name, status = EXCLUDED.status, active = EXCLUDED.active,
+    last_login_at = EXCLUDED.last_login_at,
+    mfa_enrolled = COALESCE(EXCLUDED.mfa_enrolled, accounts.mfa_enrolled),
+    is_admin = EXCLUDED.is_admin, raw = EXCLUDED.raw,
+    seen_in_run = EXCLUDED.seen_in_run, seen_at = EXCLUDED.seen_at, expired_at = NULL;
+
+-- name: UpsertGroups :execrows
+INSERT INTO groups (connector_id, external_id, kind, name, description, raw, seen_in_run, seen_at)
+SELECT @connector_id::text, r.external_id, r.kind, r.name, r.description, r.raw, @run_id::bigint, now()
+FROM (SELECT unnest(@external_ids::text[]) AS external_id,
+             unnest(@kinds::text[]) AS kind,
+             unnest(@names::text[]) AS name,
+             unnest(@descriptions::text[]) AS description,
+             unnest(@raws::jsonb[]) AS raw) AS r
+ON CONFLICT (connector_id, external_id) DO UPDATE
+SET kind = EXCLUDED.kind, name = EXCLUDED.name, description = EXCLUDED.description, raw = EXCLUDED.raw,
+    seen_in_run = EXCLUDED.seen_in_run, seen_at = EXCLUDED.seen_at, expired_at = NULL;
+
+-- name: UpsertGroupMembers :execrows
+INSERT INTO group_members (connector_id, group_external_id, member_external_id, member_kind, role, seen_in_run, seen_at)
+SELECT @connector_id::text, r.group_external_id, r.member_external_id, r.member_kind, r.role, @run_id::bigint, now()
+FROM (SELECT unnest(@group_external_ids::text[]) AS group_external_id,
+             unnest(@member_external_ids::text[]) AS member_external_id,
+             unnest(@member_kinds::text[]) AS member_kind,
+             unnest(@roles::text[]) AS role) AS r
+ON CONFLICT (connector_id, group_external_id, member_external_id, member_kind) DO UPDATE
+SET role = EXCLUDED.role, seen_in_run = EXCLUDED.seen_in_run, seen_at = EXCLUDED.seen_at, expired_at = NULL;
+
+-- name: UpsertResources :execrows
+INSERT INTO resources (connector_id, external_id, kind, name, url, raw, seen_in_run, seen_at)
+SELECT @connector_id::text, r.external_id, r.kind, r.name, r.url, r.raw, @run_id::bigint, now()
+FROM (SELECT unnest(@external_ids::text[]) AS external_id,
+             unnest(@kinds::text[]) AS kind,
+             unnest(@names::text[]) AS name,
+             unnest(@urls::text[]) AS url,
+             unnest(@raws::jsonb[]) AS raw) AS r
+ON CONFLICT (connector_id, external_id) DO UPDATE
+SET kind = EXCLUDED.kind, name = EXCLUDED.name, url = EXCLUDED.url, raw = EXCLUDED.raw,
+    seen_in_run = EXCLUDED.seen_in_run, seen_at = EXCLUDED.seen_at, expired_at = NULL;
+
+-- name: UpsertGrants :execrows
+INSERT INTO grants (connector_id, principal_external_id, principal_kind, resource_external_id, permission, via,
+                    via_external_id, seen_in_run, seen_at)
+SELECT @connector_id::text, r.principal_external_id, r.principal_kind, r.resource_external_id, r.permission, r.via,
+       r.via_external_id, @run_id::bigint, now()
+FROM (SELECT unnest(@principal_external_ids::text[]) AS principal_external_id,
+             unnest(@principal_kinds::text[]) AS principal_kind,
+             unnest(@resource_external_ids::text[]) AS resource_external_id,
+             unnest(@permissions::text[]) AS permission,
+             unnest(@vias::text[]) AS via,
+             unnest(@via_external_ids::text[]) AS via_external_id) AS r
+ON CONFLICT (connector_id, principal_external_id, principal_kind, resource_external_id, permission, via, via_external_id)
+    DO UPDATE SET seen_in_run = EXCLUDED.seen_in_run, seen_at = EXCLUDED.seen_at, expired_at = NULL;
+
+-- name: UpsertCredentials :execrows
+INSERT INTO credentials (connector_id, external_id, kind, name, owner_external_id, scopes, created_at, expires_at,
+                         last_used_at, raw, seen_in_run, seen_at)
+SELECT @connector_id::text, r.external_id, r.kind, r.name, r.owner_external_id,
+       CASE WHEN r.scopes = '' THEN '{}'::text[] ELSE string_to_array(r.scopes, ' ') END,
+       r.created_at, r.expires_at, r.last_used_at, r.raw, @run_id::bigint, now()
+FROM (SELECT unnest(@external_ids::text[]) AS external_id,
+             unnest(@kinds::text[]) AS kind,
+             unnest(@names::text[]) AS name,
+             unnest(@owner_external_ids::text[]) AS owner_external_id,
+             unnest(@scopes::text[]) AS scopes,
+             unnest(@created_ats::timestamptz[]) AS created_at,
+             unnest(@expires_ats::timestamptz[]) AS expires_at,
+             unnest(@last_used_ats::timestamptz[]) AS last_used_at,
+             unnest(@raws::jsonb[]) AS raw) AS r
+ON CONFLICT (connector_id, external_id) DO UPDATE
+SET kind = EXCLUDED.kind, name = EXCLUDED.name, owner_external_id = EXCLUDED.owner_external_id,
+    scopes = EXCLUDED.scopes, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at,
+    last_used_at = EXCLUDED.last_used_at, raw = EXCLUDED.raw,
+    seen_in_run = EXCLUDED.seen_in_run, seen_at = EXCLUDED.seen_at, expired_at = NULL;
+
+-- Sweeps: at the end of a complete, successful run, expire the connector's live rows the run did not see.
+-- Rows written after the run started (by a push-assisted refresh) are kept.
+
+-- name: ExpireAccounts :execrows
+UPDATE accounts SET expired_at = now()
+WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at;
+
+-- name: ExpireGroups :execrows
+UPDATE groups SET expired_at = now()
+WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at;
+
+-- name: ExpireGroupMembers :execrows
+UPDATE group_members SET expired_at = now()
+WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at;
+
+-- name: ExpireResources :execrows
+UPDATE resources SET expired_at = now()
+WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at;
+
+-- name: ExpireGrants :execrows
+UPDATE grants SET expired_at = now()
+WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at;
+
+-- name: ExpireCredentials :execrows
+UPDATE credentials SET expired_at = now()
+WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at;
+
+-- name: ListLiveAccounts :many
+SELECT id, external_id, kind, email, username, display_name, status, active, last_login_at, mfa_enrolled, is_admin,
+       seen_in_run, seen_at
+FROM accounts
+WHERE connector_id = @connector_id AND expired_at IS NULL
+ORDER BY external_id
+LIMIT @max_rows;
+
+-- name: CountLive :one
+SELECT (SELECT count(*) FROM accounts a WHERE a.connector_id = @connector_id AND a.expired_at IS NULL)::bigint AS accounts,
+       (SELECT count(*) FROM groups g WHERE g.connector_id = @connector_id AND g.expired_at IS NULL)::bigint AS groups,
+       (SELECT count(*) FROM group_members m WHERE m.connector_id = @connector_id AND m.expired_at IS NULL)::bigint AS group_members,
+       (SELECT count(*) FROM resources r WHERE r.connector_id = @connector_id AND r.expired_at IS NULL)::bigint AS resources,
+       (SELECT count(*) FROM grants gr WHERE gr.connector_id = @connector_id AND gr.expired_at IS NULL)::bigint AS grants,
+       (SELECT count(*) FROM credentials c WHERE c.connector_id = @connector_id AND c.expired_at IS NULL)::bigint AS credentials;

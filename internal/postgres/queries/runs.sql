@@ -1,0 +1,98 @@
+-- name: GetRunningRunForUpdate :one
+SELECT * FROM sync_runs
+WHERE connector_id = @connector_id AND lane = @lane AND status = 'running'
+FOR UPDATE;
+
+-- name: InsertRun :one
+INSERT INTO sync_runs (connector_id, lane, trigger, status, lease_owner, lease_expires_at, checkpoint)
+VALUES (@connector_id, @lane, @trigger, 'running', @owner::text, now() + make_interval(secs => @lease_seconds::float8), '{}')
+ON CONFLICT (connector_id, lane) WHERE status = 'running' DO NOTHING
+RETURNING *;
+
+-- name: ClaimRun :one
+-- Takes over a running run whose lease has expired or was released, for a new invocation to continue it.
+UPDATE sync_runs
+SET lease_owner = @owner::text, lease_expires_at = now() + make_interval(secs => @lease_seconds::float8),
+    heartbeat_at = now(), attempts = attempts + 1
+WHERE id = @id AND status = 'running' AND (lease_owner IS NULL OR lease_expires_at < now())
+RETURNING *;
+
+-- name: SaveCheckpoint :execrows
+-- Saves progress and extends the lease, only while the caller still holds it.
+UPDATE sync_runs
+SET checkpoint = @checkpoint, counts = @counts, progress = @progress, unavailable = @unavailable::text[],
+    heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => @lease_seconds::float8)
+WHERE id = @id AND status = 'running' AND lease_owner = @owner::text;
+
+-- name: Heartbeat :execrows
+UPDATE sync_runs
+SET heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => @lease_seconds::float8)
+WHERE id = @id AND status = 'running' AND lease_owner = @owner::text;
+
+-- name: ReleaseLease :execrows
+-- Ends this invocation's hold on a run that will continue in another invocation.
+UPDATE sync_runs SET lease_owner = NULL, lease_expires_at = now(), heartbeat_at = now()
+WHERE id = @id AND status = 'running' AND lease_owner = @owner::text;
+
+-- name: FinishRun :execrows
+UPDATE sync_runs
+SET status = @status, error_kind = @error_kind, error_text = @error_text, finished_at = now(),
+    lease_owner = NULL, lease_expires_at = NULL, heartbeat_at = now()
+WHERE id = @id AND status = 'running' AND lease_owner = @owner::text;
+
+-- name: CloseRun :execrows
+-- Closes a running run regardless of its lease (a stale run, or an operator's cancel).
+UPDATE sync_runs
+SET status = @status, error_kind = @error_kind, error_text = @error_text, finished_at = now(),
+    lease_owner = NULL, lease_expires_at = NULL
+WHERE id = @id AND status = 'running';
+
+-- name: StaleRuns :many
+-- Running runs nobody holds that made no progress since the cutoff, or that were resumed too often.
+SELECT * FROM sync_runs
+WHERE status = 'running' AND (lease_owner IS NULL OR lease_expires_at < now())
+  AND (heartbeat_at < @cutoff OR attempts >= @max_attempts::integer);
+
+-- name: GetRun :one
+SELECT * FROM sync_runs WHERE id = @id;
+
+-- name: ListRuns :many
+SELECT * FROM sync_runs
+WHERE connector_id = @connector_id AND (@lane::text = '' OR lane = @lane::text)
+ORDER BY id DESC
+LIMIT @max_rows;
+
+-- name: ResumableRuns :many
+-- Running runs whose lease is free: a new invocation should continue them.
+SELECT r.connector_id, r.lane, r.id FROM sync_runs r
+JOIN connectors c ON c.id = r.connector_id AND c.enabled
+WHERE r.status = 'running' AND (r.lease_owner IS NULL OR r.lease_expires_at < now())
+ORDER BY r.id;
+
+-- name: EnsureSchedule :exec
+INSERT INTO lane_schedules (connector_id, lane) VALUES (@connector_id, @lane)
+ON CONFLICT (connector_id, lane) DO NOTHING;
+
+-- name: GetSchedule :one
+SELECT * FROM lane_schedules WHERE connector_id = @connector_id AND lane = @lane;
+
+-- name: DueLanes :many
+-- Enabled connectors whose lane is due, and whose lane has no running run.
+SELECT s.connector_id, s.lane FROM lane_schedules s
+JOIN connectors c ON c.id = s.connector_id AND c.enabled
+WHERE s.lane = ANY(@lanes::text[]) AND s.next_due_at <= @now
+  AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.connector_id = s.connector_id AND r.lane = s.lane AND r.status = 'running')
+ORDER BY s.next_due_at, s.connector_id;
+
+-- name: RecordRunOutcome :exec
+UPDATE lane_schedules
+SET last_status = @status, last_run_id = @run_id::bigint, next_due_at = @next_due_at,
+    consecutive_failures = @consecutive_failures,
+    last_success_at = CASE WHEN @status = 'succeeded' THEN now() ELSE last_success_at END,
+    last_activity_at = now()
+WHERE connector_id = @connector_id AND lane = @lane;
+
+-- name: EnsureSchedules :exec
+INSERT INTO lane_schedules (connector_id, lane, next_due_at)
+SELECT c.id, l, @now::timestamptz FROM connectors c CROSS JOIN unnest(@lanes::text[]) AS l
+ON CONFLICT (connector_id, lane) DO NOTHING;

@@ -1,0 +1,142 @@
+package sspm
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// AccountKind says what kind of principal an account is.
+type AccountKind string
+
+const (
+	AccountUser             AccountKind = "user"
+	AccountServiceAccount   AccountKind = "service_account"
+	AccountServicePrincipal AccountKind = "service_principal"
+	AccountBot              AccountKind = "bot"
+	AccountRole             AccountKind = "role"
+)
+
+// Account is a principal of a source, keyed by (connector, ExternalID).
+type Account struct {
+	ExternalID  string
+	Kind        AccountKind
+	Email       string // lower-cased by the store
+	Username    string
+	DisplayName string
+	Status      string // provider status, e.g. ACTIVE, DEPROVISIONED
+	Active      bool
+	LastLoginAt time.Time
+	MFAEnrolled *bool // nil when unknown
+	IsAdmin     bool
+	Raw         json.RawMessage
+}
+
+// Group is a group, team or role container of a source.
+type Group struct {
+	ExternalID  string
+	Kind        string // group, team, role
+	Name        string
+	Description string
+	Raw         json.RawMessage
+}
+
+// MemberKind says whether a group member is an account or a nested group.
+type MemberKind string
+
+const (
+	MemberAccount MemberKind = "account"
+	MemberGroup   MemberKind = "group"
+)
+
+// GroupMember puts an account or a group into a group.
+type GroupMember struct {
+	GroupExternalID  string
+	MemberExternalID string
+	MemberKind       MemberKind
+	Role             string // member, maintainer, owner
+}
+
+// Resource is something access is granted to: an app, a repository, an AWS account, a permission set.
+type Resource struct {
+	ExternalID string
+	Kind       string // app, repository, aws_account, permission_set, role, oauth_client, app_registration, org
+	Name       string
+	URL        string
+	Raw        json.RawMessage
+}
+
+// Grant gives a principal (account or group) a permission on a resource, directly or through something.
+type Grant struct {
+	PrincipalExternalID string
+	PrincipalKind       MemberKind
+	ResourceExternalID  string
+	Permission          string
+	Via                 string // direct, group, team, org_base
+	ViaExternalID       string // the group or team the grant comes through
+}
+
+// Credential is metadata about an API token, client secret, deploy key, PAT or OAuth grant. Never a secret value.
+type Credential struct {
+	ExternalID      string
+	Kind            string
+	Name            string
+	OwnerExternalID string
+	Scopes          []string
+	CreatedAt       time.Time
+	ExpiresAt       time.Time
+	LastUsedAt      time.Time
+	Raw             json.RawMessage
+}
+
+// Event is a canonical provider event. ProviderEventID is unique per connector: a redelivered event is stored once.
+type Event struct {
+	ProviderEventID string
+	Type            string
+	Category        string
+	ActorExternalID string
+	ActorDisplay    string
+	Outcome         string
+	OccurredAt      time.Time
+	Source          string // tail or push
+	Targets         []EventTarget
+	Raw             json.RawMessage
+}
+
+// EventTarget is something an event touched.
+type EventTarget struct {
+	Type        string
+	ExternalID  string
+	DisplayName string
+}
+
+// Entity names the inventory tables a full sync writes and sweeps.
+type Entity string
+
+const (
+	EntityAccounts     Entity = "accounts"
+	EntityGroups       Entity = "groups"
+	EntityGroupMembers Entity = "group_members"
+	EntityResources    Entity = "resources"
+	EntityGrants       Entity = "grants"
+	EntityCredentials  Entity = "credentials"
+)
+
+// Entities lists the inventory tables in load order.
+var Entities = []Entity{EntityAccounts, EntityGroups, EntityGroupMembers, EntityResources, EntityGrants, EntityCredentials}
+
+// Page is what a source emits for one step: rows to upsert with the run's marker.
+type Page struct {
+	Accounts     []Account
+	Groups       []Group
+	GroupMembers []GroupMember
+	Resources    []Resource
+	Grants       []Grant
+	Credentials  []Credential
+	Events       []Event
+}
+
+// Len counts the rows in a page.
+func (p *Page) Len() int {
+	return len(p.Accounts) + len(p.Groups) + len(p.GroupMembers) + len(p.Resources) + len(p.Grants) +
+		len(p.Credentials) + len(p.Events)
+}

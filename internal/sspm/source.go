@@ -1,0 +1,46 @@
+package sspm
+
+import (
+	"context"
+	"time"
+)
+
+// Source is the contract every connector implements for the full and discovery lanes. A lane is a list of
+// stages; each stage is read page by page. The lane framework calls Step with the stage and the provider's cursor
+// of the page to read, stores the rows of the page and the next cursor in one transaction, and calls again until
+// the stage returns an empty cursor. A source never touches the database.
+type Source interface {
+	// Stages lists the stages of a lane in order; an empty list means the source does not run that lane.
+	Stages(lane Lane) []string
+	// Step reads one page of stage starting at cursor ("" for the first page).
+	Step(ctx context.Context, lane Lane, stage, cursor string) (StepResult, error)
+}
+
+// StepResult is one page of a stage.
+type StepResult struct {
+	Page Page
+	// Next is the cursor of the next page; empty when the stage is done.
+	Next string
+	// Unavailable lists entities this run could not read (missing permission, endpoint not licensed). The sweep
+	// at the end of the run keeps their old rows instead of expiring them.
+	Unavailable []Entity
+	// Message is shown in the run's progress (e.g. "waited 3s for the rate limit").
+	Message string
+}
+
+// StreamSource is implemented by connectors that tail event logs. A stream is named by the connector
+// (e.g. "system_log"). ReadStream returns events after cursor and the new cursor; More says whether the provider
+// has more waiting right now.
+type StreamSource interface {
+	Streams() []string
+	ReadStream(ctx context.Context, stream, cursor string) (StreamPage, error)
+}
+
+// StreamPage is one read of an event stream.
+type StreamPage struct {
+	Events []Event
+	Cursor string
+	// HighWater is the newest event time the cursor covers.
+	HighWater time.Time
+	More      bool
+}
