@@ -98,7 +98,7 @@ type env struct {
 func setup(t *testing.T) *env {
 	t.Helper()
 	db := postgrestest.New(t)
-	conn, err := db.CreateConnector(context.Background(), sspm.Connector{ID: "test-1", Kind: sspm.KindTestSource, Name: "Test", Enabled: true})
+	conn, err := db.CreateConnector(context.Background(), sspm.Connector{ID: "test-1", Kind: sspm.KindTestSource, Name: "Test", Enabled: true}, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// CreateConnector inserts a connector. The id must be new.
-func (db *DB) CreateConnector(ctx context.Context, c sspm.Connector) (sspm.Connector, error) {
+// CreateConnector inserts a connector with its sealed secret (nil for none). The id must be new.
+func (db *DB) CreateConnector(ctx context.Context, c sspm.Connector, sealed []byte, keyID string) (sspm.Connector, error) {
 	intervals, err := encodeIntervals(c.Intervals)
 	if err != nil {
 		return sspm.Connector{}, err
@@ -22,6 +22,7 @@ func (db *DB) CreateConnector(ctx context.Context, c sspm.Connector) (sspm.Conne
 	row, err := db.q.InsertConnector(ctx, sqlgen.InsertConnectorParams{
 		ID: c.ID, Kind: string(c.Kind), Name: c.Name, Enabled: c.Enabled, DiscoveryEnabled: c.DiscoveryEnabled,
 		Authoritative: c.Authoritative, Config: configOrEmpty(c.Config), Intervals: intervals,
+		Secret: sealed, SecretKeyID: keyID,
 	})
 	if err != nil {
 		var pgErr *pgconn.PgError
@@ -77,14 +78,22 @@ func (db *DB) Connectors(ctx context.Context) ([]sspm.Connector, error) {
 
 // DeleteConnector deletes a connector and everything synced from it.
 func (db *DB) DeleteConnector(ctx context.Context, id string) error {
-	n, err := db.q.DeleteConnector(ctx, id)
-	if err != nil {
-		return fmt.Errorf("delete connector %s: %w", id, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("delete connector %s: %w", id, sspm.ErrNotFound)
-	}
-	return nil
+	return db.inTx(ctx, func(q *sqlgen.Queries) error {
+		n, err := q.DeleteConnector(ctx, id)
+		if err != nil {
+			return fmt.Errorf("delete connector %s: %w", id, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("delete connector %s: %w", id, sspm.ErrNotFound)
+		}
+		if err := q.DeleteConnectorEventTargets(ctx, id); err != nil {
+			return fmt.Errorf("delete connector %s: events: %w", id, err)
+		}
+		if err := q.DeleteConnectorInventory(ctx, id); err != nil {
+			return fmt.Errorf("delete connector %s: inventory: %w", id, err)
+		}
+		return nil
+	})
 }
 
 // SetConnectorSecret stores a connector's sealed secret (envelope ciphertext).

@@ -40,13 +40,10 @@ func (q *Queue) Send(ctx context.Context, bodies ...[]byte) error {
 }
 
 // Receive leases up to max visible messages for visibility. Messages that used their last attempt and timed
-// out go to the dead state first.
+// out go to the dead state instead.
 func (q *Queue) Receive(ctx context.Context, max int, visibility time.Duration) ([]sspm.Message, error) {
-	if _, err := q.db.q.KillExhaustedMessages(ctx, sqlgen.KillExhaustedMessagesParams{Queue: q.name, MaxAttempts: int32(q.maxAttempts)}); err != nil {
-		return nil, fmt.Errorf("queue %s: dead-letter exhausted: %w", q.name, err)
-	}
 	rows, err := q.db.q.ReceiveMessages(ctx, sqlgen.ReceiveMessagesParams{
-		Queue: q.name, VisibilitySeconds: visibility.Seconds(), MaxMessages: int32(max),
+		Queue: q.name, VisibilitySeconds: visibility.Seconds(), MaxMessages: int32(max), MaxAttempts: int32(q.maxAttempts),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("queue %s: receive: %w", q.name, err)

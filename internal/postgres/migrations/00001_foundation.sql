@@ -55,10 +55,14 @@ CREATE INDEX sync_runs_connector_started ON sync_runs (connector_id, lane, start
 
 -- Inventory. Every synced fact is keyed by (connector_id, external key) and carries freshness markers:
 -- seen_in_run (the run that last wrote it), seen_at, first_seen_at, expired_at (set by the sweep of a complete,
--- successful run that did not see it).
+-- successful run that did not see it). The markers are deliberately not indexed and the tables keep free space
+-- (fillfactor): an upsert or a sweep changes no indexed column, so PostgreSQL updates the row in place (HOT)
+-- without touching any index. That is what makes a sync's upserts and its end-of-run sweep cheap. For the same
+-- reason the high-volume tables carry no foreign key to connectors (a per-row trigger); DeleteConnector removes a
+-- connector's rows from each of them in one transaction.
 CREATE TABLE accounts (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    connector_id    text        NOT NULL REFERENCES connectors (id) ON DELETE CASCADE,
+    connector_id    text        NOT NULL,
     external_id     text        NOT NULL,
     kind            text        NOT NULL,
     email           text        NOT NULL DEFAULT '',
@@ -75,13 +79,13 @@ CREATE TABLE accounts (
     first_seen_at   timestamptz NOT NULL DEFAULT now(),
     expired_at      timestamptz,
     UNIQUE (connector_id, external_id)
-);
-CREATE INDEX accounts_live_run ON accounts (connector_id, seen_in_run) WHERE expired_at IS NULL;
-CREATE INDEX accounts_email ON accounts (email) WHERE email <> '' AND expired_at IS NULL;
+) WITH (fillfactor = 80);
+ALTER SEQUENCE accounts_id_seq CACHE 100;
+CREATE INDEX accounts_email ON accounts (email) WHERE email <> '';
 
 CREATE TABLE groups (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    connector_id  text        NOT NULL REFERENCES connectors (id) ON DELETE CASCADE,
+    connector_id  text        NOT NULL,
     external_id   text        NOT NULL,
     kind          text        NOT NULL DEFAULT 'group',
     name          text        NOT NULL DEFAULT '',
@@ -92,12 +96,11 @@ CREATE TABLE groups (
     first_seen_at timestamptz NOT NULL DEFAULT now(),
     expired_at    timestamptz,
     UNIQUE (connector_id, external_id)
-);
-CREATE INDEX groups_live_run ON groups (connector_id, seen_in_run) WHERE expired_at IS NULL;
+) WITH (fillfactor = 80);
 
 CREATE TABLE group_members (
     id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    connector_id       text        NOT NULL REFERENCES connectors (id) ON DELETE CASCADE,
+    connector_id       text        NOT NULL,
     group_external_id  text        NOT NULL,
     member_external_id text        NOT NULL,
     member_kind        text        NOT NULL CHECK (member_kind IN ('account', 'group')),
@@ -107,13 +110,12 @@ CREATE TABLE group_members (
     first_seen_at      timestamptz NOT NULL DEFAULT now(),
     expired_at         timestamptz,
     UNIQUE (connector_id, group_external_id, member_external_id, member_kind)
-);
-CREATE INDEX group_members_live_run ON group_members (connector_id, seen_in_run) WHERE expired_at IS NULL;
+) WITH (fillfactor = 80);
 CREATE INDEX group_members_member ON group_members (connector_id, member_external_id);
 
 CREATE TABLE resources (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    connector_id  text        NOT NULL REFERENCES connectors (id) ON DELETE CASCADE,
+    connector_id  text        NOT NULL,
     external_id   text        NOT NULL,
     kind          text        NOT NULL,
     name          text        NOT NULL DEFAULT '',
@@ -124,12 +126,11 @@ CREATE TABLE resources (
     first_seen_at timestamptz NOT NULL DEFAULT now(),
     expired_at    timestamptz,
     UNIQUE (connector_id, external_id)
-);
-CREATE INDEX resources_live_run ON resources (connector_id, seen_in_run) WHERE expired_at IS NULL;
+) WITH (fillfactor = 80);
 
 CREATE TABLE grants (
     id                    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    connector_id          text        NOT NULL REFERENCES connectors (id) ON DELETE CASCADE,
+    connector_id          text        NOT NULL,
     principal_external_id text        NOT NULL,
     principal_kind        text        NOT NULL CHECK (principal_kind IN ('account', 'group')),
     resource_external_id  text        NOT NULL,
@@ -141,14 +142,13 @@ CREATE TABLE grants (
     first_seen_at         timestamptz NOT NULL DEFAULT now(),
     expired_at            timestamptz,
     UNIQUE (connector_id, principal_external_id, principal_kind, resource_external_id, permission, via, via_external_id)
-);
-CREATE INDEX grants_live_run ON grants (connector_id, seen_in_run) WHERE expired_at IS NULL;
+) WITH (fillfactor = 80);
 CREATE INDEX grants_resource ON grants (connector_id, resource_external_id);
 
 -- Credentials: metadata only, never secret values.
 CREATE TABLE credentials (
     id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    connector_id      text        NOT NULL REFERENCES connectors (id) ON DELETE CASCADE,
+    connector_id      text        NOT NULL,
     external_id       text        NOT NULL,
     kind              text        NOT NULL,
     name              text        NOT NULL DEFAULT '',
@@ -163,8 +163,7 @@ CREATE TABLE credentials (
     first_seen_at     timestamptz NOT NULL DEFAULT now(),
     expired_at        timestamptz,
     UNIQUE (connector_id, external_id)
-);
-CREATE INDEX credentials_live_run ON credentials (connector_id, seen_in_run) WHERE expired_at IS NULL;
+) WITH (fillfactor = 80);
 
 -- Identities: the person, bot or service behind accounts.
 CREATE TABLE identities (
@@ -191,7 +190,7 @@ CREATE INDEX identity_links_identity ON identity_links (identity_id);
 -- Canonical provider events; a redelivered event (same provider event id) is stored once.
 CREATE TABLE events (
     id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    connector_id      text        NOT NULL REFERENCES connectors (id) ON DELETE CASCADE,
+    connector_id      text        NOT NULL,
     provider_event_id text        NOT NULL,
     type              text        NOT NULL,
     category          text        NOT NULL DEFAULT '',
@@ -207,13 +206,13 @@ CREATE TABLE events (
 CREATE INDEX events_occurred ON events (connector_id, occurred_at DESC);
 
 CREATE TABLE event_targets (
-    event_id     bigint NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    event_id     bigint NOT NULL,
     ordinal      integer NOT NULL,
     type         text   NOT NULL DEFAULT '',
     external_id  text   NOT NULL DEFAULT '',
     display_name text   NOT NULL DEFAULT '',
-    account_id   bigint REFERENCES accounts (id) ON DELETE SET NULL,
-    resource_id  bigint REFERENCES resources (id) ON DELETE SET NULL,
+    account_id   bigint, -- the account and resource the target resolved to when stored (no foreign keys: see above)
+    resource_id  bigint,
     PRIMARY KEY (event_id, ordinal)
 );
 CREATE INDEX event_targets_external ON event_targets (external_id);

@@ -39,14 +39,14 @@ func run(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "postgrestest:", err)
 			return 1
 		}
-		defer os.RemoveAll(dir)
 		ctx := context.Background()
 		srv, err := pgembed.Start(ctx, pgembed.Config{DataDir: dir, Ephemeral: true})
 		if err != nil {
+			os.RemoveAll(dir)
 			fmt.Fprintln(os.Stderr, "postgrestest: start embedded postgres (set TEST_DATABASE_URL to use a server):", err)
 			return 1
 		}
-		defer srv.Stop(ctx)
+		defer srv.Destroy(ctx) //nolint:errcheck
 		serverURL = srv.URL()
 	}
 	return m.Run()

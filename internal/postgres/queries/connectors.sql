@@ -1,6 +1,8 @@
 -- name: InsertConnector :one
-INSERT INTO connectors (id, kind, name, enabled, discovery_enabled, authoritative, config, intervals)
-VALUES (@id, @kind, @name, @enabled, @discovery_enabled, @authoritative, @config, @intervals)
+INSERT INTO connectors (id, kind, name, enabled, discovery_enabled, authoritative, config, intervals, secret,
+                        secret_key_id, secret_updated_at)
+VALUES (@id, @kind, @name, @enabled, @discovery_enabled, @authoritative, @config, @intervals, @secret,
+        @secret_key_id, CASE WHEN @secret::bytea IS NULL THEN NULL ELSE now() END)
 RETURNING *;
 
 -- name: UpdateConnector :one
@@ -26,3 +28,16 @@ SELECT * FROM connectors ORDER BY id;
 
 -- name: DeleteConnector :execrows
 DELETE FROM connectors WHERE id = @id;
+
+-- name: DeleteConnectorEventTargets :exec
+DELETE FROM event_targets WHERE event_id IN (SELECT id FROM events WHERE connector_id = @connector_id);
+
+-- name: DeleteConnectorInventory :exec
+-- The high-volume tables have no foreign key to connectors (see the migration); delete their rows explicitly.
+WITH a AS (DELETE FROM accounts WHERE accounts.connector_id = @connector_id::text),
+     g AS (DELETE FROM groups WHERE groups.connector_id = @connector_id::text),
+     m AS (DELETE FROM group_members WHERE group_members.connector_id = @connector_id::text),
+     r AS (DELETE FROM resources WHERE resources.connector_id = @connector_id::text),
+     gr AS (DELETE FROM grants WHERE grants.connector_id = @connector_id::text),
+     c AS (DELETE FROM credentials WHERE credentials.connector_id = @connector_id::text)
+DELETE FROM events WHERE events.connector_id = @connector_id::text;

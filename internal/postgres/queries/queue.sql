@@ -3,16 +3,24 @@ INSERT INTO queue_messages (queue, body)
 SELECT @queue::text, b FROM unnest(@bodies::bytea[]) AS b;
 
 -- name: ReceiveMessages :many
--- Leases up to max_messages visible messages; SKIP LOCKED lets concurrent receivers take disjoint sets.
+-- Leases up to max_messages visible messages; SKIP LOCKED lets concurrent receivers take disjoint sets. A
+-- message whose visibility ran out after its last attempt (its receiver crashed) goes to the dead state instead.
+WITH picked AS (
+    SELECT m.id, m.attempts FROM queue_messages m
+    WHERE m.queue = @queue::text AND m.state = 'ready' AND m.visible_at <= now()
+    ORDER BY m.visible_at, m.id
+    LIMIT @max_messages::integer
+    FOR UPDATE SKIP LOCKED
+), dead AS (
+    UPDATE queue_messages d
+    SET state = 'dead', last_error = CASE WHEN d.last_error = '' THEN 'visibility timeout after the last attempt' ELSE d.last_error END
+    FROM picked WHERE d.id = picked.id AND picked.attempts >= @max_attempts::integer
+)
 UPDATE queue_messages q
 SET attempts = q.attempts + 1, visible_at = now() + make_interval(secs => @visibility_seconds::float8),
     receipt = gen_random_uuid()::text
-FROM (SELECT m.id FROM queue_messages m
-      WHERE m.queue = @queue::text AND m.state = 'ready' AND m.visible_at <= now()
-      ORDER BY m.visible_at, m.id
-      LIMIT @max_messages::integer
-      FOR UPDATE SKIP LOCKED) picked
-WHERE q.id = picked.id
+FROM picked
+WHERE q.id = picked.id AND picked.attempts < @max_attempts::integer
 RETURNING q.id, q.body, q.attempts, q.receipt;
 
 -- name: DeleteMessages :execrows
@@ -24,11 +32,6 @@ UPDATE queue_messages
 SET visible_at = now() + make_interval(secs => @retry_seconds::float8), last_error = @reason::text,
     state = CASE WHEN attempts >= @max_attempts::integer THEN 'dead' ELSE 'ready' END
 WHERE receipt = @receipt::text AND state = 'ready';
-
--- name: KillExhaustedMessages :execrows
--- Messages whose visibility ran out after their last attempt (the receiver crashed) go to the dead state.
-UPDATE queue_messages SET state = 'dead', last_error = CASE WHEN last_error = '' THEN 'visibility timeout after last attempt' ELSE last_error END
-WHERE queue = @queue::text AND state = 'ready' AND attempts >= @max_attempts::integer AND visible_at <= now();
 
 -- name: QueueDepth :one
 SELECT count(*) FILTER (WHERE state = 'ready')::bigint AS ready, count(*) FILTER (WHERE state = 'dead')::bigint AS dead

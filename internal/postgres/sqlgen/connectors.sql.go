@@ -22,6 +22,31 @@ func (q *Queries) DeleteConnector(ctx context.Context, id string) (int64, error)
 	return result.RowsAffected(), nil
 }
 
+const deleteConnectorEventTargets = `-- name: DeleteConnectorEventTargets :exec
+DELETE FROM event_targets WHERE event_id IN (SELECT id FROM events WHERE connector_id = $1)
+`
+
+func (q *Queries) DeleteConnectorEventTargets(ctx context.Context, connectorID string) error {
+	_, err := q.db.Exec(ctx, deleteConnectorEventTargets, connectorID)
+	return err
+}
+
+const deleteConnectorInventory = `-- name: DeleteConnectorInventory :exec
+WITH a AS (DELETE FROM accounts WHERE accounts.connector_id = $1::text),
+     g AS (DELETE FROM groups WHERE groups.connector_id = $1::text),
+     m AS (DELETE FROM group_members WHERE group_members.connector_id = $1::text),
+     r AS (DELETE FROM resources WHERE resources.connector_id = $1::text),
+     gr AS (DELETE FROM grants WHERE grants.connector_id = $1::text),
+     c AS (DELETE FROM credentials WHERE credentials.connector_id = $1::text)
+DELETE FROM events WHERE events.connector_id = $1::text
+`
+
+// The high-volume tables have no foreign key to connectors (see the migration); delete their rows explicitly.
+func (q *Queries) DeleteConnectorInventory(ctx context.Context, connectorID string) error {
+	_, err := q.db.Exec(ctx, deleteConnectorInventory, connectorID)
+	return err
+}
+
 const getConnector = `-- name: GetConnector :one
 SELECT id, kind, name, enabled, discovery_enabled, authoritative, config, secret, secret_key_id, secret_updated_at, webhook_secret_hash, intervals, created_at, updated_at FROM connectors WHERE id = $1
 `
@@ -49,8 +74,10 @@ func (q *Queries) GetConnector(ctx context.Context, id string) (Connector, error
 }
 
 const insertConnector = `-- name: InsertConnector :one
-INSERT INTO connectors (id, kind, name, enabled, discovery_enabled, authoritative, config, intervals)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO connectors (id, kind, name, enabled, discovery_enabled, authoritative, config, intervals, secret,
+                        secret_key_id, secret_updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+        $10, CASE WHEN $9::bytea IS NULL THEN NULL ELSE now() END)
 RETURNING id, kind, name, enabled, discovery_enabled, authoritative, config, secret, secret_key_id, secret_updated_at, webhook_secret_hash, intervals, created_at, updated_at
 `
 
@@ -63,6 +90,8 @@ type InsertConnectorParams struct {
 	Authoritative    bool
 	Config           json.RawMessage
 	Intervals        json.RawMessage
+	Secret           []byte
+	SecretKeyID      string
 }
 
 func (q *Queries) InsertConnector(ctx context.Context, arg InsertConnectorParams) (Connector, error) {
@@ -75,6 +104,8 @@ func (q *Queries) InsertConnector(ctx context.Context, arg InsertConnectorParams
 		arg.Authoritative,
 		arg.Config,
 		arg.Intervals,
+		arg.Secret,
+		arg.SecretKeyID,
 	)
 	var i Connector
 	err := row.Scan(

@@ -41,25 +41,6 @@ func (q *Queries) EnqueueMessages(ctx context.Context, arg EnqueueMessagesParams
 	return result.RowsAffected(), nil
 }
 
-const killExhaustedMessages = `-- name: KillExhaustedMessages :execrows
-UPDATE queue_messages SET state = 'dead', last_error = CASE WHEN last_error = '' THEN 'visibility timeout after last attempt' ELSE last_error END
-WHERE queue = $1::text AND state = 'ready' AND attempts >= $2::integer AND visible_at <= now()
-`
-
-type KillExhaustedMessagesParams struct {
-	Queue       string
-	MaxAttempts int32
-}
-
-// Messages whose visibility ran out after their last attempt (the receiver crashed) go to the dead state.
-func (q *Queries) KillExhaustedMessages(ctx context.Context, arg KillExhaustedMessagesParams) (int64, error) {
-	result, err := q.db.Exec(ctx, killExhaustedMessages, arg.Queue, arg.MaxAttempts)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
 const listDeadMessages = `-- name: ListDeadMessages :many
 SELECT id, body, attempts, last_error, enqueued_at FROM queue_messages
 WHERE queue = $1::text AND state = 'dead' ORDER BY id LIMIT $2
@@ -150,20 +131,28 @@ func (q *Queries) QueueDepth(ctx context.Context, queue string) (QueueDepthRow, 
 }
 
 const receiveMessages = `-- name: ReceiveMessages :many
+WITH picked AS (
+    SELECT m.id, m.attempts FROM queue_messages m
+    WHERE m.queue = $3::text AND m.state = 'ready' AND m.visible_at <= now()
+    ORDER BY m.visible_at, m.id
+    LIMIT $4::integer
+    FOR UPDATE SKIP LOCKED
+), dead AS (
+    UPDATE queue_messages d
+    SET state = 'dead', last_error = CASE WHEN d.last_error = '' THEN 'visibility timeout after the last attempt' ELSE d.last_error END
+    FROM picked WHERE d.id = picked.id AND picked.attempts >= $2::integer
+)
 UPDATE queue_messages q
 SET attempts = q.attempts + 1, visible_at = now() + make_interval(secs => $1::float8),
     receipt = gen_random_uuid()::text
-FROM (SELECT m.id FROM queue_messages m
-      WHERE m.queue = $2::text AND m.state = 'ready' AND m.visible_at <= now()
-      ORDER BY m.visible_at, m.id
-      LIMIT $3::integer
-      FOR UPDATE SKIP LOCKED) picked
-WHERE q.id = picked.id
+FROM picked
+WHERE q.id = picked.id AND picked.attempts < $2::integer
 RETURNING q.id, q.body, q.attempts, q.receipt
 `
 
 type ReceiveMessagesParams struct {
 	VisibilitySeconds float64
+	MaxAttempts       int32
 	Queue             string
 	MaxMessages       int32
 }
@@ -175,9 +164,15 @@ type ReceiveMessagesRow struct {
 	Receipt  string
 }
 
-// Leases up to max_messages visible messages; SKIP LOCKED lets concurrent receivers take disjoint sets.
+// Leases up to max_messages visible messages; SKIP LOCKED lets concurrent receivers take disjoint sets. A
+// message whose visibility ran out after its last attempt (its receiver crashed) goes to the dead state instead.
 func (q *Queries) ReceiveMessages(ctx context.Context, arg ReceiveMessagesParams) ([]ReceiveMessagesRow, error) {
-	rows, err := q.db.Query(ctx, receiveMessages, arg.VisibilitySeconds, arg.Queue, arg.MaxMessages)
+	rows, err := q.db.Query(ctx, receiveMessages,
+		arg.VisibilitySeconds,
+		arg.MaxAttempts,
+		arg.Queue,
+		arg.MaxMessages,
+	)
 	if err != nil {
 		return nil, err
 	}

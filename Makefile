@@ -1,0 +1,69 @@
+# Open-SSPM. `make run` starts the whole system locally; `make test` runs every test.
+SHELL := /usr/bin/env bash
+GO ?= go
+SQLC := $(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+WITHPG := $(GO) run ./internal/pgembed/cmd/withpg
+LAMBDAS := $(notdir $(wildcard functions/*))
+LAMBDAS := $(filter-out open-sspm,$(LAMBDAS))
+export CDK_DISABLE_CLI_TELEMETRY := true
+export CDK_DISABLE_VERSION_CHECK := true
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: run test test-go test-frontend bench build build-lambdas synth generate generate-check lint frontend clean
+
+## run: start everything locally (embedded PostgreSQL unless DATABASE_URL is set) and print the URL
+run: frontend-if-possible
+	$(GO) run ./functions/open-sspm dev
+
+## test: every test (Go against PostgreSQL: TEST_DATABASE_URL, DATABASE_URL, or an embedded server; the SPA's tests)
+test: test-go test-frontend
+
+test-go:
+	$(WITHPG) $(GO) test -count=1 ./...
+
+test-frontend:
+	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund && npm test; fi
+
+## bench: benchmarks (figures the issues name)
+bench:
+	$(WITHPG) $(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+## build: the local binary and every Lambda bootstrap (linux/arm64, -tags lambda.norpc)
+build: build-lambdas
+	$(GO) build -trimpath -o bin/open-sspm ./functions/open-sspm
+
+build-lambdas:
+	@for fn in $(LAMBDAS); do \
+		CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w' \
+			-o bin/lambda/$$fn/bootstrap ./functions/$$fn || exit 1; \
+		printf '%-12s %s\n' $$fn "$$(du -h bin/lambda/$$fn/bootstrap | cut -f1)"; \
+	done
+
+## synth: the CloudFormation template, offline
+synth:
+	$(GO) run ./infra
+
+## generate: sqlc queries (checked in; CI fails when stale)
+generate:
+	cd internal/postgres && $(SQLC) generate
+
+generate-check: generate
+	@git diff --exit-code -- internal/postgres/sqlgen || (echo "sqlc output is stale: run make generate and commit" && exit 1)
+	@test -z "$$(git status --porcelain -- internal/postgres/sqlgen)" || (echo "sqlc output is stale: run make generate and commit" && exit 1)
+
+## lint: go vet and staticcheck
+lint:
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+## frontend: build the admin SPA into frontend/dist
+frontend:
+	cd frontend && npm ci --no-audit --no-fund && npm run build
+
+frontend-if-possible:
+	@if [ -f frontend/package.json ] && command -v npm >/dev/null && [ ! -f frontend/dist/index.html ]; then \
+		$(MAKE) frontend || echo "admin UI not built (npm failed); the API and /healthz still run"; fi
+
+clean:
+	rm -rf bin cdk.out frontend/dist

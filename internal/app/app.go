@@ -1,0 +1,197 @@
+// Package app is the composition root shared by the local runtime (functions/open-sspm), the Lambda functions and
+// end-to-end tests: it wires the store, the secret sealer, the connector registry and the lanes, and offers the
+// operations the entrypoints call.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/lane"
+	"github.com/open-sspm/open-sspm/internal/postgres"
+	"github.com/open-sspm/open-sspm/internal/secrets"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+// InboxQueue names the queue between the webhook and the inbox lane.
+const InboxQueue = "inbox"
+
+// App holds the wired parts.
+type App struct {
+	DB         *postgres.DB
+	Sealer     *secrets.Sealer
+	Keys       sspm.KeyWrapper
+	Registry   *connector.Registry
+	Runner     *lane.Runner
+	Dispatcher *lane.Dispatcher
+	Tailer     *lane.Tailer
+	Logger     *slog.Logger
+	// Invoker runs lane invocations asynchronously; the runtime sets it (local pool or Lambda async invoke).
+	Invoker sspm.Invoker
+}
+
+// New wires an App. The invoker may be set later (the local pool needs the App to exist first).
+func New(db *postgres.DB, keys sspm.KeyWrapper, reg *connector.Registry, logger *slog.Logger) *App {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	a := &App{DB: db, Sealer: secrets.NewSealer(keys), Keys: keys, Registry: reg, Logger: logger}
+	a.Runner = &lane.Runner{Store: db, Sources: a.source, Logger: logger}
+	a.Dispatcher = &lane.Dispatcher{Store: db, Invoker: invokerFunc(a.invoke), Logger: logger}
+	a.Tailer = &lane.Tailer{Store: db, Streams: a.streams}
+	return a
+}
+
+type invokerFunc func(ctx context.Context, inv sspm.Invocation) error
+
+func (f invokerFunc) Invoke(ctx context.Context, inv sspm.Invocation) error { return f(ctx, inv) }
+
+func (a *App) invoke(ctx context.Context, inv sspm.Invocation) error {
+	if a.Invoker == nil {
+		return errors.New("app: no invoker configured")
+	}
+	return a.Invoker.Invoke(ctx, inv)
+}
+
+// Handle executes one full or discovery invocation within deadline. A run that pauses at its budget is invoked
+// again to continue; a busy connector is not an error.
+func (a *App) Handle(ctx context.Context, inv sspm.Invocation, owner string, deadline time.Time) (lane.Result, error) {
+	res, err := a.Runner.Run(ctx, inv, owner, deadline)
+	if err != nil {
+		return res, err
+	}
+	if res.Outcome == lane.OutcomeContinue && ctx.Err() == nil {
+		next := inv
+		next.Trigger = res.Run.Trigger
+		if err := a.invoke(ctx, next); err != nil {
+			return res, fmt.Errorf("continue run %d: %w", res.Run.ID, err)
+		}
+	}
+	return res, nil
+}
+
+// TriggerSync asks for a manual run of a lane now, bypassing the schedule and its back-off.
+func (a *App) TriggerSync(ctx context.Context, connectorID string, l sspm.Lane) error {
+	c, err := a.DB.Connector(ctx, connectorID)
+	if err != nil {
+		return err
+	}
+	if !c.Enabled {
+		return sspm.Errorf(sspm.CodeInvalid, "connector %s is disabled", c.ID)
+	}
+	return a.invoke(ctx, sspm.Invocation{Lane: l, ConnectorID: c.ID, Trigger: sspm.TriggerManual})
+}
+
+// CreateConnector validates a connector and its secret and stores both, sealed, in one step: invalid input writes
+// nothing.
+func (a *App) CreateConnector(ctx context.Context, c sspm.Connector, secret []byte) (sspm.Connector, error) {
+	if err := a.Registry.Validate(c, secret); err != nil {
+		return sspm.Connector{}, err
+	}
+	if kind, _ := a.Registry.Lookup(c.Kind); kind.Authoritative && !c.Authoritative {
+		c.Authoritative = true
+	}
+	var sealed []byte
+	if len(secret) > 0 {
+		var err error
+		if sealed, err = a.Sealer.Seal(ctx, c.ID, secret); err != nil {
+			return sspm.Connector{}, fmt.Errorf("seal secret of %s: %w", c.ID, err)
+		}
+	}
+	return a.DB.CreateConnector(ctx, c, sealed, a.Keys.KeyID())
+}
+
+// SetSecret replaces a connector's secret after validating it.
+func (a *App) SetSecret(ctx context.Context, connectorID string, secret []byte) error {
+	c, err := a.DB.Connector(ctx, connectorID)
+	if err != nil {
+		return err
+	}
+	if err := a.Registry.Validate(c, secret); err != nil {
+		return err
+	}
+	sealed, err := a.Sealer.Seal(ctx, c.ID, secret)
+	if err != nil {
+		return fmt.Errorf("seal secret of %s: %w", c.ID, err)
+	}
+	return a.DB.SetConnectorSecret(ctx, c.ID, sealed, a.Keys.KeyID())
+}
+
+// RotateSecrets re-wraps every connector secret's data key under the current key, without touching the secrets.
+func (a *App) RotateSecrets(ctx context.Context) (int, error) {
+	return a.DB.RewrapConnectorSecrets(ctx, func(ctx context.Context, id string, sealed []byte) ([]byte, string, error) {
+		next, err := a.Sealer.Rewrap(ctx, id, sealed)
+		return next, a.Keys.KeyID(), err
+	})
+}
+
+func (a *App) secret(ctx context.Context, c sspm.Connector) ([]byte, error) {
+	sealed, err := a.DB.ConnectorSecret(ctx, c.ID)
+	if err != nil || len(sealed) == 0 {
+		return nil, err
+	}
+	plain, err := a.Sealer.Open(ctx, c.ID, sealed)
+	if err != nil {
+		return nil, fmt.Errorf("open secret of %s: %w", c.ID, err)
+	}
+	return plain, nil
+}
+
+func (a *App) source(ctx context.Context, c sspm.Connector) (sspm.Source, error) {
+	kind, err := a.Registry.Lookup(c.Kind)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := a.secret(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return kind.NewSource(ctx, c, secret)
+}
+
+func (a *App) streams(ctx context.Context, c sspm.Connector) (sspm.StreamSource, error) {
+	kind, err := a.Registry.Lookup(c.Kind)
+	if err != nil {
+		return nil, err
+	}
+	if kind.NewStreams == nil {
+		return nil, sspm.Errorf(sspm.CodeInvalid, "connector kind %s has no event stream to tail", c.Kind)
+	}
+	secret, err := a.secret(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return kind.NewStreams(ctx, c, secret)
+}
+
+// TailStreams lists the (connector, stream) pairs the tail lane follows: every enabled connector whose kind has
+// event streams.
+func (a *App) TailStreams(ctx context.Context) ([]sspm.Invocation, error) {
+	conns, err := a.DB.Connectors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []sspm.Invocation
+	for _, c := range conns {
+		if !c.Enabled {
+			continue
+		}
+		kind, err := a.Registry.Lookup(c.Kind)
+		if err != nil || kind.NewStreams == nil {
+			continue
+		}
+		src, err := a.streams(ctx, c)
+		if err != nil {
+			a.Logger.Warn("tail: cannot build streams", "connector", c.ID, "err", err)
+			continue
+		}
+		for _, s := range src.Streams() {
+			out = append(out, sspm.Invocation{Lane: sspm.LaneTail, ConnectorID: c.ID, Stream: s, Trigger: sspm.TriggerSchedule})
+		}
+	}
+	return out, nil
+}

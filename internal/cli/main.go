@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/open-sspm/open-sspm/internal/connector"
+)
+
+const usage = `open-sspm: who has access to what, across identity providers and SaaS apps.
+
+Usage:
+  open-sspm dev      [--addr :8080]          everything in one process: PostgreSQL, migrations, scheduler, lanes, HTTP
+  open-sspm serve    [--addr :8080]          the HTTP server only (health, API, webhooks, admin UI)
+  open-sspm worker   --lane LANE             one lane's scheduler and workers (full, discovery, tail)
+  open-sspm migrate                          apply database migrations
+  open-sspm sync     --connector ID [--lane full|discovery]   run one sync now, in the foreground
+  open-sspm connectors list
+  open-sspm connectors add --id ID --kind KIND --name NAME [--config JSON] [--secret-file FILE] [--discovery]
+  open-sspm secrets rotate                   re-wrap every connector secret's data key under the current key
+
+Environment: DATABASE_URL (default: an embedded PostgreSQL in the data folder), OPEN_SSPM_DATA (.data),
+CONNECTOR_SECRET_KEY (default: <data>/connector-secret.key, created by dev), LOG_FORMAT (text|json), LOG_LEVEL.
+`
+
+// Main runs the command line and returns the process exit code. kinds are the connector kinds linked into
+// this binary.
+func Main(args []string, stdout, stderr io.Writer, kinds ...connector.Kind) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env := EnvFromOS()
+	log, err := env.Logger(stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "open-sspm:", err)
+		return 2
+	}
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	reg := connector.NewRegistry(kinds...)
+	c := &command{env: env, log: log, reg: reg, stdout: stdout, stderr: stderr}
+	var run func(context.Context, []string) error
+	switch args[1] {
+	case "dev":
+		run = c.dev
+	case "serve":
+		run = c.serve
+	case "worker":
+		run = c.worker
+	case "migrate":
+		run = c.migrate
+	case "sync":
+		run = c.sync
+	case "connectors":
+		run = c.connectors
+	case "secrets":
+		run = c.secrets
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "open-sspm: unknown command %q\n\n%s", args[1], usage)
+		return 2
+	}
+	if err := run(ctx, args[2:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		log.Error("open-sspm "+args[1]+" failed", "err", err)
+		return 1
+	}
+	return 0
+}
+
+type command struct {
+	env    Env
+	log    *slog.Logger
+	reg    *connector.Registry
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func (c *command) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("open-sspm "+name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	return fs
+}

@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/open-sspm/open-sspm/internal/app"
+	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/local"
+	"github.com/open-sspm/open-sspm/internal/pgembed"
+	"github.com/open-sspm/open-sspm/internal/postgres"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+// runtime is an opened local runtime: the database (embedded or DATABASE_URL), migrated, and the wired App.
+type runtime struct {
+	env    Env
+	log    *slog.Logger
+	pg     *pgembed.Server
+	db     *postgres.DB
+	app    *app.App
+	owners atomic.Int64
+}
+
+type openOpts struct {
+	createKey bool // generate the local key on first start (dev)
+	migrate   bool // apply migrations (dev, migrate); the others only check the schema version
+}
+
+func open(ctx context.Context, env Env, log *slog.Logger, reg *connector.Registry, o openOpts) (*runtime, error) {
+	rt := &runtime{env: env, log: log}
+	keys, err := env.localKey(o.createKey, log)
+	if err != nil {
+		return nil, err
+	}
+	url := env.DatabaseURL
+	if url == "" {
+		start := time.Now()
+		rt.pg, err = pgembed.Start(ctx, pgembed.Config{DataDir: filepath.Join(env.DataDir, "pg"), Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("embedded postgres: %w (or set DATABASE_URL)", err)
+		}
+		url = rt.pg.URL()
+		log.Info("embedded postgres ready", "took", time.Since(start).Round(time.Millisecond))
+	}
+	rt.db, err = postgres.Open(ctx, url)
+	if err != nil {
+		rt.close()
+		return nil, err
+	}
+	if o.migrate {
+		n, err := rt.db.Migrate(ctx)
+		if err != nil {
+			rt.close()
+			return nil, err
+		}
+		log.Info("database migrated", "applied", n)
+	} else if cur, latest, err := rt.db.SchemaVersion(ctx); err != nil || cur != latest {
+		rt.close()
+		if err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("database schema is at version %d, this binary needs %d: run `open-sspm migrate`", cur, latest)
+	}
+	rt.app = app.New(rt.db, keys, reg, log)
+	return rt, nil
+}
+
+func (rt *runtime) close() {
+	if rt.db != nil {
+		rt.db.Close()
+	}
+	if rt.pg != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := rt.pg.Stop(ctx); err != nil {
+			rt.log.Warn("stop embedded postgres", "err", err)
+		}
+	}
+}
+
+// owner names one invocation uniquely: host, process and a counter.
+func (rt *runtime) owner() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%d", host, os.Getpid(), rt.owners.Add(1))
+}
+
+// budget is how long one local invocation of a sync lane runs before it pauses and re-invokes itself, as a
+// Lambda would at the end of its time.
+const budget = 10 * time.Minute
+
+// handle executes one invocation from the local invoker.
+func (rt *runtime) handle(ctx context.Context, inv sspm.Invocation) error {
+	switch inv.Lane {
+	case sspm.LaneFull, sspm.LaneDiscovery:
+		_, err := rt.app.Handle(ctx, inv, rt.owner(), time.Now().Add(budget))
+		return err
+	case sspm.LaneTail:
+		_, err := local.TailLoop(ctx, rt.app.Tailer, inv.ConnectorID, inv.Stream, 50, rt.log)
+		return err
+	}
+	return fmt.Errorf("lane %s cannot be invoked locally yet", inv.Lane)
+}
+
+// startLanes starts the schedules of the given lanes on the invoker until ctx ends.
+func (rt *runtime) startLanes(ctx context.Context, inv *local.Invoker, lanes []sspm.Lane, every time.Duration) {
+	var sync []sspm.Lane
+	for _, l := range lanes {
+		switch l {
+		case sspm.LaneFull, sspm.LaneDiscovery:
+			sync = append(sync, l)
+		case sspm.LaneTail:
+			go local.Every(ctx, every, "tail", rt.log, func(ctx context.Context) error {
+				streams, err := rt.app.TailStreams(ctx)
+				if err != nil {
+					return err
+				}
+				for _, s := range streams {
+					if err := inv.Invoke(ctx, s); err != nil {
+						rt.log.Warn("tail: invoke", "connector", s.ConnectorID, "stream", s.Stream, "err", err)
+					}
+				}
+				return nil
+			})
+		}
+	}
+	if len(sync) > 0 {
+		go local.Every(ctx, every, "dispatch", rt.log, func(ctx context.Context) error {
+			_, err := rt.app.Dispatcher.Dispatch(ctx, sync...)
+			return err
+		})
+	}
+}
+

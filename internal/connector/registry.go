@@ -1,0 +1,81 @@
+// Package connector holds the connector contract's plumbing: the registry of connector kinds the composition
+// root builds (explicitly; nothing registers itself in init), and validation of connector settings.
+package connector
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+// Kind describes one connector kind: how to validate its settings and build its sources.
+type Kind struct {
+	Kind sspm.Kind
+	// Authoritative is the default of the connector's authoritative flag (identity providers).
+	Authoritative bool
+	// Validate checks the non-secret config and the secret; it returns a sspm.CodeInvalid error naming the
+	// field that is wrong. The secret is nil when only the config changes.
+	Validate func(config json.RawMessage, secret []byte) error
+	// NewSource builds the full and discovery lane source.
+	NewSource func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.Source, error)
+	// NewStreams builds the tail lane source; nil when the kind has no event log to tail.
+	NewStreams func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.StreamSource, error)
+}
+
+// Registry maps connector kinds to their descriptions.
+type Registry struct {
+	kinds map[sspm.Kind]Kind
+}
+
+// NewRegistry returns a registry of the given kinds.
+func NewRegistry(kinds ...Kind) *Registry {
+	r := &Registry{kinds: make(map[sspm.Kind]Kind, len(kinds))}
+	for _, k := range kinds {
+		r.kinds[k.Kind] = k
+	}
+	return r
+}
+
+// Lookup returns the kind named k, or a CodeInvalid error listing the known kinds.
+func (r *Registry) Lookup(k sspm.Kind) (Kind, error) {
+	kind, ok := r.kinds[k]
+	if !ok {
+		return Kind{}, sspm.Errorf(sspm.CodeInvalid, "unknown connector kind %q (known: %v)", k, r.Names())
+	}
+	return kind, nil
+}
+
+// Names lists the registered kinds, sorted.
+func (r *Registry) Names() []sspm.Kind {
+	out := make([]sspm.Kind, 0, len(r.kinds))
+	for k := range r.kinds {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// Validate checks a connector's id, name, kind and settings before anything is written.
+func (r *Registry) Validate(c sspm.Connector, secret []byte) error {
+	if !sspm.ValidConnectorID(c.ID) {
+		return sspm.Errorf(sspm.CodeInvalid, "connector id %q: use 1-63 lower-case letters, digits and dashes, starting with a letter or digit", c.ID)
+	}
+	if c.Name == "" {
+		return sspm.Errorf(sspm.CodeInvalid, "connector %s: name is required", c.ID)
+	}
+	kind, err := r.Lookup(c.Kind)
+	if err != nil {
+		return err
+	}
+	if len(c.Config) > 0 && !json.Valid(c.Config) {
+		return sspm.Errorf(sspm.CodeInvalid, "connector %s: config is not valid JSON", c.ID)
+	}
+	if kind.Validate != nil {
+		if err := kind.Validate(c.Config, secret); err != nil {
+			return err
+		}
+	}
+	return nil
+}

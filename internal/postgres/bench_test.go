@@ -1,0 +1,134 @@
+package postgres_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/open-sspm/open-sspm/internal/postgres"
+	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+func accountsPage(run, from, n int) *sspm.Page {
+	p := &sspm.Page{Accounts: make([]sspm.Account, n)}
+	raw := json.RawMessage(`{"status":"ACTIVE","profile":{"department":"Engineering","title":"Engineer"}}`)
+	for i := range n {
+		id := from + i
+		p.Accounts[i] = sspm.Account{
+			ExternalID: fmt.Sprintf("00u%010d", id), Kind: sspm.AccountUser, Email: fmt.Sprintf("User%d@Example.com", id),
+			Username: fmt.Sprintf("user%d", id), DisplayName: fmt.Sprintf("User %d (run %d)", id, run), Status: "ACTIVE",
+			Active: true, LastLoginAt: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Raw: raw,
+		}
+	}
+	return p
+}
+
+// BenchmarkUpsertAccounts measures batched account upserts with run markers, 5,000 rows a page, each page in
+// its own transaction with its checkpoint (as a sync writes them). Half the pages insert, half update.
+func BenchmarkUpsertAccounts(b *testing.B) {
+	ctx := context.Background()
+	db := postgrestest.New(b)
+	newConnector(b, db, "bench")
+	const pageRows = 5000
+	_, lease, _, err := db.StartRun(ctx, "bench", sspm.LaneFull, sspm.TriggerManual, "bench", time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pages := make([]*sspm.Page, 20)
+	for i := range pages {
+		pages[i] = accountsPage(1, (i%10)*pageRows, pageRows) // 10 distinct pages, each written twice
+	}
+	b.ResetTimer()
+	start := time.Now()
+	rows := 0
+	for i := 0; i < b.N; i++ {
+		if _, err := db.WritePage(ctx, "bench", lease, pages[i%len(pages)], sspm.RunState{}); err != nil {
+			b.Fatal(err)
+		}
+		rows += pageRows
+	}
+	b.ReportMetric(float64(rows)/time.Since(start).Seconds(), "rows/s")
+}
+
+// BenchmarkExpire100k measures the end-of-run sweep that expires 100,000 rows the run did not see.
+func BenchmarkExpire100k(b *testing.B) {
+	ctx := context.Background()
+	db := postgrestest.New(b)
+	newConnector(b, db, "bench")
+	const total = 100_000
+	var elapsed time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		seed(b, db, total)
+		_, lease, _, err := db.StartRun(ctx, "bench", sspm.LaneFull, sspm.TriggerManual, "sweeper", time.Hour)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		t0 := time.Now()
+		expired, err := db.FinishRun(ctx, "bench", sspm.LaneFull, lease, sspm.RunOutcome{Status: sspm.RunSucceeded, Sweep: sspm.Entities, NextDueAt: time.Now()})
+		elapsed += time.Since(t0)
+		if err != nil || expired[sspm.EntityAccounts] != total {
+			b.Fatalf("expired %v, %v", expired, err)
+		}
+	}
+	b.ReportMetric(elapsed.Seconds()/float64(b.N), "s/sweep")
+}
+
+// seed writes total live accounts in a successful run that started before now.
+func seed(b *testing.B, db *postgres.DB, total int) {
+	ctx := context.Background()
+	_, lease, _, err := db.StartRun(ctx, "bench", sspm.LaneFull, sspm.TriggerManual, "seeder", time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for from := 0; from < total; from += 10_000 {
+		if _, err := db.WritePage(ctx, "bench", lease, accountsPage(0, from, 10_000), sspm.RunState{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := db.FinishRun(ctx, "bench", sspm.LaneFull, lease, sspm.RunOutcome{Status: sspm.RunSucceeded, NextDueAt: time.Now()}); err != nil {
+		b.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond) // the sweep keeps rows seen after its run started
+}
+
+// BenchmarkQueue measures jobs through the local queue: send in batches of 100, receive 10 at a time (SQS's
+// batch size), acknowledge each batch.
+func BenchmarkQueue(b *testing.B) {
+	ctx := context.Background()
+	db := postgrestest.New(b)
+	q := db.Queue("bench", 3)
+	body := []byte(`{"connector_id":"okta-1","kind":"okta","body":"eyJldmVudHMiOltdfQ=="}`)
+	batch := make([][]byte, 100)
+	for i := range batch {
+		batch[i] = body
+	}
+	b.ResetTimer()
+	start := time.Now()
+	jobs := 0
+	for i := 0; i < b.N; i++ {
+		if err := q.Send(ctx, batch...); err != nil {
+			b.Fatal(err)
+		}
+		for got := 0; got < len(batch); {
+			msgs, err := q.Receive(ctx, 10, time.Minute)
+			if err != nil || len(msgs) == 0 {
+				b.Fatalf("receive: %d %v", len(msgs), err)
+			}
+			receipts := make([]string, len(msgs))
+			for j, m := range msgs {
+				receipts[j] = m.Receipt
+			}
+			if err := q.Ack(ctx, receipts...); err != nil {
+				b.Fatal(err)
+			}
+			got += len(msgs)
+		}
+		jobs += len(batch)
+	}
+	b.ReportMetric(float64(jobs)/time.Since(start).Seconds(), "jobs/s")
+}
