@@ -136,4 +136,3 @@ func (rt *runtime) startLanes(ctx context.Context, inv *local.Invoker, lanes []s
 		})
 	}
 }
-
