@@ -19,21 +19,35 @@ type Env struct {
 	DataDir     string // OPEN_SSPM_DATA, default .data
 	DatabaseURL string // DATABASE_URL; empty starts the embedded PostgreSQL
 	SecretKey   string // CONNECTOR_SECRET_KEY; empty reads (dev: creates) <data>/connector-secret.key
-	LogFormat   string // LOG_FORMAT: text (default) or json
-	LogLevel    string // LOG_LEVEL: debug, info (default), warn, error
-	SPADir      string // OPEN_SSPM_SPA_DIR, default frontend/dist
+	// PreviousKeys (CONNECTOR_SECRET_KEY_PREVIOUS, comma-separated) open secrets wrapped before a key change,
+	// until `open-sspm secrets rotate` re-wraps them under the current key.
+	PreviousKeys []string
+	LogFormat    string // LOG_FORMAT: text (default) or json
+	LogLevel     string // LOG_LEVEL: debug, info (default), warn, error
+	SPADir       string // OPEN_SSPM_SPA_DIR, default frontend/dist
 }
 
 // EnvFromOS reads the environment.
 func EnvFromOS() Env {
 	return Env{
-		DataDir:     getenv("OPEN_SSPM_DATA", ".data"),
-		DatabaseURL: os.Getenv("DATABASE_URL"),
-		SecretKey:   os.Getenv("CONNECTOR_SECRET_KEY"),
-		LogFormat:   getenv("LOG_FORMAT", "text"),
-		LogLevel:    getenv("LOG_LEVEL", "info"),
-		SPADir:      getenv("OPEN_SSPM_SPA_DIR", filepath.Join("frontend", "dist")),
+		DataDir:      getenv("OPEN_SSPM_DATA", ".data"),
+		DatabaseURL:  os.Getenv("DATABASE_URL"),
+		SecretKey:    os.Getenv("CONNECTOR_SECRET_KEY"),
+		PreviousKeys: splitList(os.Getenv("CONNECTOR_SECRET_KEY_PREVIOUS")),
+		LogFormat:    getenv("LOG_FORMAT", "text"),
+		LogLevel:     getenv("LOG_LEVEL", "info"),
+		SPADir:       getenv("OPEN_SSPM_SPA_DIR", filepath.Join("frontend", "dist")),
 	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func getenv(k, def string) string {
@@ -66,7 +80,7 @@ func (e Env) keyFile() string { return filepath.Join(e.DataDir, "connector-secre
 // create=true generates on first start.
 func (e Env) localKey(create bool, log *slog.Logger) (*secrets.LocalKey, error) {
 	if e.SecretKey != "" {
-		k, err := secrets.NewLocalKey(e.SecretKey)
+		k, err := secrets.NewLocalKeyring(e.SecretKey, e.PreviousKeys...)
 		if err != nil {
 			return nil, fmt.Errorf("CONNECTOR_SECRET_KEY: %w", err)
 		}
@@ -91,7 +105,7 @@ func (e Env) localKey(create bool, log *slog.Logger) (*secrets.LocalKey, error) 
 	} else if err != nil {
 		return nil, fmt.Errorf("read %s: %w", e.keyFile(), err)
 	}
-	k, err := secrets.NewLocalKey(strings.TrimSpace(string(b)))
+	k, err := secrets.NewLocalKeyring(strings.TrimSpace(string(b)), e.PreviousKeys...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", e.keyFile(), err)
 	}

@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/open-sspm/open-sspm/internal/connector"
 )
@@ -30,11 +27,9 @@ Environment: DATABASE_URL (default: an embedded PostgreSQL in the data folder), 
 CONNECTOR_SECRET_KEY (default: <data>/connector-secret.key, created by dev), LOG_FORMAT (text|json), LOG_LEVEL.
 `
 
-// Main runs the command line and returns the process exit code. kinds are the connector kinds linked into
-// this binary.
-func Main(args []string, stdout, stderr io.Writer, kinds ...connector.Kind) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// Main runs the command line until ctx ends and returns the process exit code. kinds are the connector kinds
+// linked into this binary.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer, kinds ...connector.Kind) int {
 	env := EnvFromOS()
 	log, err := env.Logger(stderr)
 	if err != nil {
@@ -74,7 +69,7 @@ func Main(args []string, stdout, stderr io.Writer, kinds ...connector.Kind) int 
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		log.Error("open-sspm "+args[1]+" failed", "err", err)
+		fmt.Fprintf(stderr, "open-sspm %s: %v\n", args[1], err)
 		return 1
 	}
 	return 0
