@@ -26,6 +26,8 @@ type Server struct {
 	// SPA is the built single-page app (frontend/dist); nil serves a short notice at /.
 	SPA    fs.FS
 	Logger *slog.Logger
+	// Hooks serves /hooks/{kind}/{connector}; nil leaves the route out (the api Lambda).
+	Hooks http.Handler
 }
 
 // Handler returns the routes.
@@ -33,6 +35,10 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /", s.spa)
+	if s.Hooks != nil {
+		mux.Handle("GET /hooks/{kind}/{connector}", s.Hooks)
+		mux.Handle("POST /hooks/{kind}/{connector}", s.Hooks)
+	}
 	return mux
 }
 

@@ -92,17 +92,27 @@ func (a *App) CreateConnector(ctx context.Context, c sspm.Connector, secret []by
 	if err := a.Registry.Validate(c, secret); err != nil {
 		return sspm.Connector{}, err
 	}
-	if kind, _ := a.Registry.Lookup(c.Kind); kind.Authoritative && !c.Authoritative {
+	kind, _ := a.Registry.Lookup(c.Kind)
+	if kind.Authoritative {
 		c.Authoritative = true
 	}
-	var sealed []byte
+	n := postgres.NewConnector{Connector: c, SecretKeyID: a.Keys.KeyID()}
 	if len(secret) > 0 {
 		var err error
-		if sealed, err = a.Sealer.Seal(ctx, c.ID, secret); err != nil {
+		if n.Secret, err = a.Sealer.Seal(ctx, c.ID, secret); err != nil {
 			return sspm.Connector{}, fmt.Errorf("seal secret of %s: %w", c.ID, err)
 		}
 	}
-	return a.DB.CreateConnector(ctx, c, sealed, a.Keys.KeyID())
+	if kind.Push != nil {
+		hook, err := newWebhookSecret()
+		if err != nil {
+			return sspm.Connector{}, err
+		}
+		if n.WebhookSecret, err = a.Sealer.Seal(ctx, c.ID, hook); err != nil {
+			return sspm.Connector{}, fmt.Errorf("seal webhook secret of %s: %w", c.ID, err)
+		}
+	}
+	return a.DB.CreateConnectorWithSecrets(ctx, n)
 }
 
 // SetSecret replaces a connector's secret after validating it.
@@ -145,6 +155,9 @@ func (a *App) source(ctx context.Context, c sspm.Connector) (sspm.Source, error)
 	kind, err := a.Registry.Lookup(c.Kind)
 	if err != nil {
 		return nil, err
+	}
+	if kind.NewSource == nil {
+		return nil, sspm.Errorf(sspm.CodeInvalid, "connector kind %s has no inventory to sync", c.Kind)
 	}
 	secret, err := a.secret(ctx, c)
 	if err != nil {

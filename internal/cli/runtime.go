@@ -84,6 +84,12 @@ func (rt *runtime) close() {
 	}
 }
 
+// inboxMaxAttempts is the local queue's maxReceiveCount, as the SQS redrive policy on AWS.
+const inboxMaxAttempts = 5
+
+// inbox is the queue between the webhook and the inbox lane.
+func (rt *runtime) inbox() *postgres.Queue { return rt.db.Queue(app.InboxQueue, inboxMaxAttempts) }
+
 // owner names one invocation uniquely: host, process and a counter.
 func (rt *runtime) owner() string {
 	host, _ := os.Hostname()
@@ -114,6 +120,9 @@ func (rt *runtime) startLanes(ctx context.Context, inv *local.Invoker, lanes []s
 		switch l {
 		case sspm.LaneFull, sspm.LaneDiscovery:
 			sync = append(sync, l)
+		case sspm.LaneEventInbox:
+			inbox := rt.app.NewInbox()
+			go local.Consume(ctx, rt.inbox(), 10, time.Minute, 30*time.Second, inbox.Process, rt.log)
 		case sspm.LaneTail:
 			go local.Every(ctx, every, "tail", rt.log, func(ctx context.Context) error {
 				streams, err := rt.app.TailStreams(ctx)

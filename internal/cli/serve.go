@@ -32,7 +32,7 @@ func (c *command) dev(ctx context.Context, args []string) error {
 	inv := local.NewInvoker(*workers, 1024, rt.handle, c.log)
 	defer inv.Stop()
 	rt.app.Invoker = inv
-	rt.startLanes(ctx, inv, []sspm.Lane{sspm.LaneFull, sspm.LaneDiscovery, sspm.LaneTail}, *every)
+	rt.startLanes(ctx, inv, []sspm.Lane{sspm.LaneFull, sspm.LaneDiscovery, sspm.LaneTail, sspm.LaneEventInbox}, *every)
 	return c.listen(ctx, rt, *addr)
 }
 
@@ -56,7 +56,7 @@ func (c *command) serve(ctx context.Context, args []string) error {
 
 // listen serves HTTP until ctx ends, then shuts down gracefully.
 func (c *command) listen(ctx context.Context, rt *runtime, addr string) error {
-	srv := &api.Server{Health: rt.db, Logger: c.log, SPA: spaFS(c.env.SPADir)}
+	srv := &api.Server{Health: rt.db, Logger: c.log, SPA: spaFS(c.env.SPADir), Hooks: rt.app.NewHooks(rt.inbox())}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -22,6 +22,8 @@ type Kind struct {
 	NewSource func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.Source, error)
 	// NewStreams builds the tail lane source; nil when the kind has no event log to tail.
 	NewStreams func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.StreamSource, error)
+	// Push is set for kinds that receive push deliveries.
+	Push *Push
 }
 
 // Registry maps connector kinds to their descriptions.

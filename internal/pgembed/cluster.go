@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 const (
@@ -18,9 +19,16 @@ const (
 	includeLine = "include_if_exists = '" + confFile + "'"
 )
 
+// initTimeout bounds initdb.
+const initTimeout = 2 * time.Minute
+
 // initCluster runs initdb into cluster: UTF-8, C locale, the role postgres,
-// and trust authentication for every local and loopback connection.
+// and trust authentication for every local and loopback connection. It
+// ignores the cancellation of ctx: a killed initdb leaves a broken cluster,
+// and it takes only seconds.
 func initCluster(ctx context.Context, r runner, binDir, cluster string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), initTimeout)
+	defer cancel()
 	_, err := r.run(ctx, "", filepath.Join(binDir, "initdb"), "-D", cluster, "-U", Superuser,
 		"-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync")
 	if err != nil {

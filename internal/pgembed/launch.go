@@ -117,7 +117,12 @@ func (s *Server) launch(ctx context.Context) error {
 				return err
 			}
 		default:
-			return fmt.Errorf("pgembed start: %w%s", err, tail(serverLog))
+			damaged := s.cfg.DataDir
+			if s.lay.relocated != "" {
+				damaged = s.lay.relocated + " and " + damaged
+			}
+			return fmt.Errorf("pgembed start: %w%s\n(server log: %s; if the cluster is damaged, delete %s)",
+				err, tail(serverLog), logPath, damaged)
 		}
 	}
 }

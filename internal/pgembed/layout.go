@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // rootBase holds relocated clusters and shared binaries when the process is
@@ -165,7 +166,8 @@ func pruneOrphans(ctx context.Context, base, keep, binDir string, logger *slog.L
 		if err != nil || len(origin) < 2 {
 			continue
 		}
-		if _, err := os.Stat(string(origin[:len(origin)-1])); !errors.Is(err, fs.ErrNotExist) {
+		dataDir := strings.TrimSuffix(string(origin), "\n")
+		if _, err := os.Stat(dataDir); !errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		cluster := filepath.Join(dir, "data")
@@ -184,6 +186,6 @@ func pruneOrphans(ctx context.Context, base, keep, binDir string, logger *slog.L
 			logger.Warn("pgembed: cannot remove orphaned cluster", "dir", dir, "err", err)
 			continue
 		}
-		logger.Info("pgembed: removed cluster of a deleted data folder", "dir", dir, "data_dir", string(origin))
+		logger.Info("pgembed: removed cluster of a deleted data folder", "dir", dir, "data_dir", dataDir)
 	}
 }

@@ -42,9 +42,10 @@ type Server struct {
 // Start runs a server for cfg.DataDir and returns once it accepts
 // connections: it initializes an empty data folder, reuses an initialized
 // one, adopts a server an exited process left running, and otherwise starts
-// one with pg_ctl. Concurrent Starts on one data folder are serialized; the
-// later one fails with ErrInUse. ctx bounds only the start; the server runs
-// until Stop.
+// one with pg_ctl. Starts on one data folder are serialized; while the
+// process that started its server lives, Starts from other processes fail
+// with ErrInUse. An adopted server keeps the settings it was started with.
+// ctx bounds only the start; the server runs until Stop.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if runtime.GOOS == "windows" {
 		return nil, errors.New("pgembed: windows is not supported")
@@ -81,8 +82,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	adopted, err := s.adopt(ctx)
-	if err != nil || adopted {
-		return s, err
+	if err != nil {
+		return nil, err
+	}
+	if adopted {
+		return s, nil
 	}
 	if err := s.ensureDatabase(ctx); err != nil {
 		return nil, err
@@ -194,25 +198,62 @@ func (s *Server) running() bool {
 }
 
 // prepare initializes the cluster if it has not been, and otherwise checks
-// that the binaries can run it.
+// that the binaries can run it. A relocated cluster (only pgembed writes
+// there) without pgembed's state file is the remains of an interrupted
+// initdb and is initialized again; in DataDir such a cluster is used as
+// found, since it may be one the user brought.
 func (s *Server) prepare(ctx context.Context) error {
 	b, err := os.ReadFile(filepath.Join(s.lay.cluster, "PG_VERSION"))
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		s.logger.Info("pgembed: initializing cluster", "cluster", s.lay.cluster)
-		if err := initCluster(ctx, s.run, s.lay.binDir, s.lay.cluster); err != nil {
-			return err
-		}
-	case err != nil:
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("pgembed cluster: %w", err)
-	default:
-		if major := strings.TrimSpace(string(b)); major != strconv.Itoa(s.bins.major) {
-			return fmt.Errorf("pgembed: the cluster in %s was made by PostgreSQL %s but the binaries in %s are "+
-				"PostgreSQL %s; set %s to PostgreSQL %s binaries or delete the data folder",
-				s.lay.cluster, major, s.bins.dir, s.bins.version, EnvBinDir, major)
+	}
+	_, stErr := os.Stat(filepath.Join(s.lay.cluster, stateFile))
+	initialized := err == nil && (stErr == nil || s.lay.relocated == "")
+	if !initialized {
+		return s.initialize(ctx)
+	}
+	if major := strings.TrimSpace(string(b)); major != strconv.Itoa(s.bins.major) {
+		return fmt.Errorf("pgembed: the cluster in %s was made by PostgreSQL %s but the binaries in %s are "+
+			"PostgreSQL %s; set %s to PostgreSQL %s binaries or delete the data folder",
+			s.lay.cluster, major, s.bins.dir, s.bins.version, EnvBinDir, major)
+	}
+	if stErr != nil {
+		s.logger.Info("pgembed: using a cluster pgembed did not finish initializing", "cluster", s.lay.cluster)
+		if err := writeState(s.lay.cluster, state{}, s.lay.user); err != nil {
+			return err
 		}
 	}
 	return ensureInclude(s.lay.cluster)
+}
+
+// initialize runs initdb, first clearing a relocated cluster's remains.
+func (s *Server) initialize(ctx context.Context) error {
+	if !emptyDir(s.lay.cluster) {
+		if s.lay.relocated == "" {
+			return fmt.Errorf("pgembed: %s holds files but no cluster; empty or delete it", s.lay.cluster)
+		}
+		if pm, ok, _ := readPostmaster(s.lay.cluster); ok && processState(pm.pid) == procAlive {
+			return fmt.Errorf("pgembed: %s is being initialized by process %d; try again", s.lay.cluster, pm.pid)
+		}
+		s.logger.Warn("pgembed: removing an incompletely initialized cluster", "cluster", s.lay.cluster)
+		if err := os.RemoveAll(s.lay.cluster); err != nil {
+			return fmt.Errorf("pgembed cluster: %w", err)
+		}
+	}
+	s.logger.Info("pgembed: initializing cluster", "cluster", s.lay.cluster)
+	if err := initCluster(ctx, s.run, s.lay.binDir, s.lay.cluster); err != nil {
+		return err
+	}
+	if err := ensureInclude(s.lay.cluster); err != nil {
+		return err
+	}
+	return writeState(s.lay.cluster, state{}, s.lay.user)
+}
+
+// emptyDir reports whether dir is missing or empty.
+func emptyDir(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	return errors.Is(err, fs.ErrNotExist) || (err == nil && len(entries) == 0)
 }
 
 // ensureDatabase creates the configured database unless pgembed did so

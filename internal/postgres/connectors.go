@@ -13,8 +13,22 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
+// NewConnector is a connector to create with its sealed secrets.
+type NewConnector struct {
+	sspm.Connector
+	Secret        []byte // sealed provider credential; nil for none
+	SecretKeyID   string
+	WebhookSecret []byte // sealed push secret; nil for kinds without push
+}
+
 // CreateConnector inserts a connector with its sealed secret (nil for none). The id must be new.
 func (db *DB) CreateConnector(ctx context.Context, c sspm.Connector, sealed []byte, keyID string) (sspm.Connector, error) {
+	return db.CreateConnectorWithSecrets(ctx, NewConnector{Connector: c, Secret: sealed, SecretKeyID: keyID})
+}
+
+// CreateConnectorWithSecrets inserts a connector and its sealed secrets in one statement.
+func (db *DB) CreateConnectorWithSecrets(ctx context.Context, n NewConnector) (sspm.Connector, error) {
+	c := n.Connector
 	intervals, err := encodeIntervals(c.Intervals)
 	if err != nil {
 		return sspm.Connector{}, err
@@ -22,7 +36,7 @@ func (db *DB) CreateConnector(ctx context.Context, c sspm.Connector, sealed []by
 	row, err := db.q.InsertConnector(ctx, sqlgen.InsertConnectorParams{
 		ID: c.ID, Kind: string(c.Kind), Name: c.Name, Enabled: c.Enabled, DiscoveryEnabled: c.DiscoveryEnabled,
 		Authoritative: c.Authoritative, Config: configOrEmpty(c.Config), Intervals: intervals,
-		Secret: sealed, SecretKeyID: keyID,
+		Secret: n.Secret, SecretKeyID: n.SecretKeyID, WebhookSecret: n.WebhookSecret,
 	})
 	if err != nil {
 		var pgErr *pgconn.PgError

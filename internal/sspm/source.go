@@ -44,3 +44,9 @@ type StreamPage struct {
 	HighWater time.Time
 	More      bool
 }
+
+// Refresher is implemented by sources that can re-read what an event touched at once (push-assisted sync):
+// the inbox lane calls it with the targets of new events and stores the page outside any sync run.
+type Refresher interface {
+	Refresh(ctx context.Context, targets []EventTarget) (Page, error)
+}

@@ -11,7 +11,7 @@ CREATE TABLE connectors (
     secret              bytea,      -- envelope ciphertext (internal/secrets); never returned by the API
     secret_key_id       text        NOT NULL DEFAULT '',
     secret_updated_at   timestamptz,
-    webhook_secret_hash bytea,
+    webhook_secret      bytea,      -- envelope ciphertext of the secret providers sign or authorize pushes with
     intervals           jsonb       NOT NULL DEFAULT '{}', -- lane -> seconds
     created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now()
@@ -231,6 +231,7 @@ CREATE TABLE inbox (
     processed_at timestamptz
 );
 CREATE INDEX inbox_status ON inbox (status, received_at);
+CREATE UNIQUE INDEX inbox_delivery ON inbox (connector_id, delivery_id) WHERE delivery_id <> '';
 
 -- The local queue (SQS's stand-in): SKIP LOCKED receive, attempts, visibility timeout, dead state.
 CREATE TABLE queue_messages (

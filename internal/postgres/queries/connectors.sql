@@ -1,8 +1,8 @@
 -- name: InsertConnector :one
 INSERT INTO connectors (id, kind, name, enabled, discovery_enabled, authoritative, config, intervals, secret,
-                        secret_key_id, secret_updated_at)
+                        secret_key_id, secret_updated_at, webhook_secret)
 VALUES (@id, @kind, @name, @enabled, @discovery_enabled, @authoritative, @config, @intervals, @secret,
-        @secret_key_id, CASE WHEN @secret::bytea IS NULL THEN NULL ELSE now() END)
+        @secret_key_id, CASE WHEN @secret::bytea IS NULL THEN NULL ELSE now() END, @webhook_secret)
 RETURNING *;
 
 -- name: UpdateConnector :one

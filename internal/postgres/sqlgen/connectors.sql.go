@@ -48,7 +48,7 @@ func (q *Queries) DeleteConnectorInventory(ctx context.Context, connectorID stri
 }
 
 const getConnector = `-- name: GetConnector :one
-SELECT id, kind, name, enabled, discovery_enabled, authoritative, config, secret, secret_key_id, secret_updated_at, webhook_secret_hash, intervals, created_at, updated_at FROM connectors WHERE id = $1
+SELECT id, kind, name, enabled, discovery_enabled, authoritative, config, secret, secret_key_id, secret_updated_at, webhook_secret, intervals, created_at, updated_at FROM connectors WHERE id = $1
 `
 
 func (q *Queries) GetConnector(ctx context.Context, id string) (Connector, error) {
@@ -65,7 +65,7 @@ func (q *Queries) GetConnector(ctx context.Context, id string) (Connector, error
 		&i.Secret,
 		&i.SecretKeyID,
 		&i.SecretUpdatedAt,
-		&i.WebhookSecretHash,
+		&i.WebhookSecret,
 		&i.Intervals,
 		&i.CreatedAt,
 		&i.UpdatedAt,
@@ -75,10 +75,10 @@ func (q *Queries) GetConnector(ctx context.Context, id string) (Connector, error
 
 const insertConnector = `-- name: InsertConnector :one
 INSERT INTO connectors (id, kind, name, enabled, discovery_enabled, authoritative, config, intervals, secret,
-                        secret_key_id, secret_updated_at)
+                        secret_key_id, secret_updated_at, webhook_secret)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-        $10, CASE WHEN $9::bytea IS NULL THEN NULL ELSE now() END)
-RETURNING id, kind, name, enabled, discovery_enabled, authoritative, config, secret, secret_key_id, secret_updated_at, webhook_secret_hash, intervals, created_at, updated_at
+        $10, CASE WHEN $9::bytea IS NULL THEN NULL ELSE now() END, $11)
+RETURNING id, kind, name, enabled, discovery_enabled, authoritative, config, secret, secret_key_id, secret_updated_at, webhook_secret, intervals, created_at, updated_at
 `
 
 type InsertConnectorParams struct {
@@ -92,6 +92,7 @@ type InsertConnectorParams struct {
 	Intervals        json.RawMessage
 	Secret           []byte
 	SecretKeyID      string
+	WebhookSecret    []byte
 }
 
 func (q *Queries) InsertConnector(ctx context.Context, arg InsertConnectorParams) (Connector, error) {
@@ -106,6 +107,7 @@ func (q *Queries) InsertConnector(ctx context.Context, arg InsertConnectorParams
 		arg.Intervals,
 		arg.Secret,
 		arg.SecretKeyID,
+		arg.WebhookSecret,
 	)
 	var i Connector
 	err := row.Scan(
@@ -119,7 +121,7 @@ func (q *Queries) InsertConnector(ctx context.Context, arg InsertConnectorParams
 		&i.Secret,
 		&i.SecretKeyID,
 		&i.SecretUpdatedAt,
-		&i.WebhookSecretHash,
+		&i.WebhookSecret,
 		&i.Intervals,
 		&i.CreatedAt,
 		&i.UpdatedAt,
@@ -128,7 +130,7 @@ func (q *Queries) InsertConnector(ctx context.Context, arg InsertConnectorParams
 }
 
 const listConnectors = `-- name: ListConnectors :many
-SELECT id, kind, name, enabled, discovery_enabled, authoritative, config, secret, secret_key_id, secret_updated_at, webhook_secret_hash, intervals, created_at, updated_at FROM connectors ORDER BY id
+SELECT id, kind, name, enabled, discovery_enabled, authoritative, config, secret, secret_key_id, secret_updated_at, webhook_secret, intervals, created_at, updated_at FROM connectors ORDER BY id
 `
 
 func (q *Queries) ListConnectors(ctx context.Context) ([]Connector, error) {
@@ -151,7 +153,7 @@ func (q *Queries) ListConnectors(ctx context.Context) ([]Connector, error) {
 			&i.Secret,
 			&i.SecretKeyID,
 			&i.SecretUpdatedAt,
-			&i.WebhookSecretHash,
+			&i.WebhookSecret,
 			&i.Intervals,
 			&i.CreatedAt,
 			&i.UpdatedAt,
@@ -215,7 +217,7 @@ UPDATE connectors
 SET name = $1, enabled = $2, discovery_enabled = $3, authoritative = $4,
     config = $5, intervals = $6, updated_at = now()
 WHERE id = $7
-RETURNING id, kind, name, enabled, discovery_enabled, authoritative, config, secret, secret_key_id, secret_updated_at, webhook_secret_hash, intervals, created_at, updated_at
+RETURNING id, kind, name, enabled, discovery_enabled, authoritative, config, secret, secret_key_id, secret_updated_at, webhook_secret, intervals, created_at, updated_at
 `
 
 type UpdateConnectorParams struct {
@@ -250,7 +252,7 @@ func (q *Queries) UpdateConnector(ctx context.Context, arg UpdateConnectorParams
 		&i.Secret,
 		&i.SecretKeyID,
 		&i.SecretUpdatedAt,
-		&i.WebhookSecretHash,
+		&i.WebhookSecret,
 		&i.Intervals,
 		&i.CreatedAt,
 		&i.UpdatedAt,

@@ -42,20 +42,20 @@ type AdminAudit struct {
 }
 
 type Connector struct {
-	ID                string
-	Kind              string
-	Name              string
-	Enabled           bool
-	DiscoveryEnabled  bool
-	Authoritative     bool
-	Config            json.RawMessage
-	Secret            []byte
-	SecretKeyID       string
-	SecretUpdatedAt   pgtype.Timestamptz
-	WebhookSecretHash []byte
-	Intervals         json.RawMessage
-	CreatedAt         pgtype.Timestamptz
-	UpdatedAt         pgtype.Timestamptz
+	ID               string
+	Kind             string
+	Name             string
+	Enabled          bool
+	DiscoveryEnabled bool
+	Authoritative    bool
+	Config           json.RawMessage
+	Secret           []byte
+	SecretKeyID      string
+	SecretUpdatedAt  pgtype.Timestamptz
+	WebhookSecret    []byte
+	Intervals        json.RawMessage
+	CreatedAt        pgtype.Timestamptz
+	UpdatedAt        pgtype.Timestamptz
 }
 
 type Credential struct {
