@@ -16,6 +16,9 @@ type TailStepper interface {
 // TailLoop drives one stream the way the Step Functions state machine does: step, and when the provider has more
 // step again at once, else wait; at most maxSteps steps per execution.
 func TailLoop(ctx context.Context, t TailStepper, connectorID, stream string, maxSteps int, log *slog.Logger) (stored int64, err error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	for range maxSteps {
 		res, err := t.Step(ctx, connectorID, stream)
 		if err != nil {
