@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/sspm"
@@ -22,6 +23,7 @@ type RunStore interface {
 	ReleaseRun(ctx context.Context, l sspm.Lease) error
 	FinishRun(ctx context.Context, connectorID string, lane sspm.Lane, l sspm.Lease, o sspm.RunOutcome) (map[sspm.Entity]int64, error)
 	Schedule(ctx context.Context, connectorID string, lane sspm.Lane) (sspm.LaneSchedule, error)
+	Watermark(ctx context.Context, connectorID string, lane sspm.Lane, stage string) (string, error)
 }
 
 // SourceFactory builds a connector's source from its stored configuration and decrypted secret.
@@ -165,6 +167,12 @@ func (r *Runner) steps(ctx context.Context, connectorID string, lane sspm.Lane, 
 		cursor := ""
 		if state.Checkpoint.Stage == stage {
 			cursor = state.Checkpoint.Cursor
+		} else {
+			w, err := r.Store.Watermark(ctx, connectorID, lane, stage)
+			if err != nil {
+				return false, err
+			}
+			cursor = w
 		}
 		for {
 			if !deadline.IsZero() && !r.now().Before(deadline) {
@@ -182,6 +190,10 @@ func (r *Runner) steps(ctx context.Context, connectorID string, lane sspm.Lane, 
 				}
 			}
 			state.Checkpoint.Stage, state.Checkpoint.Cursor = stage, step.Next
+			state.Watermark = nil
+			if step.Next == "" && step.Watermark != "" {
+				state.Watermark = &sspm.Watermark{Lane: lane, Stage: stage, Value: step.Watermark}
+			}
 			if step.Next == "" {
 				state.Checkpoint.Done = append(state.Checkpoint.Done, stage)
 				state.Checkpoint.Stage, state.Checkpoint.Cursor = "", ""
@@ -208,15 +220,21 @@ func (r *Runner) steps(ctx context.Context, connectorID string, lane sspm.Lane, 
 
 func (r *Runner) succeed(ctx context.Context, c sspm.Connector, lane sspm.Lane, lease sspm.Lease, res Result, log *slog.Logger) (Result, error) {
 	var sweep []sspm.Entity
+	var keep []string
 	if lane == sspm.LaneFull {
 		for _, e := range sspm.Entities {
 			if !slices.Contains(res.Run.Unavailable, string(e)) {
 				sweep = append(sweep, e)
 			}
 		}
+		for _, u := range res.Run.Unavailable {
+			if name, ok := strings.CutPrefix(u, "dataset:"); ok {
+				keep = append(keep, name)
+			}
+		}
 	}
 	expired, err := r.Store.FinishRun(ctx, c.ID, lane, lease, sspm.RunOutcome{
-		Status: sspm.RunSucceeded, Sweep: sweep, NextDueAt: r.now().Add(interval(c, lane)),
+		Status: sspm.RunSucceeded, Sweep: sweep, KeepDatasets: keep, NextDueAt: r.now().Add(interval(c, lane)),
 	})
 	if err != nil {
 		return res, err

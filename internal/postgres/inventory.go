@@ -3,9 +3,13 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sort"
 	"strings"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/open-sspm/open-sspm/internal/postgres/sqlgen"
@@ -31,7 +35,13 @@ func (db *DB) WritePage(ctx context.Context, connectorID string, l sspm.Lease, p
 			counts[k] += n
 		}
 		state.Counts = counts
-		return saveState(ctx, q, l, state)
+		if err := saveState(ctx, q, l, state); err != nil {
+			return err
+		}
+		if w := state.Watermark; w != nil {
+			return q.SaveWatermark(ctx, sqlgen.SaveWatermarkParams{ConnectorID: connectorID, Lane: string(w.Lane), Stage: w.Stage, Watermark: w.Value})
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("write page of run %d: %w", l.RunID, err)
@@ -81,6 +91,20 @@ func upsertPage(ctx context.Context, q *sqlgen.Queries, connectorID string, runI
 			return fmt.Errorf("upsert credentials: %w", err)
 		}
 		written[string(sspm.EntityCredentials)] += n
+	}
+	if len(p.Datasets) > 0 {
+		n, err := q.UpsertDatasets(ctx, datasetParams(connectorID, runID, p.Datasets))
+		if err != nil {
+			return fmt.Errorf("upsert datasets: %w", err)
+		}
+		written[string(sspm.EntityDatasets)] += n
+	}
+	if len(p.Evidence) > 0 {
+		n, err := q.UpsertEvidence(ctx, evidenceParams(connectorID, p.Evidence))
+		if err != nil {
+			return fmt.Errorf("upsert evidence: %w", err)
+		}
+		written["evidence"] += n
 	}
 	if len(p.Events) > 0 {
 		n, err := insertEvents(ctx, q, connectorID, p.Events)
@@ -227,6 +251,125 @@ func credentialParams(connectorID string, runID int64, rows []sspm.Credential) s
 		p.CreatedAts[i], p.ExpiresAts[i], p.LastUsedAts[i], p.Raws[i] = ts(c.CreatedAt), ts(c.ExpiresAt), ts(c.LastUsedAt), rawOrEmpty(c.Raw)
 	}
 	return p
+}
+
+func datasetParams(connectorID string, runID int64, rows []sspm.DatasetRow) sqlgen.UpsertDatasetsParams {
+	rows = dedupe(rows, func(d *sspm.DatasetRow) string { return d.Dataset + "\x00" + d.ExternalID })
+	p := sqlgen.UpsertDatasetsParams{
+		ConnectorID: connectorID, RunID: runID, Datasets: make([]string, len(rows)),
+		ExternalIds: make([]string, len(rows)), Raws: make([]json.RawMessage, len(rows)),
+	}
+	for i, d := range rows {
+		p.Datasets[i], p.ExternalIds[i], p.Raws[i] = d.Dataset, d.ExternalID, rawOrEmpty(d.Raw)
+	}
+	return p
+}
+
+// evidenceParams aggregates a page's evidence per (kind, app, actor): one row with the count, the first and last
+// time, the union of scopes and the newest event.
+func evidenceParams(connectorID string, rows []sspm.Evidence) sqlgen.UpsertEvidenceParams {
+	type agg struct {
+		e           sspm.Evidence
+		first, last time.Time
+		n           int64
+		scopes      map[string]bool
+	}
+	byKey := map[string]*agg{}
+	var order []string
+	for _, e := range rows {
+		appKey, actorKey := EvidenceAppKey(e), EvidenceActorKey(e)
+		k := e.Kind + "\x00" + appKey + "\x00" + actorKey
+		a, ok := byKey[k]
+		if !ok {
+			a = &agg{e: e, first: e.OccurredAt, last: e.OccurredAt, scopes: map[string]bool{}}
+			byKey[k] = a
+			order = append(order, k)
+		}
+		a.n++
+		if e.OccurredAt.Before(a.first) {
+			a.first = e.OccurredAt
+		}
+		if !e.OccurredAt.Before(a.last) {
+			a.last, a.e.SourceEvent = e.OccurredAt, e.SourceEvent
+		}
+		for _, s := range e.Scopes {
+			a.scopes[s] = true
+		}
+	}
+	n := len(order)
+	p := sqlgen.UpsertEvidenceParams{
+		ConnectorID: connectorID, Kinds: make([]string, n), AppKeys: make([]string, n), AppIds: make([]string, n),
+		AppNames: make([]string, n), Domains: make([]string, n), ActorKeys: make([]string, n), ActorIds: make([]string, n),
+		ActorEmails: make([]string, n), Scopes: make([]string, n), Occurrences: make([]int64, n),
+		FirstSeenAts: make([]pgtype.Timestamptz, n), LastSeenAts: make([]pgtype.Timestamptz, n), LastEventIds: make([]string, n),
+	}
+	for i, k := range order {
+		a := byKey[k]
+		scopes := make([]string, 0, len(a.scopes))
+		for s := range a.scopes {
+			scopes = append(scopes, s)
+		}
+		sort.Strings(scopes)
+		p.Kinds[i], p.AppKeys[i], p.AppIds[i], p.AppNames[i] = a.e.Kind, EvidenceAppKey(a.e), a.e.AppID, a.e.AppName
+		p.Domains[i], p.ActorKeys[i], p.ActorIds[i] = strings.ToLower(a.e.Domain), EvidenceActorKey(a.e), a.e.ActorID
+		p.ActorEmails[i], p.Scopes[i], p.Occurrences[i] = strings.ToLower(a.e.ActorEmail), strings.Join(scopes, " "), a.n
+		p.FirstSeenAts[i], p.LastSeenAts[i], p.LastEventIds[i] = ts(a.first), ts(a.last), a.e.SourceEvent
+	}
+	return p
+}
+
+// EvidenceAppKey is the key evidence is de-duplicated under: the provider's app id, else the domain, else the
+// lower-cased app name.
+func EvidenceAppKey(e sspm.Evidence) string {
+	switch {
+	case e.AppID != "":
+		return "id:" + e.AppID
+	case e.Domain != "":
+		return "domain:" + strings.ToLower(e.Domain)
+	}
+	return "name:" + strings.ToLower(strings.TrimSpace(e.AppName))
+}
+
+// EvidenceActorKey is the actor evidence is de-duplicated under: the actor id, else the lower-cased email.
+func EvidenceActorKey(e sspm.Evidence) string {
+	if e.ActorID != "" {
+		return "id:" + e.ActorID
+	}
+	return "email:" + strings.ToLower(e.ActorEmail)
+}
+
+// Evidence lists up to limit rows of a connector's discovery evidence.
+func (db *DB) Evidence(ctx context.Context, connectorID string, limit int) ([]sqlgen.SaasAppEvidence, error) {
+	rows, err := db.q.ListEvidence(ctx, sqlgen.ListEvidenceParams{ConnectorID: connectorID, MaxRows: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("list evidence of %s: %w", connectorID, err)
+	}
+	return rows, nil
+}
+
+// DatasetRows lists a connector's live rows of one dataset.
+func (db *DB) DatasetRows(ctx context.Context, connectorID, dataset string) ([]sspm.DatasetRow, error) {
+	rows, err := db.q.ListDatasetRows(ctx, sqlgen.ListDatasetRowsParams{ConnectorID: connectorID, Dataset: dataset})
+	if err != nil {
+		return nil, fmt.Errorf("list dataset %s of %s: %w", dataset, connectorID, err)
+	}
+	out := make([]sspm.DatasetRow, len(rows))
+	for i, r := range rows {
+		out[i] = sspm.DatasetRow{Dataset: r.Dataset, ExternalID: r.ExternalID, Raw: r.Raw}
+	}
+	return out, nil
+}
+
+// Watermark returns where a lane's stage continues in its next run ("" when never saved).
+func (db *DB) Watermark(ctx context.Context, connectorID string, lane sspm.Lane, stage string) (string, error) {
+	w, err := db.q.GetWatermark(ctx, sqlgen.GetWatermarkParams{ConnectorID: connectorID, Lane: string(lane), Stage: stage})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("watermark of %s/%s/%s: %w", connectorID, lane, stage, err)
+	}
+	return w, nil
 }
 
 // Counts returns the live rows of a connector per entity.

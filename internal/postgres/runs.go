@@ -124,8 +124,9 @@ func (db *DB) FinishRun(ctx context.Context, connectorID string, lane sspm.Lane,
 	expired := map[sspm.Entity]int64{}
 	err := db.inTx(ctx, func(q *sqlgen.Queries) error {
 		if o.Status == sspm.RunSucceeded {
+			kept := nonNil(o.KeepDatasets)
 			for _, e := range o.Sweep {
-				n, err := expire(ctx, q, e, connectorID, l)
+				n, err := expire(ctx, q, e, connectorID, l, kept)
 				if err != nil {
 					return fmt.Errorf("expire %s: %w", e, err)
 				}
@@ -152,7 +153,7 @@ func (db *DB) FinishRun(ctx context.Context, connectorID string, lane sspm.Lane,
 	return expired, nil
 }
 
-func expire(ctx context.Context, q *sqlgen.Queries, e sspm.Entity, connectorID string, l sspm.Lease) (int64, error) {
+func expire(ctx context.Context, q *sqlgen.Queries, e sspm.Entity, connectorID string, l sspm.Lease, keptDatasets []string) (int64, error) {
 	started := ts(l.StartedAt)
 	switch e {
 	case sspm.EntityAccounts:
@@ -167,6 +168,8 @@ func expire(ctx context.Context, q *sqlgen.Queries, e sspm.Entity, connectorID s
 		return q.ExpireGrants(ctx, sqlgen.ExpireGrantsParams{ConnectorID: connectorID, RunID: l.RunID, RunStartedAt: started})
 	case sspm.EntityCredentials:
 		return q.ExpireCredentials(ctx, sqlgen.ExpireCredentialsParams{ConnectorID: connectorID, RunID: l.RunID, RunStartedAt: started})
+	case sspm.EntityDatasets:
+		return q.ExpireDatasets(ctx, sqlgen.ExpireDatasetsParams{ConnectorID: connectorID, RunID: l.RunID, RunStartedAt: started, KeptDatasets: keptDatasets})
 	}
 	return 0, fmt.Errorf("unknown entity %q", e)
 }

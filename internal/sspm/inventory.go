@@ -109,6 +109,28 @@ type EventTarget struct {
 	DisplayName string
 }
 
+// DatasetRow is a configuration object a posture ruleset reads (a policy, an authenticator, an org setting),
+// stored as the provider returned it, keyed by (connector, Dataset, ExternalID).
+type DatasetRow struct {
+	Dataset    string
+	ExternalID string
+	Raw        json.RawMessage
+}
+
+// Evidence is a sign-in or OAuth grant that shows a SaaS app in use, from an identity provider's logs.
+// Evidence is de-duplicated per (connector, kind, app, actor): repeats raise the count and the last-seen time.
+type Evidence struct {
+	Kind        string // sso, oauth_grant
+	AppID       string // the provider's id of the app or OAuth client, when it has one
+	AppName     string
+	Domain      string
+	ActorID     string
+	ActorEmail  string
+	Scopes      []string
+	OccurredAt  time.Time
+	SourceEvent string // the provider event id it came from
+}
+
 // Entity names the inventory tables a full sync writes and sweeps.
 type Entity string
 
@@ -119,10 +141,15 @@ const (
 	EntityResources    Entity = "resources"
 	EntityGrants       Entity = "grants"
 	EntityCredentials  Entity = "credentials"
+	EntityDatasets     Entity = "datasets"
 )
 
+// DatasetEntity names one dataset in a run's Unavailable list, so that a dataset the token may not read keeps
+// its old rows while the others are swept.
+func DatasetEntity(dataset string) Entity { return Entity("dataset:" + dataset) }
+
 // Entities lists the inventory tables in load order.
-var Entities = []Entity{EntityAccounts, EntityGroups, EntityGroupMembers, EntityResources, EntityGrants, EntityCredentials}
+var Entities = []Entity{EntityAccounts, EntityGroups, EntityGroupMembers, EntityResources, EntityGrants, EntityCredentials, EntityDatasets}
 
 // Page is what a source emits for one step: rows to upsert with the run's marker.
 type Page struct {
@@ -132,11 +159,13 @@ type Page struct {
 	Resources    []Resource
 	Grants       []Grant
 	Credentials  []Credential
+	Datasets     []DatasetRow
 	Events       []Event
+	Evidence     []Evidence
 }
 
 // Len counts the rows in a page.
 func (p *Page) Len() int {
 	return len(p.Accounts) + len(p.Groups) + len(p.GroupMembers) + len(p.Resources) + len(p.Grants) +
-		len(p.Credentials) + len(p.Events)
+		len(p.Credentials) + len(p.Datasets) + len(p.Events) + len(p.Evidence)
 }

@@ -17,6 +17,15 @@ type RunState struct {
 	Counts      map[string]int64
 	Progress    Progress
 	Unavailable []string
+	// Watermark, when set, is saved with the page for the stage's next run.
+	Watermark *Watermark
+}
+
+// Watermark is where a lane's stage continues in the lane's next run.
+type Watermark struct {
+	Lane  Lane
+	Stage string
+	Value string
 }
 
 // RunOutcome closes a run.
@@ -26,6 +35,8 @@ type RunOutcome struct {
 	ErrorText string
 	// Sweep lists the entities whose unseen rows expire (only for a complete, successful run).
 	Sweep []Entity
+	// KeepDatasets lists datasets the run could not read: their rows are kept when datasets are swept.
+	KeepDatasets []string
 	// When the lane is next due, and the failures in a row so far (0 after a success).
 	NextDueAt           time.Time
 	ConsecutiveFailures int

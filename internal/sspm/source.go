@@ -12,7 +12,8 @@ import (
 type Source interface {
 	// Stages lists the stages of a lane in order; an empty list means the source does not run that lane.
 	Stages(lane Lane) []string
-	// Step reads one page of stage starting at cursor ("" for the first page).
+	// Step reads one page of stage starting at cursor: "" (or the previous run's Watermark for the stage) for
+	// the first page.
 	Step(ctx context.Context, lane Lane, stage, cursor string) (StepResult, error)
 }
 
@@ -26,6 +27,9 @@ type StepResult struct {
 	Unavailable []Entity
 	// Message is shown in the run's progress (e.g. "waited 3s for the rate limit").
 	Message string
+	// Watermark, on the last page of a stage, is kept for the next run of the lane: its first Step of this stage
+	// gets it as the cursor (discovery reads the log from where the previous run ended).
+	Watermark string
 }
 
 // StreamSource is implemented by connectors that tail event logs. A stream is named by the connector

@@ -165,6 +165,50 @@ CREATE TABLE credentials (
     UNIQUE (connector_id, external_id)
 ) WITH (fillfactor = 80);
 
+-- Datasets: configuration objects posture rulesets read (policies, authenticators, org settings), as the
+-- provider returned them. Swept per dataset like the inventory.
+CREATE TABLE datasets (
+    connector_id  text        NOT NULL,
+    dataset       text        NOT NULL,
+    external_id   text        NOT NULL,
+    raw           jsonb       NOT NULL DEFAULT '{}',
+    seen_in_run   bigint      NOT NULL,
+    seen_at       timestamptz NOT NULL DEFAULT now(),
+    first_seen_at timestamptz NOT NULL DEFAULT now(),
+    expired_at    timestamptz,
+    PRIMARY KEY (connector_id, dataset, external_id)
+) WITH (fillfactor = 80);
+
+-- SaaS discovery evidence from identity providers' logs, de-duplicated per (connector, kind, app, actor).
+CREATE TABLE saas_app_evidence (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    connector_id  text        NOT NULL,
+    kind          text        NOT NULL CHECK (kind IN ('sso', 'oauth_grant')),
+    app_key       text        NOT NULL, -- the provider's app id, else the domain, else the lower-cased name
+    app_id        text        NOT NULL DEFAULT '',
+    app_name      text        NOT NULL DEFAULT '',
+    domain        text        NOT NULL DEFAULT '',
+    actor_key     text        NOT NULL, -- actor id, else lower-cased email
+    actor_id      text        NOT NULL DEFAULT '',
+    actor_email   text        NOT NULL DEFAULT '',
+    scopes        text[]      NOT NULL DEFAULT '{}',
+    occurrences   bigint      NOT NULL DEFAULT 1,
+    first_seen_at timestamptz NOT NULL,
+    last_seen_at  timestamptz NOT NULL,
+    last_event_id text        NOT NULL DEFAULT '',
+    UNIQUE (connector_id, kind, app_key, actor_key)
+);
+
+-- Where a lane's stage continues in its next run (discovery reads the log from the previous run's end).
+CREATE TABLE lane_watermarks (
+    connector_id text        NOT NULL REFERENCES connectors (id) ON DELETE CASCADE,
+    lane         text        NOT NULL,
+    stage        text        NOT NULL,
+    watermark    text        NOT NULL,
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (connector_id, lane, stage)
+);
+
 -- Identities: the person, bot or service behind accounts.
 CREATE TABLE identities (
     id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -292,5 +336,5 @@ CREATE TABLE admin_audit (
 CREATE INDEX admin_audit_at ON admin_audit (at DESC);
 
 -- +goose Down
-DROP TABLE admin_audit, findings, tail_cursors, queue_messages, inbox, event_targets, events, identity_links,
+DROP TABLE lane_watermarks, saas_app_evidence, datasets, admin_audit, findings, tail_cursors, queue_messages, inbox, event_targets, events, identity_links,
     identities, credentials, grants, resources, group_members, groups, accounts, sync_runs, lane_schedules, connectors;

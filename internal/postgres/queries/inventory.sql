@@ -94,6 +94,64 @@ SET kind = EXCLUDED.kind, name = EXCLUDED.name, owner_external_id = EXCLUDED.own
     last_used_at = EXCLUDED.last_used_at, raw = EXCLUDED.raw,
     seen_in_run = EXCLUDED.seen_in_run, seen_at = EXCLUDED.seen_at, expired_at = NULL;
 
+-- name: UpsertDatasets :execrows
+INSERT INTO datasets (connector_id, dataset, external_id, raw, seen_in_run, seen_at)
+SELECT @connector_id::text, r.dataset, r.external_id, r.raw, @run_id::bigint, now()
+FROM (SELECT unnest(@datasets::text[]) AS dataset,
+             unnest(@external_ids::text[]) AS external_id,
+             unnest(@raws::jsonb[]) AS raw) AS r
+ON CONFLICT (connector_id, dataset, external_id) DO UPDATE
+SET raw = EXCLUDED.raw, seen_in_run = EXCLUDED.seen_in_run, seen_at = EXCLUDED.seen_at, expired_at = NULL;
+
+-- name: UpsertEvidence :execrows
+-- Evidence is de-duplicated per (connector, kind, app, actor); a page's rows are aggregated before this.
+-- Re-read events (a log read with an overlap) do not count again: only newer evidence raises the count.
+INSERT INTO saas_app_evidence (connector_id, kind, app_key, app_id, app_name, domain, actor_key, actor_id,
+                               actor_email, scopes, occurrences, first_seen_at, last_seen_at, last_event_id)
+SELECT @connector_id::text, r.kind, r.app_key, r.app_id, r.app_name, r.domain, r.actor_key, r.actor_id,
+       r.actor_email, CASE WHEN r.scopes = '' THEN '{}'::text[] ELSE string_to_array(r.scopes, ' ') END,
+       r.occurrences, r.first_seen_at, r.last_seen_at, r.last_event_id
+FROM (SELECT unnest(@kinds::text[]) AS kind,
+             unnest(@app_keys::text[]) AS app_key,
+             unnest(@app_ids::text[]) AS app_id,
+             unnest(@app_names::text[]) AS app_name,
+             unnest(@domains::text[]) AS domain,
+             unnest(@actor_keys::text[]) AS actor_key,
+             unnest(@actor_ids::text[]) AS actor_id,
+             unnest(@actor_emails::text[]) AS actor_email,
+             unnest(@scopes::text[]) AS scopes,
+             unnest(@occurrences::bigint[]) AS occurrences,
+             unnest(@first_seen_ats::timestamptz[]) AS first_seen_at,
+             unnest(@last_seen_ats::timestamptz[]) AS last_seen_at,
+             unnest(@last_event_ids::text[]) AS last_event_id) AS r
+ON CONFLICT (connector_id, kind, app_key, actor_key) DO UPDATE
+SET app_id = COALESCE(NULLIF(EXCLUDED.app_id, ''), saas_app_evidence.app_id),
+    app_name = COALESCE(NULLIF(EXCLUDED.app_name, ''), saas_app_evidence.app_name),
+    domain = COALESCE(NULLIF(EXCLUDED.domain, ''), saas_app_evidence.domain),
+    actor_email = COALESCE(NULLIF(EXCLUDED.actor_email, ''), saas_app_evidence.actor_email),
+    scopes = ARRAY(SELECT DISTINCT unnest(saas_app_evidence.scopes || EXCLUDED.scopes) ORDER BY 1),
+    occurrences = saas_app_evidence.occurrences +
+        CASE WHEN EXCLUDED.last_seen_at > saas_app_evidence.last_seen_at THEN EXCLUDED.occurrences ELSE 0 END,
+    first_seen_at = LEAST(saas_app_evidence.first_seen_at, EXCLUDED.first_seen_at),
+    last_seen_at = GREATEST(saas_app_evidence.last_seen_at, EXCLUDED.last_seen_at),
+    last_event_id = CASE WHEN EXCLUDED.last_seen_at >= saas_app_evidence.last_seen_at THEN EXCLUDED.last_event_id
+                         ELSE saas_app_evidence.last_event_id END;
+
+-- name: ListEvidence :many
+SELECT * FROM saas_app_evidence WHERE connector_id = @connector_id ORDER BY app_key, actor_key LIMIT @max_rows;
+
+-- name: ListDatasetRows :many
+SELECT dataset, external_id, raw FROM datasets
+WHERE connector_id = @connector_id AND dataset = @dataset AND expired_at IS NULL
+ORDER BY external_id;
+
+-- name: GetWatermark :one
+SELECT watermark FROM lane_watermarks WHERE connector_id = @connector_id AND lane = @lane AND stage = @stage;
+
+-- name: SaveWatermark :exec
+INSERT INTO lane_watermarks (connector_id, lane, stage, watermark) VALUES (@connector_id, @lane, @stage, @watermark)
+ON CONFLICT (connector_id, lane, stage) DO UPDATE SET watermark = EXCLUDED.watermark, updated_at = now();
+
 -- Sweeps: at the end of a complete, successful run, expire the connector's live rows the run did not see.
 -- Rows written after the run started (by a push-assisted refresh) are kept.
 
@@ -120,6 +178,12 @@ WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @ru
 -- name: ExpireCredentials :execrows
 UPDATE credentials SET expired_at = now()
 WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at;
+
+-- name: ExpireDatasets :execrows
+-- Datasets the run could not read (kept_datasets) keep their rows.
+UPDATE datasets SET expired_at = now()
+WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at
+  AND NOT (dataset = ANY(@kept_datasets::text[]));
 
 -- name: ListLiveAccounts :many
 SELECT id, external_id, kind, email, username, display_name, status, active, last_login_at, mfa_enrolled, is_admin,

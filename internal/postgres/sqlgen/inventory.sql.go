@@ -85,6 +85,33 @@ func (q *Queries) ExpireCredentials(ctx context.Context, arg ExpireCredentialsPa
 	return result.RowsAffected(), nil
 }
 
+const expireDatasets = `-- name: ExpireDatasets :execrows
+UPDATE datasets SET expired_at = now()
+WHERE connector_id = $1 AND expired_at IS NULL AND seen_in_run <> $2 AND seen_at < $3
+  AND NOT (dataset = ANY($4::text[]))
+`
+
+type ExpireDatasetsParams struct {
+	ConnectorID  string
+	RunID        int64
+	RunStartedAt pgtype.Timestamptz
+	KeptDatasets []string
+}
+
+// Datasets the run could not read (kept_datasets) keep their rows.
+func (q *Queries) ExpireDatasets(ctx context.Context, arg ExpireDatasetsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, expireDatasets,
+		arg.ConnectorID,
+		arg.RunID,
+		arg.RunStartedAt,
+		arg.KeptDatasets,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const expireGrants = `-- name: ExpireGrants :execrows
 UPDATE grants SET expired_at = now()
 WHERE connector_id = $1 AND expired_at IS NULL AND seen_in_run <> $2 AND seen_at < $3
@@ -161,6 +188,105 @@ func (q *Queries) ExpireResources(ctx context.Context, arg ExpireResourcesParams
 	return result.RowsAffected(), nil
 }
 
+const getWatermark = `-- name: GetWatermark :one
+SELECT watermark FROM lane_watermarks WHERE connector_id = $1 AND lane = $2 AND stage = $3
+`
+
+type GetWatermarkParams struct {
+	ConnectorID string
+	Lane        string
+	Stage       string
+}
+
+func (q *Queries) GetWatermark(ctx context.Context, arg GetWatermarkParams) (string, error) {
+	row := q.db.QueryRow(ctx, getWatermark, arg.ConnectorID, arg.Lane, arg.Stage)
+	var watermark string
+	err := row.Scan(&watermark)
+	return watermark, err
+}
+
+const listDatasetRows = `-- name: ListDatasetRows :many
+SELECT dataset, external_id, raw FROM datasets
+WHERE connector_id = $1 AND dataset = $2 AND expired_at IS NULL
+ORDER BY external_id
+`
+
+type ListDatasetRowsParams struct {
+	ConnectorID string
+	Dataset     string
+}
+
+type ListDatasetRowsRow struct {
+	Dataset    string
+	ExternalID string
+	Raw        json.RawMessage
+}
+
+func (q *Queries) ListDatasetRows(ctx context.Context, arg ListDatasetRowsParams) ([]ListDatasetRowsRow, error) {
+	rows, err := q.db.Query(ctx, listDatasetRows, arg.ConnectorID, arg.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListDatasetRowsRow{}
+	for rows.Next() {
+		var i ListDatasetRowsRow
+		if err := rows.Scan(&i.Dataset, &i.ExternalID, &i.Raw); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listEvidence = `-- name: ListEvidence :many
+SELECT id, connector_id, kind, app_key, app_id, app_name, domain, actor_key, actor_id, actor_email, scopes, occurrences, first_seen_at, last_seen_at, last_event_id FROM saas_app_evidence WHERE connector_id = $1 ORDER BY app_key, actor_key LIMIT $2
+`
+
+type ListEvidenceParams struct {
+	ConnectorID string
+	MaxRows     int32
+}
+
+func (q *Queries) ListEvidence(ctx context.Context, arg ListEvidenceParams) ([]SaasAppEvidence, error) {
+	rows, err := q.db.Query(ctx, listEvidence, arg.ConnectorID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SaasAppEvidence{}
+	for rows.Next() {
+		var i SaasAppEvidence
+		if err := rows.Scan(
+			&i.ID,
+			&i.ConnectorID,
+			&i.Kind,
+			&i.AppKey,
+			&i.AppID,
+			&i.AppName,
+			&i.Domain,
+			&i.ActorKey,
+			&i.ActorID,
+			&i.ActorEmail,
+			&i.Scopes,
+			&i.Occurrences,
+			&i.FirstSeenAt,
+			&i.LastSeenAt,
+			&i.LastEventID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listLiveAccounts = `-- name: ListLiveAccounts :many
 SELECT id, external_id, kind, email, username, display_name, status, active, last_login_at, mfa_enrolled, is_admin,
        seen_in_run, seen_at
@@ -223,6 +349,28 @@ func (q *Queries) ListLiveAccounts(ctx context.Context, arg ListLiveAccountsPara
 		return nil, err
 	}
 	return items, nil
+}
+
+const saveWatermark = `-- name: SaveWatermark :exec
+INSERT INTO lane_watermarks (connector_id, lane, stage, watermark) VALUES ($1, $2, $3, $4)
+ON CONFLICT (connector_id, lane, stage) DO UPDATE SET watermark = EXCLUDED.watermark, updated_at = now()
+`
+
+type SaveWatermarkParams struct {
+	ConnectorID string
+	Lane        string
+	Stage       string
+	Watermark   string
+}
+
+func (q *Queries) SaveWatermark(ctx context.Context, arg SaveWatermarkParams) error {
+	_, err := q.db.Exec(ctx, saveWatermark,
+		arg.ConnectorID,
+		arg.Lane,
+		arg.Stage,
+		arg.Watermark,
+	)
+	return err
 }
 
 const upsertAccounts = `-- name: UpsertAccounts :execrows
@@ -340,6 +488,113 @@ func (q *Queries) UpsertCredentials(ctx context.Context, arg UpsertCredentialsPa
 		arg.ExpiresAts,
 		arg.LastUsedAts,
 		arg.Raws,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const upsertDatasets = `-- name: UpsertDatasets :execrows
+INSERT INTO datasets (connector_id, dataset, external_id, raw, seen_in_run, seen_at)
+SELECT $1::text, r.dataset, r.external_id, r.raw, $2::bigint, now()
+FROM (SELECT unnest($3::text[]) AS dataset,
+             unnest($4::text[]) AS external_id,
+             unnest($5::jsonb[]) AS raw) AS r
+ON CONFLICT (connector_id, dataset, external_id) DO UPDATE
+SET raw = EXCLUDED.raw, seen_in_run = EXCLUDED.seen_in_run, seen_at = EXCLUDED.seen_at, expired_at = NULL
+`
+
+type UpsertDatasetsParams struct {
+	ConnectorID string
+	RunID       int64
+	Datasets    []string
+	ExternalIds []string
+	Raws        []json.RawMessage
+}
+
+func (q *Queries) UpsertDatasets(ctx context.Context, arg UpsertDatasetsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, upsertDatasets,
+		arg.ConnectorID,
+		arg.RunID,
+		arg.Datasets,
+		arg.ExternalIds,
+		arg.Raws,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const upsertEvidence = `-- name: UpsertEvidence :execrows
+INSERT INTO saas_app_evidence (connector_id, kind, app_key, app_id, app_name, domain, actor_key, actor_id,
+                               actor_email, scopes, occurrences, first_seen_at, last_seen_at, last_event_id)
+SELECT $1::text, r.kind, r.app_key, r.app_id, r.app_name, r.domain, r.actor_key, r.actor_id,
+       r.actor_email, CASE WHEN r.scopes = '' THEN '{}'::text[] ELSE string_to_array(r.scopes, ' ') END,
+       r.occurrences, r.first_seen_at, r.last_seen_at, r.last_event_id
+FROM (SELECT unnest($2::text[]) AS kind,
+             unnest($3::text[]) AS app_key,
+             unnest($4::text[]) AS app_id,
+             unnest($5::text[]) AS app_name,
+             unnest($6::text[]) AS domain,
+             unnest($7::text[]) AS actor_key,
+             unnest($8::text[]) AS actor_id,
+             unnest($9::text[]) AS actor_email,
+             unnest($10::text[]) AS scopes,
+             unnest($11::bigint[]) AS occurrences,
+             unnest($12::timestamptz[]) AS first_seen_at,
+             unnest($13::timestamptz[]) AS last_seen_at,
+             unnest($14::text[]) AS last_event_id) AS r
+ON CONFLICT (connector_id, kind, app_key, actor_key) DO UPDATE
+SET app_id = COALESCE(NULLIF(EXCLUDED.app_id, ''), saas_app_evidence.app_id),
+    app_name = COALESCE(NULLIF(EXCLUDED.app_name, ''), saas_app_evidence.app_name),
+    domain = COALESCE(NULLIF(EXCLUDED.domain, ''), saas_app_evidence.domain),
+    actor_email = COALESCE(NULLIF(EXCLUDED.actor_email, ''), saas_app_evidence.actor_email),
+    scopes = ARRAY(SELECT DISTINCT unnest(saas_app_evidence.scopes || EXCLUDED.scopes) ORDER BY 1),
+    occurrences = saas_app_evidence.occurrences +
+        CASE WHEN EXCLUDED.last_seen_at > saas_app_evidence.last_seen_at THEN EXCLUDED.occurrences ELSE 0 END,
+    first_seen_at = LEAST(saas_app_evidence.first_seen_at, EXCLUDED.first_seen_at),
+    last_seen_at = GREATEST(saas_app_evidence.last_seen_at, EXCLUDED.last_seen_at),
+    last_event_id = CASE WHEN EXCLUDED.last_seen_at >= saas_app_evidence.last_seen_at THEN EXCLUDED.last_event_id
+                         ELSE saas_app_evidence.last_event_id END
+`
+
+type UpsertEvidenceParams struct {
+	ConnectorID  string
+	Kinds        []string
+	AppKeys      []string
+	AppIds       []string
+	AppNames     []string
+	Domains      []string
+	ActorKeys    []string
+	ActorIds     []string
+	ActorEmails  []string
+	Scopes       []string
+	Occurrences  []int64
+	FirstSeenAts []pgtype.Timestamptz
+	LastSeenAts  []pgtype.Timestamptz
+	LastEventIds []string
+}
+
+// Evidence is de-duplicated per (connector, kind, app, actor); a page's rows are aggregated before this.
+// Re-read events (a log read with an overlap) do not count again: only newer evidence raises the count.
+func (q *Queries) UpsertEvidence(ctx context.Context, arg UpsertEvidenceParams) (int64, error) {
+	result, err := q.db.Exec(ctx, upsertEvidence,
+		arg.ConnectorID,
+		arg.Kinds,
+		arg.AppKeys,
+		arg.AppIds,
+		arg.AppNames,
+		arg.Domains,
+		arg.ActorKeys,
+		arg.ActorIds,
+		arg.ActorEmails,
+		arg.Scopes,
+		arg.Occurrences,
+		arg.FirstSeenAts,
+		arg.LastSeenAts,
+		arg.LastEventIds,
 	)
 	if err != nil {
 		return 0, err

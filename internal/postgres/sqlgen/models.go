@@ -76,6 +76,17 @@ type Credential struct {
 	ExpiredAt       pgtype.Timestamptz
 }
 
+type Dataset struct {
+	ConnectorID string
+	Dataset     string
+	ExternalID  string
+	Raw         json.RawMessage
+	SeenInRun   int64
+	SeenAt      pgtype.Timestamptz
+	FirstSeenAt pgtype.Timestamptz
+	ExpiredAt   pgtype.Timestamptz
+}
+
 type Event struct {
 	ID              int64
 	ConnectorID     string
@@ -203,6 +214,14 @@ type LaneSchedule struct {
 	LastActivityAt      pgtype.Timestamptz
 }
 
+type LaneWatermark struct {
+	ConnectorID string
+	Lane        string
+	Stage       string
+	Watermark   string
+	UpdatedAt   pgtype.Timestamptz
+}
+
 type QueueMessage struct {
 	ID         int64
 	Queue      string
@@ -227,6 +246,24 @@ type Resource struct {
 	SeenAt      pgtype.Timestamptz
 	FirstSeenAt pgtype.Timestamptz
 	ExpiredAt   pgtype.Timestamptz
+}
+
+type SaasAppEvidence struct {
+	ID          int64
+	ConnectorID string
+	Kind        string
+	AppKey      string
+	AppID       string
+	AppName     string
+	Domain      string
+	ActorKey    string
+	ActorID     string
+	ActorEmail  string
+	Scopes      []string
+	Occurrences int64
+	FirstSeenAt pgtype.Timestamptz
+	LastSeenAt  pgtype.Timestamptz
+	LastEventID string
 }
 
 type SyncRun struct {

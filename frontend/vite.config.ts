@@ -1,0 +1,28 @@
+import react from '@vitejs/plugin-react'
+import { defineConfig } from 'vitest/config'
+
+// The Go server (`open-sspm serve`) listens on :8080; in development Vite serves the app and forwards the
+// server's routes to it.
+const backend = 'http://localhost:8080'
+
+export default defineConfig({
+  plugins: [react()],
+  resolve: { tsconfigPaths: true },
+  server: {
+    proxy: {
+      '/api': backend,
+      '/healthz': backend,
+      '/hooks': backend,
+    },
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+  },
+  test: {
+    environment: 'happy-dom',
+    setupFiles: ['./src/testing/setup.ts'],
+    restoreMocks: true,
+    unstubGlobals: true,
+  },
+})
