@@ -42,7 +42,7 @@ func New(db *postgres.DB, keys sspm.KeyWrapper, reg *connector.Registry, logger 
 	a := &App{DB: db, Sealer: secrets.NewSealer(keys), Keys: keys, Registry: reg, Logger: logger}
 	a.Runner = &lane.Runner{Store: db, Sources: a.source, Logger: logger}
 	a.Dispatcher = &lane.Dispatcher{Store: db, Invoker: invokerFunc(a.invoke), Logger: logger}
-	a.Tailer = &lane.Tailer{Store: db, Streams: a.streams}
+	a.Tailer = &lane.Tailer{Store: db, Streams: a.streams, AfterStore: a.refresh}
 	return a
 }
 

@@ -25,6 +25,9 @@ type Tailer struct {
 	Store   TailStore
 	Streams StreamFactory
 	Now     func() time.Time
+	// AfterStore runs after a step stored new events (push-assisted refresh of what they touched, the
+	// evaluator's event policies). Its error is returned; the cursor has already moved.
+	AfterStore func(ctx context.Context, c sspm.Connector, events []sspm.Event) error
 }
 
 // TailResult reports one step.
@@ -75,6 +78,11 @@ func (t *Tailer) Step(ctx context.Context, connectorID, stream string) (TailResu
 	stored, err := t.Store.CommitTail(ctx, connectorID, stream, page.Events, sspm.TailCursor{Cursor: page.Cursor, HighWater: hw}, now)
 	if err != nil {
 		return TailResult{}, err
+	}
+	if t.AfterStore != nil && stored > 0 {
+		if err := t.AfterStore(ctx, c, page.Events); err != nil {
+			return TailResult{Stored: stored, Read: len(page.Events), More: page.More}, fmt.Errorf("tail %s/%s: after storing events: %w", connectorID, stream, err)
+		}
 	}
 	return TailResult{Stored: stored, Read: len(page.Events), More: page.More}, nil
 }

@@ -106,6 +106,19 @@ func upsertPage(ctx context.Context, q *sqlgen.Queries, connectorID string, runI
 		}
 		written["evidence"] += n
 	}
+	if len(p.MFA) > 0 {
+		rows := dedupe(p.MFA, func(m *sspm.MFAStatus) string { return m.AccountExternalID })
+		params := sqlgen.UpdateMFAParams{ConnectorID: connectorID, ExternalIds: make([]string, len(rows)),
+			Enrolled: make([]bool, len(rows)), Factors: make([]string, len(rows))}
+		for i, m := range rows {
+			params.ExternalIds[i], params.Enrolled[i], params.Factors[i] = m.AccountExternalID, m.Enrolled, strings.Join(m.Factors, " ")
+		}
+		n, err := q.UpdateMFA(ctx, params)
+		if err != nil {
+			return fmt.Errorf("update mfa: %w", err)
+		}
+		written["mfa"] += n
+	}
 	if len(p.Events) > 0 {
 		n, err := insertEvents(ctx, q, connectorID, p.Events)
 		if err != nil {

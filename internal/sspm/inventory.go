@@ -131,6 +131,14 @@ type Evidence struct {
 	SourceEvent string // the provider event id it came from
 }
 
+// MFAStatus updates only an account's MFA signal (read separately from the account, e.g. per-user factor
+// listings spread over runs). The account must exist; unknown accounts are ignored.
+type MFAStatus struct {
+	AccountExternalID string
+	Enrolled          bool
+	Factors           []string // enrolled factor types, e.g. push, totp, webauthn
+}
+
 // Entity names the inventory tables a full sync writes and sweeps.
 type Entity string
 
@@ -162,10 +170,11 @@ type Page struct {
 	Datasets     []DatasetRow
 	Events       []Event
 	Evidence     []Evidence
+	MFA          []MFAStatus
 }
 
 // Len counts the rows in a page.
 func (p *Page) Len() int {
 	return len(p.Accounts) + len(p.Groups) + len(p.GroupMembers) + len(p.Resources) + len(p.Grants) +
-		len(p.Credentials) + len(p.Datasets) + len(p.Events) + len(p.Evidence)
+		len(p.Credentials) + len(p.Datasets) + len(p.Events) + len(p.Evidence) + len(p.MFA)
 }

@@ -137,6 +137,16 @@ SET app_id = COALESCE(NULLIF(EXCLUDED.app_id, ''), saas_app_evidence.app_id),
     last_event_id = CASE WHEN EXCLUDED.last_seen_at >= saas_app_evidence.last_seen_at THEN EXCLUDED.last_event_id
                          ELSE saas_app_evidence.last_event_id END;
 
+-- name: UpdateMFA :execrows
+-- Sets the MFA signal of existing accounts without touching their other columns or freshness markers.
+UPDATE accounts a
+SET mfa_enrolled = r.enrolled,
+    raw = jsonb_set(a.raw, '{_mfa_factors}', to_jsonb(CASE WHEN r.factors = '' THEN '{}'::text[] ELSE string_to_array(r.factors, ' ') END))
+FROM (SELECT unnest(@external_ids::text[]) AS external_id,
+             unnest(@enrolled::boolean[]) AS enrolled,
+             unnest(@factors::text[]) AS factors) AS r
+WHERE a.connector_id = @connector_id::text AND a.external_id = r.external_id;
+
 -- name: ListEvidence :many
 SELECT * FROM saas_app_evidence WHERE connector_id = @connector_id ORDER BY app_key, actor_key LIMIT @max_rows;
 

@@ -373,6 +373,37 @@ func (q *Queries) SaveWatermark(ctx context.Context, arg SaveWatermarkParams) er
 	return err
 }
 
+const updateMFA = `-- name: UpdateMFA :execrows
+UPDATE accounts a
+SET mfa_enrolled = r.enrolled,
+    raw = jsonb_set(a.raw, '{_mfa_factors}', to_jsonb(CASE WHEN r.factors = '' THEN '{}'::text[] ELSE string_to_array(r.factors, ' ') END))
+FROM (SELECT unnest($2::text[]) AS external_id,
+             unnest($3::boolean[]) AS enrolled,
+             unnest($4::text[]) AS factors) AS r
+WHERE a.connector_id = $1::text AND a.external_id = r.external_id
+`
+
+type UpdateMFAParams struct {
+	ConnectorID string
+	ExternalIds []string
+	Enrolled    []bool
+	Factors     []string
+}
+
+// Sets the MFA signal of existing accounts without touching their other columns or freshness markers.
+func (q *Queries) UpdateMFA(ctx context.Context, arg UpdateMFAParams) (int64, error) {
+	result, err := q.db.Exec(ctx, updateMFA,
+		arg.ConnectorID,
+		arg.ExternalIds,
+		arg.Enrolled,
+		arg.Factors,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const upsertAccounts = `-- name: UpsertAccounts :execrows
 
 INSERT INTO accounts (connector_id, external_id, kind, email, username, display_name, status, active,
