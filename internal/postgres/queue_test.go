@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+	"github.com/open-sspm/open-sspm/internal/sspm/queuetest"
 )
 
 func TestQueueDeliversAtLeastOnceAndDeadLetters(t *testing.T) {
@@ -103,4 +106,18 @@ func TestQueueReceiversTakeDisjointMessages(t *testing.T) {
 			t.Fatalf("message %s received %d times by concurrent receivers", b, n)
 		}
 	}
+}
+
+func TestQueueConformance(t *testing.T) {
+	queuetest.Run(t, queuetest.Config{
+		New:         func(t *testing.T) sspm.Queue { return postgrestest.New(t).Queue("inbox", 3) },
+		MaxAttempts: 3,
+		Dead: func(t *testing.T, q sspm.Queue) int {
+			_, dead, err := q.(*postgres.Queue).Depth(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return int(dead)
+		},
+	})
 }
