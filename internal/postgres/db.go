@@ -61,6 +61,17 @@ func (db *DB) inTx(ctx context.Context, fn func(q *sqlgen.Queries) error) error 
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return fn(db.q.WithTx(tx)) })
 }
 
+// inAsyncTx is inTx with an asynchronous commit (see AsyncCommit): only for work whose loss after a crash is
+// harmless.
+func (db *DB) inAsyncTx(ctx context.Context, fn func(q *sqlgen.Queries) error) error {
+	return db.inTx(ctx, func(q *sqlgen.Queries) error {
+		if err := q.AsyncCommit(ctx); err != nil {
+			return err
+		}
+		return fn(q)
+	})
+}
+
 // notFound maps pgx.ErrNoRows to sspm.ErrNotFound with context.
 func notFound(err error, what string) error {
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -44,3 +44,8 @@ WHERE queue = @queue::text AND state = 'dead' ORDER BY id LIMIT @max_rows;
 -- name: ReplayDeadMessage :execrows
 UPDATE queue_messages SET state = 'ready', attempts = 0, visible_at = now(), last_error = ''
 WHERE id = @id AND queue = @queue::text AND state = 'dead';
+
+-- name: AsyncCommit :exec
+-- Within a transaction: do not wait for the WAL flush at commit. Used where losing the last moments of work
+-- after a crash is harmless: a lost receive or acknowledgement only means a redelivery (at least once).
+SET LOCAL synchronous_commit = off;

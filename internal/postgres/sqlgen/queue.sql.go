@@ -11,6 +11,17 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const asyncCommit = `-- name: AsyncCommit :exec
+SET LOCAL synchronous_commit = off
+`
+
+// Within a transaction: do not wait for the WAL flush at commit. Used where losing the last moments of work
+// after a crash is harmless: a lost receive or acknowledgement only means a redelivery (at least once).
+func (q *Queries) AsyncCommit(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, asyncCommit)
+	return err
+}
+
 const deleteMessages = `-- name: DeleteMessages :execrows
 DELETE FROM queue_messages WHERE receipt = ANY($1::text[]) AND state = 'ready'
 `
