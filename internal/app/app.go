@@ -40,7 +40,7 @@ func New(db *postgres.DB, keys sspm.KeyWrapper, reg *connector.Registry, logger 
 		logger = slog.New(slog.DiscardHandler)
 	}
 	a := &App{DB: db, Sealer: secrets.NewSealer(keys), Keys: keys, Registry: reg, Logger: logger}
-	a.Runner = &lane.Runner{Store: db, Sources: a.source, Logger: logger}
+	a.Runner = &lane.Runner{Store: db, Sources: a.source, Logger: logger, AfterSuccess: a.afterSync}
 	a.Dispatcher = &lane.Dispatcher{Store: db, Invoker: invokerFunc(a.invoke), Logger: logger}
 	a.Tailer = &lane.Tailer{Store: db, Streams: a.streams, AfterStore: a.refresh}
 	return a
@@ -72,6 +72,22 @@ func (a *App) Handle(ctx context.Context, inv sspm.Invocation, owner string, dea
 		}
 	}
 	return res, nil
+}
+
+// StaleAfter is how long without activity makes an identity stale.
+const StaleAfter = 90 * 24 * time.Hour
+
+// afterSync links a connector's accounts to identities after its full sync succeeded.
+func (a *App) afterSync(ctx context.Context, c sspm.Connector, run sspm.SyncRun) error {
+	if run.Lane != sspm.LaneFull {
+		return nil
+	}
+	r, err := a.DB.LinkAccounts(ctx, c.ID, c.Authoritative, time.Now().Add(-StaleAfter))
+	if err != nil {
+		return err
+	}
+	a.Logger.Info("accounts linked", "connector", c.ID, "identities_created", r.Created, "linked", r.Linked)
+	return nil
 }
 
 // TriggerSync asks for a manual run of a lane now, bypassing the schedule and its back-off.

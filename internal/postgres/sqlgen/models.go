@@ -180,14 +180,33 @@ type Identity struct {
 	LastSeenAt   pgtype.Timestamptz
 	CreatedAt    pgtype.Timestamptz
 	UpdatedAt    pgtype.Timestamptz
+	Anchored     bool
+	Privileged   bool
+	Mfa          pgtype.Bool
+	Stale        bool
+	Leaver       bool
+	Accounts     int32
 }
 
 type IdentityLink struct {
 	AccountID  int64
-	IdentityID int64
+	IdentityID pgtype.Int8
 	Reason     string
 	LinkedBy   string
 	LinkedAt   pgtype.Timestamptz
+}
+
+type IdentityRollup struct {
+	IdentityID  pgtype.Int8
+	DisplayName interface{}
+	Email       interface{}
+	Status      interface{}
+	LastSeen    interface{}
+	Anchored    bool
+	Privileged  bool
+	Mfa         bool
+	Leaver      pgtype.Bool
+	N           int32
 }
 
 type Inbox struct {

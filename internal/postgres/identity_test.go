@@ -1,0 +1,157 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/open-sspm/open-sspm/internal/postgres"
+	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+// syncAccounts writes accounts as one complete, successful full run of a connector.
+func syncAccounts(t *testing.T, db *postgres.DB, connectorID string, accts ...sspm.Account) {
+	t.Helper()
+	ctx := context.Background()
+	_, lease, _, err := db.StartRun(ctx, connectorID, sspm.LaneFull, sspm.TriggerManual, "t", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.WritePage(ctx, connectorID, lease, &sspm.Page{Accounts: accts}, sspm.RunState{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.FinishRun(ctx, connectorID, sspm.LaneFull, lease, sspm.RunOutcome{Status: sspm.RunSucceeded, Sweep: sspm.Entities, NextDueAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func link(t *testing.T, db *postgres.DB, connectorID string, authoritative bool) postgres.LinkResult {
+	t.Helper()
+	r, err := db.LinkAccounts(context.Background(), connectorID, authoritative, time.Now().Add(-90*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func identityOf(t *testing.T, db *postgres.DB, connectorID, externalID string) postgres.AccountLink {
+	t.Helper()
+	l, err := db.AccountLink(context.Background(), connectorID, externalID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestLinkingByEmailAcrossSources(t *testing.T) {
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta", Kind: sspm.KindOkta, Name: "Okta", Enabled: true, Authoritative: true}, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "gh", Kind: sspm.KindGitHub, Name: "GitHub", Enabled: true}, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	recent := time.Now().Add(-time.Hour)
+	// GitHub syncs first: its accounts create identities that are not anchored yet.
+	syncAccounts(t, db, "gh",
+		sspm.Account{ExternalID: "gh-alice", Kind: sspm.AccountUser, Email: "ALICE@Example.com", Active: true, IsAdmin: true, LastLoginAt: recent},
+		sspm.Account{ExternalID: "gh-bob", Kind: sspm.AccountUser, Email: "bob@example.com", Active: true, LastLoginAt: recent},
+		sspm.Account{ExternalID: "gh-carol", Kind: sspm.AccountUser, Email: "carol@example.com", Active: true},
+		sspm.Account{ExternalID: "gh-nomail", Kind: sspm.AccountUser, Active: true},
+		sspm.Account{ExternalID: "gh-bot", Kind: sspm.AccountBot, Email: "ci-bot@example.com", Active: true},
+	)
+	if r := link(t, db, "gh", false); r.Created != 3 || r.Linked != 3 {
+		t.Fatalf("first link = %+v, want 3 identities created and 3 accounts linked (not the bot, not the one without email)", r)
+	}
+	syncAccounts(t, db, "okta",
+		sspm.Account{ExternalID: "00u-alice", Kind: sspm.AccountUser, Email: "alice@example.com", DisplayName: "Alice Authoritative", Active: true, LastLoginAt: recent},
+		sspm.Account{ExternalID: "00u-carol", Kind: sspm.AccountUser, Email: "carol@example.com", Status: "DEPROVISIONED", Active: false},
+		sspm.Account{ExternalID: "00u-svc", Kind: sspm.AccountServiceAccount, Email: "svc@example.com", Active: true},
+	)
+	if r := link(t, db, "okta", true); r.Created != 0 || r.Linked != 2 {
+		t.Fatalf("okta link = %+v, want the two users joined to the existing identities", r)
+	}
+	alice := identityOf(t, db, "okta", "00u-alice")
+	if ghAlice := identityOf(t, db, "gh", "gh-alice"); alice.IdentityID == nil || *ghAlice.IdentityID != *alice.IdentityID || alice.Reason != "authoritative" {
+		t.Fatalf("alice: okta %+v, github %+v; want one identity, case-insensitively", alice, ghAlice)
+	}
+	if svc := identityOf(t, db, "okta", "00u-svc"); svc.IdentityID != nil {
+		t.Fatalf("a service account was auto-linked: %+v", svc)
+	}
+	id, err := db.Identity(ctx, *alice.IdentityID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !id.Anchored || !id.Privileged || id.DisplayName != "Alice Authoritative" || id.Stale || id.Leaver || id.Accounts != 2 {
+		t.Fatalf("alice's identity = %+v", id)
+	}
+	carol, _ := db.Identity(ctx, *identityOf(t, db, "okta", "00u-carol").IdentityID)
+	if !carol.Leaver || !carol.Stale {
+		t.Fatalf("carol (deprovisioned in Okta, active in GitHub, never seen) = %+v, want leaver and stale", carol)
+	}
+	needs, err := db.NeedsAnchor(ctx, "gh", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, n := range needs {
+		got[n.ExternalID] = true
+	}
+	if len(needs) != 3 || !got["gh-bob"] || !got["gh-nomail"] || !got["gh-bot"] {
+		t.Fatalf("needs anchor = %+v, want bob (no authoritative account), the account without email and the bot", needs)
+	}
+}
+
+func TestManualLinksSurviveSyncs(t *testing.T) {
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta", Kind: sspm.KindOkta, Name: "Okta", Enabled: true, Authoritative: true}, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	accts := []sspm.Account{
+		{ExternalID: "a", Kind: sspm.AccountUser, Email: "a@example.com", Active: true},
+		{ExternalID: "b", Kind: sspm.AccountUser, Email: "b@example.com", Active: true},
+		{ExternalID: "svc", Kind: sspm.AccountServiceAccount, Email: "svc@example.com", Active: true},
+	}
+	syncAccounts(t, db, "okta", accts...)
+	link(t, db, "okta", true)
+	aID := identityOf(t, db, "okta", "a").IdentityID
+
+	// An admin re-points b to a's identity, unlinks a for good, and links the service account by hand.
+	if err := db.SetManualLink(ctx, "okta", "b", aID, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetManualLink(ctx, "okta", "a", nil, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetManualLink(ctx, "okta", "svc", aID, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	bad := int64(999999)
+	if err := db.SetManualLink(ctx, "okta", "b", &bad, "x"); sspm.ErrorCode(err) != sspm.CodeNotFound {
+		t.Fatalf("link to a missing identity: %v", err)
+	}
+	for range 2 { // later syncs and linking runs change none of it
+		syncAccounts(t, db, "okta", accts...)
+		link(t, db, "okta", true)
+	}
+	if l := identityOf(t, db, "okta", "b"); l.Reason != "manual" || *l.IdentityID != *aID || l.LinkedBy != "admin@example.com" {
+		t.Fatalf("b = %+v", l)
+	}
+	if l := identityOf(t, db, "okta", "a"); l.Reason != "manual" || l.IdentityID != nil {
+		t.Fatalf("a = %+v, want deliberately unlinked", l)
+	}
+	if l := identityOf(t, db, "okta", "svc"); l.Reason != "manual" || *l.IdentityID != *aID {
+		t.Fatalf("svc = %+v", l)
+	}
+	// Forgetting the decision lets linking take over again.
+	if err := db.ClearManualLink(ctx, "okta", "a"); err != nil {
+		t.Fatal(err)
+	}
+	link(t, db, "okta", true)
+	if l := identityOf(t, db, "okta", "a"); l.Reason != "authoritative" || l.IdentityID == nil {
+		t.Fatalf("a after clearing = %+v", l)
+	}
+}

@@ -1,0 +1,84 @@
+-- name: LockLinking :exec
+-- Serializes linking runs, so two connectors finishing at once do not create two identities for one email.
+SELECT pg_advisory_xact_lock(727275);
+
+-- name: CreateIdentitiesForEmails :execrows
+-- One identity per email that a live, unlinked user account of the connector carries and no identity has yet.
+INSERT INTO identities (kind, primary_email, display_name)
+SELECT 'person', e.email, e.display_name
+FROM (SELECT DISTINCT ON (a.email) a.email, a.display_name
+      FROM accounts a
+      LEFT JOIN identity_links l ON l.account_id = a.id
+      WHERE a.connector_id = @connector_id AND a.expired_at IS NULL AND a.kind = 'user' AND a.email <> ''
+        AND l.account_id IS NULL
+      ORDER BY a.email, a.id) e
+WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE lower(i.primary_email) = e.email);
+
+-- name: LinkByEmail :execrows
+-- Links the connector's live, unlinked user accounts to the identity of their email (case-insensitive),
+-- preferring an identity an authoritative source anchors, then the oldest. Manual links and manual unlinks
+-- (a link row exists) are never touched.
+INSERT INTO identity_links (account_id, identity_id, reason)
+SELECT a.id,
+       (SELECT i.id FROM identities i
+        WHERE lower(i.primary_email) = a.email
+        ORDER BY i.anchored DESC, i.id
+        LIMIT 1),
+       CASE WHEN @authoritative::boolean THEN 'authoritative' ELSE 'auto_email' END
+FROM accounts a
+LEFT JOIN identity_links l ON l.account_id = a.id
+WHERE a.connector_id = @connector_id AND a.expired_at IS NULL AND a.kind = 'user' AND a.email <> ''
+  AND l.account_id IS NULL
+ON CONFLICT (account_id) DO NOTHING;
+
+-- name: RecomputeIdentities :execrows
+-- Recomputes identity attributes from linked live accounts, authoritative sources first.
+UPDATE identities i
+SET display_name = COALESCE(agg.display_name, i.display_name),
+    primary_email = COALESCE(agg.email, i.primary_email),
+    status = COALESCE(agg.status, i.status),
+    last_seen_at = agg.last_seen,
+    anchored = agg.anchored, privileged = agg.privileged, mfa = agg.mfa,
+    stale = agg.last_seen IS NULL OR agg.last_seen < @stale_before,
+    leaver = COALESCE(agg.leaver, false), accounts = agg.n, updated_at = now()
+FROM identity_rollup agg
+WHERE i.id = agg.identity_id;
+
+-- name: ClearOrphanIdentities :execrows
+-- Identities no live account links to any more lose their derived flags (they stay for manual links and history).
+UPDATE identities i SET anchored = false, privileged = false, mfa = NULL, leaver = false, accounts = 0, updated_at = now()
+WHERE i.accounts > 0 AND NOT EXISTS (
+    SELECT 1 FROM identity_links l JOIN accounts a ON a.id = l.account_id AND a.expired_at IS NULL
+    WHERE l.identity_id = i.id);
+
+-- name: SetManualLink :exec
+-- Links an account to an identity (or, with a NULL identity, unlinks it for good); recorded as manual.
+INSERT INTO identity_links (account_id, identity_id, reason, linked_by, linked_at)
+VALUES (@account_id, sqlc.narg(identity_id), 'manual', @linked_by, now())
+ON CONFLICT (account_id) DO UPDATE
+SET identity_id = EXCLUDED.identity_id, reason = 'manual', linked_by = EXCLUDED.linked_by, linked_at = now();
+
+-- name: ClearManualLink :execrows
+-- Forgets a manual decision: the next linking run links the account automatically again.
+DELETE FROM identity_links WHERE account_id = @account_id AND reason = 'manual';
+
+-- name: NeedsAnchor :many
+-- The connector's live accounts that no identity anchored by an authoritative source claims.
+SELECT a.id, a.external_id, a.kind, a.email, a.display_name, l.identity_id, COALESCE(l.reason, '') AS reason
+FROM accounts a
+LEFT JOIN identity_links l ON l.account_id = a.id
+LEFT JOIN identities i ON i.id = l.identity_id
+WHERE a.connector_id = @connector_id AND a.expired_at IS NULL AND (i.id IS NULL OR NOT i.anchored)
+ORDER BY a.external_id
+LIMIT @max_rows;
+
+-- name: AccountIdentity :one
+SELECT a.id AS account_id, l.identity_id, COALESCE(l.reason, '') AS reason, COALESCE(l.linked_by, '') AS linked_by
+FROM accounts a LEFT JOIN identity_links l ON l.account_id = a.id
+WHERE a.connector_id = @connector_id AND a.external_id = @external_id;
+
+-- name: GetIdentity :one
+SELECT * FROM identities WHERE id = @id;
+
+-- name: CountIdentities :one
+SELECT count(*)::bigint FROM identities;
