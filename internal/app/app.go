@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/discovery"
 	"github.com/open-sspm/open-sspm/internal/lane"
 	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/secrets"
@@ -32,6 +33,8 @@ type App struct {
 	Logger     *slog.Logger
 	// Invoker runs lane invocations asynchronously; the runtime sets it (local pool or Lambda async invoke).
 	Invoker sspm.Invoker
+	// DiscoveryEnabled is the global discovery switch (SYNC_DISCOVERY_ENABLED=1); each connector has its own too.
+	DiscoveryEnabled bool
 }
 
 // New wires an App. The invoker may be set later (the local pool needs the App to exist first).
@@ -60,6 +63,9 @@ func (a *App) invoke(ctx context.Context, inv sspm.Invocation) error {
 // Handle executes one full or discovery invocation within deadline. A run that pauses at its budget is invoked
 // again to continue; a busy connector is not an error.
 func (a *App) Handle(ctx context.Context, inv sspm.Invocation, owner string, deadline time.Time) (lane.Result, error) {
+	if inv.Lane == sspm.LaneDiscovery && !a.DiscoveryEnabled {
+		return lane.Result{}, errDiscoveryOff
+	}
 	res, err := a.Runner.Run(ctx, inv, owner, deadline)
 	if err != nil {
 		return res, err
@@ -77,8 +83,19 @@ func (a *App) Handle(ctx context.Context, inv sspm.Invocation, owner string, dea
 // StaleAfter is how long without activity makes an identity stale.
 const StaleAfter = 90 * 24 * time.Hour
 
-// afterSync links a connector's accounts to identities after its full sync succeeded.
+var errDiscoveryOff = sspm.Errorf(sspm.CodeInvalid, "discovery is off (set SYNC_DISCOVERY_ENABLED=1)")
+
+// afterSync links a connector's accounts to identities after its full sync succeeded, and rescores the
+// discovered apps after a discovery run.
 func (a *App) afterSync(ctx context.Context, c sspm.Connector, run sspm.SyncRun) error {
+	if run.Lane == sspm.LaneDiscovery {
+		n, err := discovery.Rebuild(ctx, a.DB, time.Now())
+		if err != nil {
+			return err
+		}
+		a.Logger.Info("discovered apps rescored", "connector", c.ID, "apps", n)
+		return nil
+	}
 	if run.Lane != sspm.LaneFull {
 		return nil
 	}
@@ -98,6 +115,9 @@ func (a *App) TriggerSync(ctx context.Context, connectorID string, l sspm.Lane) 
 	}
 	if !c.Enabled {
 		return sspm.Errorf(sspm.CodeInvalid, "connector %s is disabled", c.ID)
+	}
+	if l == sspm.LaneDiscovery && !a.DiscoveryEnabled {
+		return errDiscoveryOff
 	}
 	return a.invoke(ctx, sspm.Invocation{Lane: l, ConnectorID: c.ID, Trigger: sspm.TriggerManual})
 }

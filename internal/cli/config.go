@@ -25,6 +25,8 @@ type Env struct {
 	LogFormat    string // LOG_FORMAT: text (default) or json
 	LogLevel     string // LOG_LEVEL: debug, info (default), warn, error
 	SPADir       string // OPEN_SSPM_SPA_DIR, default frontend/dist
+	// Discovery is the global discovery switch (SYNC_DISCOVERY_ENABLED=1).
+	Discovery bool
 }
 
 // EnvFromOS reads the environment.
@@ -37,6 +39,7 @@ func EnvFromOS() Env {
 		LogFormat:    getenv("LOG_FORMAT", "text"),
 		LogLevel:     getenv("LOG_LEVEL", "info"),
 		SPADir:       getenv("OPEN_SSPM_SPA_DIR", filepath.Join("frontend", "dist")),
+		Discovery:    os.Getenv("SYNC_DISCOVERY_ENABLED") == "1",
 	}
 }
 

@@ -68,6 +68,7 @@ func open(ctx context.Context, env Env, log *slog.Logger, reg *connector.Registr
 		return nil, fmt.Errorf("database schema is at version %d, this binary needs %d: run `open-sspm migrate`", cur, latest)
 	}
 	rt.app = app.New(rt.db, keys, reg, log)
+	rt.app.DiscoveryEnabled = env.Discovery
 	return rt, nil
 }
 
@@ -118,8 +119,12 @@ func (rt *runtime) startLanes(ctx context.Context, inv *local.Invoker, lanes []s
 	var sync []sspm.Lane
 	for _, l := range lanes {
 		switch l {
-		case sspm.LaneFull, sspm.LaneDiscovery:
+		case sspm.LaneFull:
 			sync = append(sync, l)
+		case sspm.LaneDiscovery:
+			if rt.env.Discovery {
+				sync = append(sync, l)
+			}
 		case sspm.LaneEventInbox:
 			inbox := rt.app.NewInbox()
 			go local.Consume(ctx, rt.inbox(), 10, time.Minute, 30*time.Second, inbox.Process, rt.log)

@@ -267,6 +267,43 @@ type Resource struct {
 	ExpiredAt   pgtype.Timestamptz
 }
 
+type SaasApp struct {
+	AppKey                  string
+	DisplayName             string
+	Vendor                  string
+	Domain                  string
+	Sources                 []string
+	FirstSeenAt             pgtype.Timestamptz
+	LastSeenAt              pgtype.Timestamptz
+	Actors30d               int32
+	Scopes                  []string
+	PrivilegedScopes        []string
+	ConfidentialScopes      []string
+	SuggestedCriticality    string
+	SuggestedClassification string
+	ManagedState            string
+	ManagedConnectorID      string
+	RiskScore               int32
+	RiskLevel               string
+	ComputedAt              pgtype.Timestamptz
+	OwnerIdentityID         pgtype.Int8
+	Criticality             string
+	Classification          string
+	State                   string
+	Notes                   string
+	GovernedBy              string
+	GovernedAt              pgtype.Timestamptz
+}
+
+type SaasAppBinding struct {
+	AppKey      string
+	ConnectorID string
+	Manual      bool
+	Confidence  float64
+	CreatedBy   string
+	CreatedAt   pgtype.Timestamptz
+}
+
 type SaasAppEvidence struct {
 	ID          int64
 	ConnectorID string
