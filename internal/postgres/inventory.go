@@ -21,7 +21,9 @@ import (
 // is written and the error wraps sspm.ErrLeaseLost. It returns the rows written per entity.
 func (db *DB) WritePage(ctx context.Context, connectorID string, l sspm.Lease, page *sspm.Page, state sspm.RunState) (map[string]int64, error) {
 	written := map[string]int64{}
-	err := db.inTx(ctx, func(q *sqlgen.Queries) error {
+	// The page's rows and its checkpoint commit together, so an asynchronous commit is safe: a crash can lose
+	// only whole recent pages with their checkpoints, and the run resumes from the last one that was kept.
+	err := db.inAsyncTx(ctx, func(q *sqlgen.Queries) error {
 		if err := upsertPage(ctx, q, connectorID, l.RunID, page, written); err != nil {
 			return err
 		}

@@ -1,0 +1,115 @@
+package oktasim
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Fault injects a failure into the requests it matches. Zero fields match
+// everything, so Fault{Status: 500} fails every API request.
+type Fault struct {
+	// Path matches a route as registered ("/api/v1/users",
+	// "/api/v1/groups/{groupId}/users") or a concrete request path
+	// ("/api/v1/groups/00g.../users"); empty matches every route.
+	Path string
+	// Method matches the request method; empty matches any.
+	Method string
+	// Page, when > 0, matches only that page of a listing: page 1 is the
+	// request without `after`, page 2 the first `next` link, and so on.
+	Page int
+	// Times is how many times the fault fires before it retires; 0 = forever.
+	Times int
+
+	// Status, when non-zero, answers with this status and Okta's error body
+	// for it (500 E0000009, 403 E0000006, 404 E0000007, 401 E0000011, ...).
+	Status int
+	// Delay adds latency (real time) before the response; it ends early when
+	// the client goes away.
+	Delay time.Duration
+	// Truncate sends the headers and half of the body, then drops the
+	// connection: the client sees an unexpected EOF.
+	Truncate bool
+	// EndlessCursor makes listings always return a `next` link; past the
+	// last page they return empty pages, each with a fresh cursor.
+	EndlessCursor bool
+}
+
+// faultSet holds the installed faults and how often each fired.
+type faultSet struct {
+	mu     sync.Mutex
+	faults []*faultState
+}
+
+type faultState struct {
+	f     Fault
+	fired int
+}
+
+func (fs *faultSet) add(f Fault) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.faults = append(fs.faults, &faultState{f: f})
+}
+
+func (fs *faultSet) clear() {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.faults = nil
+}
+
+// match returns the combined effect of the faults matching the request and
+// counts them as fired.
+func (fs *faultSet) match(rt *route, r *http.Request, page int) (Fault, bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	var out Fault
+	hit := false
+	for _, st := range fs.faults {
+		f := st.f
+		if f.Times > 0 && st.fired >= f.Times {
+			continue
+		}
+		if f.Path != "" && f.Path != rt.path && f.Path != r.URL.Path {
+			continue
+		}
+		if f.Method != "" && f.Method != r.Method {
+			continue
+		}
+		if f.Page > 0 && f.Page != page {
+			continue
+		}
+		st.fired++
+		hit = true
+		if f.Status != 0 {
+			out.Status = f.Status
+		}
+		out.Delay += f.Delay
+		out.Truncate = out.Truncate || f.Truncate
+		out.EndlessCursor = out.EndlessCursor || f.EndlessCursor
+	}
+	return out, hit
+}
+
+// truncatingWriter forwards the headers and the first half of the body,
+// then aborts the connection.
+type truncatingWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (t *truncatingWriter) WriteHeader(status int) { t.status = status }
+
+func (t *truncatingWriter) Write(p []byte) (int, error) {
+	if t.status == 0 {
+		t.status = http.StatusOK
+	}
+	t.ResponseWriter.Header().Set("Content-Length", strconv.Itoa(len(p)))
+	t.ResponseWriter.WriteHeader(t.status)
+	_, _ = t.ResponseWriter.Write(p[:len(p)/2])
+	if f, ok := t.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+	panic(http.ErrAbortHandler)
+}
