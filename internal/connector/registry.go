@@ -15,6 +15,10 @@ type Kind struct {
 	Kind sspm.Kind
 	// Authoritative is the default of the connector's authoritative flag (identity providers).
 	Authoritative bool
+	// ConfigSchema is the JSON Schema of the kind's config, for the admin UI's connector form.
+	ConfigSchema json.RawMessage
+	// Scopes lists the read-only permissions to grant the connector's credential, shown in the form.
+	Scopes []string
 	// Validate checks the non-secret config and the secret; it returns a sspm.CodeInvalid error naming the
 	// field that is wrong. The secret is nil when only the config changes.
 	Validate func(config json.RawMessage, secret []byte) error
