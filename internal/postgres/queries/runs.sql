@@ -67,6 +67,7 @@ LIMIT @max_rows;
 SELECT r.connector_id, r.lane, r.id FROM sync_runs r
 JOIN connectors c ON c.id = r.connector_id AND c.enabled
 WHERE r.status = 'running' AND (r.lease_owner IS NULL OR r.lease_expires_at < now())
+  AND (r.lane <> 'discovery' OR c.discovery_enabled)
 ORDER BY r.id;
 
 -- name: EnsureSchedule :exec
@@ -81,6 +82,7 @@ SELECT * FROM lane_schedules WHERE connector_id = @connector_id AND lane = @lane
 SELECT s.connector_id, s.lane FROM lane_schedules s
 JOIN connectors c ON c.id = s.connector_id AND c.enabled
 WHERE s.lane = ANY(@lanes::text[]) AND s.next_due_at <= @now
+  AND (s.lane <> 'discovery' OR c.discovery_enabled)
   AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.connector_id = s.connector_id AND r.lane = s.lane AND r.status = 'running')
 ORDER BY s.next_due_at, s.connector_id;
 

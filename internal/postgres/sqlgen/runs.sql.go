@@ -84,6 +84,7 @@ const dueLanes = `-- name: DueLanes :many
 SELECT s.connector_id, s.lane FROM lane_schedules s
 JOIN connectors c ON c.id = s.connector_id AND c.enabled
 WHERE s.lane = ANY($1::text[]) AND s.next_due_at <= $2
+  AND (s.lane <> 'discovery' OR c.discovery_enabled)
   AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.connector_id = s.connector_id AND r.lane = s.lane AND r.status = 'running')
 ORDER BY s.next_due_at, s.connector_id
 `
@@ -439,6 +440,7 @@ const resumableRuns = `-- name: ResumableRuns :many
 SELECT r.connector_id, r.lane, r.id FROM sync_runs r
 JOIN connectors c ON c.id = r.connector_id AND c.enabled
 WHERE r.status = 'running' AND (r.lease_owner IS NULL OR r.lease_expires_at < now())
+  AND (r.lane <> 'discovery' OR c.discovery_enabled)
 ORDER BY r.id
 `
 

@@ -1,0 +1,20 @@
+// Command api is the api Lambda function: API Gateway /api/* → the admin API's http.Handler.
+// It only wires: internal/awsrun builds everything from the environment.
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/open-sspm/open-sspm/internal/awsrun"
+)
+
+func main() {
+	rt, err := awsrun.Load(context.Background())
+	if err != nil {
+		log.Fatalf("api: %v", err)
+	}
+	lambda.Start(rt.API)
+}

@@ -1,0 +1,21 @@
+// Command discovery is the discovery Lambda function: one discovery invocation of a connector, resumed in a new
+// invocation when its time runs out.
+// It only wires: internal/awsrun builds everything from the environment.
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/open-sspm/open-sspm/internal/awsrun"
+)
+
+func main() {
+	rt, err := awsrun.Load(context.Background())
+	if err != nil {
+		log.Fatalf("discovery: %v", err)
+	}
+	lambda.Start(rt.Sync)
+}

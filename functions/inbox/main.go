@@ -1,0 +1,21 @@
+// Command inbox is the inbox Lambda function: SQS inbox → events stored once, with partial batch failure
+// reporting.
+// It only wires: internal/awsrun builds everything from the environment.
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/open-sspm/open-sspm/internal/awsrun"
+)
+
+func main() {
+	rt, err := awsrun.Load(context.Background())
+	if err != nil {
+		log.Fatalf("inbox: %v", err)
+	}
+	lambda.Start(rt.Inbox)
+}

@@ -1,0 +1,20 @@
+// Command webhook is the webhook Lambda function: API Gateway /hooks/{kind}/{connector} → verify → SQS inbox.
+// It only wires: internal/awsrun builds everything from the environment.
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/open-sspm/open-sspm/internal/awsrun"
+)
+
+func main() {
+	rt, err := awsrun.Load(context.Background())
+	if err != nil {
+		log.Fatalf("webhook: %v", err)
+	}
+	lambda.Start(rt.Webhook)
+}

@@ -1,0 +1,119 @@
+package awsrun
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Config is a function's configuration, from environment variables. Every function reads the same variables;
+// each needs only some of them (see the package documentation), and a handler whose part is not configured
+// fails with an error that names the missing variable.
+type Config struct {
+	// DatabaseURL (DATABASE_URL) is a postgres:// URL. When empty, DatabaseSecretARN must be set.
+	DatabaseURL string
+	// DatabaseSecretARN (DATABASE_SECRET_ARN) names a Secrets Manager secret holding the database credentials
+	// as RDS writes them: {"username", "password", "host", "port", "dbname"}.
+	DatabaseSecretARN string
+	// DatabaseHost (DATABASE_HOST) replaces the secret's host, e.g. with an RDS Proxy endpoint.
+	DatabaseHost string
+	// DatabaseSSLMode (DATABASE_SSLMODE, default "require") is the sslmode of a URL built from the secret.
+	DatabaseSSLMode string
+	// KMSKeyARN (CONNECTOR_KMS_KEY_ARN) is the KMS key that wraps connector secrets' data keys.
+	KMSKeyARN string
+	// InboxQueueURL (INBOX_QUEUE_URL) is the SQS queue between the webhook and the inbox lane.
+	InboxQueueURL string
+	// FullFunction and DiscoveryFunction (FULL_FUNCTION_NAME, DISCOVERY_FUNCTION_NAME) are the functions invoked
+	// for the full and discovery lanes (name or ARN).
+	FullFunction      string
+	DiscoveryFunction string
+	// SelfFunction (AWS_LAMBDA_FUNCTION_NAME, set by Lambda) is the running function: the full and discovery
+	// functions continue a paused run by invoking it when their lane's variable is not set.
+	SelfFunction string
+	// TailStateMachineARN (TAIL_STATE_MACHINE_ARN) is the tail loop's state machine.
+	TailStateMachineARN string
+	// TailWindow (TAIL_EXECUTION_WINDOW, a Go duration, default 1h) buckets tail execution names: at most one
+	// execution per stream and window.
+	TailWindow time.Duration
+	// SyncMargin (SYNC_DEADLINE_MARGIN, a Go duration, default 60s) is how long before the function's timeout
+	// a sync run stops taking pages, checkpoints and invokes itself again.
+	SyncMargin time.Duration
+	// LogFormat (LOG_FORMAT: json, the default, or text) and LogLevel (LOG_LEVEL: debug, info, warn, error).
+	LogFormat string
+	LogLevel  string
+}
+
+// Defaults.
+const (
+	DefaultSyncMargin = 60 * time.Second
+	DefaultSSLMode    = "require"
+)
+
+// ConfigFromEnv reads the configuration through getenv (os.Getenv in a function).
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		DatabaseURL:         getenv("DATABASE_URL"),
+		DatabaseSecretARN:   getenv("DATABASE_SECRET_ARN"),
+		DatabaseHost:        getenv("DATABASE_HOST"),
+		DatabaseSSLMode:     or(getenv("DATABASE_SSLMODE"), DefaultSSLMode),
+		KMSKeyARN:           getenv("CONNECTOR_KMS_KEY_ARN"),
+		InboxQueueURL:       getenv("INBOX_QUEUE_URL"),
+		FullFunction:        getenv("FULL_FUNCTION_NAME"),
+		DiscoveryFunction:   getenv("DISCOVERY_FUNCTION_NAME"),
+		SelfFunction:        getenv("AWS_LAMBDA_FUNCTION_NAME"),
+		TailStateMachineARN: getenv("TAIL_STATE_MACHINE_ARN"),
+		LogFormat:           or(getenv("LOG_FORMAT"), "json"),
+		LogLevel:            or(getenv("LOG_LEVEL"), "info"),
+	}
+	var err error
+	if c.TailWindow, err = duration(getenv, "TAIL_EXECUTION_WINDOW", time.Hour); err != nil {
+		return Config{}, err
+	}
+	if c.SyncMargin, err = duration(getenv, "SYNC_DEADLINE_MARGIN", DefaultSyncMargin); err != nil {
+		return Config{}, err
+	}
+	if c.DatabaseURL == "" && c.DatabaseSecretARN == "" {
+		return Config{}, fmt.Errorf("set DATABASE_URL or DATABASE_SECRET_ARN")
+	}
+	if _, err := c.logger(io.Discard); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+func duration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s %q: want a positive Go duration such as 90s", name, v)
+	}
+	return d, nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// logger builds the structured logger the configuration asks for.
+func (c Config) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(or(c.LogLevel, "info"))); err != nil {
+		return nil, fmt.Errorf("LOG_LEVEL %q: want debug, info, warn or error", c.LogLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(or(c.LogFormat, "json")) {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("LOG_FORMAT %q: want json or text", c.LogFormat)
+}
