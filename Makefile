@@ -10,7 +10,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test test-go test-frontend bench build build-lambdas synth generate generate-check lint frontend clean
+.PHONY: run test test-go test-frontend bench build build-lambdas synth deploy generate generate-check lint frontend frontend-if-possible clean
 
 ## run: start everything locally (embedded PostgreSQL unless DATABASE_URL is set) and print the URL
 run: frontend-if-possible
@@ -40,9 +40,18 @@ build-lambdas:
 		printf '%-12s %s\n' $$fn "$$(du -h bin/lambda/$$fn/bootstrap | cut -f1)"; \
 	done
 
-## synth: the CloudFormation template, offline
+## synth: the CloudFormation template, offline (no credentials, no network, no lookups): `go run ./infra` writes
+## infra/cdk.out and fails on errors, cdk-nag findings included. cdk.json turns off notices, version reporting and
+## telemetry for the CDK CLI; the exports above do the same for the environment.
 synth:
 	$(GO) run ./infra
+
+## deploy: build the Lambda binaries and the SPA, then `cdk deploy` (see infra/README.md)
+CDK ?= npx --yes aws-cdk@2.1148.1
+deploy: build-lambdas frontend
+	$(CDK) deploy OpenSspm --parameters AlarmEmail=$(ALARM_EMAIL) \
+	  --parameters AuroraMinCapacity=$(or $(AURORA_MIN_ACU),0) \
+	  -c openSspm:requireLambdaBinaries=true -c openSspm:deployNonce=$$(date +%s)
 
 ## generate: sqlc queries (checked in; CI fails when stale)
 generate:
@@ -66,4 +75,4 @@ frontend-if-possible:
 		$(MAKE) frontend || echo "admin UI not built (npm failed); the API and /healthz still run"; fi
 
 clean:
-	rm -rf bin cdk.out frontend/dist
+	rm -rf bin infra/cdk.out frontend/dist

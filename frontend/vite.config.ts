@@ -13,6 +13,7 @@ export default defineConfig({
       '/api': backend,
       '/healthz': backend,
       '/hooks': backend,
+      '/auth': backend,
     },
   },
   build: {

@@ -9,10 +9,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/open-sspm/open-sspm/internal/awsrun"
+	"github.com/open-sspm/open-sspm/internal/connector/okta"
 )
 
 func main() {
-	rt, err := awsrun.Load(context.Background())
+	rt, err := awsrun.Load(context.Background(), okta.NewKind(okta.Options{}))
 	if err != nil {
 		log.Fatalf("api: %v", err)
 	}

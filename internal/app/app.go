@@ -14,6 +14,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/discovery"
 	"github.com/open-sspm/open-sspm/internal/lane"
 	"github.com/open-sspm/open-sspm/internal/postgres"
+	"github.com/open-sspm/open-sspm/internal/rules"
 	"github.com/open-sspm/open-sspm/internal/secrets"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
@@ -30,6 +31,7 @@ type App struct {
 	Runner     *lane.Runner
 	Dispatcher *lane.Dispatcher
 	Tailer     *lane.Tailer
+	Evaluator  *lane.Evaluator
 	Logger     *slog.Logger
 	// Invoker runs lane invocations asynchronously; the runtime sets it (local pool or Lambda async invoke).
 	Invoker sspm.Invoker
@@ -37,16 +39,28 @@ type App struct {
 	DiscoveryEnabled bool
 }
 
-// New wires an App. The invoker may be set later (the local pool needs the App to exist first).
-func New(db *postgres.DB, keys sspm.KeyWrapper, reg *connector.Registry, logger *slog.Logger) *App {
+// New wires an App. The invoker may be set later (the local pool needs the App to exist first). It fails only
+// when the embedded rulesets do not load.
+func New(db *postgres.DB, keys sspm.KeyWrapper, reg *connector.Registry, logger *slog.Logger) (*App, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	catalog, err := rules.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load rulesets: %w", err)
 	}
 	a := &App{DB: db, Sealer: secrets.NewSealer(keys), Keys: keys, Registry: reg, Logger: logger}
 	a.Runner = &lane.Runner{Store: db, Sources: a.source, Logger: logger, AfterSuccess: a.afterSync}
 	a.Dispatcher = &lane.Dispatcher{Store: db, Invoker: invokerFunc(a.invoke), Logger: logger}
-	a.Tailer = &lane.Tailer{Store: db, Streams: a.streams, AfterStore: a.refresh}
-	return a
+	a.Tailer = &lane.Tailer{Store: db, Streams: a.streams, AfterStore: a.afterEvents}
+	a.Evaluator = &lane.Evaluator{Store: db, Catalog: catalog, Logger: logger}
+	return a, nil
+}
+
+// Evaluate runs the evaluator lane for an invocation: after a full sync the connector's posture rulesets, the
+// global rules and identity findings; after pushed or tailed events (trigger push) the event policies.
+func (a *App) Evaluate(ctx context.Context, inv sspm.Invocation) (lane.EvalReport, error) {
+	return a.Evaluator.Evaluate(ctx, lane.ScopeFor(inv))
 }
 
 type invokerFunc func(ctx context.Context, inv sspm.Invocation) error
@@ -104,6 +118,7 @@ func (a *App) afterSync(ctx context.Context, c sspm.Connector, run sspm.SyncRun)
 		return err
 	}
 	a.Logger.Info("accounts linked", "connector", c.ID, "identities_created", r.Created, "linked", r.Linked)
+	a.requestEvaluation(ctx, sspm.Invocation{Lane: sspm.LaneEvaluator, ConnectorID: c.ID, Trigger: run.Trigger})
 	return nil
 }
 
@@ -173,6 +188,11 @@ func (a *App) RotateSecrets(ctx context.Context) (int, error) {
 		next, err := a.Sealer.Rewrap(ctx, id, sealed)
 		return next, a.Keys.KeyID(), err
 	})
+}
+
+// ConnectorSecret opens a connector's provider credential (for commands that call the provider directly).
+func (a *App) ConnectorSecret(ctx context.Context, c sspm.Connector) ([]byte, error) {
+	return a.secret(ctx, c)
 }
 
 func (a *App) secret(ctx context.Context, c sspm.Connector) ([]byte, error) {

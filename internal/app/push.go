@@ -18,7 +18,7 @@ func (a *App) NewHooks(q sspm.Queue) *api.Hooks {
 
 // NewInbox returns the event-inbox lane.
 func (a *App) NewInbox() *lane.Inbox {
-	return &lane.Inbox{Store: a.DB, Parser: a.parser, AfterStore: a.refresh, Logger: a.Logger}
+	return &lane.Inbox{Store: a.DB, Parser: a.parser, AfterStore: a.afterEvents, Logger: a.Logger}
 }
 
 func (a *App) parser(k sspm.Kind) (lane.ParserFunc, error) {
@@ -32,6 +32,25 @@ func (a *App) parser(k sspm.Kind) (lane.ParserFunc, error) {
 	return kind.Push.Parse, nil
 }
 
+// afterEvents follows new pushed or tailed events: it refreshes what they touched and asks the evaluator to run
+// the event policies over them.
+func (a *App) afterEvents(ctx context.Context, c sspm.Connector, events []sspm.Event) error {
+	if err := a.refresh(ctx, c, events); err != nil {
+		return err
+	}
+	a.requestEvaluation(ctx, sspm.Invocation{Lane: sspm.LaneEvaluator, ConnectorID: c.ID, Trigger: sspm.TriggerPush})
+	return nil
+}
+
+// requestEvaluation asks for an evaluation. It is best effort: the evaluator reads events from its own
+// watermark and its schedule evaluates again, so a request that cannot be made is logged, not a failure of the
+// sync or delivery that made it.
+func (a *App) requestEvaluation(ctx context.Context, inv sspm.Invocation) {
+	if err := a.invoke(ctx, inv); err != nil {
+		a.Logger.Warn("evaluation not requested", "connector", inv.ConnectorID, "trigger", inv.Trigger, "err", err)
+	}
+}
+
 // refresh re-reads at once what new pushed events touched, when the connector's source can (push-assisted
 // sync), and stores it outside any sync run.
 func (a *App) refresh(ctx context.Context, c sspm.Connector, events []sspm.Event) error {
@@ -42,15 +61,19 @@ func (a *App) refresh(ctx context.Context, c sspm.Connector, events []sspm.Event
 	if err != nil {
 		return err
 	}
-	r, ok := src.(sspm.Refresher)
-	if !ok {
+	var page sspm.Page
+	switch r := src.(type) {
+	case sspm.EventRefresher:
+		page, err = r.RefreshEvents(ctx, events)
+	case sspm.Refresher:
+		var targets []sspm.EventTarget
+		for _, e := range events {
+			targets = append(targets, e.Targets...)
+		}
+		page, err = r.Refresh(ctx, targets)
+	default:
 		return nil
 	}
-	var targets []sspm.EventTarget
-	for _, e := range events {
-		targets = append(targets, e.Targets...)
-	}
-	page, err := r.Refresh(ctx, targets)
 	if err != nil {
 		return fmt.Errorf("refresh %s: %w", c.ID, err)
 	}

@@ -80,7 +80,10 @@ func setupPush(t *testing.T) *pushEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := app.New(db, k, connector.NewRegistry(testKind), slog.New(slog.DiscardHandler))
+	a, err := app.New(db, k, connector.NewRegistry(testKind), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	if _, err := a.CreateConnector(ctx, sspm.Connector{ID: "t1", Kind: sspm.KindTestSource, Name: "T", Enabled: true}, nil); err != nil {
 		t.Fatal(err)

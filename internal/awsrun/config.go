@@ -29,6 +29,16 @@ type Config struct {
 	// for the full and discovery lanes (name or ARN).
 	FullFunction      string
 	DiscoveryFunction string
+	// EvaluatorFunction (EVALUATOR_FUNCTION_NAME) is invoked after a successful full sync and after new events.
+	EvaluatorFunction string
+	// Discovery (SYNC_DISCOVERY_ENABLED=1) is the global discovery switch; each connector has its own too.
+	Discovery bool
+	// UserPoolID, UserPoolClientID (COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID) and Region (AWS_REGION): the api
+	// function verifies every request's Cognito JWT itself (JWKS, issuer, audience, expiry), in addition to the
+	// API Gateway authorizer.
+	UserPoolID       string
+	UserPoolClientID string
+	Region           string
 	// SelfFunction (AWS_LAMBDA_FUNCTION_NAME, set by Lambda) is the running function: the full and discovery
 	// functions continue a paused run by invoking it when their lane's variable is not set.
 	SelfFunction string
@@ -62,6 +72,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		InboxQueueURL:       getenv("INBOX_QUEUE_URL"),
 		FullFunction:        getenv("FULL_FUNCTION_NAME"),
 		DiscoveryFunction:   getenv("DISCOVERY_FUNCTION_NAME"),
+		EvaluatorFunction:   getenv("EVALUATOR_FUNCTION_NAME"),
+		Discovery:           getenv("SYNC_DISCOVERY_ENABLED") == "1",
+		UserPoolID:          getenv("COGNITO_USER_POOL_ID"),
+		UserPoolClientID:    getenv("COGNITO_CLIENT_ID"),
+		Region:              getenv("AWS_REGION"),
 		SelfFunction:        getenv("AWS_LAMBDA_FUNCTION_NAME"),
 		TailStateMachineARN: getenv("TAIL_STATE_MACHINE_ARN"),
 		LogFormat:           or(getenv("LOG_FORMAT"), "json"),

@@ -49,6 +49,7 @@ import (
 
 	"github.com/open-sspm/open-sspm/internal/api"
 	"github.com/open-sspm/open-sspm/internal/app"
+	"github.com/open-sspm/open-sspm/internal/auth"
 	"github.com/open-sspm/open-sspm/internal/awskms"
 	"github.com/open-sspm/open-sspm/internal/awslambda"
 	"github.com/open-sspm/open-sspm/internal/awssfn"
@@ -152,14 +153,20 @@ func New(ctx context.Context, cfg Config, d Deps, kinds ...connector.Kind) (*Run
 	if cfg.KMSKeyARN != "" && d.Clients.KMS != nil {
 		keys = awskms.New(d.Clients.KMS, cfg.KMSKeyARN)
 	}
+	a, err := app.New(db, keys, connector.NewRegistry(kinds...), log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	rt := &Runtime{
 		Config:  cfg,
 		DB:      db,
-		App:     app.New(db, keys, connector.NewRegistry(kinds...), log),
+		App:     a,
 		Logger:  log,
 		Metrics: emf.New(d.Metrics, d.Now),
 		now:     d.Now,
 	}
+	rt.App.DiscoveryEnabled = cfg.Discovery
 	rt.router = rt.invoker(d.Clients)
 	rt.App.Invoker = rt.router
 	if cfg.InboxQueueURL != "" && d.Clients.SQS != nil {
@@ -171,7 +178,16 @@ func New(ctx context.Context, cfg Config, d Deps, kinds ...connector.Kind) (*Run
 		mux.Handle("POST /hooks/{kind}/{connector}", hooks)
 		rt.hooks = mux
 	}
-	rt.api = (&api.Server{Health: db, Logger: log}).Handler()
+	mux := http.NewServeMux()
+	if cfg.UserPoolID != "" && cfg.Region != "" {
+		admin := &api.Admin{Store: db, Registry: rt.App.Registry, Sealer: rt.App.Sealer, KeyID: rt.App.Keys.KeyID,
+			Invoker: rt.App.Invoker, DiscoveryEnabled: rt.App.DiscoveryEnabled, Logger: log,
+			Auth: &auth.Verifier{Issuer: auth.CognitoIssuer(cfg.Region, cfg.UserPoolID), Audience: cfg.UserPoolClientID,
+				Keys: auth.NewRemoteKeys(auth.CognitoJWKSURL(cfg.Region, cfg.UserPoolID), auth.RemoteKeysOptions{})}}
+		admin.Mount(mux)
+	}
+	mux.Handle("/", (&api.Server{Health: db, Logger: log}).Handler())
+	rt.api = mux
 	return rt, nil
 }
 
@@ -188,6 +204,9 @@ func (rt *Runtime) invoker(c Clients) *router {
 	}
 	if rt.Config.DiscoveryFunction != "" {
 		functions[sspm.LaneDiscovery] = rt.Config.DiscoveryFunction
+	}
+	if rt.Config.EvaluatorFunction != "" {
+		functions[sspm.LaneEvaluator] = rt.Config.EvaluatorFunction
 	}
 	if len(functions) > 0 && c.Lambda != nil {
 		inv := awslambda.NewInvoker(c.Lambda, functions)
@@ -219,6 +238,7 @@ type router struct {
 var laneVariable = map[sspm.Lane]string{
 	sspm.LaneFull:      "FULL_FUNCTION_NAME",
 	sspm.LaneDiscovery: "DISCOVERY_FUNCTION_NAME",
+	sspm.LaneEvaluator: "EVALUATOR_FUNCTION_NAME",
 	sspm.LaneTail:      "TAIL_STATE_MACHINE_ARN",
 }
 

@@ -264,7 +264,7 @@ func setup(t *testing.T) *env {
 	e.clients = awsrun.Clients{KMS: kms.Client(), SQS: e.sqs.Client(), Lambda: e.lambda.Client(), SFN: e.sfn.Client()}
 	e.rt = e.newRuntime(t, nil)
 	ctx := context.Background()
-	if _, err := e.rt.App.CreateConnector(ctx, sspm.Connector{ID: "t1", Kind: sspm.KindTestSource, Name: "Test", Enabled: true}, []byte("api-token")); err != nil {
+	if _, err := e.rt.App.CreateConnector(ctx, sspm.Connector{ID: "t1", Kind: sspm.KindTestSource, Name: "Test", Enabled: true, DiscoveryEnabled: true}, []byte("api-token")); err != nil {
 		t.Fatal(err)
 	}
 	if e.secret, err = e.rt.App.WebhookSecret(ctx, "t1"); err != nil {

@@ -24,11 +24,6 @@ func (c *command) worker(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	switch l {
-	case sspm.LaneFull, sspm.LaneDiscovery, sspm.LaneTail, sspm.LaneEventInbox:
-	default:
-		return fmt.Errorf("lane %s has no worker yet: it arrives with the evaluator", l)
-	}
 	rt, err := open(ctx, c.env, c.log, c.reg, openOpts{})
 	if err != nil {
 		return err

@@ -14,14 +14,18 @@ import (
 const usage = `open-sspm: who has access to what, across identity providers and SaaS apps.
 
 Usage:
-  open-sspm dev      [--addr :8080]          everything in one process: PostgreSQL, migrations, scheduler, lanes, HTTP
+  open-sspm dev      [--addr :8080] [--demo auto|on|off]   everything in one process: PostgreSQL, migrations,
+                                             scheduler, lanes, HTTP; --demo runs against a simulated Okta org
   open-sspm serve    [--addr :8080]          the HTTP server only (health, API, webhooks, admin UI)
-  open-sspm worker   --lane LANE             one lane's scheduler and workers (full, discovery, tail)
+  open-sspm worker   --lane LANE             one lane's scheduler and workers (full, discovery, event-inbox, tail, evaluator)
   open-sspm migrate                          apply database migrations
   open-sspm sync     --connector ID [--lane full|discovery]   run one sync now, in the foreground
   open-sspm connectors list
   open-sspm connectors add --id ID --kind KIND --name NAME [--config JSON] [--secret-file FILE] [--discovery]
   open-sspm secrets rotate                   re-wrap every connector secret's data key under the current key
+  open-sspm okta register-hook --connector ID --url URL   create and verify the Okta event hook for a connector
+  open-sspm users bootstrap-admin --email E [--password-file F]   create the first admin (local sign-in)
+  open-sspm openapi                          print the admin API's OpenAPI document
 
 Environment: DATABASE_URL (default: an embedded PostgreSQL in the data folder), OPEN_SSPM_DATA (.data),
 CONNECTOR_SECRET_KEY (default: <data>/connector-secret.key, created by dev), LOG_FORMAT (text|json), LOG_LEVEL.
@@ -58,6 +62,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, kinds ..
 		run = c.connectors
 	case "secrets":
 		run = c.secrets
+	case "okta":
+		run = c.oktaCmd
+	case "users":
+		run = c.users
+	case "openapi":
+		run = c.openapi
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -67,7 +67,10 @@ func open(ctx context.Context, env Env, log *slog.Logger, reg *connector.Registr
 		}
 		return nil, fmt.Errorf("database schema is at version %d, this binary needs %d: run `open-sspm migrate`", cur, latest)
 	}
-	rt.app = app.New(rt.db, keys, reg, log)
+	if rt.app, err = app.New(rt.db, keys, reg, log); err != nil {
+		rt.close()
+		return nil, err
+	}
 	rt.app.DiscoveryEnabled = env.Discovery
 	return rt, nil
 }
@@ -110,6 +113,12 @@ func (rt *runtime) handle(ctx context.Context, inv sspm.Invocation) error {
 	case sspm.LaneTail:
 		_, err := local.TailLoop(ctx, rt.app.Tailer, inv.ConnectorID, inv.Stream, 50, rt.log)
 		return err
+	case sspm.LaneEvaluator:
+		rep, err := rt.app.Evaluate(ctx, inv)
+		if err == nil {
+			rt.log.Info("evaluated", "connector", inv.ConnectorID, "trigger", inv.Trigger, "report", rep)
+		}
+		return err
 	}
 	return fmt.Errorf("lane %s cannot be invoked locally yet", inv.Lane)
 }
@@ -125,6 +134,12 @@ func (rt *runtime) startLanes(ctx context.Context, inv *local.Invoker, lanes []s
 			if rt.env.Discovery {
 				sync = append(sync, l)
 			}
+		case sspm.LaneEvaluator:
+			// Evaluations follow syncs and events; the schedule re-evaluates expiring attestations and suppressions.
+			go local.Every(ctx, 10*every, "evaluator sweep", rt.log, func(ctx context.Context) error {
+				_, err := rt.app.Evaluator.Sweep(ctx)
+				return err
+			})
 		case sspm.LaneEventInbox:
 			inbox := rt.app.NewInbox()
 			go local.Consume(ctx, rt.inbox(), 10, time.Minute, 30*time.Second, inbox.Process, rt.log)

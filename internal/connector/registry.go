@@ -44,6 +44,17 @@ func NewRegistry(kinds ...Kind) *Registry {
 	return r
 }
 
+// With returns a copy of the registry with kind added or replacing the kind of the same name (the demo's Okta
+// kind, which may reach the simulator's loopback address).
+func (r *Registry) With(kind Kind) *Registry {
+	out := &Registry{kinds: make(map[sspm.Kind]Kind, len(r.kinds)+1)}
+	for k, v := range r.kinds {
+		out.kinds[k] = v
+	}
+	out.kinds[kind.Kind] = kind
+	return out
+}
+
 // Lookup returns the kind named k, or a CodeInvalid error listing the known kinds.
 func (r *Registry) Lookup(k sspm.Kind) (Kind, error) {
 	kind, ok := r.kinds[k]

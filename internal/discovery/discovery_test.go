@@ -59,14 +59,14 @@ func TestSuggestAndRisk(t *testing.T) {
 	priv := discovery.ScopeClass{Privileged: []string{"offline_access"}}
 	conf := discovery.ScopeClass{Confidential: []string{"mail.read"}}
 	tests := []struct {
-		name               string
-		actors             int
-		sc                 discovery.ScopeClass
-		state              string
-		owner              bool
-		wantCrit, wantCls  string
-		wantScore          int
-		wantLevel          string
+		name              string
+		actors            int
+		sc                discovery.ScopeClass
+		state             string
+		owner             bool
+		wantCrit, wantCls string
+		wantScore         int
+		wantLevel         string
 	}{
 		{"quiet internal managed", 3, discovery.ScopeClass{}, discovery.ManagedActiveBindingFresh, true, "low", "internal", 0, "low"},
 		{"unmanaged, no owner", 3, discovery.ScopeClass{}, discovery.ManagedNoBinding, false, "low", "internal", 60, "high"},

@@ -26,10 +26,10 @@ const Window = 30 * 24 * time.Hour
 // them is bound automatically to every connector of that kind.
 var productDomains = map[string]sspm.Kind{
 	"okta.com": sspm.KindOkta, "oktapreview.com": sspm.KindOkta,
-	"github.com": sspm.KindGitHub,
+	"github.com":    sspm.KindGitHub,
 	"datadoghq.com": sspm.KindDatadog, "datadoghq.eu": sspm.KindDatadog,
 	"microsoft.com": sspm.KindEntra, "microsoftonline.com": sspm.KindEntra, "office.com": sspm.KindEntra,
-	"google.com": sspm.KindGoogle,
+	"google.com":    sspm.KindGoogle,
 	"amazonaws.com": sspm.KindAWSIDC, "awsapps.com": sspm.KindAWSIDC,
 }
 

@@ -13,7 +13,7 @@ var privilegedScopes = map[string]bool{
 	"https://mail.google.com/": true, "https://www.googleapis.com/auth/gmail.modify": true,
 	"https://www.googleapis.com/auth/drive": true, "https://www.googleapis.com/auth/admin.directory.user": true,
 	"https://www.googleapis.com/auth/cloud-platform": true,
-	"administration:write": true, "members:write": true, "organization_administration:write": true,
+	"administration:write":                           true, "members:write": true, "organization_administration:write": true,
 }
 
 // ScopeClass is what an app's granted scopes say about it.

@@ -54,3 +54,9 @@ type StreamPage struct {
 type Refresher interface {
 	Refresh(ctx context.Context, targets []EventTarget) (Page, error)
 }
+
+// EventRefresher is a Refresher that chooses what to re-read from the events themselves (only events that can
+// change inventory: lifecycle, membership, assignment, factor), rather than from every target.
+type EventRefresher interface {
+	RefreshEvents(ctx context.Context, events []Event) (Page, error)
+}

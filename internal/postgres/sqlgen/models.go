@@ -41,6 +41,18 @@ type AdminAudit struct {
 	At         pgtype.Timestamptz
 }
 
+type Attestation struct {
+	RuleID     int64
+	ScopeKind  string
+	SourceKind string
+	SourceName string
+	Status     string
+	Note       string
+	AttestedBy string
+	AttestedAt pgtype.Timestamptz
+	ExpiresAt  pgtype.Timestamptz
+}
+
 type Connector struct {
 	ID               string
 	Kind             string
@@ -113,20 +125,26 @@ type EventTarget struct {
 }
 
 type Finding struct {
-	ID           int64
-	DedupeKey    string
-	Kind         string
-	ConnectorID  pgtype.Text
-	RuleKey      string
-	Severity     string
-	Status       string
-	Title        string
-	Evidence     json.RawMessage
-	StatusReason string
-	StatusUntil  pgtype.Timestamptz
-	FirstSeenAt  pgtype.Timestamptz
-	LastSeenAt   pgtype.Timestamptz
-	ResolvedAt   pgtype.Timestamptz
+	ID              int64
+	DedupeKey       string
+	Kind            string
+	ConnectorID     pgtype.Text
+	RuleKey         string
+	Severity        string
+	Status          string
+	Title           string
+	Evidence        json.RawMessage
+	StatusReason    string
+	StatusUntil     pgtype.Timestamptz
+	FirstSeenAt     pgtype.Timestamptz
+	LastSeenAt      pgtype.Timestamptz
+	ResolvedAt      pgtype.Timestamptz
+	RulesetKey      string
+	Subject         string
+	StatusBy        string
+	StatusChangedAt pgtype.Timestamptz
+	ReopenedCount   int32
+	UpdatedAt       pgtype.Timestamptz
 }
 
 type Grant struct {
@@ -267,6 +285,80 @@ type Resource struct {
 	ExpiredAt   pgtype.Timestamptz
 }
 
+type Rule struct {
+	ID             int64
+	RulesetKey     string
+	Key            string
+	Title          string
+	Severity       string
+	Monitoring     string
+	RequiredData   []string
+	Parameters     json.RawMessage
+	Definition     json.RawMessage
+	DefinitionHash string
+	IsActive       bool
+	RemovedAt      pgtype.Timestamptz
+	UpdatedAt      pgtype.Timestamptz
+}
+
+type RuleEvaluation struct {
+	ID            int64
+	RuleID        int64
+	ScopeKind     string
+	SourceKind    string
+	SourceName    string
+	Status        string
+	ReasonCode    string
+	ErrorKind     string
+	SelectedCount int32
+	PassedCount   int32
+	AffectedCount int32
+	Evidence      json.RawMessage
+	EvaluatedAt   pgtype.Timestamptz
+}
+
+type RuleOverride struct {
+	RulesetKey string
+	RuleKey    string
+	ScopeKind  string
+	SourceKind string
+	SourceName string
+	Enabled    bool
+	Params     json.RawMessage
+	UpdatedBy  string
+	UpdatedAt  pgtype.Timestamptz
+}
+
+type RuleResult struct {
+	RuleID            int64
+	ScopeKind         string
+	SourceKind        string
+	SourceName        string
+	Status            string
+	ReasonCode        string
+	ErrorKind         string
+	Summary           string
+	SelectedCount     int32
+	PassedCount       int32
+	AffectedCount     int32
+	AffectedResources json.RawMessage
+	Evidence          json.RawMessage
+	EvaluatedAt       pgtype.Timestamptz
+}
+
+type Ruleset struct {
+	Key            string
+	Kind           string
+	Name           string
+	ScopeKind      string
+	ConnectorKind  string
+	Status         string
+	Definition     json.RawMessage
+	DefinitionHash string
+	SeededAt       pgtype.Timestamptz
+	UpdatedAt      pgtype.Timestamptz
+}
+
 type SaasApp struct {
 	AppKey                  string
 	DisplayName             string
@@ -350,4 +442,15 @@ type TailCursor struct {
 	LagSeconds  float64
 	LastError   string
 	UpdatedAt   pgtype.Timestamptz
+}
+
+type User struct {
+	ID           int64
+	Email        string
+	PasswordHash string
+	Role         string
+	Disabled     bool
+	CreatedAt    pgtype.Timestamptz
+	UpdatedAt    pgtype.Timestamptz
+	LastLoginAt  pgtype.Timestamptz
 }

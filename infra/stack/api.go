@@ -1,0 +1,89 @@
+package stack
+
+import (
+	"encoding/json"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	apigw "github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Routes of the HTTP API.
+const (
+	routeHooks  = "/hooks/{kind}/{connector}"
+	routeAPI    = "/api/{proxy+}"
+	routeHealth = "/healthz"
+)
+
+// newHTTPAPI builds the HTTP API: the provider push endpoints without an authorizer (the webhook function
+// verifies every delivery: Okta authorization secret, GitHub HMAC, Graph clientState; GET answers the Okta
+// one-time verification), the admin API behind a Cognito JWT authorizer, and the api function's GET /healthz
+// (database and schema status, no data) without one, as the SPA reads it before sign-in. Browsers call it from the UI
+// origin only (CORS). The default stage writes JSON access logs and throttles to 50 requests a second.
+func newHTTPAPI(scope constructs.Construct, s *site, a *auth, webhook, api awslambda.IFunction) apigw.HttpApi {
+	httpAPI := apigw.NewHttpApi(scope, jsii.String("HttpApi"), &apigw.HttpApiProps{
+		ApiName:     awscdk.Aws_STACK_NAME(),
+		Description: jsii.String("Open-SSPM: provider push endpoints and the admin API"),
+		CorsPreflight: &apigw.CorsPreflightOptions{
+			AllowOrigins: &[]*string{jsii.String("https://" + *s.distribution.DistributionDomainName())},
+			AllowMethods: &[]apigw.CorsHttpMethod{
+				apigw.CorsHttpMethod_GET, apigw.CorsHttpMethod_POST, apigw.CorsHttpMethod_PUT,
+				apigw.CorsHttpMethod_PATCH, apigw.CorsHttpMethod_DELETE,
+			},
+			AllowHeaders: jsii.Strings("authorization", "content-type"),
+			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
+		},
+	})
+	httpAPI.AddRoutes(&apigw.AddRoutesOptions{
+		Path:        jsii.String(routeHooks),
+		Methods:     &[]apigw.HttpMethod{apigw.HttpMethod_POST, apigw.HttpMethod_GET},
+		Integration: awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("Webhook"), webhook, nil),
+	})
+	authorizer := awsapigatewayv2authorizers.NewHttpUserPoolAuthorizer(jsii.String("Cognito"), a.pool,
+		&awsapigatewayv2authorizers.HttpUserPoolAuthorizerProps{
+			UserPoolClients: &[]awscognito.IUserPoolClient{a.client},
+		})
+	apiIntegration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("Api"), api, nil)
+	httpAPI.AddRoutes(&apigw.AddRoutesOptions{
+		Path:        jsii.String(routeAPI),
+		Methods:     &[]apigw.HttpMethod{apigw.HttpMethod_ANY},
+		Integration: apiIntegration,
+		Authorizer:  authorizer,
+	})
+	httpAPI.AddRoutes(&apigw.AddRoutesOptions{
+		Path:        jsii.String(routeHealth),
+		Methods:     &[]apigw.HttpMethod{apigw.HttpMethod_GET},
+		Integration: apiIntegration,
+	})
+
+	logs := awslogs.NewLogGroup(scope, jsii.String("HttpApiAccessLogs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_ONE_MONTH,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	format, err := json.Marshal(map[string]string{
+		"requestId": "$context.requestId", "ip": "$context.identity.sourceIp",
+		"requestTime": "$context.requestTime", "method": "$context.httpMethod",
+		"routeKey": "$context.routeKey", "status": "$context.status",
+		"responseLength": "$context.responseLength", "latency": "$context.responseLatency",
+		"integrationError": "$context.integrationErrorMessage", "authorizerError": "$context.authorizer.error",
+	})
+	if err != nil {
+		panic(err) // a constant map always marshals
+	}
+	stage := httpAPI.DefaultStage().Node().DefaultChild().(apigw.CfnStage)
+	stage.SetAccessLogSettings(&apigw.CfnStage_AccessLogSettingsProperty{
+		DestinationArn: logs.LogGroupArn(),
+		Format:         jsii.String(string(format)),
+	})
+	stage.SetDefaultRouteSettings(&apigw.CfnStage_RouteSettingsProperty{
+		ThrottlingRateLimit:  jsii.Number(50),
+		ThrottlingBurstLimit: jsii.Number(100),
+	})
+	return httpAPI
+}

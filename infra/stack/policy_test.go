@@ -1,0 +1,275 @@
+package stack
+
+import (
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// statement is one policy statement found in the template, with where it was found.
+type statement struct {
+	where     string // logical id of the policy, role, key or resource policy
+	roles     []string
+	effect    string
+	actions   []string
+	resources string // JSON of Resource
+	principal string // JSON of Principal
+	condition string // JSON of Condition
+}
+
+func strs(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// statements walks every policy document of the template: identity policies (AWS::IAM::Policy,
+// ManagedPolicy, inline role policies), key policies and queue, topic and bucket policies.
+func statements() []statement {
+	var out []statement
+	add := func(where string, roles []string, doc any) {
+		d, _ := doc.(map[string]any)
+		list, ok := d["Statement"].([]any)
+		if !ok {
+			return
+		}
+		for _, s := range list {
+			s := s.(map[string]any)
+			out = append(out, statement{
+				where: where, roles: roles, effect: s["Effect"].(string), actions: strs(s["Action"]),
+				resources: asJSON(s["Resource"]), principal: asJSON(s["Principal"]), condition: asJSON(s["Condition"]),
+			})
+		}
+	}
+	for id, r := range tmpl["Resources"].(map[string]any) {
+		r := r.(map[string]any)
+		p, _ := r["Properties"].(map[string]any)
+		switch r["Type"] {
+		case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy":
+			var roles []string
+			for _, ref := range p["Roles"].([]any) {
+				roles = append(roles, asJSON(ref))
+			}
+			add(id, roles, p["PolicyDocument"])
+		case "AWS::IAM::Role":
+			if inline, ok := p["Policies"].([]any); ok {
+				for _, pol := range inline {
+					add(id, []string{`{"Ref":"` + id + `"}`}, pol.(map[string]any)["PolicyDocument"])
+				}
+			}
+		case "AWS::KMS::Key":
+			add(id, nil, p["KeyPolicy"])
+		case "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy", "AWS::S3::BucketPolicy":
+			add(id, nil, p["PolicyDocument"])
+		}
+	}
+	return out
+}
+
+var serviceWildcard = regexp.MustCompile(`^[a-z0-9-]+:\*$`)
+
+func TestNoWildcardActions(t *testing.T) {
+	checked := 0
+	for _, s := range statements() {
+		if s.effect != "Allow" {
+			continue // Deny statements (TLS only) may be broad
+		}
+		checked++
+		for _, a := range s.actions {
+			if a == "*" || serviceWildcard.MatchString(a) {
+				t.Errorf("%s allows %q on %s", s.where, a, s.resources)
+			}
+		}
+	}
+	if checked < 40 { // 9 roles × 3+ statements, key policies, CDK's own roles
+		t.Errorf("checked %d Allow statements; the walk missed policy documents", checked)
+	}
+}
+
+// eniActions are the only actions a function role may have on Resource "*".
+var eniActions = []string{
+	"ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
+	"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:UnassignPrivateIpAddresses",
+}
+
+func TestFunctionRolesNameTheirResources(t *testing.T) {
+	for _, s := range statements() {
+		if s.effect != "Allow" || s.resources != `"*"` {
+			continue
+		}
+		for _, spec := range functionSpecs {
+			if !slices.ContainsFunc(s.roles, func(r string) bool { return strings.Contains(r, `"`+spec.id+"Role") }) {
+				continue
+			}
+			for _, a := range s.actions {
+				if !slices.Contains(eniActions, a) {
+					t.Errorf("%s role: %s on Resource *; only network interface actions may be", spec.name, a)
+				}
+			}
+		}
+	}
+}
+
+// allowed returns the functions whose roles are allowed action on a resource whose JSON contains onResource
+// (any resource when empty), sorted.
+func allowed(action, onResource string) []string {
+	var out []string
+	for _, s := range statements() {
+		if s.effect != "Allow" || !slices.Contains(s.actions, action) ||
+			(onResource != "" && !strings.Contains(s.resources, onResource)) {
+			continue
+		}
+		for _, spec := range functionSpecs {
+			if slices.ContainsFunc(s.roles, func(r string) bool { return strings.Contains(r, `"`+spec.id+"Role") }) &&
+				!slices.Contains(out, spec.name) {
+				out = append(out, spec.name)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestLeastPrivilege(t *testing.T) {
+	fn := func(name string) string {
+		return `"` + logicalIDOf(t, "AWS::Lambda::Function", spec(name).id+"Function") + `"`
+	}
+	tests := []struct {
+		give, action, resource string
+		want                   []string
+	}{
+		{"only webhook sends to the inbox", "sqs:SendMessage", "", []string{fnWebhook}},
+		{"only inbox receives", "sqs:ReceiveMessage", "", []string{fnInbox}},
+		{"only inbox deletes", "sqs:DeleteMessage", "", []string{fnInbox}},
+		{"full: dispatch, api, itself", "lambda:InvokeFunction", fn(fnFull), []string{fnAPI, fnDispatch, fnFull}},
+		{"discovery: dispatch, api, itself", "lambda:InvokeFunction", fn(fnDiscovery), []string{fnAPI, fnDiscovery, fnDispatch}},
+		{"evaluator after runs and events", "lambda:InvokeFunction", fn(fnEvaluator), []string{fnAPI, fnDiscovery, fnFull, fnInbox, fnTail}},
+		{"nobody invokes webhook, api, migrate", "lambda:InvokeFunction", fn(fnWebhook), nil},
+		{"only dispatch starts tail loops", "states:StartExecution", "", []string{fnDispatch}},
+		{"nobody lists tail executions", "states:ListExecutions", "", nil},
+		{"every function reads the database secret", "secretsmanager:GetSecretValue", "", []string{fnAPI, fnDiscovery, fnDispatch, fnEvaluator, fnFull, fnInbox, fnMigrate, fnTail, fnWebhook}},
+		{"nobody logs in with IAM yet", "rds-db:connect", "", nil},
+		{"no function role uses KMS by identity policy", "kms:Decrypt", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.give, func(t *testing.T) {
+			if got := allowed(tt.action, tt.resource); !slices.Equal(got, tt.want) {
+				t.Errorf("%s allowed to %v, want %v", tt.action, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestConnectorKeyPolicy(t *testing.T) {
+	key := logicalIDOf(t, "AWS::KMS::Key", "ConnectorSecretsKey")
+	must(t, "rotation", func() {
+		template.HasResourceProperties(jsii.String("AWS::KMS::Key"), map[string]any{"EnableKeyRotation": true})
+	})
+	crypto := []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"}
+	users := map[string][]string{} // function → crypto actions
+	for _, s := range statements() {
+		if s.where != key || s.effect != "Allow" {
+			continue
+		}
+		usesKey := slices.ContainsFunc(s.actions, func(a string) bool { return slices.Contains(crypto, a) })
+		if !usesKey {
+			if strings.Contains(s.principal, "lambda") || !strings.Contains(s.principal, ":root") {
+				t.Errorf("admin statement for %s, want the account only", s.principal)
+			}
+			continue
+		}
+		if !strings.Contains(s.condition, `"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["connector_id"]}`) ||
+			!strings.Contains(s.condition, `"Null":{"kms:EncryptionContextKeys":"false"}`) {
+			t.Errorf("%v without the connector_id encryption context condition: %s", s.actions, s.condition)
+		}
+		for _, spec := range functionSpecs {
+			if strings.Contains(s.principal, `"`+spec.id+"Role") {
+				users[spec.name] = append(users[spec.name], s.actions...)
+			}
+		}
+		if strings.Contains(s.principal, ":root") {
+			t.Errorf("the account may use the key (%v): any IAM policy could grant it", s.actions)
+		}
+	}
+	want := map[string]bool{fnDispatch: false, fnFull: false, fnDiscovery: false, fnTail: false, fnInbox: false, fnWebhook: false, fnAPI: true}
+	for name, actions := range users {
+		seals, ok := want[name]
+		if !ok {
+			t.Errorf("%s may use the connector key (%v), want not", name, actions)
+			continue
+		}
+		if got := slices.Contains(actions, "kms:GenerateDataKey"); got != seals {
+			t.Errorf("%s may generate data keys: %v, want %v", name, got, seals)
+		}
+	}
+	for name := range want {
+		if _, ok := users[name]; !ok {
+			t.Errorf("%s may not decrypt connector secrets", name)
+		}
+	}
+}
+
+func TestNagFindingsSuppressed(t *testing.T) {
+	for _, m := range *annotations.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))) {
+		t.Errorf("%s: %v", *m.Id, m.Entry.Data)
+	}
+}
+
+func TestNagSuppressionsHaveReasons(t *testing.T) {
+	n := 0
+	for id, r := range tmpl["Resources"].(map[string]any) {
+		md, _ := r.(map[string]any)["Metadata"].(map[string]any)
+		nag, _ := md["cdk_nag"].(map[string]any)
+		rules, _ := nag["rules_to_suppress"].([]any)
+		for _, rule := range rules {
+			rule := rule.(map[string]any)
+			n++
+			if reason, _ := rule["reason"].(string); len(reason) < 40 {
+				t.Errorf("%s: suppression of %v has reason %q, want an explanation", id, rule["id"], reason)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no suppressions found in the template metadata")
+	}
+}
+
+// physicalNames are properties that would hand-set a resource's name. Cognito group names are the API's
+// role names and the HTTP API's Name follows the stack name; neither is hand-set.
+var physicalNames = []string{
+	"FunctionName", "RoleName", "BucketName", "QueueName", "TopicName", "LogGroupName", "StateMachineName",
+	"DBClusterIdentifier", "DBInstanceIdentifier", "UserPoolName", "ClientName", "AlarmName", "DashboardName",
+	"RuleName", "GroupName", "PolicyName", "KeyName",
+}
+
+func TestNoHandSetPhysicalNames(t *testing.T) {
+	for id, r := range tmpl["Resources"].(map[string]any) {
+		r := r.(map[string]any)
+		p, _ := r["Properties"].(map[string]any)
+		for _, name := range physicalNames {
+			v, ok := p[name]
+			if !ok || (r["Type"] == "AWS::Cognito::UserPoolGroup" && name == "GroupName") ||
+				(r["Type"] == "AWS::IAM::Policy" && name == "PolicyName") { // inline policy names are not physical
+				continue
+			}
+			if _, literal := v.(string); literal {
+				t.Errorf("%s (%s) sets %s = %v", id, r["Type"], name, v)
+			}
+		}
+	}
+}

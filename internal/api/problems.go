@@ -1,0 +1,148 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/open-sspm/open-sspm/internal/auth"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+// problem turns a handler's error into an RFC 9457 problem: a domain error's code picks the status and its
+// message (written to be shown) becomes the detail; anything else is logged and answered as a bare 500, so no
+// internal detail or secret reaches a client.
+func (a *Admin) problem(ctx context.Context, op string, err error) error {
+	var se huma.StatusError
+	if errors.As(err, &se) {
+		return se
+	}
+	var locked *auth.LockedError
+	if errors.As(err, &locked) {
+		secs := int(locked.RetryAfter.Seconds() + 0.999)
+		return huma.ErrorWithHeaders(huma.Error429TooManyRequests(locked.Error()),
+			http.Header{"Retry-After": {strconv.Itoa(secs)}})
+	}
+	code := sspm.ErrorCode(err)
+	msg := ""
+	var de *sspm.Error
+	if errors.As(err, &de) {
+		msg = de.Message
+	}
+	switch code {
+	case sspm.CodeInvalid:
+		return huma.Error422UnprocessableEntity(msg)
+	case sspm.CodeNotFound:
+		return huma.Error404NotFound(msg)
+	case sspm.CodeConflict:
+		return huma.Error409Conflict(msg)
+	case sspm.CodeUnauthorized:
+		return huma.Error401Unauthorized(msg)
+	case sspm.CodeForbidden:
+		return huma.Error403Forbidden(msg)
+	case sspm.CodeUnavailable:
+		a.logger().Warn("api: dependency unavailable", "op", op, "err", err)
+		return huma.Error503ServiceUnavailable(msg)
+	}
+	a.logger().Error("api: internal error", "op", op, "err", err)
+	return huma.Error500InternalServerError("internal error")
+}
+
+// scrubProblemValues drops the offending values huma puts into validation problems: a rejected secret must not
+// come back in the response.
+func scrubProblemValues(_ huma.Context, _ string, v any) (any, error) {
+	if m, ok := v.(*huma.ErrorModel); ok {
+		for _, d := range m.Errors {
+			if d != nil {
+				d.Value = nil
+			}
+		}
+	}
+	return v, nil
+}
+
+type principalKey struct{}
+
+// principal returns the caller the middleware authenticated.
+func principal(ctx context.Context) auth.Principal {
+	p, _ := ctx.Value(principalKey{}).(auth.Principal)
+	return p
+}
+
+// actor names the caller in the audit log.
+func actor(ctx context.Context) string { return principal(ctx).Actor() }
+
+// authorize is the API's middleware: every operation but sign-in needs a valid bearer token whose role may read,
+// and changes (every method but GET) and admin-only reads need the admin role.
+func (a *Admin) authorize(api huma.API) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		op := ctx.Operation()
+		ctx.SetHeader("Cache-Control", "no-store")
+		if op.Metadata[metaPublic] == true {
+			next(ctx)
+			return
+		}
+		p, err := a.authenticate(ctx.Context(), ctx.Header("Authorization"))
+		if err != nil {
+			ctx.SetHeader("WWW-Authenticate", `Bearer realm="open-sspm"`)
+			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "a valid bearer token is required")
+			return
+		}
+		needAdmin := op.Method != http.MethodGet || op.Metadata[metaAdminOnly] == true
+		if !p.Role.CanRead() || (needAdmin && !p.Role.CanWrite()) {
+			_ = huma.WriteErr(api, ctx, http.StatusForbidden, "your role may not do this")
+			return
+		}
+		next(huma.WithValue(ctx, principalKey{}, p))
+	}
+}
+
+// authenticate verifies the bearer token of an Authorization header.
+func (a *Admin) authenticate(ctx context.Context, header string) (auth.Principal, error) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return auth.Principal{}, sspm.Errorf(sspm.CodeUnauthorized, "no bearer token")
+	}
+	if a.Auth == nil {
+		return auth.Principal{}, sspm.Errorf(sspm.CodeUnauthorized, "no token verifier is configured")
+	}
+	p, err := a.Auth.Verify(ctx, strings.TrimSpace(token))
+	if err != nil {
+		a.logger().Info("api: rejected a token", "err", err)
+		return auth.Principal{}, err
+	}
+	return p, nil
+}
+
+// requireToken guards a plain handler with the same token check (any role that may read).
+func (a *Admin) requireToken(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := a.authenticate(r.Context(), r.Header.Get("Authorization"))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="open-sspm"`)
+			writeProblem(w, http.StatusUnauthorized, "a valid bearer token is required")
+			return
+		}
+		if !p.Role.CanRead() {
+			writeProblem(w, http.StatusForbidden, "your role may not do this")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func notFoundProblem(w http.ResponseWriter, _ *http.Request) {
+	writeProblem(w, http.StatusNotFound, "no such API route")
+}
+
+func writeProblem(w http.ResponseWriter, status int, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(`{"title":` + strconv.Quote(http.StatusText(status)) + `,"status":` + strconv.Itoa(status) +
+		`,"detail":` + strconv.Quote(detail) + `}`))
+}

@@ -1,0 +1,283 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/open-sspm/open-sspm/internal/api"
+	"github.com/open-sspm/open-sspm/internal/auth"
+	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/postgres"
+	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
+	"github.com/open-sspm/open-sspm/internal/secrets"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+func TestMain(m *testing.M) { postgrestest.Main(m) }
+
+const (
+	localIssuer   = "open-sspm-local"
+	localAudience = "open-sspm-api"
+	adminEmail    = "admin@example.com"
+	viewerEmail   = "viewer@example.com"
+	password      = "a long enough password"
+)
+
+// bundle is one test's server: a real store on its own database, a local issuer, a test connector kind and a
+// recording invoker.
+type bundle struct {
+	t       *testing.T
+	db      *postgres.DB
+	srv     *httptest.Server
+	issuer  *auth.Issuer
+	invoker *recordingInvoker
+	admin   string // tokens
+	viewer  string
+	// bodies collects every response body, for the secret check.
+	mu     sync.Mutex
+	bodies []string
+}
+
+type recordingInvoker struct {
+	mu  sync.Mutex
+	got []sspm.Invocation
+}
+
+func (r *recordingInvoker) Invoke(_ context.Context, inv sspm.Invocation) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, inv)
+	return nil
+}
+
+func (r *recordingInvoker) invocations() []sspm.Invocation {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]sspm.Invocation(nil), r.got...)
+}
+
+// testKind is a connector kind whose config needs a "url", whose secret "wrong" the provider rejects, and which
+// takes push deliveries and tails one stream.
+func testKind() connector.Kind {
+	return connector.Kind{
+		Kind:         sspm.KindTestSource,
+		ConfigSchema: json.RawMessage(`{"type":"object","required":["url"],"properties":{"url":{"type":"string"}}}`),
+		Scopes:       []string{"read:all"},
+		Validate: func(config json.RawMessage, secret []byte) error {
+			var c struct {
+				URL string `json:"url"`
+			}
+			if err := json.Unmarshal(config, &c); err != nil || c.URL == "" {
+				return sspm.Errorf(sspm.CodeInvalid, "config: url is required")
+			}
+			if secret != nil && len(secret) < 8 {
+				return sspm.Errorf(sspm.CodeInvalid, "secret: too short")
+			}
+			return nil
+		},
+		NewSource: func(_ context.Context, c sspm.Connector, secret []byte) (sspm.Source, error) {
+			return testSource{secret: string(secret)}, nil
+		},
+		NewStreams: func(_ context.Context, c sspm.Connector, secret []byte) (sspm.StreamSource, error) {
+			return testSource{secret: string(secret)}, nil
+		},
+		Push: &connector.Push{},
+	}
+}
+
+type testSource struct{ secret string }
+
+func (s testSource) Stages(l sspm.Lane) []string {
+	if l == sspm.LaneFull {
+		return []string{"users"}
+	}
+	return nil
+}
+
+func (s testSource) Step(_ context.Context, _ sspm.Lane, stage, _ string) (sspm.StepResult, error) {
+	switch s.secret {
+	case "wrong-secret":
+		return sspm.StepResult{}, &sspm.Error{Code: sspm.CodeUnauthorized, Message: "401 from the provider", Err: io.EOF}
+	case "internal-boom":
+		return sspm.StepResult{}, io.ErrUnexpectedEOF // no domain message: must not reach the client
+	}
+	return sspm.StepResult{Page: sspm.Page{Accounts: []sspm.Account{{ExternalID: "u1"}, {ExternalID: "u2"}}}}, nil
+}
+
+func (s testSource) Streams() []string { return []string{"log"} }
+
+func (s testSource) ReadStream(context.Context, string, string) (sspm.StreamPage, error) {
+	return sspm.StreamPage{}, nil
+}
+
+// localUsers adapts the store to the sign-in.
+type localUsers struct{ db *postgres.DB }
+
+func (u localUsers) UserByEmail(ctx context.Context, email string) (auth.User, error) {
+	x, err := u.db.UserByEmail(ctx, email)
+	if err != nil {
+		return auth.User{}, err
+	}
+	return auth.User{ID: x.ID, Email: x.Email, PasswordHash: x.PasswordHash, Role: auth.ParseRole(x.Role), Disabled: x.Disabled}, nil
+}
+
+func (u localUsers) TouchLogin(ctx context.Context, id int64) error { return u.db.TouchLogin(ctx, id) }
+
+var testKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	key, err := secrets.GenerateLocalKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := secrets.NewLocalKeyring(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss, err := auth.NewIssuer(testKey(), localIssuer, localAudience, auth.IssuerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	login, err := auth.NewLogin(localUsers{db}, iss, auth.NewLimiter(auth.LimiterOptions{Max: 3}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &bundle{t: t, db: db, issuer: iss, invoker: &recordingInvoker{}}
+	admin := &api.Admin{Store: db, Registry: connector.NewRegistry(testKind()), Sealer: secrets.NewSealer(keys), KeyID: keys.KeyID,
+		Invoker: b.invoker, Inbox: db.Queue("inbox", 5), Auth: iss.Verifier(), Login: login, JWKS: iss.JWKSHandler(),
+		DiscoveryEnabled: true}
+	mux := http.NewServeMux()
+	admin.Mount(mux)
+	b.srv = httptest.NewServer(mux)
+	t.Cleanup(b.srv.Close)
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []struct{ email, role string }{{adminEmail, "admin"}, {viewerEmail, "viewer"}} {
+		if _, err := db.CreateUser(ctx, u.email, hash, u.role, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.admin = b.token(auth.Principal{Subject: "local:1", Email: adminEmail, Role: auth.RoleAdmin})
+	b.viewer = b.token(auth.Principal{Subject: "local:2", Email: viewerEmail, Role: auth.RoleViewer})
+	return b
+}
+
+func (b *bundle) token(p auth.Principal) string {
+	b.t.Helper()
+	tok, err := b.issuer.Issue(p)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return tok.AccessToken
+}
+
+// do sends a request with a bearer token ("" for none) and a JSON body (nil for none), and returns the status
+// and body.
+func (b *bundle) do(method, path, token string, in any) (int, []byte) {
+	b.t.Helper()
+	var rd io.Reader
+	if in != nil {
+		j, err := json.Marshal(in)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, b.srv.URL+path, rd)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := b.srv.Client().Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.mu.Lock()
+	b.bodies = append(b.bodies, method+" "+path+" -> "+string(body))
+	b.mu.Unlock()
+	return res.StatusCode, body
+}
+
+// must sends a request and fails the test unless the status is want; it decodes the body into out (when set).
+func (b *bundle) must(want int, method, path, token string, in, out any) {
+	b.t.Helper()
+	status, body := b.do(method, path, token, in)
+	if status != want {
+		b.t.Fatalf("%s %s = %d %s, want %d", method, path, status, body, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(body, out); err != nil {
+			b.t.Fatalf("%s %s: decode %s: %v", method, path, body, err)
+		}
+	}
+}
+
+// createConnector creates a test connector through the API.
+func (b *bundle) createConnector(id, secret string) api.Connector {
+	b.t.Helper()
+	var c api.Connector
+	b.must(http.StatusCreated, http.MethodPost, "/api/connectors", b.admin, map[string]any{
+		"id": id, "kind": "test", "name": "Test " + id, "config": map[string]any{"url": "https://" + id + ".example.com"},
+		"secret": secret, "discovery_enabled": true}, &c)
+	return c
+}
+
+// syncAccounts writes accounts as one complete, successful full run and links them.
+func (b *bundle) syncAccounts(connectorID string, authoritative bool, accts ...sspm.Account) {
+	b.t.Helper()
+	ctx := context.Background()
+	_, lease, _, err := b.db.StartRun(ctx, connectorID, sspm.LaneFull, sspm.TriggerSchedule, "t", time.Minute)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if _, err := b.db.WritePage(ctx, connectorID, lease, &sspm.Page{Accounts: accts}, sspm.RunState{Counts: map[string]int64{"accounts": int64(len(accts))}}); err != nil {
+		b.t.Fatal(err)
+	}
+	if _, err := b.db.FinishRun(ctx, connectorID, sspm.LaneFull, lease, sspm.RunOutcome{Status: sspm.RunSucceeded, Sweep: sspm.Entities, NextDueAt: time.Now().Add(time.Hour)}); err != nil {
+		b.t.Fatal(err)
+	}
+	if _, err := b.db.LinkAccounts(ctx, connectorID, authoritative, time.Now().Add(-90*24*time.Hour)); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+func contains(haystack []string, needle string) []string {
+	var out []string
+	for _, h := range haystack {
+		if strings.Contains(h, needle) {
+			out = append(out, h)
+		}
+	}
+	return out
+}

@@ -1,0 +1,181 @@
+package okta_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/open-sspm/open-sspm/internal/connector/okta"
+	"github.com/open-sspm/open-sspm/internal/lane"
+	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
+	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/providersim/oktasim"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+// BenchmarkFullSync runs a full sync of the benchmark org (providersim.Large: 50,000 users, 5,000 groups, about
+// 500,000 memberships, 500 apps and about 100,000 app assignments; no added latency, no rate limits) through
+// the lane runner into PostgreSQL, and reports rows/s, requests against the minimum the listings need
+// (sum of ceil(n / page size)), and peak memory. The simulator runs in the same process, so peak RSS includes it.
+//
+//	TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres go test -run '^$' -bench BenchmarkFullSync -benchtime 1x ./internal/connector/okta/
+func BenchmarkFullSync(b *testing.B) {
+	isolate(b)
+	company, err := providersim.NewCompany(providersim.Large())
+	if err != nil {
+		b.Fatal(err)
+	}
+	sim := oktasim.New(company, oktasim.Options{})
+	defer sim.Close()
+	db := postgrestest.New(b)
+	ctx := context.Background()
+	conf := mustJSON(b, map[string]any{"org_url": sim.URL(), "auth": "api_token"})
+	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta-bench", Kind: sspm.KindOkta, Name: "Okta", Enabled: true, Config: conf}, nil, ""); err != nil {
+		b.Fatal(err)
+	}
+	opts := okta.Options{AllowLoopback: true, HTTPClient: sim.Client()}
+	runner := &lane.Runner{Store: db, LeaseTTL: 10 * time.Minute, Sources: func(ctx context.Context, c sspm.Connector) (sspm.Source, error) {
+		return opts.NewSource(ctx, c, []byte(oktasim.DefaultToken))
+	}}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	simHeap, simRSS := ms.HeapInuse, vmHWM()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		sim.ResetStats()
+		peakHeap := samplePeakHeap()
+		start := time.Now()
+		res, err := runner.Run(ctx, sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: "okta-bench"}, fmt.Sprint("bench-", i), time.Time{})
+		wall := time.Since(start)
+		heap := peakHeap()
+		if err != nil || res.Outcome != lane.OutcomeSucceeded {
+			b.Fatalf("run: %v %+v", err, res)
+		}
+		rss := vmHWM()
+		var rows int64
+		for _, n := range res.Run.Counts {
+			rows += n
+		}
+		stats := sim.Stats()
+		b.StopTimer()
+		minimum, listings := minimumRequests(b, sim)
+		b.StartTimer()
+		listed := 0
+		for _, route := range listings {
+			listed += stats.ByRoute[route]
+		}
+		b.ReportMetric(wall.Seconds(), "s/sync")
+		b.ReportMetric(float64(rows)/wall.Seconds(), "rows/s")
+		b.ReportMetric(float64(listed)/float64(minimum), "listing-req/min")
+		b.ReportMetric(float64(stats.Total), "requests")
+		b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MB")
+		b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
+		b.Logf("wall %s; rows %d %v; inventory listing requests %d vs minimum %d; all requests %d %v; "+
+			"peak RSS %d MiB and peak Go heap in use %d MiB, the simulator included (it alone: %d MiB heap, %d MiB RSS)",
+			wall.Round(time.Millisecond), rows, res.Run.Counts, listed, minimum, stats.Total, stats.ByRoute,
+			rss>>20, heap>>20, simHeap>>20, simRSS>>20)
+	}
+}
+
+// samplePeakHeap samples the Go heap in use until the returned function is called, and returns the peak.
+func samplePeakHeap() func() uint64 {
+	done := make(chan struct{})
+	result := make(chan uint64)
+	go func() {
+		var peak uint64
+		var ms runtime.MemStats
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+			select {
+			case <-done:
+				result <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 { close(done); return <-result }
+}
+
+// minimumRequests counts, with plain HTTP, the requests each inventory listing needs at Okta's page sizes:
+// sum of ceil(n / page size), at least one per listing.
+func minimumRequests(b *testing.B, sim *oktasim.Server) (int, []string) {
+	pagesOf := func(n, size int) int { return max(1, int(math.Ceil(float64(n)/float64(size)))) }
+	count := func(path string) []string { return listIDs(b, sim, path) }
+	n := pagesOf(len(count("/api/v1/users?limit=200")), 200) +
+		pagesOf(len(count("/api/v1/users?limit=200&search="+q(`status eq "DEPROVISIONED"`))), 200) +
+		pagesOf(len(count("/api/v1/iam/assignees/users?limit=100")), 100)
+	groups, apps := count("/api/v1/groups?limit=10000"), count("/api/v1/apps?limit=200")
+	n += pagesOf(len(groups), 10000) + pagesOf(len(apps), 200)
+	for _, g := range groups {
+		n += pagesOf(len(count("/api/v1/groups/"+g+"/users?limit=1000")), 1000)
+	}
+	for _, a := range apps {
+		n += pagesOf(len(count("/api/v1/apps/"+a+"/users?limit=500")), 500)
+		n += pagesOf(len(count("/api/v1/apps/"+a+"/groups?limit=200")), 200)
+	}
+	return n, []string{"GET /api/v1/users", "GET /api/v1/groups", "GET /api/v1/groups/{groupId}/users", "GET /api/v1/apps",
+		"GET /api/v1/apps/{appId}/users", "GET /api/v1/apps/{appId}/groups", "GET /api/v1/iam/assignees/users"}
+}
+
+// listIDs lists the ids of a listing with plain HTTP (a list, or the assignees' {"value": [...]}).
+func listIDs(b *testing.B, sim *oktasim.Server, path string) []string {
+	var out []string
+	next := sim.URL() + path
+	for next != "" {
+		req, _ := http.NewRequest(http.MethodGet, next, nil)
+		req.Header.Set("Authorization", "SSWS "+oktasim.DefaultToken)
+		resp, err := sim.Client().Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var page []struct{ ID string }
+		if err := json.Unmarshal(body, &page); err != nil {
+			var obj struct{ Value []struct{ ID string } }
+			if err := json.Unmarshal(body, &obj); err != nil {
+				b.Fatalf("%s: %v", path, err)
+			}
+			page = obj.Value
+		}
+		for _, it := range page {
+			out = append(out, it.ID)
+		}
+		next = ""
+		for _, l := range resp.Header.Values("Link") {
+			if strings.Contains(l, `rel="next"`) {
+				next = strings.Trim(strings.SplitN(l, ";", 2)[0], "<> ")
+			}
+		}
+	}
+	return out
+}
+
+// vmHWM is the process's peak resident set size in bytes (Linux), 0 elsewhere.
+func vmHWM() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}

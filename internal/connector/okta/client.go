@@ -1,0 +1,421 @@
+package okta
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/okta/okta-sdk-golang/v5/okta"
+
+	"github.com/open-sspm/open-sspm/internal/connector/ratelimit"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+// The client is okta-sdk-golang v5 behind our transports:
+//
+//	SDK → retrier (capture raw bodies; retry 5xx and broken connections on GETs)
+//	    → ratelimit.Transport (pace to the configured share of each bucket; wait out 429s)
+//	    → per-attempt timeout → the base transport.
+//
+// Listings are read raw: the request carries a capture in its context, the retrier keeps the body for us and
+// hands the SDK an empty one, so the SDK's generated models (a few MB/s, and empty for discriminator values they
+// do not know) never decode inventory pages. The SDK still builds every request, signs OAuth assertions, handles
+// DPoP and reports errors.
+
+const (
+	attemptTimeout = 60 * time.Second // per HTTP attempt; Okta's System Log queries time out after 30 s
+	maxBody        = 64 << 20         // largest response body read
+	getRetries     = 2                // retries of a GET after a 5xx, a broken connection or a truncated body
+)
+
+type client struct {
+	api   *okta.APIClient
+	rl    *ratelimit.Transport
+	org   *url.URL
+	token *tokenState
+}
+
+// tokenState remembers why the OAuth token endpoint last refused the service app: the SDK reports only "Empty
+// access token".
+type tokenState struct {
+	mu      sync.Mutex
+	refusal string
+}
+
+func (t *tokenState) set(refusal string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.refusal = refusal
+}
+
+func (t *tokenState) get() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.refusal
+}
+
+// newClient builds the SDK client for a validated configuration. Every configuration field is set here, so
+// nothing comes from ~/.okta/okta.yaml, a .okta.yaml next to the SDK or OKTA_* environment variables.
+func newClient(s settings, secret []byte, opts Options, scopes []string) (*client, error) {
+	base := http.DefaultTransport
+	if opts.HTTPClient != nil && opts.HTTPClient.Transport != nil {
+		base = opts.HTTPClient.Transport
+	}
+	rl := &ratelimit.Transport{
+		Base: &timeoutTransport{base: base, d: attemptTimeout}, Share: s.share, Bucket: bucketOf,
+		Headers: ratelimit.EpochResetHeaders(opts.now), Now: opts.now, Sleep: opts.sleep,
+	}
+	token := &tokenState{}
+	httpClient := &http.Client{
+		Transport: &retrier{next: rl, sleep: opts.sleep, token: token},
+		// The API never redirects; following one could leave the validated org.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	cfg, err := okta.NewConfiguration(okta.WithOrgUrl(s.org.String()), okta.WithCache(false))
+	if err != nil {
+		return nil, fmt.Errorf("okta configuration: %w", err)
+	}
+	cfg.Okta = okta.Configuration{}.Okta // drop whatever the file or environment said
+	c := &cfg.Okta.Client
+	c.OrgUrl = s.org.String()
+	c.Cache.Enabled = false                               // the cache would hide changes between pages and runs
+	c.RequestTimeout = 0                                  // per attempt, in timeoutTransport: the SDK's would also cut rate-limit waits
+	c.RateLimit.MaxRetries, c.RateLimit.MaxBackoff = 0, 0 // 429s are waited out in ratelimit.Transport
+	switch s.Auth {
+	case AuthAPIToken:
+		c.AuthorizationMode, c.Token = "SSWS", strings.TrimSpace(string(secret))
+	case AuthOAuth:
+		c.AuthorizationMode, c.ClientId, c.PrivateKeyId = "PrivateKey", s.ClientID, s.KeyID
+		c.Scopes, c.PrivateKey = scopes, string(bytes.TrimSpace(secret))
+	}
+	cfg.Okta.Testing.DisableHttpsCheck = opts.AllowLoopback
+	cfg.HTTPClient = httpClient
+	cfg.Host, cfg.Scheme = s.org.Host, s.org.Scheme // NewConfiguration keeps only the host name, without the port
+	cfg.Debug, cfg.CacheManager, cfg.PrivateKeySigner = false, nil, nil
+	cfg.DefaultHeader = map[string]string{}
+	cfg.UserAgentExtra = "open-sspm"
+	cfg.Context = context.Background() // NewConfiguration put the environment's token there
+	return &client{api: okta.NewAPIClient(cfg), rl: rl, org: s.org, token: token}, nil
+}
+
+// bucketOf names a request's rate-limit bucket by its path pattern: object ids (Okta's ids mix letters and
+// digits, e.g. 00u1a2b3c4D5e6F7g8h9) become {id}, so /api/v1/groups/00g…/users is one bucket.
+func bucketOf(r *http.Request) string {
+	parts := strings.Split(r.URL.Path, "/")
+	for i, p := range parts {
+		if i >= 4 && len(p) >= 8 && strings.ContainsAny(p, "0123456789") {
+			parts[i] = "{id}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// waitMessage describes the rate-limit waits since the last call, for the run's progress.
+func (c *client) waitMessage() string {
+	waits := c.rl.TakeWaits()
+	if len(waits) == 0 {
+		return ""
+	}
+	total := map[string]time.Duration{}
+	var order []string
+	for _, w := range waits {
+		if _, ok := total[w.Bucket]; !ok {
+			order = append(order, w.Bucket)
+		}
+		total[w.Bucket] += w.Duration
+	}
+	msgs := make([]string, len(order))
+	for i, b := range order {
+		msgs[i] = fmt.Sprintf("waited %s for the %s rate limit", roundWait(total[b]), b)
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func roundWait(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(time.Second)
+	}
+	return d.Round(time.Millisecond)
+}
+
+// capture carries a raw response body out of the SDK.
+type capture struct {
+	status int
+	body   []byte
+}
+
+type captureKey struct{}
+
+func withCapture(ctx context.Context) (context.Context, *capture) {
+	c := &capture{}
+	return context.WithValue(ctx, captureKey{}, c), c
+}
+
+// rawPage is one listing page read raw.
+type rawPage struct {
+	items [][]byte
+	// next is the `after` token of the next page, "" on the last page.
+	next string
+}
+
+// call runs one SDK request with a capture and returns the raw body of a successful response. The SDK sees an
+// empty body and decodes nothing.
+func (c *client) call(ctx context.Context, op string, do func(ctx context.Context) (*okta.APIResponse, error)) (body []byte, h http.Header, err error) {
+	ctx, cp := withCapture(ctx)
+	defer func() {
+		if p := recover(); p != nil { // a malformed response must not take the process down
+			body, h, err = nil, nil, sspm.Errorf(sspm.CodeUnavailable, "okta %s: the SDK failed on the response: %v", op, p)
+		}
+	}()
+	resp, err := do(ctx)
+	var hr *http.Response
+	if resp != nil {
+		hr = resp.Response
+	}
+	if err != nil {
+		if refusal := c.token.get(); hr == nil && refusal != "" && ctx.Err() == nil {
+			return nil, nil, &statusError{err: sspm.Errorf(sspm.CodeUnauthorized, "okta %s: the OAuth token endpoint refused the service app: %s", op, refusal)}
+		}
+		return nil, nil, apiError(ctx, op, hr, cp, err)
+	}
+	if hr == nil || cp.status < 200 || cp.status > 299 {
+		return nil, nil, sspm.Errorf(sspm.CodeUnavailable, "okta %s: no response body", op)
+	}
+	return cp.body, hr.Header, nil
+}
+
+// list reads one listing page: the body must be a JSON array.
+func (c *client) list(ctx context.Context, op string, do func(ctx context.Context) (*okta.APIResponse, error)) (rawPage, error) {
+	body, h, err := c.call(ctx, op, do)
+	if err != nil {
+		return rawPage{}, err
+	}
+	items, err := splitArray(body)
+	if err != nil {
+		return rawPage{}, sspm.Errorf(sspm.CodeUnavailable, "okta %s: %v", op, err)
+	}
+	next, err := nextAfter(h)
+	if err != nil {
+		return rawPage{}, sspm.Errorf(sspm.CodeUnavailable, "okta %s: %v", op, err)
+	}
+	if len(items) == 0 { // an empty page ends a listing, even if it links to another (a cursor that never ends)
+		next = ""
+	}
+	return rawPage{items: items, next: next}, nil
+}
+
+// nextAfter returns the `after` parameter of the rel="next" Link, "" when there is none. It accepts one header
+// line per relation (Okta) and comma-separated relations.
+func nextAfter(h http.Header) (string, error) {
+	for _, line := range h.Values("Link") {
+		for _, link := range strings.Split(line, ",") {
+			target, params, ok := strings.Cut(link, ";")
+			if !ok || !strings.Contains(params, `rel="next"`) {
+				continue
+			}
+			u, err := url.Parse(strings.Trim(strings.TrimSpace(target), "<>"))
+			if err != nil {
+				return "", errors.New("malformed next link")
+			}
+			after := u.Query().Get("after")
+			if after == "" {
+				return "", errors.New("next link without an after cursor")
+			}
+			return after, nil
+		}
+	}
+	return "", nil
+}
+
+// statusError keeps the HTTP status of a failed call next to its domain error.
+type statusError struct {
+	status int
+	err    error
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
+
+// statusOf returns the HTTP status of a failed call, 0 when there was no response.
+func statusOf(err error) int {
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.status
+	}
+	return 0
+}
+
+// apiError maps a failed call: 401 and 403 are CodeUnauthorized, 429 (after our waits), 5xx, timeouts and
+// broken connections CodeUnavailable. Messages carry Okta's error code and summary, never a credential.
+func apiError(ctx context.Context, op string, resp *http.Response, cp *capture, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("okta %s: %w", op, context.Cause(ctx))
+	}
+	if resp == nil {
+		return &statusError{err: &sspm.Error{Code: sspm.CodeUnavailable, Message: fmt.Sprintf("okta %s: %s", op, redactURL(err))}}
+	}
+	status := resp.StatusCode
+	detail := strconv.Itoa(status)
+	if code, summary := oktaErrorBody(cp.body); code != "" {
+		detail += " " + code + " " + summary
+	} else {
+		detail += " " + http.StatusText(status)
+	}
+	code := sspm.CodeInternal
+	switch {
+	case status == http.StatusUnauthorized:
+		code, detail = sspm.CodeUnauthorized, detail+" (check the API token or the service app's key)"
+	case status == http.StatusForbidden:
+		code, detail = sspm.CodeUnauthorized, detail+" (the token or app lacks a permission or scope)"
+	case status == http.StatusTooManyRequests || status >= 500:
+		code = sspm.CodeUnavailable
+	case status == http.StatusNotFound:
+		code = sspm.CodeNotFound
+	}
+	return &statusError{status: status, err: &sspm.Error{Code: code, Message: fmt.Sprintf("okta %s: %s", op, detail)}}
+}
+
+// oktaErrorBody reads errorCode and errorSummary from an Okta error body.
+func oktaErrorBody(b []byte) (code, summary string) {
+	f, err := fields(b, "errorCode", "errorSummary")
+	if err != nil {
+		return "", ""
+	}
+	summary = str(f[1])
+	if len(summary) > 200 {
+		summary = summary[:200]
+	}
+	return str(f[0]), summary
+}
+
+// redactURL describes a transport error without its URL's query.
+func redactURL(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Op + " " + strings.SplitN(ue.URL, "?", 2)[0] + ": " + ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// retrier keeps captured bodies and retries idempotent requests after a 5xx, a broken connection or a
+// truncated body, with jittered back-off. It never returns io.EOF, which the SDK would retry without end.
+type retrier struct {
+	next  http.RoundTripper
+	sleep func(ctx context.Context, d time.Duration) error
+	token *tokenState
+}
+
+func (t *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
+	cp, _ := req.Context().Value(captureKey{}).(*capture)
+	retries := 0
+	if req.Method == http.MethodGet {
+		retries = getRetries
+	}
+	for attempt := 0; ; attempt++ {
+		resp, err := t.next.RoundTrip(req)
+		if err == nil && resp.StatusCode >= 500 && attempt < retries {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			err = t.backoff(req.Context(), attempt)
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err == nil && cp != nil {
+			var body []byte
+			body, err = io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+			resp.Body.Close()
+			if err == nil && len(body) > maxBody {
+				return nil, fmt.Errorf("okta response larger than %d MiB", maxBody>>20)
+			}
+			if err == nil {
+				cp.status, cp.body = resp.StatusCode, body
+				if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+					body = nil // the SDK decodes nothing
+				}
+				resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+				return resp, nil
+			}
+		}
+		if err == nil {
+			if strings.HasSuffix(req.URL.Path, "/oauth2/v1/token") {
+				t.noteToken(resp)
+			}
+			return resp, nil
+		}
+		if req.Context().Err() != nil {
+			return nil, req.Context().Err()
+		}
+		if attempt >= retries {
+			return nil, fmt.Errorf("okta request failed: %s", err.Error()) // not %w: keep io.EOF out of the chain
+		}
+		if err := t.backoff(req.Context(), attempt); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// noteToken records why the token endpoint refused a token request (OAuth error and description), or clears it.
+func (t *retrier) noteToken(resp *http.Response) {
+	if resp.StatusCode < 400 {
+		t.token.set("")
+		return
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	f, err := fields(body, "error", "error_description")
+	refusal := strconv.Itoa(resp.StatusCode)
+	if err == nil && str(f[0]) != "" {
+		desc := str(f[1])
+		if len(desc) > 200 {
+			desc = desc[:200]
+		}
+		refusal += " " + str(f[0]) + ": " + desc
+	}
+	t.token.set(refusal)
+}
+
+func (t *retrier) backoff(ctx context.Context, attempt int) error {
+	d := time.Duration(1<<attempt) * time.Second
+	d += rand.N(d / 2)
+	return t.sleep(ctx, d)
+}
+
+// timeoutTransport bounds each attempt; the deadline ends when the body is closed.
+type timeoutTransport struct {
+	base http.RoundTripper
+	d    time.Duration
+}
+
+func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(req.Context(), t.d)
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}

@@ -1,0 +1,141 @@
+// Package demo runs Open-SSPM against the provider simulator: `make run` on a machine with no connector
+// configured starts a simulated Okta org, configures a connector for it, registers the event hook, triggers the
+// first sync, and keeps the org changing (people join and leave, memberships and assignments move, people sign
+// in to sanctioned and shadow apps) so data flows in through every lane.
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/open-sspm/open-sspm/internal/app"
+	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/connector/okta"
+	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/providersim/oktasim"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+// ConnectorID is the demo's Okta connector.
+const ConnectorID = "okta-demo"
+
+// Org is a running simulated org.
+type Org struct {
+	Sim *oktasim.Server
+	rng *rand.Rand
+	log *slog.Logger
+}
+
+// Start starts the simulated Okta org. Close it when done.
+func Start(log *slog.Logger) (*Org, error) {
+	company, err := providersim.NewCompany(providersim.Small())
+	if err != nil {
+		return nil, fmt.Errorf("demo company: %w", err)
+	}
+	return &Org{Sim: oktasim.New(company, oktasim.Options{}), rng: rand.New(rand.NewPCG(1, 2)), log: log}, nil
+}
+
+// Close stops the simulated org.
+func (o *Org) Close() { o.Sim.Close() }
+
+// Kind is the Okta connector kind for the demo: it may reach the simulator's loopback address.
+func (o *Org) Kind() connector.Kind {
+	return okta.NewKind(okta.Options{AllowLoopback: true, HTTPClient: o.Sim.Client()})
+}
+
+// Configure creates the demo connector for the simulated org, or points an existing one at this run's simulator
+// (its address changes with every start), registers the event hook at baseURL, and triggers the first syncs.
+func (o *Org) Configure(ctx context.Context, a *app.App, baseURL string) error {
+	cfg, _ := json.Marshal(okta.Config{OrgURL: o.Sim.URL(), Auth: okta.AuthAPIToken})
+	c, err := a.DB.Connector(ctx, ConnectorID)
+	switch {
+	case sspm.ErrorCode(err) == sspm.CodeNotFound:
+		c, err = a.CreateConnector(ctx, sspm.Connector{
+			ID: ConnectorID, Kind: sspm.KindOkta, Name: "Okta (simulated demo org)", Enabled: true,
+			DiscoveryEnabled: true, Config: cfg,
+			Intervals: map[sspm.Lane]time.Duration{sspm.LaneFull: 10 * time.Minute, sspm.LaneDiscovery: 5 * time.Minute},
+		}, []byte(oktasim.DefaultToken))
+		if err != nil {
+			return fmt.Errorf("demo connector: %w", err)
+		}
+	case err != nil:
+		return err
+	default:
+		c.Config = cfg
+		if _, err := a.DB.UpdateConnector(ctx, c); err != nil {
+			return fmt.Errorf("demo connector: %w", err)
+		}
+	}
+	hookSecret, err := a.WebhookSecret(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	hookURL := baseURL + "/hooks/okta/" + c.ID
+	hookOpts := okta.Options{AllowLoopback: true, HTTPClient: o.Sim.Client()}
+	if _, err := hookOpts.RegisterHook(ctx, c, []byte(oktasim.DefaultToken), hookURL, hookSecret); err != nil {
+		return fmt.Errorf("demo event hook: %w", err)
+	}
+	o.log.Info("demo: simulated Okta org configured", "connector", c.ID, "org", o.Sim.URL(), "hook", hookURL)
+	for _, l := range []sspm.Lane{sspm.LaneFull, sspm.LaneDiscovery} {
+		if err := a.TriggerSync(ctx, c.ID, l); err != nil && l == sspm.LaneFull {
+			return err
+		}
+	}
+	return nil
+}
+
+// Drive changes the org every interval and delivers the matching event hooks, until ctx ends.
+func (o *Org) Drive(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := o.change(); err != nil {
+			o.log.Warn("demo: change", "err", err)
+		}
+		if _, err := o.Sim.DeliverHooks(ctx); err != nil && ctx.Err() == nil {
+			o.log.Warn("demo: deliver hooks", "err", err)
+		}
+	}
+}
+
+// change makes one plausible change to the org.
+func (o *Org) change() error {
+	c := o.Sim.Company()
+	person := c.People[o.rng.IntN(len(c.People))]
+	userID, ok := o.Sim.UserID(person.ID)
+	if !ok {
+		return nil
+	}
+	appRef := c.Apps[o.rng.IntN(len(c.Apps))]
+	appID, _ := o.Sim.AppID(appRef.Key)
+	switch n := o.rng.IntN(10); {
+	case n < 5:
+		return o.Sim.RecordSSO(userID, appID)
+	case n < 6:
+		return o.Sim.RecordConsent(userID, appID, []string{"openid", "profile", "email", "offline_access"})
+	case n < 7:
+		return o.Sim.AssignUserToApp(appID, userID)
+	case n < 8:
+		g := c.Groups[o.rng.IntN(len(c.Groups))]
+		if gid, ok := o.Sim.GroupID(g.Name); ok {
+			return o.Sim.AddGroupMember(gid, userID)
+		}
+		return nil
+	case n < 9:
+		first := []string{"Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken"}[o.rng.IntN(6)]
+		_, err := o.Sim.AddUser(oktasim.UserSpec{FirstName: first, LastName: fmt.Sprintf("Newhire%d", o.rng.IntN(100000)),
+			Email: fmt.Sprintf("%s.newhire%d@%s", first, o.rng.IntN(100000), c.Domain), Department: "Engineering", Title: "Engineer"})
+		return err
+	default:
+		return o.Sim.DeactivateUser(userID)
+	}
+}

@@ -1,0 +1,299 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/open-sspm/open-sspm/internal/postgres/sqlgen"
+	"github.com/open-sspm/open-sspm/internal/rules"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+// upsertFindings observes findings in one statement (see UpsertFindings in queries/findings.sql).
+func upsertFindings(ctx context.Context, q *sqlgen.Queries, fs []rules.Finding) (int64, error) {
+	if len(fs) == 0 {
+		return 0, nil
+	}
+	fs = dedupe(fs, func(f *rules.Finding) string { return f.DedupeKey })
+	p := sqlgen.UpsertFindingsParams{}
+	for _, f := range fs {
+		p.DedupeKeys, p.Kinds, p.ConnectorIds = append(p.DedupeKeys, f.DedupeKey), append(p.Kinds, string(f.Kind)), append(p.ConnectorIds, f.ConnectorID)
+		p.RulesetKeys, p.RuleKeys, p.Severities = append(p.RulesetKeys, f.RulesetKey), append(p.RuleKeys, f.RuleKey), append(p.Severities, f.Severity)
+		p.Titles, p.Subjects, p.Evidences = append(p.Titles, f.Title), append(p.Subjects, f.Subject), append(p.Evidences, rawOrEmpty(f.Evidence))
+		p.SeenAts = append(p.SeenAts, ts(f.SeenAt))
+	}
+	n, err := q.UpsertFindings(ctx, p)
+	if err != nil {
+		return 0, fmt.Errorf("upsert findings: %w", err)
+	}
+	return n, nil
+}
+
+// ObserveFindings opens new findings and updates known ones (last seen, evidence), reopening resolved posture
+// and identity findings and expired suppressions. Observing the same findings again is harmless.
+func (db *DB) ObserveFindings(ctx context.Context, fs []rules.Finding) (int64, error) {
+	return upsertFindings(ctx, db.q, fs)
+}
+
+// ResolveFindings resolves the findings with the given dedupe keys whose condition cleared.
+func (db *DB) ResolveFindings(ctx context.Context, keys []string, reason string, now time.Time) (int64, error) {
+	n, err := db.q.ResolveFindings(ctx, sqlgen.ResolveFindingsParams{Now: ts(now), Reason: reason, DedupeKeys: nonNil(keys)})
+	if err != nil {
+		return 0, fmt.Errorf("resolve findings: %w", err)
+	}
+	return n, nil
+}
+
+// SyncIdentityFindings observes an identity finding for every identity whose flags meet a check (leaver,
+// privileged without MFA, stale privileged) and resolves the checks' findings whose flag cleared, in one
+// transaction.
+func (db *DB) SyncIdentityFindings(ctx context.Context, checks []rules.IdentityCheck, now time.Time) (rules.FindingChanges, error) {
+	var fc rules.FindingChanges
+	err := db.inTx(ctx, func(q *sqlgen.Queries) error {
+		if err := q.LockRuleScope(ctx, "identity-findings"); err != nil {
+			return err
+		}
+		rows, err := q.FlaggedIdentities(ctx)
+		if err != nil {
+			return fmt.Errorf("flagged identities: %w", err)
+		}
+		var fs []rules.Finding
+		keep := []string{}
+		var keys []string
+		for _, c := range checks {
+			keys = append(keys, c.Key)
+		}
+		for _, r := range rows {
+			for _, c := range checks {
+				if !identityFlag(c.Flag, r) {
+					continue
+				}
+				ev, _ := json.Marshal(map[string]any{"identity_id": r.ID, "email": r.PrimaryEmail, "flag": c.Flag,
+					"privileged": r.Privileged, "mfa": boolPtr(r.Mfa), "stale": r.Stale, "leaver": r.Leaver,
+					"last_seen_at": fromTS(r.LastSeenAt)})
+				f := rules.Finding{DedupeKey: rules.IdentityDedupeKey(c.Key, r.ID), Kind: rules.FindingIdentity,
+					RulesetKey: rules.IdentityRulesetKey, RuleKey: c.Key, Severity: c.Severity, Title: c.Title,
+					Subject: firstNonEmpty(r.DisplayName, r.PrimaryEmail, "identity "+strconv.FormatInt(r.ID, 10)), Evidence: ev, SeenAt: now}
+				fs = append(fs, f)
+				keep = append(keep, f.DedupeKey)
+			}
+		}
+		if fc.Observed, err = upsertFindings(ctx, q, fs); err != nil {
+			return err
+		}
+		fc.Resolved, err = q.ResolveFindingsExcept(ctx, sqlgen.ResolveFindingsExceptParams{Now: ts(now), Reason: "flag cleared",
+			Kind: string(rules.FindingIdentity), RuleKeys: nonNil(keys), Keep: keep})
+		return err
+	})
+	if err != nil {
+		return rules.FindingChanges{}, fmt.Errorf("sync identity findings: %w", err)
+	}
+	return fc, nil
+}
+
+func identityFlag(flag string, r sqlgen.FlaggedIdentitiesRow) bool {
+	switch flag {
+	case "leaver":
+		return r.Leaver
+	case "privileged_without_mfa":
+		return r.Privileged && r.Mfa.Valid && !r.Mfa.Bool
+	case "stale_privileged":
+		return r.Privileged && r.Stale
+	}
+	return false
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// FindingStatusChange is a person's decision on a finding. Suppressed and accepted_risk need a reason; Until,
+// when set, is when the decision expires and the finding reopens.
+type FindingStatusChange struct {
+	Status rules.FindingStatus
+	Reason string
+	Until  time.Time
+	By     string
+}
+
+// SetFindingStatus records a person's decision on a finding; sspm.ErrNotFound for an unknown id.
+func (db *DB) SetFindingStatus(ctx context.Context, id int64, c FindingStatusChange, now time.Time) error {
+	switch c.Status {
+	case rules.FindingOpen, rules.FindingResolved:
+	case rules.FindingSuppressed, rules.FindingAcceptedRisk:
+		if c.Reason == "" {
+			return sspm.Errorf(sspm.CodeInvalid, "a %s finding needs a reason", c.Status)
+		}
+	default:
+		return sspm.Errorf(sspm.CodeInvalid, "unknown finding status %q", c.Status)
+	}
+	n, err := db.q.SetFindingStatus(ctx, sqlgen.SetFindingStatusParams{ID: id, Status: string(c.Status), Reason: c.Reason,
+		Until: ts(c.Until), StatusBy: c.By, Now: ts(now)})
+	if err != nil {
+		return fmt.Errorf("set status of finding %d: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("finding %d: %w", id, sspm.ErrNotFound)
+	}
+	return nil
+}
+
+// ReopenExpiredFindings reopens suppressed and accepted findings whose decision expired at now.
+func (db *DB) ReopenExpiredFindings(ctx context.Context, now time.Time) (int64, error) {
+	n, err := db.q.ReopenExpiredFindings(ctx, ts(now))
+	if err != nil {
+		return 0, fmt.Errorf("reopen expired findings: %w", err)
+	}
+	return n, nil
+}
+
+// StoredFinding is a finding with its lifecycle state.
+type StoredFinding struct {
+	rules.Finding
+	ID            int64
+	Status        rules.FindingStatus
+	StatusReason  string
+	StatusUntil   time.Time
+	StatusBy      string
+	FirstSeenAt   time.Time
+	LastSeenAt    time.Time
+	ResolvedAt    time.Time
+	ReopenedCount int
+}
+
+func findingFromRow(r sqlgen.Finding) StoredFinding {
+	return StoredFinding{
+		Finding: rules.Finding{DedupeKey: r.DedupeKey, Kind: rules.FindingKind(r.Kind), ConnectorID: r.ConnectorID.String,
+			RulesetKey: r.RulesetKey, RuleKey: r.RuleKey, Severity: r.Severity, Title: r.Title, Subject: r.Subject,
+			Evidence: r.Evidence, SeenAt: fromTS(r.LastSeenAt)},
+		ID: r.ID, Status: rules.FindingStatus(r.Status), StatusReason: r.StatusReason, StatusUntil: fromTS(r.StatusUntil),
+		StatusBy: r.StatusBy, FirstSeenAt: fromTS(r.FirstSeenAt), LastSeenAt: fromTS(r.LastSeenAt),
+		ResolvedAt: fromTS(r.ResolvedAt), ReopenedCount: int(r.ReopenedCount),
+	}
+}
+
+// FindingByKey returns the finding with a dedupe key; sspm.ErrNotFound when there is none.
+func (db *DB) FindingByKey(ctx context.Context, key string) (StoredFinding, error) {
+	r, err := db.q.GetFinding(ctx, key)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return StoredFinding{}, fmt.Errorf("finding %s: %w", key, sspm.ErrNotFound)
+	}
+	if err != nil {
+		return StoredFinding{}, fmt.Errorf("finding %s: %w", key, err)
+	}
+	return findingFromRow(r), nil
+}
+
+// FindingQuery narrows FindingsBy; empty fields match everything.
+type FindingQuery struct {
+	Kind        rules.FindingKind
+	Status      rules.FindingStatus
+	ConnectorID string
+	Limit       int
+}
+
+// FindingsBy lists findings with their lifecycle state, by id (the evaluator's and tests' view; the admin API
+// pages with Findings).
+func (db *DB) FindingsBy(ctx context.Context, f FindingQuery) ([]StoredFinding, error) {
+	if f.Limit <= 0 {
+		f.Limit = 1000
+	}
+	rows, err := db.q.ListFindings(ctx, sqlgen.ListFindingsParams{Kind: string(f.Kind), Status: string(f.Status),
+		ConnectorID: f.ConnectorID, MaxRows: int32(f.Limit)})
+	if err != nil {
+		return nil, fmt.Errorf("list findings: %w", err)
+	}
+	out := make([]StoredFinding, len(rows))
+	for i, r := range rows {
+		out[i] = findingFromRow(r)
+	}
+	return out, nil
+}
+
+// EventWatermark returns the id of the last event of a connector the evaluator has processed (0 when none).
+func (db *DB) EventWatermark(ctx context.Context, connectorID string) (int64, error) {
+	w, err := db.Watermark(ctx, connectorID, sspm.LaneEvaluator, "events")
+	if err != nil || w == "" {
+		return 0, err
+	}
+	id, err := strconv.ParseInt(w, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("event watermark of %s: %w", connectorID, err)
+	}
+	return id, nil
+}
+
+// EventsAfter lists up to limit events of a connector stored after event id afterID, oldest first.
+func (db *DB) EventsAfter(ctx context.Context, connectorID string, kind sspm.Kind, afterID int64, limit int) ([]rules.Event, error) {
+	rows, err := db.q.EventsAfter(ctx, sqlgen.EventsAfterParams{ConnectorID: connectorID, AfterID: afterID, MaxRows: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("events of %s after %d: %w", connectorID, afterID, err)
+	}
+	out := make([]rules.Event, len(rows))
+	for i, r := range rows {
+		out[i] = rules.Event{ID: r.ID, ConnectorID: connectorID, SourceKind: string(kind), ProviderEventID: r.ProviderEventID,
+			Type: r.Type, Category: r.Category, Outcome: r.Outcome, ActorID: r.ActorExternalID, ActorDisplay: r.ActorDisplay,
+			OccurredAt: fromTS(r.OccurredAt), Channel: r.Source, Raw: r.Raw}
+		if err := unmarshalIfAny(r.Targets, &out[i].Targets); err != nil {
+			return nil, fmt.Errorf("targets of event %d: %w", r.ID, err)
+		}
+	}
+	return out, nil
+}
+
+// LookbackEvents answers a sequence policy's question about earlier events (at most 1,000).
+func (db *DB) LookbackEvents(ctx context.Context, kind sspm.Kind, lq rules.LookbackQuery) ([]rules.Event, error) {
+	rows, err := db.q.LookbackEvents(ctx, sqlgen.LookbackEventsParams{ConnectorID: lq.ConnectorID, Since: ts(lq.Since),
+		Until: ts(lq.Until), Types: nonNil(lq.EventTypes), Categories: nonNil(lq.Categories), GroupBy: lq.GroupBy, Keys: nonNil(lq.Keys)})
+	if err != nil {
+		return nil, fmt.Errorf("look back over events of %s: %w", lq.ConnectorID, err)
+	}
+	out := make([]rules.Event, len(rows))
+	for i, r := range rows {
+		out[i] = rules.Event{ID: r.ID, ConnectorID: lq.ConnectorID, SourceKind: string(kind), ProviderEventID: r.ProviderEventID,
+			Type: r.Type, Category: r.Category, Outcome: r.Outcome, ActorID: r.ActorExternalID, ActorDisplay: r.ActorDisplay,
+			OccurredAt: fromTS(r.OccurredAt), Channel: r.Source, Raw: r.Raw}
+		if err := unmarshalIfAny(r.Targets, &out[i].Targets); err != nil {
+			return nil, fmt.Errorf("targets of event %d: %w", r.ID, err)
+		}
+	}
+	return out, nil
+}
+
+// SaveEventFindings observes the findings of a batch of events and moves the connector's event watermark from
+// from to to, in one transaction. When another evaluation moved the watermark first, nothing is written and the
+// error wraps sspm.ErrBusy (its findings are the same: they are keyed by event).
+func (db *DB) SaveEventFindings(ctx context.Context, connectorID string, fs []rules.Finding, from, to int64) (int64, error) {
+	var n int64
+	err := db.inTx(ctx, func(q *sqlgen.Queries) (err error) {
+		old := ""
+		if from > 0 {
+			old = strconv.FormatInt(from, 10)
+		}
+		moved, err := q.AdvanceEventWatermark(ctx, sqlgen.AdvanceEventWatermarkParams{ConnectorID: connectorID,
+			NewValue: strconv.FormatInt(to, 10), OldValue: old})
+		if err != nil {
+			return fmt.Errorf("advance watermark: %w", err)
+		}
+		if moved == 0 {
+			return sspm.ErrBusy
+		}
+		n, err = upsertFindings(ctx, q, fs)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("save event findings of %s: %w", connectorID, err)
+	}
+	return n, nil
+}

@@ -1,0 +1,106 @@
+package rules
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+func oktaEvent(id int64, typ, outcome string, targets []EventTarget, raw string) Event {
+	return Event{ID: id, ConnectorID: "okta-1", SourceKind: "okta", ProviderEventID: "uuid-" + string(rune('a'+id)),
+		Type: typ, Outcome: outcome, ActorID: "00uadmin", ActorDisplay: "Admin", Channel: "tail",
+		OccurredAt: time.Date(2026, 6, 1, 10, 0, int(id), 0, time.UTC), Targets: targets, Raw: json.RawMessage(raw)}
+}
+
+func TestEventPolicies(t *testing.T) {
+	cat := loadCatalog(t)
+	user := []EventTarget{{Kind: "User", ID: "00ubob", Display: "Bob"}}
+	tests := []struct {
+		name    string
+		give    Event
+		want    string // policy id, "" for no match
+		wantSev string
+	}{
+		{"admin role granted", oktaEvent(1, "user.account.privilege.grant", "SUCCESS", user, `{"debugContext":{"debugData":{"privilegeGranted":"Application administrator"}}}`), "EV-001", "high"},
+		{"super admin granted is critical", oktaEvent(2, "user.account.privilege.grant", "SUCCESS", user, `{"debugContext":{"debugData":{"privilegeGranted":"Super administrator"}}}`), "EV-001", "critical"},
+		{"failed grant", oktaEvent(3, "user.account.privilege.grant", "FAILURE", user, `{}`), "", ""},
+		{"factor reset", oktaEvent(4, "user.mfa.factor.reset_all", "SUCCESS", user, `{}`), "EV-002", "high"},
+		{"api token", oktaEvent(5, "system.api_token.create", "SUCCESS", nil, `{}`), "EV-003", "medium"},
+		{"password policy changed", oktaEvent(6, "policy.lifecycle.update", "SUCCESS", nil, `{"target":[{"type":"PolicyEntity","detailEntry":{"policyType":"PASSWORD"}}]}`), "EV-004", "medium"},
+		{"other policy type changed", oktaEvent(7, "policy.lifecycle.update", "SUCCESS", nil, `{"target":[{"type":"PolicyEntity","detailEntry":{"policyType":"IDP_DISCOVERY"}}]}`), "", ""},
+		{"privileged consent", oktaEvent(8, "app.oauth2.as.consent.grant", "SUCCESS", []EventTarget{{Kind: "Scope", ID: "s", Display: "okta.users.manage"}}, `{}`), "EV-006", "high"},
+		{"ordinary consent", oktaEvent(9, "app.oauth2.as.consent.grant", "SUCCESS", []EventTarget{{Kind: "Scope", ID: "s", Display: "openid"}}, `{}`), "", ""},
+		{"sign-in", oktaEvent(10, "user.session.start", "SUCCESS", user, `{}`), "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := cat.MatchEvents(context.Background(), "okta", []Event{tt.give}, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.want == "" {
+				if len(got) != 0 {
+					t.Fatalf("matched %s, want no match", got[0].Ref.Policy.ID)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Ref.Policy.ID != tt.want || got[0].Severity != tt.wantSev {
+				t.Fatalf("matches = %+v, want %s at %s", got, tt.want, tt.wantSev)
+			}
+			f := EventFinding(got[0], time.Now())
+			if f.DedupeKey != EventDedupeKey(tt.want, "okta-1", tt.give.ProviderEventID) || f.Kind != FindingEvent {
+				t.Fatalf("finding = %+v", f)
+			}
+		})
+	}
+}
+
+func TestSequencePolicy(t *testing.T) {
+	cat := loadCatalog(t)
+	bob := []EventTarget{{Kind: "User", ID: "00ubob", Display: "Bob"}}
+	suspend := oktaEvent(1, "user.lifecycle.suspend", "SUCCESS", bob, `{}`)
+	unsuspend := oktaEvent(2, "user.lifecycle.unsuspend", "SUCCESS", bob, `{}`)
+	tests := []struct {
+		name  string
+		prior []Event
+		want  int
+	}{
+		{"suspended earlier", []Event{suspend}, 1},
+		{"never suspended", nil, 0},
+		{"suspended long ago is outside the lookback", nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var asked LookbackQuery
+			lookback := func(_ context.Context, q LookbackQuery) ([]Event, error) { asked = q; return tt.prior, nil }
+			got, err := cat.MatchEvents(context.Background(), "okta", []Event{unsuspend}, nil, lookback)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tt.want {
+				t.Fatalf("%d matches, want %d", len(got), tt.want)
+			}
+			if asked.GroupBy != "target" || asked.Keys[0] != "00ubob" || !asked.Since.Equal(unsuspend.OccurredAt.Add(-24*time.Hour)) {
+				t.Fatalf("lookback = %+v", asked)
+			}
+			if tt.want == 1 && (got[0].Ref.Policy.ID != "EV-005" || len(got[0].Sequence) != 1) {
+				t.Fatalf("match = %+v", got[0])
+			}
+		})
+	}
+}
+
+func TestPoliciesOfOtherSourcesAreSkipped(t *testing.T) {
+	cat := loadCatalog(t)
+	ev := oktaEvent(1, "organization.member_added", "", nil, `{"membership":{"role":"admin"}}`)
+	got, err := cat.MatchEvents(context.Background(), "okta", []Event{ev}, nil, nil)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("okta matched a GitHub event name: %+v %v", got, err)
+	}
+	ev.SourceKind = "github"
+	got, err = cat.MatchEvents(context.Background(), "github", []Event{ev}, func(p PolicyRef) bool { return p.Policy.ID == "EV-001" }, nil)
+	if err != nil || len(got) != 1 || got[0].Ref.Policy.ID != "EV-007" {
+		t.Fatalf("github matches = %+v %v, want EV-007 only (EV-001 skipped)", got, err)
+	}
+}

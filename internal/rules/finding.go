@@ -1,0 +1,128 @@
+package rules
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// FindingKind says what raised a finding. All kinds share one lifecycle.
+type FindingKind string
+
+const (
+	FindingPosture  FindingKind = "posture"
+	FindingEvent    FindingKind = "event"
+	FindingIdentity FindingKind = "identity"
+)
+
+// FindingStatus is where a finding is in its lifecycle: open → resolved (the condition cleared, or by hand);
+// open → suppressed or accepted_risk (by a person, with a reason and optionally an expiry after which it
+// reopens). A resolved finding whose condition comes back reopens.
+type FindingStatus string
+
+const (
+	FindingOpen         FindingStatus = "open"
+	FindingResolved     FindingStatus = "resolved"
+	FindingSuppressed   FindingStatus = "suppressed"
+	FindingAcceptedRisk FindingStatus = "accepted_risk"
+)
+
+// Finding is an observation of a condition, keyed by a stable dedupe key: observing it again updates the same
+// finding (last seen, evidence), never a second one.
+type Finding struct {
+	DedupeKey   string
+	Kind        FindingKind
+	ConnectorID string // empty for global findings
+	RulesetKey  string // the ruleset or policy set
+	RuleKey     string // the rule, policy or identity check
+	Severity    string
+	Title       string
+	Subject     string // what it is about: a scope, an identity, an event target
+	Evidence    json.RawMessage
+	SeenAt      time.Time
+}
+
+// PostureDedupeKey keys the finding of a failing rule in a scope.
+func PostureDedupeKey(s Scope, rulesetKey, ruleKey string) string {
+	return fmt.Sprintf("posture:%s/%s:%s:%s:%s", rulesetKey, ruleKey, s.Kind, s.SourceKind, s.SourceName)
+}
+
+// EventDedupeKey keys the finding of a policy on a provider event: a redelivered event never opens a second one.
+func EventDedupeKey(policyID, connectorID, providerEventID string) string {
+	return fmt.Sprintf("event:%s:%s:%s", policyID, connectorID, providerEventID)
+}
+
+// IdentityCheck turns a derived identity flag into identity findings (rules.md §4: leavers, privileged without
+// MFA, stale privileged). Flag names the condition the store evaluates over identities.
+type IdentityCheck struct {
+	Key      string
+	Flag     string // leaver, privileged_without_mfa, stale_privileged
+	Title    string
+	Severity string
+}
+
+// IdentityRulesetKey groups the identity checks' findings.
+const IdentityRulesetKey = "opensspm.identity.flags.v1"
+
+// IdentityChecks lists the identity checks in a stable order.
+func IdentityChecks() []IdentityCheck {
+	return []IdentityCheck{
+		{Key: "IDENT-LEAVER-001", Flag: "leaver", Severity: "high",
+			Title: "Identity deprovisioned in the identity provider keeps active app accounts"},
+		{Key: "IDENT-MFA-001", Flag: "privileged_without_mfa", Severity: "high",
+			Title: "Privileged identity without MFA"},
+		{Key: "IDENT-STALE-001", Flag: "stale_privileged", Severity: "medium",
+			Title: "Privileged identity inactive for 90 days"},
+	}
+}
+
+// IdentityDedupeKey keys an identity finding.
+func IdentityDedupeKey(checkKey string, identityID int64) string {
+	return fmt.Sprintf("identity:%s:%d", checkKey, identityID)
+}
+
+// PostureFindings turns a scope's results into finding changes: a failing rule is observed (opened or
+// updated); a passing or not-applicable rule resolves its finding. Unknown and error results change nothing:
+// they cannot tell whether the condition cleared.
+func PostureFindings(scope Scope, results []Result, now time.Time) (observe []Finding, resolve []string) {
+	for _, r := range results {
+		key := PostureDedupeKey(scope, r.RulesetKey, r.RuleKey)
+		switch r.Status {
+		case StatusPass, StatusNotApplicable:
+			resolve = append(resolve, key)
+		case StatusFail:
+			affected := r.Affected
+			if len(affected) > 100 {
+				affected = affected[:100]
+			}
+			b, _ := json.Marshal(struct {
+				Status        Status     `json:"status"`
+				Reason        Reason     `json:"reason_code"`
+				Summary       string     `json:"summary"`
+				Scope         Scope      `json:"scope"`
+				AffectedCount int        `json:"affected_count"`
+				Affected      []Affected `json:"affected_resources,omitempty"`
+			}{r.Status, r.Reason, r.Summary, scope, len(r.Affected), affected})
+			connector := ""
+			if scope.Kind == ScopeConnector {
+				connector = scope.SourceName
+			}
+			observe = append(observe, Finding{DedupeKey: key, Kind: FindingPosture, ConnectorID: connector,
+				RulesetKey: r.RulesetKey, RuleKey: r.RuleKey, Severity: r.Severity, Title: r.Title,
+				Subject: firstNonEmpty(scope.SourceName, scope.Kind), Evidence: b, SeenAt: now})
+		}
+	}
+	return observe, resolve
+}
+
+// FindingChanges counts the findings an evaluation observed and resolved.
+type FindingChanges struct {
+	Observed int64
+	Resolved int64
+}
+
+// ScopedRule names a rule in a scope.
+type ScopedRule struct {
+	Scope Scope
+	Ref   RuleRef
+}
