@@ -32,7 +32,9 @@ type Org struct {
 
 // Start starts the simulated Okta org. Close it when done.
 func Start(log *slog.Logger) (*Org, error) {
-	company, err := providersim.NewCompany(providersim.Small())
+	cfg := providersim.Small()
+	cfg.Now = time.Now().UTC().Truncate(time.Second) // the org's history (sign-ins, consents, changes) is recent
+	company, err := providersim.NewCompany(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("demo company: %w", err)
 	}

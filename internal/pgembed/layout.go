@@ -65,6 +65,19 @@ func planRootLayout(ctx context.Context, cfg Config, bins binaries) (layout, err
 	if err != nil {
 		return layout{}, err
 	}
+	// A relocated cluster whose data folder has no link to it belongs to an earlier data folder at the same path
+	// that was deleted (say `rm -rf .data`): its data goes with the folder, as it would without root.
+	if _, err := os.Lstat(filepath.Join(cfg.DataDir, clusterLink)); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(dir, "data", "PG_VERSION")); err == nil {
+			if err := removeRelocated(ctx, dir, binDir); err != nil {
+				return layout{}, fmt.Errorf("pgembed: remove the cluster of a deleted data folder: %w", err)
+			}
+			cfg.Logger.Info("pgembed: removed the cluster of a deleted data folder at the same path", "dir", dir)
+			if u, err = relocatedOwner(dir); err != nil {
+				return layout{}, err
+			}
+		}
+	}
 	if err := writeFileAtomic(filepath.Join(dir, originFile), []byte(cfg.DataDir+"\n"), u); err != nil {
 		return layout{}, fmt.Errorf("pgembed cluster origin: %w", err)
 	}
@@ -170,22 +183,26 @@ func pruneOrphans(ctx context.Context, base, keep, binDir string, logger *slog.L
 		if _, err := os.Stat(dataDir); !errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		cluster := filepath.Join(dir, "data")
-		if pm, ok, _ := readPostmaster(cluster); ok && processState(pm.pid) == procAlive {
-			fi, err := os.Stat(dir)
-			if err != nil {
-				continue
-			}
-			r := runner{user: ownerOf(fi), dir: dir}
-			if _, err := r.run(ctx, "", filepath.Join(binDir, "pg_ctl"), "stop", "-D", cluster, "-m", "immediate", "-w", "-s"); err != nil {
-				logger.Warn("pgembed: cannot stop orphaned server", "cluster", cluster, "err", err)
-				continue
-			}
-		}
-		if err := os.RemoveAll(dir); err != nil {
+		if err := removeRelocated(ctx, dir, binDir); err != nil {
 			logger.Warn("pgembed: cannot remove orphaned cluster", "dir", dir, "err", err)
 			continue
 		}
 		logger.Info("pgembed: removed cluster of a deleted data folder", "dir", dir, "data_dir", dataDir)
 	}
+}
+
+// removeRelocated stops the server of a relocated cluster folder, if one runs, and deletes the folder.
+func removeRelocated(ctx context.Context, dir, binDir string) error {
+	cluster := filepath.Join(dir, "data")
+	if pm, ok, _ := readPostmaster(cluster); ok && processState(pm.pid) == procAlive {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return err
+		}
+		r := runner{user: ownerOf(fi), dir: dir}
+		if _, err := r.run(ctx, "", filepath.Join(binDir, "pg_ctl"), "stop", "-D", cluster, "-m", "immediate", "-w", "-s"); err != nil {
+			return fmt.Errorf("stop server: %w", err)
+		}
+	}
+	return os.RemoveAll(dir)
 }
