@@ -261,3 +261,29 @@ func TestInstall(t *testing.T) {
 		t.Errorf("second Install took %v; want the cached install", d)
 	}
 }
+
+// TestStartAfterDataFolderDeleted is `rm -rf .data && make run`: a new data folder at the same path gets a new,
+// empty cluster, also as root, where the cluster lives elsewhere.
+func TestStartAfterDataFolderDeleted(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	ctx := testContext(t)
+	s, err := Start(ctx, withLogger(t, Config{DataDir: dir, Ephemeral: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	query(t, s, "CREATE TABLE old (v text)")
+	if err := s.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil { // the runtime recreates it (the key file) before Start
+		t.Fatal(err)
+	}
+	again := startTest(t, Config{DataDir: dir, Ephemeral: true})
+	if got := query(t, again, "SELECT count(*) FROM pg_tables WHERE tablename = 'old'"); len(got) != 1 || got[0] != "0" {
+		t.Fatalf("the deleted folder's table is back: %q", got)
+	}
+}
