@@ -3,7 +3,6 @@ package lane
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 
@@ -13,9 +12,9 @@ import (
 // InboxStore is what the inbox lane needs from the database.
 type InboxStore interface {
 	Connector(ctx context.Context, id string) (sspm.Connector, error)
-	RecordDelivery(ctx context.Context, d sspm.Delivery) (id int64, processed bool, err error)
-	FinishDelivery(ctx context.Context, id int64, status, errText string) error
-	StoreEvents(ctx context.Context, connectorID string, events []sspm.Event) (int64, error)
+	// StoreDeliveries stores a batch of handled deliveries, their events once each and their inbox records, in
+	// one transaction, and returns how many events were new per connector.
+	StoreDeliveries(ctx context.Context, outcomes []sspm.DeliveryOutcome) (map[string]int64, error)
 }
 
 // ParserFunc turns a delivery body of one connector kind into canonical events.
@@ -39,81 +38,83 @@ type Failure struct {
 }
 
 // Process handles a batch of queued deliveries and returns those that failed and should be retried (SQS: the
-// batch item failures). A delivery that can never succeed (unknown connector, a body that does not parse) is
-// recorded as failed and not retried; it stays in the inbox table for audit and replay.
+// batch item failures). The batch is parsed first and stored in one transaction, so a batch costs one commit;
+// a database error fails every message of the batch (each is stored once when it comes back). A delivery that can
+// never succeed (unknown connector, a body that does not parse) is recorded as failed and not retried; it stays
+// in the inbox table for audit and replay.
 func (in *Inbox) Process(ctx context.Context, msgs []sspm.Message) []Failure {
+	log := in.logger()
+	conns := map[string]*sspm.Connector{}
 	var failed []Failure
+	var outcomes []sspm.DeliveryOutcome
+	var stored []sspm.Message // the messages behind outcomes, in order
 	for _, m := range msgs {
-		if err := in.one(ctx, m); err != nil {
+		var d sspm.Delivery
+		if err := json.Unmarshal(m.Body, &d); err != nil || d.ConnectorID == "" {
+			log.Error("inbox: dropping a message that is not a delivery", "message", m.ID, "err", err)
+			continue // nothing to record it under; retrying cannot help
+		}
+		c, ok := conns[d.ConnectorID]
+		if !ok {
+			conn, err := in.Store.Connector(ctx, d.ConnectorID)
+			switch {
+			case sspm.ErrorCode(err) == sspm.CodeNotFound:
+				log.Warn("inbox: delivery for a deleted connector", "connector", d.ConnectorID)
+			case err != nil:
+				failed = append(failed, Failure{Receipt: m.Receipt, ID: m.ID, Err: err})
+				continue
+			default:
+				c = &conn
+			}
+			conns[d.ConnectorID] = c
+		}
+		if c == nil {
+			continue
+		}
+		events, err := in.parse(c.Kind, d.Body)
+		o := sspm.DeliveryOutcome{Delivery: d, Events: events}
+		if err != nil {
+			log.Error("inbox: delivery failed for good", "connector", c.ID, "delivery", d.DeliveryID, "err", err)
+			o.Failure = err.Error()
+		}
+		outcomes = append(outcomes, o)
+		stored = append(stored, m)
+	}
+	if len(outcomes) == 0 {
+		return failed
+	}
+	if _, err := in.Store.StoreDeliveries(ctx, outcomes); err != nil {
+		for _, m := range stored {
 			failed = append(failed, Failure{Receipt: m.Receipt, ID: m.ID, Err: err})
+		}
+		return failed
+	}
+	if in.AfterStore == nil {
+		return failed
+	}
+	for i, o := range outcomes {
+		if len(o.Events) == 0 {
+			continue
+		}
+		if err := in.AfterStore(ctx, *conns[o.Delivery.ConnectorID], o.Events); err != nil {
+			failed = append(failed, Failure{Receipt: stored[i].Receipt, ID: stored[i].ID, Err: fmt.Errorf("after storing events: %w", err)})
 		}
 	}
 	return failed
 }
 
-// errPermanent marks failures that retrying cannot fix.
-var errPermanent = errors.New("permanent")
-
-func (in *Inbox) one(ctx context.Context, m sspm.Message) error {
-	log := in.logger()
-	var d sspm.Delivery
-	if err := json.Unmarshal(m.Body, &d); err != nil || d.ConnectorID == "" {
-		log.Error("inbox: dropping a message that is not a delivery", "message", m.ID, "err", err)
-		return nil // nothing to record it under; retrying cannot help
-	}
-	c, err := in.Store.Connector(ctx, d.ConnectorID)
-	if sspm.ErrorCode(err) == sspm.CodeNotFound {
-		log.Warn("inbox: delivery for a deleted connector", "connector", d.ConnectorID)
-		return nil
-	}
+// parse maps a delivery body to canonical push events.
+func (in *Inbox) parse(kind sspm.Kind, body []byte) ([]sspm.Event, error) {
+	parse, err := in.Parser(kind)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rowID, processed, err := in.Store.RecordDelivery(ctx, d)
+	events, err := parse(body)
 	if err != nil {
-		return err
-	}
-	if processed { // a redelivery of a delivery already handled
-		return nil
-	}
-	events, err := in.handle(ctx, c, d)
-	if err != nil {
-		status := "received"
-		if errors.Is(err, errPermanent) {
-			status = "failed"
-		}
-		if ferr := in.Store.FinishDelivery(context.WithoutCancel(ctx), rowID, status, err.Error()); ferr != nil {
-			log.Error("inbox: record failure", "err", ferr)
-		}
-		if status == "failed" {
-			log.Error("inbox: delivery failed for good", "connector", c.ID, "delivery", d.DeliveryID, "err", err)
-			return nil
-		}
-		return err
-	}
-	log.Debug("inbox: delivery stored", "connector", c.ID, "events", len(events))
-	return in.Store.FinishDelivery(ctx, rowID, "processed", "")
-}
-
-func (in *Inbox) handle(ctx context.Context, c sspm.Connector, d sspm.Delivery) ([]sspm.Event, error) {
-	parse, err := in.Parser(c.Kind)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errPermanent, err)
-	}
-	events, err := parse(d.Body)
-	if err != nil {
-		return nil, fmt.Errorf("%w: parse %s delivery: %v", errPermanent, c.Kind, err)
+		return nil, fmt.Errorf("parse %s delivery: %w", kind, err)
 	}
 	for i := range events {
 		events[i].Source = "push"
-	}
-	if _, err := in.Store.StoreEvents(ctx, c.ID, events); err != nil {
-		return nil, err
-	}
-	if in.AfterStore != nil && len(events) > 0 {
-		if err := in.AfterStore(ctx, c, events); err != nil {
-			return nil, fmt.Errorf("after storing events: %w", err)
-		}
 	}
 	return events, nil
 }

@@ -4,29 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/open-sspm/open-sspm/internal/postgres/sqlgen"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
-
-// RecordDelivery stores a push delivery for audit and replay (once per provider delivery id) and returns its
-// row id and whether it was already processed.
-func (db *DB) RecordDelivery(ctx context.Context, d sspm.Delivery) (id int64, processed bool, err error) {
-	row, err := db.q.RecordDelivery(ctx, sqlgen.RecordDeliveryParams{
-		ConnectorID: d.ConnectorID, DeliveryID: d.DeliveryID, Kind: string(d.Kind), Body: d.Body, ReceivedAt: ts(d.ReceivedAt),
-	})
-	if err != nil {
-		return 0, false, fmt.Errorf("record delivery for %s: %w", d.ConnectorID, err)
-	}
-	return row.ID, row.Status == "processed", nil
-}
-
-// FinishDelivery records how processing a delivery ended: processed, or failed with the error.
-func (db *DB) FinishDelivery(ctx context.Context, id int64, status, errText string) error {
-	if err := db.q.FinishDelivery(ctx, sqlgen.FinishDeliveryParams{ID: id, Status: status, Error: errText}); err != nil {
-		return fmt.Errorf("finish delivery %d: %w", id, err)
-	}
-	return nil
-}
 
 // InboxCounts counts a connector's deliveries by status.
 func (db *DB) InboxCounts(ctx context.Context, connectorID string) (processed, failed, received int64, err error) {
@@ -67,4 +49,54 @@ func (db *DB) WriteRefresh(ctx context.Context, connectorID string, page *sspm.P
 	return db.inTx(ctx, func(q *sqlgen.Queries) error {
 		return upsertPage(ctx, q, connectorID, PushRun, page, map[string]int64{})
 	})
+}
+
+// StoreDeliveries stores a batch of handled push deliveries in one transaction: every delivery's events (each
+// stored once per provider event id) and the inbox record of every delivery. It returns how many events were new
+// per connector.
+func (db *DB) StoreDeliveries(ctx context.Context, outcomes []sspm.DeliveryOutcome) (map[string]int64, error) {
+	stored := map[string]int64{}
+	byConnector := map[string][]sspm.Event{}
+	var order []string
+	n := len(outcomes)
+	p := sqlgen.RecordDeliveriesParams{
+		ConnectorIds: make([]string, n), DeliveryIds: make([]string, n), Kinds: make([]string, n),
+		Bodies: make([][]byte, n), Statuses: make([]string, n), Errors: make([]string, n),
+		ReceivedAts: make([]pgtype.Timestamptz, n),
+	}
+	for i, o := range outcomes {
+		d := o.Delivery
+		if _, ok := byConnector[d.ConnectorID]; !ok {
+			order = append(order, d.ConnectorID)
+		}
+		byConnector[d.ConnectorID] = append(byConnector[d.ConnectorID], o.Events...)
+		status := "processed"
+		if o.Failure != "" {
+			status = "failed"
+		}
+		p.ConnectorIds[i], p.DeliveryIds[i], p.Kinds[i], p.Bodies[i] = d.ConnectorID, d.DeliveryID, string(d.Kind), d.Body
+		p.Statuses[i], p.Errors[i], p.ReceivedAts[i] = status, o.Failure, ts(d.ReceivedAt)
+	}
+	err := db.inTx(ctx, func(q *sqlgen.Queries) error {
+		for _, id := range order {
+			if len(byConnector[id]) == 0 {
+				continue
+			}
+			n, err := insertEvents(ctx, q, id, byConnector[id])
+			if err != nil {
+				return err
+			}
+			stored[id] += n
+		}
+		if n > 0 {
+			if _, err := q.RecordDeliveries(ctx, p); err != nil {
+				return fmt.Errorf("record deliveries: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store deliveries: %w", err)
+	}
+	return stored, nil
 }

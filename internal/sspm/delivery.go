@@ -10,3 +10,11 @@ type Delivery struct {
 	ReceivedAt  time.Time `json:"received_at"`
 	Body        []byte    `json:"body"`
 }
+
+// DeliveryOutcome is a delivery the inbox lane handled: its events, or why it can never be stored (a body that
+// does not parse, an unknown kind).
+type DeliveryOutcome struct {
+	Delivery Delivery
+	Events   []Event
+	Failure  string
+}

@@ -11,21 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const finishDelivery = `-- name: FinishDelivery :exec
-UPDATE inbox SET status = $1, error = $2, processed_at = now() WHERE id = $3
-`
-
-type FinishDeliveryParams struct {
-	Status string
-	Error  string
-	ID     int64
-}
-
-func (q *Queries) FinishDelivery(ctx context.Context, arg FinishDeliveryParams) error {
-	_, err := q.db.Exec(ctx, finishDelivery, arg.Status, arg.Error, arg.ID)
-	return err
-}
-
 const inboxCounts = `-- name: InboxCounts :one
 SELECT count(*) FILTER (WHERE status = 'processed')::bigint AS processed,
        count(*) FILTER (WHERE status = 'failed')::bigint AS failed,
@@ -46,38 +31,45 @@ func (q *Queries) InboxCounts(ctx context.Context, connectorID string) (InboxCou
 	return i, err
 }
 
-const recordDelivery = `-- name: RecordDelivery :one
-INSERT INTO inbox (connector_id, delivery_id, kind, body, status, attempts, received_at)
-VALUES ($1, $2, $3, $4, 'received', 1, $5)
-ON CONFLICT (connector_id, delivery_id) WHERE delivery_id <> '' DO UPDATE SET attempts = inbox.attempts + 1
-RETURNING id, status
+const recordDeliveries = `-- name: RecordDeliveries :execrows
+INSERT INTO inbox (connector_id, delivery_id, kind, body, status, attempts, error, received_at, processed_at)
+SELECT r.connector_id, r.delivery_id, r.kind, r.body, r.status, 1, r.error, r.received_at, now()
+FROM (SELECT unnest($1::text[]) AS connector_id,
+             unnest($2::text[]) AS delivery_id,
+             unnest($3::text[]) AS kind,
+             unnest($4::bytea[]) AS body,
+             unnest($5::text[]) AS status,
+             unnest($6::text[]) AS error,
+             unnest($7::timestamptz[]) AS received_at) AS r
+ON CONFLICT (connector_id, delivery_id) WHERE delivery_id <> '' DO UPDATE
+SET attempts = inbox.attempts + 1, status = EXCLUDED.status, error = EXCLUDED.error, processed_at = now()
 `
 
-type RecordDeliveryParams struct {
-	ConnectorID string
-	DeliveryID  string
-	Kind        string
-	Body        []byte
-	ReceivedAt  pgtype.Timestamptz
+type RecordDeliveriesParams struct {
+	ConnectorIds []string
+	DeliveryIds  []string
+	Kinds        []string
+	Bodies       [][]byte
+	Statuses     []string
+	Errors       []string
+	ReceivedAts  []pgtype.Timestamptz
 }
 
-type RecordDeliveryRow struct {
-	ID     int64
-	Status string
-}
-
-// Records a push delivery on its first processing attempt, or counts another attempt of the same delivery.
-func (q *Queries) RecordDelivery(ctx context.Context, arg RecordDeliveryParams) (RecordDeliveryRow, error) {
-	row := q.db.QueryRow(ctx, recordDelivery,
-		arg.ConnectorID,
-		arg.DeliveryID,
-		arg.Kind,
-		arg.Body,
-		arg.ReceivedAt,
+// Records a batch of processed push deliveries (for audit and replay), once per provider delivery id.
+func (q *Queries) RecordDeliveries(ctx context.Context, arg RecordDeliveriesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, recordDeliveries,
+		arg.ConnectorIds,
+		arg.DeliveryIds,
+		arg.Kinds,
+		arg.Bodies,
+		arg.Statuses,
+		arg.Errors,
+		arg.ReceivedAts,
 	)
-	var i RecordDeliveryRow
-	err := row.Scan(&i.ID, &i.Status)
-	return i, err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const setWebhookSecret = `-- name: SetWebhookSecret :execrows
