@@ -82,7 +82,7 @@ func fields(obj []byte, keys ...string) ([][]byte, error) {
 		key := obj[i+1 : kend-1]
 		i = skipSpace(obj, kend)
 		if i >= len(obj) || obj[i] != ':' {
-			return nil, fmt.Errorf("%w: want :", errSyntax)
+			return nil, fmt.Errorf("%w: want a colon", errSyntax)
 		}
 		i = skipSpace(obj, i+1)
 		vend, err := skipValue(obj, i, 0)
@@ -182,7 +182,7 @@ func skipComposite(b []byte, i, depth int, closer byte, members bool) (int, erro
 			}
 			i = skipSpace(b, end)
 			if i >= len(b) || b[i] != ':' {
-				return 0, fmt.Errorf("%w: want :", errSyntax)
+				return 0, fmt.Errorf("%w: want a colon", errSyntax)
 			}
 			i = skipSpace(b, i+1)
 		}

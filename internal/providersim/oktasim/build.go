@@ -244,9 +244,7 @@ func buildApps(o *org, c *providersim.Company, ids idMaker, byPerson []*user) ma
 		o.addApp(a)
 	}
 	groupByIndex := make([]*group, len(c.Groups))
-	for i, g := range o.groups[1:] {
-		groupByIndex[i] = g
-	}
+	copy(groupByIndex, o.groups[1:])
 	for ai := range c.Apps {
 		ca := &c.Apps[ai]
 		seq, id := o.next(ids, prefixApp)

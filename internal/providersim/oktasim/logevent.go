@@ -190,15 +190,17 @@ func logAttr(e *logEvent) attrGetter {
 		case "client.ipAddress":
 			return e.ip, true
 		case "target.id", "target.type", "target.alternateId":
-			for _, t := range e.targets {
-				switch attr {
-				case "target.id":
-					return t.id, true
-				case "target.type":
-					return t.typ, true
-				}
-				return t.alternateID, true
+			if len(e.targets) == 0 {
+				return "", false
 			}
+			t := e.targets[0] // filters look at the first target only (see the package documentation)
+			switch attr {
+			case "target.id":
+				return t.id, true
+			case "target.type":
+				return t.typ, true
+			}
+			return t.alternateID, true
 		}
 		return "", false
 	}
