@@ -10,11 +10,12 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/open-sspm/open-sspm/internal/awsrun"
+	"github.com/open-sspm/open-sspm/internal/connector/github"
 	"github.com/open-sspm/open-sspm/internal/connector/okta"
 )
 
 func main() {
-	rt, err := awsrun.Load(context.Background(), okta.NewKind(okta.Options{}))
+	rt, err := awsrun.Load(context.Background(), okta.NewKind(okta.Options{}), github.NewKind(github.Options{}))
 	if err != nil {
 		log.Fatalf("dispatch: %v", err)
 	}

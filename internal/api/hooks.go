@@ -123,6 +123,9 @@ func (h *Hooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hookError(w, http.StatusMethodNotAllowed, "POST deliveries here")
 		return
 	}
+	if v.Body != nil {
+		body = v.Body
+	}
 	msg, err := json.Marshal(sspm.Delivery{ConnectorID: c.ID, Kind: c.Kind, DeliveryID: v.DeliveryID, ReceivedAt: h.now(), Body: body})
 	if err != nil {
 		hookError(w, http.StatusInternalServerError, "internal error")

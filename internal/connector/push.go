@@ -26,4 +26,7 @@ type Verified struct {
 	ContentType string
 	// DeliveryID is the provider's id of the delivery, when it has one (for the inbox record).
 	DeliveryID string
+	// Body, when set, is queued instead of the raw body: a provider whose event type and delivery id travel in
+	// headers (GitHub) wraps them with the payload so that Parse sees them.
+	Body []byte
 }

@@ -1,21 +1,55 @@
-import { Link, Outlet } from '@tanstack/react-router'
+import { Link, Outlet, useNavigate } from '@tanstack/react-router'
 
-/** The frame around every page: the header and the navigation. */
+import { useMe } from '@/features/session/api/get-me'
+import { signOut } from '@/features/session/api/sign-out'
+
+const links = [
+  { to: '/', label: 'Overview', exact: true },
+  { to: '/identities', label: 'Identities', exact: false },
+  { to: '/discovery', label: 'Discovery', exact: false },
+  { to: '/events', label: 'Events', exact: false },
+  { to: '/findings', label: 'Findings', exact: false },
+  { to: '/settings/connectors', label: 'Connectors', exact: false },
+  { to: '/settings/health', label: 'Connector health', exact: false },
+] as const
+
+/** The frame around every signed-in page: the header, the navigation and who is signed in. */
 export function Shell() {
+  const me = useMe()
+  const navigate = useNavigate()
   return (
     <div className="shell">
       <header className="shell-header">
         <Link to="/" className="brand">
           Open-SSPM
         </Link>
+        <div className="who">
+          {me.data && (
+            <span>
+              {me.data.email || me.data.subject} <span className="badge badge-neutral">{me.data.role}</span>
+            </span>
+          )}
+          <button
+            type="button"
+            className="button"
+            onClick={() => {
+              signOut()
+              void navigate({ to: '/sign-in' })
+            }}
+          >
+            Sign out
+          </button>
+        </div>
       </header>
       <nav className="shell-nav" aria-label="Main">
         <ul>
-          <li>
-            <Link to="/" activeOptions={{ exact: true }}>
-              Overview
-            </Link>
-          </li>
+          {links.map((l) => (
+            <li key={l.to}>
+              <Link to={l.to} activeOptions={{ exact: l.exact }}>
+                {l.label}
+              </Link>
+            </li>
+          ))}
         </ul>
       </nav>
       <main className="shell-main">

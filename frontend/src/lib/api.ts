@@ -3,6 +3,10 @@
  * effects. Every failure is an ApiError, and callers decide what it means to the user.
  */
 
+import type { paths } from '@/api/schema'
+
+import { getToken } from './token'
+
 /** Turns a parsed JSON body into a typed value, or throws when the body does not have the expected shape. */
 export type Decoder<T> = (body: unknown) => T
 
@@ -59,4 +63,122 @@ export function asObject(body: unknown): Record<string, unknown> {
     throw new TypeError('body is not an object')
   }
   return body as Record<string, unknown>
+}
+
+// ---- The typed client for the admin API (types generated from openapi.json into src/api/schema.d.ts). ----
+
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
+
+/** The operation at path P answering method M. */
+export type Operation<P extends keyof paths, M extends Method> = M extends keyof paths[P] ? paths[P][M] : never
+
+type QueryOf<O> = O extends { parameters: { query?: infer Q } } ? Q : undefined
+type PathOf<O> = O extends { parameters: { path: infer X } } ? X : undefined
+type BodyOf<O> = O extends { requestBody: { content: { 'application/json': infer B } } }
+  ? B
+  : O extends { requestBody?: { content: { 'application/json': infer B } } }
+    ? B | undefined
+    : undefined
+type JsonOf<R> = R extends { content: { 'application/json': infer T } } ? T : undefined
+
+/** The JSON body of an operation's success answer (200, 201 or 202); undefined for 204. */
+export type Answer<O> = O extends { responses: infer R }
+  ? { [K in keyof R]: K extends 200 | 201 | 202 ? JsonOf<R[K]> : K extends 204 ? undefined : never }[keyof R]
+  : never
+
+export interface RequestParams<O> {
+  path?: PathOf<O>
+  query?: QueryOf<O>
+  body?: BodyOf<O>
+  signal?: AbortSignal | undefined
+}
+
+/** A problem+json body, as the API answers every error. */
+export interface Problem {
+  title?: string
+  detail?: string
+  status?: number
+  errors?: { location?: string; message?: string }[] | null
+}
+
+/** ApiProblem is an ApiError with the server's problem+json body. */
+export class ApiProblem extends ApiError {
+  readonly problem: Problem
+  constructor(message: string, status: number, problem: Problem) {
+    super(message, status)
+    this.problem = problem
+  }
+}
+
+/** Fills {name} placeholders in path with the percent-encoded values. */
+export function fillPath(path: string, params: Record<string, unknown> | undefined): string {
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const v = params?.[name]
+    if (v === undefined || v === null) throw new TypeError(`path parameter ${name} is missing`)
+    return encodeURIComponent(String(v))
+  })
+}
+
+/** Encodes query values; undefined, null and '' are left out. */
+export function queryString(query: Record<string, unknown> | undefined): string {
+  if (!query) return ''
+  const q = new URLSearchParams()
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null || v === '') continue
+    q.set(k, String(v))
+  }
+  const s = q.toString()
+  return s ? `?${s}` : ''
+}
+
+function problemMessage(p: Problem, fallback: string): string {
+  const parts = [p.detail || p.title || fallback]
+  for (const e of p.errors ?? []) {
+    if (e.message) parts.push(e.location ? `${e.location}: ${e.message}` : e.message)
+  }
+  return parts.join('; ')
+}
+
+/**
+ * request calls an admin API operation with the signed-in user's token. It rejects with an ApiProblem carrying
+ * the problem+json body for a non-2xx answer, or an ApiError when no answer arrived.
+ */
+export async function request<P extends keyof paths, M extends Method>(
+  method: M,
+  path: P,
+  params: RequestParams<Operation<P, M>> = {},
+): Promise<Answer<Operation<P, M>>> {
+  const url = fillPath(path, params.path as Record<string, unknown> | undefined) +
+    queryString(params.query as Record<string, unknown> | undefined)
+  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' }
+  const token = getToken()
+  if (token) headers['Authorization'] = `Bearer ${token}`
+  const init: RequestInit = { method: method.toUpperCase(), headers, signal: params.signal ?? null }
+  if (params.body !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    init.body = JSON.stringify(params.body)
+  }
+  const what = `${method.toUpperCase()} ${path}`
+  let res: Response
+  try {
+    res = await fetch(url, init)
+  } catch (err) {
+    if (params.signal?.aborted) throw err
+    throw new ApiError(`${what}: server unreachable`, 0, { cause: err })
+  }
+  if (res.status === 204) return undefined as Answer<Operation<P, M>>
+  let body: unknown
+  try {
+    body = await res.json()
+  } catch (err) {
+    throw new ApiError(`${what}: ${res.ok ? 'response is not JSON' : `${res.status} ${res.statusText}`.trim()}`, res.status, {
+      cause: err,
+    })
+  }
+  if (!res.ok) {
+    const problem = (typeof body === 'object' && body !== null ? body : {}) as Problem
+    throw new ApiProblem(problemMessage(problem, `${res.status} ${res.statusText}`.trim()), res.status, problem)
+  }
+  return body as Answer<Operation<P, M>>
 }

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { stubFetch, type FakeAnswer } from '@/testing/fetch'
 import { renderWithQuery } from '@/testing/render'
 
-import { healthRefetchMs } from '../api/get-health'
+import { healthRefetchMs } from '../api/get-healthz'
 import { HealthPanel } from './health-panel'
 
 /** The value shown next to a term in the panel's fact list. */

@@ -1,7 +1,7 @@
 import { Panel } from '@/components/panel'
 import { StatusBadge } from '@/components/status-badge'
 
-import { useHealth, type Health } from '../api/get-health'
+import { useHealth, type Health } from '../api/get-healthz'
 
 /** Shows the server's health check, repeated every 15 s. */
 export function HealthPanel() {

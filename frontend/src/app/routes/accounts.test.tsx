@@ -1,0 +1,46 @@
+import { fireEvent, screen, waitFor } from '@testing-library/react'
+import { describe, expect, it } from 'vitest'
+
+import { page } from '@/testing/fake-api'
+import { renderApp, requested, viewerMe } from '@/testing/app'
+
+const bob = {
+  id: 4, connector_id: 'github-acme', external_id: 'bob-gh', display_name: 'Bob', email: '', username: 'bob-gh', kind: 'user',
+  status: 'active', active: true, expired: false, anchored: false, is_admin: false, first_seen_at: '2026-01-01T00:00:00Z',
+}
+
+describe('Accounts', () => {
+  it('lists needs-anchor accounts and links one to an identity', async () => {
+    const { fetch } = renderApp('/connectors/github-acme/accounts?view=needs-anchor', {
+      'GET /api/connectors/github-acme/needs-anchor': page([bob]),
+      'PUT /api/connectors/github-acme/accounts/bob-gh/link': { status: 200, json: { ...bob, identity_id: 7, link_reason: 'manual' } },
+    })
+    expect(await screen.findByRole('heading', { level: 1, name: 'Needs anchor: github-acme' })).toBeTruthy()
+    fireEvent.change(await screen.findByLabelText('Identity ID to link bob-gh to'), { target: { value: '7' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Link bob-gh' }))
+    await waitFor(() => expect(requested(fetch, 'PUT', '/api/connectors/github-acme/accounts/bob-gh/link')).toHaveLength(1))
+    const put = fetch.mock.calls.find(([, i]) => i?.method === 'PUT')
+    expect(JSON.parse(String(put?.[1]?.body))).toEqual({ identity_id: 7 })
+    expect(requested(fetch, 'GET', '/api/connectors/github-acme/accounts')).toHaveLength(0)
+  })
+
+  it('lists all accounts and unlinks one for good', async () => {
+    const { fetch } = renderApp('/connectors/github-acme/accounts', {
+      'GET /api/connectors/github-acme/accounts': page([{ ...bob, identity_id: 7, link_reason: 'auto_email' }]),
+      'POST /api/connectors/github-acme/accounts/bob-gh/unlink': { status: 200, json: { ...bob, link_reason: 'manual' } },
+    })
+    expect(await screen.findByRole('link', { name: '#7' })).toBeTruthy()
+    fireEvent.click(screen.getByRole('button', { name: 'Unlink bob-gh' }))
+    await waitFor(() => expect(requested(fetch, 'POST', '/api/connectors/github-acme/accounts/bob-gh/unlink')).toHaveLength(1))
+  })
+
+  it('gives viewers no link actions', async () => {
+    renderApp('/connectors/github-acme/accounts?view=needs-anchor', {
+      'GET /api/me': viewerMe,
+      'GET /api/connectors/github-acme/needs-anchor': page([bob]),
+    })
+    await screen.findByText('viewer@example.com')
+    await screen.findByText('bob-gh', { selector: 'code' })
+    expect(screen.queryByRole('button', { name: /Link/ })).toBeNull()
+  })
+})

@@ -1,0 +1,56 @@
+import { Link } from '@tanstack/react-router'
+
+import { DataTable, type Column } from '@/components/data-table'
+import { StatusBadge } from '@/components/status-badge'
+import { formatAgo } from '@/lib/format'
+
+import type { Account } from '../api/list-accounts'
+import { AccountActions } from './account-actions'
+
+export function AccountsTable({
+  connectorId,
+  accounts,
+  sort,
+  onSortChange,
+  canEdit,
+}: {
+  connectorId: string
+  accounts: Account[]
+  sort: string | undefined
+  onSortChange: (s: string) => void
+  canEdit: boolean
+}) {
+  const columns: Column<Account>[] = [
+    { key: 'id', header: 'External ID', sort: 'external_id', cell: (a) => <code>{a.external_id}</code> },
+    { key: 'name', header: 'Name', sort: 'display_name', cell: (a) => a.display_name || a.username },
+    { key: 'email', header: 'Email', sort: 'email', cell: (a) => a.email || '—' },
+    { key: 'kind', header: 'Kind', cell: (a) => a.kind },
+    {
+      key: 'status', header: 'Status',
+      cell: (a) => (
+        <span className="flags">
+          <StatusBadge tone={a.active ? 'good' : 'neutral'}>{a.status}</StatusBadge>
+          {a.is_admin && <StatusBadge tone="bad">admin</StatusBadge>}
+          {a.expired && <StatusBadge tone="neutral">expired</StatusBadge>}
+        </span>
+      ),
+    },
+    {
+      key: 'identity', header: 'Identity',
+      cell: (a) =>
+        a.identity_id !== undefined ? (
+          <Link to="/identities/$id" params={{ id: String(a.identity_id) }}>
+            #{a.identity_id}
+          </Link>
+        ) : a.link_reason === 'manual' ? (
+          'unlinked by hand'
+        ) : (
+          '—'
+        ),
+    },
+    { key: 'reason', header: 'Linked', cell: (a) => (a.link_reason ? a.link_reason.replace('_', ' ') : '—') },
+    { key: 'login', header: 'Last login', sort: 'last_login_at', cell: (a) => formatAgo(a.last_login_at) },
+  ]
+  if (canEdit) columns.push({ key: 'actions', header: 'Actions', cell: (a) => <AccountActions connectorId={connectorId} account={a} /> })
+  return <DataTable caption={`Accounts of ${connectorId}`} columns={columns} rows={accounts} rowKey={(a) => a.id} sort={sort} onSortChange={onSortChange} />
+}

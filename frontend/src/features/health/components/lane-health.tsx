@@ -1,0 +1,76 @@
+import { DataTable } from '@/components/data-table'
+import { Panel } from '@/components/panel'
+import { StatusBadge } from '@/components/status-badge'
+import { formatAgo, formatSeconds } from '@/lib/format'
+
+import type { SystemHealth } from '../api/get-system-health'
+
+type Lane = SystemHealth['lanes'][number]
+type Inbox = SystemHealth['inbox'][number]
+type Tail = SystemHealth['tail'][number]
+
+/** Each lane's last activity, the push inbox's depth and the tails' lag: what to check when data is missing. */
+export function LaneHealth({ health }: { health: SystemHealth }) {
+  return (
+    <>
+      <Panel title="Lanes">
+        <DataTable<Lane>
+          caption="Lane activity"
+          rows={health.lanes}
+          rowKey={(l) => l.lane}
+          columns={[
+            { key: 'lane', header: 'Lane', cell: (l) => l.lane },
+            { key: 'last', header: 'Last activity', cell: (l) => formatAgo(l.last_activity_at) },
+            { key: 'running', header: 'Running', cell: (l) => l.running },
+            {
+              key: 'failing', header: 'Failing connectors',
+              cell: (l) => (l.failing ? <StatusBadge tone="bad">{l.failing}</StatusBadge> : 0),
+            },
+          ]}
+        />
+        {health.queue && (
+          <p>
+            Queue: {health.queue.ready} ready, {health.queue.dead} dead.
+          </p>
+        )}
+      </Panel>
+      <Panel title="Event inbox">
+        {health.inbox.length === 0 ? (
+          <p className="muted">No push deliveries.</p>
+        ) : (
+          <DataTable<Inbox>
+            caption="Inbox depth"
+            rows={health.inbox}
+            rowKey={(i) => i.connector_id}
+            columns={[
+              { key: 'c', header: 'Connector', cell: (i) => i.connector_id },
+              { key: 'depth', header: 'Waiting', cell: (i) => i.received },
+              { key: 'processed', header: 'Processed', cell: (i) => i.processed },
+              { key: 'failed', header: 'Failed', cell: (i) => i.failed },
+              { key: 'dead', header: 'Dead', cell: (i) => (i.dead ? <StatusBadge tone="bad">{i.dead}</StatusBadge> : 0) },
+              { key: 'recv', header: 'Last received', cell: (i) => formatAgo(i.last_received_at) },
+            ]}
+          />
+        )}
+      </Panel>
+      <Panel title="Event tails">
+        {health.tail.length === 0 ? (
+          <p className="muted">No event streams.</p>
+        ) : (
+          <DataTable<Tail>
+            caption="Tail lag"
+            rows={health.tail}
+            rowKey={(t) => `${t.connector_id}/${t.stream}`}
+            columns={[
+              { key: 'c', header: 'Connector', cell: (t) => t.connector_id },
+              { key: 's', header: 'Stream', cell: (t) => t.stream },
+              { key: 'lag', header: 'Lag', cell: (t) => formatSeconds(t.lag_seconds) },
+              { key: 'hw', header: 'Read up to', cell: (t) => formatAgo(t.high_water_at) },
+              { key: 'err', header: 'Last error', cell: (t) => (t.last_error ? <pre className="inline-error">{t.last_error}</pre> : '—') },
+            ]}
+          />
+        )}
+      </Panel>
+    </>
+  )
+}

@@ -1,0 +1,19 @@
+import { useMutation } from '@tanstack/react-query'
+
+import type { components } from '@/api/schema'
+import { request } from '@/lib/api'
+import { setToken } from '@/lib/token'
+
+export type LoginInput = components['schemas']['LoginInput']
+export type Session = components['schemas']['Session']
+
+/** login signs in with a password (local runtime) and keeps the token for the session. */
+export async function login(input: LoginInput): Promise<Session> {
+  const session = await request('post', '/auth/login', { body: input })
+  setToken(session.access_token)
+  return session
+}
+
+export function useLogin() {
+  return useMutation({ mutationFn: login })
+}

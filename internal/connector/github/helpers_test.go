@@ -1,0 +1,85 @@
+package github_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	ghc "github.com/open-sspm/open-sspm/internal/connector/github"
+	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
+	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/providersim/githubsim"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+func TestMain(m *testing.M) { postgrestest.Main(m) }
+
+type env struct {
+	sim  *githubsim.Server
+	opts ghc.Options
+	conn sspm.Connector
+}
+
+// newEnv serves the small company and configures a connector with 10-item pages (so every listing pages) and
+// a sleep that returns at once.
+func newEnv(t testing.TB, simOpts githubsim.Options) *env {
+	t.Helper()
+	company, err := providersim.NewCompany(providersim.Small())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := githubsim.New(company, simOpts)
+	t.Cleanup(sim.Close)
+	cfg, _ := json.Marshal(map[string]any{"org": sim.Org(), "auth": "token", "base_url": sim.URL() + "/"})
+	return &env{sim: sim, conn: sspm.Connector{ID: "gh-test", Kind: sspm.KindGitHub, Name: "GitHub", Enabled: true, Config: cfg},
+		opts: ghc.Options{AllowLoopback: true, PerPage: 10, Sleep: func(context.Context, time.Duration) error { return nil }}}
+}
+
+func (e *env) source(t testing.TB) *ghc.Source {
+	t.Helper()
+	src, err := e.opts.NewSource(context.Background(), e.conn, []byte(githubsim.DefaultToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+type drained struct {
+	page        sspm.Page
+	unavailable []sspm.Entity
+	messages    []string
+	steps       int
+}
+
+// drain runs every full-lane stage to its end.
+func drain(t testing.TB, src *ghc.Source) (drained, error) {
+	t.Helper()
+	var d drained
+	for _, stage := range src.Stages(sspm.LaneFull) {
+		cursor := ""
+		for {
+			res, err := src.Step(context.Background(), sspm.LaneFull, stage, cursor)
+			if err != nil {
+				return d, err
+			}
+			d.steps++
+			p := res.Page
+			d.page.Accounts = append(d.page.Accounts, p.Accounts...)
+			d.page.Groups = append(d.page.Groups, p.Groups...)
+			d.page.GroupMembers = append(d.page.GroupMembers, p.GroupMembers...)
+			d.page.Resources = append(d.page.Resources, p.Resources...)
+			d.page.Grants = append(d.page.Grants, p.Grants...)
+			d.page.Credentials = append(d.page.Credentials, p.Credentials...)
+			d.unavailable = append(d.unavailable, res.Unavailable...)
+			if res.Message != "" {
+				d.messages = append(d.messages, res.Message)
+			}
+			if res.Next == "" {
+				break
+			}
+			cursor = res.Next
+		}
+	}
+	return d, nil
+}

@@ -1,0 +1,177 @@
+// Package github is the GitHub connector: go-github v62 against a GitHub organization (GitHub.com, GitHub
+// Enterprise Server, or the provider simulator in demo mode), turned into Open-SSPM's inventory and events.
+//
+//   - Full lane, in stages: members (org role; emails from SAML then SCIM identities, never invented),
+//     outside_collaborators, teams (teams → groups, nesting, members with their team role, team → repository
+//     grants), repos (repositories → resources, direct collaborators → grants), installations (App
+//     installations → credential metadata).
+//   - Push: organization webhooks verified by HMAC-SHA256 and parsed into canonical events.
+//
+// Every step reads one page of its stage's listing (and what hangs off the items of that page) and returns the
+// next page number as the cursor, so a new Source resumes a run. An endpoint the credential may not read puts
+// the entities it feeds into the step's Unavailable list; a 5xx fails the step.
+package github
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+// Options are what the composition root decides for every GitHub connector.
+type Options struct {
+	// AllowLoopback lets base_url point at a loopback address over http: demo mode with the simulator only.
+	AllowLoopback bool
+	// HTTPClient supplies the base transport (tests, demo); nil means http.DefaultTransport.
+	HTTPClient *http.Client
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Sleep waits (rate limits); nil means a timer. Tests pass one that advances a fake clock.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// PerPage overrides the page size of every listing (tests); 0 means 100.
+	PerPage int
+}
+
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+func (o Options) sleep(ctx context.Context, d time.Duration) error {
+	if o.Sleep != nil {
+		return o.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// NewKind describes the GitHub connector kind for the registry.
+func NewKind(opts Options) connector.Kind {
+	return connector.Kind{
+		Kind:         sspm.KindGitHub,
+		ConfigSchema: json.RawMessage(ConfigSchema),
+		Scopes:       Scopes,
+		Validate:     opts.Validate,
+		NewSource: func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.Source, error) {
+			return opts.NewSource(ctx, c, secret)
+		},
+		Push: &connector.Push{Verify: VerifyHook, Parse: opts.ParseHook},
+	}
+}
+
+// Validate checks a connector's config and, when given, its secret; errors are sspm.CodeInvalid and never
+// contain the secret.
+func (o Options) Validate(config json.RawMessage, secret []byte) error {
+	s, err := parseConfig(config, o.AllowLoopback)
+	if err != nil {
+		return err
+	}
+	if secret != nil {
+		return checkSecret(s.Auth, secret)
+	}
+	return nil
+}
+
+// Full lane stages.
+const (
+	StageMembers       = "members"
+	StageOutside       = "outside_collaborators"
+	StageTeams         = "teams"
+	StageRepos         = "repos"
+	StageInstallations = "installations"
+)
+
+// Source reads one GitHub organization. It remembers the org's admins and resolved emails for the members
+// stage (read again when a new Source resumes). It is not safe for concurrent use.
+type Source struct {
+	c       *client
+	perPage int
+	admins  map[string]bool   // login → org owner; nil until read
+	emails  map[string]string // login → email; nil until read
+	// emailNote says why emails could not be resolved, for the run's progress.
+	emailNote string
+}
+
+// NewSource builds the source of a connector from its config and secret.
+func (o Options) NewSource(_ context.Context, c sspm.Connector, secret []byte) (*Source, error) {
+	s, err := parseConfig(c.Config, o.AllowLoopback)
+	if err != nil {
+		return nil, err
+	}
+	if len(secret) == 0 {
+		return nil, sspm.Errorf(sspm.CodeInvalid, "github connector %s has no secret", c.ID)
+	}
+	if err := checkSecret(s.Auth, secret); err != nil {
+		return nil, err
+	}
+	cl, err := newClient(s, secret, o)
+	if err != nil {
+		return nil, err
+	}
+	per := o.PerPage
+	if per <= 0 || per > 100 {
+		per = 100
+	}
+	return &Source{c: cl, perPage: per}, nil
+}
+
+// Stages lists the stages of a lane; GitHub has no discovery lane.
+func (s *Source) Stages(lane sspm.Lane) []string {
+	if lane == sspm.LaneFull {
+		return []string{StageMembers, StageOutside, StageTeams, StageRepos, StageInstallations}
+	}
+	return nil
+}
+
+// Step reads the next page of a stage.
+func (s *Source) Step(ctx context.Context, lane sspm.Lane, stage, cursor string) (sspm.StepResult, error) {
+	if lane != sspm.LaneFull {
+		return sspm.StepResult{}, sspm.Errorf(sspm.CodeInvalid, "github: no lane %s", lane)
+	}
+	page, err := parseCursor(cursor)
+	if err != nil {
+		return sspm.StepResult{}, err
+	}
+	var res sspm.StepResult
+	switch stage {
+	case StageMembers:
+		res, err = s.membersStep(ctx, page)
+	case StageOutside:
+		res, err = s.outsideStep(ctx, page)
+	case StageTeams:
+		res, err = s.teamsStep(ctx, page)
+	case StageRepos:
+		res, err = s.reposStep(ctx, page)
+	case StageInstallations:
+		res, err = s.installationsStep(ctx, page)
+	default:
+		return sspm.StepResult{}, sspm.Errorf(sspm.CodeInvalid, "github: no stage %q", stage)
+	}
+	if err != nil {
+		return sspm.StepResult{}, err
+	}
+	res.Message = join(s.c.waitMessage(), res.Message)
+	return res, nil
+}
+
+func join(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
+}

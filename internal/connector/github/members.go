@@ -1,0 +1,132 @@
+package github
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+
+	gh "github.com/google/go-github/v62/github"
+
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+// orgResourceID is the organization's resource id; members get a grant on it with their org role.
+func orgResourceID(id int64) string { return "org:" + strconv.FormatInt(id, 10) }
+
+// membersStep reads one page of members. The first step of a Source also reads the org (its resource), the
+// owners (role=admin) and the external identities (emails).
+func (s *Source) membersStep(ctx context.Context, page int) (sspm.StepResult, error) {
+	var res sspm.StepResult
+	org, _, err := s.c.gh.Organizations.Get(ctx, s.c.org)
+	if err != nil {
+		return res, classify("get organization", err)
+	}
+	if page == 1 {
+		res.Page.Resources = append(res.Page.Resources, orgResource(org))
+	}
+	if s.admins == nil {
+		if err := s.loadAdmins(ctx); err != nil {
+			return res, err
+		}
+	}
+	if s.emails == nil {
+		if err := s.loadEmails(ctx); err != nil {
+			return res, err
+		}
+		res.Message = s.emailNote
+	}
+	users, resp, err := s.c.gh.Organizations.ListMembers(ctx, s.c.org, &gh.ListMembersOptions{Role: "all", ListOptions: s.list(page)})
+	if err != nil {
+		return res, classify("list members", err)
+	}
+	for _, u := range users {
+		role := "member"
+		if s.admins[u.GetLogin()] {
+			role = "admin"
+		}
+		a, err := s.account(u, "active", role)
+		if err != nil {
+			return sspm.StepResult{}, err
+		}
+		res.Page.Accounts = append(res.Page.Accounts, a)
+		res.Page.Grants = append(res.Page.Grants, sspm.Grant{PrincipalExternalID: a.ExternalID, PrincipalKind: sspm.MemberAccount,
+			ResourceExternalID: orgResourceID(org.GetID()), Permission: role, Via: "direct"})
+	}
+	res.Next = nextCursor(resp.NextPage)
+	return res, nil
+}
+
+func orgResource(o *gh.Organization) sspm.Resource {
+	raw, _ := json.Marshal(map[string]any{"login": o.GetLogin(), "default_repository_permission": o.GetDefaultRepoPermission(),
+		"two_factor_requirement_enabled": o.GetTwoFactorRequirementEnabled()})
+	return sspm.Resource{ExternalID: orgResourceID(o.GetID()), Kind: "org", Name: o.GetLogin(), URL: o.GetHTMLURL(), Raw: raw}
+}
+
+func (s *Source) loadAdmins(ctx context.Context) error {
+	admins := map[string]bool{}
+	for page := 1; page != 0; {
+		users, resp, err := s.c.gh.Organizations.ListMembers(ctx, s.c.org, &gh.ListMembersOptions{Role: "admin", ListOptions: s.list(page)})
+		if err != nil {
+			return classify("list owners", err)
+		}
+		for _, u := range users {
+			admins[u.GetLogin()] = true
+		}
+		page = resp.NextPage
+	}
+	s.admins = admins
+	return nil
+}
+
+// outsideStep reads one page of outside collaborators. A credential that may not list them (not an owner) puts
+// accounts into Unavailable so the old rows stay.
+func (s *Source) outsideStep(ctx context.Context, page int) (sspm.StepResult, error) {
+	var res sspm.StepResult
+	if s.emails == nil {
+		if err := s.loadEmails(ctx); err != nil {
+			return res, err
+		}
+	}
+	users, resp, err := s.c.gh.Organizations.ListOutsideCollaborators(ctx, s.c.org, &gh.ListOutsideCollaboratorsOptions{ListOptions: s.list(page)})
+	if err = classify("list outside collaborators", err); errors.Is(err, errUnreadable) {
+		res.Unavailable, res.Message = []sspm.Entity{sspm.EntityAccounts}, "outside collaborators: "+errUnreadable.Error()
+		return res, nil
+	} else if err != nil {
+		return res, err
+	}
+	for _, u := range users {
+		a, err := s.account(u, "outside", "outside_collaborator")
+		if err != nil {
+			return sspm.StepResult{}, err
+		}
+		res.Page.Accounts = append(res.Page.Accounts, a)
+	}
+	res.Next = nextCursor(resp.NextPage)
+	return res, nil
+}
+
+// account transforms a user; a user without id or login is malformed and fails the step.
+func (s *Source) account(u *gh.User, status, role string) (sspm.Account, error) {
+	if u.GetID() == 0 || u.GetLogin() == "" {
+		return sspm.Account{}, &sspm.Error{Code: sspm.CodeUnavailable, Message: "github: a user without id or login"}
+	}
+	login := u.GetLogin()
+	kind := sspm.AccountUser
+	if isBot(u) {
+		kind = sspm.AccountBot
+	}
+	email := s.emails[strings.ToLower(login)]
+	raw, _ := json.Marshal(map[string]any{"login": login, "id": u.GetID(), "type": u.GetType(), "role": role, "email_known": email != ""})
+	return sspm.Account{ExternalID: strconv.FormatInt(u.GetID(), 10), Kind: kind, Email: email, Username: login,
+		DisplayName: login, Status: status, Active: true, IsAdmin: role == "admin", Raw: raw}, nil
+}
+
+func isBot(u *gh.User) bool {
+	l := strings.ToLower(u.GetLogin())
+	return u.GetType() == "Bot" || strings.HasSuffix(l, "[bot]") || strings.HasSuffix(l, "-bot") ||
+		l == "dependabot" || l == "renovate"
+}
+
+func (s *Source) list(page int) gh.ListOptions { return gh.ListOptions{Page: page, PerPage: s.perPage} }

@@ -1,0 +1,69 @@
+package github
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	gh "github.com/google/go-github/v62/github"
+
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+// reposStep reads one page of repositories (resources) and each one's direct collaborators (grants, Via
+// direct). A repository whose collaborators the credential may not read keeps its old grants (Unavailable).
+func (s *Source) reposStep(ctx context.Context, page int) (sspm.StepResult, error) {
+	var res sspm.StepResult
+	repos, resp, err := s.c.gh.Repositories.ListByOrg(ctx, s.c.org, &gh.RepositoryListByOrgOptions{Type: "all", ListOptions: s.list(page)})
+	if err = classify("list repositories", err); errors.Is(err, errUnreadable) {
+		res.Unavailable, res.Message = []sspm.Entity{sspm.EntityResources, sspm.EntityGrants}, "repositories: "+errUnreadable.Error()
+		return res, nil
+	} else if err != nil {
+		return res, err
+	}
+	grants := make([][]sspm.Grant, len(repos))
+	hidden := make([]bool, len(repos))
+	err = forEach(ctx, len(repos), func(ctx context.Context, i int) error {
+		g, err := s.collaborators(ctx, repos[i])
+		if errors.Is(err, errUnreadable) {
+			hidden[i] = true
+			return nil
+		}
+		grants[i] = g
+		return err
+	})
+	if err != nil {
+		return sspm.StepResult{}, err
+	}
+	for i, r := range repos {
+		if r.GetID() == 0 || r.GetName() == "" {
+			return sspm.StepResult{}, &sspm.Error{Code: sspm.CodeUnavailable, Message: "github: a repository without id or name"}
+		}
+		raw, _ := json.Marshal(map[string]any{"full_name": r.GetFullName(), "visibility": r.GetVisibility(),
+			"private": r.GetPrivate(), "archived": r.GetArchived()})
+		res.Page.Resources = append(res.Page.Resources, sspm.Resource{ExternalID: strconv.FormatInt(r.GetID(), 10),
+			Kind: "repository", Name: r.GetFullName(), URL: r.GetHTMLURL(), Raw: raw})
+		res.Page.Grants = append(res.Page.Grants, grants[i]...)
+		if hidden[i] && len(res.Unavailable) == 0 {
+			res.Unavailable = []sspm.Entity{sspm.EntityGrants}
+			res.Message = "repository collaborators: " + errUnreadable.Error()
+		}
+	}
+	res.Next = nextCursor(resp.NextPage)
+	return res, nil
+}
+
+func (s *Source) collaborators(ctx context.Context, r *gh.Repository) ([]sspm.Grant, error) {
+	var out []sspm.Grant
+	repoID := strconv.FormatInt(r.GetID(), 10)
+	err := s.eachPage(func(page int) (int, error) {
+		users, resp, err := s.c.gh.Repositories.ListCollaborators(ctx, s.c.org, r.GetName(), &gh.ListCollaboratorsOptions{Affiliation: "direct", ListOptions: s.list(page)})
+		for _, u := range users {
+			out = append(out, sspm.Grant{PrincipalExternalID: strconv.FormatInt(u.GetID(), 10), PrincipalKind: sspm.MemberAccount,
+				ResourceExternalID: repoID, Permission: permissionOf(u.GetRoleName(), u.GetPermissions()), Via: "direct"})
+		}
+		return next(resp), classify("list collaborators", err)
+	})
+	return out, err
+}

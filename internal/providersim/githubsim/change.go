@@ -1,0 +1,70 @@
+package githubsim
+
+import (
+	"fmt"
+	"slices"
+)
+
+// RemoveMember removes a member (or outside collaborator) from the organization, its teams and its repositories.
+func (s *Server) RemoveMember(login string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.org.user(login)
+	if u == nil {
+		return fmt.Errorf("githubsim: no user %q", login)
+	}
+	s.org.users = slices.DeleteFunc(s.org.users, func(x *user) bool { return x == u })
+	for _, t := range s.org.teams {
+		t.Members = slices.DeleteFunc(t.Members, func(m teamMember) bool { return m.Login == u.Login })
+	}
+	for _, r := range s.org.repos {
+		r.Collabs = slices.DeleteFunc(r.Collabs, func(c collaborator) bool { return c.Login == u.Login })
+	}
+	return nil
+}
+
+// DeleteTeam deletes a team; its child teams lose their parent.
+func (s *Server) DeleteTeam(slug string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.org.team(slug) == nil {
+		return fmt.Errorf("githubsim: no team %q", slug)
+	}
+	s.org.teams = slices.DeleteFunc(s.org.teams, func(t *team) bool { return t.Slug == slug })
+	for _, t := range s.org.teams {
+		if t.Parent == slug {
+			t.Parent = ""
+		}
+	}
+	return nil
+}
+
+// RemoveCollaborator removes a direct collaborator from a repository.
+func (s *Server) RemoveCollaborator(repoName, login string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.org.repo(repoName)
+	if r == nil {
+		return fmt.Errorf("githubsim: no repository %q", repoName)
+	}
+	n := len(r.Collabs)
+	r.Collabs = slices.DeleteFunc(r.Collabs, func(c collaborator) bool { return c.Login == login })
+	if len(r.Collabs) == n {
+		return fmt.Errorf("githubsim: %s is no collaborator of %s", login, repoName)
+	}
+	return nil
+}
+
+// DeleteRepo deletes a repository and the teams' access to it.
+func (s *Server) DeleteRepo(repoName string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.org.repo(repoName) == nil {
+		return fmt.Errorf("githubsim: no repository %q", repoName)
+	}
+	s.org.repos = slices.DeleteFunc(s.org.repos, func(r *repo) bool { return r.Name == repoName })
+	for _, t := range s.org.teams {
+		t.Repos = slices.DeleteFunc(t.Repos, func(tr teamRepo) bool { return tr.Repo == repoName })
+	}
+	return nil
+}

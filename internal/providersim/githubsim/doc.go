@@ -1,0 +1,23 @@
+// Package githubsim serves the synthetic company of package providersim as a GitHub organization over the REST
+// paths and JSON shapes github.com/google/go-github/v62 decodes, plus the GraphQL query for SAML/SCIM external
+// identities, and sends signed organization webhooks.
+//
+// What it serves (providers.md §5.9, the subset the connector reads):
+//
+//   - GET /orgs/{org}, /orgs/{org}/members (role=all|admin|member), /orgs/{org}/memberships/{user},
+//     /orgs/{org}/outside_collaborators, /orgs/{org}/teams, /orgs/{org}/teams/{slug}/members (role=all|
+//     maintainer|member), /orgs/{org}/teams/{slug}/repos, /orgs/{org}/repos, /repos/{owner}/{repo}/collaborators
+//     (affiliation=all|direct|outside), /orgs/{org}/installations, /rate_limit;
+//   - POST /graphql: organization(login).samlIdentityProvider.externalIdentities (first, after);
+//   - page/per_page paging (per_page ≤ 100) with one comma-separated Link header;
+//   - X-RateLimit-* headers on every answer, an hourly primary budget answered with 403 and
+//     X-RateLimit-Remaining: 0 once spent; ETags on every GET and 304 to a matching If-None-Match, which does not
+//     spend the budget;
+//   - faults: any status (429 and 403 secondary limits with Retry-After), per route, page and count;
+//   - request statistics.
+//
+// The people of the company with a GitHub account are members (leavers only while a StillActive variant keeps
+// their account), externals are outside collaborators. A member's email is known only through the SAML identity
+// (nameId) or the SCIM identity of the identity provider; members whose provider record has no email (the
+// EmailMissing variant, bots) have neither. It imports only the standard library and package providersim.
+package githubsim

@@ -1,0 +1,68 @@
+package githubsim
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// graphql answers the one query the connector sends: the organization's SAML external identities, paged with
+// first/after. Anything else is a GraphQL error (200 with an errors array, as GitHub answers).
+func (s *Server) graphql(r *http.Request) reply {
+	var q struct {
+		Query     string         `json:"query"`
+		Variables map[string]any `json:"variables"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&q); err != nil {
+		return errReply(http.StatusBadRequest, "Problems parsing JSON")
+	}
+	if !strings.Contains(q.Query, "externalIdentities") {
+		return reply{body: map[string]any{"errors": []map[string]any{{"message": "unsupported query"}}}}
+	}
+	login, _ := q.Variables["org"].(string)
+	if !strings.EqualFold(login, s.org.Login) {
+		return reply{body: map[string]any{"data": map[string]any{"organization": nil},
+			"errors": []map[string]any{{"type": "NOT_FOUND", "message": "Could not resolve to an Organization with the login of '" + login + "'."}}}}
+	}
+	if s.opts.NoSAML {
+		return reply{body: map[string]any{"data": map[string]any{"organization": map[string]any{"samlIdentityProvider": nil}}}}
+	}
+	first := 100
+	if f, ok := q.Variables["first"].(float64); ok && f >= 1 && f <= 100 {
+		first = int(f)
+	}
+	start := 0
+	if a, ok := q.Variables["after"].(string); ok && a != "" {
+		b, err := base64.StdEncoding.DecodeString(a)
+		n, err2 := strconv.Atoi(strings.TrimPrefix(string(b), "cursor:"))
+		if err != nil || err2 != nil {
+			return reply{body: map[string]any{"errors": []map[string]any{{"message": "invalid cursor"}}}}
+		}
+		start = n
+	}
+	var ids []*user
+	for _, u := range s.org.users {
+		if u.NameID != "" || u.SCIMEmail != "" {
+			ids = append(ids, u)
+		}
+	}
+	start = min(start, len(ids))
+	end := min(start+first, len(ids))
+	edges := make([]map[string]any, 0, end-start)
+	for _, u := range ids[start:end] {
+		node := map[string]any{"guid": "ext-" + strconv.FormatInt(u.ID, 10), "user": map[string]any{"login": u.Login, "databaseId": u.ID}}
+		node["samlIdentity"] = map[string]any{"nameId": u.NameID}
+		if u.SCIMEmail != "" {
+			node["scimIdentity"] = map[string]any{"username": u.SCIMEmail, "emails": []map[string]any{{"value": u.SCIMEmail, "primary": true}}}
+		} else {
+			node["scimIdentity"] = nil
+		}
+		edges = append(edges, map[string]any{"node": node})
+	}
+	endCursor := base64.StdEncoding.EncodeToString([]byte("cursor:" + strconv.Itoa(end)))
+	conn := map[string]any{"edges": edges, "pageInfo": map[string]any{"hasNextPage": end < len(ids), "endCursor": endCursor}}
+	return reply{body: map[string]any{"data": map[string]any{"organization": map[string]any{
+		"samlIdentityProvider": map[string]any{"externalIdentities": conn}}}}}
+}

@@ -1,0 +1,177 @@
+package githubsim
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"time"
+
+	"github.com/open-sspm/open-sspm/internal/providersim"
+)
+
+// DefaultToken is the token accepted when Options.Tokens is nil.
+const DefaultToken = "ghp_simulatortoken"
+
+// DefaultOrg is the organization's login when Options.Org is empty.
+const DefaultOrg = "acme-sim"
+
+// Options configure a simulated organization. The zero value serves the company over plain http with
+// DefaultToken, no rate limit and no faults.
+type Options struct {
+	// Org is the organization's login; default DefaultOrg.
+	Org string
+	// Tokens are accepted as "Authorization: Bearer <token>" or "token <token>"; nil means {DefaultToken}.
+	Tokens []string
+	// Clock returns the current time for rate-limit windows; nil means time.Now.
+	Clock func() time.Time
+	// RateLimit is the primary budget per hour; 0 means unlimited (headers still report 5000).
+	RateLimit int
+	// Forbidden lists route patterns the token may not read ("GET /orgs/{org}/installations"); they answer
+	// 403 "Resource not accessible by personal access token".
+	Forbidden []string
+	// NoSAML answers the external-identities query with samlIdentityProvider null (no SAML SSO configured).
+	NoSAML bool
+	// Faults are installed at start; see AddFault.
+	Faults []Fault
+	// TLS serves https with httptest's certificate.
+	TLS bool
+	// HookClient sends webhook deliveries; nil means a client with GitHub's 10-second timeout.
+	HookClient *http.Client
+}
+
+// Server is a simulated GitHub organization. Its methods are safe for concurrent use.
+type Server struct {
+	opts   Options
+	clock  func() time.Time
+	mux    *http.ServeMux
+	ts     *httptest.Server
+	faults faultSet
+	stats  statsRecorder
+	limit  limiter
+
+	mu  sync.RWMutex // guards org
+	org *org
+}
+
+// New builds the organization for the company and serves it on a loopback httptest server. Close it when done.
+func New(c *providersim.Company, opts Options) *Server {
+	s := NewHandler(c, opts)
+	if opts.TLS {
+		s.ts = httptest.NewTLSServer(s.mux)
+	} else {
+		s.ts = httptest.NewServer(s.mux)
+	}
+	return s
+}
+
+// NewHandler builds the organization without a listener: mount Handler elsewhere.
+func NewHandler(c *providersim.Company, opts Options) *Server {
+	if opts.Org == "" {
+		opts.Org = DefaultOrg
+	}
+	if opts.Tokens == nil {
+		opts.Tokens = []string{DefaultToken}
+	}
+	s := &Server{opts: opts, clock: opts.Clock}
+	if s.clock == nil {
+		s.clock = time.Now
+	}
+	s.limit.budget = opts.RateLimit
+	for _, f := range opts.Faults {
+		s.faults.add(f)
+	}
+	s.org = buildOrg(c, opts.Org)
+	s.mux = http.NewServeMux()
+	s.routes()
+	return s
+}
+
+// URL is the server's base URL (no trailing slash); go-github wants URL()+"/".
+func (s *Server) URL() string {
+	if s.ts == nil {
+		return ""
+	}
+	return s.ts.URL
+}
+
+// Client returns an http.Client that trusts the server (its TLS certificate when TLS is on).
+func (s *Server) Client() *http.Client {
+	if s.ts == nil {
+		return http.DefaultClient
+	}
+	return s.ts.Client()
+}
+
+// Handler serves the API.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Close stops the listener.
+func (s *Server) Close() {
+	if s.ts != nil {
+		s.ts.Close()
+	}
+}
+
+// Org is the organization's login.
+func (s *Server) Org() string { return s.opts.Org }
+
+// Members returns the logins of the organization's members, in id order.
+func (s *Server) Members() []string { return s.logins(false) }
+
+// OutsideCollaborators returns the logins of the outside collaborators.
+func (s *Server) OutsideCollaborators() []string { return s.logins(true) }
+
+func (s *Server) logins(outside bool) []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []string
+	for _, u := range s.org.users {
+		if u.Outside == outside {
+			out = append(out, u.Login)
+		}
+	}
+	return out
+}
+
+// Teams returns the team slugs; Repos the repository names.
+func (s *Server) Teams() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]string, len(s.org.teams))
+	for i, t := range s.org.teams {
+		out[i] = t.Slug
+	}
+	return out
+}
+
+// Repos returns the repository names.
+func (s *Server) Repos() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]string, len(s.org.repos))
+	for i, r := range s.org.repos {
+		out[i] = r.Name
+	}
+	return out
+}
+
+// Collaborators returns the direct collaborators of a repository.
+func (s *Server) Collaborators(repoName string) []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []string
+	if r := s.org.repo(repoName); r != nil {
+		for _, c := range r.Collabs {
+			out = append(out, c.Login)
+		}
+	}
+	return out
+}
+
+// HasEmail reports whether the login has a SAML or SCIM identity carrying an email.
+func (s *Server) HasEmail(login string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u := s.org.user(login)
+	return u != nil && u.SCIMEmail != ""
+}
