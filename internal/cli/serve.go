@@ -72,7 +72,7 @@ func (c *command) startDemo(ctx context.Context, rt *runtime, mode string) (*dem
 			return nil, err
 		}
 		for _, k := range conns {
-			if k.ID != demo.ConnectorID {
+			if !demo.IsDemoConnector(k.ID) {
 				return nil, nil
 			}
 		}
@@ -83,7 +83,9 @@ func (c *command) startDemo(ctx context.Context, rt *runtime, mode string) (*dem
 	if err != nil {
 		return nil, err
 	}
-	rt.app.Registry = rt.app.Registry.With(org.Kind())
+	for _, k := range org.Kinds() {
+		rt.app.Registry = rt.app.Registry.With(k)
+	}
 	rt.app.DiscoveryEnabled = true
 	rt.env.Discovery = true
 	return org, nil

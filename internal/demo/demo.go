@@ -1,6 +1,6 @@
 // Package demo runs Open-SSPM against the provider simulator: `make run` on a machine with no connector
-// configured starts a simulated Okta org, configures a connector for it, registers the event hook, triggers the
-// first sync, and keeps the org changing (people join and leave, memberships and assignments move, people sign
+// configured starts a simulated Okta org and the same company's GitHub organization, configures a connector for
+// each, registers the Okta event hook, triggers the first syncs, and keeps the org changing (people join and leave, memberships and assignments move, people sign
 // in to sanctioned and shadow apps) so data flows in through every lane.
 package demo
 
@@ -14,20 +14,29 @@ import (
 
 	"github.com/open-sspm/open-sspm/internal/app"
 	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/connector/github"
 	"github.com/open-sspm/open-sspm/internal/connector/okta"
 	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/providersim/githubsim"
 	"github.com/open-sspm/open-sspm/internal/providersim/oktasim"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// ConnectorID is the demo's Okta connector.
-const ConnectorID = "okta-demo"
+// ConnectorID is the demo's Okta connector; GitHubConnectorID its GitHub organization, the same company's.
+const (
+	ConnectorID       = "okta-demo"
+	GitHubConnectorID = "github-demo"
+)
 
-// Org is a running simulated org.
+// IsDemoConnector reports whether id is one of the connectors the demo configures.
+func IsDemoConnector(id string) bool { return id == ConnectorID || id == GitHubConnectorID }
+
+// Org is a running simulated company: its Okta org and its GitHub organization.
 type Org struct {
-	Sim *oktasim.Server
-	rng *rand.Rand
-	log *slog.Logger
+	Sim    *oktasim.Server
+	GitHub *githubsim.Server
+	rng    *rand.Rand
+	log    *slog.Logger
 }
 
 // Start starts the simulated Okta org. Close it when done.
@@ -38,15 +47,22 @@ func Start(log *slog.Logger) (*Org, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo company: %w", err)
 	}
-	return &Org{Sim: oktasim.New(company, oktasim.Options{}), rng: rand.New(rand.NewPCG(1, 2)), log: log}, nil
+	return &Org{Sim: oktasim.New(company, oktasim.Options{}), GitHub: githubsim.New(company, githubsim.Options{}),
+		rng: rand.New(rand.NewPCG(1, 2)), log: log}, nil
 }
 
 // Close stops the simulated org.
-func (o *Org) Close() { o.Sim.Close() }
+func (o *Org) Close() {
+	o.Sim.Close()
+	o.GitHub.Close()
+}
 
-// Kind is the Okta connector kind for the demo: it may reach the simulator's loopback address.
-func (o *Org) Kind() connector.Kind {
-	return okta.NewKind(okta.Options{AllowLoopback: true, HTTPClient: o.Sim.Client()})
+// Kinds are the connector kinds for the demo: they may reach the simulators' loopback addresses.
+func (o *Org) Kinds() []connector.Kind {
+	return []connector.Kind{
+		okta.NewKind(okta.Options{AllowLoopback: true, HTTPClient: o.Sim.Client()}),
+		github.NewKind(github.Options{AllowLoopback: true, HTTPClient: o.GitHub.Client()}),
+	}
 }
 
 // Configure creates the demo connector for the simulated org, or points an existing one at this run's simulator
@@ -87,7 +103,33 @@ func (o *Org) Configure(ctx context.Context, a *app.App, baseURL string) error {
 			return err
 		}
 	}
-	return nil
+	return o.configureGitHub(ctx, a)
+}
+
+// configureGitHub creates (or re-points) the demo's GitHub connector and triggers its first sync: the same
+// people, some with another email case or none, so linking and "needs anchor" have work to show.
+func (o *Org) configureGitHub(ctx context.Context, a *app.App) error {
+	cfg, _ := json.Marshal(github.Config{Org: o.GitHub.Org(), Auth: github.AuthToken, BaseURL: o.GitHub.URL() + "/"})
+	c, err := a.DB.Connector(ctx, GitHubConnectorID)
+	switch {
+	case sspm.ErrorCode(err) == sspm.CodeNotFound:
+		c, err = a.CreateConnector(ctx, sspm.Connector{
+			ID: GitHubConnectorID, Kind: sspm.KindGitHub, Name: "GitHub (simulated demo organization)", Enabled: true,
+			Config: cfg, Intervals: map[sspm.Lane]time.Duration{sspm.LaneFull: 10 * time.Minute},
+		}, []byte(githubsim.DefaultToken))
+		if err != nil {
+			return fmt.Errorf("demo github connector: %w", err)
+		}
+	case err != nil:
+		return err
+	default:
+		c.Config = cfg
+		if _, err := a.DB.UpdateConnector(ctx, c); err != nil {
+			return fmt.Errorf("demo github connector: %w", err)
+		}
+	}
+	o.log.Info("demo: simulated GitHub organization configured", "connector", c.ID, "api", o.GitHub.URL())
+	return a.TriggerSync(ctx, c.ID, sspm.LaneFull)
 }
 
 // Drive changes the org every interval and delivers the matching event hooks, until ctx ends.
