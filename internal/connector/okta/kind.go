@@ -41,25 +41,10 @@ type Options struct {
 	NoReadAhead bool
 }
 
-func (o Options) now() time.Time {
-	if o.Now != nil {
-		return o.Now()
-	}
-	return time.Now()
-}
+func (o Options) now() time.Time { return connector.Now(o.Now) }
 
 func (o Options) sleep(ctx context.Context, d time.Duration) error {
-	if o.Sleep != nil {
-		return o.Sleep(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return connector.Sleep(ctx, d, o.Sleep)
 }
 
 // NewKind describes the Okta connector kind for the registry.

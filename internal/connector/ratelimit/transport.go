@@ -11,6 +11,7 @@ package ratelimit
 import (
 	"context"
 	"fmt"
+	"github.com/open-sspm/open-sspm/internal/connector"
 	"io"
 	"math"
 	"net/http"
@@ -184,17 +185,7 @@ func (t *Transport) now() time.Time {
 }
 
 func (t *Transport) sleep(ctx context.Context, d time.Duration) error {
-	if t.Sleep != nil {
-		return t.Sleep(ctx, d)
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return connector.Sleep(ctx, d, t.Sleep)
 }
 
 func (t *Transport) share() float64 {
