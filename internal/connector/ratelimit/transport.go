@@ -11,13 +11,14 @@ package ratelimit
 import (
 	"context"
 	"fmt"
-	"github.com/open-sspm/open-sspm/internal/connector"
 	"io"
 	"math"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/connector"
 )
 
 // Budget is what one response says about its bucket.
