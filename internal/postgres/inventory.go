@@ -11,44 +11,108 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/open-sspm/open-sspm/internal/postgres/sqlgen"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// WritePage stores one page of a run in one transaction: the page's rows with the run's marker, its events
-// (each stored once per provider event id), and the run's new state with the page's rows added to its counts. If the caller lost the run's lease, nothing
-// is written and the error wraps sspm.ErrLeaseLost. It returns the rows written per entity.
+// WritePage stores one page of a run: the page's rows with the run's marker, its events (each stored once per
+// provider event id), and the run's new state with the page's rows added to its counts. If the caller lost the
+// run's lease, nothing is written and the error wraps sspm.ErrLeaseLost. It returns the rows written per entity.
+//
+// A small page commits in one transaction with its checkpoint. A large one (a first sync's pages of thousands of
+// rows) is split in two halves written concurrently on two connections, each holding the lease shared, and the
+// checkpoint commits after both: a crash in between leaves rows without their checkpoint, and the resumed run
+// reads and upserts the page again, which changes nothing.
 func (db *DB) WritePage(ctx context.Context, connectorID string, l sspm.Lease, page *sspm.Page, state sspm.RunState) (map[string]int64, error) {
-	written := map[string]int64{}
-	// The page's rows and its checkpoint commit together, so an asynchronous commit is safe: a crash can lose
-	// only whole recent pages with their checkpoints, and the run resumes from the last one that was kept.
+	if inventoryRows(page) < parallelPageRows {
+		written := map[string]int64{}
+		// Rows and checkpoint commit together, so an asynchronous commit is safe: a crash can lose only whole
+		// recent pages with their checkpoints, and the run resumes from the last one that was kept.
+		err := db.inAsyncTx(ctx, func(q *sqlgen.Queries) error {
+			if err := upsertPage(ctx, q, connectorID, l.RunID, page, written); err != nil {
+				return err
+			}
+			return saveStateWith(ctx, q, connectorID, l, state, written)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("write page of run %d: %w", l.RunID, err)
+		}
+		return written, nil
+	}
+	halves := splitPage(page)
+	var written [2]map[string]int64
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range halves {
+		written[i] = map[string]int64{}
+		g.Go(func() error {
+			return db.inAsyncTx(gctx, func(q *sqlgen.Queries) error {
+				n, err := q.ShareLease(gctx, sqlgen.ShareLeaseParams{ID: l.RunID, Owner: l.Owner})
+				if err != nil {
+					return err
+				}
+				if n == 0 {
+					return sspm.ErrLeaseLost
+				}
+				return upsertPage(gctx, q, connectorID, l.RunID, halves[i], written[i])
+			})
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("write page of run %d: %w", l.RunID, err)
+	}
+	for k, n := range written[1] {
+		written[0][k] += n
+	}
 	err := db.inAsyncTx(ctx, func(q *sqlgen.Queries) error {
-		if err := upsertPage(ctx, q, connectorID, l.RunID, page, written); err != nil {
-			return err
-		}
-		// The state carries the counts including this page; saving it checks the lease, and a lost lease rolls
-		// back the page's rows with it.
-		counts := make(map[string]int64, len(state.Counts)+len(written))
-		for k, n := range state.Counts {
-			counts[k] = n
-		}
-		for k, n := range written {
-			counts[k] += n
-		}
-		state.Counts = counts
-		if err := saveState(ctx, q, l, state); err != nil {
-			return err
-		}
-		if w := state.Watermark; w != nil {
-			return q.SaveWatermark(ctx, sqlgen.SaveWatermarkParams{ConnectorID: connectorID, Lane: string(w.Lane), Stage: w.Stage, Watermark: w.Value})
-		}
-		return nil
+		return saveStateWith(ctx, q, connectorID, l, state, written[0])
 	})
 	if err != nil {
 		return nil, fmt.Errorf("write page of run %d: %w", l.RunID, err)
 	}
-	return written, nil
+	return written[0], nil
+}
+
+// parallelPageRows is the inventory size from which a page is written in two halves.
+const parallelPageRows = 4000
+
+func inventoryRows(p *sspm.Page) int {
+	return len(p.Accounts) + len(p.Groups) + len(p.GroupMembers) + len(p.Resources) + len(p.Grants) + len(p.Credentials)
+}
+
+// splitPage halves a page's inventory; everything else goes with the first half.
+func splitPage(p *sspm.Page) [2]*sspm.Page {
+	a, b := *p, sspm.Page{}
+	a.Accounts, b.Accounts = halve(p.Accounts)
+	a.Groups, b.Groups = halve(p.Groups)
+	a.GroupMembers, b.GroupMembers = halve(p.GroupMembers)
+	a.Resources, b.Resources = halve(p.Resources)
+	a.Grants, b.Grants = halve(p.Grants)
+	a.Credentials, b.Credentials = halve(p.Credentials)
+	return [2]*sspm.Page{&a, &b}
+}
+
+func halve[T any](s []T) ([]T, []T) { return s[:len(s)/2], s[len(s)/2:] }
+
+// saveStateWith saves the run's state with the page's written rows added to its counts (checking the lease: a
+// lost lease rolls the transaction back) and, when the stage ended, its watermark.
+func saveStateWith(ctx context.Context, q *sqlgen.Queries, connectorID string, l sspm.Lease, state sspm.RunState, written map[string]int64) error {
+	counts := make(map[string]int64, len(state.Counts)+len(written))
+	for k, n := range state.Counts {
+		counts[k] = n
+	}
+	for k, n := range written {
+		counts[k] += n
+	}
+	state.Counts = counts
+	if err := saveState(ctx, q, l, state); err != nil {
+		return err
+	}
+	if w := state.Watermark; w != nil {
+		return q.SaveWatermark(ctx, sqlgen.SaveWatermarkParams{ConnectorID: connectorID, Lane: string(w.Lane), Stage: w.Stage, Watermark: w.Value})
+	}
+	return nil
 }
 
 func upsertPage(ctx context.Context, q *sqlgen.Queries, connectorID string, runID int64, p *sspm.Page, written map[string]int64) error {

@@ -95,9 +95,22 @@ func TestWritePageNeedsTheLease(t *testing.T) {
 	if !errors.Is(err, sspm.ErrLeaseLost) {
 		t.Fatalf("write without the lease: %v, want ErrLeaseLost", err)
 	}
+	// A large page is written in two concurrent halves; each checks the lease too.
+	_, err = db.WritePage(ctx, "c1", stolen, accountsPage(0, 0, 5000), sspm.RunState{})
+	if !errors.Is(err, sspm.ErrLeaseLost) {
+		t.Fatalf("large write without the lease: %v, want ErrLeaseLost", err)
+	}
 	accts, _ := db.LiveAccounts(ctx, "c1", 10)
 	if len(accts) != 1 || accts[0].DisplayName != "dup wins" {
 		t.Fatalf("accounts = %+v: the page without the lease was written, or the duplicate lost", accts)
+	}
+	written, err := db.WritePage(ctx, "c1", lease, accountsPage(0, 0, 5000), sspm.RunState{Counts: map[string]int64{"accounts": 1}})
+	if err != nil || written["accounts"] != 5000 {
+		t.Fatalf("large page: %v %v", written, err)
+	}
+	run, _ := db.Run(ctx, lease.RunID)
+	if run.Counts["accounts"] != 5001 {
+		t.Fatalf("run counts = %v, want the page's 5000 added to 1", run.Counts)
 	}
 }
 

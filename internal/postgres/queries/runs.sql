@@ -98,3 +98,7 @@ WHERE connector_id = @connector_id AND lane = @lane;
 INSERT INTO lane_schedules (connector_id, lane, next_due_at)
 SELECT c.id, l, @now::timestamptz FROM connectors c CROSS JOIN unnest(@lanes::text[]) AS l
 ON CONFLICT (connector_id, lane) DO NOTHING;
+
+-- name: ShareLease :execrows
+-- Proves the caller holds a run's lease and keeps it from being taken over until the transaction ends.
+SELECT 1 FROM sync_runs WHERE id = @id AND status = 'running' AND lease_owner = @owner::text FOR SHARE;

@@ -505,6 +505,24 @@ func (q *Queries) SaveCheckpoint(ctx context.Context, arg SaveCheckpointParams) 
 	return result.RowsAffected(), nil
 }
 
+const shareLease = `-- name: ShareLease :execrows
+SELECT 1 FROM sync_runs WHERE id = $1 AND status = 'running' AND lease_owner = $2::text FOR SHARE
+`
+
+type ShareLeaseParams struct {
+	ID    int64
+	Owner string
+}
+
+// Proves the caller holds a run's lease and keeps it from being taken over until the transaction ends.
+func (q *Queries) ShareLease(ctx context.Context, arg ShareLeaseParams) (int64, error) {
+	result, err := q.db.Exec(ctx, shareLease, arg.ID, arg.Owner)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const staleRuns = `-- name: StaleRuns :many
 SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at FROM sync_runs
 WHERE status = 'running' AND (lease_owner IS NULL OR lease_expires_at < now())
