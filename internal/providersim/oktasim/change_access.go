@@ -139,23 +139,17 @@ func (s *Server) RemoveGroupMember(groupID, userID string) error {
 // AssignUserToApp assigns a user to an app directly
 // (application.user_membership.add).
 func (s *Server) AssignUserToApp(appID, userID string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.appLocked(appID)
-	if err != nil {
-		return err
-	}
-	u, err := s.userLocked(userID)
-	if err != nil {
-		return err
-	}
-	s.grantLocked(a, u, true)
-	return nil
+	return s.withAppUser(appID, userID, func(a *app, u *user) { s.grantLocked(a, u, true) })
 }
 
 // UnassignUserFromApp removes a user's direct assignment
 // (application.user_membership.remove when no group keeps the user assigned).
 func (s *Server) UnassignUserFromApp(appID, userID string) error {
+	return s.withAppUser(appID, userID, func(a *app, u *user) { s.revokeLocked(a, u, true) })
+}
+
+// withAppUser runs fn under the lock with the app and the user the ids name.
+func (s *Server) withAppUser(appID, userID string, fn func(*app, *user)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, err := s.appLocked(appID)
@@ -166,52 +160,48 @@ func (s *Server) UnassignUserFromApp(appID, userID string) error {
 	if err != nil {
 		return err
 	}
-	s.revokeLocked(a, u, true)
+	fn(a, u)
+	return nil
+}
+
+// withAppGroup runs fn under the lock with the app and the group the ids name.
+func (s *Server) withAppGroup(appID, groupID string, fn func(*app, *group)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.appLocked(appID)
+	if err != nil {
+		return err
+	}
+	g, err := s.groupLocked(groupID)
+	if err != nil {
+		return err
+	}
+	fn(a, g)
 	return nil
 }
 
 // AssignGroupToApp assigns a group to an app
 // (group.application_assignment.add); its members become assigned.
 func (s *Server) AssignGroupToApp(appID, groupID string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.appLocked(appID)
-	if err != nil {
-		return err
-	}
-	g, err := s.groupLocked(groupID)
-	if err != nil {
-		return err
-	}
-	ag := &appGroup{g: g, priority: len(a.groups), lastUpdated: s.now()}
-	var added bool
-	if a.groups, added = insertSeq(a.groups, ag, appGroupSeq); !added {
-		return nil
-	}
-	g.apps = append(g.apps, a)
-	s.emit(&logEvent{eventType: "group.application_assignment.add", displayMessage: "Add assigned application to group",
-		actor: s.adminActor(), targets: []logRef{appRef(a), groupRef(g)}})
-	for _, u := range g.members {
-		s.grantLocked(a, u, false)
-	}
-	return nil
+	return s.withAppGroup(appID, groupID, func(a *app, g *group) {
+		ag := &appGroup{g: g, priority: len(a.groups), lastUpdated: s.now()}
+		var added bool
+		if a.groups, added = insertSeq(a.groups, ag, appGroupSeq); !added {
+			return
+		}
+		g.apps = append(g.apps, a)
+		s.emit(&logEvent{eventType: "group.application_assignment.add", displayMessage: "Add assigned application to group",
+			actor: s.adminActor(), targets: []logRef{appRef(a), groupRef(g)}})
+		for _, u := range g.members {
+			s.grantLocked(a, u, false)
+		}
+	})
 }
 
 // UnassignGroupFromApp removes a group's assignment
 // (group.application_assignment.remove) and the assignments it gave.
 func (s *Server) UnassignGroupFromApp(appID, groupID string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.appLocked(appID)
-	if err != nil {
-		return err
-	}
-	g, err := s.groupLocked(groupID)
-	if err != nil {
-		return err
-	}
-	s.unassignGroupLocked(a, g)
-	return nil
+	return s.withAppGroup(appID, groupID, s.unassignGroupLocked)
 }
 
 func (s *Server) unassignGroupLocked(a *app, g *group) {
