@@ -68,7 +68,7 @@ lint:
 
 ## frontend: build the admin SPA into frontend/dist
 frontend:
-	cd frontend && npm ci --no-audit --no-fund && npm run build
+	cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build
 
 frontend-if-possible:
 	@if [ -f frontend/package.json ] && command -v npm >/dev/null && [ ! -f frontend/dist/index.html ]; then \
