@@ -1,13 +1,16 @@
 package okta_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -25,34 +28,34 @@ import (
 // BenchmarkFullSync runs a full sync of the benchmark org (providersim.Large: 50,000 users, 5,000 groups, about
 // 500,000 memberships, 500 apps and about 100,000 app assignments; no added latency, no rate limits) through
 // the lane runner into PostgreSQL, and reports rows/s, requests against the minimum the listings need
-// (sum of ceil(n / page size)), and peak memory. The simulator runs in the same process, so peak RSS includes it.
+// (sum of ceil(n / page size)), and peak memory.
+//
+// The simulator runs in a child process (this test binary re-executed as TestMain's simulator), so the
+// benchmark process holds only what a deployment holds: the connector, the lane runner and the database
+// client. peak-RSS-MB and peak-heap-MB are that process's; sim-RSS-MB is the child's peak RSS, and the log
+// line gives both and their sum.
 //
 //	TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres go test -run '^$' -bench BenchmarkFullSync -benchtime 1x ./internal/connector/okta/
 func BenchmarkFullSync(b *testing.B) {
 	isolate(b)
-	company, err := providersim.NewCompany(providersim.Large())
-	if err != nil {
-		b.Fatal(err)
-	}
-	sim := oktasim.New(company, oktasim.Options{})
-	defer sim.Close()
+	sim := startSimChild(b)
 	db := postgrestest.New(b)
 	ctx := context.Background()
-	conf := mustJSON(b, map[string]any{"org_url": sim.URL(), "auth": "api_token"})
+	conf := mustJSON(b, map[string]any{"org_url": sim.url, "auth": "api_token"})
 	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta-bench", Kind: sspm.KindOkta, Name: "Okta", Enabled: true, Config: conf}, nil, ""); err != nil {
 		b.Fatal(err)
 	}
-	opts := okta.Options{AllowLoopback: true, HTTPClient: sim.Client()}
+	opts := okta.Options{AllowLoopback: true, HTTPClient: &http.Client{}}
 	runner := &lane.Runner{Store: db, LeaseTTL: 10 * time.Minute, Sources: func(ctx context.Context, c sspm.Connector) (sspm.Source, error) {
 		return opts.NewSource(ctx, c, []byte(oktasim.DefaultToken))
 	}}
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	simHeap, simRSS := ms.HeapInuse, vmHWM()
+	baseHeap, baseRSS := ms.HeapInuse, vmHWM(os.Getpid())
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		sim.ResetStats()
+		sim.resetStats(b)
 		peakHeap := samplePeakHeap()
 		start := time.Now()
 		res, err := runner.Run(ctx, sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: "okta-bench"}, fmt.Sprint("bench-", i), time.Time{})
@@ -61,14 +64,14 @@ func BenchmarkFullSync(b *testing.B) {
 		if err != nil || res.Outcome != lane.OutcomeSucceeded {
 			b.Fatalf("run: %v %+v", err, res)
 		}
-		rss := vmHWM()
+		rss, simRSS := vmHWM(os.Getpid()), vmHWM(sim.cmd.Process.Pid)
 		var rows int64
 		for _, n := range res.Run.Counts {
 			rows += n
 		}
-		stats := sim.Stats()
+		stats := sim.stats(b)
 		b.StopTimer()
-		minimum, listings := minimumRequests(b, sim)
+		minimum, listings := minimumRequests(b, sim.url)
 		b.StartTimer()
 		listed := 0
 		for _, route := range listings {
@@ -80,11 +83,90 @@ func BenchmarkFullSync(b *testing.B) {
 		b.ReportMetric(float64(stats.Total), "requests")
 		b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MB")
 		b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
+		b.ReportMetric(float64(simRSS)/(1<<20), "sim-RSS-MB")
 		b.Logf("wall %s; rows %d %v; inventory listing requests %d vs minimum %d; all requests %d %v; "+
-			"peak RSS %d MiB and peak Go heap in use %d MiB, the simulator included (it alone: %d MiB heap, %d MiB RSS)",
+			"sync process: peak RSS %d MiB, peak Go heap in use %d MiB (before the sync: %d MiB heap, %d MiB RSS); "+
+			"simulator process: peak RSS %d MiB; both: %d MiB",
 			wall.Round(time.Millisecond), rows, res.Run.Counts, listed, minimum, stats.Total, stats.ByRoute,
-			rss>>20, heap>>20, simHeap>>20, simRSS>>20)
+			rss>>20, heap>>20, baseHeap>>20, baseRSS>>20, simRSS>>20, (rss+simRSS)>>20)
 	}
+}
+
+// simChildEnv makes the test binary serve the benchmark org instead of running tests (see TestMain).
+const simChildEnv = "OPEN_SSPM_OKTA_BENCH_SIM"
+
+// serveSimChild serves providersim.Large as an Okta org on a loopback port, prints its URL, and serves until
+// its stdin closes (the parent exited). /__bench/stats returns the request counters (?reset=1 zeroes them).
+func serveSimChild() {
+	company, err := providersim.NewCompany(providersim.Large())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	sim := oktasim.NewHandler(company, oktasim.Options{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/__bench/stats", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("reset") == "1" {
+			sim.ResetStats()
+		}
+		_ = json.NewEncoder(w).Encode(sim.Stats())
+	})
+	mux.Handle("/", sim.Handler())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	runtime.GC()
+	fmt.Printf("http://%s\n", ln.Addr())
+	go func() { _ = http.Serve(ln, mux) }()
+	_, _ = io.Copy(io.Discard, os.Stdin)
+}
+
+type simChild struct {
+	url string
+	cmd *exec.Cmd
+}
+
+// startSimChild re-executes the test binary as the simulator and waits for its URL.
+func startSimChild(b *testing.B) *simChild {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), simChildEnv+"=1")
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		b.Fatalf("simulator child: %v", err)
+	}
+	return &simChild{url: strings.TrimSpace(line), cmd: cmd}
+}
+
+func (c *simChild) stats(b *testing.B) oktasim.Stats { return c.getStats(b, "") }
+
+func (c *simChild) resetStats(b *testing.B) { c.getStats(b, "?reset=1") }
+
+func (c *simChild) getStats(b *testing.B, query string) oktasim.Stats {
+	resp, err := http.Get(c.url + "/__bench/stats" + query)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st oktasim.Stats
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		b.Fatal(err)
+	}
+	return st
 }
 
 // samplePeakHeap samples the Go heap in use until the returned function is called, and returns the peak.
@@ -112,9 +194,9 @@ func samplePeakHeap() func() uint64 {
 
 // minimumRequests counts, with plain HTTP, the requests each inventory listing needs at Okta's page sizes:
 // sum of ceil(n / page size), at least one per listing.
-func minimumRequests(b *testing.B, sim *oktasim.Server) (int, []string) {
+func minimumRequests(b *testing.B, url string) (int, []string) {
 	pagesOf := func(n, size int) int { return max(1, int(math.Ceil(float64(n)/float64(size)))) }
-	count := func(path string) []string { return listIDs(b, sim, path) }
+	count := func(path string) []string { return listIDs(b, url, path) }
 	n := pagesOf(len(count("/api/v1/users?limit=200")), 200) +
 		pagesOf(len(count("/api/v1/users?limit=200&search="+q(`status eq "DEPROVISIONED"`))), 200) +
 		pagesOf(len(count("/api/v1/iam/assignees/users?limit=100")), 100)
@@ -132,13 +214,13 @@ func minimumRequests(b *testing.B, sim *oktasim.Server) (int, []string) {
 }
 
 // listIDs lists the ids of a listing with plain HTTP (a list, or the assignees' {"value": [...]}).
-func listIDs(b *testing.B, sim *oktasim.Server, path string) []string {
+func listIDs(b *testing.B, url, path string) []string {
 	var out []string
-	next := sim.URL() + path
+	next := url + path
 	for next != "" {
 		req, _ := http.NewRequest(http.MethodGet, next, nil)
 		req.Header.Set("Authorization", "SSWS "+oktasim.DefaultToken)
-		resp, err := sim.Client().Do(req)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -165,9 +247,9 @@ func listIDs(b *testing.B, sim *oktasim.Server, path string) []string {
 	return out
 }
 
-// vmHWM is the process's peak resident set size in bytes (Linux), 0 elsewhere.
-func vmHWM() int64 {
-	b, err := os.ReadFile("/proc/self/status")
+// vmHWM is a process's peak resident set size in bytes (Linux), 0 elsewhere.
+func vmHWM(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}

@@ -19,7 +19,13 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-func TestMain(m *testing.M) { postgrestest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(simChildEnv) == "1" { // the benchmark's simulator process (bench_test.go)
+		serveSimChild()
+		return
+	}
+	postgrestest.Main(m)
+}
 
 // fakeClock is shared by the simulator and the connector; sleeping advances it, so rate-limit waits cost no
 // real time.

@@ -54,7 +54,7 @@ func (s *Server) serve(rt *route) http.Handler {
 		now := s.now()
 		sw := &statusWriter{ResponseWriter: w}
 		faulted := false
-		defer func() { s.stats.record(rt.pattern, r.URL.Path, sw.status, faulted) }()
+		defer func() { s.stats.record(rt.pattern, r.URL.Path, rt.bucket, sw.status, faulted) }()
 		h := w.Header()
 		h.Set("X-Okta-Request-Id", s.ids.id(prefixRequest, s.reqSeq.Add(1)))
 		h.Set("Content-Type", "application/json")

@@ -14,6 +14,8 @@ type Stats struct {
 	ByRoute map[string]int
 	// ByPath counts per concrete request path (no query).
 	ByPath map[string]int
+	// ByBucket counts per rate-limit bucket (BucketUsers, ..., BucketOther), rejected requests included.
+	ByBucket map[string]int
 	// ByStatus counts per response status.
 	ByStatus map[int]int
 	// RateLimited is the number of 429 answers.
@@ -28,10 +30,10 @@ type statsRecorder struct {
 }
 
 func newStats() Stats {
-	return Stats{ByRoute: map[string]int{}, ByPath: map[string]int{}, ByStatus: map[int]int{}}
+	return Stats{ByRoute: map[string]int{}, ByPath: map[string]int{}, ByBucket: map[string]int{}, ByStatus: map[int]int{}}
 }
 
-func (sr *statsRecorder) record(route, path string, status int, faulted bool) {
+func (sr *statsRecorder) record(route, path, bucket string, status int, faulted bool) {
 	sr.mu.Lock()
 	defer sr.mu.Unlock()
 	if sr.s.ByRoute == nil {
@@ -40,6 +42,7 @@ func (sr *statsRecorder) record(route, path string, status int, faulted bool) {
 	sr.s.Total++
 	sr.s.ByRoute[route]++
 	sr.s.ByPath[path]++
+	sr.s.ByBucket[bucket]++
 	sr.s.ByStatus[status]++
 	if status == 429 {
 		sr.s.RateLimited++
@@ -57,6 +60,7 @@ func (sr *statsRecorder) snapshot() Stats {
 		return newStats()
 	}
 	out.ByRoute, out.ByPath, out.ByStatus = maps.Clone(out.ByRoute), maps.Clone(out.ByPath), maps.Clone(out.ByStatus)
+	out.ByBucket = maps.Clone(out.ByBucket)
 	return out
 }
 
