@@ -1,15 +1,32 @@
 // Package github is the GitHub connector: go-github v62 against a GitHub organization (GitHub.com, GitHub
 // Enterprise Server, or the provider simulator in demo mode), turned into Open-SSPM's inventory and events.
 //
-//   - Full lane, in stages: members (org role; emails from SAML then SCIM identities, never invented),
-//     outside_collaborators, teams (teams → groups, nesting, members with their team role, team → repository
-//     grants), repos (repositories → resources, direct collaborators → grants), installations (App
-//     installations → credential metadata).
-//   - Push: organization webhooks verified by HMAC-SHA256 and parsed into canonical events.
+//   - Full lane, in stages: members (org role; emails from SAML then SCIM identities, never invented; every member
+//     also in the synthetic group "org_members:{org id}"), outside_collaborators, teams (teams → groups, nesting,
+//     members with their team role, team → repository grants), repos (repositories → resources, direct
+//     collaborators → grants, the org base permission → one grant per repository from the org members group,
+//     Via "org_base", deploy keys → credential metadata), installations (App installations → credential
+//     metadata), pats and pat_requests (fine-grained PATs granted access to the organization and pending
+//     requests → credential metadata).
+//   - Auth: a token, or a GitHub App installation (RS256 App JWT exchanged for an installation token, renewed
+//     five minutes before it expires).
+//   - Push: organization webhooks verified by HMAC-SHA256 and parsed into canonical events; RefreshEvents
+//     (sspm.EventRefresher) re-reads the users, teams and repositories they name.
 //
 // Every step reads one page of its stage's listing (and what hangs off the items of that page) and returns the
 // next page number as the cursor, so a new Source resumes a run. An endpoint the credential may not read puts
 // the entities it feeds into the step's Unavailable list; a 5xx fails the step.
+//
+// Not done:
+//   - Conditional requests (ETags). The simulator answers 304 to If-None-Match, but the connector sends none: a run
+//     must emit every row it wants kept (the sweep expires what a run did not see), and a 304 carries no body, so
+//     a page could only be skipped if its rows were re-derivable without the provider. The connector has no
+//     store; a stage Watermark is one string per stage, and holding the rows (or the bodies) of every page of
+//     5,000 members / 5,000 repositories there is not "compact". Member rows also depend on the emails (GraphQL,
+//     POST, never conditional) and owners. Doing it properly needs a per-connector page cache in the store
+//     (key: request URL; value: ETag + the page's decoded items), which belongs to the lane/postgres owners.
+//   - Verified-domain emails (the third source of the email order) and the public profile email.
+//   - The audit log.
 package github
 
 import (
@@ -17,6 +34,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	gh "github.com/google/go-github/v62/github"
 
 	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/sspm"
@@ -76,6 +95,8 @@ const (
 	StageTeams         = "teams"
 	StageRepos         = "repos"
 	StageInstallations = "installations"
+	StagePATs          = "pats"
+	StagePATRequests   = "pat_requests"
 )
 
 // Source reads one GitHub organization. It remembers the org's admins and resolved emails for the members
@@ -83,6 +104,7 @@ const (
 type Source struct {
 	c       *client
 	perPage int
+	org     *gh.Organization  // nil until read
 	admins  map[string]bool   // login → org owner; nil until read
 	emails  map[string]string // login → email; nil until read
 	// emailNote says why emails could not be resolved, for the run's progress.
@@ -115,7 +137,7 @@ func (o Options) NewSource(_ context.Context, c sspm.Connector, secret []byte) (
 // Stages lists the stages of a lane; GitHub has no discovery lane.
 func (s *Source) Stages(lane sspm.Lane) []string {
 	if lane == sspm.LaneFull {
-		return []string{StageMembers, StageOutside, StageTeams, StageRepos, StageInstallations}
+		return []string{StageMembers, StageOutside, StageTeams, StageRepos, StageInstallations, StagePATs, StagePATRequests}
 	}
 	return nil
 }
@@ -141,6 +163,10 @@ func (s *Source) Step(ctx context.Context, lane sspm.Lane, stage, cursor string)
 		res, err = s.reposStep(ctx, page)
 	case StageInstallations:
 		res, err = s.installationsStep(ctx, page)
+	case StagePATs:
+		res, err = s.patsStep(ctx, page, false)
+	case StagePATRequests:
+		res, err = s.patsStep(ctx, page, true)
 	default:
 		return sspm.StepResult{}, sspm.Errorf(sspm.CodeInvalid, "github: no stage %q", stage)
 	}

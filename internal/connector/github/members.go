@@ -19,12 +19,13 @@ func orgResourceID(id int64) string { return "org:" + strconv.FormatInt(id, 10) 
 // owners (role=admin) and the external identities (emails).
 func (s *Source) membersStep(ctx context.Context, page int) (sspm.StepResult, error) {
 	var res sspm.StepResult
-	org, _, err := s.c.gh.Organizations.Get(ctx, s.c.org)
+	org, err := s.organization(ctx)
 	if err != nil {
-		return res, classify("get organization", err)
+		return res, err
 	}
 	if page == 1 {
 		res.Page.Resources = append(res.Page.Resources, orgResource(org))
+		res.Page.Groups = append(res.Page.Groups, orgMembersGroup(org))
 	}
 	if s.admins == nil {
 		if err := s.loadAdmins(ctx); err != nil {
@@ -53,9 +54,46 @@ func (s *Source) membersStep(ctx context.Context, page int) (sspm.StepResult, er
 		res.Page.Accounts = append(res.Page.Accounts, a)
 		res.Page.Grants = append(res.Page.Grants, sspm.Grant{PrincipalExternalID: a.ExternalID, PrincipalKind: sspm.MemberAccount,
 			ResourceExternalID: orgResourceID(org.GetID()), Permission: role, Via: "direct"})
+		res.Page.GroupMembers = append(res.Page.GroupMembers, sspm.GroupMember{GroupExternalID: orgMembersID(org.GetID()),
+			MemberExternalID: a.ExternalID, MemberKind: sspm.MemberAccount, Role: role})
 	}
 	res.Next = nextCursor(resp.NextPage)
 	return res, nil
+}
+
+// organization reads the organization once per Source.
+func (s *Source) organization(ctx context.Context) (*gh.Organization, error) {
+	if s.org != nil {
+		return s.org, nil
+	}
+	org, _, err := s.c.gh.Organizations.Get(ctx, s.c.org)
+	if err != nil {
+		return nil, classify("get organization", err)
+	}
+	s.org = org
+	return org, nil
+}
+
+// The org base permission (default_repository_permission: every member may use every repository at that level)
+// is modelled without a row per member and repository: a synthetic group "org_members:{org id}" (Kind
+// org_members) whose members are the organization's members, and one grant per repository from that group
+// with the base permission, Via "org_base". Rows: members + repositories, not their product.
+func orgMembersID(orgID int64) string { return "org_members:" + strconv.FormatInt(orgID, 10) }
+
+func orgMembersGroup(o *gh.Organization) sspm.Group {
+	raw, _ := json.Marshal(map[string]any{"org": o.GetLogin(), "default_repository_permission": o.GetDefaultRepoPermission()})
+	return sspm.Group{ExternalID: orgMembersID(o.GetID()), Kind: "org_members", Name: o.GetLogin() + " members",
+		Description: "Every member of the organization; holds the org base repository permission", Raw: raw}
+}
+
+// baseGrant is the org base permission on a repository, nil when the base permission is none.
+func baseGrant(o *gh.Organization, repoID string) []sspm.Grant {
+	perm := o.GetDefaultRepoPermission()
+	if perm == "" || perm == "none" {
+		return nil
+	}
+	return []sspm.Grant{{PrincipalExternalID: orgMembersID(o.GetID()), PrincipalKind: sspm.MemberGroup, ResourceExternalID: repoID,
+		Permission: perm, Via: "org_base", ViaExternalID: orgResourceID(o.GetID())}}
 }
 
 func orgResource(o *gh.Organization) sspm.Resource {

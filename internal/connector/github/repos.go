@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 
 	gh "github.com/google/go-github/v62/github"
@@ -15,6 +16,10 @@ import (
 // direct). A repository whose collaborators the credential may not read keeps its old grants (Unavailable).
 func (s *Source) reposStep(ctx context.Context, page int) (sspm.StepResult, error) {
 	var res sspm.StepResult
+	org, err := s.organization(ctx)
+	if err != nil {
+		return res, err
+	}
 	repos, resp, err := s.c.gh.Repositories.ListByOrg(ctx, s.c.org, &gh.RepositoryListByOrgOptions{Type: "all", ListOptions: s.list(page)})
 	if err = classify("list repositories", err); errors.Is(err, errUnreadable) {
 		res.Unavailable, res.Message = []sspm.Entity{sspm.EntityResources, sspm.EntityGrants}, "repositories: "+errUnreadable.Error()
@@ -23,14 +28,22 @@ func (s *Source) reposStep(ctx context.Context, page int) (sspm.StepResult, erro
 		return res, err
 	}
 	grants := make([][]sspm.Grant, len(repos))
-	hidden := make([]bool, len(repos))
+	keys := make([][]sspm.Credential, len(repos))
+	hidden, keysHidden := make([]bool, len(repos)), make([]bool, len(repos))
 	err = forEach(ctx, len(repos), func(ctx context.Context, i int) error {
 		g, err := s.collaborators(ctx, repos[i])
 		if errors.Is(err, errUnreadable) {
 			hidden[i] = true
-			return nil
+		} else if err != nil {
+			return err
 		}
 		grants[i] = g
+		k, err := s.deployKeys(ctx, repos[i])
+		if errors.Is(err, errUnreadable) {
+			keysHidden[i] = true
+			return nil
+		}
+		keys[i] = k
 		return err
 	})
 	if err != nil {
@@ -44,10 +57,16 @@ func (s *Source) reposStep(ctx context.Context, page int) (sspm.StepResult, erro
 			"private": r.GetPrivate(), "archived": r.GetArchived()})
 		res.Page.Resources = append(res.Page.Resources, sspm.Resource{ExternalID: strconv.FormatInt(r.GetID(), 10),
 			Kind: "repository", Name: r.GetFullName(), URL: r.GetHTMLURL(), Raw: raw})
+		res.Page.Grants = append(res.Page.Grants, baseGrant(org, strconv.FormatInt(r.GetID(), 10))...)
 		res.Page.Grants = append(res.Page.Grants, grants[i]...)
-		if hidden[i] && len(res.Unavailable) == 0 {
-			res.Unavailable = []sspm.Entity{sspm.EntityGrants}
-			res.Message = "repository collaborators: " + errUnreadable.Error()
+		res.Page.Credentials = append(res.Page.Credentials, keys[i]...)
+		if hidden[i] && !slices.Contains(res.Unavailable, sspm.EntityGrants) {
+			res.Unavailable = append(res.Unavailable, sspm.EntityGrants)
+			res.Message = join(res.Message, "repository collaborators: "+errUnreadable.Error())
+		}
+		if keysHidden[i] && !slices.Contains(res.Unavailable, sspm.EntityCredentials) {
+			res.Unavailable = append(res.Unavailable, sspm.EntityCredentials)
+			res.Message = join(res.Message, "deploy keys: "+errUnreadable.Error())
 		}
 	}
 	res.Next = nextCursor(resp.NextPage)

@@ -45,15 +45,20 @@ func TestFullSyncMatchesTheOrganization(t *testing.T) {
 	if !slices.ContainsFunc(d.page.Accounts, func(a sspm.Account) bool { return a.Email == "" }) {
 		t.Error("want some accounts without email (needs anchor)")
 	}
-	if got, want := len(d.page.Groups), len(e.sim.Teams()); got != want {
-		t.Errorf("groups = %d, want %d teams", got, want)
+	if got, want := len(d.page.Groups), len(e.sim.Teams())+1; got != want {
+		t.Errorf("groups = %d, want %d teams + the org members group", got, want)
 	}
 	if got, want := len(d.page.Resources), len(e.sim.Repos())+1; got != want {
 		t.Errorf("resources = %d, want %d repos + the org", got, want)
 	}
-	direct, team, child := 0, 0, 0
+	direct, team, child, base, orgMembers := 0, 0, 0, 0, 0
 	for _, g := range d.page.Grants {
 		switch g.Via {
+		case "org_base":
+			base++
+			if g.PrincipalKind != sspm.MemberGroup || !strings.HasPrefix(g.PrincipalExternalID, "org_members:") || g.Permission != "read" {
+				t.Errorf("base grant %+v", g)
+			}
 		case "direct":
 			if !strings.HasPrefix(g.ResourceExternalID, "org:") {
 				direct++
@@ -66,6 +71,12 @@ func TestFullSyncMatchesTheOrganization(t *testing.T) {
 		if m.MemberKind == sspm.MemberGroup {
 			child++
 		}
+		if strings.HasPrefix(m.GroupExternalID, "org_members:") {
+			orgMembers++
+		}
+	}
+	if base != len(e.sim.Repos()) || orgMembers != len(members) {
+		t.Errorf("org base grants %d (want one per repo, %d), org members group has %d members (want %d)", base, len(e.sim.Repos()), orgMembers, len(members))
 	}
 	wantDirect := 0
 	for _, r := range e.sim.Repos() {
@@ -74,8 +85,19 @@ func TestFullSyncMatchesTheOrganization(t *testing.T) {
 	if direct != wantDirect || team != 2*len(e.sim.Teams()) || child == 0 {
 		t.Errorf("direct grants %d (want %d), team grants %d (want %d), nested teams %d", direct, wantDirect, team, 2*len(e.sim.Teams()), child)
 	}
-	if len(d.page.Credentials) != 3 || len(d.unavailable) != 0 {
-		t.Errorf("credentials %d, unavailable %v", len(d.page.Credentials), d.unavailable)
+	kinds := map[string]int{}
+	for _, c := range d.page.Credentials {
+		kinds[c.Kind]++
+		if c.Kind == "github_pat" && (c.OwnerExternalID == "" || c.ExpiresAt.IsZero() || len(c.Scopes) == 0) {
+			t.Errorf("PAT without owner, expiry or scopes: %+v", c)
+		}
+	}
+	if kinds["github_app_installation"] != 3 || kinds["github_pat"] != len(e.sim.PATs()) || kinds["github_pat_request"] != len(e.sim.PATRequests()) ||
+		kinds["github_deploy_key"] != e.sim.DeployKeys() || len(e.sim.PATs()) == 0 || len(e.sim.PATRequests()) == 0 || e.sim.DeployKeys() == 0 {
+		t.Errorf("credentials %v; sim has %d PATs, %d requests, %d deploy keys", kinds, len(e.sim.PATs()), len(e.sim.PATRequests()), e.sim.DeployKeys())
+	}
+	if len(d.unavailable) != 0 {
+		t.Errorf("unavailable %v", d.unavailable)
 	}
 }
 
@@ -122,7 +144,8 @@ func TestServerErrorFailsTheStep(t *testing.T) {
 // TestUnreadableEndpointsAreUnavailable: endpoints the token may not read mark their entities Unavailable and
 // the run goes on; no SAML leaves every email empty.
 func TestUnreadableEndpointsAreUnavailable(t *testing.T) {
-	e := newEnv(t, githubsim.Options{NoSAML: true, Forbidden: []string{"GET /orgs/{org}/installations", "GET /orgs/{org}/outside_collaborators"}})
+	e := newEnv(t, githubsim.Options{NoSAML: true, Forbidden: []string{"GET /orgs/{org}/installations", "GET /orgs/{org}/outside_collaborators",
+		"GET /orgs/{org}/personal-access-tokens", "GET /orgs/{org}/personal-access-token-requests", "GET /repos/{owner}/{repo}/keys"}})
 	d, err := drain(t, e.source(t))
 	if err != nil {
 		t.Fatal(err)

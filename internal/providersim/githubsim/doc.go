@@ -7,7 +7,12 @@
 //   - GET /orgs/{org}, /orgs/{org}/members (role=all|admin|member), /orgs/{org}/memberships/{user},
 //     /orgs/{org}/outside_collaborators, /orgs/{org}/teams, /orgs/{org}/teams/{slug}/members (role=all|
 //     maintainer|member), /orgs/{org}/teams/{slug}/repos, /orgs/{org}/repos, /repos/{owner}/{repo}/collaborators
-//     (affiliation=all|direct|outside), /orgs/{org}/installations, /rate_limit;
+//     (affiliation=all|direct|outside), /orgs/{org}/teams/{slug}, /repos/{owner}/{repo},
+//     /repos/{owner}/{repo}/keys (deploy keys), /orgs/{org}/installations, /orgs/{org}/personal-access-tokens,
+//     /orgs/{org}/personal-access-token-requests, /rate_limit;
+//   - GitHub App auth (Options.Apps): POST /app/installations/{id}/access_tokens and GET /app/installations
+//     verify the RS256 App JWT against the App's public key (iss = app id, iat not in the future, exp in the
+//     future and at most 10 minutes after iat) and mint installation tokens valid TokenTTL on the server's clock;
 //   - POST /graphql: organization(login).samlIdentityProvider.externalIdentities (first, after);
 //   - page/per_page paging (per_page ≤ 100) with one comma-separated Link header;
 //   - X-RateLimit-* headers on every answer, an hourly primary budget answered with 403 and

@@ -41,7 +41,7 @@ func (s *Server) handle(method, pattern string, h func(r *http.Request) reply) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, route string, h func(*http.Request) reply) (int, bool) {
-	if !s.authorized(r.Header.Get("Authorization")) {
+	if !s.authorized(r.Header.Get("Authorization")) && !s.appTokenValid(r.Header.Get("Authorization")) {
 		return s.write(w, r, errReply(http.StatusUnauthorized, "Bad credentials"), false), false
 	}
 	if slices.Contains(s.opts.Forbidden, route) {
@@ -111,6 +111,14 @@ func (s *Server) authorized(h string) bool {
 		tok, ok = strings.CutPrefix(h, "token ")
 	}
 	return ok && tok != "" && slices.Contains(s.opts.Tokens, tok)
+}
+
+func (s *Server) appTokenValid(h string) bool {
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok {
+		tok, ok = strings.CutPrefix(h, "token ")
+	}
+	return ok && strings.HasPrefix(tok, "ghs_") && s.apps.valid(tok, s.clock())
 }
 
 // limiter is the primary hourly budget. A zero budget is unlimited.

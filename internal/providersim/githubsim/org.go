@@ -53,6 +53,7 @@ type repo struct {
 	Visibility string // public, private, internal
 	Archived   bool
 	Collabs    []collaborator
+	Keys       []deployKey
 }
 
 type installation struct {
@@ -73,6 +74,7 @@ type org struct {
 	teams    []*team
 	repos    []*repo
 	installs []installation
+	pats     []pat
 }
 
 const (
@@ -178,6 +180,7 @@ func buildOrg(c *providersim.Company, login string) *org {
 		{ID: installBase + 2, AppID: 12, AppSlug: "ci-runner", Perms: map[string]string{"checks": "write", "metadata": "read"}, Events: []string{"check_run", "push"}},
 		{ID: installBase + 3, AppID: 13, AppSlug: "open-sspm", Perms: map[string]string{"members": "read", "administration": "read"}, Events: []string{"organization", "member", "membership", "team", "repository"}},
 	}
+	o.buildCredentials()
 	return o
 }
 

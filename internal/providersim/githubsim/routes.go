@@ -12,11 +12,16 @@ func (s *Server) routes() {
 	s.handle("GET", "/orgs/{org}/memberships/{username}", s.orgOnly(s.getMembership))
 	s.handle("GET", "/orgs/{org}/outside_collaborators", s.orgOnly(s.listOutside))
 	s.handle("GET", "/orgs/{org}/teams", s.orgOnly(s.listTeams))
+	s.handle("GET", "/orgs/{org}/teams/{team_slug}", s.orgOnly(s.getTeam))
+	s.handle("GET", "/repos/{owner}/{repo}", s.getRepo)
 	s.handle("GET", "/orgs/{org}/teams/{team_slug}/members", s.orgOnly(s.listTeamMembers))
 	s.handle("GET", "/orgs/{org}/teams/{team_slug}/repos", s.orgOnly(s.listTeamRepos))
 	s.handle("GET", "/orgs/{org}/repos", s.orgOnly(s.listRepos))
 	s.handle("GET", "/repos/{owner}/{repo}/collaborators", s.listCollaborators)
 	s.handle("GET", "/orgs/{org}/installations", s.orgOnly(s.listInstallations))
+	s.handle("GET", "/orgs/{org}/personal-access-tokens", s.orgOnly(s.listPATs(false)))
+	s.handle("GET", "/orgs/{org}/personal-access-token-requests", s.orgOnly(s.listPATs(true)))
+	s.handle("GET", "/repos/{owner}/{repo}/keys", s.listDeployKeys)
 	s.handle("GET", "/rate_limit", s.rateLimit)
 	s.handle("POST", "/graphql", s.graphql)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -91,6 +96,22 @@ func (s *Server) teamJSON(t *team) map[string]any {
 		m["parent"] = map[string]any{"id": p.ID, "slug": p.Slug, "name": p.Name}
 	}
 	return m
+}
+
+func (s *Server) getTeam(r *http.Request) reply {
+	t := s.org.team(r.PathValue("team_slug"))
+	if t == nil {
+		return errReply(http.StatusNotFound, "Not Found")
+	}
+	return reply{body: s.teamJSON(t)}
+}
+
+func (s *Server) getRepo(r *http.Request) reply {
+	rp := s.org.repo(r.PathValue("repo"))
+	if !strings.EqualFold(r.PathValue("owner"), s.org.Login) || rp == nil {
+		return errReply(http.StatusNotFound, "Not Found")
+	}
+	return reply{body: s.repoJSON(rp)}
 }
 
 func (s *Server) listTeams(r *http.Request) reply {

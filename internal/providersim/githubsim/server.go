@@ -37,6 +37,9 @@ type Options struct {
 	TLS bool
 	// HookClient sends webhook deliveries; nil means a client with GitHub's 10-second timeout.
 	HookClient *http.Client
+	// Apps are the GitHub Apps whose JWTs POST /app/installations/{id}/access_tokens accepts; the installation
+	// tokens it mints authorize the API until they expire (TokenTTL on the server's clock).
+	Apps []App
 }
 
 // Server is a simulated GitHub organization. Its methods are safe for concurrent use.
@@ -48,6 +51,7 @@ type Server struct {
 	faults faultSet
 	stats  statsRecorder
 	limit  limiter
+	apps   appTokens
 
 	mu  sync.RWMutex // guards org
 	org *org
@@ -83,6 +87,7 @@ func NewHandler(c *providersim.Company, opts Options) *Server {
 	s.org = buildOrg(c, opts.Org)
 	s.mux = http.NewServeMux()
 	s.routes()
+	s.appRoutes()
 	return s
 }
 
