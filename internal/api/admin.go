@@ -90,6 +90,9 @@ type Store interface {
 	discoveryStore
 	eventStore
 	findingStore
+	findingActionStore
+	ruleResultStore
+	findingTrendStore
 	auditStore
 }
 
@@ -155,6 +158,9 @@ func (a *Admin) register(api huma.API) {
 	a.registerDiscovery(api)
 	a.registerEvents(api)
 	a.registerFindings(api)
+	a.registerFindingActions(api)
+	a.registerPosture(api)
+	a.registerFindingsTrend(api)
 	a.registerAudit(api)
 }
 

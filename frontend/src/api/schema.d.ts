@@ -112,9 +112,17 @@ export interface paths {
     /** Findings */
     get: operations["listFindings"];
   };
+  "/api/findings-trend": {
+    /** Findings over time, per UTC day */
+    get: operations["getFindingsTrend"];
+  };
   "/api/findings/{id}": {
     /** A finding with its evidence */
     get: operations["getFinding"];
+  };
+  "/api/findings/{id}/status": {
+    /** Suppress, accept the risk of, resolve or reopen a finding */
+    post: operations["setFindingStatus"];
   };
   "/api/health": {
     /** Every lane's last activity, inbox depth, dead deliveries and tail lag */
@@ -144,6 +152,10 @@ export interface paths {
     /** Who the token belongs to */
     get: operations["getMe"];
   };
+  "/api/posture": {
+    /** Rule results and ruleset scores per scope */
+    get: operations["getPosture"];
+  };
   "/api/resources": {
     /** Apps, repositories, accounts and permission sets across sources */
     get: operations["listResources"];
@@ -155,6 +167,10 @@ export interface paths {
   "/api/resources/{id}/access": {
     /** Who holds access to a resource and how (direct, group, team) */
     get: operations["listResourceAccess"];
+  };
+  "/api/rule-history": {
+    /** The newest evaluations of a rule in a scope */
+    get: operations["getRuleHistory"];
   };
   "/api/sync": {
     /** Resync now: every enabled connector, every lane */
@@ -250,6 +266,11 @@ export interface components {
       name: string;
       /** @description The nested group it belongs through; absent when direct. */
       via_group?: string;
+    };
+    AffectedResource: {
+      display?: string;
+      id: string;
+      reason?: string;
     };
     App: {
       /** Format: int64 */
@@ -528,6 +549,36 @@ export interface components {
       /** Format: date-time */
       status_until?: string;
       title: string;
+    };
+    FindingDay: {
+      /** @description YYYY-MM-DD (UTC). */
+      day: string;
+      /**
+       * Format: int64
+       * @description Findings first seen that day.
+       */
+      opened: number;
+      /**
+       * Format: int64
+       * @description Findings resolved that day.
+       */
+      resolved: number;
+      /**
+       * Format: int64
+       * @description Findings not resolved at the end of the day (open, suppressed or accepted).
+       */
+      unresolved: number;
+    };
+    FindingStatusChange: {
+      /** @description Why; required to suppress or accept the risk. */
+      reason?: string;
+      /** @enum {string} */
+      status: "open" | "resolved" | "suppressed" | "accepted_risk";
+      /**
+       * Format: date-time
+       * @description When a suppression or accepted risk expires and the finding reopens.
+       */
+      until?: string;
     };
     Governance: {
       /** @enum {string} */
@@ -853,6 +904,18 @@ export interface components {
        */
       total: number;
     };
+    Posture: {
+      scopes: components["schemas"]["PostureScope"][];
+    };
+    PostureScope: {
+      connector_name?: string;
+      rulesets: components["schemas"]["RulesetPosture"][];
+      /** @enum {string} */
+      scope_kind: "global" | "connector_instance";
+      source_kind?: string;
+      /** @description The connector id of a connector scope. */
+      source_name?: string;
+    };
     QueueDepth: {
       /** Format: int64 */
       dead: number;
@@ -885,6 +948,61 @@ export interface components {
     ResyncResult: {
       skipped: components["schemas"]["SyncSkipped"][];
       started: components["schemas"]["SyncAccepted"][];
+    };
+    RuleEvaluation: {
+      /** Format: int64 */
+      affected: number;
+      error_kind?: string;
+      /** Format: date-time */
+      evaluated_at: string;
+      /** Format: int64 */
+      id: number;
+      /** Format: int64 */
+      passed: number;
+      reason?: string;
+      /** Format: int64 */
+      selected: number;
+      /** @enum {string} */
+      status: "pass" | "fail" | "unknown" | "not_applicable" | "error";
+    };
+    RuleResult: {
+      /** @description At most 100; affected_total counts them all. */
+      affected: components["schemas"]["AffectedResource"][];
+      /** Format: int64 */
+      affected_total: number;
+      error_kind?: string;
+      /** Format: date-time */
+      evaluated_at: string;
+      /** Format: int64 */
+      passed_count: number;
+      reason?: string;
+      rule_key: string;
+      ruleset_key: string;
+      /** Format: int64 */
+      selected: number;
+      severity: string;
+      /** @enum {string} */
+      status: "pass" | "fail" | "unknown" | "not_applicable" | "error";
+      summary?: string;
+      title: string;
+    };
+    RulesetPosture: {
+      /**
+       * Format: int64
+       * @description Rules that passed or failed; unknown, not applicable and errors are left out.
+       */
+      evaluated: number;
+      /** Format: int64 */
+      failed: number;
+      key: string;
+      /**
+       * Format: int64
+       * @description Rules that were unknown, not applicable or errored.
+       */
+      other: number;
+      /** Format: int64 */
+      passed: number;
+      results: components["schemas"]["RuleResult"][];
     };
     Run: {
       /** Format: int64 */
@@ -2308,11 +2426,103 @@ export interface operations {
       };
     };
   };
+  /** Findings over time, per UTC day */
+  getFindingsTrend: {
+    parameters: {
+      query?: {
+        /** @description Days back from today, today included. */
+        days?: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["FindingDay"][] | null;
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
   /** A finding with its evidence */
   getFinding: {
     parameters: {
       path: {
         id: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Finding"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
+  /** Suppress, accept the risk of, resolve or reopen a finding */
+  setFindingStatus: {
+    parameters: {
+      path: {
+        id: number;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["FindingStatusChange"];
       };
     };
     responses: {
@@ -2635,6 +2845,47 @@ export interface operations {
       };
     };
   };
+  /** Rule results and ruleset scores per scope */
+  getPosture: {
+    parameters: {
+      query?: {
+        /** @description Only this connector's scope (global for the global scope). */
+        connector?: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Posture"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
   /** Apps, repositories, accounts and permission sets across sources */
   listResources: {
     parameters: {
@@ -2753,6 +3004,56 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["PageAccess"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
+  /** The newest evaluations of a rule in a scope */
+  getRuleHistory: {
+    parameters: {
+      query: {
+        ruleset: string;
+        rule: string;
+        /** @description The connector of a connector-scoped ruleset; empty for the global scope. */
+        connector?: string;
+        limit?: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["RuleEvaluation"][] | null;
         };
       };
       /** @description Unauthorized */

@@ -14,6 +14,8 @@ const overviewApi = {
   'GET /api/discovery/apps': empty,
   'GET /api/discovery/hotspots': { status: 200, json: [] },
   'GET /api/events': empty,
+  'GET /api/posture': { status: 200, json: { scopes: [] } },
+  'GET /api/findings-trend': { status: 200, json: [] },
 }
 
 describe('App', () => {
@@ -82,7 +84,7 @@ describe('App', () => {
     expect(await screen.findByRole('region', { name: 'System health' })).toBeTruthy()
     const nav = screen.getByRole('navigation', { name: 'Main' })
     expect(Array.from(nav.querySelectorAll('a')).map((a) => a.textContent)).toEqual([
-      'Overview', 'Identities', 'Discovery', 'Events', 'Findings', 'Connectors', 'Connector health',
+      'Overview', 'Identities', 'Resources', 'Discovery', 'Events', 'Posture', 'Findings', 'Connectors', 'Connector health', 'Audit log',
     ])
   })
 

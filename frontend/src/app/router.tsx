@@ -13,16 +13,21 @@ import { getToken } from '@/lib/token'
 
 import { AccountsPage, accountsSearch } from './routes/accounts'
 import { AppDetailPage } from './routes/app-detail'
+import { AuditPage, auditSearch } from './routes/audit'
 import { ConnectorEditPage } from './routes/connector-edit'
 import { ConnectorNewPage, connectorNewSearch } from './routes/connector-new'
 import { ConnectorsPage, connectorsSearch } from './routes/connectors'
 import { DiscoveryPage, discoverySearch } from './routes/discovery'
 import { EventsPage, eventsSearch } from './routes/events'
+import { FindingDetailPage } from './routes/finding-detail'
 import { FindingsPage, findingsSearch } from './routes/findings'
 import { HealthPage } from './routes/health'
 import { IdentitiesPage, identitiesSearch } from './routes/identities'
 import { IdentityDetailPage } from './routes/identity-detail'
 import { OverviewPage } from './routes/overview'
+import { PosturePage, postureSearch } from './routes/posture'
+import { ResourceDetailPage, resourceDetailSearch } from './routes/resource-detail'
+import { ResourcesPage, resourcesSearch } from './routes/resources'
 import { SignInPage, signInSearch } from './routes/sign-in'
 import { NotFound, Shell } from './shell'
 
@@ -75,6 +80,15 @@ const discoveryRoute = createRoute({ ...route('/discovery'), validateSearch: dis
 const appRoute = createRoute({ ...route('/discovery/$key'), component: AppDetailPage })
 const eventsRoute = createRoute({ ...route('/events'), validateSearch: eventsSearch, component: EventsPage })
 const findingsRoute = createRoute({ ...route('/findings'), validateSearch: findingsSearch, component: FindingsPage })
+const findingRoute = createRoute({ ...route('/findings/$id'), component: FindingDetailPage })
+const postureRoute = createRoute({ ...route('/posture'), validateSearch: postureSearch, component: PosturePage })
+const resourcesRoute = createRoute({ ...route('/resources'), validateSearch: resourcesSearch, component: ResourcesPage })
+const resourceRoute = createRoute({
+  ...route('/resources/$id'),
+  validateSearch: resourceDetailSearch,
+  component: ResourceDetailPage,
+})
+const auditRoute = createRoute({ ...route('/audit'), validateSearch: auditSearch, component: AuditPage })
 
 const routeTree = rootRoute.addChildren([
   signInRoute,
@@ -90,6 +104,11 @@ const routeTree = rootRoute.addChildren([
   appRoute,
   eventsRoute,
   findingsRoute,
+  findingRoute,
+  postureRoute,
+  resourcesRoute,
+  resourceRoute,
+  auditRoute,
 ])
 
 /** createAppRouter builds the router; tests pass a memory history. */

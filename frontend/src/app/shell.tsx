@@ -6,11 +6,14 @@ import { signOut } from '@/features/session/api/sign-out'
 const links = [
   { to: '/', label: 'Overview', exact: true },
   { to: '/identities', label: 'Identities', exact: false },
+  { to: '/resources', label: 'Resources', exact: false },
   { to: '/discovery', label: 'Discovery', exact: false },
   { to: '/events', label: 'Events', exact: false },
+  { to: '/posture', label: 'Posture', exact: false },
   { to: '/findings', label: 'Findings', exact: false },
   { to: '/settings/connectors', label: 'Connectors', exact: false },
   { to: '/settings/health', label: 'Connector health', exact: false },
+  { to: '/audit', label: 'Audit log', exact: false },
 ] as const
 
 /** The frame around every signed-in page: the header, the navigation and who is signed in. */

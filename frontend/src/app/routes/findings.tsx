@@ -17,6 +17,7 @@ export interface FindingsSearch {
   status?: (typeof statuses)[number] | undefined
   severity?: (typeof severities)[number] | undefined
   kind?: (typeof kinds)[number] | undefined
+  rule?: string | undefined
   sort?: (typeof sorts)[number] | undefined
   page?: number | undefined
 }
@@ -27,6 +28,7 @@ export function findingsSearch(s: Record<string, unknown>): FindingsSearch {
     status: searchEnum(s['status'], statuses),
     severity: searchEnum(s['severity'], severities),
     kind: searchEnum(s['kind'], kinds),
+    rule: searchString(s['rule']),
     sort: searchEnum(s['sort'], sorts),
     page: searchPage(s['page']),
   }
@@ -58,6 +60,7 @@ export function FindingsPage() {
     ...(search.status ? { status: search.status } : {}),
     ...(search.severity ? { severity: search.severity } : {}),
     ...(search.kind ? { kind: search.kind } : {}),
+    ...(search.rule ? { rule: search.rule } : {}),
   }
   const list = useFindings(query)
   const set = (p: Partial<FindingsSearch>) => void navigate({ search: (s) => ({ ...s, page: undefined, ...p }) })
@@ -69,6 +72,7 @@ export function FindingsPage() {
         <Select label="Status" value={search.status} options={statuses} onChange={(status) => set({ status })} />
         <Select label="Severity" value={search.severity} options={severities} onChange={(severity) => set({ severity })} />
         <Select label="Kind" value={search.kind} options={kinds} onChange={(kind) => set({ kind })} />
+        <SearchBox label="Rule" value={search.rule} onChange={(rule) => set({ rule })} />
       </div>
       <QueryState what="findings" query={list}>
         {(p) =>

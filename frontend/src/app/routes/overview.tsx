@@ -9,10 +9,13 @@ import { AppsTable } from '@/features/discovery/components/apps-table'
 import { useEvents } from '@/features/events/api/list-events'
 import { EventsTable } from '@/features/events/components/events-table'
 import { useOpenFindingCounts } from '@/features/findings/api/count-open-findings'
+import { FindingsTrend } from '@/features/findings/components/findings-trend'
 import { SeverityBadge } from '@/features/findings/components/severity-badge'
 import { ConnectorGlance } from '@/features/health/components/connector-glance'
 import { HealthPanel } from '@/features/health/components/health-panel'
+import { SyncDurations } from '@/features/health/components/sync-durations'
 import { useIdentities } from '@/features/identities/api/list-identities'
+import { PostureSummary } from '@/features/posture/components/posture-summary'
 
 function Count({ label, value, to }: { label: string; value: number | undefined; to: string }) {
   return (
@@ -88,8 +91,13 @@ export function OverviewPage() {
         <OpenFindings />
       </div>
       <Counts />
+      <div className="grid">
+        <PostureSummary />
+        <FindingsTrend />
+      </div>
       <Hotspots />
       <NewestEvents />
+      <SyncDurations />
       <HealthPanel />
     </>
   )

@@ -1,3 +1,5 @@
+import { Link } from '@tanstack/react-router'
+
 import { DataTable } from '@/components/data-table'
 import { formatAgo } from '@/lib/format'
 
@@ -14,7 +16,7 @@ export function FindingsTable({ findings, sort, onSortChange }: { findings: Find
       {...(onSortChange ? { onSortChange } : {})}
       columns={[
         { key: 'sev', header: 'Severity', sort: 'severity', cell: (f) => <SeverityBadge severity={f.severity} /> },
-        { key: 'title', header: 'Title', sort: 'title', cell: (f) => f.title },
+        { key: 'title', header: 'Title', sort: 'title', cell: (f) => <Link to="/findings/$id" params={{ id: String(f.id) }}>{f.title}</Link> },
         { key: 'kind', header: 'Kind', cell: (f) => f.kind },
         { key: 'rule', header: 'Rule', cell: (f) => (f.rule_key ? <code>{f.rule_key}</code> : '—') },
         { key: 'status', header: 'Status', cell: (f) => f.status.replace('_', ' ') },

@@ -62,7 +62,7 @@ export function IdentityDetailView({ identity }: { identity: IdentityDetail }) {
             rowKey={(f) => f.id}
             columns={[
               { key: 'sev', header: 'Severity', cell: (f) => f.severity },
-              { key: 'title', header: 'Title', cell: (f) => f.title },
+              { key: 'title', header: 'Title', cell: (f) => <Link to="/findings/$id" params={{ id: String(f.id) }}>{f.title}</Link> },
               { key: 'status', header: 'Status', cell: (f) => f.status },
               { key: 'seen', header: 'Last seen', cell: (f) => formatAgo(f.last_seen_at) },
             ]}

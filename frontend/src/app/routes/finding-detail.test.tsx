@@ -1,0 +1,66 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react'
+import { describe, expect, it } from 'vitest'
+
+import { page } from '@/testing/fake-api'
+import { renderApp, requested, viewerMe } from '@/testing/app'
+
+const finding = {
+  id: 9, title: 'Admin without MFA', severity: 'high', status: 'open', kind: 'posture', dedupe_key: 'posture:s/R-1:global::',
+  rule_key: 'R-1', first_seen_at: '2026-01-01T00:00:00Z', last_seen_at: '2026-01-02T00:00:00Z', evidence: { affected: ['ada'] },
+}
+
+describe('Finding detail', () => {
+  it('opens from the findings list', async () => {
+    const { history } = renderApp('/findings', { 'GET /api/findings': page([finding]), 'GET /api/findings/9': { status: 200, json: finding } })
+    fireEvent.click(await screen.findByRole('link', { name: 'Admin without MFA' }))
+    await waitFor(() => expect(history.location.pathname).toBe('/findings/9'))
+    expect(await screen.findByRole('heading', { name: 'Admin without MFA' })).toBeTruthy()
+    expect(screen.getByText(/"ada"/)).toBeTruthy()
+  })
+
+  it('accepts the risk with a reason and an expiry', async () => {
+    let current: object = finding
+    const { fetch } = renderApp('/findings/9', {
+      'GET /api/findings/9': () => ({ status: 200, json: current }),
+      'POST /api/findings/9/status': ({ body }) => {
+        current = { ...finding, status: (body as { status: string }).status, status_reason: 'compensating control', status_until: '2026-12-31T00:00:00Z' }
+        return { status: 200, json: current }
+      },
+    })
+    fireEvent.click(await screen.findByRole('button', { name: 'Accept risk…' }))
+    const form = screen.getByRole('form', { name: 'Accept the risk' })
+    const submit = within(form).getByRole('button', { name: 'Accept risk' }) as HTMLButtonElement
+    expect(submit.disabled).toBe(true)
+    fireEvent.change(within(form).getByLabelText('Reason'), { target: { value: 'compensating control' } })
+    fireEvent.change(within(form).getByLabelText('Until (optional)'), { target: { value: '2026-12-31' } })
+    fireEvent.click(submit)
+    await waitFor(() => expect(requested(fetch, 'POST', '/api/findings/9/status')).toHaveLength(1))
+    const post = fetch.mock.calls.find(([, i]) => i?.method === 'POST')
+    expect(JSON.parse(String(post?.[1]?.body))).toEqual({ status: 'accepted_risk', reason: 'compensating control', until: '2026-12-31T00:00:00.000Z' })
+    expect(await screen.findByText('compensating control')).toBeTruthy()
+    // Once decided, the finding can be reopened.
+    expect(await screen.findByRole('button', { name: 'Reopen' })).toBeTruthy()
+  })
+
+  it('resolves and shows the server error when the change is refused', async () => {
+    renderApp('/findings/9', {
+      'GET /api/findings/9': { status: 200, json: finding },
+      'POST /api/findings/9/status': { status: 422, json: { title: 'Unprocessable Entity', status: 422, detail: 'finding is gone' } },
+    })
+    fireEvent.click(await screen.findByRole('button', { name: 'Resolve' }))
+    expect((await screen.findByRole('alert')).textContent).toContain('finding is gone')
+  })
+
+  it('shows viewers no actions', async () => {
+    renderApp('/findings/9', { 'GET /api/me': viewerMe, 'GET /api/findings/9': { status: 200, json: finding } })
+    expect(await screen.findByRole('heading', { name: 'Admin without MFA' })).toBeTruthy()
+    await screen.findByText('viewer@example.com')
+    expect(screen.queryByRole('region', { name: 'Actions' })).toBeNull()
+    expect(screen.queryByRole('button', { name: 'Resolve' })).toBeNull()
+  })
+
+  it('shows a not-found error', async () => {
+    renderApp('/findings/77', { 'GET /api/findings/77': { status: 404, json: { title: 'Not Found', status: 404, detail: 'finding 77 not found' } } })
+    expect((await screen.findByRole('alert')).textContent).toMatch(/Could not load the finding\. finding 77 not found/)
+  })
+})

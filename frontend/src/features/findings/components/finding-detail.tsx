@@ -1,0 +1,66 @@
+import { Link } from '@tanstack/react-router'
+
+import { Panel } from '@/components/panel'
+import { formatAgo, formatDateTime } from '@/lib/format'
+
+import type { Finding } from '../api/list-findings'
+import { FindingActions } from './finding-actions'
+import { SeverityBadge } from './severity-badge'
+
+/** A finding with its lifecycle state, evidence and (for admins) the lifecycle actions. */
+export function FindingDetailView({ finding: f, readOnly }: { finding: Finding; readOnly: boolean }) {
+  return (
+    <>
+      <p><Link to="/findings">← Findings</Link></p>
+      <h1>{f.title}</h1>
+      <dl className="facts">
+        <dt>Severity</dt>
+        <dd><SeverityBadge severity={f.severity} /></dd>
+        <dt>Status</dt>
+        <dd>
+          {f.status.replace('_', ' ')}
+          {f.status_until && ` until ${formatDateTime(f.status_until)}`}
+        </dd>
+        {f.status_reason && (
+          <>
+            <dt>Reason</dt>
+            <dd>{f.status_reason}</dd>
+          </>
+        )}
+        <dt>Kind</dt>
+        <dd>{f.kind}</dd>
+        {f.rule_key && (
+          <>
+            <dt>Rule</dt>
+            <dd>
+              <code>{f.rule_key}</code>
+              {f.kind === 'posture' && <> · <Link to="/posture" search={f.connector_id ? { connector: f.connector_id } : {}}>posture</Link></>}
+            </dd>
+          </>
+        )}
+        <dt>Connector</dt>
+        <dd>{f.connector_id ?? 'global'}</dd>
+        <dt>First seen</dt>
+        <dd>{formatDateTime(f.first_seen_at)}</dd>
+        <dt>Last seen</dt>
+        <dd>{formatAgo(f.last_seen_at)}</dd>
+        {f.resolved_at && (
+          <>
+            <dt>Resolved</dt>
+            <dd>{formatDateTime(f.resolved_at)}</dd>
+          </>
+        )}
+        <dt>Key</dt>
+        <dd><code className="small">{f.dedupe_key}</code></dd>
+      </dl>
+      {!readOnly && <FindingActions finding={f} />}
+      <Panel title="Evidence">
+        {f.evidence === undefined || f.evidence === null ? (
+          <p className="muted">No evidence recorded.</p>
+        ) : (
+          <pre className="raw">{JSON.stringify(f.evidence, null, 2)}</pre>
+        )}
+      </Panel>
+    </>
+  )
+}
