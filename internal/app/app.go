@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
+	"github.com/open-sspm/open-sspm/internal/alert"
 	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/discovery"
 	"github.com/open-sspm/open-sspm/internal/lane"
@@ -32,7 +34,9 @@ type App struct {
 	Dispatcher *lane.Dispatcher
 	Tailer     *lane.Tailer
 	Evaluator  *lane.Evaluator
-	Logger     *slog.Logger
+	// Alerts delivers finding state changes to the configured destinations; nil when none is configured.
+	Alerts *alert.Dispatcher
+	Logger *slog.Logger
 	// Invoker runs lane invocations asynchronously; the runtime sets it (local pool or Lambda async invoke).
 	Invoker sspm.Invoker
 	// DiscoveryEnabled is the global discovery switch (SYNC_DISCOVERY_ENABLED=1); each connector has its own too.
@@ -54,7 +58,27 @@ func New(db *postgres.DB, keys sspm.KeyWrapper, reg *connector.Registry, logger 
 	a.Dispatcher = &lane.Dispatcher{Store: db, Invoker: invokerFunc(a.invoke), Logger: logger}
 	a.Tailer = &lane.Tailer{Store: db, Streams: a.streams, AfterStore: a.afterEvents}
 	a.Evaluator = &lane.Evaluator{Store: db, Catalog: catalog, Logger: logger}
+	if err := a.configureAlerts(); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// configureAlerts sends finding state changes (opened, reopened, escalated) to the webhook named by
+// ALERT_WEBHOOK_URL, signed with ALERT_WEBHOOK_SECRET, from ALERT_WEBHOOK_MIN_SEVERITY up (all when empty).
+func (a *App) configureAlerts() error {
+	u := os.Getenv("ALERT_WEBHOOK_URL")
+	if u == "" {
+		return nil
+	}
+	wh, err := alert.NewWebhook(u, os.Getenv("ALERT_WEBHOOK_SECRET"))
+	if err != nil {
+		return err
+	}
+	a.Alerts = alert.NewDispatcher([]alert.Destination{{Notifier: wh, MinSeverity: os.Getenv("ALERT_WEBHOOK_MIN_SEVERITY")}},
+		alert.DispatcherOptions{Logger: a.Logger})
+	a.Evaluator.Alerts = a.Alerts
+	return nil
 }
 
 // Evaluate runs the evaluator lane for an invocation: after a full sync the connector's posture rulesets, the

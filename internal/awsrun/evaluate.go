@@ -2,6 +2,7 @@ package awsrun
 
 import (
 	"context"
+	"time"
 
 	"github.com/open-sspm/open-sspm/internal/lane"
 	"github.com/open-sspm/open-sspm/internal/sspm"
@@ -18,6 +19,16 @@ type EvaluateInput struct {
 func (rt *Runtime) Evaluate(ctx context.Context, in EvaluateInput) (lane.EvalReport, error) {
 	if err := rt.ready(ctx); err != nil {
 		return lane.EvalReport{}, err
+	}
+	if rt.App.Alerts != nil {
+		// A frozen Lambda loses undelivered alerts: deliver them before returning.
+		defer func() {
+			flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if err := rt.App.Alerts.Flush(flushCtx); err != nil {
+				rt.Logger.Warn("deliver alerts", "err", err)
+			}
+		}()
 	}
 	if in.Sweep {
 		return rt.App.Evaluator.Sweep(ctx)

@@ -26,6 +26,8 @@ Usage:
   open-sspm okta register-hook --connector ID --url URL   create and verify the Okta event hook for a connector
   open-sspm users bootstrap-admin --email E [--password-file F]   create the first admin (local sign-in)
   open-sspm openapi                          print the admin API's OpenAPI document
+  open-sspm rules list [--json]              the rulesets and event policies shipped in the binary
+  open-sspm rules eval --ruleset KEY --input FILE.json [--json]   evaluate a ruleset offline against dataset rows
 
 Environment: DATABASE_URL (default: an embedded PostgreSQL in the data folder), OPEN_SSPM_DATA (.data),
 CONNECTOR_SECRET_KEY (default: <data>/connector-secret.key, created by dev), LOG_FORMAT (text|json), LOG_LEVEL.
@@ -66,6 +68,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, kinds ..
 		run = c.oktaCmd
 	case "users":
 		run = c.users
+	case "rules":
+		run = c.rulesCmd
 	case "openapi":
 		run = c.openapi
 	case "help", "-h", "--help":

@@ -76,6 +76,13 @@ func open(ctx context.Context, env Env, log *slog.Logger, reg *connector.Registr
 }
 
 func (rt *runtime) close() {
+	if rt.app != nil && rt.app.Alerts != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		if err := rt.app.Alerts.Close(ctx); err != nil {
+			rt.log.Warn("deliver pending alerts", "err", err)
+		}
+		cancel()
+	}
 	if rt.db != nil {
 		rt.db.Close()
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/rules"
@@ -25,13 +26,13 @@ type EvaluatorStore interface {
 	LastFullSync(ctx context.Context, connectorID string) (sspm.SyncRun, error)
 	DatasetRows(ctx context.Context, connectorID, dataset string) ([]sspm.DatasetRow, error)
 	SyncedConnectors(ctx context.Context) (int64, error)
-	NormalizedRows(ctx context.Context, dataset string, now time.Time) ([]json.RawMessage, error)
+	NormalizedData(ctx context.Context, dataset string, now time.Time) (rules.Data, error)
 	SyncIdentityFindings(ctx context.Context, checks []rules.IdentityCheck, now time.Time) (rules.FindingChanges, error)
-	ReopenExpiredFindings(ctx context.Context, now time.Time) (int64, error)
+	ReopenExpired(ctx context.Context, now time.Time) ([]rules.FindingTransition, error)
 	EventWatermark(ctx context.Context, connectorID string) (int64, error)
 	EventsAfter(ctx context.Context, connectorID string, kind sspm.Kind, afterID int64, limit int) ([]rules.Event, error)
 	LookbackEvents(ctx context.Context, kind sspm.Kind, q rules.LookbackQuery) ([]rules.Event, error)
-	SaveEventFindings(ctx context.Context, connectorID string, fs []rules.Finding, from, to int64) (int64, error)
+	SaveEventFindings(ctx context.Context, connectorID string, fs []rules.Finding, from, to int64) (rules.FindingChanges, error)
 }
 
 // Evaluator is the evaluator lane: posture rulesets over a connector's datasets after its full sync, global
@@ -47,6 +48,20 @@ type Evaluator struct {
 	// 20): a caller with more waiting evaluates again.
 	EventBatch      int
 	MaxEventBatches int
+	// Alerts, when set, receives every finding state change to notify (opened, reopened, escalated) once its
+	// transaction committed. It must not block (alert.Dispatcher queues and delivers in the background).
+	Alerts AlertSink
+}
+
+// AlertSink takes finding state changes to notify without blocking; *alert.Dispatcher is one.
+type AlertSink interface {
+	NotifyTransitions(ts []rules.FindingTransition)
+}
+
+func (e *Evaluator) notify(ts []rules.FindingTransition) {
+	if e.Alerts != nil && len(ts) > 0 {
+		e.Alerts.NotifyTransitions(ts)
+	}
 }
 
 // EvalScope says what to evaluate.
@@ -166,6 +181,17 @@ func (e *Evaluator) global(ctx context.Context, only []rules.RuleRef, now time.T
 		return err
 	}
 	data := &normalizedData{store: e.Store, now: now, none: n == 0}
+	if len(only) == 0 && n > 0 {
+		// Every global rule runs: read the normalized datasets the rulesets declare concurrently (the database
+		// builds one while the store turns another into rows).
+		for _, rs := range e.Catalog.For(rules.GlobalScope()) {
+			for _, dc := range rs.DataContracts {
+				if v, ok := rules.NormalizedVersion(dc.Dataset); ok && v == dc.Version {
+					data.fetch(ctx, dc.Dataset)
+				}
+			}
+		}
+	}
 	if err := e.evaluateScope(ctx, rules.GlobalScope(), data, only, now, rep); err != nil {
 		return err
 	}
@@ -173,8 +199,12 @@ func (e *Evaluator) global(ctx context.Context, only []rules.RuleRef, now time.T
 		return nil
 	}
 	fc, err := e.Store.SyncIdentityFindings(ctx, rules.IdentityChecks(), now)
-	rep.IdentityFindings = fc
-	return err
+	if err != nil {
+		return err
+	}
+	e.notify(fc.Transitions)
+	rep.IdentityFindings = fc.Counts()
+	return nil
 }
 
 func (e *Evaluator) evaluateScope(ctx context.Context, scope rules.Scope, data rules.Datasets, only []rules.RuleRef, now time.Time, rep *EvalReport) error {
@@ -198,9 +228,9 @@ func (e *Evaluator) evaluateScope(ctx context.Context, scope rules.Scope, data r
 	if err != nil {
 		return err
 	}
+	e.notify(fc.Transitions)
 	rep.count(results)
-	rep.PostureFindings.Observed += fc.Observed
-	rep.PostureFindings.Resolved += fc.Resolved
+	rep.PostureFindings.Add(fc.Counts())
 	return nil
 }
 
@@ -272,15 +302,16 @@ func (e *Evaluator) events(ctx context.Context, c sspm.Connector, now time.Time,
 			}
 		}
 		to := evs[len(evs)-1].ID
-		n, err := e.Store.SaveEventFindings(ctx, c.ID, fs, from, to)
+		fc, err := e.Store.SaveEventFindings(ctx, c.ID, fs, from, to)
 		if errors.Is(err, sspm.ErrBusy) { // another evaluation took these events
 			return nil
 		}
 		if err != nil {
 			return err
 		}
+		e.notify(fc.Transitions)
 		rep.Events += len(evs)
-		rep.EventFindings += n
+		rep.EventFindings += fc.Observed
 		if from = to; len(evs) < batch {
 			return nil
 		}
@@ -386,11 +417,12 @@ func evalScopeOf(scope rules.Scope, ref rules.RuleRef) EvalScope {
 func (e *Evaluator) Sweep(ctx context.Context) (EvalReport, error) {
 	var rep EvalReport
 	now := e.now()
-	n, err := e.Store.ReopenExpiredFindings(ctx, now)
+	reopened, err := e.Store.ReopenExpired(ctx, now)
 	if err != nil {
 		return rep, err
 	}
-	rep.Reopened = n
+	e.notify(reopened)
+	rep.Reopened = int64(len(reopened))
 	expired, err := e.Store.ExpiredAttestations(ctx, now)
 	if err != nil {
 		return rep, err
@@ -460,11 +492,40 @@ func (d *connectorData) Dataset(ctx context.Context, name string, _ int) (rules.
 	return rules.DecodeRows(name, raws)
 }
 
-// normalizedData serves the normalized datasets; with no synced connector they are missing_integration.
+// normalizedData serves the normalized datasets; with no synced connector they are missing_integration. Each
+// dataset is read once, possibly ahead of the rule that needs it (fetch).
 type normalizedData struct {
 	store EvaluatorStore
 	now   time.Time
 	none  bool
+
+	mu      sync.Mutex
+	fetches map[string]*datasetFetch
+}
+
+type datasetFetch struct {
+	done chan struct{}
+	data rules.Data
+	err  error
+}
+
+// fetch starts reading a dataset in the background unless it was started already.
+func (d *normalizedData) fetch(ctx context.Context, name string) *datasetFetch {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if f, ok := d.fetches[name]; ok {
+		return f
+	}
+	if d.fetches == nil {
+		d.fetches = map[string]*datasetFetch{}
+	}
+	f := &datasetFetch{done: make(chan struct{})}
+	d.fetches[name] = f
+	go func() {
+		defer close(f.done)
+		f.data, f.err = d.store.NormalizedData(ctx, name, d.now)
+	}()
+	return f
 }
 
 func (d *normalizedData) Dataset(ctx context.Context, name string, version int) (rules.Data, error) {
@@ -474,11 +535,13 @@ func (d *normalizedData) Dataset(ctx context.Context, name string, version int) 
 	if d.none {
 		return rules.Data{}, &rules.DatasetError{Dataset: name, Kind: rules.ErrMissingIntegration, Message: "no connector has completed a sync"}
 	}
-	raws, err := d.store.NormalizedRows(ctx, name, d.now)
-	if err != nil {
-		return rules.Data{}, err
+	f := d.fetch(ctx, name)
+	select {
+	case <-f.done:
+		return f.data, f.err
+	case <-ctx.Done():
+		return rules.Data{}, ctx.Err()
 	}
-	return rules.DecodeRows(name, raws)
 }
 
 func contains(s []string, v string) bool {

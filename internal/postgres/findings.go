@@ -15,29 +15,47 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// upsertFindings observes findings in one statement (see UpsertFindings in queries/findings.sql).
-func upsertFindings(ctx context.Context, q *sqlgen.Queries, fs []rules.Finding) (int64, error) {
+// upsertFindings observes findings in one statement (see UpsertFindings in queries/findings.sql) and returns
+// how many it observed and the notifiable state changes it made.
+func upsertFindings(ctx context.Context, q *sqlgen.Queries, fs []rules.Finding) (rules.FindingChanges, error) {
+	var fc rules.FindingChanges
 	if len(fs) == 0 {
-		return 0, nil
+		return fc, nil
 	}
 	fs = dedupe(fs, func(f *rules.Finding) string { return f.DedupeKey })
 	p := sqlgen.UpsertFindingsParams{}
-	for _, f := range fs {
+	byKey := make(map[string]int, len(fs))
+	for i, f := range fs {
+		byKey[f.DedupeKey] = i
 		p.DedupeKeys, p.Kinds, p.ConnectorIds = append(p.DedupeKeys, f.DedupeKey), append(p.Kinds, string(f.Kind)), append(p.ConnectorIds, f.ConnectorID)
 		p.RulesetKeys, p.RuleKeys, p.Severities = append(p.RulesetKeys, f.RulesetKey), append(p.RuleKeys, f.RuleKey), append(p.Severities, f.Severity)
 		p.Titles, p.Subjects, p.Evidences = append(p.Titles, f.Title), append(p.Subjects, f.Subject), append(p.Evidences, rawOrEmpty(f.Evidence))
 		p.SeenAts = append(p.SeenAts, ts(f.SeenAt))
 	}
-	n, err := q.UpsertFindings(ctx, p)
+	rows, err := q.UpsertFindings(ctx, p)
 	if err != nil {
-		return 0, fmt.Errorf("upsert findings: %w", err)
+		return fc, fmt.Errorf("upsert findings: %w", err)
 	}
-	return n, nil
+	fc.Observed = int64(len(rows))
+	for _, r := range rows {
+		change, ok := rules.ClassifyTransition(r.OldStatus, r.OldSeverity, r.Status, r.Severity)
+		if !ok {
+			continue
+		}
+		f := fs[byKey[r.DedupeKey]]
+		prev := ""
+		if change == rules.ChangeEscalated {
+			prev = r.OldSeverity
+		}
+		fc.Transitions = append(fc.Transitions, rules.FindingTransition{Change: change, ID: r.ID, Finding: f,
+			Status: rules.FindingStatus(r.Status), PreviousSeverity: prev, ReopenedCount: int(r.ReopenedCount), At: f.SeenAt})
+	}
+	return fc, nil
 }
 
 // ObserveFindings opens new findings and updates known ones (last seen, evidence), reopening resolved posture
 // and identity findings and expired suppressions. Observing the same findings again is harmless.
-func (db *DB) ObserveFindings(ctx context.Context, fs []rules.Finding) (int64, error) {
+func (db *DB) ObserveFindings(ctx context.Context, fs []rules.Finding) (rules.FindingChanges, error) {
 	return upsertFindings(ctx, db.q, fs)
 }
 
@@ -84,7 +102,7 @@ func (db *DB) SyncIdentityFindings(ctx context.Context, checks []rules.IdentityC
 				keep = append(keep, f.DedupeKey)
 			}
 		}
-		if fc.Observed, err = upsertFindings(ctx, q, fs); err != nil {
+		if fc, err = upsertFindings(ctx, q, fs); err != nil {
 			return err
 		}
 		fc.Resolved, err = q.ResolveFindingsExcept(ctx, sqlgen.ResolveFindingsExceptParams{Now: ts(now), Reason: "flag cleared",
@@ -149,13 +167,27 @@ func (db *DB) SetFindingStatus(ctx context.Context, id int64, c FindingStatusCha
 	return nil
 }
 
-// ReopenExpiredFindings reopens suppressed and accepted findings whose decision expired at now.
+// ReopenExpiredFindings reopens suppressed and accepted findings whose decision expired at now and says how
+// many reopened.
 func (db *DB) ReopenExpiredFindings(ctx context.Context, now time.Time) (int64, error) {
-	n, err := db.q.ReopenExpiredFindings(ctx, ts(now))
+	reopened, err := db.ReopenExpired(ctx, now)
+	return int64(len(reopened)), err
+}
+
+// ReopenExpired reopens suppressed and accepted findings whose decision expired at now and returns the reopen
+// transitions (to notify).
+func (db *DB) ReopenExpired(ctx context.Context, now time.Time) ([]rules.FindingTransition, error) {
+	rows, err := db.q.ReopenExpiredFindings(ctx, ts(now))
 	if err != nil {
-		return 0, fmt.Errorf("reopen expired findings: %w", err)
+		return nil, fmt.Errorf("reopen expired findings: %w", err)
 	}
-	return n, nil
+	out := make([]rules.FindingTransition, len(rows))
+	for i, r := range rows {
+		f := findingFromRow(r)
+		out[i] = rules.FindingTransition{Change: rules.ChangeReopened, ID: r.ID, Finding: f.Finding, Status: f.Status,
+			ReopenedCount: f.ReopenedCount, At: now}
+	}
+	return out, nil
 }
 
 // StoredFinding is a finding with its lifecycle state.
@@ -274,8 +306,8 @@ func (db *DB) LookbackEvents(ctx context.Context, kind sspm.Kind, lq rules.Lookb
 // SaveEventFindings observes the findings of a batch of events and moves the connector's event watermark from
 // from to to, in one transaction. When another evaluation moved the watermark first, nothing is written and the
 // error wraps sspm.ErrBusy (its findings are the same: they are keyed by event).
-func (db *DB) SaveEventFindings(ctx context.Context, connectorID string, fs []rules.Finding, from, to int64) (int64, error) {
-	var n int64
+func (db *DB) SaveEventFindings(ctx context.Context, connectorID string, fs []rules.Finding, from, to int64) (rules.FindingChanges, error) {
+	var n rules.FindingChanges
 	err := db.inTx(ctx, func(q *sqlgen.Queries) (err error) {
 		old := ""
 		if from > 0 {
@@ -293,7 +325,7 @@ func (db *DB) SaveEventFindings(ctx context.Context, connectorID string, fs []ru
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("save event findings of %s: %w", connectorID, err)
+		return rules.FindingChanges{}, fmt.Errorf("save event findings of %s: %w", connectorID, err)
 	}
 	return n, nil
 }

@@ -204,7 +204,7 @@ func (db *DB) SaveRuleResults(ctx context.Context, s rules.Scope, results []rule
 			return fmt.Errorf("append history: %w", err)
 		}
 		observe, resolve := rules.PostureFindings(s, results, now)
-		if fc.Observed, err = upsertFindings(ctx, q, observe); err != nil {
+		if fc, err = upsertFindings(ctx, q, observe); err != nil {
 			return err
 		}
 		if len(resolve) > 0 {
@@ -339,8 +339,9 @@ func (db *DB) SyncedConnectors(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// NormalizedRows returns the rows of a normalized dataset (rules.md §4.1) as JSON objects, computed at now.
-// An unknown dataset is sspm.ErrNotFound.
+// NormalizedRows returns the rows of the JSON-built normalized datasets (entitlement assignments, credentials,
+// OAuth grants; rules.md §4.1) as JSON objects, computed at now. Accounts and identities are served typed by
+// NormalizedData; any other dataset is sspm.ErrNotFound.
 func (db *DB) NormalizedRows(ctx context.Context, dataset string, now time.Time) ([]json.RawMessage, error) {
 	var (
 		rows []json.RawMessage
@@ -348,15 +349,11 @@ func (db *DB) NormalizedRows(ctx context.Context, dataset string, now time.Time)
 		at   = pgtype.Timestamptz{Time: now, Valid: true}
 	)
 	switch dataset {
-	case "normalized:accounts":
-		rows, err = db.q.NormalizedAccounts(ctx, at)
-	case "normalized:identities":
-		rows, err = db.q.NormalizedIdentities(ctx)
-	case "normalized:entitlement_assignments":
+	case rules.DatasetEntitlements:
 		rows, err = db.q.NormalizedEntitlements(ctx)
-	case "normalized:credentials":
+	case rules.DatasetCredentials:
 		rows, err = db.q.NormalizedCredentials(ctx, sqlgen.NormalizedCredentialsParams{Now: at, HighPrivilegeKinds: rules.HighPrivilegeCredentialKinds()})
-	case "normalized:oauth_grants":
+	case rules.DatasetOAuthGrants:
 		rows, err = db.q.NormalizedOAuthGrants(ctx, sqlgen.NormalizedOAuthGrantsParams{Now: at, PrivilegedScopes: rules.PrivilegedScopes()})
 	default:
 		return nil, fmt.Errorf("normalized dataset %s: %w", dataset, sspm.ErrNotFound)

@@ -207,3 +207,47 @@ func TestOverridesAndAttestationsStore(t *testing.T) {
 		t.Fatalf("deleting twice: %v", err)
 	}
 }
+
+// TestFindingTransitions checks that observing findings reports each notifiable state change once: opened,
+// nothing on a repeat, reopened after resolution, escalated when the severity rises, nothing when it falls.
+func TestFindingTransitions(t *testing.T) {
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	t0 := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	obs := rules.Finding{DedupeKey: "identity:IDENT-MFA-001:1", Kind: rules.FindingIdentity, RulesetKey: rules.IdentityRulesetKey,
+		RuleKey: "IDENT-MFA-001", Severity: "medium", Title: "t", Subject: "ann", Evidence: json.RawMessage(`{}`), SeenAt: t0}
+	observe := func(sev string, want rules.FindingChange) {
+		t.Helper()
+		obs.Severity = sev
+		obs.SeenAt = obs.SeenAt.Add(time.Minute)
+		fc, err := db.ObserveFindings(ctx, []rules.Finding{obs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case fc.Observed != 1:
+			t.Fatalf("observed %d", fc.Observed)
+		case want == "" && len(fc.Transitions) != 0:
+			t.Fatalf("transitions %+v, want none", fc.Transitions)
+		case want != "" && (len(fc.Transitions) != 1 || fc.Transitions[0].Change != want || fc.Transitions[0].Finding.Title != "t" || fc.Transitions[0].ID == 0):
+			t.Fatalf("transitions %+v, want one %s", fc.Transitions, want)
+		}
+	}
+	observe("medium", rules.ChangeOpened)
+	observe("medium", "")
+	observe("critical", rules.ChangeEscalated)
+	observe("low", "")
+	if _, err := db.ResolveFindings(ctx, []string{obs.DedupeKey}, "cleared", t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	observe("low", rules.ChangeReopened)
+	f, _ := db.FindingByKey(ctx, obs.DedupeKey)
+	if err := db.SetFindingStatus(ctx, f.ID, postgres.FindingStatusChange{Status: rules.FindingSuppressed, Reason: "r", Until: t0.Add(10 * time.Hour), By: "x"}, t0); err != nil {
+		t.Fatal(err)
+	}
+	observe("high", "") // still suppressed
+	reopened, err := db.ReopenExpired(ctx, t0.Add(11*time.Hour))
+	if err != nil || len(reopened) != 1 || reopened[0].Change != rules.ChangeReopened || reopened[0].Finding.DedupeKey != obs.DedupeKey {
+		t.Fatalf("reopened %+v, %v", reopened, err)
+	}
+}

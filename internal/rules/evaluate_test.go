@@ -250,3 +250,25 @@ func TestSuperAdminBounds(t *testing.T) {
 		})
 	}
 }
+
+func TestClassifyTransition(t *testing.T) {
+	for _, c := range []struct {
+		oldStatus, oldSev, status, sev string
+		want                           FindingChange
+		ok                             bool
+	}{
+		{"", "", "open", "high", ChangeOpened, true},
+		{"resolved", "high", "open", "high", ChangeReopened, true},
+		{"suppressed", "high", "open", "high", ChangeReopened, true},
+		{"suppressed", "low", "suppressed", "high", "", false},
+		{"open", "medium", "open", "critical", ChangeEscalated, true},
+		{"open", "critical", "open", "medium", "", false},
+		{"open", "high", "open", "high", "", false},
+		{"", "", "resolved", "high", "", false},
+	} {
+		got, ok := ClassifyTransition(c.oldStatus, c.oldSev, c.status, c.sev)
+		if got != c.want || ok != c.ok {
+			t.Errorf("ClassifyTransition(%q, %q, %q, %q) = %q, %v; want %q, %v", c.oldStatus, c.oldSev, c.status, c.sev, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -34,6 +34,8 @@ type EventTarget struct {
 	Kind    string `json:"kind"`
 	ID      string `json:"id"`
 	Display string `json:"display,omitempty"`
+	// IsAdmin is joined from the inventory: the target is a live account of the connector with admin grants.
+	IsAdmin bool `json:"is_admin,omitempty"`
 }
 
 // GroupKey is the key sequences group an event by: its first target's id, or its actor's id.
@@ -52,7 +54,7 @@ func (e *Event) GroupKey(by string) string {
 func (e *Event) celValue() map[string]any {
 	targets := make([]any, len(e.Targets))
 	for i, t := range e.Targets {
-		targets[i] = map[string]any{"kind": t.Kind, "id": t.ID, "display": t.Display}
+		targets[i] = map[string]any{"kind": t.Kind, "id": t.ID, "display": t.Display, "is_admin": t.IsAdmin}
 	}
 	var details any = map[string]any{}
 	if len(e.Raw) > 0 {

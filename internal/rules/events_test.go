@@ -26,6 +26,7 @@ func TestEventPolicies(t *testing.T) {
 		{"super admin granted is critical", oktaEvent(2, "user.account.privilege.grant", "SUCCESS", user, `{"debugContext":{"debugData":{"privilegeGranted":"Super administrator"}}}`), "EV-001", "critical"},
 		{"failed grant", oktaEvent(3, "user.account.privilege.grant", "FAILURE", user, `{}`), "", ""},
 		{"factor reset", oktaEvent(4, "user.mfa.factor.reset_all", "SUCCESS", user, `{}`), "EV-002", "high"},
+		{"admin's factor reset is critical", oktaEvent(11, "user.mfa.factor.deactivate", "SUCCESS", []EventTarget{{Kind: "User", ID: "00uann", Display: "Ann", IsAdmin: true}}, `{}`), "EV-002", "critical"},
 		{"api token", oktaEvent(5, "system.api_token.create", "SUCCESS", nil, `{}`), "EV-003", "medium"},
 		{"password policy changed", oktaEvent(6, "policy.lifecycle.update", "SUCCESS", nil, `{"target":[{"type":"PolicyEntity","detailEntry":{"policyType":"PASSWORD"}}]}`), "EV-004", "medium"},
 		{"other policy type changed", oktaEvent(7, "policy.lifecycle.update", "SUCCESS", nil, `{"target":[{"type":"PolicyEntity","detailEntry":{"policyType":"IDP_DISCOVERY"}}]}`), "", ""},

@@ -3,6 +3,7 @@ package rules
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -115,10 +116,86 @@ func PostureFindings(scope Scope, results []Result, now time.Time) (observe []Fi
 	return observe, resolve
 }
 
-// FindingChanges counts the findings an evaluation observed and resolved.
+// FindingChanges counts the findings an evaluation observed and resolved, and lists the state changes to
+// notify (opened, reopened, escalated), each once: they come from the store's transaction.
 type FindingChanges struct {
-	Observed int64
-	Resolved int64
+	Observed    int64
+	Resolved    int64
+	Transitions []FindingTransition
+}
+
+// LogValue logs the counts only.
+func (c FindingChanges) LogValue() slog.Value {
+	return slog.GroupValue(slog.Int64("observed", c.Observed), slog.Int64("resolved", c.Resolved),
+		slog.Int("notify", len(c.Transitions)))
+}
+
+// Add adds o's counts and transitions to c.
+func (c *FindingChanges) Add(o FindingChanges) {
+	c.Observed += o.Observed
+	c.Resolved += o.Resolved
+	c.Transitions = append(c.Transitions, o.Transitions...)
+}
+
+// Counts is c without its transitions.
+func (c FindingChanges) Counts() FindingChanges {
+	return FindingChanges{Observed: c.Observed, Resolved: c.Resolved}
+}
+
+// FindingChange is a state change of a finding worth notifying.
+type FindingChange string
+
+const (
+	ChangeOpened    FindingChange = "opened"    // a new finding
+	ChangeReopened  FindingChange = "reopened"  // resolved, suppressed or accepted, and open again
+	ChangeEscalated FindingChange = "escalated" // open, and its severity rose
+)
+
+// FindingTransition is one notifiable state change of a finding: the finding as observed, its id, status after
+// the change, the severity before (escalations) and how many times it reopened (with the change, it identifies
+// the state change: a delivery id).
+type FindingTransition struct {
+	Change           FindingChange
+	ID               int64
+	Finding          Finding
+	Status           FindingStatus
+	PreviousSeverity string
+	ReopenedCount    int
+	At               time.Time
+}
+
+// SeverityRank orders severities: info < low < medium < high < critical (0 for an unknown one).
+func SeverityRank(s string) int {
+	switch s {
+	case "info":
+		return 1
+	case "low":
+		return 2
+	case "medium":
+		return 3
+	case "high":
+		return 4
+	case "critical":
+		return 5
+	}
+	return 0
+}
+
+// ClassifyTransition says which notifiable change an observation made, from the finding's status and severity
+// before (oldStatus "" for a new finding) and after; ok is false when there is nothing to notify (updated, or
+// still suppressed).
+func ClassifyTransition(oldStatus, oldSeverity, status, severity string) (FindingChange, bool) {
+	switch {
+	case status != string(FindingOpen):
+		return "", false
+	case oldStatus == "":
+		return ChangeOpened, true
+	case oldStatus != string(FindingOpen):
+		return ChangeReopened, true
+	case SeverityRank(severity) > SeverityRank(oldSeverity):
+		return ChangeEscalated, true
+	}
+	return "", false
 }
 
 // ScopedRule names a rule in a scope.

@@ -38,8 +38,11 @@ func (q *Queries) AdvanceEventWatermark(ctx context.Context, arg AdvanceEventWat
 const eventsAfter = `-- name: EventsAfter :many
 SELECT e.id, e.provider_event_id, e.type, e.category, e.actor_external_id, e.actor_display, e.outcome, e.occurred_at,
        e.source, e.raw,
-       COALESCE((SELECT jsonb_agg(jsonb_build_object('kind', t.type, 'id', t.external_id, 'display', t.display_name) ORDER BY t.ordinal)
-                 FROM event_targets t WHERE t.event_id = e.id), '[]')::jsonb AS targets
+       COALESCE((SELECT jsonb_agg(jsonb_build_object('kind', t.type, 'id', t.external_id, 'display', t.display_name,
+                                     'is_admin', COALESCE(ta.is_admin, false)) ORDER BY t.ordinal)
+                 FROM event_targets t
+                 LEFT JOIN accounts ta ON ta.connector_id = e.connector_id AND ta.external_id = t.external_id AND ta.expired_at IS NULL
+                 WHERE t.event_id = e.id), '[]')::jsonb AS targets
 FROM events e
 WHERE e.connector_id = $1 AND e.id > $2
 ORDER BY e.id
@@ -66,7 +69,8 @@ type EventsAfterRow struct {
 	Targets         json.RawMessage
 }
 
-// A connector's events stored after the evaluator's watermark, oldest first, with their targets.
+// A connector's events stored after the evaluator's watermark, oldest first, with their targets; a target that is
+// a live account of the connector carries its admin flag from the inventory (EV-002's escalation).
 func (q *Queries) EventsAfter(ctx context.Context, arg EventsAfterParams) ([]EventsAfterRow, error) {
 	rows, err := q.db.Query(ctx, eventsAfter, arg.ConnectorID, arg.AfterID, arg.MaxRows)
 	if err != nil {
@@ -242,8 +246,11 @@ func (q *Queries) ListFindings(ctx context.Context, arg ListFindingsParams) ([]F
 const lookbackEvents = `-- name: LookbackEvents :many
 SELECT e.id, e.provider_event_id, e.type, e.category, e.actor_external_id, e.actor_display, e.outcome, e.occurred_at,
        e.source, e.raw,
-       COALESCE((SELECT jsonb_agg(jsonb_build_object('kind', t.type, 'id', t.external_id, 'display', t.display_name) ORDER BY t.ordinal)
-                 FROM event_targets t WHERE t.event_id = e.id), '[]')::jsonb AS targets
+       COALESCE((SELECT jsonb_agg(jsonb_build_object('kind', t.type, 'id', t.external_id, 'display', t.display_name,
+                                     'is_admin', COALESCE(ta.is_admin, false)) ORDER BY t.ordinal)
+                 FROM event_targets t
+                 LEFT JOIN accounts ta ON ta.connector_id = e.connector_id AND ta.external_id = t.external_id AND ta.expired_at IS NULL
+                 WHERE t.event_id = e.id), '[]')::jsonb AS targets
 FROM events e
 WHERE e.connector_id = $1 AND e.occurred_at >= $2 AND e.occurred_at <= $3
   AND (e.type = ANY($4::text[]) OR (e.category <> '' AND e.category = ANY($5::text[])))
@@ -319,19 +326,53 @@ func (q *Queries) LookbackEvents(ctx context.Context, arg LookbackEventsParams) 
 	return items, nil
 }
 
-const reopenExpiredFindings = `-- name: ReopenExpiredFindings :execrows
+const reopenExpiredFindings = `-- name: ReopenExpiredFindings :many
 UPDATE findings
 SET status = 'open', status_reason = status || ' expired', status_until = NULL, status_changed_at = $1,
     reopened_count = reopened_count + 1, updated_at = now()
 WHERE status IN ('suppressed', 'accepted_risk') AND status_until <= $1
+RETURNING id, dedupe_key, kind, connector_id, rule_key, severity, status, title, evidence, status_reason, status_until, first_seen_at, last_seen_at, resolved_at, ruleset_key, subject, status_by, status_changed_at, reopened_count, updated_at
 `
 
-func (q *Queries) ReopenExpiredFindings(ctx context.Context, now pgtype.Timestamptz) (int64, error) {
-	result, err := q.db.Exec(ctx, reopenExpiredFindings, now)
+func (q *Queries) ReopenExpiredFindings(ctx context.Context, now pgtype.Timestamptz) ([]Finding, error) {
+	rows, err := q.db.Query(ctx, reopenExpiredFindings, now)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return result.RowsAffected(), nil
+	defer rows.Close()
+	items := []Finding{}
+	for rows.Next() {
+		var i Finding
+		if err := rows.Scan(
+			&i.ID,
+			&i.DedupeKey,
+			&i.Kind,
+			&i.ConnectorID,
+			&i.RuleKey,
+			&i.Severity,
+			&i.Status,
+			&i.Title,
+			&i.Evidence,
+			&i.StatusReason,
+			&i.StatusUntil,
+			&i.FirstSeenAt,
+			&i.LastSeenAt,
+			&i.ResolvedAt,
+			&i.RulesetKey,
+			&i.Subject,
+			&i.StatusBy,
+			&i.StatusChangedAt,
+			&i.ReopenedCount,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const resolveFindings = `-- name: ResolveFindings :execrows
@@ -421,42 +462,53 @@ func (q *Queries) SetFindingStatus(ctx context.Context, arg SetFindingStatusPara
 	return result.RowsAffected(), nil
 }
 
-const upsertFindings = `-- name: UpsertFindings :execrows
+const upsertFindings = `-- name: UpsertFindings :many
 
-INSERT INTO findings (dedupe_key, kind, connector_id, ruleset_key, rule_key, severity, title, subject, evidence,
-                      first_seen_at, last_seen_at, status_changed_at, updated_at)
-SELECT f.dedupe_key, f.kind, NULLIF(f.connector_id, ''), f.ruleset_key, f.rule_key, f.severity, f.title, f.subject,
-       f.evidence, f.seen_at, f.seen_at, f.seen_at, now()
-FROM (SELECT unnest($1::text[]) AS dedupe_key,
-             unnest($2::text[]) AS kind,
-             unnest($3::text[]) AS connector_id,
-             unnest($4::text[]) AS ruleset_key,
-             unnest($5::text[]) AS rule_key,
-             unnest($6::text[]) AS severity,
-             unnest($7::text[]) AS title,
-             unnest($8::text[]) AS subject,
-             unnest($9::jsonb[]) AS evidence,
-             unnest($10::timestamptz[]) AS seen_at) AS f
-ON CONFLICT (dedupe_key) DO UPDATE
-SET severity = EXCLUDED.severity, title = EXCLUDED.title, subject = EXCLUDED.subject, evidence = EXCLUDED.evidence,
-    last_seen_at = GREATEST(findings.last_seen_at, EXCLUDED.last_seen_at),
-    status = CASE WHEN findings.status = 'resolved' AND findings.kind <> 'event' THEN 'open'
-                  WHEN findings.status IN ('suppressed', 'accepted_risk') AND findings.status_until <= EXCLUDED.last_seen_at THEN 'open'
-                  ELSE findings.status END,
-    status_reason = CASE WHEN findings.status = 'resolved' AND findings.kind <> 'event' THEN 'condition returned'
-                         WHEN findings.status IN ('suppressed', 'accepted_risk') AND findings.status_until <= EXCLUDED.last_seen_at THEN findings.status || ' expired'
-                         ELSE findings.status_reason END,
-    status_until = CASE WHEN findings.status IN ('suppressed', 'accepted_risk') AND findings.status_until <= EXCLUDED.last_seen_at THEN NULL
-                        ELSE findings.status_until END,
-    status_changed_at = CASE WHEN (findings.status = 'resolved' AND findings.kind <> 'event')
-                                  OR (findings.status IN ('suppressed', 'accepted_risk') AND findings.status_until <= EXCLUDED.last_seen_at)
-                             THEN EXCLUDED.last_seen_at ELSE findings.status_changed_at END,
-    reopened_count = findings.reopened_count +
-        CASE WHEN (findings.status = 'resolved' AND findings.kind <> 'event')
-                  OR (findings.status IN ('suppressed', 'accepted_risk') AND findings.status_until <= EXCLUDED.last_seen_at)
-             THEN 1 ELSE 0 END,
-    resolved_at = CASE WHEN findings.status = 'resolved' AND findings.kind <> 'event' THEN NULL ELSE findings.resolved_at END,
-    updated_at = now()
+WITH f AS (
+    SELECT unnest($1::text[]) AS dedupe_key,
+           unnest($2::text[]) AS kind,
+           unnest($3::text[]) AS connector_id,
+           unnest($4::text[]) AS ruleset_key,
+           unnest($5::text[]) AS rule_key,
+           unnest($6::text[]) AS severity,
+           unnest($7::text[]) AS title,
+           unnest($8::text[]) AS subject,
+           unnest($9::jsonb[]) AS evidence,
+           unnest($10::timestamptz[]) AS seen_at
+), old AS (
+    SELECT x.dedupe_key, x.status, x.severity FROM findings x JOIN f ON f.dedupe_key = x.dedupe_key
+), up AS (
+    INSERT INTO findings (dedupe_key, kind, connector_id, ruleset_key, rule_key, severity, title, subject, evidence,
+                          first_seen_at, last_seen_at, status_changed_at, updated_at)
+    SELECT f.dedupe_key, f.kind, NULLIF(f.connector_id, ''), f.ruleset_key, f.rule_key, f.severity, f.title, f.subject,
+           f.evidence, f.seen_at, f.seen_at, f.seen_at, now()
+    FROM f
+    ON CONFLICT (dedupe_key) DO UPDATE
+    SET severity = EXCLUDED.severity, title = EXCLUDED.title, subject = EXCLUDED.subject, evidence = EXCLUDED.evidence,
+        last_seen_at = GREATEST(findings.last_seen_at, EXCLUDED.last_seen_at),
+        status = CASE WHEN findings.status = 'resolved' AND findings.kind <> 'event' THEN 'open'
+                      WHEN findings.status IN ('suppressed', 'accepted_risk') AND findings.status_until <= EXCLUDED.last_seen_at THEN 'open'
+                      ELSE findings.status END,
+        status_reason = CASE WHEN findings.status = 'resolved' AND findings.kind <> 'event' THEN 'condition returned'
+                             WHEN findings.status IN ('suppressed', 'accepted_risk') AND findings.status_until <= EXCLUDED.last_seen_at THEN findings.status || ' expired'
+                             ELSE findings.status_reason END,
+        status_until = CASE WHEN findings.status IN ('suppressed', 'accepted_risk') AND findings.status_until <= EXCLUDED.last_seen_at THEN NULL
+                            ELSE findings.status_until END,
+        status_changed_at = CASE WHEN (findings.status = 'resolved' AND findings.kind <> 'event')
+                                      OR (findings.status IN ('suppressed', 'accepted_risk') AND findings.status_until <= EXCLUDED.last_seen_at)
+                                 THEN EXCLUDED.last_seen_at ELSE findings.status_changed_at END,
+        reopened_count = findings.reopened_count +
+            CASE WHEN (findings.status = 'resolved' AND findings.kind <> 'event')
+                      OR (findings.status IN ('suppressed', 'accepted_risk') AND findings.status_until <= EXCLUDED.last_seen_at)
+                 THEN 1 ELSE 0 END,
+        resolved_at = CASE WHEN findings.status = 'resolved' AND findings.kind <> 'event' THEN NULL ELSE findings.resolved_at END,
+        updated_at = now()
+    RETURNING findings.id, findings.dedupe_key, findings.status, findings.severity, findings.reopened_count
+)
+SELECT up.id, up.dedupe_key, up.status, up.severity, up.reopened_count,
+       COALESCE(old.status, '')::text AS old_status, COALESCE(old.severity, '')::text AS old_severity
+FROM up
+LEFT JOIN old ON old.dedupe_key = up.dedupe_key
 `
 
 type UpsertFindingsParams struct {
@@ -472,13 +524,24 @@ type UpsertFindingsParams struct {
 	SeenAts      []pgtype.Timestamptz
 }
 
+type UpsertFindingsRow struct {
+	ID            int64
+	DedupeKey     string
+	Status        string
+	Severity      string
+	ReopenedCount int32
+	OldStatus     string
+	OldSeverity   string
+}
+
 // Findings (see findings.go): one lifecycle for posture, identity and event findings, and the event reads of
 // the evaluator.
 // Observes findings: new ones open; known ones get the new evidence and last_seen_at. A resolved posture or
 // identity finding whose condition is back reopens; a suppression or accepted risk that has expired reopens.
-// Applying the same observation twice changes nothing more.
-func (q *Queries) UpsertFindings(ctx context.Context, arg UpsertFindingsParams) (int64, error) {
-	result, err := q.db.Exec(ctx, upsertFindings,
+// Applying the same observation twice changes nothing more. Returns every observed finding with its status and
+// severity before (empty for a new finding) and after, so the caller can tell opened, reopened and escalated ones.
+func (q *Queries) UpsertFindings(ctx context.Context, arg UpsertFindingsParams) ([]UpsertFindingsRow, error) {
+	rows, err := q.db.Query(ctx, upsertFindings,
 		arg.DedupeKeys,
 		arg.Kinds,
 		arg.ConnectorIds,
@@ -491,7 +554,27 @@ func (q *Queries) UpsertFindings(ctx context.Context, arg UpsertFindingsParams) 
 		arg.SeenAts,
 	)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return result.RowsAffected(), nil
+	defer rows.Close()
+	items := []UpsertFindingsRow{}
+	for rows.Next() {
+		var i UpsertFindingsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.DedupeKey,
+			&i.Status,
+			&i.Severity,
+			&i.ReopenedCount,
+			&i.OldStatus,
+			&i.OldSeverity,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

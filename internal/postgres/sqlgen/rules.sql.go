@@ -446,36 +446,28 @@ func (q *Queries) LockRuleScope(ctx context.Context, scopeKey string) error {
 	return err
 }
 
-const normalizedAccounts = `-- name: NormalizedAccounts :many
+const normalizedAccountRows = `-- name: NormalizedAccountRows :many
 
-SELECT jsonb_build_object(
-    'resource_id', 'account:' || c.id || ':' || a.external_id,
-    'display', COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), a.external_id),
-    'source_kind', c.kind, 'source_name', c.id, 'external_id', a.external_id, 'email', a.email,
-    'account_kind', CASE a.kind WHEN 'user' THEN 'human' WHEN 'service_account' THEN 'service'
-                                WHEN 'service_principal' THEN 'service' ELSE a.kind END,
-    'status', CASE WHEN a.active THEN 'active' WHEN a.status ILIKE '%suspend%' THEN 'suspended'
-                   WHEN a.status ~* '(deprovision|deactivat|disabled|deleted)' THEN 'deprovisioned' ELSE 'inactive' END,
-    'user_type', CASE WHEN lower(a.raw ->> 'user_type') IN ('guest', 'outside_collaborator', 'member') THEN lower(a.raw ->> 'user_type')
-                      WHEN lower(a.raw ->> 'userType') = 'guest' THEN 'guest' ELSE 'member' END,
-    'is_admin', a.is_admin,
-    'admin_tier', CASE WHEN a.raw ->> 'admin_tier' IN ('super', 'privileged', 'none') THEN a.raw ->> 'admin_tier'
-                       WHEN a.is_admin THEN 'privileged' ELSE 'none' END,
-    'mfa_state', CASE a.mfa_enrolled WHEN true THEN 'enrolled' WHEN false THEN 'not_enrolled' ELSE 'unknown' END,
-    'mfa_strength', CASE WHEN a.mfa_enrolled IS NULL THEN 'unknown' WHEN NOT a.mfa_enrolled THEN 'none'
-                         WHEN COALESCE(a.raw -> '_mfa_factors', '[]') ?| ARRAY['webauthn', 'signed_nonce', 'smart_card', 'smart_card_idp', 'u2f', 'fido2'] THEN 'phishing_resistant'
-                         WHEN COALESCE(a.raw -> '_mfa_factors', '[]') ?| ARRAY['push', 'totp', 'token:software:totp', 'token:hotp', 'token:hardware', 'token'] THEN 'strong'
-                         WHEN jsonb_array_length(COALESCE(a.raw -> '_mfa_factors', '[]')) > 0 THEN 'weak' ELSE 'unknown' END,
-    'last_login_known', a.last_login_at IS NOT NULL,
-    'days_since_last_login', floor(extract(epoch FROM (p.now - a.last_login_at)) / 86400)::integer,
-    'days_since_created', floor(extract(epoch FROM (p.now -
-        CASE WHEN a.raw ->> 'created' ~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$'
-             THEN (a.raw ->> 'created')::timestamptz ELSE a.first_seen_at END)) / 86400)::integer,
-    'identity_id', l.identity_id,
-    'managed', COALESCE(i.anchored, false),
-    'is_authoritative_source', c.authoritative)::jsonb AS row
+SELECT c.kind AS source_kind, c.id AS source_name, a.external_id, a.email, a.display_name, a.is_admin,
+    c.authoritative AS is_authoritative_source, a.last_login_at,
+    (CASE a.kind WHEN 'user' THEN 'human' WHEN 'service_account' THEN 'service'
+                 WHEN 'service_principal' THEN 'service' ELSE a.kind END)::text AS account_kind,
+    (CASE WHEN a.active THEN 'active' WHEN a.status ILIKE '%suspend%' THEN 'suspended'
+          WHEN a.status ~* '(deprovision|deactivat|disabled|deleted)' THEN 'deprovisioned' ELSE 'inactive' END)::text AS status,
+    (CASE WHEN lower(a.raw ->> 'user_type') IN ('guest', 'outside_collaborator', 'member') THEN lower(a.raw ->> 'user_type')
+          WHEN lower(a.raw ->> 'userType') = 'guest' THEN 'guest' ELSE 'member' END)::text AS user_type,
+    (CASE WHEN a.raw ->> 'admin_tier' IN ('super', 'privileged', 'none') THEN a.raw ->> 'admin_tier'
+          WHEN a.is_admin THEN 'privileged' ELSE 'none' END)::text AS admin_tier,
+    (CASE a.mfa_enrolled WHEN true THEN 'enrolled' WHEN false THEN 'not_enrolled' ELSE 'unknown' END)::text AS mfa_state,
+    (CASE WHEN a.mfa_enrolled IS NULL THEN 'unknown' WHEN NOT a.mfa_enrolled THEN 'none'
+          WHEN COALESCE(a.raw -> '_mfa_factors', '[]') ?| ARRAY['webauthn', 'signed_nonce', 'smart_card', 'smart_card_idp', 'u2f', 'fido2'] THEN 'phishing_resistant'
+          WHEN COALESCE(a.raw -> '_mfa_factors', '[]') ?| ARRAY['push', 'totp', 'token:software:totp', 'token:hotp', 'token:hardware', 'token'] THEN 'strong'
+          WHEN jsonb_array_length(COALESCE(a.raw -> '_mfa_factors', '[]')) > 0 THEN 'weak' ELSE 'unknown' END)::text AS mfa_strength,
+    (CASE WHEN a.raw ->> 'created' ~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$'
+          THEN (a.raw ->> 'created')::timestamptz ELSE a.first_seen_at END)::timestamptz AS created_at,
+    COALESCE(l.identity_id, 0)::bigint AS identity_id,
+    COALESCE(i.anchored, false)::boolean AS managed
 FROM accounts a
-CROSS JOIN (SELECT $1::timestamptz AS now) p
 JOIN connectors c ON c.id = a.connector_id
 LEFT JOIN identity_links l ON l.account_id = a.id
 LEFT JOIN identities i ON i.id = l.identity_id
@@ -483,21 +475,61 @@ WHERE a.expired_at IS NULL
 ORDER BY a.id
 `
 
-// Normalized datasets (rules.md section 4.1): one JSON row each, built from live inventory rows. Account status is
-// normalized to active, suspended, deprovisioned or inactive; time fields are whole days before @now.
-func (q *Queries) NormalizedAccounts(ctx context.Context, now pgtype.Timestamptz) ([]json.RawMessage, error) {
-	rows, err := q.db.Query(ctx, normalizedAccounts, now)
+type NormalizedAccountRowsRow struct {
+	SourceKind            string
+	SourceName            string
+	ExternalID            string
+	Email                 string
+	DisplayName           string
+	IsAdmin               bool
+	IsAuthoritativeSource bool
+	LastLoginAt           pgtype.Timestamptz
+	AccountKind           string
+	Status                string
+	UserType              string
+	AdminTier             string
+	MfaState              string
+	MfaStrength           string
+	CreatedAt             pgtype.Timestamptz
+	IdentityID            int64
+	Managed               bool
+}
+
+// Normalized datasets (rules.md section 4.1), built from live inventory rows. Accounts and identities (the large
+// ones) are typed columns the store turns into rows without JSON; the others are one JSON row each. Account status
+// is normalized to active, suspended, deprovisioned or inactive; time fields are whole days before @now (for
+// accounts, computed by the store from the timestamps returned here).
+func (q *Queries) NormalizedAccountRows(ctx context.Context) ([]NormalizedAccountRowsRow, error) {
+	rows, err := q.db.Query(ctx, normalizedAccountRows)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []json.RawMessage{}
+	items := []NormalizedAccountRowsRow{}
 	for rows.Next() {
-		var row json.RawMessage
-		if err := rows.Scan(&row); err != nil {
+		var i NormalizedAccountRowsRow
+		if err := rows.Scan(
+			&i.SourceKind,
+			&i.SourceName,
+			&i.ExternalID,
+			&i.Email,
+			&i.DisplayName,
+			&i.IsAdmin,
+			&i.IsAuthoritativeSource,
+			&i.LastLoginAt,
+			&i.AccountKind,
+			&i.Status,
+			&i.UserType,
+			&i.AdminTier,
+			&i.MfaState,
+			&i.MfaStrength,
+			&i.CreatedAt,
+			&i.IdentityID,
+			&i.Managed,
+		); err != nil {
 			return nil, err
 		}
-		items = append(items, row)
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -606,51 +638,63 @@ func (q *Queries) NormalizedEntitlements(ctx context.Context) ([]json.RawMessage
 	return items, nil
 }
 
-const normalizedIdentities = `-- name: NormalizedIdentities :many
-WITH linked AS (
-    SELECT l.identity_id, a.id, a.external_id, a.active, a.is_admin, c.kind, c.id AS connector_id, c.authoritative,
-           CASE WHEN a.active THEN 'active' WHEN a.status ILIKE '%suspend%' THEN 'suspended'
-                WHEN a.status ~* '(deprovision|deactivat|disabled|deleted)' THEN 'deprovisioned' ELSE 'inactive' END AS status
-    FROM identity_links l
-    JOIN accounts a ON a.id = l.account_id AND a.expired_at IS NULL
-    JOIN connectors c ON c.id = a.connector_id
-    WHERE l.identity_id IS NOT NULL
-), agg AS (
-    SELECT identity_id,
-           count(*) FILTER (WHERE active AND NOT authoritative) AS active_apps,
-           count(*) FILTER (WHERE active AND is_admin AND NOT authoritative) AS admin_apps,
-           jsonb_agg(DISTINCT kind) AS kinds,
-           (array_agg(jsonb_build_object('source_kind', kind, 'source_name', connector_id, 'external_id', external_id, 'status', status)
-                ORDER BY active DESC, id) FILTER (WHERE authoritative))[1] AS auth
-    FROM linked
-    GROUP BY identity_id
-)
-SELECT jsonb_build_object(
-    'resource_id', 'identity:' || i.id,
-    'display', COALESCE(NULLIF(i.display_name, ''), NULLIF(i.primary_email, ''), 'identity ' || i.id),
-    'id', i.id, 'kind', CASE i.kind WHEN 'person' THEN 'human' ELSE i.kind END,
-    'email', i.primary_email, 'display_name', i.display_name, 'managed', i.anchored,
-    'authoritative_account', agg.auth, 'idp_status', agg.auth ->> 'status',
-    'active_app_account_count', agg.active_apps, 'active_admin_app_account_count', agg.admin_apps,
-    'source_kinds', agg.kinds)::jsonb AS row
+const normalizedIdentityAccounts = `-- name: NormalizedIdentityAccounts :many
+SELECT i.id, i.kind, i.primary_email, i.display_name, i.anchored,
+       a.id AS account_id, a.external_id, a.active, a.is_admin, c.kind AS source_kind, c.id AS source_name, c.authoritative,
+       (CASE WHEN a.active THEN 'active' WHEN a.status ILIKE '%suspend%' THEN 'suspended'
+             WHEN a.status ~* '(deprovision|deactivat|disabled|deleted)' THEN 'deprovisioned' ELSE 'inactive' END)::text AS status
 FROM identities i
-JOIN agg ON agg.identity_id = i.id
-ORDER BY i.id
+JOIN identity_links l ON l.identity_id = i.id
+JOIN accounts a ON a.id = l.account_id AND a.expired_at IS NULL
+JOIN connectors c ON c.id = a.connector_id
+ORDER BY i.id, a.id
 `
 
-func (q *Queries) NormalizedIdentities(ctx context.Context) ([]json.RawMessage, error) {
-	rows, err := q.db.Query(ctx, normalizedIdentities)
+type NormalizedIdentityAccountsRow struct {
+	ID            int64
+	Kind          string
+	PrimaryEmail  string
+	DisplayName   string
+	Anchored      bool
+	AccountID     int64
+	ExternalID    string
+	Active        bool
+	IsAdmin       bool
+	SourceKind    string
+	SourceName    string
+	Authoritative bool
+	Status        string
+}
+
+// One row per (identity, live linked account), by identity then account: the store aggregates them per identity
+// (counts, source kinds, the authoritative account: the first authoritative one, active ones first).
+func (q *Queries) NormalizedIdentityAccounts(ctx context.Context) ([]NormalizedIdentityAccountsRow, error) {
+	rows, err := q.db.Query(ctx, normalizedIdentityAccounts)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []json.RawMessage{}
+	items := []NormalizedIdentityAccountsRow{}
 	for rows.Next() {
-		var row json.RawMessage
-		if err := rows.Scan(&row); err != nil {
+		var i NormalizedIdentityAccountsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Kind,
+			&i.PrimaryEmail,
+			&i.DisplayName,
+			&i.Anchored,
+			&i.AccountID,
+			&i.ExternalID,
+			&i.Active,
+			&i.IsAdmin,
+			&i.SourceKind,
+			&i.SourceName,
+			&i.Authoritative,
+			&i.Status,
+		); err != nil {
 			return nil, err
 		}
-		items = append(items, row)
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
