@@ -84,14 +84,11 @@ func (s *Source) Refresh(ctx context.Context, targets []sspm.EventTarget) (sspm.
 // refreshUser reads a user, its roles (the admin flag and role grants) and its factors. Without permission to
 // read roles the account is not written, so its stored admin flag stays.
 func (s *Source) refreshUser(ctx context.Context, id string, page *sspm.Page) error {
-	body, _, err := s.c.call(ctx, "get user", func(ctx context.Context) (*okta.APIResponse, error) {
+	body, found, err := s.getOne(ctx, "get user", func(ctx context.Context) (*okta.APIResponse, error) {
 		_, resp, err := s.c.api.UserAPI.GetUser(ctx, id).Execute()
 		return resp, err
 	})
-	if statusOf(err) == 404 {
-		return nil
-	}
-	if err != nil {
+	if !found || err != nil {
 		return err
 	}
 	a, err := s.mapUser(body)
@@ -126,14 +123,11 @@ func (s *Source) refreshUser(ctx context.Context, id string, page *sspm.Page) er
 
 // refreshGroup reads a group and all its members.
 func (s *Source) refreshGroup(ctx context.Context, id string, page *sspm.Page) error {
-	body, _, err := s.c.call(ctx, "get group", func(ctx context.Context) (*okta.APIResponse, error) {
+	body, found, err := s.getOne(ctx, "get group", func(ctx context.Context) (*okta.APIResponse, error) {
 		_, resp, err := s.c.api.GroupAPI.GetGroup(ctx, id).Execute()
 		return resp, err
 	})
-	if statusOf(err) == 404 {
-		return nil
-	}
-	if err != nil {
+	if !found || err != nil {
 		return err
 	}
 	g, err := mapGroup(body)
@@ -162,14 +156,11 @@ func (s *Source) refreshGroup(ctx context.Context, id string, page *sspm.Page) e
 
 // refreshApp reads an app and all its group and user assignments.
 func (s *Source) refreshApp(ctx context.Context, id string, page *sspm.Page) error {
-	body, _, err := s.c.call(ctx, "get app", func(ctx context.Context) (*okta.APIResponse, error) {
+	body, found, err := s.getOne(ctx, "get app", func(ctx context.Context) (*okta.APIResponse, error) {
 		_, resp, err := s.c.api.ApplicationAPI.GetApplication(ctx, id).Execute()
 		return resp, err
 	})
-	if statusOf(err) == 404 {
-		return nil
-	}
-	if err != nil {
+	if !found || err != nil {
 		return err
 	}
 	ref, err := mapApp(body)
@@ -214,4 +205,17 @@ func (s *Source) refreshApp(ctx context.Context, id string, page *sspm.Page) err
 		}
 		after = next
 	}
+}
+
+// getOne reads one object for a refresh. An object that is gone (404) is not an error: found is false, and the
+// next full run expires it.
+func (s *Source) getOne(ctx context.Context, op string, fn func(context.Context) (*okta.APIResponse, error)) (body []byte, found bool, err error) {
+	body, _, err = s.c.call(ctx, op, fn)
+	switch {
+	case statusOf(err) == 404:
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	return body, true, nil
 }
