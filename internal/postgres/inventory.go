@@ -417,15 +417,6 @@ func EvidenceActorKey(e sspm.Evidence) string {
 	return "email:" + strings.ToLower(e.ActorEmail)
 }
 
-// Evidence lists up to limit rows of a connector's discovery evidence.
-func (db *DB) Evidence(ctx context.Context, connectorID string, limit int) ([]sqlgen.SaasAppEvidence, error) {
-	rows, err := db.q.ListEvidence(ctx, sqlgen.ListEvidenceParams{ConnectorID: connectorID, MaxRows: int32(limit)})
-	if err != nil {
-		return nil, fmt.Errorf("list evidence of %s: %w", connectorID, err)
-	}
-	return rows, nil
-}
-
 // DatasetRows lists a connector's live rows of one dataset.
 func (db *DB) DatasetRows(ctx context.Context, connectorID, dataset string) ([]sspm.DatasetRow, error) {
 	rows, err := db.q.ListDatasetRows(ctx, sqlgen.ListDatasetRowsParams{ConnectorID: connectorID, Dataset: dataset})

@@ -147,9 +147,6 @@ FROM (SELECT unnest(@external_ids::text[]) AS external_id,
              unnest(@factors::text[]) AS factors) AS r
 WHERE a.connector_id = @connector_id::text AND a.external_id = r.external_id;
 
--- name: ListEvidence :many
-SELECT * FROM saas_app_evidence WHERE connector_id = @connector_id ORDER BY app_key, actor_key LIMIT @max_rows;
-
 -- name: ListDatasetRows :many
 SELECT dataset, external_id, raw FROM datasets
 WHERE connector_id = @connector_id AND dataset = @dataset AND expired_at IS NULL

@@ -242,51 +242,6 @@ func (q *Queries) ListDatasetRows(ctx context.Context, arg ListDatasetRowsParams
 	return items, nil
 }
 
-const listEvidence = `-- name: ListEvidence :many
-SELECT id, connector_id, kind, app_key, app_id, app_name, domain, actor_key, actor_id, actor_email, scopes, occurrences, first_seen_at, last_seen_at, last_event_id FROM saas_app_evidence WHERE connector_id = $1 ORDER BY app_key, actor_key LIMIT $2
-`
-
-type ListEvidenceParams struct {
-	ConnectorID string
-	MaxRows     int32
-}
-
-func (q *Queries) ListEvidence(ctx context.Context, arg ListEvidenceParams) ([]SaasAppEvidence, error) {
-	rows, err := q.db.Query(ctx, listEvidence, arg.ConnectorID, arg.MaxRows)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []SaasAppEvidence{}
-	for rows.Next() {
-		var i SaasAppEvidence
-		if err := rows.Scan(
-			&i.ID,
-			&i.ConnectorID,
-			&i.Kind,
-			&i.AppKey,
-			&i.AppID,
-			&i.AppName,
-			&i.Domain,
-			&i.ActorKey,
-			&i.ActorID,
-			&i.ActorEmail,
-			&i.Scopes,
-			&i.Occurrences,
-			&i.FirstSeenAt,
-			&i.LastSeenAt,
-			&i.LastEventID,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const listLiveAccounts = `-- name: ListLiveAccounts :many
 SELECT id, external_id, kind, email, username, display_name, status, active, last_login_at, mfa_enrolled, is_admin,
        seen_in_run, seen_at
