@@ -12,7 +12,7 @@ import (
 type TailStore interface {
 	Connector(ctx context.Context, id string) (sspm.Connector, error)
 	TailCursor(ctx context.Context, connectorID, stream string) (sspm.TailCursor, error)
-	CommitTail(ctx context.Context, connectorID, stream string, events []sspm.Event, c sspm.TailCursor, now time.Time) (int64, error)
+	CommitTail(ctx context.Context, connectorID, stream string, events []sspm.Event, c sspm.TailCursor, now time.Time) ([]sspm.Event, error)
 	SetTailError(ctx context.Context, connectorID, stream, msg string) error
 }
 
@@ -26,7 +26,8 @@ type Tailer struct {
 	Streams StreamFactory
 	Now     func() time.Time
 	// AfterStore runs after a step stored new events (push-assisted refresh of what they touched, the
-	// evaluator's event policies). Its error is returned; the cursor has already moved.
+	// evaluator's event policies), with the events that were new. Its error is returned; the cursor has already
+	// moved.
 	AfterStore func(ctx context.Context, c sspm.Connector, events []sspm.Event) error
 }
 
@@ -75,12 +76,14 @@ func (t *Tailer) Step(ctx context.Context, connectorID, stream string) (TailResu
 	if hw.IsZero() {
 		hw = cur.HighWater
 	}
-	stored, err := t.Store.CommitTail(ctx, connectorID, stream, page.Events, sspm.TailCursor{Cursor: page.Cursor, HighWater: hw}, now)
+	fresh, err := t.Store.CommitTail(ctx, connectorID, stream, page.Events, sspm.TailCursor{Cursor: page.Cursor, HighWater: hw}, now)
 	if err != nil {
 		return TailResult{}, err
 	}
+	stored := int64(len(fresh))
+	// Only new events go on: the overlap a tail re-reads was refreshed and evaluated when it was first stored.
 	if t.AfterStore != nil && stored > 0 {
-		if err := t.AfterStore(ctx, c, page.Events); err != nil {
+		if err := t.AfterStore(ctx, c, fresh); err != nil {
 			return TailResult{Stored: stored, Read: len(page.Events), More: page.More}, fmt.Errorf("tail %s/%s: after storing events: %w", connectorID, stream, err)
 		}
 	}

@@ -52,10 +52,20 @@ func (s *testStream) ReadStream(_ context.Context, stream, cursor string) (sspm.
 func TestTailLoopStoresEachEventOnceAndCommitsTheCursor(t *testing.T) {
 	e := setup(t)
 	src := &testStream{n: 7}
-	tailer := &lane.Tailer{Store: e.db, Streams: func(context.Context, sspm.Connector) (sspm.StreamSource, error) { return src, nil }}
+	var followed []string
+	tailer := &lane.Tailer{Store: e.db, Streams: func(context.Context, sspm.Connector) (sspm.StreamSource, error) { return src, nil },
+		AfterStore: func(_ context.Context, _ sspm.Connector, events []sspm.Event) error {
+			for _, ev := range events {
+				followed = append(followed, ev.ProviderEventID)
+			}
+			return nil
+		}}
 	stored, err := local.TailLoop(context.Background(), tailer, "test-1", "log", 100, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(followed) != 7 {
+		t.Fatalf("AfterStore saw %v: want each new event once, not the re-read overlap", followed)
 	}
 	if n, _ := e.db.CountEvents(context.Background(), "test-1"); stored != 7 || n != 7 {
 		t.Fatalf("stored %d, in the table %d: want each of the 7 events once despite the overlap", stored, n)

@@ -15,6 +15,12 @@ import (
 // insertEvents stores events once per (connector, provider event id) with their targets, and returns how many
 // were new.
 func insertEvents(ctx context.Context, q *sqlgen.Queries, connectorID string, events []sspm.Event) (int64, error) {
+	ids, err := insertNewEvents(ctx, q, connectorID, events)
+	return int64(len(ids)), err
+}
+
+// insertNewEvents is insertEvents returning the provider ids of the events that were new.
+func insertNewEvents(ctx context.Context, q *sqlgen.Queries, connectorID string, events []sspm.Event) (map[string]bool, error) {
 	events = dedupe(events, func(e *sspm.Event) string { return e.ProviderEventID })
 	p := sqlgen.InsertEventsParams{
 		ConnectorID: connectorID, ProviderEventIds: make([]string, len(events)), Types: make([]string, len(events)),
@@ -27,7 +33,7 @@ func insertEvents(ctx context.Context, q *sqlgen.Queries, connectorID string, ev
 	for i := range events {
 		e := &events[i]
 		if e.ProviderEventID == "" || e.OccurredAt.IsZero() {
-			return 0, fmt.Errorf("insert events: event %d of %s has no provider id or time", i, connectorID)
+			return nil, fmt.Errorf("insert events: event %d of %s has no provider id or time", i, connectorID)
 		}
 		src := e.Source
 		if src == "" {
@@ -40,7 +46,7 @@ func insertEvents(ctx context.Context, q *sqlgen.Queries, connectorID string, ev
 	}
 	inserted, err := q.InsertEvents(ctx, p)
 	if err != nil {
-		return 0, fmt.Errorf("insert events: %w", err)
+		return nil, fmt.Errorf("insert events: %w", err)
 	}
 	var t sqlgen.InsertEventTargetsParams
 	t.ConnectorID = connectorID
@@ -55,10 +61,14 @@ func insertEvents(ctx context.Context, q *sqlgen.Queries, connectorID string, ev
 	}
 	if len(t.EventIds) > 0 {
 		if _, err := q.InsertEventTargets(ctx, t); err != nil {
-			return 0, fmt.Errorf("insert event targets: %w", err)
+			return nil, fmt.Errorf("insert event targets: %w", err)
 		}
 	}
-	return int64(len(inserted)), nil
+	ids := make(map[string]bool, len(inserted))
+	for _, row := range inserted {
+		ids[row.ProviderEventID] = true
+	}
+	return ids, nil
 }
 
 // StoreEvents stores events outside a run (the inbox lane) and returns how many were new.
@@ -84,13 +94,21 @@ func (db *DB) TailCursor(ctx context.Context, connectorID, stream string) (sspm.
 }
 
 // CommitTail stores a stream's events and advances its cursor in one transaction, so a crash never skips or
-// double-counts events. It returns how many events were new.
-func (db *DB) CommitTail(ctx context.Context, connectorID, stream string, events []sspm.Event, c sspm.TailCursor, now time.Time) (int64, error) {
-	var n int64
-	err := db.inTx(ctx, func(q *sqlgen.Queries) (err error) {
+// double-counts events. It returns the events that were new (a tail re-reads an overlap window: those it had
+// already stored are not returned).
+func (db *DB) CommitTail(ctx context.Context, connectorID, stream string, events []sspm.Event, c sspm.TailCursor, now time.Time) ([]sspm.Event, error) {
+	var fresh []sspm.Event
+	err := db.inTx(ctx, func(q *sqlgen.Queries) error {
 		if len(events) > 0 {
-			if n, err = insertEvents(ctx, q, connectorID, events); err != nil {
+			ids, err := insertNewEvents(ctx, q, connectorID, events)
+			if err != nil {
 				return err
+			}
+			for _, e := range events {
+				if ids[e.ProviderEventID] {
+					fresh = append(fresh, e)
+					delete(ids, e.ProviderEventID) // a page may repeat an event
+				}
 			}
 		}
 		lag := 0.0
@@ -102,9 +120,9 @@ func (db *DB) CommitTail(ctx context.Context, connectorID, stream string, events
 		})
 	})
 	if err != nil {
-		return 0, fmt.Errorf("commit tail %s/%s: %w", connectorID, stream, err)
+		return nil, fmt.Errorf("commit tail %s/%s: %w", connectorID, stream, err)
 	}
-	return n, nil
+	return fresh, nil
 }
 
 // SetTailError records a stream's latest error without moving its cursor.
