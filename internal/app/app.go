@@ -119,7 +119,7 @@ func (a *App) Handle(ctx context.Context, inv sspm.Invocation, owner string, dea
 }
 
 // StaleAfter is how long without activity makes an identity stale.
-const StaleAfter = 90 * 24 * time.Hour
+const StaleAfter = sspm.StaleAfter
 
 var errDiscoveryOff = sspm.Errorf(sspm.CodeInvalid, "discovery is off (set SYNC_DISCOVERY_ENABLED=1)")
 

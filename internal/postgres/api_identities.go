@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,27 +26,94 @@ type IdentityFilter struct {
 	MFA         *bool
 }
 
-// Identities lists identities (sort: display_name, primary_email, last_seen_at, accounts, created_at, id).
+// identitySorts maps the identities list's sort keys to ORDER BY clauses; the identities_list_* indexes serve
+// every sort but the accounts count in either direction (the id breaks ties in the same direction).
+var identitySorts = map[string]string{
+	"":               "i.id",
+	"id":             "i.id",
+	"-id":            "i.id DESC",
+	"display_name":   "i.display_name, i.id",
+	"-display_name":  "i.display_name DESC, i.id DESC",
+	"primary_email":  "i.primary_email, i.id",
+	"-primary_email": "i.primary_email DESC, i.id DESC",
+	"last_seen_at":   "i.last_seen_at ASC NULLS FIRST, i.id",
+	"-last_seen_at":  "i.last_seen_at DESC NULLS LAST, i.id DESC",
+	"accounts":       "i.accounts, i.id",
+	"-accounts":      "i.accounts DESC, i.id DESC",
+	"created_at":     "i.created_at, i.id",
+	"-created_at":    "i.created_at DESC, i.id DESC",
+}
+
+// Identities lists identities (sort: display_name, primary_email, last_seen_at, accounts, created_at, id). The
+// query is built from the filter so that each sort walks its index and stops at the page; the page and the
+// count of matches go to the server in one round trip.
 func (db *DB) Identities(ctx context.Context, f IdentityFilter, o ListOptions) (List[Identity], error) {
 	o, err := o.check("display_name", "primary_email", "last_seen_at", "accounts", "created_at", "id")
 	if err != nil {
 		return List[Identity]{}, err
 	}
-	p := sqlgen.APIListIdentitiesParams{Search: searchPattern(f.Search), Kind: f.Kind, ConnectorID: f.ConnectorID,
-		Anchored: nullBool(f.Anchored), Privileged: nullBool(f.Privileged), Stale: nullBool(f.Stale),
-		Leaver: nullBool(f.Leaver), Mfa: nullBool(f.MFA), Sort: o.Sort}
-	l, err := listPage(o, func(limit, offset int32) ([]sqlgen.APIListIdentitiesRow, error) {
-		p.MaxRows, p.Skip = limit, offset
-		return db.q.APIListIdentities(ctx, p)
-	}, func(r sqlgen.APIListIdentitiesRow) int64 { return r.Total }, func(r sqlgen.APIListIdentitiesRow) Identity {
-		return Identity{ID: r.ID, Kind: r.Kind, PrimaryEmail: r.PrimaryEmail, DisplayName: r.DisplayName, Status: r.Status,
-			LastSeenAt: fromTS(r.LastSeenAt), Anchored: r.Anchored, Privileged: r.Privileged, MFA: boolPtr(r.Mfa),
-			Stale: r.Stale, Leaver: r.Leaver, Accounts: int(r.Accounts)}
-	})
-	if err != nil {
-		return l, fmt.Errorf("list identities: %w", err)
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if p := searchPattern(f.Search); p != "" {
+		// The expression of the identities_search trigram index (migration 00008).
+		where = append(where, "(i.primary_email || ' ' || i.display_name) ILIKE "+arg(p))
 	}
-	return l, nil
+	if f.Kind != "" {
+		where = append(where, "i.kind = "+arg(f.Kind))
+	}
+	for _, flag := range []struct {
+		col string
+		v   *bool
+	}{{"anchored", f.Anchored}, {"privileged", f.Privileged}, {"stale", f.Stale}, {"leaver", f.Leaver}, {"mfa", f.MFA}} {
+		if flag.v != nil {
+			where = append(where, fmt.Sprintf("i.%s = %s", flag.col, arg(*flag.v)))
+		}
+	}
+	if f.ConnectorID != "" {
+		where = append(where, "i.connectors @> ARRAY["+arg(f.ConnectorID)+"::text]")
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	from := "identities i" + cond
+	if f.Search != "" {
+		// The matches of a search come from the trigram index, then are sorted: walking a sort index and testing
+		// each row against the pattern, as the planner would for a LIMIT, reads most of the table when the
+		// matches sit late in that order.
+		from = "(SELECT * FROM identities i" + cond + " OFFSET 0) i"
+	}
+	page := `SELECT i.id, i.kind, i.primary_email, i.display_name, i.status, i.last_seen_at, i.anchored, i.privileged,
+		i.mfa, i.stale, i.leaver, i.accounts FROM ` + from + " ORDER BY " + identitySorts[o.Sort] +
+		fmt.Sprintf(" LIMIT %d OFFSET %d", o.Limit, o.Offset)
+	b := &pgx.Batch{}
+	var out List[Identity]
+	b.Queue(page, args...).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var r Identity
+			var last pgtype.Timestamptz
+			var mfa pgtype.Bool
+			var accounts int32
+			if err := rows.Scan(&r.ID, &r.Kind, &r.PrimaryEmail, &r.DisplayName, &r.Status, &last, &r.Anchored,
+				&r.Privileged, &mfa, &r.Stale, &r.Leaver, &accounts); err != nil {
+				return err
+			}
+			r.LastSeenAt, r.MFA, r.Accounts = fromTS(last), boolPtr(mfa), int(accounts)
+			out.Items = append(out.Items, r)
+		}
+		return rows.Err()
+	})
+	b.Queue("SELECT count(*) FROM identities i"+cond, args...).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&out.Total)
+	})
+	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
+		return List[Identity]{}, fmt.Errorf("list identities: %w", err)
+	}
+	if out.Items == nil {
+		out.Items = []Identity{}
+	}
+	return out, nil
 }
 
 // LinkedAccount is an account linked to an identity, with its source.
@@ -224,6 +292,9 @@ func (db *DB) SetManualLinkAudited(ctx context.Context, connectorID, externalID 
 		if err := q.SetManualLink(ctx, sqlgen.SetManualLinkParams{AccountID: before.AccountID, IdentityID: nullInt8(identityID), LinkedBy: actor}); err != nil {
 			return err
 		}
+		if err := recomputeIdentities(ctx, q, int64Ptr(before.IdentityID), identityID); err != nil {
+			return err
+		}
 		return insertAudit(ctx, q, Audit{Actor: actor, Action: action, TargetType: "account", TargetID: connectorID + "/" + externalID,
 			Before: linkState{IdentityID: int64Ptr(before.IdentityID), Reason: before.Reason, LinkedBy: before.LinkedBy},
 			After:  linkState{IdentityID: identityID, Reason: "manual", LinkedBy: actor}})
@@ -248,6 +319,9 @@ func (db *DB) ClearManualLinkAudited(ctx context.Context, connectorID, externalI
 		}
 		if n == 0 {
 			return sspm.Errorf(sspm.CodeConflict, "account %s/%s has no manual link to clear", connectorID, externalID)
+		}
+		if err := recomputeIdentities(ctx, q, int64Ptr(before.IdentityID)); err != nil {
+			return err
 		}
 		return insertAudit(ctx, q, Audit{Actor: actor, Action: "account.link.clear", TargetType: "account", TargetID: connectorID + "/" + externalID,
 			Before: linkState{IdentityID: int64Ptr(before.IdentityID), Reason: before.Reason, LinkedBy: before.LinkedBy},

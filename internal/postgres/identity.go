@@ -17,7 +17,7 @@ import (
 type LinkResult struct {
 	Created    int64 // identities created for emails no identity had
 	Linked     int64 // accounts linked automatically
-	Recomputed int64 // identities whose attributes were recomputed
+	Recomputed int64 // identities whose attributes or flags changed
 }
 
 // LinkAccounts links a connector's live, unlinked user accounts by email (case-insensitive) to identities,
@@ -32,7 +32,7 @@ func (db *DB) LinkAccounts(ctx context.Context, connectorID string, authoritativ
 			return err
 		}
 		// Anchored flags must be current before choosing between identities.
-		if _, err = q.RecomputeIdentities(ctx, ts(staleBefore)); err != nil {
+		if _, err = q.RecomputeIdentities(ctx, sqlgen.RecomputeIdentitiesParams{StaleBefore: ts(staleBefore)}); err != nil {
 			return err
 		}
 		if r.Created, err = q.CreateIdentitiesForEmails(ctx, connectorID); err != nil {
@@ -41,10 +41,10 @@ func (db *DB) LinkAccounts(ctx context.Context, connectorID string, authoritativ
 		if r.Linked, err = q.LinkByEmail(ctx, sqlgen.LinkByEmailParams{ConnectorID: connectorID, Authoritative: authoritative}); err != nil {
 			return err
 		}
-		if r.Recomputed, err = q.RecomputeIdentities(ctx, ts(staleBefore)); err != nil {
+		if r.Recomputed, err = q.RecomputeIdentities(ctx, sqlgen.RecomputeIdentitiesParams{StaleBefore: ts(staleBefore)}); err != nil {
 			return err
 		}
-		_, err = q.ClearOrphanIdentities(ctx)
+		_, err = q.ClearOrphanIdentities(ctx, nil)
 		return err
 	})
 	if err != nil {
@@ -53,32 +53,24 @@ func (db *DB) LinkAccounts(ctx context.Context, connectorID string, authoritativ
 	return r, nil
 }
 
-// SetManualLink links a connector's account to an identity, or with identityID nil unlinks it for good; either
-// way syncs never change it. by records who decided.
-func (db *DB) SetManualLink(ctx context.Context, connectorID, externalID string, identityID *int64, by string) error {
-	row, err := db.q.AccountIdentity(ctx, sqlgen.AccountIdentityParams{ConnectorID: connectorID, ExternalID: externalID})
-	if err != nil {
-		return notFound(err, fmt.Sprintf("account %s/%s", connectorID, externalID))
-	}
-	if identityID != nil {
-		if _, err := db.q.GetIdentity(ctx, *identityID); err != nil {
-			return notFound(err, fmt.Sprintf("identity %d", *identityID))
+// recomputeIdentities recomputes the attributes and flags of the given identities (after a manual link moved an
+// account between them), as LinkAccounts does for all.
+func recomputeIdentities(ctx context.Context, q *sqlgen.Queries, ids ...*int64) error {
+	var list []int64
+	for _, id := range ids {
+		if id != nil {
+			list = append(list, *id)
 		}
 	}
-	if err := db.q.SetManualLink(ctx, sqlgen.SetManualLinkParams{AccountID: row.AccountID, IdentityID: nullInt8(identityID), LinkedBy: by}); err != nil {
-		return fmt.Errorf("link account %s/%s: %w", connectorID, externalID, err)
+	if len(list) == 0 {
+		return nil
 	}
-	return nil
-}
-
-// ClearManualLink forgets a manual decision; the next linking run links the account automatically again.
-func (db *DB) ClearManualLink(ctx context.Context, connectorID, externalID string) error {
-	row, err := db.q.AccountIdentity(ctx, sqlgen.AccountIdentityParams{ConnectorID: connectorID, ExternalID: externalID})
-	if err != nil {
-		return notFound(err, fmt.Sprintf("account %s/%s", connectorID, externalID))
+	if _, err := q.RecomputeIdentities(ctx, sqlgen.RecomputeIdentitiesParams{
+		StaleBefore: ts(time.Now().Add(-sspm.StaleAfter)), Ids: list}); err != nil {
+		return fmt.Errorf("recompute identities %v: %w", list, err)
 	}
-	if _, err := db.q.ClearManualLink(ctx, row.AccountID); err != nil {
-		return fmt.Errorf("clear link of %s/%s: %w", connectorID, externalID, err)
+	if _, err := q.ClearOrphanIdentities(ctx, list); err != nil {
+		return fmt.Errorf("clear orphan identities %v: %w", list, err)
 	}
 	return nil
 }

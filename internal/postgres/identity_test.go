@@ -120,17 +120,17 @@ func TestManualLinksSurviveSyncs(t *testing.T) {
 	aID := identityOf(t, db, "okta", "a").IdentityID
 
 	// An admin re-points b to a's identity, unlinks a for good, and links the service account by hand.
-	if err := db.SetManualLink(ctx, "okta", "b", aID, "admin@example.com"); err != nil {
+	if err := db.SetManualLinkAudited(ctx, "okta", "b", aID, "admin@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetManualLink(ctx, "okta", "a", nil, "admin@example.com"); err != nil {
+	if err := db.SetManualLinkAudited(ctx, "okta", "a", nil, "admin@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetManualLink(ctx, "okta", "svc", aID, "admin@example.com"); err != nil {
+	if err := db.SetManualLinkAudited(ctx, "okta", "svc", aID, "admin@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	bad := int64(999999)
-	if err := db.SetManualLink(ctx, "okta", "b", &bad, "x"); sspm.ErrorCode(err) != sspm.CodeNotFound {
+	if err := db.SetManualLinkAudited(ctx, "okta", "b", &bad, "x"); sspm.ErrorCode(err) != sspm.CodeNotFound {
 		t.Fatalf("link to a missing identity: %v", err)
 	}
 	for range 2 { // later syncs and linking runs change none of it
@@ -147,11 +147,55 @@ func TestManualLinksSurviveSyncs(t *testing.T) {
 		t.Fatalf("svc = %+v", l)
 	}
 	// Forgetting the decision lets linking take over again.
-	if err := db.ClearManualLink(ctx, "okta", "a"); err != nil {
+	if err := db.ClearManualLinkAudited(ctx, "okta", "a", "admin@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	link(t, db, "okta", true)
 	if l := identityOf(t, db, "okta", "a"); l.Reason != "authoritative" || l.IdentityID == nil {
 		t.Fatalf("a after clearing = %+v", l)
 	}
+}
+
+func TestManualLinkRecomputesIdentities(t *testing.T) {
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	for _, c := range []sspm.Connector{
+		{ID: "okta", Kind: sspm.KindOkta, Name: "Okta", Enabled: true, Authoritative: true},
+		{ID: "gh", Kind: sspm.KindGitHub, Name: "GitHub", Enabled: true},
+	} {
+		if _, err := db.CreateConnector(ctx, c, nil, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	syncAccounts(t, db, "okta", sspm.Account{ExternalID: "a", Kind: sspm.AccountUser, Email: "a@example.com", Active: true})
+	syncAccounts(t, db, "gh", sspm.Account{ExternalID: "42", Kind: sspm.AccountUser, Username: "octo-a", Active: true, IsAdmin: true})
+	link(t, db, "okta", true)
+	link(t, db, "gh", false)
+	aID := identityOf(t, db, "okta", "a").IdentityID
+
+	check := func(when string, accounts int, privileged bool, inGitHub int64) {
+		t.Helper()
+		i, err := db.Identity(ctx, *aID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := db.Identities(ctx, postgres.IdentityFilter{ConnectorID: "gh"}, postgres.ListOptions{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i.Accounts != accounts || i.Privileged != privileged || l.Total != inGitHub || int64(len(l.Items)) != inGitHub {
+			t.Fatalf("%s: identity %+v, identities in GitHub %d (%d listed); want %d accounts, privileged %v, %d in GitHub",
+				when, i, l.Total, len(l.Items), accounts, privileged, inGitHub)
+		}
+	}
+	check("before", 1, false, 0)
+	// Linking the GitHub admin by hand shows at once in the identity's attributes and the source filter.
+	if err := db.SetManualLinkAudited(ctx, "gh", "42", aID, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	check("linked", 2, true, 1)
+	if err := db.SetManualLinkAudited(ctx, "gh", "42", nil, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	check("unlinked", 1, false, 0)
 }

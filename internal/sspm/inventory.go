@@ -178,3 +178,6 @@ func (p *Page) Len() int {
 	return len(p.Accounts) + len(p.Groups) + len(p.GroupMembers) + len(p.Resources) + len(p.Grants) +
 		len(p.Credentials) + len(p.Datasets) + len(p.Events) + len(p.Evidence) + len(p.MFA)
 }
+
+// StaleAfter is how long without activity in any linked account makes an identity stale.
+const StaleAfter = 90 * 24 * time.Hour

@@ -189,6 +189,7 @@ func (q *Queries) APIAccountGroups(ctx context.Context, accountIds []int64) ([]A
 }
 
 const aPIIdentityAccounts = `-- name: APIIdentityAccounts :many
+
 SELECT a.id, a.connector_id, c.kind AS connector_kind, c.name AS connector_name, c.authoritative, a.external_id,
        a.kind, a.email, a.username, a.display_name, a.status, a.active, a.last_login_at, a.mfa_enrolled, a.is_admin,
        a.first_seen_at, a.seen_at, a.expired_at, l.reason, l.linked_by, l.linked_at
@@ -223,6 +224,7 @@ type APIIdentityAccountsRow struct {
 	LinkedAt      pgtype.Timestamptz
 }
 
+// Queries of the admin API: identities, accounts and links. @search is an ILIKE pattern (” for none).
 // An identity's linked accounts in every source, live ones first.
 func (q *Queries) APIIdentityAccounts(ctx context.Context, identityID pgtype.Int8) ([]APIIdentityAccountsRow, error) {
 	rows, err := q.db.Query(ctx, aPIIdentityAccounts, identityID)
@@ -457,117 +459,6 @@ func (q *Queries) APIListAccounts(ctx context.Context, arg APIListAccountsParams
 			&i.LinkReason,
 			&i.LinkedBy,
 			&i.Anchored,
-			&i.Total,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const aPIListIdentities = `-- name: APIListIdentities :many
-
-SELECT i.id, i.kind, i.primary_email, i.display_name, i.status, i.last_seen_at, i.created_at, i.updated_at,
-       i.anchored, i.privileged, i.mfa, i.stale, i.leaver, i.accounts, count(*) OVER () AS total
-FROM identities i
-WHERE ($1::text = '' OR i.primary_email ILIKE $1::text OR i.display_name ILIKE $1::text)
-  AND ($2::text = '' OR i.kind = $2::text)
-  AND ($3::boolean IS NULL OR i.anchored = $3::boolean)
-  AND ($4::boolean IS NULL OR i.privileged = $4::boolean)
-  AND ($5::boolean IS NULL OR i.stale = $5::boolean)
-  AND ($6::boolean IS NULL OR i.leaver = $6::boolean)
-  AND ($7::boolean IS NULL OR i.mfa = $7::boolean)
-  AND ($8::text = '' OR EXISTS (
-        SELECT 1 FROM identity_links l JOIN accounts a ON a.id = l.account_id AND a.expired_at IS NULL
-        WHERE l.identity_id = i.id AND a.connector_id = $8::text))
-ORDER BY CASE WHEN $9::text = 'display_name' THEN i.display_name END ASC,
-         CASE WHEN $9::text = '-display_name' THEN i.display_name END DESC,
-         CASE WHEN $9::text = 'primary_email' THEN i.primary_email END ASC,
-         CASE WHEN $9::text = '-primary_email' THEN i.primary_email END DESC,
-         CASE WHEN $9::text = 'last_seen_at' THEN i.last_seen_at END ASC NULLS FIRST,
-         CASE WHEN $9::text = '-last_seen_at' THEN i.last_seen_at END DESC NULLS LAST,
-         CASE WHEN $9::text = 'accounts' THEN i.accounts END ASC,
-         CASE WHEN $9::text = '-accounts' THEN i.accounts END DESC,
-         CASE WHEN $9::text = 'created_at' THEN i.created_at END ASC,
-         CASE WHEN $9::text = '-created_at' THEN i.created_at END DESC,
-         CASE WHEN $9::text = '-id' THEN i.id END DESC,
-         i.id
-LIMIT $11 OFFSET $10
-`
-
-type APIListIdentitiesParams struct {
-	Search      string
-	Kind        string
-	Anchored    pgtype.Bool
-	Privileged  pgtype.Bool
-	Stale       pgtype.Bool
-	Leaver      pgtype.Bool
-	Mfa         pgtype.Bool
-	ConnectorID string
-	Sort        string
-	Skip        int32
-	MaxRows     int32
-}
-
-type APIListIdentitiesRow struct {
-	ID           int64
-	Kind         string
-	PrimaryEmail string
-	DisplayName  string
-	Status       string
-	LastSeenAt   pgtype.Timestamptz
-	CreatedAt    pgtype.Timestamptz
-	UpdatedAt    pgtype.Timestamptz
-	Anchored     bool
-	Privileged   bool
-	Mfa          pgtype.Bool
-	Stale        bool
-	Leaver       bool
-	Accounts     int32
-	Total        int64
-}
-
-// Queries of the admin API: identities, accounts and links. @search is an ILIKE pattern (” for none).
-func (q *Queries) APIListIdentities(ctx context.Context, arg APIListIdentitiesParams) ([]APIListIdentitiesRow, error) {
-	rows, err := q.db.Query(ctx, aPIListIdentities,
-		arg.Search,
-		arg.Kind,
-		arg.Anchored,
-		arg.Privileged,
-		arg.Stale,
-		arg.Leaver,
-		arg.Mfa,
-		arg.ConnectorID,
-		arg.Sort,
-		arg.Skip,
-		arg.MaxRows,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []APIListIdentitiesRow{}
-	for rows.Next() {
-		var i APIListIdentitiesRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.Kind,
-			&i.PrimaryEmail,
-			&i.DisplayName,
-			&i.Status,
-			&i.LastSeenAt,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-			&i.Anchored,
-			&i.Privileged,
-			&i.Mfa,
-			&i.Stale,
-			&i.Leaver,
-			&i.Accounts,
 			&i.Total,
 		); err != nil {
 			return nil, err

@@ -55,15 +55,16 @@ func (q *Queries) ClearManualLink(ctx context.Context, accountID int64) (int64, 
 }
 
 const clearOrphanIdentities = `-- name: ClearOrphanIdentities :execrows
-UPDATE identities i SET anchored = false, privileged = false, mfa = NULL, leaver = false, accounts = 0, updated_at = now()
-WHERE i.accounts > 0 AND NOT EXISTS (
+UPDATE identities i SET anchored = false, privileged = false, mfa = NULL, leaver = false, accounts = 0, connectors = '{}',
+    updated_at = now()
+WHERE i.accounts > 0 AND ($1::bigint[] IS NULL OR i.id = ANY($1::bigint[])) AND NOT EXISTS (
     SELECT 1 FROM identity_links l JOIN accounts a ON a.id = l.account_id AND a.expired_at IS NULL
     WHERE l.identity_id = i.id)
 `
 
 // Identities no live account links to any more lose their derived flags (they stay for manual links and history).
-func (q *Queries) ClearOrphanIdentities(ctx context.Context) (int64, error) {
-	result, err := q.db.Exec(ctx, clearOrphanIdentities)
+func (q *Queries) ClearOrphanIdentities(ctx context.Context, ids []int64) (int64, error) {
+	result, err := q.db.Exec(ctx, clearOrphanIdentities, ids)
 	if err != nil {
 		return 0, err
 	}
@@ -103,7 +104,7 @@ func (q *Queries) CreateIdentitiesForEmails(ctx context.Context, connectorID str
 }
 
 const getIdentity = `-- name: GetIdentity :one
-SELECT id, kind, primary_email, display_name, status, last_seen_at, created_at, updated_at, anchored, privileged, mfa, stale, leaver, accounts FROM identities WHERE id = $1
+SELECT id, kind, primary_email, display_name, status, last_seen_at, created_at, updated_at, anchored, privileged, mfa, stale, leaver, accounts, connectors FROM identities WHERE id = $1
 `
 
 func (q *Queries) GetIdentity(ctx context.Context, id int64) (Identity, error) {
@@ -124,6 +125,7 @@ func (q *Queries) GetIdentity(ctx context.Context, id int64) (Identity, error) {
 		&i.Stale,
 		&i.Leaver,
 		&i.Accounts,
+		&i.Connectors,
 	)
 	return i, err
 }
@@ -225,20 +227,33 @@ func (q *Queries) NeedsAnchor(ctx context.Context, arg NeedsAnchorParams) ([]Nee
 
 const recomputeIdentities = `-- name: RecomputeIdentities :execrows
 UPDATE identities i
-SET display_name = COALESCE(agg.display_name, i.display_name),
-    primary_email = COALESCE(agg.email, i.primary_email),
-    status = COALESCE(agg.status, i.status),
-    last_seen_at = agg.last_seen,
-    anchored = agg.anchored, privileged = agg.privileged, mfa = agg.mfa,
-    stale = agg.last_seen IS NULL OR agg.last_seen < $1,
-    leaver = COALESCE(agg.leaver, false), accounts = agg.n, updated_at = now()
-FROM identity_rollup agg
-WHERE i.id = agg.identity_id
+SET display_name = n.display_name, primary_email = n.primary_email, status = n.status, last_seen_at = n.last_seen_at,
+    anchored = n.anchored, privileged = n.privileged, mfa = n.mfa, stale = n.stale, leaver = n.leaver,
+    accounts = n.accounts, connectors = n.connectors, updated_at = now()
+FROM (SELECT i.id, COALESCE(agg.display_name, i.display_name) AS display_name,
+             COALESCE(agg.email, i.primary_email) AS primary_email, COALESCE(agg.status, i.status) AS status,
+             agg.last_seen AS last_seen_at, agg.anchored, agg.privileged, agg.mfa,
+             agg.last_seen IS NULL OR agg.last_seen < $1 AS stale, COALESCE(agg.leaver, false) AS leaver,
+             agg.n AS accounts, agg.connectors
+      FROM identity_rollup agg JOIN identities i ON i.id = agg.identity_id
+      WHERE $2::bigint[] IS NULL OR agg.identity_id = ANY($2::bigint[])) n
+WHERE i.id = n.id
+  AND (i.display_name, i.primary_email, i.status, i.last_seen_at, i.anchored, i.privileged, i.mfa, i.stale, i.leaver,
+       i.accounts, i.connectors)
+      IS DISTINCT FROM (n.display_name, n.primary_email, n.status, n.last_seen_at, n.anchored, n.privileged, n.mfa,
+       n.stale, n.leaver, n.accounts, n.connectors)
 `
 
-// Recomputes identity attributes from linked live accounts, authoritative sources first.
-func (q *Queries) RecomputeIdentities(ctx context.Context, staleBefore interface{}) (int64, error) {
-	result, err := q.db.Exec(ctx, recomputeIdentities, staleBefore)
+type RecomputeIdentitiesParams struct {
+	StaleBefore interface{}
+	Ids         []int64
+}
+
+// Recomputes identity attributes from linked live accounts, authoritative sources first: every identity, or with
+// ids those identities (the rollup's grouping is filtered before it aggregates). Only identities whose attributes
+// change are written, so a linking run that changes nothing rewrites no row and no index.
+func (q *Queries) RecomputeIdentities(ctx context.Context, arg RecomputeIdentitiesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, recomputeIdentities, arg.StaleBefore, arg.Ids)
 	if err != nil {
 		return 0, err
 	}

@@ -204,6 +204,7 @@ type Identity struct {
 	Stale        bool
 	Leaver       bool
 	Accounts     int32
+	Connectors   []string
 }
 
 type IdentityLink struct {
@@ -225,6 +226,7 @@ type IdentityRollup struct {
 	Mfa         bool
 	Leaver      pgtype.Bool
 	N           int32
+	Connectors  interface{}
 }
 
 type Inbox struct {
