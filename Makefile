@@ -10,20 +10,43 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test test-go test-frontend bench build build-lambdas synth deploy generate generate-check lint frontend frontend-if-possible clean
+.PHONY: run test test-go test-frontend test-e2e e2e-chromium bench build build-lambdas synth deploy generate generate-check lint frontend frontend-if-possible clean
 
 ## run: start everything locally (embedded PostgreSQL unless DATABASE_URL is set) and print the URL
 run: frontend-if-possible
 	$(GO) run ./functions/open-sspm dev
 
-## test: every test (Go against PostgreSQL: TEST_DATABASE_URL, DATABASE_URL, or an embedded server; the SPA's tests)
-test: test-go test-frontend
+## test: every test (Go against PostgreSQL: TEST_DATABASE_URL, DATABASE_URL, or an embedded server; the SPA's tests;
+## then the end-to-end browser tests)
+test: test-go test-frontend test-e2e
 
 test-go:
 	$(WITHPG) $(GO) test -count=1 ./...
 
 test-frontend:
 	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund && npm test; fi
+
+## test-e2e: headless Chromium (playwright-core) drives the built SPA against `open-sspm dev --demo on` (the provider
+## simulator): frontend/e2e, screenshots into frontend/e2e/screenshots. A fresh database in TEST_DATABASE_URL's server
+## (dropped afterwards), else the embedded PostgreSQL. Chromium: E2E_CHROMIUM, else /usr/bin/chromium, installed with
+## apt-get when missing and run as root.
+E2E_CHROMIUM ?= /usr/bin/chromium
+test-e2e: e2e-chromium
+	$(GO) build -o bin/open-sspm ./functions/open-sspm
+	cd frontend && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund; } && npm run build && \
+		E2E_CHROMIUM=$(E2E_CHROMIUM) E2E_BINARY=$(CURDIR)/bin/open-sspm npm run test:e2e
+
+e2e-chromium:
+	@if [ -x "$(E2E_CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$(E2E_CHROMIUM)" = /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Chromium for the end-to-end tests: apt-get install -y chromium"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -qq chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || exit 1; \
+	else \
+		echo "no Chromium at $(E2E_CHROMIUM) for the end-to-end tests: install it (Debian/Ubuntu: sudo apt-get install -y chromium)"; \
+		echo "or set E2E_CHROMIUM=/path/to/chromium (make test E2E_CHROMIUM=...)"; \
+		exit 1; \
+	fi
 
 ## bench: benchmarks (figures the issues name)
 bench:

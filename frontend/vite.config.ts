@@ -1,5 +1,5 @@
 import react from '@vitejs/plugin-react'
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 // The Go server (`open-sspm serve`) listens on :8080; in development Vite serves the app and forwards the
 // server's routes to it.
@@ -22,6 +22,8 @@ export default defineConfig({
   },
   test: {
     environment: 'happy-dom',
+    // The end-to-end suite (e2e/, `npm run test:e2e`) drives a browser against a running server; not here.
+    exclude: [...configDefaults.exclude, 'e2e/**'],
     setupFiles: ['./src/testing/setup.ts'],
     restoreMocks: true,
     unstubGlobals: true,

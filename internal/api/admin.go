@@ -30,6 +30,9 @@ type Admin struct {
 	KeyID func() string
 	// Invoker starts lane work (manual syncs); nil answers 503 to sync requests.
 	Invoker sspm.Invoker
+	// Rules attests rules and enables, disables or tunes rulesets and rules; nil answers 503 to those changes
+	// and leaves the controls out of the posture.
+	Rules RuleControls
 	// Inbox is the queue between the webhook and the inbox lane, for its depth and dead deliveries; nil leaves
 	// them out of the health page.
 	Inbox Inbox
@@ -160,6 +163,7 @@ func (a *Admin) register(api huma.API) {
 	a.registerFindings(api)
 	a.registerFindingActions(api)
 	a.registerPosture(api)
+	a.registerRuleControls(api)
 	a.registerFindingsTrend(api)
 	a.registerAudit(api)
 }

@@ -88,7 +88,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"not a JWT":      "Zm9vYmFy",
 	}
 	noRole := issue(testKey(), localIssuer, localAudience, now, "")
-	fill := map[string]string{"id": "c1", "external_id": "u1", "key": "app.example.com"}
+	fill := map[string]string{"id": "c1", "external_id": "u1", "key": "app.example.com", "scope": "global", "ruleset": "t.controls",
+		"rule": "T-MANUAL"}
 	for _, r := range routes(t, fill) {
 		r := r
 		if r.public {

@@ -37,6 +37,8 @@ type PostureScope struct {
 // RulesetPosture is a ruleset's score in a scope: rules passed of rules evaluated (pass or fail).
 type RulesetPosture struct {
 	Key       string       `json:"key"`
+	Name      string       `json:"name,omitempty"`
+	Disabled  bool         `json:"disabled" doc:"An override disabled the ruleset in this scope: its rules are not applicable."`
 	Passed    int          `json:"passed"`
 	Evaluated int          `json:"evaluated" doc:"Rules that passed or failed; unknown, not applicable and errors are left out."`
 	Failed    int          `json:"failed"`
@@ -59,6 +61,10 @@ type RuleResult struct {
 	Affected      []AffectedResource `json:"affected" nullable:"false" doc:"At most 100; affected_total counts them all."`
 	AffectedTotal int                `json:"affected_total"`
 	EvaluatedAt   time.Time          `json:"evaluated_at"`
+	Manual        bool               `json:"manual" doc:"The rule has no check: it is unknown (manual_rule) until attested."`
+	Attestation   *RuleAttestation   `json:"attestation,omitempty"`
+	Override      *RuleOverride      `json:"override,omitempty"`
+	Parameters    *RuleParameters    `json:"parameters,omitempty" doc:"The rule's tunable parameters, when it has any."`
 }
 
 // AffectedResource is a resource a rule failed on.
@@ -114,8 +120,18 @@ func (a *Admin) getPosture(ctx context.Context, in *postureInput) (*body[Posture
 		if len(rs) == 0 {
 			return nil
 		}
+		sets := rulesetsOf(rs)
+		if a.Rules != nil {
+			ctl, err := a.Rules.Controls(ctx, s)
+			if err != nil {
+				return err
+			}
+			for i := range sets {
+				a.decorateRuleset(&sets[i], ctl)
+			}
+		}
 		out.Scopes = append(out.Scopes, PostureScope{ScopeKind: s.Kind, SourceKind: s.SourceKind, SourceName: s.SourceName,
-			ConnectorName: name, Rulesets: rulesetsOf(rs)})
+			ConnectorName: name, Rulesets: sets})
 		return nil
 	}
 	if in.Connector == "" || in.Connector == "global" {

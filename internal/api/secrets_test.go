@@ -45,7 +45,8 @@ func TestSecretsNeverInResponses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fill := map[string]string{"id": "c1", "external_id": "u1", "key": "app.example.com"}
+	fill := map[string]string{"id": "c1", "external_id": "u1", "key": "app.example.com", "scope": "global", "ruleset": "t.controls",
+		"rule": "T-MANUAL"}
 	for _, r := range routes(t, fill) {
 		if r.method != http.MethodGet || r.adminOnly {
 			continue

@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/api"
+	"github.com/open-sspm/open-sspm/internal/app"
 	"github.com/open-sspm/open-sspm/internal/auth"
 	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/lane"
 	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/secrets"
@@ -41,7 +43,8 @@ type bundle struct {
 	srv     *httptest.Server
 	issuer  *auth.Issuer
 	invoker *recordingInvoker
-	admin   string // tokens
+	rules   *app.RuleControls // over a catalog of one global test ruleset (testCatalog)
+	admin   string            // tokens
 	viewer  string
 	// bodies collects every response body, for the secret check.
 	mu     sync.Mutex
@@ -162,9 +165,10 @@ func setup(t *testing.T) *bundle {
 		t.Fatal(err)
 	}
 	b := &bundle{t: t, db: db, issuer: iss, invoker: &recordingInvoker{}}
+	b.rules = &app.RuleControls{Store: db, Evaluator: &lane.Evaluator{Store: db, Catalog: testCatalog(t)}}
 	admin := &api.Admin{Store: db, Registry: connector.NewRegistry(testKind()), Sealer: secrets.NewSealer(keys), KeyID: keys.KeyID,
 		Invoker: b.invoker, Inbox: db.Queue("inbox", 5), Auth: iss.Verifier(), Login: login, JWKS: iss.JWKSHandler(),
-		DiscoveryEnabled: true}
+		DiscoveryEnabled: true, Rules: b.rules}
 	mux := http.NewServeMux()
 	admin.Mount(mux)
 	b.srv = httptest.NewServer(mux)

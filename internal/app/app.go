@@ -53,6 +53,9 @@ func New(db *postgres.DB, keys sspm.KeyWrapper, reg *connector.Registry, logger 
 	if err != nil {
 		return nil, fmt.Errorf("load rulesets: %w", err)
 	}
+	if reg != nil && db != nil {
+		reg = reg.Bind(connector.Deps{HTTPCache: db}) // GitHub's conditional requests keep their answers in the store
+	}
 	a := &App{DB: db, Sealer: secrets.NewSealer(keys), Keys: keys, Registry: reg, Logger: logger}
 	a.Runner = &lane.Runner{Store: db, Sources: a.source, Logger: logger, AfterSuccess: a.afterSync}
 	a.Dispatcher = &lane.Dispatcher{Store: db, Invoker: invokerFunc(a.invoke), Logger: logger}

@@ -5,7 +5,9 @@ package connector
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"sort"
+	"time"
 
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
@@ -28,11 +30,32 @@ type Kind struct {
 	NewStreams func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.StreamSource, error)
 	// Push is set for kinds that receive push deliveries.
 	Push *Push
+	// Bind, when set, returns the kind wired to the dependencies the composition root opens after building the
+	// registry (Registry.Bind).
+	Bind func(Deps) Kind
+}
+
+// Deps are what the composition root hands the kinds once the store is open.
+type Deps struct {
+	// HTTPCache keeps connectors' HTTP answers for conditional requests; nil means none.
+	HTTPCache HTTPCache
+}
+
+// HTTPCache stores a connector's HTTP answers by request key (a name of the credential, the method and the URL;
+// never a secret) for conditional requests. *postgres.DB implements it.
+type HTTPCache interface {
+	// GetHTTPCache returns the stored answer of key and marks it used; etag is "" when none is stored.
+	GetHTTPCache(ctx context.Context, connectorID, key string) (etag string, header http.Header, body []byte, err error)
+	// PutHTTPCache stores the answer of key: its ETag, its Link and Content-Type headers, and its body.
+	PutHTTPCache(ctx context.Context, connectorID, key, etag string, header http.Header, body []byte) error
+	// EvictHTTPCache deletes the connector's answers no request used in the last unusedFor.
+	EvictHTTPCache(ctx context.Context, connectorID string, unusedFor time.Duration) (int64, error)
 }
 
 // Registry maps connector kinds to their descriptions.
 type Registry struct {
 	kinds map[sspm.Kind]Kind
+	deps  *Deps // set by Bind; kinds added later by With are bound to them too
 }
 
 // NewRegistry returns a registry of the given kinds.
@@ -45,13 +68,28 @@ func NewRegistry(kinds ...Kind) *Registry {
 }
 
 // With returns a copy of the registry with kind added or replacing the kind of the same name (the demo's Okta
-// kind, which may reach the simulator's loopback address).
+// kind, which may reach the simulator's loopback address). A bound registry binds the kind to its Deps.
 func (r *Registry) With(kind Kind) *Registry {
-	out := &Registry{kinds: make(map[sspm.Kind]Kind, len(r.kinds)+1)}
+	out := &Registry{kinds: make(map[sspm.Kind]Kind, len(r.kinds)+1), deps: r.deps}
 	for k, v := range r.kinds {
 		out.kinds[k] = v
 	}
+	if r.deps != nil && kind.Bind != nil {
+		kind = kind.Bind(*r.deps)
+	}
 	out.kinds[kind.Kind] = kind
+	return out
+}
+
+// Bind returns a copy of the registry whose kinds are bound to deps (see Kind.Bind).
+func (r *Registry) Bind(deps Deps) *Registry {
+	out := &Registry{kinds: make(map[sspm.Kind]Kind, len(r.kinds)), deps: &deps}
+	for k, v := range r.kinds {
+		if v.Bind != nil {
+			v = v.Bind(deps)
+		}
+		out.kinds[k] = v
+	}
 	return out
 }
 

@@ -156,6 +156,27 @@ export interface paths {
     /** Rule results and ruleset scores per scope */
     get: operations["getPosture"];
   };
+  "/api/posture/{scope}/rulesets/{ruleset}/override": {
+    /** Enable or disable a ruleset in a scope */
+    put: operations["setRulesetOverride"];
+    /** Remove a ruleset's override in a scope (enabled) */
+    delete: operations["removeRulesetOverride"];
+  };
+  "/api/posture/{scope}/rulesets/{ruleset}/rules/{rule}/attestation": {
+    /**
+     * Attest a rule's status in a scope
+     * @description The rule reports the attested status (reason attested) until the attestation expires; the rule is evaluated again before the answer.
+     */
+    put: operations["attestRule"];
+    /** Remove a rule's attestation in a scope */
+    delete: operations["removeRuleAttestation"];
+  };
+  "/api/posture/{scope}/rulesets/{ruleset}/rules/{rule}/override": {
+    /** Enable or disable a rule in a scope, or override its parameters */
+    put: operations["setRuleOverride"];
+    /** Remove a rule's override in a scope (enabled, default parameters) */
+    delete: operations["removeRuleOverride"];
+  };
   "/api/resources": {
     /** Apps, repositories, accounts and permission sets across sources */
     get: operations["listResources"];
@@ -332,6 +353,17 @@ export interface components {
       suggested_classification: string;
       suggested_criticality: string;
       vendor?: string;
+    };
+    AttestationChange: {
+      /**
+       * Format: date-time
+       * @description When the attestation lapses and the rule is evaluated again; none: never.
+       */
+      expires_at?: string;
+      /** @description Why; kept with the result and in the audit log. */
+      note: string;
+      /** @enum {string} */
+      status: "pass" | "fail" | "not_applicable";
     };
     AuditEntry: {
       action: string;
@@ -949,6 +981,18 @@ export interface components {
       skipped: components["schemas"]["SyncSkipped"][];
       started: components["schemas"]["SyncAccepted"][];
     };
+    RuleAttestation: {
+      /** Format: date-time */
+      at: string;
+      by: string;
+      /** @description The attestation lapsed: the rule is evaluated as if there were none. */
+      expired: boolean;
+      /** Format: date-time */
+      expires_at?: string;
+      note: string;
+      /** @enum {string} */
+      status: "pass" | "fail" | "not_applicable";
+    };
     RuleEvaluation: {
       /** Format: int64 */
       affected: number;
@@ -965,14 +1009,55 @@ export interface components {
       /** @enum {string} */
       status: "pass" | "fail" | "unknown" | "not_applicable" | "error";
     };
+    RuleOverride: {
+      enabled: boolean;
+      params?: {
+        [key: string]: unknown;
+      };
+      /** Format: date-time */
+      updated_at?: string;
+      updated_by?: string;
+    };
+    RuleOverrideChange: {
+      /** @description false: the rule is not applicable (disabled_by_override) in this scope. */
+      enabled: boolean;
+      /** @description Parameter values replacing the defaults; each must satisfy the rule's parameter schema. */
+      params?: {
+        [key: string]: unknown;
+      };
+    };
+    RuleParamSchema: {
+      description?: string;
+      enum?: unknown[] | null;
+      /** Format: double */
+      maximum?: number;
+      /** Format: double */
+      minimum?: number;
+      /** @enum {string} */
+      type?: "string" | "boolean" | "integer" | "number" | "array" | "object";
+    };
+    RuleParameters: {
+      defaults: {
+        [key: string]: unknown;
+      };
+      schema?: {
+        [key: string]: components["schemas"]["RuleParamSchema"];
+      };
+    };
     RuleResult: {
       /** @description At most 100; affected_total counts them all. */
       affected: components["schemas"]["AffectedResource"][];
       /** Format: int64 */
       affected_total: number;
+      attestation?: components["schemas"]["RuleAttestation"];
       error_kind?: string;
       /** Format: date-time */
       evaluated_at: string;
+      /** @description The rule has no check: it is unknown (manual_rule) until attested. */
+      manual: boolean;
+      override?: components["schemas"]["RuleOverride"];
+      /** @description The rule's tunable parameters, when it has any. */
+      parameters?: components["schemas"]["RuleParameters"];
       /** Format: int64 */
       passed_count: number;
       reason?: string;
@@ -986,7 +1071,13 @@ export interface components {
       summary?: string;
       title: string;
     };
+    RulesetOverrideChange: {
+      /** @description false: every rule of the ruleset is not applicable (ruleset_disabled) in this scope. */
+      enabled: boolean;
+    };
     RulesetPosture: {
+      /** @description An override disabled the ruleset in this scope: its rules are not applicable. */
+      disabled: boolean;
       /**
        * Format: int64
        * @description Rules that passed or failed; unknown, not applicable and errors are left out.
@@ -995,6 +1086,7 @@ export interface components {
       /** Format: int64 */
       failed: number;
       key: string;
+      name?: string;
       /**
        * Format: int64
        * @description Rules that were unknown, not applicable or errored.
@@ -2880,6 +2972,356 @@ export interface operations {
       };
       /** @description Internal Server Error */
       500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
+  /** Enable or disable a ruleset in a scope */
+  setRulesetOverride: {
+    parameters: {
+      path: {
+        /** @description global, or the id of a connector. */
+        scope: string;
+        /** @description A ruleset key, e.g. cis.okta.idaas_stig.v2. */
+        ruleset: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["RulesetOverrideChange"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["RulesetPosture"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
+  /** Remove a ruleset's override in a scope (enabled) */
+  removeRulesetOverride: {
+    parameters: {
+      path: {
+        /** @description global, or the id of a connector. */
+        scope: string;
+        /** @description A ruleset key, e.g. cis.okta.idaas_stig.v2. */
+        ruleset: string;
+      };
+    };
+    responses: {
+      /** @description No Content */
+      204: {
+        content: never;
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
+  /**
+   * Attest a rule's status in a scope
+   * @description The rule reports the attested status (reason attested) until the attestation expires; the rule is evaluated again before the answer.
+   */
+  attestRule: {
+    parameters: {
+      path: {
+        /** @description global, or the id of a connector. */
+        scope: string;
+        /** @description A ruleset key, e.g. cis.okta.idaas_stig.v2. */
+        ruleset: string;
+        /** @description A rule key, e.g. OKTA-APP-000090. */
+        rule: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["AttestationChange"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["RuleResult"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
+  /** Remove a rule's attestation in a scope */
+  removeRuleAttestation: {
+    parameters: {
+      path: {
+        /** @description global, or the id of a connector. */
+        scope: string;
+        /** @description A ruleset key, e.g. cis.okta.idaas_stig.v2. */
+        ruleset: string;
+        /** @description A rule key, e.g. OKTA-APP-000090. */
+        rule: string;
+      };
+    };
+    responses: {
+      /** @description No Content */
+      204: {
+        content: never;
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
+  /** Enable or disable a rule in a scope, or override its parameters */
+  setRuleOverride: {
+    parameters: {
+      path: {
+        /** @description global, or the id of a connector. */
+        scope: string;
+        /** @description A ruleset key, e.g. cis.okta.idaas_stig.v2. */
+        ruleset: string;
+        /** @description A rule key, e.g. OKTA-APP-000090. */
+        rule: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["RuleOverrideChange"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["RuleResult"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
+  /** Remove a rule's override in a scope (enabled, default parameters) */
+  removeRuleOverride: {
+    parameters: {
+      path: {
+        /** @description global, or the id of a connector. */
+        scope: string;
+        /** @description A ruleset key, e.g. cis.okta.idaas_stig.v2. */
+        ruleset: string;
+        /** @description A rule key, e.g. OKTA-APP-000090. */
+        rule: string;
+      };
+    };
+    responses: {
+      /** @description No Content */
+      204: {
+        content: never;
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
         content: {
           "application/problem+json": components["schemas"]["ErrorModel"];
         };

@@ -19,7 +19,8 @@ import (
 
 // The client stack:
 //
-//	go-github → ratelimit.Transport (pace to the configured share of the hourly budget)
+//	go-github → the conditional-request cache (httpcache.go; when Options.Cache is set)
+//	  → ratelimit.Transport (pace to the configured share of the hourly budget)
 //	  → retry (wait out 429 and 403 rate limits: Retry-After, else X-RateLimit-Reset; go-github v62 reports 429
 //	    as a plain error and would remember a 403 limit, so it never sees them)
 //	  → a semaphore of max_concurrency requests → authorization → the base transport.
@@ -29,9 +30,11 @@ type client struct {
 	org     string
 	rl      *ratelimit.Transport
 	retry   *retryTransport
+	cache   *cacheTransport // nil without Options.Cache
+	now     func() time.Time
 }
 
-func newClient(s settings, secret []byte, opts Options) (*client, error) {
+func newClient(s settings, secret []byte, opts Options, connectorID string) (*client, error) {
 	base := http.DefaultTransport
 	if opts.HTTPClient != nil && opts.HTTPClient.Transport != nil {
 		base = opts.HTTPClient.Transport
@@ -42,11 +45,21 @@ func newClient(s settings, secret []byte, opts Options) (*client, error) {
 	}
 	retry := &retryTransport{base: &limitTransport{base: auth, sem: make(chan struct{}, s.MaxConcurrency)}, now: opts.now, sleep: opts.sleep}
 	rl := &ratelimit.Transport{Base: retry, Share: s.RateLimitShare, Bucket: bucketOf, Headers: rateHeaders(opts.now),
-		Now: opts.now, Sleep: opts.sleep, MaxRetries: 1}
-	c := gh.NewClient(&http.Client{Transport: rl})
-	c.BaseURL = s.base
-	c.UserAgent = "open-sspm"
-	return &client{gh: c, graphql: s.graphql.String(), org: s.Org, rl: rl, retry: retry}, nil
+		Now: opts.now, Sleep: opts.sleep, MaxRetries: 1, MaxWait: maxResetWait}
+	out := &client{graphql: s.graphql.String(), org: s.Org, rl: rl, retry: retry, now: opts.now}
+	var top http.RoundTripper = rl
+	if opts.Cache != nil {
+		identity := AuthToken
+		if s.Auth == AuthApp {
+			identity = fmt.Sprintf("app:%d:%d", s.AppID, s.InstallationID)
+		}
+		out.cache = &cacheTransport{base: rl, cache: opts.Cache, connector: connectorID, identity: identity}
+		top = out.cache
+	}
+	out.gh = gh.NewClient(&http.Client{Transport: top})
+	out.gh.BaseURL = s.base
+	out.gh.UserAgent = "open-sspm"
+	return out, nil
 }
 
 // bucketOf: GitHub keeps one budget per resource; the connector uses core (REST) and graphql.
@@ -87,8 +100,8 @@ func (t *limitTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // retryTransport waits out GitHub's rate-limit answers: 429, or 403 with Retry-After (secondary limits) or with
-// X-RateLimit-Remaining: 0 (the primary budget). Without Retry-After it waits until X-RateLimit-Reset, else a
-// minute (doubling). After maxRetries the answer goes to go-github.
+// X-RateLimit-Remaining: 0 (the primary budget). Without Retry-After it waits until X-RateLimit-Reset (up to an
+// hour: the primary window), else a minute (doubling, up to 15). After maxRetries the answer goes to go-github.
 type retryTransport struct {
 	base  http.RoundTripper
 	now   func() time.Time
@@ -101,6 +114,8 @@ type retryTransport struct {
 const (
 	maxRetries = 4
 	maxWait    = 15 * time.Minute
+	// maxResetWait caps a wait for the primary budget's reset, which GitHub gives exactly (hourly windows).
+	maxResetWait = time.Hour + time.Minute
 )
 
 func (t *retryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -142,7 +157,7 @@ func (t *retryTransport) limitWait(resp *http.Response, backoff time.Duration) (
 	}
 	if h.Get("X-RateLimit-Remaining") == "0" {
 		if reset, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
-			return min(max(time.Unix(reset, 0).Sub(t.now())+time.Second, time.Second), maxWait), true
+			return min(max(time.Unix(reset, 0).Sub(t.now())+time.Second, time.Second), maxResetWait), true
 		}
 	}
 	return min(backoff, maxWait), true
@@ -158,10 +173,14 @@ func (c *client) waitMessage() string {
 	total += c.retry.waited
 	c.retry.waited = 0
 	c.retry.mu.Unlock()
-	if total == 0 {
-		return ""
+	var msg string
+	if total > 0 {
+		msg = fmt.Sprintf("waited %s for the GitHub rate limit", total.Round(time.Second))
 	}
-	return fmt.Sprintf("waited %s for the GitHub rate limit", total.Round(time.Second))
+	if n := c.cache.takeErrors(); n > 0 {
+		msg = join(msg, fmt.Sprintf("response cache: %d store errors (the requests went out unconditionally)", n))
+	}
+	return msg
 }
 
 // errUnreadable marks an answer that says the credential may not read the endpoint (403 or 404): the entity

@@ -8,7 +8,8 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// The canonical form of a webhook: Type "github.<event>[.<action>]", the sender as actor, the users, teams,
+// The canonical form of a webhook: Type "<event>[.<action>]" (the names the event policies match, e.g.
+// organization.member_added, member.edited, team_add, meta.deleted), the sender as actor, the users, teams,
 // repositories and installations it names as targets (typed user, team, repository, installation), the time
 // from the payload when it carries one, else when it was parsed.
 
@@ -44,6 +45,7 @@ type payload struct {
 var categories = map[string]string{
 	"organization": "membership", "member": "access", "membership": "membership", "team": "group",
 	"team_add": "access", "repository": "resource", "installation": "app", "personal_access_token_request": "credential",
+	"deploy_key": "credential", "meta": "audit.change",
 }
 
 // mapDelivery maps one delivery; an unknown event (ping, events we do not subscribe to) yields no event.
@@ -56,7 +58,7 @@ func mapDelivery(event, id string, body json.RawMessage, now time.Time) ([]sspm.
 	if err := json.Unmarshal(body, &p); err != nil {
 		return nil, malformed("payload: " + err.Error())
 	}
-	typ := "github." + event
+	typ := event
 	if p.Action != "" {
 		typ += "." + p.Action
 	}

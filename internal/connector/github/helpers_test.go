@@ -3,6 +3,7 @@ package github_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"testing"
 	"time"
 
@@ -13,7 +14,13 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-func TestMain(m *testing.M) { postgrestest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(simChildEnv) == "1" { // the benchmark's simulator process (bench_test.go)
+		serveSimChild()
+		return
+	}
+	postgrestest.Main(m)
+}
 
 type env struct {
 	sim  *githubsim.Server

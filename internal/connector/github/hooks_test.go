@@ -93,14 +93,14 @@ func TestParseHook(t *testing.T) {
 		wantType    string
 		wantTargets []string
 	}{
-		{"organization", e.sim.OrganizationPayload("member_removed", login), "github.organization.member_removed", []string{"user"}},
-		{"membership", e.sim.MembershipPayload("added", team, login), "github.membership.added", []string{"user", "team"}},
-		{"member", e.sim.MemberPayload("added", repo, login), "github.member.added", []string{"user", "repository"}},
-		{"team", e.sim.TeamPayload("deleted", team), "github.team.deleted", []string{"team"}},
-		{"team_add", e.sim.TeamAddPayload(team, repo), "github.team_add", []string{"team", "repository"}},
-		{"repository", e.sim.RepositoryPayload("archived", repo), "github.repository.archived", []string{"repository"}},
-		{"installation", map[string]any{"action": "created", "installation": map[string]any{"id": 9, "app_slug": "x"}, "repositories": []any{}, "sender": map[string]any{"id": 1, "login": "a"}}, "github.installation.created", []string{"installation"}},
-		{"personal_access_token_request", map[string]any{"action": "created", "personal_access_token_request": map[string]any{"id": 4, "owner": map[string]any{"id": 1001, "login": "x"}, "created_at": "2026-10-30T10:00:00Z"}}, "github.personal_access_token_request.created", []string{"user", "pat_request"}},
+		{"organization", e.sim.OrganizationPayload("member_removed", login), "organization.member_removed", []string{"user"}},
+		{"membership", e.sim.MembershipPayload("added", team, login), "membership.added", []string{"user", "team"}},
+		{"member", e.sim.MemberPayload("added", repo, login), "member.added", []string{"user", "repository"}},
+		{"team", e.sim.TeamPayload("deleted", team), "team.deleted", []string{"team"}},
+		{"team_add", e.sim.TeamAddPayload(team, repo), "team_add", []string{"team", "repository"}},
+		{"repository", e.sim.RepositoryPayload("archived", repo), "repository.archived", []string{"repository"}},
+		{"installation", map[string]any{"action": "created", "installation": map[string]any{"id": 9, "app_slug": "x"}, "repositories": []any{}, "sender": map[string]any{"id": 1, "login": "a"}}, "installation.created", []string{"installation"}},
+		{"personal_access_token_request", map[string]any{"action": "created", "personal_access_token_request": map[string]any{"id": 4, "owner": map[string]any{"id": 1001, "login": "x"}, "created_at": "2026-10-30T10:00:00Z"}}, "personal_access_token_request.created", []string{"user", "pat_request"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.give, func(t *testing.T) {

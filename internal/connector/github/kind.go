@@ -1,32 +1,26 @@
 // Package github is the GitHub connector: go-github v62 against a GitHub organization (GitHub.com, GitHub
 // Enterprise Server, or the provider simulator in demo mode), turned into Open-SSPM's inventory and events.
 //
-//   - Full lane, in stages: members (org role; emails from SAML then SCIM identities, never invented; every member
-//     also in the synthetic group "org_members:{org id}"), outside_collaborators, teams (teams → groups, nesting,
-//     members with their team role, team → repository grants), repos (repositories → resources, direct
-//     collaborators → grants, the org base permission → one grant per repository from the org members group,
-//     Via "org_base", deploy keys → credential metadata), installations (App installations → credential
-//     metadata), pats and pat_requests (fine-grained PATs granted access to the organization and pending
-//     requests → credential metadata).
+//   - Full lane, in stages: members (org role; emails from SAML, then SCIM identities, then verified-domain
+//     emails, then the public profile email, never invented; every member also in the synthetic group
+//     "org_members:{org id}"), outside_collaborators, teams (teams → groups, nesting, members with their team
+//     role, team → repository grants), repos (repositories → resources, direct collaborators → grants, the org
+//     base permission → one grant per repository from the org members group, Via "org_base", deploy keys →
+//     credential metadata), installations (App installations → credential metadata), pats and pat_requests
+//     (fine-grained PATs granted access to the organization and pending requests → credential metadata).
 //   - Auth: a token, or a GitHub App installation (RS256 App JWT exchanged for an installation token, renewed
 //     five minutes before it expires).
 //   - Push: organization webhooks verified by HMAC-SHA256 and parsed into canonical events; RefreshEvents
 //     (sspm.EventRefresher) re-reads the users, teams and repositories they name.
+//   - Tail: the organization audit log (stream "audit_log", auditlog.go) as canonical events.
 //
 // Every step reads one page of its stage's listing (and what hangs off the items of that page) and returns the
 // next page number as the cursor, so a new Source resumes a run. An endpoint the credential may not read puts
 // the entities it feeds into the step's Unavailable list; a 5xx fails the step.
 //
-// Not done:
-//   - Conditional requests (ETags). The simulator answers 304 to If-None-Match, but the connector sends none: a run
-//     must emit every row it wants kept (the sweep expires what a run did not see), and a 304 carries no body, so
-//     a page could only be skipped if its rows were re-derivable without the provider. The connector has no
-//     store; a stage Watermark is one string per stage, and holding the rows (or the bodies) of every page of
-//     5,000 members / 5,000 repositories there is not "compact". Member rows also depend on the emails (GraphQL,
-//     POST, never conditional) and owners. Doing it properly needs a per-connector page cache in the store
-//     (key: request URL; value: ETag + the page's decoded items), which belongs to the lane/postgres owners.
-//   - Verified-domain emails (the third source of the email order) and the public profile email.
-//   - The audit log.
+// Repeat syncs are cheap: with Options.Cache (the store, bound by the composition root through Kind.Bind), every
+// listing is a conditional request and a 304 replays the stored page (httpcache.go), so a run of an unchanged
+// organization spends only the GraphQL reads and the organization read of its rate limit.
 package github
 
 import (
@@ -53,6 +47,9 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// PerPage overrides the page size of every listing (tests); 0 means 100.
 	PerPage int
+	// Cache stores listing answers for conditional requests; nil sends every request unconditionally. NewKind's
+	// Bind sets it to the store the composition root opened.
+	Cache connector.HTTPCache
 }
 
 func (o Options) now() time.Time { return connector.Now(o.Now) }
@@ -71,7 +68,17 @@ func NewKind(opts Options) connector.Kind {
 		NewSource: func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.Source, error) {
 			return opts.NewSource(ctx, c, secret)
 		},
+		NewStreams: func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.StreamSource, error) {
+			return opts.NewSource(ctx, c, secret)
+		},
 		Push: &connector.Push{Verify: VerifyHook, Parse: opts.ParseHook},
+		Bind: func(d connector.Deps) connector.Kind {
+			o := opts
+			if o.Cache == nil {
+				o.Cache = d.HTTPCache
+			}
+			return NewKind(o)
+		},
 	}
 }
 
@@ -106,9 +113,11 @@ type Source struct {
 	perPage int
 	org     *gh.Organization  // nil until read
 	admins  map[string]bool   // login → org owner; nil until read
-	emails  map[string]string // login → email; nil until read
-	// emailNote says why emails could not be resolved, for the run's progress.
-	emailNote string
+	emails  map[string]string // lower-case login → email ("" when resolved to none); nil until read
+	// emailNote says why emails could not be resolved, for the run's progress; profileNoted that the note about
+	// verified-domain and public emails was given.
+	emailNote    string
+	profileNoted bool
 }
 
 // NewSource builds the source of a connector from its config and secret.
@@ -123,7 +132,7 @@ func (o Options) NewSource(_ context.Context, c sspm.Connector, secret []byte) (
 	if err := checkSecret(s.Auth, secret); err != nil {
 		return nil, err
 	}
-	cl, err := newClient(s, secret, o)
+	cl, err := newClient(s, secret, o, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -173,9 +182,17 @@ func (s *Source) Step(ctx context.Context, lane sspm.Lane, stage, cursor string)
 	if err != nil {
 		return sspm.StepResult{}, err
 	}
+	if stage == StagePATRequests && res.Next == "" { // the run's last page: drop the answers it did not use
+		if _, err := s.c.cache.evict(ctx); err != nil {
+			res.Message = join(res.Message, "response cache: eviction failed")
+		}
+	}
 	res.Message = join(s.c.waitMessage(), res.Message)
 	return res, nil
 }
+
+// CacheStats reports what the response cache did for this source (zero without Options.Cache).
+func (s *Source) CacheStats() CacheStats { return s.c.cache.stats() }
 
 func join(a, b string) string {
 	switch {

@@ -42,6 +42,9 @@ func (s *Source) membersStep(ctx context.Context, page int) (sspm.StepResult, er
 	if err != nil {
 		return res, classify("list members", err)
 	}
+	if err := s.profiles(ctx, users, &res); err != nil {
+		return res, err
+	}
 	for _, u := range users {
 		role := "member"
 		if s.admins[u.GetLogin()] {
@@ -134,6 +137,9 @@ func (s *Source) outsideStep(ctx context.Context, page int) (sspm.StepResult, er
 	} else if err != nil {
 		return res, err
 	}
+	if err := s.profiles(ctx, users, &res); err != nil {
+		return res, err
+	}
 	for _, u := range users {
 		a, err := s.account(u, "outside", "outside_collaborator")
 		if err != nil {
@@ -143,6 +149,20 @@ func (s *Source) outsideStep(ctx context.Context, page int) (sspm.StepResult, er
 	}
 	res.Next = nextCursor(resp.NextPage)
 	return res, nil
+}
+
+// profiles resolves the verified-domain and public emails of the users of a page the identities left without
+// email; the first note about them goes into the step's message.
+func (s *Source) profiles(ctx context.Context, users []*gh.User, res *sspm.StepResult) error {
+	note, err := s.loadProfiles(ctx, users)
+	if err != nil {
+		return err
+	}
+	if note != "" && !s.profileNoted {
+		s.profileNoted = true
+		res.Message = join(res.Message, note)
+	}
+	return nil
 }
 
 // account transforms a user; a user without id or login is malformed and fails the step.

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	gh "github.com/google/go-github/v62/github"
+
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -77,6 +79,9 @@ func (s *Source) refreshUser(ctx context.Context, login string, page *sspm.Page)
 	}
 	if m.GetState() != "active" || m.GetUser() == nil {
 		return nil
+	}
+	if _, err := s.loadProfiles(ctx, []*gh.User{m.GetUser()}); err != nil {
+		return err
 	}
 	role := m.GetRole()
 	a, err := s.account(m.GetUser(), "active", role)

@@ -16,10 +16,10 @@ func TestRefreshEventsRereadsWhatTheyTouch(t *testing.T) {
 	src := e.source(t)
 	members, teams, repos := e.sim.Members(), e.sim.Teams(), e.sim.Repos()
 	events := []sspm.Event{
-		{Type: "github.member.added", Targets: []sspm.EventTarget{{Type: "user", ExternalID: "1", DisplayName: members[0]}}},
-		{Type: "github.team.edited", Targets: []sspm.EventTarget{{Type: "team", ExternalID: "2", DisplayName: teams[0]}}},
-		{Type: "github.repository.edited", Targets: []sspm.EventTarget{{Type: "repository", ExternalID: "3", DisplayName: e.sim.Org() + "/" + repos[0]}}},
-		{Type: "github.organization.member_removed", Targets: []sspm.EventTarget{{Type: "user", ExternalID: "4", DisplayName: "no-such-user"}}},
+		{Type: "member.added", Targets: []sspm.EventTarget{{Type: "user", ExternalID: "1", DisplayName: members[0]}}},
+		{Type: "team.edited", Targets: []sspm.EventTarget{{Type: "team", ExternalID: "2", DisplayName: teams[0]}}},
+		{Type: "repository.edited", Targets: []sspm.EventTarget{{Type: "repository", ExternalID: "3", DisplayName: e.sim.Org() + "/" + repos[0]}}},
+		{Type: "organization.member_removed", Targets: []sspm.EventTarget{{Type: "user", ExternalID: "4", DisplayName: "no-such-user"}}},
 	}
 	p, err := src.RefreshEvents(context.Background(), events)
 	if err != nil {

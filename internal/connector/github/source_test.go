@@ -26,15 +26,16 @@ func TestFullSyncMatchesTheOrganization(t *testing.T) {
 	if len(outside) == 0 || len(members) <= 10 {
 		t.Fatalf("the small company should page: %d members, %d outside", len(members), len(outside))
 	}
-	seen := map[string]bool{}
+	seen, sources := map[string]bool{}, map[string]int{}
 	for _, a := range d.page.Accounts {
 		if seen[a.ExternalID] {
 			t.Errorf("account %s emitted twice", a.Username)
 		}
 		seen[a.ExternalID] = true
-		if e.sim.HasEmail(a.Username) != (a.Email != "") {
-			t.Errorf("%s: email %q, sim has email %v", a.Username, a.Email, e.sim.HasEmail(a.Username))
+		if want := e.sim.ResolvedEmail(a.Username); a.Email != want {
+			t.Errorf("%s: email %q, want %q (from %s)", a.Username, a.Email, want, e.sim.EmailSource(a.Username))
 		}
+		sources[e.sim.EmailSource(a.Username)]++
 		if a.Email != "" && (!strings.Contains(a.Email, "@") || a.Email != strings.ToLower(a.Email)) {
 			t.Errorf("%s: email %q is not a lower-case address (SCIM fallback broken?)", a.Username, a.Email)
 		}
@@ -44,6 +45,11 @@ func TestFullSyncMatchesTheOrganization(t *testing.T) {
 	}
 	if !slices.ContainsFunc(d.page.Accounts, func(a sspm.Account) bool { return a.Email == "" }) {
 		t.Error("want some accounts without email (needs anchor)")
+	}
+	for _, src := range []string{"saml", "scim", "verified_domain", "public"} {
+		if sources[src] == 0 {
+			t.Errorf("no account got its email from %s: %v", src, sources)
+		}
 	}
 	if got, want := len(d.page.Groups), len(e.sim.Teams())+1; got != want {
 		t.Errorf("groups = %d, want %d teams + the org members group", got, want)
@@ -142,7 +148,7 @@ func TestServerErrorFailsTheStep(t *testing.T) {
 }
 
 // TestUnreadableEndpointsAreUnavailable: endpoints the token may not read mark their entities Unavailable and
-// the run goes on; no SAML leaves every email empty.
+// the run goes on; without SAML only the verified-domain and public emails are found.
 func TestUnreadableEndpointsAreUnavailable(t *testing.T) {
 	e := newEnv(t, githubsim.Options{NoSAML: true, Forbidden: []string{"GET /orgs/{org}/installations", "GET /orgs/{org}/outside_collaborators",
 		"GET /orgs/{org}/personal-access-tokens", "GET /orgs/{org}/personal-access-token-requests", "GET /repos/{owner}/{repo}/keys"}})
@@ -153,9 +159,13 @@ func TestUnreadableEndpointsAreUnavailable(t *testing.T) {
 	if !slices.Contains(d.unavailable, sspm.EntityCredentials) || !slices.Contains(d.unavailable, sspm.EntityAccounts) {
 		t.Errorf("unavailable = %v", d.unavailable)
 	}
+	// Without SAML the identities give nothing; verified-domain and public emails still do.
+	if !slices.ContainsFunc(d.messages, func(m string) bool { return strings.Contains(m, "no SAML identity provider") }) {
+		t.Errorf("no note about the missing identity provider in %v", d.messages)
+	}
 	for _, a := range d.page.Accounts {
-		if a.Email != "" {
-			t.Fatalf("%s has email %q without any identity provider", a.Username, a.Email)
+		if src := e.sim.EmailSource(a.Username); (src == "verified_domain" || src == "public") && a.Email != e.sim.ResolvedEmail(a.Username) {
+			t.Errorf("%s: email %q, want %q from %s", a.Username, a.Email, e.sim.ResolvedEmail(a.Username), src)
 		}
 	}
 	if len(d.page.Groups) == 0 || len(d.page.Credentials) != 0 {

@@ -189,6 +189,18 @@ type GroupMember struct {
 	ExpiredAt        pgtype.Timestamptz
 }
 
+type HttpCache struct {
+	ConnectorID string
+	RequestKey  string
+	Etag        string
+	Link        string
+	ContentType string
+	BodyGzip    []byte
+	BodySize    int32
+	StoredAt    pgtype.Timestamptz
+	UsedAt      pgtype.Timestamptz
+}
+
 type Identity struct {
 	ID           int64
 	Kind         string

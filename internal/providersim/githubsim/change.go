@@ -5,6 +5,8 @@ import (
 	"slices"
 )
 
+// The changes below are recorded in the audit log like GitHub records them.
+
 // RemoveMember removes a member (or outside collaborator) from the organization, its teams and its repositories.
 func (s *Server) RemoveMember(login string) error {
 	s.mu.Lock()
@@ -13,7 +15,11 @@ func (s *Server) RemoveMember(login string) error {
 	if u == nil {
 		return fmt.Errorf("githubsim: no user %q", login)
 	}
+	if !u.Outside {
+		s.audit("org.remove_member", map[string]any{"user": u.Login})
+	}
 	s.org.users = slices.DeleteFunc(s.org.users, func(x *user) bool { return x == u })
+	defer s.org.reindex()
 	for _, t := range s.org.teams {
 		t.Members = slices.DeleteFunc(t.Members, func(m teamMember) bool { return m.Login == u.Login })
 	}
@@ -30,7 +36,9 @@ func (s *Server) DeleteTeam(slug string) error {
 	if s.org.team(slug) == nil {
 		return fmt.Errorf("githubsim: no team %q", slug)
 	}
+	s.audit("team.destroy", map[string]any{"team": slug})
 	s.org.teams = slices.DeleteFunc(s.org.teams, func(t *team) bool { return t.Slug == slug })
+	defer s.org.reindex()
 	for _, t := range s.org.teams {
 		if t.Parent == slug {
 			t.Parent = ""
@@ -52,6 +60,7 @@ func (s *Server) RemoveCollaborator(repoName, login string) error {
 	if len(r.Collabs) == n {
 		return fmt.Errorf("githubsim: %s is no collaborator of %s", login, repoName)
 	}
+	s.audit("repo.remove_member", map[string]any{"repo": repoName, "user": login})
 	return nil
 }
 
@@ -62,7 +71,9 @@ func (s *Server) DeleteRepo(repoName string) error {
 	if s.org.repo(repoName) == nil {
 		return fmt.Errorf("githubsim: no repository %q", repoName)
 	}
+	s.audit("repo.destroy", map[string]any{"repo": repoName})
 	s.org.repos = slices.DeleteFunc(s.org.repos, func(r *repo) bool { return r.Name == repoName })
+	defer s.org.reindex()
 	for _, t := range s.org.teams {
 		t.Repos = slices.DeleteFunc(t.Repos, func(tr teamRepo) bool { return tr.Repo == repoName })
 	}

@@ -18,10 +18,13 @@ func (s *Server) graphql(r *http.Request) reply {
 	if err := json.NewDecoder(r.Body).Decode(&q); err != nil {
 		return errReply(http.StatusBadRequest, "Problems parsing JSON")
 	}
+	login, _ := q.Variables["org"].(string)
+	if strings.Contains(q.Query, "nodes(") {
+		return s.graphqlNodes(login, q.Variables["ids"])
+	}
 	if !strings.Contains(q.Query, "externalIdentities") {
 		return reply{body: map[string]any{"errors": []map[string]any{{"message": "unsupported query"}}}}
 	}
-	login, _ := q.Variables["org"].(string)
 	if !strings.EqualFold(login, s.org.Login) {
 		return reply{body: map[string]any{"data": map[string]any{"organization": nil},
 			"errors": []map[string]any{{"type": "NOT_FOUND", "message": "Could not resolve to an Organization with the login of '" + login + "'."}}}}
@@ -65,4 +68,38 @@ func (s *Server) graphql(r *http.Request) reply {
 	conn := map[string]any{"edges": edges, "pageInfo": map[string]any{"hasNextPage": end < len(ids), "endCursor": endCursor}}
 	return reply{body: map[string]any{"data": map[string]any{"organization": map[string]any{
 		"samlIdentityProvider": map[string]any{"externalIdentities": conn}}}}}
+}
+
+// graphqlNodes answers nodes(ids:) with, for each user id ("U_{id}"), the login, the public profile email and
+// organizationVerifiedDomainEmails(login: org) (empty for non-members and for another organization). Unknown
+// ids answer null with a NOT_FOUND error, as GitHub does; more than 100 ids is an error.
+func (s *Server) graphqlNodes(org string, rawIDs any) reply {
+	ids, _ := rawIDs.([]any)
+	if len(ids) > 100 {
+		return reply{body: map[string]any{"errors": []map[string]any{{"type": "EXCESSIVE_PAGE_SIZE", "message": "You may not request more than 100 nodes at once."}}}}
+	}
+	nodes := make([]any, len(ids))
+	var errs []map[string]any
+	for i, raw := range ids {
+		id, _ := raw.(string)
+		n, err := strconv.ParseInt(strings.TrimPrefix(id, "U_"), 10, 64)
+		var u *user
+		if err == nil && strings.HasPrefix(id, "U_") {
+			u = s.org.byID[n]
+		}
+		if u == nil {
+			errs = append(errs, map[string]any{"type": "NOT_FOUND", "path": []any{"nodes", i}, "message": "Could not resolve to a node with the global id of '" + id + "'"})
+			continue
+		}
+		verified := []string{}
+		if !u.Outside && strings.EqualFold(org, s.org.Login) {
+			verified = append(verified, u.VerifiedEmails...)
+		}
+		nodes[i] = map[string]any{"__typename": "User", "login": u.Login, "email": u.PublicEmail, "organizationVerifiedDomainEmails": verified}
+	}
+	body := map[string]any{"data": map[string]any{"nodes": nodes}}
+	if len(errs) > 0 {
+		body["errors"] = errs
+	}
+	return reply{body: body}
 }

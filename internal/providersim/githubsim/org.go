@@ -20,6 +20,10 @@ type user struct {
 	// identity's primary email ("" when none).
 	NameID    string
 	SCIMEmail string
+	// VerifiedEmails are the user's emails in the organization's verified domains (GraphQL
+	// organizationVerifiedDomainEmails); PublicEmail the public profile email (GraphQL User.email, "" when none).
+	VerifiedEmails []string
+	PublicEmail    string
 }
 
 type teamMember struct {
@@ -75,6 +79,29 @@ type org struct {
 	repos    []*repo
 	installs []installation
 	pats     []pat
+	audit    []auditEntry // in the order they happened
+
+	// indexes by lower-case login, slug and lower-case name, and by user id (rebuilt by reindex after changes)
+	byLogin map[string]*user
+	byID    map[int64]*user
+	bySlug  map[string]*team
+	byRepo  map[string]*repo
+}
+
+// reindex rebuilds the lookup indexes; call it after changing users, teams or repositories.
+func (o *org) reindex() {
+	o.byLogin, o.byID = make(map[string]*user, len(o.users)), make(map[int64]*user, len(o.users))
+	for _, u := range o.users {
+		o.byLogin[strings.ToLower(u.Login)], o.byID[u.ID] = u, u
+	}
+	o.bySlug = make(map[string]*team, len(o.teams))
+	for _, t := range o.teams {
+		o.bySlug[t.Slug] = t
+	}
+	o.byRepo = make(map[string]*repo, len(o.repos))
+	for _, r := range o.repos {
+		o.byRepo[strings.ToLower(r.Name)] = r
+	}
 }
 
 const (
@@ -87,10 +114,12 @@ const (
 
 var perms = []string{"pull", "push", "maintain", "triage", "admin"}
 
-// buildOrg derives the organization from the company; the same company yields the same organization.
-func buildOrg(c *providersim.Company, login string) *org {
-	o := &org{ID: orgID, Login: login, Name: c.Name, BasePerm: "read"}
+// buildOrg derives the organization from the company; the same company yields the same organization. opts
+// caps the members, teams and repositories (Options.Members, Teams, Repos).
+func buildOrg(c *providersim.Company, opts Options) *org {
+	o := &org{ID: orgID, Login: opts.Org, Name: c.Name, BasePerm: "read"}
 	var members, outside []*user
+	k := 0 // rank of the member among members with an email
 	for i := range c.People {
 		p := &c.People[i]
 		if !p.HasAccount(providersim.GitHub) || p.StatusIn(providersim.GitHub) == providersim.Leaver {
@@ -98,19 +127,38 @@ func buildOrg(c *providersim.Company, login string) *org {
 		}
 		u := &user{ID: int64(userIDBase + i), Login: p.Username, Name: p.DisplayName, Type: "User"}
 		email := p.EmailIn(providersim.GitHub)
+		// Where the member's email can be found (providers.md §5.2 reads them in this order): SAML, SCIM, the
+		// verified-domain emails, the public profile; by the member's rank k among members with an email. Some
+		// hold a personal address in their public profile too.
 		switch {
 		case p.Kind == providersim.External:
 			u.Outside = true
+			if i%2 == 0 && email != "" {
+				u.PublicEmail = email // an outside collaborator shows their own company's address
+			}
 		case p.Kind == providersim.Bot:
 			u.Login += "-bot"
 		case email == "":
-		case i%4 == 1: // a SAML nameId that is no email: the email comes from SCIM
+		case k%4 == 1: // a SAML nameId that is no email: the email comes from SCIM
 			u.NameID, u.SCIMEmail = p.EmployeeNumber, email
 			if u.NameID == "" {
 				u.NameID = p.ID
 			}
+			u.VerifiedEmails = []string{email}
+		case k%8 == 3: // no SAML or SCIM identity: the verified-domain email (and a personal public one)
+			u.VerifiedEmails = []string{email}
+			u.PublicEmail = personalEmail(p)
+		case k%8 == 7: // only the public profile shows the work address
+			u.PublicEmail = email
 		default:
 			u.NameID, u.SCIMEmail = email, email
+			u.VerifiedEmails = []string{email}
+			if k%5 == 0 {
+				u.PublicEmail = personalEmail(p)
+			}
+		}
+		if !u.Outside && p.Kind != providersim.Bot && email != "" {
+			k++
 		}
 		u.Admin = !u.Outside && slices.ContainsFunc(p.AdminRoles, func(r providersim.AdminRole) bool {
 			return r == providersim.SuperAdmin || r == providersim.OrgAdmin
@@ -120,6 +168,9 @@ func buildOrg(c *providersim.Company, login string) *org {
 		} else {
 			members = append(members, u)
 		}
+	}
+	if opts.Members > 0 && len(members) > opts.Members {
+		members = members[:opts.Members]
 	}
 	if len(members) > 0 && !slices.ContainsFunc(members, func(u *user) bool { return u.Admin }) {
 		members[0].Admin = true
@@ -134,6 +185,9 @@ func buildOrg(c *providersim.Company, login string) *org {
 		g := &c.Groups[i]
 		if g.Kind != providersim.GroupDepartment && g.Kind != providersim.GroupTeam {
 			continue
+		}
+		if opts.Teams > 0 && len(o.teams) >= opts.Teams {
+			break
 		}
 		t := &team{ID: int64(teamIDBase + i), Name: g.Name, Slug: slug(g.Name), Description: g.Description}
 		for _, m := range g.Members {
@@ -153,6 +207,9 @@ func buildOrg(c *providersim.Company, login string) *org {
 		o.teams = append(o.teams, t)
 	}
 	nRepos := max(8, 2*len(o.teams))
+	if opts.Repos > 0 {
+		nRepos = opts.Repos
+	}
 	for i := range nRepos {
 		r := &repo{ID: int64(repoIDBase + i), Name: fmt.Sprintf("repo-%03d", i), Visibility: "private", Archived: i%9 == 8}
 		switch i % 5 {
@@ -181,7 +238,13 @@ func buildOrg(c *providersim.Company, login string) *org {
 		{ID: installBase + 3, AppID: 13, AppSlug: "open-sspm", Perms: map[string]string{"members": "read", "administration": "read"}, Events: []string{"organization", "member", "membership", "team", "repository"}},
 	}
 	o.buildCredentials()
+	o.reindex()
 	return o
+}
+
+// personalEmail is an address outside the company's domains that a member shows in their public profile.
+func personalEmail(p *providersim.Person) string {
+	return strings.ToLower(p.Username) + "@personal.example"
 }
 
 func slug(name string) string {
@@ -199,29 +262,8 @@ func slug(name string) string {
 	return strings.TrimSuffix(b.String(), "-")
 }
 
-func (o *org) user(login string) *user {
-	for _, u := range o.users {
-		if strings.EqualFold(u.Login, login) {
-			return u
-		}
-	}
-	return nil
-}
+func (o *org) user(login string) *user { return o.byLogin[strings.ToLower(login)] }
 
-func (o *org) team(slug string) *team {
-	for _, t := range o.teams {
-		if t.Slug == slug {
-			return t
-		}
-	}
-	return nil
-}
+func (o *org) team(slug string) *team { return o.bySlug[slug] }
 
-func (o *org) repo(name string) *repo {
-	for _, r := range o.repos {
-		if strings.EqualFold(r.Name, name) {
-			return r
-		}
-	}
-	return nil
-}
+func (o *org) repo(name string) *repo { return o.byRepo[strings.ToLower(name)] }

@@ -22,6 +22,7 @@ func (s *Server) routes() {
 	s.handle("GET", "/orgs/{org}/personal-access-tokens", s.orgOnly(s.listPATs(false)))
 	s.handle("GET", "/orgs/{org}/personal-access-token-requests", s.orgOnly(s.listPATs(true)))
 	s.handle("GET", "/repos/{owner}/{repo}/keys", s.listDeployKeys)
+	s.handle("GET", "/orgs/{org}/audit-log", s.orgOnly(s.listAuditLog))
 	s.handle("GET", "/rate_limit", s.rateLimit)
 	s.handle("POST", "/graphql", s.graphql)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,7 @@ package githubsim
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,12 +32,19 @@ type Options struct {
 	Forbidden []string
 	// NoSAML answers the external-identities query with samlIdentityProvider null (no SAML SSO configured).
 	NoSAML bool
+	// NoAuditLog answers the audit log with 404, as GitHub does for an organization without Enterprise Cloud. (A
+	// token without read:audit_log: list "GET /orgs/{org}/audit-log" in Forbidden.)
+	NoAuditLog bool
 	// Faults are installed at start; see AddFault.
 	Faults []Fault
 	// TLS serves https with httptest's certificate.
 	TLS bool
 	// HookClient sends webhook deliveries; nil means a client with GitHub's 10-second timeout.
 	HookClient *http.Client
+	// Members, Teams and Repos cap the organization's size (benchmarks): at most that many members (outside
+	// collaborators stay), teams, and exactly Repos repositories; 0 keeps what the company yields (repositories:
+	// two per team, at least 8).
+	Members, Teams, Repos int
 	// Apps are the GitHub Apps whose JWTs POST /app/installations/{id}/access_tokens accepts; the installation
 	// tokens it mints authorize the API until they expire (TokenTTL on the server's clock).
 	Apps []App
@@ -84,7 +92,8 @@ func NewHandler(c *providersim.Company, opts Options) *Server {
 	for _, f := range opts.Faults {
 		s.faults.add(f)
 	}
-	s.org = buildOrg(c, opts.Org)
+	s.org = buildOrg(c, opts)
+	s.buildAuditLog()
 	s.mux = http.NewServeMux()
 	s.routes()
 	s.appRoutes()
@@ -173,10 +182,44 @@ func (s *Server) Collaborators(repoName string) []string {
 	return out
 }
 
-// HasEmail reports whether the login has a SAML or SCIM identity carrying an email.
-func (s *Server) HasEmail(login string) bool {
+// HasEmail reports whether any source of the login's email holds one: a SAML or SCIM identity, a
+// verified-domain email or the public profile.
+func (s *Server) HasEmail(login string) bool { return s.ResolvedEmail(login) != "" }
+
+// ResolvedEmail is the email a connector finds for the login by the order of providers.md §5.2: the SAML nameId
+// when it is an address, the SCIM email, the first verified-domain email, the public profile email; "" when
+// none.
+func (s *Server) ResolvedEmail(login string) string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	u := s.org.user(login)
-	return u != nil && u.SCIMEmail != ""
+	if u == nil {
+		return ""
+	}
+	for _, e := range append([]string{u.NameID, u.SCIMEmail}, append(u.VerifiedEmails, u.PublicEmail)...) {
+		if strings.Contains(e, "@") {
+			return strings.ToLower(e)
+		}
+	}
+	return ""
+}
+
+// EmailSource names where the login's email comes from: "saml", "scim", "verified_domain", "public" or "".
+func (s *Server) EmailSource(login string) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u := s.org.user(login)
+	switch {
+	case u == nil:
+		return ""
+	case strings.Contains(u.NameID, "@"):
+		return "saml"
+	case u.SCIMEmail != "":
+		return "scim"
+	case len(u.VerifiedEmails) > 0:
+		return "verified_domain"
+	case u.PublicEmail != "":
+		return "public"
+	}
+	return ""
 }

@@ -3,6 +3,7 @@ package githubsim
 import (
 	"maps"
 	"net/http"
+	"strings"
 	"sync"
 )
 
@@ -60,4 +61,74 @@ func (s *Server) ResetStats() {
 	s.stats.mu.Lock()
 	defer s.stats.mu.Unlock()
 	s.stats.s = Stats{}
+}
+
+// MinimumRequests is the fewest requests a full read of the organization needs at perPage items a page (1-100),
+// by route: every listing page (members, owners, outside collaborators, teams with their maintainers, members and
+// repositories, repositories with their direct collaborators and deploy keys, installations, PATs, PAT
+// requests; at least one request each), the organization itself, and the GraphQL requests: the external
+// identities (perPage a page) and the emails of the users they leave without one (a hundred users a request).
+func (s *Server) MinimumRequests(perPage int) map[string]int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	per := min(max(perPage, 1), 100)
+	pages := func(n, size int) int { return max(1, (n+size-1)/size) }
+	o := s.org
+	var members, admins, outside, identities, rest int
+	for _, u := range o.users {
+		switch {
+		case u.Outside:
+			outside++
+		case u.Admin:
+			admins++
+		}
+		if !u.Outside {
+			members++
+		}
+		if u.NameID != "" || u.SCIMEmail != "" {
+			identities++
+		}
+		if !strings.Contains(u.NameID, "@") && u.SCIMEmail == "" {
+			rest++
+		}
+	}
+	m := map[string]int{
+		"GET /orgs/{org}":                                1,
+		"GET /orgs/{org}/members":                        pages(members, per) + pages(admins, per),
+		"GET /orgs/{org}/outside_collaborators":          pages(outside, per),
+		"GET /orgs/{org}/teams":                          pages(len(o.teams), per),
+		"GET /orgs/{org}/repos":                          pages(len(o.repos), per),
+		"GET /orgs/{org}/installations":                  pages(len(o.installs), per),
+		"GET /orgs/{org}/personal-access-tokens":         0,
+		"GET /orgs/{org}/personal-access-token-requests": 0,
+		"POST /graphql":                                  pages(identities, per),
+	}
+	if rest > 0 {
+		m["POST /graphql"] += (rest + 99) / 100
+	}
+	var granted, requested int
+	for _, p := range o.pats {
+		if p.Request {
+			requested++
+		} else {
+			granted++
+		}
+	}
+	m["GET /orgs/{org}/personal-access-tokens"] = pages(granted, per)
+	m["GET /orgs/{org}/personal-access-token-requests"] = pages(requested, per)
+	for _, t := range o.teams {
+		maint := 0
+		for _, tm := range t.Members {
+			if tm.Role == "maintainer" {
+				maint++
+			}
+		}
+		m["GET /orgs/{org}/teams/{team_slug}/members"] += pages(maint, per) + pages(len(t.Members), per)
+		m["GET /orgs/{org}/teams/{team_slug}/repos"] += pages(len(t.Repos), per)
+	}
+	for _, r := range o.repos {
+		m["GET /repos/{owner}/{repo}/collaborators"] += pages(len(r.Collabs), per)
+		m["GET /repos/{owner}/{repo}/keys"] += pages(len(r.Keys), per)
+	}
+	return m
 }

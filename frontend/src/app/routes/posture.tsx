@@ -5,6 +5,7 @@ import { Empty, QueryState } from '@/components/query-state'
 import { useConnectors } from '@/features/connectors/api/list-connectors'
 import { usePosture, type PostureScope } from '@/features/posture/api/get-posture'
 import { RulesetPanel } from '@/features/posture/components/ruleset-panel'
+import { useIsAdmin } from '@/features/session/api/get-me'
 import { searchString } from '@/lib/search'
 
 export interface PostureSearch {
@@ -21,8 +22,12 @@ function scopeTitle(s: PostureScope) {
   return s.scope_kind === 'global' ? 'Global (all sources)' : `${s.connector_name || s.source_name} (${s.source_kind})`
 }
 
-/** Every scope's rulesets: the score (passed of evaluated) and the failing rules with affected resources. */
+/**
+ * Every scope's rulesets: the score (passed of evaluated), the failing rules with affected resources, and every
+ * rule's status; admins attest rules and disable or tune rulesets and rules here.
+ */
 export function PosturePage() {
+  const isAdmin = useIsAdmin()
   const search = routeApi.useSearch()
   const navigate = routeApi.useNavigate()
   const posture = usePosture(search.connector)
@@ -50,7 +55,7 @@ export function PosturePage() {
               <section key={`${s.scope_kind}/${s.source_name ?? ''}`} aria-label={scopeTitle(s)}>
                 <h2>{scopeTitle(s)}</h2>
                 {s.rulesets.map((r) => (
-                  <RulesetPanel key={r.key} ruleset={r} connector={s.scope_kind === 'global' ? undefined : s.source_name} />
+                  <RulesetPanel key={r.key} ruleset={r} scope={s.scope_kind === 'global' ? 'global' : (s.source_name ?? '')} canEdit={isAdmin} />
                 ))}
               </section>
             ))

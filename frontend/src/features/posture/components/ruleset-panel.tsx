@@ -4,13 +4,12 @@ import { useState } from 'react'
 import { DataTable } from '@/components/data-table'
 import { StatusBadge } from '@/components/status-badge'
 import { SeverityBadge } from '@/features/findings/components/severity-badge'
-import type { Severity } from '@/features/findings/api/list-findings'
 import { formatAgo, formatDateTime } from '@/lib/format'
 
 import { score, useRuleHistory, type RuleEvaluation, type RuleResult, type RulesetPosture } from '../api/get-posture'
-
-const severityRank: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 }
-const asSeverity = (s: string): Severity => (s in severityRank ? (s as Severity) : 'info')
+import { asSeverity, severityRank } from './rule-status'
+import { RulesTable } from './rules-table'
+import { RulesetActions } from './ruleset-actions'
 
 /** A horizontal bar of passed / evaluated. */
 export function ScoreBar({ passed, evaluated }: { passed: number; evaluated: number }) {
@@ -27,23 +26,28 @@ export function ScoreBar({ passed, evaluated }: { passed: number; evaluated: num
   )
 }
 
-function statusTone(s: RuleResult['status']) {
-  return s === 'pass' ? 'good' : s === 'fail' || s === 'error' ? 'bad' : 'neutral'
-}
-
-/** One ruleset in one scope: its score, the failing rules with affected resources, and the other results. */
-export function RulesetPanel({ ruleset, connector }: { ruleset: RulesetPosture; connector?: string | undefined }) {
+/**
+ * One ruleset in one scope: its score, the failing rules with affected resources, and a row per rule with its
+ * status and, for admins, its controls (attest, disable, parameters) and the ruleset's on/off switch. scope is
+ * "global" or the connector id.
+ */
+export function RulesetPanel({ ruleset, scope, canEdit = false }: { ruleset: RulesetPosture; scope: string; canEdit?: boolean }) {
+  const connector = scope === 'global' ? undefined : scope
   const failing = ruleset.results
     .filter((r) => r.status === 'fail')
     .sort((a, b) => (severityRank[a.severity] ?? 9) - (severityRank[b.severity] ?? 9) || a.rule_key.localeCompare(b.rule_key))
-  const others = ruleset.results.filter((r) => r.status !== 'fail')
   return (
     <section className="panel" aria-label={`Ruleset ${ruleset.key}`}>
       <div className="panel-header">
-        <h3>{ruleset.key}</h3>
+        <h3>
+          {ruleset.key} {ruleset.name && <span className="muted small">{ruleset.name}</span>}
+        </h3>
+        {ruleset.disabled && <StatusBadge tone="neutral">Ruleset disabled</StatusBadge>}
         <ScoreBar passed={ruleset.passed} evaluated={ruleset.evaluated} />
+        {canEdit && <RulesetActions rulesetKey={ruleset.key} scope={scope} disabled={ruleset.disabled} />}
       </div>
       <div className="panel-body">
+        {ruleset.disabled && <p className="muted">This ruleset is disabled in this scope: its rules are not applicable.</p>}
         {failing.length === 0 ? (
           <p className="muted">No failing rules.</p>
         ) : (
@@ -53,22 +57,15 @@ export function RulesetPanel({ ruleset, connector }: { ruleset: RulesetPosture; 
             ))}
           </ul>
         )}
-        {others.length > 0 && (
-          <details>
-            <summary>Other results ({others.length}{ruleset.other > 0 ? `, ${ruleset.other} not evaluated` : ''})</summary>
-            <DataTable<RuleResult>
-              caption={`Other results of ${ruleset.key}`}
-              rows={others}
-              rowKey={(r) => r.rule_key}
-              columns={[
-                { key: 'rule', header: 'Rule', cell: (r) => <code>{r.rule_key}</code> },
-                { key: 'title', header: 'Title', cell: (r) => r.title },
-                { key: 'status', header: 'Status', cell: (r) => <StatusBadge tone={statusTone(r.status)}>{r.status.replace('_', ' ')}</StatusBadge> },
-                { key: 'why', header: 'Why', cell: (r) => r.reason || r.error_kind || r.summary || '—' },
-                { key: 'at', header: 'Evaluated', cell: (r) => formatAgo(r.evaluated_at) },
-              ]}
-            />
-          </details>
+        {ruleset.results.length === 0 ? (
+          <p className="muted">No rule of this ruleset was evaluated yet.</p>
+        ) : (
+          <>
+            <h4>
+              Rules ({ruleset.results.length}{ruleset.other > 0 ? `, ${ruleset.other} not passed or failed` : ''})
+            </h4>
+            <RulesTable rulesetKey={ruleset.key} results={ruleset.results} scope={scope} canEdit={canEdit} />
+          </>
         )}
       </div>
     </section>
