@@ -3,9 +3,11 @@ package stack
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 )
@@ -36,6 +38,18 @@ const (
 	// CtxDeployNonce, when set (for example to the time of the deploy), is passed to the migrate function's
 	// environment so that its version, and so the migrate trigger, changes on every deploy.
 	CtxDeployNonce = "openSspm:deployNonce"
+	// CtxAlertSlackSecretARN is the full ARN of a Secrets Manager secret whose string is a Slack incoming webhook
+	// URL: finding alerts then go to Slack too (the evaluator may read exactly that secret). Default none.
+	CtxAlertSlackSecretARN = "openSspm:alertSlackSecretArn"
+	// CtxAlertWebhookURL is an https URL that receives finding alerts as signed JSON POSTs; CtxAlertWebhookSecretARN
+	// the full ARN of the secret holding the signing key (the evaluator may read exactly that secret). Default none.
+	CtxAlertWebhookURL       = "openSspm:alertWebhookUrl"
+	CtxAlertWebhookSecretARN = "openSspm:alertWebhookSecretArn"
+	// CtxAlertSlackMinSeverity, CtxAlertWebhookMinSeverity and CtxAlertSNSMinSeverity are each destination's
+	// minimum severity (info, low, medium, high, critical). Default: every severity.
+	CtxAlertSlackMinSeverity   = "openSspm:alertSlackMinSeverity"
+	CtxAlertWebhookMinSeverity = "openSspm:alertWebhookMinSeverity"
+	CtxAlertSNSMinSeverity     = "openSspm:alertSnsMinSeverity"
 )
 
 // config is the stack's context settings after defaults and validation.
@@ -48,6 +62,17 @@ type config struct {
 	schedulesEnabled  bool
 	requireBinaries   bool
 	deployNonce       string
+	alerts            alertConfig
+}
+
+// alertConfig is where finding alerts go besides the SNS topic the stack creates.
+type alertConfig struct {
+	slackSecretARN     string
+	webhookURL         string
+	webhookSecretARN   string
+	slackMinSeverity   string
+	webhookMinSeverity string
+	snsMinSeverity     string
 }
 
 var (
@@ -99,7 +124,51 @@ func readConfig(scope constructs.Construct) (config, error) {
 	if v := get(CtxDeployNonce); v != nil {
 		c.deployNonce = fmt.Sprint(v)
 	}
+	if c.alerts, err = readAlertConfig(get); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+var severities = []string{"info", "low", "medium", "high", "critical"}
+
+// readAlertConfig reads and checks the alert settings (internal/alert checks the same at run time).
+func readAlertConfig(get func(string) any) (alertConfig, error) {
+	str := func(key string) string {
+		if v := get(key); v != nil {
+			return strings.TrimSpace(fmt.Sprint(v))
+		}
+		return ""
+	}
+	a := alertConfig{
+		slackSecretARN: str(CtxAlertSlackSecretARN), webhookURL: str(CtxAlertWebhookURL), webhookSecretARN: str(CtxAlertWebhookSecretARN),
+		slackMinSeverity:   strings.ToLower(str(CtxAlertSlackMinSeverity)),
+		webhookMinSeverity: strings.ToLower(str(CtxAlertWebhookMinSeverity)),
+		snsMinSeverity:     strings.ToLower(str(CtxAlertSNSMinSeverity)),
+	}
+	for _, kv := range [][2]string{{CtxAlertSlackSecretARN, a.slackSecretARN}, {CtxAlertWebhookSecretARN, a.webhookSecretARN}} {
+		key, arn := kv[0], kv[1]
+		if p := strings.Split(arn, ":"); arn != "" && (len(p) != 7 || p[0] != "arn" || p[2] != "secretsmanager" || p[5] != "secret" || p[6] == "") {
+			return a, fmt.Errorf("%s: %q is not the full ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>)", key, arn)
+		}
+	}
+	if a.webhookURL != "" {
+		if u, err := url.Parse(a.webhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			return a, fmt.Errorf("%s: want an https URL", CtxAlertWebhookURL)
+		}
+	} else if a.webhookSecretARN != "" || a.webhookMinSeverity != "" {
+		return a, fmt.Errorf("%s or %s is set without %s", CtxAlertWebhookSecretARN, CtxAlertWebhookMinSeverity, CtxAlertWebhookURL)
+	}
+	if a.slackSecretARN == "" && a.slackMinSeverity != "" {
+		return a, fmt.Errorf("%s is set without %s", CtxAlertSlackMinSeverity, CtxAlertSlackSecretARN)
+	}
+	for _, kv := range [][2]string{{CtxAlertSlackMinSeverity, a.slackMinSeverity}, {CtxAlertWebhookMinSeverity, a.webhookMinSeverity}, {CtxAlertSNSMinSeverity, a.snsMinSeverity}} {
+		key, sev := kv[0], kv[1]
+		if sev != "" && !slices.Contains(severities, sev) {
+			return a, fmt.Errorf("%s: %q is not one of %v", key, sev, severities)
+		}
+	}
+	return a, nil
 }
 
 func boolValue(v any, def bool) (bool, error) {

@@ -164,7 +164,7 @@ func TestSite(t *testing.T) {
 }
 
 func TestOutputs(t *testing.T) {
-	for _, name := range []string{"UiUrl", "ApiUrl", "WebhookBaseUrl", "UserPoolId", "UserPoolClientId"} {
+	for _, name := range []string{"UiUrl", "ApiUrl", "WebhookBaseUrl", "UserPoolId", "UserPoolClientId", "FindingAlertsTopicArn"} {
 		must(t, name, func() { template.HasOutput(jsii.String(name), map[string]any{}) })
 	}
 }

@@ -16,6 +16,7 @@ import (
 const (
 	metricNamespace    = "OpenSSPM"
 	metricSyncFailures = "SyncFailures"
+	metricAlertsDead   = "AlertsDead"
 	dimensionLane      = "Lane"
 )
 
@@ -24,7 +25,8 @@ const (
 // deployment stays quiet.
 //
 // Alarms: SyncFailures ≥ 1 in 15 minutes per lane; messages in the inbox dead-letter queue; failed,
-// timed-out or aborted tail executions; Errors ≥ 1 and Throttles ≥ 1 in 5 minutes per function.
+// timed-out or aborted tail executions; finding alert deliveries that failed for good (AlertsDead ≥ 1 in 15
+// minutes); Errors ≥ 1 and Throttles ≥ 1 in 5 minutes per function.
 func newMonitoring(scope constructs.Construct, email awscdk.CfnParameter, fns map[string]*function, q *queues,
 	tail sfn.StateMachine, db *database, api apigw.HttpApi) {
 	topic := awssns.NewTopic(scope, jsii.String("Alarms"), &awssns.TopicProps{
@@ -83,6 +85,19 @@ func newMonitoring(scope constructs.Construct, email awscdk.CfnParameter, fns ma
 	alarm("TailLoopFailures", "Open-SSPM tail loop: an execution failed, timed out or was aborted",
 		tailFailed, 1, atLeastOne)
 
+	alertMetric := func(name string) cw.Metric {
+		return cw.NewMetric(&cw.MetricProps{
+			Namespace:     jsii.String(metricNamespace),
+			MetricName:    jsii.String(name),
+			DimensionsMap: &map[string]*string{dimensionLane: jsii.String(laneEvaluator)},
+			Statistic:     jsii.String("Sum"),
+			Period:        awscdk.Duration_Minutes(jsii.Number(15)),
+		})
+	}
+	alertsDead := alertMetric(metricAlertsDead)
+	alarm("AlertDeliveriesDead", "Open-SSPM finding alerts: a delivery to Slack, the webhook or the alert topic "+
+		"failed for good (see the evaluator's log)", alertsDead, 1, atLeastOne)
+
 	var errs, throttles, invocations, durations []cw.IMetric
 	for _, spec := range functionSpecs {
 		f := fns[spec.name]
@@ -121,6 +136,11 @@ func newMonitoring(scope constructs.Construct, email awscdk.CfnParameter, fns ma
 		db.cluster.Metric(jsii.String("ServerlessDatabaseCapacity"), &cw.MetricOptions{Period: fiveMinutes, Statistic: jsii.String("Maximum")}),
 		api.MetricClientError(&cw.MetricOptions{Period: fiveMinutes}),
 		api.MetricServerError(&cw.MetricOptions{Period: fiveMinutes}),
+	}))
+	dashboard.AddWidgets(graph("Finding alert deliveries", []cw.IMetric{
+		alertMetric("AlertsDelivered").With(&cw.MetricOptions{Label: jsii.String("delivered")}),
+		alertMetric("AlertsRetried").With(&cw.MetricOptions{Label: jsii.String("failed, retried")}),
+		alertsDead.With(&cw.MetricOptions{Label: jsii.String("dead")}),
 	}))
 }
 

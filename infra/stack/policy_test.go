@@ -167,6 +167,8 @@ func TestLeastPrivilege(t *testing.T) {
 		{"every function reads the database secret", "secretsmanager:GetSecretValue", "", []string{fnAPI, fnDiscovery, fnDispatch, fnEvaluator, fnFull, fnInbox, fnMigrate, fnTail, fnWebhook}},
 		{"nobody logs in with IAM yet", "rds-db:connect", "", nil},
 		{"no function role uses KMS by identity policy", "kms:Decrypt", "", nil},
+		{"only the evaluator publishes finding alerts", "sns:Publish", "", []string{fnEvaluator}},
+		{"on the finding alerts topic", "sns:Publish", `"` + logicalIDOf(t, "AWS::SNS::Topic", "FindingAlerts") + `"`, []string{fnEvaluator}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.give, func(t *testing.T) {

@@ -28,7 +28,10 @@ var lanes = []string{laneFull, laneDiscovery, laneEventInbox, laneTail, laneEval
 // keeps a paused database running for at least its auto-pause delay). Dispatch decides which connectors are
 // due, so the rule rate is the finest schedule a connector can have. Context openSspm:schedulesEnabled=false
 // creates the rules disabled.
-func newSchedules(scope constructs.Construct, cfg config, dispatch awslambda.IFunction) {
+//
+// The evaluator's sweep runs on the same beat ({"sweep": true}): it reopens findings whose suppression expired,
+// re-evaluates rules whose attestation expired, and retries finding alert deliveries that failed.
+func newSchedules(scope constructs.Construct, cfg config, dispatch, evaluator awslambda.IFunction) {
 	every := fmt.Sprintf("0/%d", cfg.syncInterval)
 	if cfg.syncInterval == 60 {
 		every = "0"
@@ -51,4 +54,16 @@ func newSchedules(scope constructs.Construct, cfg config, dispatch awslambda.IFu
 			},
 		})
 	}
+	awsevents.NewRule(scope, jsii.String("EvaluatorSweepSchedule"), &awsevents.RuleProps{
+		Description: jsii.String("Open-SSPM: reopen expired suppressions, re-evaluate expired attestations, retry alert deliveries"),
+		Enabled:     jsii.Bool(cfg.schedulesEnabled),
+		Schedule:    awsevents.Schedule_Expression(jsii.String("cron(" + every + " * * * ? *)")),
+		Targets: &[]awsevents.IRuleTarget{
+			awseventstargets.NewLambdaFunction(evaluator, &awseventstargets.LambdaFunctionProps{
+				Event:         awsevents.RuleTargetInput_FromObject(map[string]bool{"sweep": true}),
+				RetryAttempts: jsii.Number(2),
+				MaxEventAge:   awscdk.Duration_Minutes(jsii.Number(10)),
+			}),
+		},
+	})
 }

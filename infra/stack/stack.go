@@ -1,6 +1,7 @@
 // Package stack defines the Open-SSPM AWS stack: the VPC, Aurora PostgreSQL Serverless v2, the connector
 // secrets key, the push inbox queue, the HTTP API with Cognito, the Lambda functions of every lane, their
-// schedules and the tail state machine, the SPA on S3 and CloudFront, and the alarms and dashboard.
+// schedules and the tail state machine, the SPA on S3 and CloudFront, the finding alerts topic, and the alarms
+// and dashboard.
 package stack
 
 import (
@@ -86,7 +87,8 @@ func (b *builder) build() {
 	api := newHTTPAPI(b.stack, site, auth, fns[fnWebhook].fn, fns[fnAPI].fn)
 	b.fns, b.tail, b.site, b.api = fns, tail, site, api
 	site.deployFiles(b, api, auth)
-	newSchedules(b.stack, b.cfg, fns[fnDispatch].fn)
+	alertTopic := b.newFindingAlerts(fns, site)
+	newSchedules(b.stack, b.cfg, fns[fnDispatch].fn, fns[fnEvaluator].fn)
 
 	// Run the migrations whenever the migrate function changes (a new binary embeds new migrations; a new
 	// cluster changes its environment), after the database and the NAT route exist. Set context
@@ -120,6 +122,10 @@ func (b *builder) build() {
 	awscdk.NewCfnOutput(b.stack, jsii.String("UserPoolClientId"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Cognito app client of the SPA"),
 		Value:       auth.client.UserPoolClientId(),
+	})
+	awscdk.NewCfnOutput(b.stack, jsii.String("FindingAlertsTopicArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("SNS topic of finding alerts: subscribe to it (see infra/README.md)"),
+		Value:       alertTopic.TopicArn(),
 	})
 
 	b.reportPlaceholders()

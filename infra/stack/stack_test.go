@@ -144,7 +144,7 @@ func TestResourceCounts(t *testing.T) {
 		{"AWS::RDS::DBCluster", 1},
 		{"AWS::RDS::DBInstance", 1},
 		{"AWS::RDS::DBProxy", 0}, // IAM authentication instead
-		{"AWS::KMS::Key", 2},     // connector secrets, alarm topic
+		{"AWS::KMS::Key", 3},     // connector secrets, alarm topic, finding alerts topic
 		{"AWS::SQS::Queue", 2},
 		{"AWS::ApiGatewayV2::Api", 1},
 		{"AWS::ApiGatewayV2::Route", 4},
@@ -153,7 +153,7 @@ func TestResourceCounts(t *testing.T) {
 		{"AWS::Cognito::UserPoolClient", 1},
 		{"AWS::Cognito::UserPoolGroup", 2},
 		{"AWS::Lambda::EventSourceMapping", 1},
-		{"AWS::Events::Rule", 3},
+		{"AWS::Events::Rule", 4}, // dispatch full, discovery, tail; evaluator sweep
 		{"AWS::StepFunctions::StateMachine", 1},
 		{"Custom::Trigger", 1},
 		{"AWS::S3::Bucket", 1},
@@ -161,11 +161,11 @@ func TestResourceCounts(t *testing.T) {
 		{"AWS::CloudFront::OriginAccessControl", 1},
 		{"AWS::CloudFront::ResponseHeadersPolicy", 1},
 		{"Custom::CDKBucketDeployment", 1},
-		{"AWS::SNS::Topic", 1},
-		{"AWS::SNS::Subscription", 1},
+		{"AWS::SNS::Topic", 2},        // alarms, finding alerts
+		{"AWS::SNS::Subscription", 1}, // the alarm email; the finding alerts topic's are the user's
 		{"AWS::CloudWatch::Dashboard", 1},
-		// 5 lanes + dead letters + tail loop + 9 functions × (errors, throttles)
-		{"AWS::CloudWatch::Alarm", 5 + 1 + 1 + 9*2},
+		// 5 lanes + dead letters + tail loop + dead alert deliveries + 9 functions × (errors, throttles)
+		{"AWS::CloudWatch::Alarm", 5 + 1 + 1 + 1 + 9*2},
 		{"AWS::CDK::Metadata", 0},
 	}
 	for _, tt := range tests {
@@ -229,9 +229,10 @@ func TestFunctionEnvironment(t *testing.T) {
 		{fnDiscovery, []string{"CONNECTOR_KMS_KEY_ARN", "EVALUATOR_FUNCTION_NAME"}, []string{"DISCOVERY_FUNCTION_NAME"}},
 		{fnWebhook, []string{"INBOX_QUEUE_URL", "CONNECTOR_KMS_KEY_ARN"}, []string{"EVALUATOR_FUNCTION_NAME"}},
 		{fnInbox, []string{"CONNECTOR_KMS_KEY_ARN", "EVALUATOR_FUNCTION_NAME"}, []string{"INBOX_QUEUE_URL"}},
-		{fnTail, []string{"CONNECTOR_KMS_KEY_ARN", "EVALUATOR_FUNCTION_NAME"}, nil},
-		{fnEvaluator, nil, []string{"CONNECTOR_KMS_KEY_ARN"}},
-		{fnAPI, []string{"CONNECTOR_KMS_KEY_ARN", "FULL_FUNCTION_NAME", "DISCOVERY_FUNCTION_NAME", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID"}, []string{"INBOX_QUEUE_URL"}},
+		{fnTail, []string{"CONNECTOR_KMS_KEY_ARN", "EVALUATOR_FUNCTION_NAME"}, []string{"ALERT_SNS_TOPIC_ARN"}},
+		{fnEvaluator, []string{"ALERT_SNS_TOPIC_ARN", "ALERT_BASE_URL"}, []string{"CONNECTOR_KMS_KEY_ARN", "ALERT_SLACK_WEBHOOK_SECRET_ARN", "ALERT_WEBHOOK_URL"}},
+		// The api enqueues the alerts of the evaluations it runs; the evaluator delivers them.
+		{fnAPI, []string{"CONNECTOR_KMS_KEY_ARN", "FULL_FUNCTION_NAME", "DISCOVERY_FUNCTION_NAME", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "ALERT_SNS_TOPIC_ARN"}, []string{"INBOX_QUEUE_URL"}},
 		{fnMigrate, []string{"DATABASE_CLUSTER_RESOURCE_ID"}, []string{"CONNECTOR_KMS_KEY_ARN"}},
 	}
 	for _, tt := range tests {

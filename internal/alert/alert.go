@@ -1,20 +1,27 @@
-// Package alert notifies destinations when a finding opens, reopens or escalates in severity. Deliveries run in
-// the background (Dispatcher): a slow or failing destination never blocks the evaluation; each state change is
-// delivered once per destination, retried with back-off.
+// Package alert notifies destinations (a Slack incoming webhook, a signed generic webhook, an SNS topic) when a
+// finding opens, reopens or escalates in severity.
+//
+// Delivery goes through a durable outbox: when the evaluator records a finding state change, Outbox inserts one
+// row per destination that takes the alert's severity (a cheap insert that never waits for a destination; a
+// repeated state change is enqueued once). A Deliverer claims due rows (SKIP LOCKED, so deliverers in several
+// processes take disjoint rows), sends each with one attempt of its Notifier, and marks it delivered, pending
+// again after a capped exponential back-off, or dead after its last attempt. Nothing is lost when a process
+// crashes: an unfinished claim's lease runs out and the row is due again.
 package alert
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/rules"
 )
 
-// Alert is the notification of one finding state change; it is what a webhook receives as JSON.
+// Alert is the notification of one finding state change; it is what a webhook receives as JSON and what the
+// outbox stores.
 type Alert struct {
 	ID               string    `json:"id"` // stable per state change: receivers de-duplicate on it
 	Change           string    `json:"change"`
@@ -30,6 +37,8 @@ type Alert struct {
 	RuleKey          string    `json:"rule_key"`
 	ConnectorID      string    `json:"connector_id,omitempty"`
 	At               time.Time `json:"at"`
+	// URL links to the finding in the admin UI; set at delivery when a base URL is configured (ALERT_BASE_URL).
+	URL string `json:"url,omitempty"`
 }
 
 // FromTransition builds the alert of a finding state change.
@@ -43,163 +52,29 @@ func FromTransition(t rules.FindingTransition) Alert {
 	}
 }
 
-// Notifier delivers alerts to one destination. Notify makes the whole delivery attempt, retries included, and
-// returns when it succeeded, failed for good, or ctx ended. Implementations never log secrets.
+// Notifier delivers alerts to one destination. Notify makes one delivery attempt (the outbox retries) and
+// reports a failure not worth retrying with Permanent, and a destination's request to wait with RetryAfter.
+// Implementations never log secrets nor put them (or a URL's path and query) in errors.
 type Notifier interface {
 	Name() string // for logs: a kind and a non-secret label, e.g. "webhook hooks.example.com"
 	Notify(ctx context.Context, a Alert) error
 }
 
-// Destination is a notifier with the minimum severity it receives ("" for every severity).
-type Destination struct {
-	Notifier    Notifier
+// Destination names: the outbox keys rows by them, so they must stay stable.
+const (
+	DestinationSlack   = "slack"
+	DestinationWebhook = "webhook"
+	DestinationSNS     = "sns"
+)
+
+// Route says that a destination receives alerts from a minimum severity up ("" for every severity).
+type Route struct {
+	Destination string
 	MinSeverity string
 }
 
-// Dispatcher delivers alerts to its destinations in the background. Enqueue never blocks: when the queue is
-// full the alert is dropped and logged. An alert id is delivered at most once per dispatcher (a repeated state
-// change, e.g. from a retried evaluation, is ignored). Close (or Flush) waits for queued deliveries.
-type Dispatcher struct {
-	dests   []Destination
-	logger  *slog.Logger
-	queue   chan Alert
-	timeout time.Duration
-
-	mu      sync.Mutex
-	seen    map[string]struct{}
-	order   []string
-	pending sync.WaitGroup
-	closed  bool
-	done    chan struct{}
-}
-
-// DispatcherOptions tune a Dispatcher; zero values take defaults.
-type DispatcherOptions struct {
-	Queue    int           // alerts waiting for delivery (default 1,000)
-	Workers  int           // concurrent deliveries (default 4)
-	Timeout  time.Duration // one alert's delivery to one destination, retries included (default 2 minutes)
-	Remember int           // alert ids remembered for de-duplication (default 10,000)
-	Logger   *slog.Logger
-}
-
-// NewDispatcher starts a dispatcher for the destinations. With none it accepts and drops every alert.
-func NewDispatcher(dests []Destination, o DispatcherOptions) *Dispatcher {
-	if o.Queue <= 0 {
-		o.Queue = 1000
-	}
-	if o.Workers <= 0 {
-		o.Workers = 4
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = 2 * time.Minute
-	}
-	if o.Remember <= 0 {
-		o.Remember = 10_000
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	d := &Dispatcher{dests: dests, logger: o.Logger, queue: make(chan Alert, o.Queue), timeout: o.Timeout,
-		seen: make(map[string]struct{}, o.Remember), done: make(chan struct{})}
-	d.order = make([]string, 0, o.Remember)
-	var workers sync.WaitGroup
-	for range o.Workers {
-		workers.Go(d.work)
-	}
-	go func() { workers.Wait(); close(d.done) }()
-	return d
-}
-
-// NotifyTransitions enqueues the alerts of finding state changes (see Enqueue).
-func (d *Dispatcher) NotifyTransitions(ts []rules.FindingTransition) {
-	for _, t := range ts {
-		d.Enqueue(FromTransition(t))
-	}
-}
-
-// Enqueue queues an alert for every destination without blocking. It reports whether the alert was queued
-// (false: a duplicate, no destination, the queue is full, or the dispatcher is closed).
-func (d *Dispatcher) Enqueue(a Alert) bool {
-	if d == nil || len(d.dests) == 0 {
-		return false
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return false
-	}
-	if _, dup := d.seen[a.ID]; dup {
-		return false
-	}
-	select {
-	case d.queue <- a:
-	default:
-		d.logger.Warn("alert queue full: alert dropped", "alert", a.ID, "finding", a.DedupeKey)
-		return false
-	}
-	d.pending.Add(1)
-	if len(d.order) == cap(d.order) { // forget the oldest id
-		delete(d.seen, d.order[0])
-		d.order = append(d.order[:0], d.order[1:]...)
-	}
-	d.seen[a.ID] = struct{}{}
-	d.order = append(d.order, a.ID)
-	return true
-}
-
-func (d *Dispatcher) work() {
-	for a := range d.queue {
-		for _, dest := range d.dests {
-			if SeverityBelow(a.Severity, dest.MinSeverity) {
-				continue
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), d.timeout)
-			if err := dest.Notifier.Notify(ctx, a); err != nil {
-				d.logger.Error("alert delivery failed", "destination", dest.Notifier.Name(), "alert", a.ID,
-					"finding", a.DedupeKey, "err", err)
-			} else {
-				d.logger.Info("alert delivered", "destination", dest.Notifier.Name(), "alert", a.ID, "change", a.Change)
-			}
-			cancel()
-		}
-		d.pending.Done()
-	}
-}
-
-// Flush waits until every alert queued so far was delivered (or failed for good), or ctx ends. Call it before
-// a short-lived process (a Lambda invocation) returns.
-func (d *Dispatcher) Flush(ctx context.Context) error {
-	if d == nil {
-		return nil
-	}
-	idle := make(chan struct{})
-	go func() { d.pending.Wait(); close(idle) }()
-	select {
-	case <-idle:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// Close stops accepting alerts and waits for the queued ones, or until ctx ends.
-func (d *Dispatcher) Close(ctx context.Context) error {
-	if d == nil {
-		return nil
-	}
-	d.mu.Lock()
-	if !d.closed {
-		d.closed = true
-		close(d.queue)
-	}
-	d.mu.Unlock()
-	select {
-	case <-d.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+// Takes reports whether the route receives an alert of severity.
+func (r Route) Takes(severity string) bool { return !SeverityBelow(severity, r.MinSeverity) }
 
 // SeverityBelow reports whether severity is below min ("" or an unknown min: nothing is below).
 func SeverityBelow(severity, min string) bool {
@@ -207,10 +82,118 @@ func SeverityBelow(severity, min string) bool {
 	return m > 0 && rules.SeverityRank(severity) < m
 }
 
-// retryAfter parses a Retry-After header in seconds (0 when absent or not seconds).
-func retryAfter(v string) time.Duration {
+// Severities are the known severities, lowest first.
+var Severities = []string{"info", "low", "medium", "high", "critical"}
+
+// deliveryError is a failed attempt with how to retry it.
+type deliveryError struct {
+	err        error
+	permanent  bool
+	retryAfter time.Duration
+}
+
+func (e *deliveryError) Error() string { return e.err.Error() }
+func (e *deliveryError) Unwrap() error { return e.err }
+
+// Permanent marks a failure that another attempt would not fix (the outbox marks the row dead at once).
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &deliveryError{err: err, permanent: true}
+}
+
+// RetryAfter marks a failure after which the destination asked to wait at least d before the next attempt.
+func RetryAfter(err error, d time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	return &deliveryError{err: err, retryAfter: d}
+}
+
+// IsPermanent reports whether err was marked with Permanent.
+func IsPermanent(err error) bool {
+	var de *deliveryError
+	return errors.As(err, &de) && de.permanent
+}
+
+// retryAfterOf returns the wait a failure asked for (0 when none).
+func retryAfterOf(err error) time.Duration {
+	var de *deliveryError
+	if errors.As(err, &de) {
+		return de.retryAfter
+	}
+	return 0
+}
+
+// parseRetryAfter parses a Retry-After header in seconds (0 when absent or not seconds).
+func parseRetryAfter(v string) time.Duration {
 	if s, err := strconv.Atoi(v); err == nil && s > 0 {
 		return time.Duration(s) * time.Second
 	}
 	return 0
+}
+
+// Outbox enqueues alerts for delivery: one row per alert and route that takes its severity. It implements the
+// evaluator's alert sink (lane.AlertSink). It is safe for concurrent use.
+type Outbox struct {
+	Store  Store
+	Routes []Route
+	Logger *slog.Logger
+	// Timeout bounds one enqueue (default 10 s): the evaluator calls NotifyTransitions without a context.
+	Timeout time.Duration
+	// OnEnqueue, when set, is called after alerts were enqueued (the local runtime wakes its deliverer).
+	OnEnqueue func()
+}
+
+// NotifyTransitions enqueues the alerts of finding state changes. A failure is logged, never returned: alerting
+// must not fail an evaluation.
+func (o *Outbox) NotifyTransitions(ts []rules.FindingTransition) {
+	if o == nil || len(ts) == 0 {
+		return
+	}
+	alerts := make([]Alert, len(ts))
+	for i, t := range ts {
+		alerts[i] = FromTransition(t)
+	}
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if _, err := o.Enqueue(ctx, alerts...); err != nil {
+		o.logger().Error("alerts not enqueued", "alerts", len(alerts), "err", err)
+	}
+}
+
+// Enqueue inserts the rows of alerts for every route that takes them, and returns how many rows are new (an
+// alert already enqueued for a destination is not enqueued again).
+func (o *Outbox) Enqueue(ctx context.Context, alerts ...Alert) (int64, error) {
+	var entries []Entry
+	for _, a := range alerts {
+		for _, r := range o.Routes {
+			if r.Takes(a.Severity) {
+				entries = append(entries, Entry{Destination: r.Destination, Alert: a})
+			}
+		}
+	}
+	if len(entries) == 0 {
+		return 0, nil
+	}
+	n, err := o.Store.EnqueueAlerts(ctx, entries)
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 && o.OnEnqueue != nil {
+		o.OnEnqueue()
+	}
+	return n, nil
+}
+
+func (o *Outbox) logger() *slog.Logger {
+	if o.Logger != nil {
+		return o.Logger
+	}
+	return slog.New(slog.DiscardHandler)
 }

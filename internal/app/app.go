@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/alert"
@@ -34,8 +33,9 @@ type App struct {
 	Dispatcher *lane.Dispatcher
 	Tailer     *lane.Tailer
 	Evaluator  *lane.Evaluator
-	// Alerts delivers finding state changes to the configured destinations; nil when none is configured.
-	Alerts *alert.Dispatcher
+	// Alerts enqueues finding state changes for the configured alert destinations in the outbox (an
+	// alert.Deliverer sends them); nil until ConfigureAlerts names a destination.
+	Alerts *alert.Outbox
 	Logger *slog.Logger
 	// Invoker runs lane invocations asynchronously; the runtime sets it (local pool or Lambda async invoke).
 	Invoker sspm.Invoker
@@ -61,27 +61,33 @@ func New(db *postgres.DB, keys sspm.KeyWrapper, reg *connector.Registry, logger 
 	a.Dispatcher = &lane.Dispatcher{Store: db, Invoker: invokerFunc(a.invoke), Logger: logger}
 	a.Tailer = &lane.Tailer{Store: db, Streams: a.streams, AfterStore: a.afterEvents}
 	a.Evaluator = &lane.Evaluator{Store: db, Catalog: catalog, Logger: logger}
-	if err := a.configureAlerts(); err != nil {
-		return nil, err
-	}
 	return a, nil
 }
 
-// configureAlerts sends finding state changes (opened, reopened, escalated) to the webhook named by
-// ALERT_WEBHOOK_URL, signed with ALERT_WEBHOOK_SECRET, from ALERT_WEBHOOK_MIN_SEVERITY up (all when empty).
-func (a *App) configureAlerts() error {
-	u := os.Getenv("ALERT_WEBHOOK_URL")
-	if u == "" {
-		return nil
+// ConfigureAlerts routes finding state changes (opened, reopened, escalated) to the routes' destinations: the
+// evaluator enqueues one outbox row per alert and destination that takes its severity. Without routes nothing
+// is enqueued. Delivery is separate (NewAlertDeliverer), so a process that evaluates without the destinations'
+// secrets (the api function on AWS) still enqueues.
+func (a *App) ConfigureAlerts(routes []alert.Route) {
+	if len(routes) == 0 {
+		a.Alerts, a.Evaluator.Alerts = nil, nil
+		return
 	}
-	wh, err := alert.NewWebhook(u, os.Getenv("ALERT_WEBHOOK_SECRET"))
-	if err != nil {
-		return err
-	}
-	a.Alerts = alert.NewDispatcher([]alert.Destination{{Notifier: wh, MinSeverity: os.Getenv("ALERT_WEBHOOK_MIN_SEVERITY")}},
-		alert.DispatcherOptions{Logger: a.Logger})
+	a.Alerts = &alert.Outbox{Store: a.DB, Routes: routes, Logger: a.Logger}
 	a.Evaluator.Alerts = a.Alerts
-	return nil
+}
+
+// NewAlertDeliverer returns a deliverer of the outbox's rows for the given destinations (by name). When the app
+// enqueues alerts too, an enqueue wakes the deliverer's Run loop.
+func (a *App) NewAlertDeliverer(notifiers map[string]alert.Notifier, o alert.DeliverOptions) *alert.Deliverer {
+	if o.Logger == nil {
+		o.Logger = a.Logger
+	}
+	d := alert.NewDeliverer(a.DB, notifiers, o)
+	if a.Alerts != nil {
+		a.Alerts.OnEnqueue = d.Wake
+	}
+	return d
 }
 
 // Evaluate runs the evaluator lane for an invocation: after a full sync the connector's posture rulesets, the

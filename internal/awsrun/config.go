@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/alert"
 )
 
 // Config is a function's configuration, from environment variables. Every function reads the same variables;
@@ -53,6 +55,10 @@ type Config struct {
 	// LogFormat (LOG_FORMAT: json, the default, or text) and LogLevel (LOG_LEVEL: debug, info, warn, error).
 	LogFormat string
 	LogLevel  string
+	// Alerts are the finding alert destinations (ALERT_* variables, see alert.ConfigFromEnv). Every function
+	// that evaluates enqueues alerts for them; the evaluator function delivers (it reads the Slack URL and the
+	// webhook secret from Secrets Manager by ARN, and publishes to ALERT_SNS_TOPIC_ARN).
+	Alerts alert.Config
 }
 
 // Defaults.
@@ -87,6 +93,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	if c.SyncMargin, err = duration(getenv, "SYNC_DEADLINE_MARGIN", DefaultSyncMargin); err != nil {
+		return Config{}, err
+	}
+	if c.Alerts, err = alert.ConfigFromEnv(getenv); err != nil {
 		return Config{}, err
 	}
 	if c.DatabaseURL == "" && c.DatabaseSecretARN == "" {

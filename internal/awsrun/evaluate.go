@@ -2,34 +2,26 @@ package awsrun
 
 import (
 	"context"
-	"time"
 
 	"github.com/open-sspm/open-sspm/internal/lane"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // EvaluateInput is the evaluator function's payload: an sspm.Invocation from the full, inbox or tail functions,
-// or {"sweep": true} from its schedule (re-evaluates expiring attestations and reopens expired suppressions).
+// or {"sweep": true} from its schedule (re-evaluates expiring attestations, reopens expired suppressions and
+// retries alert deliveries).
 type EvaluateInput struct {
 	sspm.Invocation
 	Sweep bool `json:"sweep,omitempty"`
 }
 
-// Evaluate is the evaluator function's handler.
+// Evaluate is the evaluator function's handler. After the evaluation (or the sweep), successful or not, it
+// delivers the finding alerts that are due, within the invocation's time; a failing destination never fails it.
 func (rt *Runtime) Evaluate(ctx context.Context, in EvaluateInput) (lane.EvalReport, error) {
 	if err := rt.ready(ctx); err != nil {
 		return lane.EvalReport{}, err
 	}
-	if rt.App.Alerts != nil {
-		// A frozen Lambda loses undelivered alerts: deliver them before returning.
-		defer func() {
-			flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			defer cancel()
-			if err := rt.App.Alerts.Flush(flushCtx); err != nil {
-				rt.Logger.Warn("deliver alerts", "err", err)
-			}
-		}()
-	}
+	defer rt.deliverAlerts(ctx, in.Sweep)
 	if in.Sweep {
 		return rt.App.Evaluator.Sweep(ctx)
 	}

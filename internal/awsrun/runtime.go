@@ -6,8 +6,10 @@
 //
 // Environment (see Config): DATABASE_URL or DATABASE_SECRET_ARN (+ DATABASE_HOST, DATABASE_SSLMODE),
 // CONNECTOR_KMS_KEY_ARN, INBOX_QUEUE_URL, FULL_FUNCTION_NAME, DISCOVERY_FUNCTION_NAME, TAIL_STATE_MACHINE_ARN,
-// TAIL_EXECUTION_WINDOW, SYNC_DEADLINE_MARGIN, LOG_FORMAT, LOG_LEVEL, and AWS_LAMBDA_FUNCTION_NAME (set by
-// Lambda). The AWS SDK reads its own (AWS_REGION, credentials, AWS_ENDPOINT_URL_<SERVICE>).
+// TAIL_EXECUTION_WINDOW, SYNC_DEADLINE_MARGIN, LOG_FORMAT, LOG_LEVEL, the alert destinations (ALERT_SNS_TOPIC_ARN,
+// ALERT_SLACK_WEBHOOK_SECRET_ARN, ALERT_WEBHOOK_URL, ALERT_WEBHOOK_SECRET_ARN, ALERT_*_MIN_SEVERITY,
+// ALERT_BASE_URL; see alert.ConfigFromEnv), and AWS_LAMBDA_FUNCTION_NAME (set by Lambda). The AWS SDK reads its
+// own (AWS_REGION, credentials, AWS_ENDPOINT_URL_<SERVICE>).
 //
 // What each function needs:
 //
@@ -23,6 +25,11 @@
 //	api        API        KMS key, FULL/DISCOVERY functions   lambda:InvokeFunction, kms:GenerateDataKey,
 //	                                                          kms:Decrypt, kms:ReEncrypt* (admin API, as it grows)
 //	migrate    Migrate    -                                   -
+//	evaluator  Evaluate   ALERT_* (delivers alerts)           sns:Publish (the alert topic),
+//	                                                          secretsmanager:GetSecretValue (the alert secrets)
+//
+// Every function that evaluates (evaluator, api) enqueues finding alerts in the outbox for the configured
+// destinations; only the evaluator delivers them, after each evaluation and on its scheduled sweep.
 //
 // The full and discovery functions continue a paused run by invoking themselves (AWS_LAMBDA_FUNCTION_NAME, which
 // Lambda sets), so they need no variable naming themselves. Functions reading DATABASE_SECRET_ARN also need
@@ -45,6 +52,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/open-sspm/open-sspm/internal/api"
@@ -72,6 +80,7 @@ type Clients struct {
 	Lambda         *lambda.Client
 	SFN            *sfn.Client
 	SecretsManager *secretsmanager.Client
+	SNS            *sns.Client
 }
 
 // Deps are a runtime's outside parts: the AWS clients, where metrics and logs go, and the clock.
@@ -94,6 +103,8 @@ type Runtime struct {
 	Queue *awssqs.Queue
 
 	router   *router
+	clients  Clients
+	alerts   alertDelivery
 	hooks    http.Handler // nil without a queue
 	api      http.Handler
 	now      func() time.Time
@@ -117,6 +128,7 @@ func Load(ctx context.Context, kinds ...connector.Kind) (*Runtime, error) {
 		Lambda:         lambda.NewFromConfig(awsCfg),
 		SFN:            sfn.NewFromConfig(awsCfg),
 		SecretsManager: secretsmanager.NewFromConfig(awsCfg),
+		SNS:            sns.NewFromConfig(awsCfg),
 	}
 	return New(ctx, cfg, Deps{Clients: clients, Metrics: os.Stdout, Logs: os.Stderr}, kinds...)
 }
@@ -167,6 +179,8 @@ func New(ctx context.Context, cfg Config, d Deps, kinds ...connector.Kind) (*Run
 		now:     d.Now,
 	}
 	rt.App.DiscoveryEnabled = cfg.Discovery
+	rt.App.ConfigureAlerts(cfg.Alerts.Routes())
+	rt.clients = d.Clients
 	rt.router = rt.invoker(d.Clients)
 	rt.App.Invoker = rt.router
 	if cfg.InboxQueueURL != "" && d.Clients.SQS != nil {

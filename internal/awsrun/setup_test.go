@@ -33,6 +33,7 @@ type provider struct {
 	users     int
 	pageDelay time.Duration
 	failSync  bool
+	admins    bool // users are admins with an email and without MFA (identity findings)
 	stream    []sspm.StreamPage // pages ReadStream serves in turn; then empty pages
 	reads     int
 }
@@ -46,7 +47,7 @@ func (p *provider) Stages(l sspm.Lane) []string {
 
 func (p *provider) Step(ctx context.Context, _ sspm.Lane, _ string, cursor string) (sspm.StepResult, error) {
 	p.mu.Lock()
-	users, delay, fail := p.users, p.pageDelay, p.failSync
+	users, delay, fail, admins := p.users, p.pageDelay, p.failSync, p.admins
 	p.mu.Unlock()
 	if fail {
 		return sspm.StepResult{}, errors.New("provider answered 503")
@@ -57,7 +58,12 @@ func (p *provider) Step(ctx context.Context, _ sspm.Lane, _ string, cursor strin
 		return sspm.StepResult{}, ctx.Err()
 	}
 	i, _ := strconv.Atoi(cursor)
-	res := sspm.StepResult{Page: sspm.Page{Accounts: []sspm.Account{{ExternalID: fmt.Sprintf("u%d", i), Kind: sspm.AccountUser, Active: true}}}}
+	acct := sspm.Account{ExternalID: fmt.Sprintf("u%d", i), Kind: sspm.AccountUser, Active: true}
+	if admins {
+		noMFA := false
+		acct.Email, acct.IsAdmin, acct.MFAEnrolled = fmt.Sprintf("u%d@example.com", i), true, &noMFA
+	}
+	res := sspm.StepResult{Page: sspm.Page{Accounts: []sspm.Account{acct}}}
 	if i+1 < users {
 		res.Next = strconv.Itoa(i + 1)
 	}

@@ -33,6 +33,7 @@ func (c *command) worker(ctx context.Context, args []string) error {
 	defer inv.Stop()
 	rt.app.Invoker = inv
 	rt.startLanes(ctx, inv, []sspm.Lane{l}, *every)
+	rt.startAlerts(ctx)
 	c.log.Info("worker running", "lane", l)
 	<-ctx.Done()
 	return nil

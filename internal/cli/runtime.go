@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/open-sspm/open-sspm/internal/alert"
 	"github.com/open-sspm/open-sspm/internal/app"
 	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/local"
@@ -24,6 +25,7 @@ type runtime struct {
 	pg     *pgembed.Server
 	db     *postgres.DB
 	app    *app.App
+	alerts alert.Config
 	owners atomic.Int64
 }
 
@@ -72,17 +74,34 @@ func open(ctx context.Context, env Env, log *slog.Logger, reg *connector.Registr
 		return nil, err
 	}
 	rt.app.DiscoveryEnabled = env.Discovery
+	if rt.alerts, err = alert.ConfigFromEnv(os.Getenv); err == nil {
+		err = rt.alerts.LocalOnly()
+	}
+	if err != nil {
+		rt.close()
+		return nil, fmt.Errorf("alert destinations: %w", err)
+	}
+	rt.app.ConfigureAlerts(rt.alerts.Routes())
 	return rt, nil
 }
 
-func (rt *runtime) close() {
-	if rt.app != nil && rt.app.Alerts != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		if err := rt.app.Alerts.Close(ctx); err != nil {
-			rt.log.Warn("deliver pending alerts", "err", err)
-		}
-		cancel()
+// startAlerts starts delivering finding alerts from the outbox to the configured destinations until ctx ends:
+// every few seconds and whenever this process enqueues one. Other processes (serve, workers) may deliver from
+// the same outbox at once: each claims different rows.
+func (rt *runtime) startAlerts(ctx context.Context) {
+	if len(rt.alerts.Routes()) == 0 {
+		return
 	}
+	notifiers, err := rt.alerts.Notifiers(ctx, nil)
+	if err != nil { // cannot happen after ConfigFromEnv and LocalOnly accepted the configuration
+		rt.log.Error("alert destinations", "err", err)
+	}
+	d := rt.app.NewAlertDeliverer(notifiers, alert.DeliverOptions{BaseURL: rt.alerts.BaseURL, Logger: rt.log})
+	go d.Run(ctx, 10*time.Second, 0)
+	rt.log.Info("delivering finding alerts", "destinations", d.Destinations())
+}
+
+func (rt *runtime) close() {
 	if rt.db != nil {
 		rt.db.Close()
 	}

@@ -45,6 +45,7 @@ func (c *command) dev(ctx context.Context, args []string) error {
 		return err
 	}
 	rt.startLanes(ctx, inv, sspm.Lanes, *every)
+	rt.startAlerts(ctx)
 	baseURL, wait, err := c.serveHTTP(ctx, rt, *addr)
 	if err != nil {
 		return err
@@ -106,6 +107,7 @@ func (c *command) serve(ctx context.Context, args []string) error {
 	inv := local.NewInvoker(2, 256, rt.handle, c.log)
 	defer inv.Stop()
 	rt.app.Invoker = inv
+	rt.startAlerts(ctx)
 	_, wait, err := c.serveHTTP(ctx, rt, *addr)
 	if err != nil {
 		return err

@@ -19,12 +19,15 @@ const Namespace = "OpenSSPM"
 
 // Metric names the lanes emit; alarms and the dashboard refer to them.
 const (
-	SyncFailures   = "SyncFailures"   // a full or discovery run failed (Count)
-	SyncSucceeded  = "SyncSucceeded"  // a full or discovery run succeeded (Count)
-	RowsWritten    = "RowsWritten"    // rows a succeeded run wrote (Count)
-	EventsStored   = "EventsStored"   // new events a tail step stored (Count)
-	InboxFailures  = "InboxFailures"  // queued deliveries the inbox lane failed and left for retry (Count)
-	TailLagSeconds = "TailLagSeconds" // how far a stream's high-water mark is behind now (Seconds)
+	SyncFailures    = "SyncFailures"    // a full or discovery run failed (Count)
+	SyncSucceeded   = "SyncSucceeded"   // a full or discovery run succeeded (Count)
+	RowsWritten     = "RowsWritten"     // rows a succeeded run wrote (Count)
+	EventsStored    = "EventsStored"    // new events a tail step stored (Count)
+	InboxFailures   = "InboxFailures"   // queued deliveries the inbox lane failed and left for retry (Count)
+	TailLagSeconds  = "TailLagSeconds"  // how far a stream's high-water mark is behind now (Seconds)
+	AlertsDelivered = "AlertsDelivered" // finding alerts delivered to a destination (Count)
+	AlertsRetried   = "AlertsRetried"   // alert deliveries that failed and wait for a retry (Count)
+	AlertsDead      = "AlertsDead"      // alert deliveries that failed for good (Count)
 )
 
 // Dimension names.

@@ -49,11 +49,12 @@ type Evaluator struct {
 	EventBatch      int
 	MaxEventBatches int
 	// Alerts, when set, receives every finding state change to notify (opened, reopened, escalated) once its
-	// transaction committed. It must not block (alert.Dispatcher queues and delivers in the background).
+	// transaction committed. It must not wait for a destination, and it handles its own failures: alerting
+	// never fails an evaluation (alert.Outbox inserts into the outbox and logs a failed insert).
 	Alerts AlertSink
 }
 
-// AlertSink takes finding state changes to notify without blocking; *alert.Dispatcher is one.
+// AlertSink takes finding state changes to notify, without waiting for delivery; *alert.Outbox is one.
 type AlertSink interface {
 	NotifyTransitions(ts []rules.FindingTransition)
 }

@@ -41,6 +41,22 @@ type AdminAudit struct {
 	At         pgtype.Timestamptz
 }
 
+type AlertOutbox struct {
+	ID            int64
+	Destination   string
+	AlertID       string
+	Severity      string
+	Payload       json.RawMessage
+	State         string
+	Attempts      int32
+	NextAttemptAt pgtype.Timestamptz
+	Claim         pgtype.Text
+	LastError     string
+	CreatedAt     pgtype.Timestamptz
+	UpdatedAt     pgtype.Timestamptz
+	DeliveredAt   pgtype.Timestamptz
+}
+
 type Attestation struct {
 	RuleID     int64
 	ScopeKind  string

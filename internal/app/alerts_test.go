@@ -1,0 +1,109 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/open-sspm/open-sspm/internal/alert"
+	"github.com/open-sspm/open-sspm/internal/app"
+	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
+	"github.com/open-sspm/open-sspm/internal/rules"
+	"github.com/open-sspm/open-sspm/internal/secrets"
+)
+
+// flaky is a destination that fails while down is set.
+type flaky struct {
+	mu   sync.Mutex
+	down bool
+	got  []alert.Alert
+}
+
+func (f *flaky) Name() string { return "flaky" }
+func (f *flaky) Notify(_ context.Context, a alert.Alert) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		return errors.New("connection refused")
+	}
+	f.got = append(f.got, a)
+	return nil
+}
+
+func (f *flaky) delivered() []alert.Alert {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]alert.Alert(nil), f.got...)
+}
+
+// The local runtime's wiring: the evaluator's sink enqueues, and an enqueue wakes the deliverer's loop. A failing
+// destination keeps its alert in the outbox; a later deliverer (after a restart) delivers it.
+func TestAlertsAreEnqueuedAndDeliveredAfterTheDestinationRecovers(t *testing.T) {
+	db := postgrestest.New(t)
+	key, _ := secrets.GenerateLocalKey()
+	k, err := secrets.NewLocalKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(db, k, connector.NewRegistry(testKind), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.ConfigureAlerts([]alert.Route{{Destination: alert.DestinationWebhook, MinSeverity: "medium"}})
+	if a.Alerts == nil || a.Evaluator.Alerts != a.Alerts {
+		t.Fatal("the evaluator does not enqueue into the outbox")
+	}
+	dest := &flaky{down: true}
+	ctx, stop := context.WithCancel(context.Background())
+	d := a.NewAlertDeliverer(map[string]alert.Notifier{alert.DestinationWebhook: dest}, alert.DeliverOptions{BaseURL: "http://localhost:8080"})
+	done := make(chan struct{})
+	go func() { d.Run(ctx, time.Hour, 0); close(done) }() // no polling: only an enqueue wakes it
+
+	tr := rules.FindingTransition{Change: rules.ChangeOpened, ID: 42, Status: rules.FindingOpen, At: time.Now(),
+		Finding: rules.Finding{DedupeKey: "identity:IDENT-MFA-001:1", Kind: rules.FindingIdentity, RuleKey: "IDENT-MFA-001", Severity: "high", Title: "Admin without MFA"}}
+	low := tr
+	low.ID, low.Finding.Severity = 43, "low"
+	a.Evaluator.Alerts.NotifyTransitions([]rules.FindingTransition{tr, low}) // returns at once; the destination is down
+	waitFor(t, func() bool { // the enqueue woke the deliverer, whose attempt failed and was recorded
+		var rows, attempts int
+		err := db.Pool().QueryRow(context.Background(), `SELECT count(*), coalesce(sum(attempts), 0) FROM alert_outbox
+			WHERE state = 'pending' AND claim IS NULL AND next_attempt_at > now()`).Scan(&rows, &attempts)
+		return err == nil && rows == 1 && attempts == 1
+	})
+	if got := dest.delivered(); len(got) != 0 {
+		t.Fatalf("delivered %v while down", got)
+	}
+	stop()
+	<-done // the process stops with the alert undelivered
+
+	dest.mu.Lock()
+	dest.down = false
+	dest.mu.Unlock()
+	if _, err := db.Pool().Exec(context.Background(), `UPDATE alert_outbox SET next_attempt_at = now()`); err != nil {
+		t.Fatal(err)
+	}
+	restarted := a.NewAlertDeliverer(map[string]alert.Notifier{alert.DestinationWebhook: dest}, alert.DeliverOptions{BaseURL: "http://localhost:8080"})
+	rep, err := restarted.Deliver(context.Background())
+	if err != nil || rep.Delivered != 1 {
+		t.Fatalf("deliver after restart: %+v %v", rep, err)
+	}
+	got := dest.delivered()
+	if len(got) != 1 || got[0].FindingID != 42 || got[0].URL != "http://localhost:8080/findings/42" {
+		t.Fatalf("delivered %+v, want finding 42 (the low one is below the minimum severity)", got)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
