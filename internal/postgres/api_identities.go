@@ -56,8 +56,8 @@ func (db *DB) Identities(ctx context.Context, f IdentityFilter, o ListOptions) (
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	if p := searchPattern(f.Search); p != "" {
-		// The expression of the identities_search trigram index (migration 00008).
-		where = append(where, "(i.primary_email || ' ' || i.display_name) ILIKE "+arg(p))
+		// search is the email and name, case folded when the row was written (migration 00008).
+		where = append(where, "i.search LIKE lower("+arg(p)+")")
 	}
 	if f.Kind != "" {
 		where = append(where, "i.kind = "+arg(f.Kind))
@@ -77,38 +77,55 @@ func (db *DB) Identities(ctx context.Context, f IdentityFilter, o ListOptions) (
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
-	from := "identities i" + cond
-	if f.Search != "" {
-		// The matches of a search come from the trigram index, then are sorted: walking a sort index and testing
-		// each row against the pattern, as the planner would for a LIMIT, reads most of the table when the
-		// matches sit late in that order.
-		from = "(SELECT * FROM identities i" + cond + " OFFSET 0) i"
-	}
-	page := `SELECT i.id, i.kind, i.primary_email, i.display_name, i.status, i.last_seen_at, i.anchored, i.privileged,
-		i.mfa, i.stale, i.leaver, i.accounts FROM ` + from + " ORDER BY " + identitySorts[o.Sort] +
-		fmt.Sprintf(" LIMIT %d OFFSET %d", o.Limit, o.Offset)
-	b := &pgx.Batch{}
+	cols := `i.id, i.kind, i.primary_email, i.display_name, i.status, i.last_seen_at, i.anchored, i.privileged,
+		i.mfa, i.stale, i.leaver, i.accounts`
+	order := " ORDER BY " + identitySorts[o.Sort] + fmt.Sprintf(" LIMIT %d OFFSET %d", o.Limit, o.Offset)
 	var out List[Identity]
-	b.Queue(page, args...).Query(func(rows pgx.Rows) error {
+	scan := func(rows pgx.Rows, total *int64) error {
 		for rows.Next() {
 			var r Identity
 			var last pgtype.Timestamptz
 			var mfa pgtype.Bool
 			var accounts int32
-			if err := rows.Scan(&r.ID, &r.Kind, &r.PrimaryEmail, &r.DisplayName, &r.Status, &last, &r.Anchored,
-				&r.Privileged, &mfa, &r.Stale, &r.Leaver, &accounts); err != nil {
+			dest := []any{&r.ID, &r.Kind, &r.PrimaryEmail, &r.DisplayName, &r.Status, &last, &r.Anchored,
+				&r.Privileged, &mfa, &r.Stale, &r.Leaver, &accounts}
+			if total != nil {
+				dest = append(dest, total)
+			}
+			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
 			r.LastSeenAt, r.MFA, r.Accounts = fromTS(last), boolPtr(mfa), int(accounts)
 			out.Items = append(out.Items, r)
 		}
 		return rows.Err()
-	})
-	b.Queue("SELECT count(*) FROM identities i"+cond, args...).QueryRow(func(row pgx.Row) error {
-		return row.Scan(&out.Total)
-	})
+	}
+	b := &pgx.Batch{}
+	if f.Search != "" {
+		// A search reads the table once: its matches are counted and sorted from one scan. (Walking a sort
+		// index and testing each row, as the planner would for a LIMIT, reads most of the table when the
+		// matches sit late in that order.)
+		b.Queue(`WITH m AS MATERIALIZED (SELECT * FROM identities i`+cond+`)
+			SELECT `+cols+`, (SELECT count(*) FROM m) FROM m i`+order, args...).Query(func(rows pgx.Rows) error {
+			return scan(rows, &out.Total)
+		})
+	} else {
+		// Otherwise the page walks its sort index and stops; the count is a second statement in the same
+		// round trip.
+		b.Queue("SELECT "+cols+" FROM identities i"+cond+order, args...).Query(func(rows pgx.Rows) error {
+			return scan(rows, nil)
+		})
+		b.Queue("SELECT count(*) FROM identities i"+cond, args...).QueryRow(func(row pgx.Row) error {
+			return row.Scan(&out.Total)
+		})
+	}
 	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
 		return List[Identity]{}, fmt.Errorf("list identities: %w", err)
+	}
+	if f.Search != "" && len(out.Items) == 0 && o.Offset > 0 { // past the last match: count them alone
+		if err := db.pool.QueryRow(ctx, "SELECT count(*) FROM identities i"+cond, args...).Scan(&out.Total); err != nil {
+			return List[Identity]{}, fmt.Errorf("count identities: %w", err)
+		}
 	}
 	if out.Items == nil {
 		out.Items = []Identity{}

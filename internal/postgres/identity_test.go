@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,4 +199,53 @@ func TestManualLinkRecomputesIdentities(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("unlinked", 1, false, 0)
+}
+
+func TestIdentitiesList(t *testing.T) {
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta", Kind: sspm.KindOkta, Name: "Okta", Enabled: true, Authoritative: true}, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	syncAccounts(t, db, "okta",
+		sspm.Account{ExternalID: "1", Kind: sspm.AccountUser, Email: "ada@example.com", DisplayName: "Ada Lovelace", Active: true, IsAdmin: true, LastLoginAt: now},
+		sspm.Account{ExternalID: "2", Kind: sspm.AccountUser, Email: "grace_h@example.com", DisplayName: "Grace Hopper", Active: true, LastLoginAt: now.Add(-time.Hour)},
+		sspm.Account{ExternalID: "3", Kind: sspm.AccountUser, Email: "alan@example.org", DisplayName: "Alan Turing 100%", Active: true},
+	)
+	link(t, db, "okta", true)
+	yes := true
+	for _, tc := range []struct {
+		name      string
+		filter    postgres.IdentityFilter
+		opts      postgres.ListOptions
+		want      string // display names in order, comma-separated
+		wantTotal int64
+	}{
+		{"by name", postgres.IdentityFilter{}, postgres.ListOptions{Limit: 10, Sort: "display_name"}, "Ada Lovelace,Alan Turing 100%,Grace Hopper", 3},
+		{"by name, descending", postgres.IdentityFilter{}, postgres.ListOptions{Limit: 10, Sort: "-display_name"}, "Grace Hopper,Alan Turing 100%,Ada Lovelace", 3},
+		{"last seen, newest first, never last", postgres.IdentityFilter{}, postgres.ListOptions{Limit: 10, Sort: "-last_seen_at"}, "Ada Lovelace,Grace Hopper,Alan Turing 100%", 3},
+		{"a page and the total", postgres.IdentityFilter{}, postgres.ListOptions{Limit: 1, Offset: 1, Sort: "primary_email"}, "Alan Turing 100%", 3},
+		{"search ignores case", postgres.IdentityFilter{Search: "HOPPER"}, postgres.ListOptions{Limit: 10}, "Grace Hopper", 1},
+		{"search in emails", postgres.IdentityFilter{Search: "example.com"}, postgres.ListOptions{Limit: 10, Sort: "display_name"}, "Ada Lovelace,Grace Hopper", 2},
+		{"underscore is literal", postgres.IdentityFilter{Search: "e_h"}, postgres.ListOptions{Limit: 10}, "Grace Hopper", 1},
+		{"percent is literal", postgres.IdentityFilter{Search: "100%"}, postgres.ListOptions{Limit: 10}, "Alan Turing 100%", 1},
+		{"search past the last match still counts", postgres.IdentityFilter{Search: "example.com"}, postgres.ListOptions{Limit: 10, Offset: 5}, "", 2},
+		{"flag filter", postgres.IdentityFilter{Privileged: &yes}, postgres.ListOptions{Limit: 10}, "Ada Lovelace", 1},
+		{"source filter", postgres.IdentityFilter{ConnectorID: "okta", Search: "a"}, postgres.ListOptions{Limit: 2, Sort: "display_name"}, "Ada Lovelace,Alan Turing 100%", 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := db.Identities(ctx, tc.filter, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, i := range l.Items {
+				names = append(names, i.DisplayName)
+			}
+			if got := strings.Join(names, ","); got != tc.want || l.Total != tc.wantTotal {
+				t.Fatalf("got %q (total %d), want %q (total %d)", got, l.Total, tc.want, tc.wantTotal)
+			}
+		})
+	}
 }

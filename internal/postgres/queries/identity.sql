@@ -1,6 +1,7 @@
 -- name: LockLinking :exec
--- Serializes linking runs, so two connectors finishing at once do not create two identities for one email.
-SELECT pg_advisory_xact_lock(727275);
+-- Serializes linking runs, so two connectors finishing at once do not create two identities for one email, and
+-- gives the run's sorts (the rollup over every link) memory instead of temporary files.
+SELECT pg_advisory_xact_lock(727275), set_config('work_mem', '64MB', true);
 
 -- name: CreateIdentitiesForEmails :execrows
 -- One identity per email that a live, unlinked user account of the connector carries and no identity has yet.

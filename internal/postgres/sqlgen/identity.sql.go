@@ -104,7 +104,7 @@ func (q *Queries) CreateIdentitiesForEmails(ctx context.Context, connectorID str
 }
 
 const getIdentity = `-- name: GetIdentity :one
-SELECT id, kind, primary_email, display_name, status, last_seen_at, created_at, updated_at, anchored, privileged, mfa, stale, leaver, accounts, connectors FROM identities WHERE id = $1
+SELECT id, kind, primary_email, display_name, status, last_seen_at, created_at, updated_at, anchored, privileged, mfa, stale, leaver, accounts, search, connectors FROM identities WHERE id = $1
 `
 
 func (q *Queries) GetIdentity(ctx context.Context, id int64) (Identity, error) {
@@ -125,6 +125,7 @@ func (q *Queries) GetIdentity(ctx context.Context, id int64) (Identity, error) {
 		&i.Stale,
 		&i.Leaver,
 		&i.Accounts,
+		&i.Search,
 		&i.Connectors,
 	)
 	return i, err
@@ -162,10 +163,11 @@ func (q *Queries) LinkByEmail(ctx context.Context, arg LinkByEmailParams) (int64
 }
 
 const lockLinking = `-- name: LockLinking :exec
-SELECT pg_advisory_xact_lock(727275)
+SELECT pg_advisory_xact_lock(727275), set_config('work_mem', '64MB', true)
 `
 
-// Serializes linking runs, so two connectors finishing at once do not create two identities for one email.
+// Serializes linking runs, so two connectors finishing at once do not create two identities for one email, and
+// gives the run's sorts (the rollup over every link) memory instead of temporary files.
 func (q *Queries) LockLinking(ctx context.Context) error {
 	_, err := q.db.Exec(ctx, lockLinking)
 	return err

@@ -232,6 +232,7 @@ type Identity struct {
 	Stale        bool
 	Leaver       bool
 	Accounts     int32
+	Search       pgtype.Text
 	Connectors   []string
 }
 
