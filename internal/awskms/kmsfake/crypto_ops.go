@@ -1,5 +1,7 @@
 package kmsfake
 
+import "github.com/open-sspm/open-sspm/internal/awsfake"
+
 const symmetricDefault = "SYMMETRIC_DEFAULT"
 
 type generateDataKeyInput struct {
@@ -9,7 +11,7 @@ type generateDataKeyInput struct {
 	EncryptionContext map[string]string
 }
 
-func (s *Server) generateDataKey(in generateDataKeyInput) (any, *apiError) {
+func (s *Server) generateDataKey(in generateDataKeyInput) (any, *awsfake.Error) {
 	k, aerr := s.usable(in.KeyId)
 	if aerr != nil {
 		return nil, aerr
@@ -17,17 +19,17 @@ func (s *Server) generateDataKey(in generateDataKeyInput) (any, *apiError) {
 	var n int
 	switch {
 	case in.KeySpec != "" && in.NumberOfBytes != nil:
-		return nil, errorf("ValidationException", "Please specify either number of bytes or key spec.")
+		return nil, awsfake.Errorf("ValidationException", "Please specify either number of bytes or key spec.")
 	case in.KeySpec == "AES_256":
 		n = 32
 	case in.KeySpec == "AES_128":
 		n = 16
 	case in.KeySpec != "":
-		return nil, errorf("ValidationException", "1 validation error detected: Value '%s' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [AES_256, AES_128]", in.KeySpec)
+		return nil, awsfake.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [AES_256, AES_128]", in.KeySpec)
 	case in.NumberOfBytes != nil && *in.NumberOfBytes >= 1 && *in.NumberOfBytes <= 1024:
 		n = *in.NumberOfBytes
 	default:
-		return nil, errorf("ValidationException", "Please specify either number of bytes or key spec.")
+		return nil, awsfake.Errorf("ValidationException", "Please specify either number of bytes or key spec.")
 	}
 	plaintext := randomBytes(n)
 	_, m := k.current()
@@ -46,13 +48,13 @@ type encryptInput struct {
 	EncryptionAlgorithm string
 }
 
-func (s *Server) encrypt(in encryptInput) (any, *apiError) {
+func (s *Server) encrypt(in encryptInput) (any, *awsfake.Error) {
 	k, aerr := s.usable(in.KeyId)
 	if aerr != nil {
 		return nil, aerr
 	}
 	if len(in.Plaintext) < 1 || len(in.Plaintext) > 4096 {
-		return nil, errorf("ValidationException", "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length between 1 and 4096")
+		return nil, awsfake.Errorf("ValidationException", "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length between 1 and 4096")
 	}
 	if aerr := checkAlgorithm(in.EncryptionAlgorithm); aerr != nil {
 		return nil, aerr
@@ -71,7 +73,7 @@ type decryptInput struct {
 	EncryptionAlgorithm string
 }
 
-func (s *Server) decrypt(in decryptInput) (any, *apiError) {
+func (s *Server) decrypt(in decryptInput) (any, *awsfake.Error) {
 	if aerr := checkAlgorithm(in.EncryptionAlgorithm); aerr != nil {
 		return nil, aerr
 	}
@@ -96,7 +98,7 @@ type reEncryptInput struct {
 	DestinationEncryptionAlgorithm string
 }
 
-func (s *Server) reEncrypt(in reEncryptInput) (any, *apiError) {
+func (s *Server) reEncrypt(in reEncryptInput) (any, *awsfake.Error) {
 	for _, alg := range []string{in.SourceEncryptionAlgorithm, in.DestinationEncryptionAlgorithm} {
 		if aerr := checkAlgorithm(alg); aerr != nil {
 			return nil, aerr
@@ -124,13 +126,13 @@ func (s *Server) reEncrypt(in reEncryptInput) (any, *apiError) {
 
 // open decrypts a ciphertext blob. keyID, when set, must name the key of the blob, as in KMS. The caller
 // holds s.mu.
-func (s *Server) open(ciphertext []byte, keyID string, encCtx map[string]string) (*key, []byte, *apiError) {
+func (s *Server) open(ciphertext []byte, keyID string, encCtx map[string]string) (*key, []byte, *awsfake.Error) {
 	if len(ciphertext) == 0 {
-		return nil, nil, errorf("ValidationException", "1 validation error detected: Value at 'ciphertextBlob' failed to satisfy constraint: Member must have length greater than or equal to 1")
+		return nil, nil, awsfake.Errorf("ValidationException", "1 validation error detected: Value at 'ciphertextBlob' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
 	b, ok := parseBlob(ciphertext)
 	if !ok {
-		return nil, nil, errorf("InvalidCiphertextException", "The ciphertext is not a kmsfake ciphertext blob.")
+		return nil, nil, awsfake.Errorf("InvalidCiphertextException", "The ciphertext is not a kmsfake ciphertext blob.")
 	}
 	if keyID != "" {
 		want, aerr := s.resolve(keyID)
@@ -138,26 +140,26 @@ func (s *Server) open(ciphertext []byte, keyID string, encCtx map[string]string)
 			return nil, nil, aerr
 		}
 		if want.id != b.keyID {
-			return nil, nil, errorf("IncorrectKeyException", "The key ID in the request does not identify a KMS key that can perform this operation.")
+			return nil, nil, awsfake.Errorf("IncorrectKeyException", "The key ID in the request does not identify a KMS key that can perform this operation.")
 		}
 	}
 	k, ok := s.keys[b.keyID]
 	if !ok {
-		return nil, nil, errorf("InvalidCiphertextException", "The ciphertext refers to a KMS key that does not exist.")
+		return nil, nil, awsfake.Errorf("InvalidCiphertextException", "The ciphertext refers to a KMS key that does not exist.")
 	}
 	if !k.enabled {
-		return nil, nil, errorf("DisabledException", "%s is disabled.", k.arn())
+		return nil, nil, awsfake.Errorf("DisabledException", "%s is disabled.", k.arn())
 	}
 	plaintext, ok := open(k, b, encCtx)
 	if !ok {
-		return nil, nil, errorf("InvalidCiphertextException", "The ciphertext is invalid, or the encryption context does not match.")
+		return nil, nil, awsfake.Errorf("InvalidCiphertextException", "The ciphertext is invalid, or the encryption context does not match.")
 	}
 	return k, plaintext, nil
 }
 
-func checkAlgorithm(alg string) *apiError {
+func checkAlgorithm(alg string) *awsfake.Error {
 	if alg != "" && alg != symmetricDefault {
-		return errorf("InvalidKeyUsageException", "kmsfake keys support only %s, not %s.", symmetricDefault, alg)
+		return awsfake.Errorf("InvalidKeyUsageException", "kmsfake keys support only %s, not %s.", symmetricDefault, alg)
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package kmsfake
 import (
 	"crypto/rand"
 	"strings"
+
+	"github.com/open-sspm/open-sspm/internal/awsfake"
 )
 
 // keyMetadata is the KeyMetadata structure of DescribeKey and CreateKey.
@@ -13,7 +15,7 @@ func keyMetadata(k *key) map[string]any {
 	}
 	_, m := k.current()
 	return map[string]any{
-		"AWSAccountId":          Account,
+		"AWSAccountId":          awsfake.Account,
 		"KeyId":                 k.id,
 		"Arn":                   k.arn(),
 		"Description":           k.description,
@@ -36,9 +38,9 @@ type createKeyInput struct {
 	KeyUsage    string
 }
 
-func (s *Server) createKey(in createKeyInput) (any, *apiError) {
+func (s *Server) createKey(in createKeyInput) (any, *awsfake.Error) {
 	if (in.KeySpec != "" && in.KeySpec != symmetricDefault) || (in.KeyUsage != "" && in.KeyUsage != "ENCRYPT_DECRYPT") {
-		return nil, errorf("UnsupportedOperationException", "kmsfake creates only %s ENCRYPT_DECRYPT keys.", symmetricDefault)
+		return nil, awsfake.Errorf("UnsupportedOperationException", "kmsfake creates only %s ENCRYPT_DECRYPT keys.", symmetricDefault)
 	}
 	return map[string]any{"KeyMetadata": keyMetadata(s.newKey(in.Description))}, nil
 }
@@ -47,7 +49,7 @@ type keyIDInput struct {
 	KeyId string
 }
 
-func (s *Server) describeKey(in keyIDInput) (any, *apiError) {
+func (s *Server) describeKey(in keyIDInput) (any, *awsfake.Error) {
 	k, aerr := s.resolve(in.KeyId)
 	if aerr != nil {
 		return nil, aerr
@@ -55,15 +57,15 @@ func (s *Server) describeKey(in keyIDInput) (any, *apiError) {
 	return map[string]any{"KeyMetadata": keyMetadata(k)}, nil
 }
 
-func (s *Server) enableKey(in keyIDInput) (any, *apiError) {
+func (s *Server) enableKey(in keyIDInput) (any, *awsfake.Error) {
 	return s.setEnabled(in.KeyId, true)
 }
 
-func (s *Server) disableKey(in keyIDInput) (any, *apiError) {
+func (s *Server) disableKey(in keyIDInput) (any, *awsfake.Error) {
 	return s.setEnabled(in.KeyId, false)
 }
 
-func (s *Server) setEnabled(keyID string, enabled bool) (any, *apiError) {
+func (s *Server) setEnabled(keyID string, enabled bool) (any, *awsfake.Error) {
 	k, aerr := s.resolve(keyID)
 	if aerr != nil {
 		return nil, aerr
@@ -73,7 +75,7 @@ func (s *Server) setEnabled(keyID string, enabled bool) (any, *apiError) {
 }
 
 // rotateKeyOnDemand adds a generation of key material; the key id stays the same.
-func (s *Server) rotateKeyOnDemand(in keyIDInput) (any, *apiError) {
+func (s *Server) rotateKeyOnDemand(in keyIDInput) (any, *awsfake.Error) {
 	k, aerr := s.usable(in.KeyId)
 	if aerr != nil {
 		return nil, aerr
@@ -87,26 +89,26 @@ type aliasInput struct {
 	TargetKeyId string
 }
 
-func (s *Server) createAlias(in aliasInput) (any, *apiError) {
+func (s *Server) createAlias(in aliasInput) (any, *awsfake.Error) {
 	if _, ok := s.aliases[in.AliasName]; ok {
-		return nil, errorf("AlreadyExistsException", "An alias with the name %s already exists", arnPrefix+in.AliasName)
+		return nil, awsfake.Errorf("AlreadyExistsException", "An alias with the name %s already exists", arnPrefix+in.AliasName)
 	}
 	return s.pointAlias(in)
 }
 
-func (s *Server) updateAlias(in aliasInput) (any, *apiError) {
+func (s *Server) updateAlias(in aliasInput) (any, *awsfake.Error) {
 	if _, ok := s.aliases[in.AliasName]; !ok {
-		return nil, errorf("NotFoundException", "Alias %s is not found.", arnPrefix+in.AliasName)
+		return nil, awsfake.Errorf("NotFoundException", "Alias %s is not found.", arnPrefix+in.AliasName)
 	}
 	return s.pointAlias(in)
 }
 
-func (s *Server) pointAlias(in aliasInput) (any, *apiError) {
+func (s *Server) pointAlias(in aliasInput) (any, *awsfake.Error) {
 	if !strings.HasPrefix(in.AliasName, "alias/") || strings.HasPrefix(in.AliasName, "alias/aws/") || len(in.AliasName) <= len("alias/") {
-		return nil, errorf("ValidationException", "Alias must start with the prefix \"alias/\" and must not begin with \"alias/aws/\".")
+		return nil, awsfake.Errorf("ValidationException", "Alias must start with the prefix \"alias/\" and must not begin with \"alias/aws/\".")
 	}
 	if strings.Contains(in.TargetKeyId, "alias/") {
-		return nil, errorf("ValidationException", "TargetKeyId must be a key id or key ARN, not an alias.")
+		return nil, awsfake.Errorf("ValidationException", "TargetKeyId must be a key id or key ARN, not an alias.")
 	}
 	k, aerr := s.resolve(in.TargetKeyId)
 	if aerr != nil {

@@ -7,9 +7,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/open-sspm/open-sspm/internal/awsfake"
 )
 
-const arnPrefix = "arn:aws:kms:" + Region + ":" + Account + ":"
+const arnPrefix = "arn:aws:kms:" + awsfake.Region + ":" + awsfake.Account + ":"
 
 // key is one symmetric KMS key. materials holds its generations of key material, oldest first; the last one
 // encrypts, any one still present decrypts. A retired generation is nil.
@@ -46,7 +48,7 @@ func (s *Server) DeleteKey(keyID string) error {
 	defer s.mu.Unlock()
 	k, aerr := s.resolve(keyID)
 	if aerr != nil {
-		return fmt.Errorf("kmsfake delete key: %s", aerr.msg)
+		return fmt.Errorf("kmsfake delete key: %s", aerr.Message)
 	}
 	delete(s.keys, k.id)
 	for alias, id := range s.aliases {
@@ -64,7 +66,7 @@ func (s *Server) RetireOldMaterial(keyID string) error {
 	defer s.mu.Unlock()
 	k, aerr := s.resolve(keyID)
 	if aerr != nil {
-		return fmt.Errorf("kmsfake retire old material: %s", aerr.msg)
+		return fmt.Errorf("kmsfake retire old material: %s", aerr.Message)
 	}
 	for i := range len(k.materials) - 1 {
 		k.materials[i] = material{}
@@ -82,7 +84,7 @@ func (s *Server) newKey(description string) *key {
 
 // resolve finds the key that keyID names: a key id, key ARN, alias name or alias ARN of this account and
 // region. The caller holds s.mu.
-func (s *Server) resolve(keyID string) (*key, *apiError) {
+func (s *Server) resolve(keyID string) (*key, *awsfake.Error) {
 	id := keyID
 	if rest, ok := strings.CutPrefix(keyID, arnPrefix); ok {
 		id = rest
@@ -93,28 +95,28 @@ func (s *Server) resolve(keyID string) (*key, *apiError) {
 	if strings.HasPrefix(id, "alias/") {
 		target, ok := s.aliases[id]
 		if !ok {
-			return nil, errorf("NotFoundException", "Alias %s is not found.", arnPrefix+id)
+			return nil, awsfake.Errorf("NotFoundException", "Alias %s is not found.", arnPrefix+id)
 		}
 		id = target
 	}
 	k, ok := s.keys[id]
 	if !ok {
-		return nil, errorf("NotFoundException", "Key '%s' does not exist", keyID)
+		return nil, awsfake.Errorf("NotFoundException", "Key '%s' does not exist", keyID)
 	}
 	return k, nil
 }
 
 // usable resolves keyID to an enabled key. The caller holds s.mu.
-func (s *Server) usable(keyID string) (*key, *apiError) {
+func (s *Server) usable(keyID string) (*key, *awsfake.Error) {
 	if keyID == "" {
-		return nil, errorf("ValidationException", "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null")
+		return nil, awsfake.Errorf("ValidationException", "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null")
 	}
 	k, aerr := s.resolve(keyID)
 	if aerr != nil {
 		return nil, aerr
 	}
 	if !k.enabled {
-		return nil, errorf("DisabledException", "%s is disabled.", k.arn())
+		return nil, awsfake.Errorf("DisabledException", "%s is disabled.", k.arn())
 	}
 	return k, nil
 }

@@ -16,21 +16,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-)
 
-// The account and region of every function the fake holds.
-const (
-	Account = "111122223333"
-	Region  = "us-east-1"
+	"github.com/open-sspm/open-sspm/internal/awsfake"
 )
 
 const (
@@ -51,39 +44,26 @@ type Invocation struct {
 }
 
 // Server is a fake Lambda served over HTTP on a loopback address, like httptest.Server. It is safe for
-// concurrent use.
+// concurrent use. FailNext(name, ...) makes the next invoke of the function named name fail instead of running.
 type Server struct {
-	// URL is the base URL of the server, for lambda.Options.BaseEndpoint.
-	URL string
-
-	http *httptest.Server
+	awsfake.Server
 
 	mu          sync.Mutex
 	functions   map[string]Handler // by name; a nil handler answers "null"
 	invocations []Invocation
-	faults      map[string][]apiError
 }
 
 // NewServer starts a fake Lambda with no functions. Close it when done.
 func NewServer() *Server {
-	s := &Server{functions: map[string]Handler{}, faults: map[string][]apiError{}}
-	s.http = httptest.NewServer(s)
-	s.URL = s.http.URL
+	s := &Server{functions: map[string]Handler{}}
+	s.Start(s)
 	return s
 }
-
-// Close shuts the server down and waits for outstanding requests.
-func (s *Server) Close() { s.http.Close() }
 
 // Client returns a real Lambda client pointed at the server, with static credentials, region us-east-1 and
 // retries off. optFns adjust the options further.
 func (s *Server) Client(optFns ...func(*lambda.Options)) *lambda.Client {
-	return lambda.New(lambda.Options{
-		BaseEndpoint:     aws.String(s.URL),
-		Region:           Region,
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDLAMBDAFAKE", "lambdafake-secret", ""),
-		RetryMaxAttempts: 1,
-	}, optFns...)
+	return lambda.NewFromConfig(s.Config(), optFns...)
 }
 
 // CreateFunction adds a function named name whose RequestResponse invocations run h (nil answers "null"), and
@@ -97,7 +77,7 @@ func (s *Server) CreateFunction(name string, h Handler) string {
 
 // ARN returns the ARN the fake gives a function named name.
 func ARN(name string) string {
-	return "arn:aws:lambda:" + Region + ":" + Account + ":function:" + name
+	return "arn:aws:lambda:" + awsfake.Region + ":" + awsfake.Account + ":function:" + name
 }
 
 // Invocations returns the invocations accepted so far, oldest first; with names, only those of these functions.
@@ -113,36 +93,22 @@ func (s *Server) Invocations(names ...string) []Invocation {
 	return out
 }
 
-// FailNext makes the next invoke of the function named name answer with HTTP status and the error errorType
-// ("TooManyRequestsException") instead of running.
-func (s *Server) FailNext(name string, status int, errorType, message string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults[name] = append(s.faults[name], apiError{status: status, typ: errorType, msg: message})
-}
-
-type apiError struct {
-	status int
-	typ    string
-	msg    string
-}
-
 // ServeHTTP answers one Invoke request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Amzn-Requestid", "lambdafake")
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
-		writeError(w, apiError{http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token"})
+	if !awsfake.Signed(r) {
+		writeError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
 		return
 	}
 	escaped, ok := strings.CutPrefix(r.URL.EscapedPath(), pathPrefix)
 	escaped, ok2 := strings.CutSuffix(escaped, pathSuffix)
 	if r.Method != http.MethodPost || !ok || !ok2 || strings.Contains(escaped, "/") {
-		writeError(w, apiError{http.StatusNotFound, "UnknownOperationException", "lambdafake serves only POST " + pathPrefix + "{FunctionName}" + pathSuffix})
+		writeError(w, http.StatusNotFound, "UnknownOperationException", "lambdafake serves only POST "+pathPrefix+"{FunctionName}"+pathSuffix)
 		return
 	}
 	ref, err := url.PathUnescape(escaped)
 	if err != nil {
-		writeError(w, apiError{http.StatusBadRequest, "InvalidParameterValueException", "malformed function name"})
+		writeError(w, http.StatusBadRequest, "InvalidParameterValueException", "malformed function name")
 		return
 	}
 	typ := r.Header.Get("X-Amz-Invocation-Type")
@@ -155,33 +121,30 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	payload, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
 	if err != nil {
-		writeError(w, apiError{http.StatusBadRequest, "InvalidRequestContentException", "cannot read the payload"})
+		writeError(w, http.StatusBadRequest, "InvalidRequestContentException", "cannot read the payload")
 		return
 	}
 	if len(payload) > limit {
-		writeError(w, apiError{http.StatusRequestEntityTooLarge, "RequestTooLargeException", fmt.Sprintf("Request must be smaller than %d bytes for the %s invocation type", limit, typ)})
+		writeError(w, http.StatusRequestEntityTooLarge, "RequestTooLargeException", fmt.Sprintf("Request must be smaller than %d bytes for the %s invocation type", limit, typ))
 		return
 	}
 	if len(payload) > 0 && !json.Valid(payload) {
-		writeError(w, apiError{http.StatusBadRequest, "InvalidRequestContentException", "Could not parse request body into json"})
+		writeError(w, http.StatusBadRequest, "InvalidRequestContentException", "Could not parse request body into json")
 		return
 	}
 	name := functionName(ref)
 	s.mu.Lock()
 	h, known := s.functions[name]
-	var fault *apiError
-	if q := s.faults[name]; len(q) > 0 {
-		fault, s.faults[name] = &q[0], q[1:]
-	}
+	fault := s.TakeFault(name)
 	if known && fault == nil && typ != "DryRun" {
 		s.invocations = append(s.invocations, Invocation{Function: name, Type: typ, Payload: payload})
 	}
 	s.mu.Unlock()
 	switch {
 	case fault != nil:
-		writeError(w, *fault)
+		writeError(w, fault.Status, fault.Type, fault.Message)
 	case !known:
-		writeError(w, apiError{http.StatusNotFound, "ResourceNotFoundException", "Function not found: " + ARN(name)})
+		writeError(w, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+ARN(name))
 	case typ == "Event":
 		w.WriteHeader(http.StatusAccepted)
 	case typ == "DryRun":
@@ -189,7 +152,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case typ == "RequestResponse":
 		s.run(w, r.Context(), h, payload)
 	default:
-		writeError(w, apiError{http.StatusBadRequest, "InvalidParameterValueException", "unknown invocation type " + typ})
+		writeError(w, http.StatusBadRequest, "InvalidParameterValueException", "unknown invocation type "+typ)
 	}
 }
 
@@ -218,9 +181,10 @@ func functionName(ref string) string {
 	return name
 }
 
-func writeError(w http.ResponseWriter, e apiError) {
+// writeError answers an error in Lambda's REST-JSON shape: the type in a header, the message in the body.
+func writeError(w http.ResponseWriter, status int, errorType, message string) {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Amzn-ErrorType", e.typ)
-	w.WriteHeader(e.status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"Type": "User", "message": e.msg})
+	w.Header().Set("X-Amzn-ErrorType", errorType)
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"Type": "User", "message": message})
 }

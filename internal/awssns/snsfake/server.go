@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -24,15 +23,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
-)
 
-// The account and region of every topic the fake holds.
-const (
-	Account = "111122223333"
-	Region  = "us-east-1"
+	"github.com/open-sspm/open-sspm/internal/awsfake"
 )
 
 const (
@@ -70,39 +63,27 @@ type topic struct {
 }
 
 // Server is a fake SNS served over HTTP on a loopback address. It is safe for concurrent use.
+// FailNext("Publish", status, code, message) makes the next call of an operation answer with the error code
+// ("Throttled", "InternalError", "AuthorizationError") instead of running; calls queue up per operation.
 type Server struct {
-	// URL is the base URL of the server, for sns.Options.BaseEndpoint.
-	URL string
-
-	http *httptest.Server
+	awsfake.Server
 
 	mu     sync.Mutex
 	topics map[string]*topic // by ARN
-	faults map[string][]apiError
 	now    func() time.Time
-	seq    int
 }
 
 // NewServer starts a fake with no topics. Close it when done.
 func NewServer() *Server {
-	s := &Server{topics: map[string]*topic{}, faults: map[string][]apiError{}, now: time.Now}
-	s.http = httptest.NewServer(s)
-	s.URL = s.http.URL
+	s := &Server{topics: map[string]*topic{}, now: time.Now}
+	s.Start(s)
 	return s
 }
-
-// Close shuts the server down and waits for outstanding requests.
-func (s *Server) Close() { s.http.Close() }
 
 // Client returns a real SNS client pointed at the server, with static credentials, region us-east-1 and
 // retries off, so that a test sees each answer as the server gave it. optFns adjust the options further.
 func (s *Server) Client(optFns ...func(*sns.Options)) *sns.Client {
-	return sns.New(sns.Options{
-		BaseEndpoint:     aws.String(s.URL),
-		Region:           Region,
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDSNSFAKE", "snsfake-secret", ""),
-		RetryMaxAttempts: 1,
-	}, optFns...)
+	return sns.NewFromConfig(s.Config(), optFns...)
 }
 
 // CreateTopic creates a topic (idempotently) and returns its ARN. A name ending in ".fifo" makes a FIFO topic.
@@ -113,7 +94,7 @@ func (s *Server) CreateTopic(name string) string {
 }
 
 func (s *Server) createTopic(name string) *topic {
-	arn := "arn:aws:sns:" + Region + ":" + Account + ":" + name
+	arn := "arn:aws:sns:" + awsfake.Region + ":" + awsfake.Account + ":" + name
 	if t, ok := s.topics[arn]; ok {
 		return t
 	}
@@ -133,85 +114,65 @@ func (s *Server) Messages(topicARN string) []Message {
 	return append([]Message(nil), t.messages...)
 }
 
-// FailNext makes the next call of operation ("Publish") answer with HTTP status and the error code ("Throttled",
-// "InternalError", "AuthorizationError") and message instead of running. Calls queue up per operation.
-func (s *Server) FailNext(operation string, status int, code, message string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults[operation] = append(s.faults[operation], apiError{status: status, code: code, msg: message})
-}
-
-// apiError is an error answer.
-type apiError struct {
-	status int
-	code   string
-	msg    string
-}
-
-func invalid(code, format string, args ...any) *apiError {
-	return &apiError{status: http.StatusBadRequest, code: code, msg: fmt.Sprintf(format, args...)}
-}
-
 // ServeHTTP answers one query-protocol request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, readErr := io.ReadAll(io.LimitReader(r.Body, 2*maxMessage))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.seq++
-	requestID := fmt.Sprintf("snsfake-%08d", s.seq)
-	out, aerr := s.serve(r, body, readErr)
+	seq := s.CountRequest()
+	requestID := fmt.Sprintf("snsfake-%08d", seq)
+	out, aerr := s.serve(r, body, readErr, seq)
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("X-Amzn-Requestid", requestID)
 	if aerr != nil {
 		typ := "Sender"
-		if aerr.status >= 500 {
+		if aerr.Status >= 500 {
 			typ = "Receiver"
 		}
-		w.WriteHeader(aerr.status)
-		writeXML(w, errorResponse{Xmlns: xmlns, Error: errorBody{Type: typ, Code: aerr.code, Message: aerr.msg}, RequestID: requestID})
+		w.WriteHeader(aerr.Status)
+		writeXML(w, errorResponse{Xmlns: xmlns, Error: errorBody{Type: typ, Code: aerr.Type, Message: aerr.Message}, RequestID: requestID})
 		return
 	}
 	w.WriteHeader(http.StatusOK)
 	writeXML(w, out(requestID))
 }
 
-func (s *Server) serve(r *http.Request, body []byte, readErr error) (func(requestID string) any, *apiError) {
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
-		return nil, &apiError{status: http.StatusForbidden, code: "MissingAuthenticationToken", msg: "Request is missing Authentication Token"}
+func (s *Server) serve(r *http.Request, body []byte, readErr error, seq int) (func(requestID string) any, *awsfake.Error) {
+	if !awsfake.Signed(r) {
+		return nil, &awsfake.Error{Status: http.StatusForbidden, Type: "MissingAuthenticationToken", Message: "Request is missing Authentication Token"}
 	}
 	if readErr != nil || len(body) >= 2*maxMessage {
-		return nil, invalid("InvalidParameter", "Invalid parameter: the request is too large or unreadable")
+		return nil, awsfake.Errorf("InvalidParameter", "Invalid parameter: the request is too large or unreadable")
 	}
 	if r.Method != http.MethodPost || r.URL.Path != "/" || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		return nil, invalid("InvalidAction", "want a form-encoded POST to /")
+		return nil, awsfake.Errorf("InvalidAction", "want a form-encoded POST to /")
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		return nil, invalid("MalformedQueryString", "cannot parse the form body")
+		return nil, awsfake.Errorf("MalformedQueryString", "cannot parse the form body")
 	}
 	if v := form.Get("Version"); v != apiVersion {
-		return nil, invalid("InvalidParameterValue", "Version %q: want %s", v, apiVersion)
+		return nil, awsfake.Errorf("InvalidParameterValue", "Version %q: want %s", v, apiVersion)
 	}
 	op := form.Get("Action")
-	if queued := s.faults[op]; len(queued) > 0 {
-		s.faults[op] = queued[1:]
-		return nil, &queued[0]
+	if fault := s.TakeFault(op); fault != nil {
+		return nil, fault
 	}
 	switch op {
 	case "CreateTopic":
 		return s.createTopicAction(form)
 	case "Publish":
-		return s.publish(form)
+		return s.publish(form, seq)
 	}
-	return nil, invalid("InvalidAction", "The action %s is not valid for this web service (snsfake serves CreateTopic and Publish).", op)
+	return nil, awsfake.Errorf("InvalidAction", "The action %s is not valid for this web service (snsfake serves CreateTopic and Publish).", op)
 }
 
 var topicName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
 
-func (s *Server) createTopicAction(form url.Values) (func(string) any, *apiError) {
+func (s *Server) createTopicAction(form url.Values) (func(string) any, *awsfake.Error) {
 	name := form.Get("Name")
 	if !topicName.MatchString(name) || len(name) > 256 {
-		return nil, invalid("InvalidParameter", "Invalid parameter: Topic Name")
+		return nil, awsfake.Errorf("InvalidParameter", "Invalid parameter: Topic Name")
 	}
 	t := s.createTopic(name)
 	return func(id string) any {
@@ -221,17 +182,17 @@ func (s *Server) createTopicAction(form url.Values) (func(string) any, *apiError
 
 var attributeName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,256}$`)
 
-func (s *Server) publish(form url.Values) (func(string) any, *apiError) {
+func (s *Server) publish(form url.Values, seq int) (func(string) any, *awsfake.Error) {
 	arn := form.Get("TopicArn")
 	if arn == "" {
 		arn = form.Get("TargetArn")
 	}
 	if arn == "" {
-		return nil, invalid("InvalidParameter", "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
+		return nil, awsfake.Errorf("InvalidParameter", "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
 	}
 	t, ok := s.topics[arn]
 	if !ok {
-		return nil, &apiError{status: http.StatusNotFound, code: "NotFound", msg: "Topic does not exist"}
+		return nil, &awsfake.Error{Status: http.StatusNotFound, Type: "NotFound", Message: "Topic does not exist"}
 	}
 	m := Message{
 		TopicARN: arn, Subject: form.Get("Subject"), Message: form.Get("Message"), MessageStructure: form.Get("MessageStructure"),
@@ -239,10 +200,10 @@ func (s *Server) publish(form url.Values) (func(string) any, *apiError) {
 		Attributes: map[string]Attribute{}, At: s.now(),
 	}
 	if m.Message == "" {
-		return nil, invalid("InvalidParameter", "Invalid parameter: Empty message")
+		return nil, awsfake.Errorf("InvalidParameter", "Invalid parameter: Empty message")
 	}
 	if _, set := form["Subject"]; set && !validSubject(m.Subject) {
-		return nil, invalid("InvalidParameter", "Invalid parameter: Subject")
+		return nil, awsfake.Errorf("InvalidParameter", "Invalid parameter: Subject")
 	}
 	size := len(m.Message)
 	for i := 1; ; i++ {
@@ -252,11 +213,11 @@ func (s *Server) publish(form url.Values) (func(string) any, *apiError) {
 			break
 		}
 		if i > 10 {
-			return nil, invalid("InvalidParameter", "Invalid parameter: Number of message attributes [%d] exceeds the allowed maximum [10].", i)
+			return nil, awsfake.Errorf("InvalidParameter", "Invalid parameter: Number of message attributes [%d] exceeds the allowed maximum [10].", i)
 		}
 		a := Attribute{DataType: form.Get(prefix + "Value.DataType"), StringValue: form.Get(prefix + "Value.StringValue")}
 		if !attributeName.MatchString(name[0]) || strings.HasPrefix(strings.ToLower(name[0]), "aws.") {
-			return nil, invalid("InvalidParameterValue", "The message attribute name '%s' is invalid.", name[0])
+			return nil, awsfake.Errorf("InvalidParameterValue", "The message attribute name '%s' is invalid.", name[0])
 		}
 		if aerr := checkAttribute(name[0], &a, form.Get(prefix+"Value.BinaryValue")); aerr != nil {
 			return nil, aerr
@@ -265,27 +226,27 @@ func (s *Server) publish(form url.Values) (func(string) any, *apiError) {
 		size += len(name[0]) + len(a.DataType) + len(a.StringValue) + len(a.BinaryValue)
 	}
 	if size > maxMessage {
-		return nil, invalid("InvalidParameter", "Invalid parameter: Message too long")
+		return nil, awsfake.Errorf("InvalidParameter", "Invalid parameter: Message too long")
 	}
 	if t.fifo {
 		if m.MessageGroupID == "" {
-			return nil, invalid("InvalidParameter", "Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
+			return nil, awsfake.Errorf("InvalidParameter", "Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
 		}
 		if m.MessageDeduplicationID == "" {
-			return nil, invalid("InvalidParameter", "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+			return nil, awsfake.Errorf("InvalidParameter", "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
 		}
 		if prev, ok := t.dedup[m.MessageDeduplicationID]; ok && m.At.Sub(prev.At) < dedupWindow {
-			return publishAnswer(prev.ID, t.fifo, s.seq), nil
+			return publishAnswer(prev.ID, t.fifo, seq), nil
 		}
 	} else if m.MessageDeduplicationID != "" {
-		return nil, invalid("InvalidParameter", "Invalid parameter: MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type")
+		return nil, awsfake.Errorf("InvalidParameter", "Invalid parameter: MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type")
 	}
-	m.ID = fmt.Sprintf("00000000-0000-4000-8000-%012d", s.seq)
+	m.ID = fmt.Sprintf("00000000-0000-4000-8000-%012d", seq)
 	t.messages = append(t.messages, m)
 	if t.fifo {
 		t.dedup[m.MessageDeduplicationID] = m
 	}
-	return publishAnswer(m.ID, t.fifo, s.seq), nil
+	return publishAnswer(m.ID, t.fifo, seq), nil
 }
 
 func publishAnswer(id string, fifo bool, seq int) func(string) any {
@@ -311,25 +272,25 @@ func validSubject(s string) bool {
 	return true
 }
 
-func checkAttribute(name string, a *Attribute, binary string) *apiError {
+func checkAttribute(name string, a *Attribute, binary string) *awsfake.Error {
 	base, _, _ := strings.Cut(a.DataType, ".")
 	switch base {
 	case "String":
 		if a.StringValue == "" {
-			return invalid("ParameterValueInvalid", "The message attribute '%s' must contain non-empty message attribute value for message attribute type '%s'.", name, a.DataType)
+			return awsfake.Errorf("ParameterValueInvalid", "The message attribute '%s' must contain non-empty message attribute value for message attribute type '%s'.", name, a.DataType)
 		}
 	case "Number":
 		if _, err := strconv.ParseFloat(a.StringValue, 64); err != nil {
-			return invalid("ParameterValueInvalid", "Could not cast message attribute '%s' value to number.", name)
+			return awsfake.Errorf("ParameterValueInvalid", "Could not cast message attribute '%s' value to number.", name)
 		}
 	case "Binary":
 		b, err := base64.StdEncoding.DecodeString(binary)
 		if err != nil || len(b) == 0 {
-			return invalid("ParameterValueInvalid", "The message attribute '%s' must contain non-empty message attribute value for message attribute type 'Binary'.", name)
+			return awsfake.Errorf("ParameterValueInvalid", "The message attribute '%s' must contain non-empty message attribute value for message attribute type 'Binary'.", name)
 		}
 		a.BinaryValue = b
 	default:
-		return invalid("ParameterValueInvalid", "The message attribute '%s' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.", name)
+		return awsfake.Errorf("ParameterValueInvalid", "The message attribute '%s' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.", name)
 	}
 	return nil
 }

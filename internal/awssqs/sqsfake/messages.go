@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/open-sspm/open-sspm/internal/awsfake"
 )
 
 // message is one message of a queue. receipt is the handle of its latest receive; a delete with an older
@@ -72,12 +74,12 @@ func newReceipt() string {
 }
 
 // enqueue appends a message to q after checking its body. The caller holds s.mu.
-func (s *Server) enqueue(q *queue, body string) (*message, *apiError) {
+func (s *Server) enqueue(q *queue, body string) (*message, *awsfake.Error) {
 	if !validBody(body) {
-		return nil, errorf("InvalidMessageContents", "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF")
+		return nil, awsfake.Errorf("InvalidMessageContents", "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF")
 	}
 	if len(body) > q.maxSize {
-		return nil, errorf("InvalidParameterValue", "One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", q.maxSize)
+		return nil, awsfake.Errorf("InvalidParameterValue", "One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", q.maxSize)
 	}
 	now := s.now()
 	m := &message{id: newID(), body: body, md5: md5Hex(body), sentAt: now, visibleAt: now}
@@ -90,7 +92,7 @@ type sendMessageIn struct {
 	MessageBody string
 }
 
-func (s *Server) sendMessage(in sendMessageIn) (any, *apiError) {
+func (s *Server) sendMessage(in sendMessageIn) (any, *awsfake.Error) {
 	q, aerr := s.lookup(in.QueueUrl)
 	if aerr != nil {
 		return nil, aerr
@@ -118,27 +120,27 @@ type batchFailure struct {
 }
 
 // checkBatch validates a batch's entry count and ids, as SQS does before looking at any entry.
-func checkBatch(ids []string) *apiError {
+func checkBatch(ids []string) *awsfake.Error {
 	if len(ids) == 0 {
-		return errorf("EmptyBatchRequest", "There should be at least one entry in the request.")
+		return awsfake.Errorf("EmptyBatchRequest", "There should be at least one entry in the request.")
 	}
 	if len(ids) > 10 {
-		return errorf("TooManyEntriesInBatchRequest", "Maximum number of entries per request are 10. You have sent %d.", len(ids))
+		return awsfake.Errorf("TooManyEntriesInBatchRequest", "Maximum number of entries per request are 10. You have sent %d.", len(ids))
 	}
 	seen := map[string]bool{}
 	for _, id := range ids {
 		if !batchIDPattern.MatchString(id) {
-			return errorf("InvalidBatchEntryId", "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.")
+			return awsfake.Errorf("InvalidBatchEntryId", "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.")
 		}
 		if seen[id] {
-			return errorf("BatchEntryIdsNotDistinct", "Id %s repeated.", id)
+			return awsfake.Errorf("BatchEntryIdsNotDistinct", "Id %s repeated.", id)
 		}
 		seen[id] = true
 	}
 	return nil
 }
 
-func (s *Server) sendMessageBatch(in sendBatchIn) (any, *apiError) {
+func (s *Server) sendMessageBatch(in sendBatchIn) (any, *awsfake.Error) {
 	q, aerr := s.lookup(in.QueueUrl)
 	if aerr != nil {
 		return nil, aerr
@@ -153,7 +155,7 @@ func (s *Server) sendMessageBatch(in sendBatchIn) (any, *apiError) {
 		return nil, aerr
 	}
 	if total > q.maxSize {
-		return nil, errorf("BatchRequestTooLong", "Batch requests cannot be longer than %d bytes. You have sent %d bytes.", q.maxSize, total)
+		return nil, awsfake.Errorf("BatchRequestTooLong", "Batch requests cannot be longer than %d bytes. You have sent %d bytes.", q.maxSize, total)
 	}
 	type success struct {
 		Id               string
@@ -171,7 +173,7 @@ func (s *Server) sendMessageBatch(in sendBatchIn) (any, *apiError) {
 		}
 		m, aerr := s.enqueue(q, e.MessageBody)
 		if aerr != nil {
-			out.Failed = append(out.Failed, batchFailure{Id: e.Id, Code: aerr.typ, Message: aerr.msg, SenderFault: true})
+			out.Failed = append(out.Failed, batchFailure{Id: e.Id, Code: aerr.Type, Message: aerr.Message, SenderFault: true})
 			continue
 		}
 		out.Successful = append(out.Successful, success{Id: e.Id, MessageId: m.id, MD5OfMessageBody: m.md5})
@@ -199,7 +201,7 @@ type receivedMessage struct {
 // receiveMessage hands out up to MaxNumberOfMessages visible messages, oldest first, each hidden for the
 // visibility timeout. A message whose receives reached the redrive policy's maxReceiveCount moves to the
 // dead-letter queue instead of being received again.
-func (s *Server) receiveMessage(in receiveIn) (any, *apiError) {
+func (s *Server) receiveMessage(in receiveIn) (any, *awsfake.Error) {
 	q, aerr := s.lookup(in.QueueUrl)
 	if aerr != nil {
 		return nil, aerr
@@ -209,17 +211,17 @@ func (s *Server) receiveMessage(in receiveIn) (any, *apiError) {
 		max = *in.MaxNumberOfMessages
 	}
 	if max < 1 || max > 10 {
-		return nil, errorf("InvalidParameterValue", "Value %d for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.", max)
+		return nil, awsfake.Errorf("InvalidParameterValue", "Value %d for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.", max)
 	}
 	visibility := q.visibility
 	if in.VisibilityTimeout != nil {
 		visibility = time.Duration(*in.VisibilityTimeout) * time.Second
 		if visibility < 0 || visibility > maxVisibility {
-			return nil, errorf("InvalidParameterValue", "Value %d for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.", *in.VisibilityTimeout)
+			return nil, awsfake.Errorf("InvalidParameterValue", "Value %d for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.", *in.VisibilityTimeout)
 		}
 	}
 	if in.WaitTimeSeconds != nil && (*in.WaitTimeSeconds < 0 || *in.WaitTimeSeconds > 20) {
-		return nil, errorf("InvalidParameterValue", "Value %d for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.", *in.WaitTimeSeconds)
+		return nil, awsfake.Errorf("InvalidParameterValue", "Value %d for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.", *in.WaitTimeSeconds)
 	}
 	wanted := append(slices.Clone(in.AttributeNames), in.MessageSystemAttributeNames...)
 	now := s.now()
@@ -280,10 +282,10 @@ func (m *message) attributes(wanted []string) map[string]string {
 }
 
 // resolve finds what a receipt handle points at. The caller holds s.mu.
-func (s *Server) resolve(q *queue, handle string) (receipt, *apiError) {
+func (s *Server) resolve(q *queue, handle string) (receipt, *awsfake.Error) {
 	r, ok := s.receipts[handle]
 	if !ok || r.q != q {
-		return receipt{}, errorf("ReceiptHandleIsInvalid", "The input receipt handle %q is not a valid receipt handle.", handle)
+		return receipt{}, awsfake.Errorf("ReceiptHandleIsInvalid", "The input receipt handle %q is not a valid receipt handle.", handle)
 	}
 	return r, nil
 }
@@ -303,7 +305,7 @@ type deleteIn struct {
 	ReceiptHandle string
 }
 
-func (s *Server) deleteMessage(in deleteIn) (any, *apiError) {
+func (s *Server) deleteMessage(in deleteIn) (any, *awsfake.Error) {
 	q, aerr := s.lookup(in.QueueUrl)
 	if aerr != nil {
 		return nil, aerr
@@ -324,7 +326,7 @@ type deleteBatchIn struct {
 	}
 }
 
-func (s *Server) deleteMessageBatch(in deleteBatchIn) (any, *apiError) {
+func (s *Server) deleteMessageBatch(in deleteBatchIn) (any, *awsfake.Error) {
 	q, aerr := s.lookup(in.QueueUrl)
 	if aerr != nil {
 		return nil, aerr
@@ -348,7 +350,7 @@ func (s *Server) deleteMessageBatch(in deleteBatchIn) (any, *apiError) {
 		}
 		r, aerr := s.resolve(q, e.ReceiptHandle)
 		if aerr != nil {
-			out.Failed = append(out.Failed, batchFailure{Id: e.Id, Code: aerr.typ, Message: aerr.msg, SenderFault: true})
+			out.Failed = append(out.Failed, batchFailure{Id: e.Id, Code: aerr.Type, Message: aerr.Message, SenderFault: true})
 			continue
 		}
 		s.remove(r, e.ReceiptHandle)
@@ -364,14 +366,14 @@ type changeVisibilityIn struct {
 }
 
 // changeMessageVisibility hides an in-flight message for VisibilityTimeout seconds from now (0: visible at once).
-func (s *Server) changeMessageVisibility(in changeVisibilityIn) (any, *apiError) {
+func (s *Server) changeMessageVisibility(in changeVisibilityIn) (any, *awsfake.Error) {
 	q, aerr := s.lookup(in.QueueUrl)
 	if aerr != nil {
 		return nil, aerr
 	}
 	timeout := time.Duration(in.VisibilityTimeout) * time.Second
 	if timeout < 0 || timeout > maxVisibility {
-		return nil, errorf("InvalidParameterValue", "Value %d for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.", in.VisibilityTimeout)
+		return nil, awsfake.Errorf("InvalidParameterValue", "Value %d for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.", in.VisibilityTimeout)
 	}
 	r, aerr := s.resolve(q, in.ReceiptHandle)
 	if aerr != nil {
@@ -379,7 +381,7 @@ func (s *Server) changeMessageVisibility(in changeVisibilityIn) (any, *apiError)
 	}
 	now := s.now()
 	if r.m.deleted || r.m.receipt != in.ReceiptHandle || !r.m.visibleAt.After(now) {
-		return nil, errorf("MessageNotInflight", "The message referred to is not in flight.")
+		return nil, awsfake.Errorf("MessageNotInflight", "The message referred to is not in flight.")
 	}
 	r.m.visibleAt = now.Add(timeout)
 	return struct{}{}, nil

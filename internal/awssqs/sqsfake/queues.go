@@ -7,10 +7,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/awsfake"
 )
 
 const (
-	arnPrefix         = "arn:aws:sqs:" + Region + ":" + Account + ":"
+	arnPrefix         = "arn:aws:sqs:" + awsfake.Region + ":" + awsfake.Account + ":"
 	defaultVisibility = 30 * time.Second
 	maxVisibility     = 12 * time.Hour
 	defaultMaxSize    = 1 << 20 // MaximumMessageSize: 1 MiB, SQS's default and ceiling
@@ -46,7 +48,7 @@ func (s *Server) CreateQueue(name string, attrs map[string]string) (string, erro
 	defer s.mu.Unlock()
 	q, aerr := s.newQueue(name, attrs)
 	if aerr != nil {
-		return "", fmt.Errorf("sqsfake create queue %s: %s", name, aerr.msg)
+		return "", fmt.Errorf("sqsfake create queue %s: %s", name, aerr.Message)
 	}
 	return q.url, nil
 }
@@ -69,7 +71,7 @@ func (s *Server) Depth(queueURL string) (visible, inFlight int, err error) {
 	defer s.mu.Unlock()
 	q, aerr := s.lookup(queueURL)
 	if aerr != nil {
-		return 0, 0, fmt.Errorf("sqsfake depth: %s", aerr.msg)
+		return 0, 0, fmt.Errorf("sqsfake depth: %s", aerr.Message)
 	}
 	visible, inFlight = q.depth(s.now())
 	return visible, inFlight, nil
@@ -81,7 +83,7 @@ func (s *Server) Bodies(queueURL string) ([]string, error) {
 	defer s.mu.Unlock()
 	q, aerr := s.lookup(queueURL)
 	if aerr != nil {
-		return nil, fmt.Errorf("sqsfake bodies: %s", aerr.msg)
+		return nil, fmt.Errorf("sqsfake bodies: %s", aerr.Message)
 	}
 	out := make([]string, len(q.messages))
 	for i, m := range q.messages {
@@ -102,13 +104,13 @@ func (q *queue) depth(now time.Time) (visible, inFlight int) {
 }
 
 // newQueue creates a queue, or returns the existing one when its attributes match. The caller holds s.mu.
-func (s *Server) newQueue(name string, attrs map[string]string) (*queue, *apiError) {
+func (s *Server) newQueue(name string, attrs map[string]string) (*queue, *awsfake.Error) {
 	if !queueNamePattern.MatchString(name) {
-		return nil, errorf("InvalidParameterValue", "queue name %q: use 1-80 letters, digits, dashes and underscores", name)
+		return nil, awsfake.Errorf("InvalidParameterValue", "queue name %q: use 1-80 letters, digits, dashes and underscores", name)
 	}
 	q := &queue{
 		name:       name,
-		url:        s.URL + "/" + Account + "/" + name,
+		url:        s.URL + "/" + awsfake.Account + "/" + name,
 		visibility: defaultVisibility,
 		maxSize:    defaultMaxSize,
 		created:    s.now(),
@@ -118,13 +120,13 @@ func (s *Server) newQueue(name string, attrs map[string]string) (*queue, *apiErr
 		case "VisibilityTimeout":
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 || time.Duration(n)*time.Second > maxVisibility {
-				return nil, errorf("InvalidAttributeValue", "VisibilityTimeout %q: want 0 to 43200 seconds", v)
+				return nil, awsfake.Errorf("InvalidAttributeValue", "VisibilityTimeout %q: want 0 to 43200 seconds", v)
 			}
 			q.visibility = time.Duration(n) * time.Second
 		case "MaximumMessageSize":
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1024 || n > defaultMaxSize {
-				return nil, errorf("InvalidAttributeValue", "MaximumMessageSize %q: want 1024 to %d bytes", v, defaultMaxSize)
+				return nil, awsfake.Errorf("InvalidAttributeValue", "MaximumMessageSize %q: want 1024 to %d bytes", v, defaultMaxSize)
 			}
 			q.maxSize = n
 		case "RedrivePolicy":
@@ -137,7 +139,7 @@ func (s *Server) newQueue(name string, attrs map[string]string) (*queue, *apiErr
 	}
 	if old, ok := s.queues[name]; ok {
 		if old.visibility != q.visibility || old.maxSize != q.maxSize || old.rawRedrive != q.rawRedrive {
-			return nil, errorf("QueueNameExists", "a queue named %s already exists with different attributes", name)
+			return nil, awsfake.Errorf("QueueNameExists", "a queue named %s already exists with different attributes", name)
 		}
 		return old, nil
 	}
@@ -145,28 +147,28 @@ func (s *Server) newQueue(name string, attrs map[string]string) (*queue, *apiErr
 	return q, nil
 }
 
-func parseRedrive(v string) (*redrive, *apiError) {
+func parseRedrive(v string) (*redrive, *awsfake.Error) {
 	var p struct {
 		Target string          `json:"deadLetterTargetArn"`
 		Max    json.RawMessage `json:"maxReceiveCount"`
 	}
 	if err := json.Unmarshal([]byte(v), &p); err != nil {
-		return nil, errorf("InvalidAttributeValue", "RedrivePolicy is not valid JSON: %v", err)
+		return nil, awsfake.Errorf("InvalidAttributeValue", "RedrivePolicy is not valid JSON: %v", err)
 	}
 	n, err := strconv.Atoi(strings.Trim(string(p.Max), `"`))
 	if err != nil || n < 1 || n > 1000 || !strings.HasPrefix(p.Target, arnPrefix) {
-		return nil, errorf("InvalidAttributeValue", "RedrivePolicy %s: want a deadLetterTargetArn in %s and a maxReceiveCount of 1 to 1000", v, arnPrefix)
+		return nil, awsfake.Errorf("InvalidAttributeValue", "RedrivePolicy %s: want a deadLetterTargetArn in %s and a maxReceiveCount of 1 to 1000", v, arnPrefix)
 	}
 	return &redrive{target: p.Target, maxReceiveCount: n}, nil
 }
 
 // lookup finds a queue by its URL (the last path segment names it). The caller holds s.mu.
-func (s *Server) lookup(queueURL string) (*queue, *apiError) {
+func (s *Server) lookup(queueURL string) (*queue, *awsfake.Error) {
 	i := strings.LastIndexByte(queueURL, '/')
 	if q, ok := s.queues[queueURL[i+1:]]; ok && queueURL != "" {
 		return q, nil
 	}
-	return nil, errorf("QueueDoesNotExist", "The specified queue does not exist.")
+	return nil, awsfake.Errorf("QueueDoesNotExist", "The specified queue does not exist.")
 }
 
 // byARN finds a queue by its ARN. The caller holds s.mu.
@@ -183,7 +185,7 @@ type createQueueIn struct {
 	Attributes map[string]string
 }
 
-func (s *Server) createQueue(in createQueueIn) (any, *apiError) {
+func (s *Server) createQueue(in createQueueIn) (any, *awsfake.Error) {
 	q, aerr := s.newQueue(in.QueueName, in.Attributes)
 	if aerr != nil {
 		return nil, aerr
@@ -195,10 +197,10 @@ type getQueueURLIn struct {
 	QueueName string
 }
 
-func (s *Server) getQueueURL(in getQueueURLIn) (any, *apiError) {
+func (s *Server) getQueueURL(in getQueueURLIn) (any, *awsfake.Error) {
 	q, ok := s.queues[in.QueueName]
 	if !ok {
-		return nil, errorf("QueueDoesNotExist", "The specified queue does not exist.")
+		return nil, awsfake.Errorf("QueueDoesNotExist", "The specified queue does not exist.")
 	}
 	return map[string]string{"QueueUrl": q.url}, nil
 }
@@ -208,7 +210,7 @@ type queueAttributesIn struct {
 	AttributeNames []string
 }
 
-func (s *Server) getQueueAttributes(in queueAttributesIn) (any, *apiError) {
+func (s *Server) getQueueAttributes(in queueAttributesIn) (any, *awsfake.Error) {
 	q, aerr := s.lookup(in.QueueUrl)
 	if aerr != nil {
 		return nil, aerr
@@ -243,7 +245,7 @@ type queueURLIn struct {
 	QueueUrl string
 }
 
-func (s *Server) purgeQueue(in queueURLIn) (any, *apiError) {
+func (s *Server) purgeQueue(in queueURLIn) (any, *awsfake.Error) {
 	q, aerr := s.lookup(in.QueueUrl)
 	if aerr != nil {
 		return nil, aerr

@@ -1,7 +1,6 @@
 package github_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -9,13 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,6 +19,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/providersim"
 	"github.com/open-sspm/open-sspm/internal/providersim/githubsim"
+	"github.com/open-sspm/open-sspm/internal/providersim/simproc"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -53,10 +47,10 @@ func benchOrg() (*providersim.Company, githubsim.Options) {
 //
 //	TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres go test -run '^$' -bench BenchmarkFullSync -benchtime 1x ./internal/connector/github/
 func BenchmarkFullSync(b *testing.B) {
-	sim := startSimChild(b)
+	sim := simproc.Start(b, simChildEnv)
 	db := postgrestest.New(b)
 	ctx := context.Background()
-	conf, _ := json.Marshal(map[string]any{"org": githubsim.DefaultOrg, "auth": "token", "base_url": sim.url + "/"})
+	conf, _ := json.Marshal(map[string]any{"org": githubsim.DefaultOrg, "auth": "token", "base_url": sim.URL + "/"})
 	conn := sspm.Connector{ID: "gh-bench", Kind: sspm.KindGitHub, Name: "GitHub", Enabled: true, Config: conf}
 	if _, err := db.CreateConnector(ctx, conn, nil, ""); err != nil {
 		b.Fatal(err)
@@ -66,42 +60,38 @@ func BenchmarkFullSync(b *testing.B) {
 	runner := &lane.Runner{Store: db, LeaseTTL: 10 * time.Minute, Sources: func(ctx context.Context, c sspm.Connector) (sspm.Source, error) {
 		return kind.NewSource(ctx, c, []byte(githubsim.DefaultToken))
 	}}
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	baseHeap, baseRSS := ms.HeapInuse, vmHWM(os.Getpid())
+	baseHeap, baseRSS := simproc.Baseline()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		if _, err := db.EvictHTTPCache(ctx, conn.ID, 0); err != nil { // every iteration starts cold
 			b.Fatal(err)
 		}
-		sim.resetStats(b)
+		sim.ResetStats(b)
 		b.StartTimer()
-		peakHeap := samplePeakHeap()
-		start := time.Now()
-		res, err := runner.Run(ctx, sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: conn.ID}, fmt.Sprint("bench-", i), time.Time{})
-		wall := time.Since(start)
-		heap := peakHeap()
+		var res lane.Result
+		var err error
+		m := sim.Measure(func() {
+			res, err = runner.Run(ctx, sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: conn.ID}, fmt.Sprint("bench-", i), time.Time{})
+		})
 		if err != nil || res.Outcome != lane.OutcomeSucceeded {
 			b.Fatalf("run: %v %+v", err, res)
 		}
-		rss, simRSS := vmHWM(os.Getpid()), vmHWM(sim.cmd.Process.Pid)
-		var rows int64
-		for _, n := range res.Run.Counts {
-			rows += n
-		}
+		rows := simproc.Rows(res.Run.Counts)
 		b.StopTimer()
-		first := sim.stats(b)
-		minimum := sim.minimum(b)
-		sim.resetStats(b)
+		var first githubsim.Stats
+		sim.Stats(b, &first)
+		minimum := map[string]int{}
+		sim.GetJSON(b, "/__bench/minimum", &minimum)
+		sim.ResetStats(b)
 		start2 := time.Now()
 		res2, err := runner.Run(ctx, sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: conn.ID}, fmt.Sprint("bench-again-", i), time.Time{})
 		wall2 := time.Since(start2)
 		if err != nil || res2.Outcome != lane.OutcomeSucceeded {
 			b.Fatalf("second run: %v %+v", err, res2)
 		}
-		second := sim.stats(b)
+		var second githubsim.Stats
+		sim.Stats(b, &second)
 		entries, stored, bodies, _ := db.HTTPCacheSize(ctx, conn.ID)
 		b.StartTimer()
 
@@ -114,19 +104,15 @@ func BenchmarkFullSync(b *testing.B) {
 			}
 		}
 		budget1, budget2 := first.ByStatus[http.StatusOK], second.ByStatus[http.StatusOK]
-		b.ReportMetric(wall.Seconds(), "s/sync")
-		b.ReportMetric(float64(rows)/wall.Seconds(), "rows/s")
+		m.Report(b, rows)
 		b.ReportMetric(float64(first.Total), "requests")
 		b.ReportMetric(float64(first.Total)/float64(minTotal), "req/min")
-		b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MB")
-		b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
-		b.ReportMetric(float64(simRSS)/(1<<20), "sim-RSS-MB")
 		b.ReportMetric(wall2.Seconds(), "s/2nd-sync")
 		b.ReportMetric(100*float64(budget2)/float64(budget1), "2nd-budget-%")
 		b.Logf("first sync: wall %s; rows %d %v; requests %d vs minimum %d (listings %d vs %d, GraphQL %d vs %d); by route %v; "+
 			"sync process: peak RSS %d MiB, peak Go heap in use %d MiB (before: %d MiB heap, %d MiB RSS); simulator process: peak RSS %d MiB",
-			wall.Round(time.Millisecond), rows, res.Run.Counts, first.Total, minTotal, listed, minListed,
-			first.ByRoute["POST /graphql"], minimum["POST /graphql"], first.ByRoute, rss>>20, heap>>20, baseHeap>>20, baseRSS>>20, simRSS>>20)
+			m.Wall.Round(time.Millisecond), rows, res.Run.Counts, first.Total, minTotal, listed, minListed,
+			first.ByRoute["POST /graphql"], minimum["POST /graphql"], first.ByRoute, m.RSS>>20, m.Heap>>20, baseHeap>>20, baseRSS>>20, m.SimRSS>>20)
 		b.Logf("second sync of the unchanged organization: wall %s; %d requests, %d answered 304; budget spent %d vs %d (%.2f%%); "+
 			"expired %v; cache %d entries, %d MiB stored for %d MiB of bodies",
 			wall2.Round(time.Millisecond), second.Total, second.NotModified, budget2, budget1, 100*float64(budget2)/float64(budget1),
@@ -298,122 +284,15 @@ func (c *memCache) EvictHTTPCache(context.Context, string, time.Duration) (int64
 // simChildEnv makes the test binary serve the benchmark organization instead of running tests (see TestMain).
 const simChildEnv = "OPEN_SSPM_GITHUB_BENCH_SIM"
 
-// serveSimChild serves the benchmark organization on a loopback port, prints its URL, and serves until its stdin
-// closes (the parent exited). /__bench/stats returns the request counters (?reset=1 zeroes them),
-// /__bench/minimum the minimum requests by route at 100 a page.
+// serveSimChild serves the benchmark organization on a loopback port (see simproc.Serve). /__bench/stats
+// returns the request counters (?reset=1 zeroes them), /__bench/minimum the minimum requests by route at 100 a
+// page.
 func serveSimChild() {
 	company, opts := benchOrg()
 	sim := githubsim.NewHandler(company, opts)
-	mux := http.NewServeMux()
-	mux.HandleFunc("/__bench/stats", func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("reset") == "1" {
-			sim.ResetStats()
-		}
-		_ = json.NewEncoder(w).Encode(sim.Stats())
-	})
+	mux := simproc.Mux(sim.Handler(), func() any { return sim.Stats() }, sim.ResetStats)
 	mux.HandleFunc("/__bench/minimum", func(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(sim.MinimumRequests(100))
 	})
-	mux.Handle("/", sim.Handler())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	runtime.GC()
-	fmt.Printf("http://%s\n", ln.Addr())
-	go func() { _ = http.Serve(ln, mux) }()
-	_, _ = io.Copy(io.Discard, os.Stdin)
-}
-
-type simChild struct {
-	url string
-	cmd *exec.Cmd
-}
-
-// startSimChild re-executes the test binary as the simulator and waits for its URL.
-func startSimChild(b *testing.B) *simChild {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), simChildEnv+"=1")
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		b.Fatalf("simulator child: %v", err)
-	}
-	return &simChild{url: strings.TrimSpace(line), cmd: cmd}
-}
-
-func (c *simChild) stats(b *testing.B) githubsim.Stats {
-	var st githubsim.Stats
-	c.get(b, "/__bench/stats", &st)
-	return st
-}
-
-func (c *simChild) resetStats(b *testing.B) { c.get(b, "/__bench/stats?reset=1", &githubsim.Stats{}) }
-
-func (c *simChild) minimum(b *testing.B) map[string]int {
-	m := map[string]int{}
-	c.get(b, "/__bench/minimum", &m)
-	return m
-}
-
-func (c *simChild) get(b *testing.B, path string, out any) {
-	resp, err := http.Get(c.url + path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		b.Fatal(err)
-	}
-}
-
-// samplePeakHeap samples the Go heap in use until the returned function is called, and returns the peak.
-func samplePeakHeap() func() uint64 {
-	done := make(chan struct{})
-	result := make(chan uint64)
-	go func() {
-		var peak uint64
-		var ms runtime.MemStats
-		t := time.NewTicker(50 * time.Millisecond)
-		defer t.Stop()
-		for {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
-			select {
-			case <-done:
-				result <- peak
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() uint64 { close(done); return <-result }
-}
-
-// vmHWM is a process's peak resident set size in bytes (Linux), 0 elsewhere.
-func vmHWM(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
+	simproc.Serve(mux)
 }

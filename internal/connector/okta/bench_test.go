@@ -1,18 +1,13 @@
 package okta_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +17,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/providersim"
 	"github.com/open-sspm/open-sspm/internal/providersim/oktasim"
+	"github.com/open-sspm/open-sspm/internal/providersim/simproc"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -38,10 +34,10 @@ import (
 //	TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres go test -run '^$' -bench BenchmarkFullSync -benchtime 1x ./internal/connector/okta/
 func BenchmarkFullSync(b *testing.B) {
 	isolate(b)
-	sim := startSimChild(b)
+	sim := simproc.Start(b, simChildEnv)
 	db := postgrestest.New(b)
 	ctx := context.Background()
-	conf := mustJSON(b, map[string]any{"org_url": sim.url, "auth": "api_token"})
+	conf := mustJSON(b, map[string]any{"org_url": sim.URL, "auth": "api_token"})
 	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta-bench", Kind: sspm.KindOkta, Name: "Okta", Enabled: true, Config: conf}, nil, ""); err != nil {
 		b.Fatal(err)
 	}
@@ -49,54 +45,44 @@ func BenchmarkFullSync(b *testing.B) {
 	runner := &lane.Runner{Store: db, LeaseTTL: 10 * time.Minute, Sources: func(ctx context.Context, c sspm.Connector) (sspm.Source, error) {
 		return opts.NewSource(ctx, c, []byte(oktasim.DefaultToken))
 	}}
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	baseHeap, baseRSS := ms.HeapInuse, vmHWM(os.Getpid())
+	baseHeap, baseRSS := simproc.Baseline()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		sim.resetStats(b)
-		peakHeap := samplePeakHeap()
-		start := time.Now()
-		res, err := runner.Run(ctx, sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: "okta-bench"}, fmt.Sprint("bench-", i), time.Time{})
-		wall := time.Since(start)
-		heap := peakHeap()
+		sim.ResetStats(b)
+		var res lane.Result
+		var err error
+		m := sim.Measure(func() {
+			res, err = runner.Run(ctx, sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: "okta-bench"}, fmt.Sprint("bench-", i), time.Time{})
+		})
 		if err != nil || res.Outcome != lane.OutcomeSucceeded {
 			b.Fatalf("run: %v %+v", err, res)
 		}
-		rss, simRSS := vmHWM(os.Getpid()), vmHWM(sim.cmd.Process.Pid)
-		var rows int64
-		for _, n := range res.Run.Counts {
-			rows += n
-		}
-		stats := sim.stats(b)
+		rows := simproc.Rows(res.Run.Counts)
+		var stats oktasim.Stats
+		sim.Stats(b, &stats)
 		b.StopTimer()
-		minimum, listings := minimumRequests(b, sim.url)
+		minimum, listings := minimumRequests(b, sim.URL)
 		b.StartTimer()
 		listed := 0
 		for _, route := range listings {
 			listed += stats.ByRoute[route]
 		}
-		b.ReportMetric(wall.Seconds(), "s/sync")
-		b.ReportMetric(float64(rows)/wall.Seconds(), "rows/s")
+		m.Report(b, rows)
 		b.ReportMetric(float64(listed)/float64(minimum), "listing-req/min")
 		b.ReportMetric(float64(stats.Total), "requests")
-		b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MB")
-		b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
-		b.ReportMetric(float64(simRSS)/(1<<20), "sim-RSS-MB")
 		b.Logf("wall %s; rows %d %v; inventory listing requests %d vs minimum %d; all requests %d %v; "+
 			"sync process: peak RSS %d MiB, peak Go heap in use %d MiB (before the sync: %d MiB heap, %d MiB RSS); "+
 			"simulator process: peak RSS %d MiB; both: %d MiB",
-			wall.Round(time.Millisecond), rows, res.Run.Counts, listed, minimum, stats.Total, stats.ByRoute,
-			rss>>20, heap>>20, baseHeap>>20, baseRSS>>20, simRSS>>20, (rss+simRSS)>>20)
+			m.Wall.Round(time.Millisecond), rows, res.Run.Counts, listed, minimum, stats.Total, stats.ByRoute,
+			m.RSS>>20, m.Heap>>20, baseHeap>>20, baseRSS>>20, m.SimRSS>>20, (m.RSS+m.SimRSS)>>20)
 	}
 }
 
 // simChildEnv makes the test binary serve the benchmark org instead of running tests (see TestMain).
 const simChildEnv = "OPEN_SSPM_OKTA_BENCH_SIM"
 
-// serveSimChild serves providersim.Large as an Okta org on a loopback port, prints its URL, and serves until
-// its stdin closes (the parent exited). /__bench/stats returns the request counters (?reset=1 zeroes them).
+// serveSimChild serves providersim.Large as an Okta org on a loopback port (see simproc.Serve).
+// /__bench/stats returns the request counters (?reset=1 zeroes them).
 func serveSimChild() {
 	company, err := providersim.NewCompany(providersim.Large())
 	if err != nil {
@@ -104,92 +90,7 @@ func serveSimChild() {
 		os.Exit(1)
 	}
 	sim := oktasim.NewHandler(company, oktasim.Options{})
-	mux := http.NewServeMux()
-	mux.HandleFunc("/__bench/stats", func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("reset") == "1" {
-			sim.ResetStats()
-		}
-		_ = json.NewEncoder(w).Encode(sim.Stats())
-	})
-	mux.Handle("/", sim.Handler())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	runtime.GC()
-	fmt.Printf("http://%s\n", ln.Addr())
-	go func() { _ = http.Serve(ln, mux) }()
-	_, _ = io.Copy(io.Discard, os.Stdin)
-}
-
-type simChild struct {
-	url string
-	cmd *exec.Cmd
-}
-
-// startSimChild re-executes the test binary as the simulator and waits for its URL.
-func startSimChild(b *testing.B) *simChild {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), simChildEnv+"=1")
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		b.Fatalf("simulator child: %v", err)
-	}
-	return &simChild{url: strings.TrimSpace(line), cmd: cmd}
-}
-
-func (c *simChild) stats(b *testing.B) oktasim.Stats { return c.getStats(b, "") }
-
-func (c *simChild) resetStats(b *testing.B) { c.getStats(b, "?reset=1") }
-
-func (c *simChild) getStats(b *testing.B, query string) oktasim.Stats {
-	resp, err := http.Get(c.url + "/__bench/stats" + query)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var st oktasim.Stats
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		b.Fatal(err)
-	}
-	return st
-}
-
-// samplePeakHeap samples the Go heap in use until the returned function is called, and returns the peak.
-func samplePeakHeap() func() uint64 {
-	done := make(chan struct{})
-	result := make(chan uint64)
-	go func() {
-		var peak uint64
-		var ms runtime.MemStats
-		t := time.NewTicker(50 * time.Millisecond)
-		defer t.Stop()
-		for {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
-			select {
-			case <-done:
-				result <- peak
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() uint64 { close(done); return <-result }
+	simproc.Serve(simproc.Mux(sim.Handler(), func() any { return sim.Stats() }, sim.ResetStats))
 }
 
 // minimumRequests counts, with plain HTTP, the requests each inventory listing needs at Okta's page sizes:
@@ -245,19 +146,4 @@ func listIDs(b *testing.B, url, path string) []string {
 		}
 	}
 	return out
-}
-
-// vmHWM is a process's peak resident set size in bytes (Linux), 0 elsewhere.
-func vmHWM(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
