@@ -39,6 +39,7 @@ type Run struct {
 	StartedAt   time.Time        `json:"started_at"`
 	FinishedAt  *time.Time       `json:"finished_at,omitempty"`
 	HeartbeatAt *time.Time       `json:"heartbeat_at,omitempty"`
+	ResumeAt    *time.Time       `json:"resume_at,omitempty" doc:"A running run paused for a provider's rate limit continues at this time."`
 	DurationMS  int64            `json:"duration_ms" doc:"So far, for a running run."`
 }
 
@@ -70,7 +71,11 @@ type TailStatus struct {
 	HighWaterAt *time.Time `json:"high_water_at,omitempty"`
 	LagSeconds  float64    `json:"lag_seconds"`
 	LastError   string     `json:"last_error,omitempty"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	Unavailable bool       `json:"unavailable" doc:"The connector cannot read this stream (its plan or credential): a state, not an error."`
+	// UnavailableReason says why; the stream is tried again at NextReadAt.
+	UnavailableReason string     `json:"unavailable_reason,omitempty" doc:"Why the stream is unavailable."`
+	NextReadAt        *time.Time `json:"next_read_at,omitempty" doc:"The stream is held back until then (a rate limit, or the next try of an unavailable stream)."`
+	UpdatedAt         time.Time  `json:"updated_at"`
 }
 
 // InboxStatus counts a connector's push deliveries.
@@ -269,7 +274,11 @@ func (a *Admin) lanes(ctx context.Context, id string) ([]LaneStatus, []TailStatu
 	tails := make([]TailStatus, len(ts))
 	for i, t := range ts {
 		tails[i] = TailStatus{ConnectorID: t.ConnectorID, Stream: t.Stream, HighWaterAt: timePtr(t.HighWater),
-			LagSeconds: t.LagSeconds, LastError: t.LastError, UpdatedAt: t.UpdatedAt.UTC()}
+			LagSeconds: t.LagSeconds, LastError: t.LastError, Unavailable: t.Unavailable != "", UnavailableReason: t.Unavailable,
+			UpdatedAt: t.UpdatedAt.UTC()}
+		if t.NotBefore.After(a.now()) {
+			tails[i].NextReadAt = timePtr(t.NotBefore)
+		}
 	}
 	stats, err := a.Store.InboxStatsByConnector(ctx, id)
 	if err != nil {
@@ -289,6 +298,9 @@ func (a *Admin) runOut(r sspm.SyncRun) Run {
 		Progress:  RunProgress{Stage: r.Progress.Stage, Pages: r.Progress.Pages, Rows: r.Progress.Rows, Message: r.Progress.Message},
 		ErrorKind: r.ErrorKind, ErrorText: r.ErrorText, Attempts: r.Attempts, StartedAt: r.StartedAt.UTC(),
 		FinishedAt: timePtr(r.FinishedAt), HeartbeatAt: timePtr(r.HeartbeatAt)}
+	if r.Status == sspm.RunRunning && r.ResumeAt.After(a.now()) {
+		out.ResumeAt = timePtr(r.ResumeAt)
+	}
 	if out.StagesDone == nil {
 		out.StagesDone = []string{}
 	}

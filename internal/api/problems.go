@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -47,6 +48,12 @@ func (a *Admin) problem(ctx context.Context, op string, err error) error {
 	case sspm.CodeUnavailable:
 		a.logger().Warn("api: dependency unavailable", "op", op, "err", err)
 		return huma.Error503ServiceUnavailable(msg)
+	case sspm.CodeRateLimited: // a provider's rate limit asks for a longer wait than the request may take
+		w, _ := sspm.AsWait(err)
+		a.logger().Warn("api: provider rate limited", "op", op, "err", err)
+		secs := max(int(time.Until(w.Until).Seconds()+0.999), 1)
+		return huma.ErrorWithHeaders(huma.Error503ServiceUnavailable("the provider's rate limit asks to wait; try again later"),
+			http.Header{"Retry-After": {strconv.Itoa(secs)}})
 	}
 	a.logger().Error("api: internal error", "op", op, "err", err)
 	return huma.Error500InternalServerError("internal error")

@@ -33,9 +33,13 @@ type provider struct {
 	users     int
 	pageDelay time.Duration
 	failSync  bool
-	admins    bool // users are admins with an email and without MFA (identity findings)
+	admins    bool              // users are admins with an email and without MFA (identity findings)
 	stream    []sspm.StreamPage // pages ReadStream serves in turn; then empty pages
 	reads     int
+	// limitAt (a cursor) answers once with a rate-limit wait until limitUntil; streamErr fails stream reads.
+	limitAt    string
+	limitUntil time.Time
+	streamErr  error
 }
 
 func (p *provider) Stages(l sspm.Lane) []string {
@@ -48,7 +52,15 @@ func (p *provider) Stages(l sspm.Lane) []string {
 func (p *provider) Step(ctx context.Context, _ sspm.Lane, _ string, cursor string) (sspm.StepResult, error) {
 	p.mu.Lock()
 	users, delay, fail, admins := p.users, p.pageDelay, p.failSync, p.admins
+	limited := !p.limitUntil.IsZero() && cursor == p.limitAt
+	until := p.limitUntil
+	if limited {
+		p.limitUntil = time.Time{}
+	}
 	p.mu.Unlock()
+	if limited {
+		return sspm.StepResult{}, &sspm.WaitError{Bucket: "users", Until: until}
+	}
 	if fail {
 		return sspm.StepResult{}, errors.New("provider answered 503")
 	}
@@ -85,6 +97,9 @@ func (p *provider) Streams() []string { return []string{"system_log"} }
 func (p *provider) ReadStream(_ context.Context, _ string, cursor string) (sspm.StreamPage, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.streamErr != nil {
+		return sspm.StreamPage{}, p.streamErr
+	}
 	if p.reads < len(p.stream) {
 		p.reads++
 		return p.stream[p.reads-1], nil

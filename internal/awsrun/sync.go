@@ -17,8 +17,11 @@ import (
 type SyncOutput struct {
 	ConnectorID string       `json:"connector_id"`
 	Lane        sspm.Lane    `json:"lane"`
-	Outcome     lane.Outcome `json:"outcome"` // succeeded, failed, canceled, continue, busy; "skipped" when refused
+	Outcome     lane.Outcome `json:"outcome"` // succeeded, failed, canceled, continue, waiting, busy; "skipped" when refused
 	RunID       int64        `json:"run_id,omitempty"`
+	// ResumeAt is when a run paused for a provider's rate limit continues (outcome waiting, or continue after a
+	// short wait).
+	ResumeAt *time.Time `json:"resume_at,omitempty"`
 }
 
 // OutcomeSkipped reports an invocation refused before a run started: the connector is gone or disabled, or
@@ -31,7 +34,9 @@ const defaultBudget = 10 * time.Minute
 // Sync is the full and discovery functions' handler: the payload is the sspm.Invocation the invoker sent. The run
 // takes pages until SyncMargin before the function's deadline, then checkpoints and invokes the function again
 // to continue (App.Handle): through FULL_FUNCTION_NAME or DISCOVERY_FUNCTION_NAME, else the function itself
-// (AWS_LAMBDA_FUNCTION_NAME). A failed run is recorded in the store and is not an error here (the schedule retries
+// (AWS_LAMBDA_FUNCTION_NAME). A run whose provider's rate limit asks for a wait beyond the budget pauses instead
+// (outcome waiting, ResumeAt): the function does not invoke itself to sleep; the dispatch schedule continues the
+// run after ResumeAt (a wait under lane.ImmediateResume is outcome continue: the next invocation sleeps it). A failed run is recorded in the store and is not an error here (the schedule retries
 // it with back-off); an error means the run's state could not be recorded or the continuation could not be
 // invoked, and Lambda retries the event.
 //
@@ -49,6 +54,10 @@ func (rt *Runtime) Sync(ctx context.Context, inv sspm.Invocation) (SyncOutput, e
 	log := rt.Logger.With("connector", inv.ConnectorID, "lane", inv.Lane)
 	res, err := rt.App.Handle(ctx, inv, owner(ctx), rt.syncDeadline(ctx))
 	out.Outcome, out.RunID = res.Outcome, res.Run.ID
+	if !res.ResumeAt.IsZero() {
+		t := res.ResumeAt.UTC()
+		out.ResumeAt = &t
+	}
 	if code := sspm.ErrorCode(err); err != nil && (code == sspm.CodeInvalid || code == sspm.CodeNotFound) {
 		log.Warn("sync: skipped", "err", err)
 		out.Outcome = OutcomeSkipped
@@ -67,6 +76,8 @@ func (rt *Runtime) Sync(ctx context.Context, inv sspm.Invocation) (SyncOutput, e
 		rt.emit(dims, emf.Metric{Name: emf.SyncSucceeded, Unit: emf.Count, Value: 1}, emf.Metric{Name: emf.RowsWritten, Unit: emf.Count, Value: float64(rows)})
 	case lane.OutcomeFailed:
 		rt.emit(dims, emf.Metric{Name: emf.SyncFailures, Unit: emf.Count, Value: 1})
+	case lane.OutcomeWaiting:
+		log.Info("sync: paused for the provider's rate limit; the schedule continues it", "run", res.Run.ID, "resume_at", res.ResumeAt)
 	}
 	return out, nil
 }

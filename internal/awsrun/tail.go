@@ -25,8 +25,11 @@ type TailStepOutput struct {
 	More        bool   `json:"more"`
 	Stored      int64  `json:"stored"`
 	// Done: the stream cannot be tailed any more (the connector was deleted or disabled, or its kind has no
-	// such stream): stop the loop.
+	// such stream, or the connector may not read it: Unavailable): stop the loop.
 	Done bool `json:"done"`
+	// Unavailable is why the connector cannot read the stream (its plan or credential); the tail lane tries it
+	// again rarely, when the schedule starts the stream's loop after the hold.
+	Unavailable string `json:"unavailable,omitempty"`
 }
 
 // TailStep is the tail function's handler, the state machine's task: one read of the stream from its cursor,
@@ -45,6 +48,11 @@ func (rt *Runtime) TailStep(ctx context.Context, in TailStepInput) (TailStepOutp
 	}
 	res, err := rt.App.Tailer.Step(ctx, in.ConnectorID, in.Stream)
 	out.More, out.Stored = res.More, res.Stored
+	if res.Unavailable != "" && err == nil {
+		rt.Logger.Info("tail: stream unavailable", "connector", in.ConnectorID, "stream", in.Stream, "reason", res.Unavailable, "retry_after", res.NotBefore)
+		out.Done, out.More, out.Unavailable = true, false, res.Unavailable
+		return out, nil
+	}
 	if code := sspm.ErrorCode(err); err != nil && (code == sspm.CodeInvalid || code == sspm.CodeNotFound) {
 		rt.Logger.Warn("tail: stream ends", "connector", in.ConnectorID, "stream", in.Stream, "err", err)
 		out.Done, out.More = true, false

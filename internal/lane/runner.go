@@ -21,6 +21,7 @@ type RunStore interface {
 	SaveRunState(ctx context.Context, l sspm.Lease, s sspm.RunState) error
 	Heartbeat(ctx context.Context, l sspm.Lease) error
 	ReleaseRun(ctx context.Context, l sspm.Lease) error
+	PauseRun(ctx context.Context, l sspm.Lease, p sspm.Progress, resumeAt time.Time) error
 	FinishRun(ctx context.Context, connectorID string, lane sspm.Lane, l sspm.Lease, o sspm.RunOutcome) (map[sspm.Entity]int64, error)
 	Schedule(ctx context.Context, connectorID string, lane sspm.Lane) (sspm.LaneSchedule, error)
 	Watermark(ctx context.Context, connectorID string, lane sspm.Lane, stage string) (string, error)
@@ -63,7 +64,14 @@ type Runner struct {
 	// AfterSuccess runs after a successful run is closed (link identities, invoke the evaluator). Its error is
 	// logged; it does not change the run's status.
 	AfterSuccess func(ctx context.Context, c sspm.Connector, run sspm.SyncRun) error
+	// Sleep waits for a paused run's short remaining rate-limit wait; nil means a timer that honours ctx.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
+
+// ImmediateResume is the longest rate-limit wait a paused run leaves to an invocation started at once: a run
+// whose ResumeAt is nearer than this returns OutcomeContinue (invoke again now; that invocation sleeps the rest),
+// a later one OutcomeWaiting (the dispatcher continues it after ResumeAt).
+const ImmediateResume = time.Minute
 
 // Outcome says how a Run call ended.
 type Outcome string
@@ -74,6 +82,9 @@ const (
 	OutcomeCanceled  Outcome = "canceled"
 	OutcomeContinue  Outcome = "continue" // the budget ran out; invoke again to continue the same run
 	OutcomeBusy      Outcome = "busy"     // another invocation holds the run; nothing to do
+	// OutcomeWaiting: a provider's rate limit asks for a wait beyond the budget; the run is paused (checkpoint
+	// kept, lease released) until Result.ResumeAt, and the dispatcher continues it then. Do not invoke again now.
+	OutcomeWaiting Outcome = "waiting"
 )
 
 // Result reports a Run call.
@@ -82,7 +93,10 @@ type Result struct {
 	Run     sspm.SyncRun
 	Resumed bool
 	Expired map[sspm.Entity]int64
-	Err     error // the run's error for OutcomeFailed
+	Err     error // the run's error for OutcomeFailed; the *sspm.WaitError for OutcomeWaiting
+	// ResumeAt, for OutcomeWaiting (and OutcomeContinue after a short rate-limit pause), is when the run may go on:
+	// no invocation should continue it before.
+	ResumeAt time.Time
 }
 
 // Run runs (or continues) inv's lane for inv's connector until it completes, fails, or deadline passes.
@@ -123,16 +137,36 @@ func (r *Runner) Run(ctx context.Context, inv sspm.Invocation, owner string, dea
 	defer stopHeartbeat()
 
 	res := Result{Run: run, Resumed: resumed}
+	if wait := run.ResumeAt.Sub(r.now()); wait > 0 {
+		// The run waits for a provider's rate limit: sleep a short rest, else leave it paused without a step.
+		if wait > ImmediateResume || (!deadline.IsZero() && run.ResumeAt.After(deadline)) {
+			return r.stillWaiting(ctx, lease, res, wait <= ImmediateResume, log)
+		}
+		log.Info("run waits for the provider's rate limit", "until", run.ResumeAt)
+		if err := sleepCtx(runCtx, wait, r.Sleep); err != nil {
+			if errors.Is(context.Cause(runCtx), sspm.ErrLeaseLost) {
+				res.Outcome, res.Err = OutcomeCanceled, sspm.ErrLeaseLost
+				return res, nil
+			}
+			return r.stillWaiting(ctx, lease, res, true, log)
+		}
+	}
 	src, err := r.Sources(runCtx, c)
 	if err != nil {
 		return r.fail(ctx, c, inv.Lane, lease, res, "config", fmt.Errorf("build %s source: %w", c.Kind, err), log)
 	}
-	done, err := r.steps(runCtx, c.ID, inv.Lane, src, lease, &res.Run, deadline)
+	// Steps stop at the deadline, and so do the connectors' rate-limit waits: a longer wait ends the step with a
+	// *sspm.WaitError and the run pauses until the provider's reset.
+	stepCtx := sspm.WithWaitBudget(runCtx, deadline, r.Now)
+	done, err := r.steps(stepCtx, c.ID, inv.Lane, src, lease, &res.Run, deadline)
+	wait, waiting := sspm.AsWait(err)
 	switch {
 	case err != nil && errors.Is(context.Cause(runCtx), sspm.ErrLeaseLost):
 		log.Warn("run lost its lease; stopping without writing", "err", err)
 		res.Outcome, res.Err = OutcomeCanceled, sspm.ErrLeaseLost
 		return res, nil
+	case waiting && ctx.Err() == nil:
+		return r.pause(ctx, lease, res, wait, log)
 	case err != nil && ctx.Err() != nil:
 		// The invocation is shutting down: keep the run for the next invocation.
 		if rerr := r.Store.ReleaseRun(context.WithoutCancel(ctx), lease); rerr != nil {
@@ -151,6 +185,50 @@ func (r *Runner) Run(ctx context.Context, inv sspm.Invocation, owner string, dea
 		return res, nil
 	}
 	return r.succeed(ctx, c, inv.Lane, lease, res, log)
+}
+
+// pause ends the invocation of a run whose step must wait for a provider's rate limit beyond the budget: the
+// checkpoint and counts stay as the last committed page left them, the progress says what the run waits for,
+// the lease is released, and the run is not continued before the wait ends. Nothing is swept.
+func (r *Runner) pause(ctx context.Context, lease sspm.Lease, res Result, w *sspm.WaitError, log *slog.Logger) (Result, error) {
+	ctx = context.WithoutCancel(ctx)
+	until := w.Until
+	if until.IsZero() {
+		until = r.now()
+	}
+	res.Run.Progress.Message = fmt.Sprintf("waiting for the provider's %s rate limit until %s", w.Bucket, until.UTC().Format(time.RFC3339))
+	if err := r.Store.PauseRun(ctx, lease, res.Run.Progress, until); err != nil {
+		if errors.Is(err, sspm.ErrLeaseLost) {
+			res.Outcome, res.Err = OutcomeCanceled, sspm.ErrLeaseLost
+			return res, nil
+		}
+		return res, err
+	}
+	res.Run.ResumeAt, res.ResumeAt, res.Err = until, until, w
+	res.Outcome = OutcomeWaiting
+	if !until.After(r.now().Add(ImmediateResume)) {
+		res.Outcome = OutcomeContinue
+	}
+	log.Info("run paused for the provider's rate limit", "bucket", w.Bucket, "until", until, "stage", res.Run.Checkpoint.Stage)
+	return res, nil
+}
+
+// stillWaiting ends an invocation that found its run waiting for a rate limit it cannot sleep through: the run
+// goes back to waiting, untouched (OutcomeContinue when the wait is short: the caller invokes again at once).
+func (r *Runner) stillWaiting(ctx context.Context, lease sspm.Lease, res Result, short bool, log *slog.Logger) (Result, error) {
+	if err := r.Store.PauseRun(context.WithoutCancel(ctx), lease, res.Run.Progress, res.Run.ResumeAt); err != nil {
+		if errors.Is(err, sspm.ErrLeaseLost) {
+			res.Outcome, res.Err = OutcomeCanceled, sspm.ErrLeaseLost
+			return res, nil
+		}
+		return res, err
+	}
+	res.ResumeAt, res.Outcome = res.Run.ResumeAt, OutcomeWaiting
+	if short {
+		res.Outcome = OutcomeContinue
+	}
+	log.Info("run still waits for the provider's rate limit", "until", res.ResumeAt)
+	return res, nil
 }
 
 // steps reads every remaining page of every stage from the run's checkpoint, committing each page with the next
@@ -304,6 +382,8 @@ func classify(err error) string {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
+	case sspm.ErrorCode(err) == sspm.CodeRateLimited: // Run pauses on these instead of failing; named for completeness
+		return "rate_limit"
 	case sspm.ErrorCode(err) == sspm.CodeUnauthorized || sspm.ErrorCode(err) == sspm.CodeForbidden:
 		return "auth"
 	case sspm.ErrorCode(err) == sspm.CodeUnavailable:
@@ -319,6 +399,20 @@ func interval(c sspm.Connector, lane sspm.Lane) time.Duration {
 		return d
 	}
 	return lane.DefaultInterval()
+}
+
+func sleepCtx(ctx context.Context, d time.Duration, sleep func(context.Context, time.Duration) error) error {
+	if sleep != nil {
+		return sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (r *Runner) now() time.Time {

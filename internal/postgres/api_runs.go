@@ -93,6 +93,10 @@ type TailState struct {
 	HighWater   time.Time
 	LagSeconds  float64
 	LastError   string
+	// Unavailable is why the connector cannot read the stream ("" when it can); NotBefore is when it is read next
+	// while it is held back (unavailable, or a rate limit).
+	Unavailable string
+	NotBefore   time.Time
 	UpdatedAt   time.Time
 }
 
@@ -105,7 +109,8 @@ func (db *DB) TailStates(ctx context.Context, connectorID string) ([]TailState, 
 	out := make([]TailState, len(rows))
 	for i, r := range rows {
 		out[i] = TailState{ConnectorID: r.ConnectorID, Stream: r.Stream, HighWater: fromTS(r.HighWaterAt),
-			LagSeconds: r.LagSeconds, LastError: r.LastError, UpdatedAt: fromTS(r.UpdatedAt)}
+			LagSeconds: r.LagSeconds, LastError: r.LastError, Unavailable: r.Unavailable, NotBefore: fromTS(r.NotBefore),
+			UpdatedAt: fromTS(r.UpdatedAt)}
 	}
 	return out, nil
 }

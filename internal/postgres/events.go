@@ -90,7 +90,8 @@ func (db *DB) TailCursor(ctx context.Context, connectorID, stream string) (sspm.
 		}
 		return sspm.TailCursor{}, fmt.Errorf("tail cursor %s/%s: %w", connectorID, stream, err)
 	}
-	return sspm.TailCursor{Cursor: row.Cursor, HighWater: fromTS(row.HighWaterAt), LastError: row.LastError}, nil
+	return sspm.TailCursor{Cursor: row.Cursor, HighWater: fromTS(row.HighWaterAt), LastError: row.LastError,
+		Unavailable: row.Unavailable, NotBefore: fromTS(row.NotBefore)}, nil
 }
 
 // CommitTail stores a stream's events and advances its cursor in one transaction, so a crash never skips or
@@ -129,6 +130,16 @@ func (db *DB) CommitTail(ctx context.Context, connectorID, stream string, events
 func (db *DB) SetTailError(ctx context.Context, connectorID, stream, msg string) error {
 	if err := db.q.SetTailError(ctx, sqlgen.SetTailErrorParams{ConnectorID: connectorID, Stream: stream, LastError: msg}); err != nil {
 		return fmt.Errorf("tail error %s/%s: %w", connectorID, stream, err)
+	}
+	return nil
+}
+
+// HoldTail holds a stream back until notBefore without moving its cursor: a rate limit (unavailable "", the
+// stream's last error kept as lastError), or a stream the connector cannot read (unavailable is the reason).
+func (db *DB) HoldTail(ctx context.Context, connectorID, stream string, c sspm.TailCursor) error {
+	if err := db.q.HoldTail(ctx, sqlgen.HoldTailParams{ConnectorID: connectorID, Stream: stream, LastError: c.LastError,
+		Unavailable: c.Unavailable, NotBefore: ts(c.NotBefore)}); err != nil {
+		return fmt.Errorf("hold tail %s/%s: %w", connectorID, stream, err)
 	}
 	return nil
 }

@@ -117,6 +117,23 @@ func (db *DB) ReleaseRun(ctx context.Context, l sspm.Lease) error {
 	return nil
 }
 
+// PauseRun gives up the lease of a run that waits for a provider's rate limit: it stays running with its
+// checkpoint, shows p as its progress, and is not continued (Due) before resumeAt.
+func (db *DB) PauseRun(ctx context.Context, l sspm.Lease, p sspm.Progress, resumeAt time.Time) error {
+	progress, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode progress: %w", err)
+	}
+	n, err := db.q.PauseRun(ctx, sqlgen.PauseRunParams{ID: l.RunID, Owner: l.Owner, Progress: progress, ResumeAt: ts(resumeAt)})
+	if err != nil {
+		return fmt.Errorf("pause run %d: %w", l.RunID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("pause run %d: %w", l.RunID, sspm.ErrLeaseLost)
+	}
+	return nil
+}
+
 // FinishRun closes a run the caller holds: in one transaction it expires the rows the run did not see (for
 // the entities in o.Sweep), records the status and error, and records the outcome in the lane's schedule.
 // It returns the number of rows expired per entity.
@@ -252,8 +269,8 @@ func (db *DB) Schedule(ctx context.Context, connectorID string, lane sspm.Lane) 
 		LastStatus: row.LastStatus, LastSuccessAt: fromTS(row.LastSuccessAt)}, nil
 }
 
-// Due lists the enabled connectors' lanes due at now: running runs whose lease is free (to continue), and lanes
-// whose next due time has come. Connectors without a schedule row yet get one, due at once.
+// Due lists the enabled connectors' lanes due at now: running runs whose lease is free (to continue) unless they
+// wait for a rate limit past now, and lanes whose next due time has come. Connectors without a schedule row yet get one, due at once.
 func (db *DB) Due(ctx context.Context, lanes []sspm.Lane, now time.Time) ([]sspm.DueWork, error) {
 	var out []sspm.DueWork
 	err := db.inTx(ctx, func(q *sqlgen.Queries) error {
@@ -264,7 +281,7 @@ func (db *DB) Due(ctx context.Context, lanes []sspm.Lane, now time.Time) ([]sspm
 		if err := q.EnsureSchedules(ctx, sqlgen.EnsureSchedulesParams{Lanes: names, Now: ts(now)}); err != nil {
 			return err
 		}
-		resumable, err := q.ResumableRuns(ctx)
+		resumable, err := q.ResumableRuns(ctx, ts(now))
 		if err != nil {
 			return err
 		}
@@ -297,7 +314,7 @@ func runFromRow(r sqlgen.SyncRun) (sspm.SyncRun, error) {
 		ID: r.ID, ConnectorID: r.ConnectorID, Lane: sspm.Lane(r.Lane), Trigger: sspm.Trigger(r.Trigger),
 		Status: sspm.RunStatus(r.Status), Unavailable: r.Unavailable, ErrorKind: r.ErrorKind, ErrorText: r.ErrorText,
 		Attempts: int(r.Attempts), StartedAt: fromTS(r.StartedAt), FinishedAt: fromTS(r.FinishedAt),
-		HeartbeatAt: fromTS(r.HeartbeatAt),
+		HeartbeatAt: fromTS(r.HeartbeatAt), ResumeAt: fromTS(r.ResumeAt),
 	}
 	if err := unmarshalIfAny(r.Checkpoint, &run.Checkpoint); err != nil {
 		return run, fmt.Errorf("run %d checkpoint: %w", r.ID, err)

@@ -127,6 +127,8 @@ type SyncRun struct {
 	StartedAt   time.Time
 	FinishedAt  time.Time
 	HeartbeatAt time.Time
+	// ResumeAt is set while a paused run waits for a provider's rate limit: it is not continued before then.
+	ResumeAt time.Time
 }
 
 // Progress is what a run reports while it works.

@@ -14,7 +14,8 @@ const (
 	CodeConflict     Code = "conflict"  // the thing exists, or is busy (a run already going)
 	CodeUnauthorized Code = "unauthorized"
 	CodeForbidden    Code = "forbidden"
-	CodeUnavailable  Code = "unavailable" // a dependency is down or rate limited
+	CodeUnavailable  Code = "unavailable"  // a dependency is down or rate limited
+	CodeRateLimited  Code = "rate_limited" // a rate limit asks for a wait beyond the work's budget (*WaitError): pause, not failure
 	CodeInternal     Code = "internal"
 )
 
@@ -39,8 +40,12 @@ func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorCode returns the code of the first domain error in err's chain, or CodeInternal.
+// ErrorCode returns CodeRateLimited when err's chain holds a *WaitError (a connector may wrap it in a domain
+// error of its own), else the code of the first domain error in err's chain, else CodeInternal.
 func ErrorCode(err error) Code {
+	if _, ok := AsWait(err); ok {
+		return CodeRateLimited
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code
@@ -56,4 +61,9 @@ var (
 	ErrLeaseLost = &Error{Code: CodeConflict, Message: "the run's lease was lost"}
 	// ErrNotFound is wrapped by stores when a row does not exist.
 	ErrNotFound = &Error{Code: CodeNotFound, Message: "not found"}
+	// ErrStreamUnavailable is wrapped by a StreamSource's ReadStream when the stream cannot be read for this
+	// connector at all (the provider plan or the credential's scopes do not allow it). It is a state, not a
+	// failure: the tail lane records the stream as unavailable with the error's text as the reason, and reads it
+	// again only rarely (lane.Tailer.UnavailableRetry, a day by default).
+	ErrStreamUnavailable = &Error{Code: CodeNotFound, Message: "the stream is not available for this connector"}
 )

@@ -62,4 +62,10 @@ type TailCursor struct {
 	Cursor    string
 	HighWater time.Time
 	LastError string
+	// Unavailable, when set, is why the stream cannot be read for this connector (sspm.ErrStreamUnavailable):
+	// a state, not an error.
+	Unavailable string
+	// NotBefore: the stream is not read again before this time (a provider's rate limit, or the rare retry of an
+	// unavailable stream). Zero: read at once.
+	NotBefore time.Time
 }

@@ -1119,6 +1119,11 @@ export interface components {
       id: number;
       lane: string;
       progress: components["schemas"]["RunProgress"];
+      /**
+       * Format: date-time
+       * @description A running run paused for a provider's rate limit continues at this time.
+       */
+      resume_at?: string;
       stage?: string;
       stages_done: string[];
       /** Format: date-time */
@@ -1188,7 +1193,16 @@ export interface components {
       /** Format: double */
       lag_seconds: number;
       last_error?: string;
+      /**
+       * Format: date-time
+       * @description The stream is held back until then (a rate limit, or the next try of an unavailable stream).
+       */
+      next_read_at?: string;
       stream: string;
+      /** @description The connector cannot read this stream (its plan or credential): a state, not an error. */
+      unavailable: boolean;
+      /** @description Why the stream is unavailable. */
+      unavailable_reason?: string;
       /** Format: date-time */
       updated_at: string;
     };

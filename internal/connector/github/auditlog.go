@@ -21,8 +21,11 @@ import (
 // after cursor while pages keep coming. Once caught up, the next read starts auditOverlap before the newest
 // @timestamp stored and the store drops what it already holds (by _document_id), so entries indexed late are
 // still read. An audit log the organization's plan or the credential cannot read (403, 404) ends the read with
-// ErrAuditLogUnavailable, a CodeNotFound error: the tail lane records it on the stream (the connector's health
-// shows it), the AWS tail state machine ends the stream instead of failing, and nothing else is affected.
+// an error wrapping ErrAuditLogUnavailable and sspm.ErrStreamUnavailable: the tail lane records the stream as
+// unavailable with the reason (the connector's health shows it; it is not an error) and tries again only rarely,
+// the AWS tail state machine ends the stream instead of failing, and nothing else is affected. A rate limit that
+// asks for a wait beyond the step's budget ends the read with a *ratelimit.WaitError: the cursor stays and the
+// stream is read again after the reset.
 
 // StreamAuditLog is the tail's stream.
 const StreamAuditLog = "audit_log"
@@ -74,8 +77,7 @@ func (s *Source) ReadStream(ctx context.Context, stream, cursor string) (sspm.St
 		raws, next, status, err = s.auditPage(ctx, since, "")
 	}
 	if status == http.StatusForbidden || status == http.StatusNotFound {
-		return sspm.StreamPage{}, &sspm.Error{Code: sspm.CodeNotFound, Message: fmt.Sprintf("%v (%d)", ErrAuditLogUnavailable, status),
-			Err: ErrAuditLogUnavailable}
+		return sspm.StreamPage{}, sspm.StreamUnavailable(fmt.Sprintf("%v (%d)", ErrAuditLogUnavailable, status), ErrAuditLogUnavailable)
 	}
 	if err != nil {
 		if status != 0 { // a query GitHub refuses (400, 422) even without a cursor

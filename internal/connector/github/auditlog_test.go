@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,23 +75,43 @@ func TestAuditLogTail(t *testing.T) {
 }
 
 // TestAuditLogUnavailable: an organization without the audit log (404) or a token that may not read it (403)
-// ends the read with ErrAuditLogUnavailable (CodeNotFound: the stream ends, it is not retried as a failure),
-// records it on the stream, and moves no cursor.
+// ends the read with ErrAuditLogUnavailable, which wraps sspm.ErrStreamUnavailable (CodeNotFound: the AWS
+// state machine ends the stream). The tail records the stream as unavailable with the reason, not as an error,
+// moves no cursor, and does not ask GitHub again on the next ticks, only after a day.
 func TestAuditLogUnavailable(t *testing.T) {
-	for _, opts := range []githubsim.Options{{NoAuditLog: true}, {Forbidden: []string{"GET /orgs/{org}/audit-log"}}} {
+	const route = "GET /orgs/{org}/audit-log"
+	for _, opts := range []githubsim.Options{{NoAuditLog: true}, {Forbidden: []string{route}}} {
 		e := newEnv(t, opts)
 		src := e.source(t)
 		_, err := src.ReadStream(context.Background(), ghc.StreamAuditLog, "")
-		if !errors.Is(err, ghc.ErrAuditLogUnavailable) || sspm.ErrorCode(err) != sspm.CodeNotFound {
+		if !errors.Is(err, ghc.ErrAuditLogUnavailable) || !errors.Is(err, sspm.ErrStreamUnavailable) || sspm.ErrorCode(err) != sspm.CodeNotFound {
 			t.Fatalf("%+v: err %v (code %s)", opts, err, sspm.ErrorCode(err))
 		}
 		le := newLaneEnv(t, e)
-		if _, err := le.tailer().Step(context.Background(), le.conn.ID, ghc.StreamAuditLog); !errors.Is(err, ghc.ErrAuditLogUnavailable) {
-			t.Fatalf("tail step: %v", err)
+		clock := time.Now()
+		tl := le.tailer()
+		tl.Now = func() time.Time { return clock }
+		res, err := tl.Step(context.Background(), le.conn.ID, ghc.StreamAuditLog)
+		if err != nil || res.Unavailable == "" || res.NotBefore.Before(clock.Add(23*time.Hour)) {
+			t.Fatalf("%+v: tail step = %+v, %v; want the stream unavailable for about a day, no error", opts, res, err)
 		}
 		cur, err := le.db.TailCursor(context.Background(), le.conn.ID, ghc.StreamAuditLog)
-		if err != nil || cur.Cursor != "" || cur.LastError == "" {
+		if err != nil || cur.Cursor != "" || cur.LastError != "" || !strings.Contains(cur.Unavailable, "audit log unavailable") {
 			t.Errorf("cursor after an unavailable read: %+v, %v", cur, err)
+		}
+		asked := le.sim.Stats().ByRoute[route]
+		for range 5 { // five ticks later, GitHub was not asked again
+			clock = clock.Add(time.Minute)
+			if res, err := tl.Step(context.Background(), le.conn.ID, ghc.StreamAuditLog); err != nil || res.Unavailable == "" {
+				t.Fatalf("tick: %+v, %v", res, err)
+			}
+		}
+		if again := le.sim.Stats().ByRoute[route] - asked; again != 0 {
+			t.Errorf("%+v: the unavailable audit log was read %d more times in 5 ticks", opts, again)
+		}
+		clock = clock.Add(25 * time.Hour)
+		if _, err := tl.Step(context.Background(), le.conn.ID, ghc.StreamAuditLog); err != nil || le.sim.Stats().ByRoute[route] == asked {
+			t.Errorf("%+v: not tried again after a day (%v)", opts, err)
 		}
 	}
 }

@@ -102,6 +102,8 @@ func (t *limitTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // retryTransport waits out GitHub's rate-limit answers: 429, or 403 with Retry-After (secondary limits) or with
 // X-RateLimit-Remaining: 0 (the primary budget). Without Retry-After it waits until X-RateLimit-Reset (up to an
 // hour: the primary window), else a minute (doubling, up to 15). After maxRetries the answer goes to go-github.
+// A wait longer than the request context's budget (sspm.WaitBudget) is not made: the request fails with a
+// *ratelimit.WaitError, which the lanes turn into a pause until the reset.
 type retryTransport struct {
 	base  http.RoundTripper
 	now   func() time.Time
@@ -131,6 +133,10 @@ func (t *retryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		_ = resp.Body.Close()
+		if remaining, ok := sspm.WaitBudget(r.Context()); ok && wait > remaining {
+			// Longer than the step may wait (the primary budget resets hourly): the lane pauses until then.
+			return nil, &ratelimit.WaitError{Bucket: bucketOf(r), Until: t.now().Add(wait), Throttled: true}
+		}
 		if err := t.sleep(r.Context(), wait); err != nil {
 			return nil, err
 		}
@@ -187,8 +193,10 @@ func (c *client) waitMessage() string {
 // goes to the step's Unavailable list instead of failing the run.
 var errUnreadable = errors.New("not readable with this credential")
 
-// classify maps a go-github error: 403 (not a rate limit) and 404 → errUnreadable; everything else →
-// a CodeUnavailable error that fails the step. The message carries the operation, never a token.
+// classify maps a go-github error: 403 (not a rate limit) and 404 → errUnreadable; a rate limit the transports
+// did not wait out (beyond the step's budget, or a primary budget go-github knows is spent) → a
+// *ratelimit.WaitError until the reset, which pauses the lane; everything else → a CodeUnavailable error that
+// fails the step. The message carries the operation, never a token.
 func classify(op string, err error) error {
 	if err == nil {
 		return nil
@@ -202,6 +210,18 @@ func classify(op string, err error) error {
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
+	}
+	if _, ok := sspm.AsWait(err); ok { // a rate-limit wait beyond the step's budget: the lane pauses, it is no failure
+		return fmt.Errorf("github %s: %w", op, err)
+	}
+	var rle *gh.RateLimitError
+	if errors.As(err, &rle) && rle.Rate.Reset.After(time.Now()) {
+		// go-github refused (or was refused) for a spent primary budget: pause until its reset, as for a wait.
+		bucket := "core"
+		if rle.Response != nil && rle.Response.Request != nil {
+			bucket = bucketOf(rle.Response.Request)
+		}
+		return fmt.Errorf("github %s: %w", op, &ratelimit.WaitError{Bucket: bucket, Until: rle.Rate.Reset.Add(time.Second), Throttled: true})
 	}
 	return &sspm.Error{Code: sspm.CodeUnavailable, Message: "github " + op, Err: err}
 }

@@ -151,6 +151,9 @@ func roundWait(d time.Duration) time.Duration {
 type capture struct {
 	status int
 	body   []byte
+	// wait is the rate-limit wait beyond the step's budget that ended the request: the SDK flattens transport
+	// errors to their text, so it travels here.
+	wait *sspm.WaitError
 }
 
 type captureKey struct{}
@@ -260,6 +263,12 @@ func apiError(ctx context.Context, op string, resp *http.Response, cp *capture, 
 	if ctx.Err() != nil {
 		return fmt.Errorf("okta %s: %w", op, context.Cause(ctx))
 	}
+	if cp != nil && cp.wait != nil { // the lane pauses until the bucket resets
+		return fmt.Errorf("okta %s: %w", op, cp.wait)
+	}
+	if w, ok := sspm.AsWait(err); ok {
+		return fmt.Errorf("okta %s: %w", op, w)
+	}
 	if resp == nil {
 		return &statusError{err: &sspm.Error{Code: sspm.CodeUnavailable, Message: fmt.Sprintf("okta %s: %s", op, redactURL(err))}}
 	}
@@ -355,6 +364,12 @@ func (t *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		if req.Context().Err() != nil {
 			return nil, req.Context().Err()
+		}
+		if w, ok := sspm.AsWait(err); ok { // a rate-limit wait beyond the step's budget: no retry, the lane pauses
+			if cp != nil {
+				cp.wait = w
+			}
+			return nil, err
 		}
 		if attempt >= retries {
 			return nil, fmt.Errorf("okta request failed: %s", err.Error()) // not %w: keep io.EOF out of the chain

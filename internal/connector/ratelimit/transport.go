@@ -4,6 +4,10 @@
 // answers 429 anyway. Every wait is recorded so that a sync run can report it ("waited 12s for the /api/v1/users
 // rate limit").
 //
+// A wait longer than what remains of the work's time budget (sspm.WithWaitBudget, or the request context's
+// deadline) is not made: the request fails at once with a *WaitError naming the bucket and when the wait would
+// end, so that a lane can pause its run until then instead of sleeping through (or past) its invocation.
+//
 // The transport reads the clock and sleeps through injected functions, so tests run on a fake clock without
 // real waiting.
 package ratelimit
@@ -19,7 +23,19 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
+
+// WaitError is the error of a request whose rate-limit wait would outlast the work's time budget: the request
+// was not sent (or, after a 429, not sent again). It is an sspm.WaitError (errors.As finds either name), and
+// sspm.ErrorCode reports it as sspm.CodeRateLimited.
+type WaitError = sspm.WaitError
+
+// WithBudget returns ctx carrying deadline (wall clock) as the time by which waits must end; see
+// sspm.WithWaitBudget.
+func WithBudget(ctx context.Context, deadline time.Time) context.Context {
+	return sspm.WithWaitBudget(ctx, deadline, nil)
+}
 
 // Budget is what one response says about its bucket.
 type Budget struct {
@@ -140,10 +156,14 @@ func (t *Transport) pace(ctx context.Context, name string) error {
 	return t.wait(ctx, name, wait, false)
 }
 
-// wait sleeps for d (capped), records it, and forgets the bucket's state, which the reset made stale.
+// wait sleeps for d (capped), records it, and forgets the bucket's state, which the reset made stale. A wait
+// beyond the context's budget is not made: it returns a *WaitError at once.
 func (t *Transport) wait(ctx context.Context, name string, d time.Duration, throttled bool) error {
 	if limit := t.maxWait(); d > limit {
 		d = limit
+	}
+	if remaining, ok := sspm.WaitBudget(ctx); ok && d > remaining {
+		return &WaitError{Bucket: name, Until: t.now().Add(d), Throttled: throttled}
 	}
 	if err := t.sleep(ctx, d); err != nil {
 		return fmt.Errorf("wait for the %s rate limit: %w", name, err)

@@ -31,7 +31,7 @@ WHERE (@connector_id::text = '' OR s.connector_id = @connector_id::text)
 ORDER BY s.connector_id, s.lane;
 
 -- name: APITailCursors :many
-SELECT connector_id, stream, high_water_at, lag_seconds, last_error, updated_at
+SELECT connector_id, stream, high_water_at, lag_seconds, last_error, unavailable, not_before, updated_at
 FROM tail_cursors
 WHERE (@connector_id::text = '' OR connector_id = @connector_id::text)
 ORDER BY connector_id, stream;

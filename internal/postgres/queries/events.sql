@@ -38,9 +38,20 @@ INSERT INTO tail_cursors (connector_id, stream, cursor, high_water_at, lag_secon
 VALUES (@connector_id, @stream, @cursor, @high_water_at, @lag_seconds, @last_error, now())
 ON CONFLICT (connector_id, stream) DO UPDATE
 SET cursor = EXCLUDED.cursor, high_water_at = COALESCE(EXCLUDED.high_water_at, tail_cursors.high_water_at),
-    lag_seconds = EXCLUDED.lag_seconds, last_error = EXCLUDED.last_error, updated_at = now();
+    lag_seconds = EXCLUDED.lag_seconds, last_error = EXCLUDED.last_error, unavailable = '', not_before = NULL,
+    updated_at = now();
 
 -- name: SetTailError :exec
 INSERT INTO tail_cursors (connector_id, stream, last_error, updated_at)
 VALUES (@connector_id, @stream, @last_error, now())
-ON CONFLICT (connector_id, stream) DO UPDATE SET last_error = EXCLUDED.last_error, updated_at = now();
+ON CONFLICT (connector_id, stream) DO UPDATE
+SET last_error = EXCLUDED.last_error, unavailable = '', not_before = NULL, updated_at = now();
+
+-- name: HoldTail :exec
+-- Holds a stream back until not_before without moving its cursor: a rate limit, or a stream that is unavailable
+-- (the reason in unavailable).
+INSERT INTO tail_cursors (connector_id, stream, last_error, unavailable, not_before, updated_at)
+VALUES (@connector_id, @stream, @last_error, @unavailable, @not_before, now())
+ON CONFLICT (connector_id, stream) DO UPDATE
+SET last_error = EXCLUDED.last_error, unavailable = EXCLUDED.unavailable, not_before = EXCLUDED.not_before,
+    updated_at = now();

@@ -31,7 +31,13 @@ WHERE id = @id AND status = 'running' AND lease_owner = @owner::text;
 
 -- name: ReleaseLease :execrows
 -- Ends this invocation's hold on a run that will continue in another invocation.
-UPDATE sync_runs SET lease_owner = NULL, lease_expires_at = now(), heartbeat_at = now()
+UPDATE sync_runs SET lease_owner = NULL, lease_expires_at = now(), heartbeat_at = now(), resume_at = NULL
+WHERE id = @id AND status = 'running' AND lease_owner = @owner::text;
+
+-- name: PauseRun :execrows
+-- Ends this invocation's hold on a run that waits for a provider's rate limit: it continues at resume_at.
+UPDATE sync_runs SET progress = @progress, resume_at = @resume_at::timestamptz,
+    lease_owner = NULL, lease_expires_at = now(), heartbeat_at = now()
 WHERE id = @id AND status = 'running' AND lease_owner = @owner::text;
 
 -- name: FinishRun :execrows
@@ -48,10 +54,13 @@ SET status = @status, error_kind = @error_kind, error_text = @error_text, finish
 WHERE id = @id AND status = 'running';
 
 -- name: StaleRuns :many
--- Running runs nobody holds that made no progress since the cutoff, or that were resumed too often.
+-- Running runs nobody holds that made no progress since the cutoff, or that were resumed too often. A run paused
+-- for a rate limit (resume_at after its last heartbeat, which the pause set) is neither while it waits: it is
+-- stale only when nobody continued it for the cutoff's span after resume_at.
 SELECT * FROM sync_runs
 WHERE status = 'running' AND (lease_owner IS NULL OR lease_expires_at < now())
-  AND (heartbeat_at < @cutoff OR attempts >= @max_attempts::integer);
+  AND CASE WHEN resume_at IS NOT NULL AND resume_at > heartbeat_at THEN resume_at < @cutoff
+           ELSE (heartbeat_at < @cutoff OR attempts >= @max_attempts::integer) END;
 
 -- name: GetRun :one
 SELECT * FROM sync_runs WHERE id = @id;
@@ -63,10 +72,11 @@ ORDER BY id DESC
 LIMIT @max_rows;
 
 -- name: ResumableRuns :many
--- Running runs whose lease is free: a new invocation should continue them.
+-- Running runs whose lease is free and that wait for no rate limit past now: a new invocation should continue them.
 SELECT r.connector_id, r.lane, r.id FROM sync_runs r
 JOIN connectors c ON c.id = r.connector_id AND c.enabled
 WHERE r.status = 'running' AND (r.lease_owner IS NULL OR r.lease_expires_at < now())
+  AND (r.resume_at IS NULL OR r.resume_at <= @now::timestamptz)
   AND (r.lane <> 'discovery' OR c.discovery_enabled)
 ORDER BY r.id;
 

@@ -210,7 +210,7 @@ func (q *Queries) APILaneSchedules(ctx context.Context, connectorID string) ([]L
 }
 
 const aPILatestRuns = `-- name: APILatestRuns :many
-SELECT DISTINCT ON (r.connector_id, r.lane, r.status = 'failed') r.id, r.connector_id, r.lane, r.trigger, r.status, r.checkpoint, r.counts, r.progress, r.unavailable, r.error_kind, r.error_text, r.attempts, r.lease_owner, r.lease_expires_at, r.heartbeat_at, r.started_at, r.finished_at
+SELECT DISTINCT ON (r.connector_id, r.lane, r.status = 'failed') r.id, r.connector_id, r.lane, r.trigger, r.status, r.checkpoint, r.counts, r.progress, r.unavailable, r.error_kind, r.error_text, r.attempts, r.lease_owner, r.lease_expires_at, r.heartbeat_at, r.started_at, r.finished_at, r.resume_at
 FROM sync_runs r
 WHERE ($1::text = '' OR r.connector_id = $1::text)
 ORDER BY r.connector_id, r.lane, r.status = 'failed', r.id DESC
@@ -244,6 +244,7 @@ func (q *Queries) APILatestRuns(ctx context.Context, connectorID string) ([]Sync
 			&i.HeartbeatAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.ResumeAt,
 		); err != nil {
 			return nil, err
 		}
@@ -256,7 +257,7 @@ func (q *Queries) APILatestRuns(ctx context.Context, connectorID string) ([]Sync
 }
 
 const aPIListRuns = `-- name: APIListRuns :many
-SELECT r.id, r.connector_id, r.lane, r.trigger, r.status, r.checkpoint, r.counts, r.progress, r.unavailable, r.error_kind, r.error_text, r.attempts, r.lease_owner, r.lease_expires_at, r.heartbeat_at, r.started_at, r.finished_at, count(*) OVER () AS total
+SELECT r.id, r.connector_id, r.lane, r.trigger, r.status, r.checkpoint, r.counts, r.progress, r.unavailable, r.error_kind, r.error_text, r.attempts, r.lease_owner, r.lease_expires_at, r.heartbeat_at, r.started_at, r.finished_at, r.resume_at, count(*) OVER () AS total
 FROM sync_runs r
 WHERE r.connector_id = $1
   AND ($2::text = '' OR r.lane = $2::text)
@@ -317,6 +318,7 @@ func (q *Queries) APIListRuns(ctx context.Context, arg APIListRunsParams) ([]API
 			&i.SyncRun.HeartbeatAt,
 			&i.SyncRun.StartedAt,
 			&i.SyncRun.FinishedAt,
+			&i.SyncRun.ResumeAt,
 			&i.Total,
 		); err != nil {
 			return nil, err
@@ -330,7 +332,7 @@ func (q *Queries) APIListRuns(ctx context.Context, arg APIListRunsParams) ([]API
 }
 
 const aPITailCursors = `-- name: APITailCursors :many
-SELECT connector_id, stream, high_water_at, lag_seconds, last_error, updated_at
+SELECT connector_id, stream, high_water_at, lag_seconds, last_error, unavailable, not_before, updated_at
 FROM tail_cursors
 WHERE ($1::text = '' OR connector_id = $1::text)
 ORDER BY connector_id, stream
@@ -342,6 +344,8 @@ type APITailCursorsRow struct {
 	HighWaterAt pgtype.Timestamptz
 	LagSeconds  float64
 	LastError   string
+	Unavailable string
+	NotBefore   pgtype.Timestamptz
 	UpdatedAt   pgtype.Timestamptz
 }
 
@@ -360,6 +364,8 @@ func (q *Queries) APITailCursors(ctx context.Context, connectorID string) ([]API
 			&i.HighWaterAt,
 			&i.LagSeconds,
 			&i.LastError,
+			&i.Unavailable,
+			&i.NotBefore,
 			&i.UpdatedAt,
 		); err != nil {
 			return nil, err

@@ -24,7 +24,7 @@ func (q *Queries) CountEvents(ctx context.Context, connectorID string) (int64, e
 }
 
 const getTailCursor = `-- name: GetTailCursor :one
-SELECT connector_id, stream, cursor, high_water_at, lag_seconds, last_error, updated_at FROM tail_cursors WHERE connector_id = $1 AND stream = $2
+SELECT connector_id, stream, cursor, high_water_at, lag_seconds, last_error, updated_at, unavailable, not_before FROM tail_cursors WHERE connector_id = $1 AND stream = $2
 `
 
 type GetTailCursorParams struct {
@@ -43,8 +43,39 @@ func (q *Queries) GetTailCursor(ctx context.Context, arg GetTailCursorParams) (T
 		&i.LagSeconds,
 		&i.LastError,
 		&i.UpdatedAt,
+		&i.Unavailable,
+		&i.NotBefore,
 	)
 	return i, err
+}
+
+const holdTail = `-- name: HoldTail :exec
+INSERT INTO tail_cursors (connector_id, stream, last_error, unavailable, not_before, updated_at)
+VALUES ($1, $2, $3, $4, $5, now())
+ON CONFLICT (connector_id, stream) DO UPDATE
+SET last_error = EXCLUDED.last_error, unavailable = EXCLUDED.unavailable, not_before = EXCLUDED.not_before,
+    updated_at = now()
+`
+
+type HoldTailParams struct {
+	ConnectorID string
+	Stream      string
+	LastError   string
+	Unavailable string
+	NotBefore   pgtype.Timestamptz
+}
+
+// Holds a stream back until not_before without moving its cursor: a rate limit, or a stream that is unavailable
+// (the reason in unavailable).
+func (q *Queries) HoldTail(ctx context.Context, arg HoldTailParams) error {
+	_, err := q.db.Exec(ctx, holdTail,
+		arg.ConnectorID,
+		arg.Stream,
+		arg.LastError,
+		arg.Unavailable,
+		arg.NotBefore,
+	)
+	return err
 }
 
 const insertEventTargets = `-- name: InsertEventTargets :execrows
@@ -156,7 +187,8 @@ INSERT INTO tail_cursors (connector_id, stream, cursor, high_water_at, lag_secon
 VALUES ($1, $2, $3, $4, $5, $6, now())
 ON CONFLICT (connector_id, stream) DO UPDATE
 SET cursor = EXCLUDED.cursor, high_water_at = COALESCE(EXCLUDED.high_water_at, tail_cursors.high_water_at),
-    lag_seconds = EXCLUDED.lag_seconds, last_error = EXCLUDED.last_error, updated_at = now()
+    lag_seconds = EXCLUDED.lag_seconds, last_error = EXCLUDED.last_error, unavailable = '', not_before = NULL,
+    updated_at = now()
 `
 
 type SaveTailCursorParams struct {
@@ -183,7 +215,8 @@ func (q *Queries) SaveTailCursor(ctx context.Context, arg SaveTailCursorParams) 
 const setTailError = `-- name: SetTailError :exec
 INSERT INTO tail_cursors (connector_id, stream, last_error, updated_at)
 VALUES ($1, $2, $3, now())
-ON CONFLICT (connector_id, stream) DO UPDATE SET last_error = EXCLUDED.last_error, updated_at = now()
+ON CONFLICT (connector_id, stream) DO UPDATE
+SET last_error = EXCLUDED.last_error, unavailable = '', not_before = NULL, updated_at = now()
 `
 
 type SetTailErrorParams struct {

@@ -463,6 +463,7 @@ type SyncRun struct {
 	HeartbeatAt    pgtype.Timestamptz
 	StartedAt      pgtype.Timestamptz
 	FinishedAt     pgtype.Timestamptz
+	ResumeAt       pgtype.Timestamptz
 }
 
 type TailCursor struct {
@@ -473,6 +474,8 @@ type TailCursor struct {
 	LagSeconds  float64
 	LastError   string
 	UpdatedAt   pgtype.Timestamptz
+	Unavailable string
+	NotBefore   pgtype.Timestamptz
 }
 
 type User struct {

@@ -17,7 +17,7 @@ UPDATE sync_runs
 SET lease_owner = $1::text, lease_expires_at = now() + make_interval(secs => $2::float8),
     heartbeat_at = now(), attempts = attempts + 1
 WHERE id = $3 AND status = 'running' AND (lease_owner IS NULL OR lease_expires_at < now())
-RETURNING id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at
+RETURNING id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at
 `
 
 type ClaimRunParams struct {
@@ -48,6 +48,7 @@ func (q *Queries) ClaimRun(ctx context.Context, arg ClaimRunParams) (SyncRun, er
 		&i.HeartbeatAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.ResumeAt,
 	)
 	return i, err
 }
@@ -181,7 +182,7 @@ func (q *Queries) FinishRun(ctx context.Context, arg FinishRunParams) (int64, er
 }
 
 const getRun = `-- name: GetRun :one
-SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at FROM sync_runs WHERE id = $1
+SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at FROM sync_runs WHERE id = $1
 `
 
 func (q *Queries) GetRun(ctx context.Context, id int64) (SyncRun, error) {
@@ -205,12 +206,13 @@ func (q *Queries) GetRun(ctx context.Context, id int64) (SyncRun, error) {
 		&i.HeartbeatAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.ResumeAt,
 	)
 	return i, err
 }
 
 const getRunningRunForUpdate = `-- name: GetRunningRunForUpdate :one
-SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at FROM sync_runs
+SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at FROM sync_runs
 WHERE connector_id = $1 AND lane = $2 AND status = 'running'
 FOR UPDATE
 `
@@ -241,6 +243,7 @@ func (q *Queries) GetRunningRunForUpdate(ctx context.Context, arg GetRunningRunF
 		&i.HeartbeatAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.ResumeAt,
 	)
 	return i, err
 }
@@ -294,7 +297,7 @@ const insertRun = `-- name: InsertRun :one
 INSERT INTO sync_runs (connector_id, lane, trigger, status, lease_owner, lease_expires_at, checkpoint)
 VALUES ($1, $2, $3, 'running', $4::text, now() + make_interval(secs => $5::float8), '{}')
 ON CONFLICT (connector_id, lane) WHERE status = 'running' DO NOTHING
-RETURNING id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at
+RETURNING id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at
 `
 
 type InsertRunParams struct {
@@ -332,12 +335,13 @@ func (q *Queries) InsertRun(ctx context.Context, arg InsertRunParams) (SyncRun, 
 		&i.HeartbeatAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.ResumeAt,
 	)
 	return i, err
 }
 
 const listRuns = `-- name: ListRuns :many
-SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at FROM sync_runs
+SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at FROM sync_runs
 WHERE connector_id = $1 AND ($2::text = '' OR lane = $2::text)
 ORDER BY id DESC
 LIMIT $3
@@ -376,6 +380,7 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]SyncRun, 
 			&i.HeartbeatAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.ResumeAt,
 		); err != nil {
 			return nil, err
 		}
@@ -385,6 +390,33 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]SyncRun, 
 		return nil, err
 	}
 	return items, nil
+}
+
+const pauseRun = `-- name: PauseRun :execrows
+UPDATE sync_runs SET progress = $1, resume_at = $2::timestamptz,
+    lease_owner = NULL, lease_expires_at = now(), heartbeat_at = now()
+WHERE id = $3 AND status = 'running' AND lease_owner = $4::text
+`
+
+type PauseRunParams struct {
+	Progress json.RawMessage
+	ResumeAt pgtype.Timestamptz
+	ID       int64
+	Owner    string
+}
+
+// Ends this invocation's hold on a run that waits for a provider's rate limit: it continues at resume_at.
+func (q *Queries) PauseRun(ctx context.Context, arg PauseRunParams) (int64, error) {
+	result, err := q.db.Exec(ctx, pauseRun,
+		arg.Progress,
+		arg.ResumeAt,
+		arg.ID,
+		arg.Owner,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const recordRunOutcome = `-- name: RecordRunOutcome :exec
@@ -418,7 +450,7 @@ func (q *Queries) RecordRunOutcome(ctx context.Context, arg RecordRunOutcomePara
 }
 
 const releaseLease = `-- name: ReleaseLease :execrows
-UPDATE sync_runs SET lease_owner = NULL, lease_expires_at = now(), heartbeat_at = now()
+UPDATE sync_runs SET lease_owner = NULL, lease_expires_at = now(), heartbeat_at = now(), resume_at = NULL
 WHERE id = $1 AND status = 'running' AND lease_owner = $2::text
 `
 
@@ -440,6 +472,7 @@ const resumableRuns = `-- name: ResumableRuns :many
 SELECT r.connector_id, r.lane, r.id FROM sync_runs r
 JOIN connectors c ON c.id = r.connector_id AND c.enabled
 WHERE r.status = 'running' AND (r.lease_owner IS NULL OR r.lease_expires_at < now())
+  AND (r.resume_at IS NULL OR r.resume_at <= $1::timestamptz)
   AND (r.lane <> 'discovery' OR c.discovery_enabled)
 ORDER BY r.id
 `
@@ -450,9 +483,9 @@ type ResumableRunsRow struct {
 	ID          int64
 }
 
-// Running runs whose lease is free: a new invocation should continue them.
-func (q *Queries) ResumableRuns(ctx context.Context) ([]ResumableRunsRow, error) {
-	rows, err := q.db.Query(ctx, resumableRuns)
+// Running runs whose lease is free and that wait for no rate limit past now: a new invocation should continue them.
+func (q *Queries) ResumableRuns(ctx context.Context, now pgtype.Timestamptz) ([]ResumableRunsRow, error) {
+	rows, err := q.db.Query(ctx, resumableRuns, now)
 	if err != nil {
 		return nil, err
 	}
@@ -524,9 +557,10 @@ func (q *Queries) ShareLease(ctx context.Context, arg ShareLeaseParams) (int64, 
 }
 
 const staleRuns = `-- name: StaleRuns :many
-SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at FROM sync_runs
+SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at FROM sync_runs
 WHERE status = 'running' AND (lease_owner IS NULL OR lease_expires_at < now())
-  AND (heartbeat_at < $1 OR attempts >= $2::integer)
+  AND CASE WHEN resume_at IS NOT NULL AND resume_at > heartbeat_at THEN resume_at < $1
+           ELSE (heartbeat_at < $1 OR attempts >= $2::integer) END
 `
 
 type StaleRunsParams struct {
@@ -534,7 +568,9 @@ type StaleRunsParams struct {
 	MaxAttempts int32
 }
 
-// Running runs nobody holds that made no progress since the cutoff, or that were resumed too often.
+// Running runs nobody holds that made no progress since the cutoff, or that were resumed too often. A run paused
+// for a rate limit (resume_at after its last heartbeat, which the pause set) is neither while it waits: it is
+// stale only when nobody continued it for the cutoff's span after resume_at.
 func (q *Queries) StaleRuns(ctx context.Context, arg StaleRunsParams) ([]SyncRun, error) {
 	rows, err := q.db.Query(ctx, staleRuns, arg.Cutoff, arg.MaxAttempts)
 	if err != nil {
@@ -562,6 +598,7 @@ func (q *Queries) StaleRuns(ctx context.Context, arg StaleRunsParams) ([]SyncRun
 			&i.HeartbeatAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.ResumeAt,
 		); err != nil {
 			return nil, err
 		}

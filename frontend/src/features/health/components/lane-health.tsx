@@ -1,7 +1,7 @@
 import { DataTable } from '@/components/data-table'
 import { Panel } from '@/components/panel'
 import { StatusBadge } from '@/components/status-badge'
-import { formatAgo, formatSeconds } from '@/lib/format'
+import { formatAgo, formatDateTime, formatSeconds } from '@/lib/format'
 
 import type { SystemHealth } from '../api/get-system-health'
 
@@ -66,11 +66,31 @@ export function LaneHealth({ health }: { health: SystemHealth }) {
               { key: 's', header: 'Stream', cell: (t) => t.stream },
               { key: 'lag', header: 'Lag', cell: (t) => formatSeconds(t.lag_seconds) },
               { key: 'hw', header: 'Read up to', cell: (t) => formatAgo(t.high_water_at) },
-              { key: 'err', header: 'Last error', cell: (t) => (t.last_error ? <pre className="inline-error">{t.last_error}</pre> : '—') },
+              { key: 'state', header: 'State', cell: (t) => <TailState tail={t} /> },
             ]}
           />
         )}
       </Panel>
     </>
   )
+}
+
+/**
+ * A stream the connector cannot read (its plan or credential) is a state, not an error: it says why and when it is
+ * tried again. A stream held back by a rate limit says until when; otherwise the last error, if any.
+ */
+export function TailState({ tail }: { tail: Tail }) {
+  if (tail.unavailable) {
+    return (
+      <span>
+        <StatusBadge tone="neutral">unavailable</StatusBadge> {tail.unavailable_reason}
+        {tail.next_read_at ? <span className="muted"> — next try {formatDateTime(tail.next_read_at)}</span> : null}
+      </span>
+    )
+  }
+  if (tail.last_error) return <pre className="inline-error">{tail.last_error}</pre>
+  if (tail.next_read_at) {
+    return <span className="muted">waiting for the provider's rate limit until {formatDateTime(tail.next_read_at)}</span>
+  }
+  return <>—</>
 }

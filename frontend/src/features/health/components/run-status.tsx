@@ -1,5 +1,5 @@
 import { StatusBadge, type Tone } from '@/components/status-badge'
-import { formatDuration } from '@/lib/format'
+import { formatDateTime, formatDuration } from '@/lib/format'
 
 import type { Run } from '../api/get-system-health'
 
@@ -21,7 +21,11 @@ export function RunProgressBar({ run }: { run: Run }) {
       <span>
         {stage}: {p.rows} rows, {p.pages} pages{done ? `; ${done} stage${done === 1 ? '' : 's'} done` : ''} —{' '}
         {formatDuration(run.duration_ms)}
-        {p.message ? ` — ${p.message}` : ''}
+        {run.resume_at
+          ? ` — paused for the provider's rate limit until ${formatDateTime(run.resume_at)}`
+          : p.message
+            ? ` — ${p.message}`
+            : ''}
       </span>
     </div>
   )
