@@ -68,7 +68,7 @@ func TestAlertsAreEnqueuedAndDeliveredAfterTheDestinationRecovers(t *testing.T) 
 	low := tr
 	low.ID, low.Finding.Severity = 43, "low"
 	a.Evaluator.Alerts.NotifyTransitions([]rules.FindingTransition{tr, low}) // returns at once; the destination is down
-	waitFor(t, func() bool { // the enqueue woke the deliverer, whose attempt failed and was recorded
+	waitFor(t, func() bool {                                                 // the enqueue woke the deliverer, whose attempt failed and was recorded
 		var rows, attempts int
 		err := db.Pool().QueryRow(context.Background(), `SELECT count(*), coalesce(sum(attempts), 0) FROM alert_outbox
 			WHERE state = 'pending' AND claim IS NULL AND next_attempt_at > now()`).Scan(&rows, &attempts)

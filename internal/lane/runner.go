@@ -143,7 +143,7 @@ func (r *Runner) Run(ctx context.Context, inv sspm.Invocation, owner string, dea
 			return r.stillWaiting(ctx, lease, res, wait <= ImmediateResume, log)
 		}
 		log.Info("run waits for the provider's rate limit", "until", run.ResumeAt)
-		if err := sleepCtx(runCtx, wait, r.Sleep); err != nil {
+		if err := sspm.Sleep(runCtx, wait, r.Sleep); err != nil {
 			if errors.Is(context.Cause(runCtx), sspm.ErrLeaseLost) {
 				res.Outcome, res.Err = OutcomeCanceled, sspm.ErrLeaseLost
 				return res, nil
@@ -399,20 +399,6 @@ func interval(c sspm.Connector, lane sspm.Lane) time.Duration {
 		return d
 	}
 	return lane.DefaultInterval()
-}
-
-func sleepCtx(ctx context.Context, d time.Duration, sleep func(context.Context, time.Duration) error) error {
-	if sleep != nil {
-		return sleep(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 func (r *Runner) now() time.Time {

@@ -21,6 +21,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/providersim/githubsim"
 	"github.com/open-sspm/open-sspm/internal/providersim/simproc"
 	"github.com/open-sspm/open-sspm/internal/sspm"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
 
 // The benchmark organization: 5,000 members, 500 teams and 5,000 repositories, from a company of 12,500 people
@@ -141,7 +142,7 @@ func BenchmarkRateLimitedSync(b *testing.B) {
 	for _, share := range []float64{1, 0.5} {
 		b.Run(fmt.Sprintf("share=%g", share), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				clk := &sleepClock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+				clk := clocktest.New(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
 				opts := simOpts
 				opts.Clock, opts.RateLimit = clk.Now, limit
 				sim := githubsim.New(company, opts)
@@ -191,32 +192,12 @@ func BenchmarkRateLimitedSync(b *testing.B) {
 					"second sync: %s simulated, %d requests, %d answered 304, budget %d (%.2f%%)",
 					share, elapsed.Round(time.Second), d.steps, len(d.page.Accounts)+len(d.page.Groups)+len(d.page.GroupMembers)+
 						len(d.page.Resources)+len(d.page.Grants)+len(d.page.Credentials), spent, st.Total, perWindow, floor, strict,
-					rejected, dups, clk.sleeps, clk.slept.Round(time.Second),
+					rejected, dups, clk.Sleeps(), clk.Slept().Round(time.Second),
 					elapsed2.Round(time.Second), st2.Total, st2.NotModified, st2.ByStatus[http.StatusOK],
 					100*float64(st2.ByStatus[http.StatusOK])/float64(spent))
 			}
 		})
 	}
-}
-
-// sleepClock is a fake clock that sleeping advances.
-type sleepClock struct {
-	mu     sync.Mutex
-	t      time.Time
-	slept  time.Duration
-	sleeps int
-}
-
-func (c *sleepClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *sleepClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t, c.slept, c.sleeps = c.t.Add(d), c.slept+d, c.sleeps+1
-	return nil
 }
 
 // fetchRecorder counts the requests answered 200 by method, URL and body.
@@ -279,7 +260,9 @@ func (c *memCache) PutHTTPCache(_ context.Context, id, key, etag string, h http.
 	return nil
 }
 
-func (c *memCache) EvictHTTPCache(context.Context, string, time.Duration) (int64, error) { return 0, nil }
+func (c *memCache) EvictHTTPCache(context.Context, string, time.Duration) (int64, error) {
+	return 0, nil
+}
 
 // simChildEnv makes the test binary serve the benchmark organization instead of running tests (see TestMain).
 const simChildEnv = "OPEN_SSPM_GITHUB_BENCH_SIM"

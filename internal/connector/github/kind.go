@@ -52,10 +52,10 @@ type Options struct {
 	Cache connector.HTTPCache
 }
 
-func (o Options) now() time.Time { return connector.Now(o.Now) }
+func (o Options) now() time.Time { return sspm.Now(o.Now) }
 
 func (o Options) sleep(ctx context.Context, d time.Duration) error {
-	return connector.Sleep(ctx, d, o.Sleep)
+	return sspm.Sleep(ctx, d, o.Sleep)
 }
 
 // NewKind describes the GitHub connector kind for the registry.

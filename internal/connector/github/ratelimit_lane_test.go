@@ -5,33 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/lane"
 	"github.com/open-sspm/open-sspm/internal/providersim/githubsim"
 	"github.com/open-sspm/open-sspm/internal/sspm"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
-
-// budgetClock is a fake clock that sleeping advances; it records the sleeps.
-type budgetClock struct {
-	mu    sync.Mutex
-	t     time.Time
-	slept time.Duration
-}
-
-func (c *budgetClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *budgetClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t, c.slept = c.t.Add(d), c.slept+d
-	return nil
-}
-func (c *budgetClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 // TestPrimaryRateLimitPausesTheRun: against an organization whose hourly budget runs out mid-sync, an
 // invocation with 10 minutes of budget does not sleep until the reset: the run pauses (OutcomeWaiting) with
@@ -50,7 +31,7 @@ func TestPrimaryRateLimitPausesTheRun(t *testing.T) {
 }
 
 func primaryRateLimitPauses(t *testing.T, want *laneEnv, share float64) {
-	clk := &budgetClock{t: time.Now().Truncate(time.Second)}
+	clk := clocktest.New(time.Now().Truncate(time.Second))
 	e := newEnv(t, githubsim.Options{RateLimit: 100, Clock: clk.Now})
 	e.opts.Now, e.opts.Sleep = clk.Now, clk.Sleep
 	e.conn.Config, _ = json.Marshal(map[string]any{"org": e.sim.Org(), "auth": "token", "base_url": e.sim.URL() + "/", "rate_limit_share": share})
@@ -83,8 +64,8 @@ func primaryRateLimitPauses(t *testing.T, want *laneEnv, share float64) {
 		t.Fatal("the budget never ran out: the test organization is too small for the limit")
 	}
 	t.Logf("share %g: %d pauses", share, pauses)
-	if clk.slept > 10*time.Minute {
-		t.Errorf("slept %s in-process; the hourly waits must be pauses", clk.slept)
+	if clk.Slept() > 10*time.Minute {
+		t.Errorf("slept %s in-process; the hourly waits must be pauses", clk.Slept())
 	}
 	got, ref := le.counts(t), want.counts(t)
 	for _, ent := range []sspm.Entity{sspm.EntityAccounts, sspm.EntityGroups, sspm.EntityGroupMembers, sspm.EntityResources, sspm.EntityGrants} {

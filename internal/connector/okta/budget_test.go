@@ -39,12 +39,12 @@ func TestWaitBeyondTheBudgetEndsTheStep(t *testing.T) {
 		}
 		cursor = res.Next
 	}
-	if e.clk.slept != 0 {
-		t.Errorf("slept %s with 10s of budget", e.clk.slept)
+	if e.clk.Slept() != 0 {
+		t.Errorf("slept %s with 10s of budget", e.clk.Slept())
 	}
 	// A budget past the reset: the wait is made and the step goes on.
 	ctx = sspm.WithWaitBudget(context.Background(), e.clk.Now().Add(time.Hour), e.clk.Now)
-	if _, err := src.Step(ctx, sspm.LaneFull, okta.StageUsers, cursor); err != nil || e.clk.slept == 0 {
-		t.Fatalf("with budget: %v, slept %s", err, e.clk.slept)
+	if _, err := src.Step(ctx, sspm.LaneFull, okta.StageUsers, cursor); err != nil || e.clk.Slept() == 0 {
+		t.Fatalf("with budget: %v, slept %s", err, e.clk.Slept())
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/providersim"
 	"github.com/open-sspm/open-sspm/internal/providersim/oktasim"
 	"github.com/open-sspm/open-sspm/internal/sspm"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
 
 func TestMain(m *testing.M) {
@@ -27,33 +27,10 @@ func TestMain(m *testing.M) {
 	postgrestest.Main(m)
 }
 
-// fakeClock is shared by the simulator and the connector; sleeping advances it, so rate-limit waits cost no
-// real time.
-type fakeClock struct {
-	mu     sync.Mutex
-	t      time.Time
-	slept  time.Duration
-	sleeps int
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t, c.slept, c.sleeps = c.t.Add(d), c.slept+d, c.sleeps+1
-	return nil
-}
-
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 // env is a simulated Okta org and a connector pointed at it.
 type env struct {
 	sim  *oktasim.Server
-	clk  *fakeClock
+	clk  *clocktest.Clock
 	opts okta.Options
 	conn sspm.Connector
 	// stepRows and stepRequests, when set, make steps small (many cursors from a small org).
@@ -80,7 +57,7 @@ func newEnv(t testing.TB, cfg providersim.CompanyConfig, simOpts oktasim.Options
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &fakeClock{t: company.Now.Add(time.Hour)}
+	clk := clocktest.New(company.Now.Add(time.Hour))
 	simOpts.Clock = clk.Now
 	sim := oktasim.New(company, simOpts)
 	t.Cleanup(sim.Close)

@@ -41,10 +41,10 @@ type Options struct {
 	NoReadAhead bool
 }
 
-func (o Options) now() time.Time { return connector.Now(o.Now) }
+func (o Options) now() time.Time { return sspm.Now(o.Now) }
 
 func (o Options) sleep(ctx context.Context, d time.Duration) error {
-	return connector.Sleep(ctx, d, o.Sleep)
+	return sspm.Sleep(ctx, d, o.Sleep)
 }
 
 // NewKind describes the Okta connector kind for the registry.

@@ -60,7 +60,7 @@ func BenchmarkRateLimitedSync(b *testing.B) {
 					"requests %d by bucket %v; 429s %d; waits %d totalling %s",
 					share, elapsed.Round(time.Millisecond), d.steps, floorD, slowest, bound,
 					limits[slowest]-int(math.Floor((1-share)*float64(limits[slowest]))), strictD,
-					stats.Total, stats.ByBucket, stats.RateLimited, e.clk.sleeps, e.clk.slept.Round(time.Millisecond))
+					stats.Total, stats.ByBucket, stats.RateLimited, e.clk.Sleeps(), e.clk.Slept().Round(time.Millisecond))
 			}
 		})
 	}

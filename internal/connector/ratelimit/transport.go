@@ -22,7 +22,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -206,7 +205,7 @@ func (t *Transport) now() time.Time {
 }
 
 func (t *Transport) sleep(ctx context.Context, d time.Duration) error {
-	return connector.Sleep(ctx, d, t.Sleep)
+	return sspm.Sleep(ctx, d, t.Sleep)
 }
 
 func (t *Transport) share() float64 {
