@@ -84,8 +84,10 @@ generate-check: generate
 	@git diff --exit-code -- internal/postgres/sqlgen || (echo "sqlc output is stale: run make generate and commit" && exit 1)
 	@test -z "$$(git status --porcelain -- internal/postgres/sqlgen)" || (echo "sqlc output is stale: run make generate and commit" && exit 1)
 
-## lint: go vet and staticcheck
+## lint: gofmt, go vet and staticcheck
 lint:
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path '*/node_modules/*'))"; \
+		if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
