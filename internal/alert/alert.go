@@ -146,8 +146,32 @@ type Outbox struct {
 	OnEnqueue func()
 }
 
-// NotifyTransitions enqueues the alerts of finding state changes. A failure is logged, never returned: alerting
-// must not fail an evaluation.
+// Entries routes the alerts of finding state changes: one entry per alert and destination that takes its
+// severity. The store calls it inside the transaction that records the changes (postgres.DB.SetAlertRouter), so
+// a state change and its alerts commit together.
+func (o *Outbox) Entries(ts []rules.FindingTransition) []Entry {
+	alerts := make([]Alert, len(ts))
+	for i, t := range ts {
+		alerts[i] = FromTransition(t)
+	}
+	return o.entries(alerts)
+}
+
+func (o *Outbox) entries(alerts []Alert) []Entry {
+	var entries []Entry
+	for _, a := range alerts {
+		for _, r := range o.Routes {
+			if r.Takes(a.Severity) {
+				entries = append(entries, Entry{Destination: r.Destination, Alert: a})
+			}
+		}
+	}
+	return entries
+}
+
+// NotifyTransitions enqueues the alerts of finding state changes (already in the outbox when the store routes
+// them in its transaction: enqueueing again changes nothing) and wakes the deliverer. A failure is logged, never
+// returned: alerting must not fail an evaluation.
 func (o *Outbox) NotifyTransitions(ts []rules.FindingTransition) {
 	if o == nil || len(ts) == 0 {
 		return
@@ -168,16 +192,10 @@ func (o *Outbox) NotifyTransitions(ts []rules.FindingTransition) {
 }
 
 // Enqueue inserts the rows of alerts for every route that takes them, and returns how many rows are new (an
-// alert already enqueued for a destination is not enqueued again).
+// alert already enqueued for a destination is not enqueued again). Whenever some route takes an alert it calls
+// OnEnqueue, also when the rows were already there: the store may have enqueued them with the state change.
 func (o *Outbox) Enqueue(ctx context.Context, alerts ...Alert) (int64, error) {
-	var entries []Entry
-	for _, a := range alerts {
-		for _, r := range o.Routes {
-			if r.Takes(a.Severity) {
-				entries = append(entries, Entry{Destination: r.Destination, Alert: a})
-			}
-		}
-	}
+	entries := o.entries(alerts)
 	if len(entries) == 0 {
 		return 0, nil
 	}
@@ -185,7 +203,7 @@ func (o *Outbox) Enqueue(ctx context.Context, alerts ...Alert) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if n > 0 && o.OnEnqueue != nil {
+	if o.OnEnqueue != nil {
 		o.OnEnqueue()
 	}
 	return n, nil

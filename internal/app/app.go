@@ -65,16 +65,23 @@ func New(db *postgres.DB, keys sspm.KeyWrapper, reg *connector.Registry, logger 
 }
 
 // ConfigureAlerts routes finding state changes (opened, reopened, escalated) to the routes' destinations: the
-// evaluator enqueues one outbox row per alert and destination that takes its severity. Without routes nothing
+// store enqueues one outbox row per alert and destination that takes its severity in the transaction that
+// records the change, and the evaluator wakes the deliverer. Without routes nothing
 // is enqueued. Delivery is separate (NewAlertDeliverer), so a process that evaluates without the destinations'
 // secrets (the api function on AWS) still enqueues.
 func (a *App) ConfigureAlerts(routes []alert.Route) {
 	if len(routes) == 0 {
 		a.Alerts, a.Evaluator.Alerts = nil, nil
+		if a.DB != nil {
+			a.DB.SetAlertRouter(nil)
+		}
 		return
 	}
 	a.Alerts = &alert.Outbox{Store: a.DB, Routes: routes, Logger: a.Logger}
 	a.Evaluator.Alerts = a.Alerts
+	if a.DB != nil { // state changes and their alerts commit together
+		a.DB.SetAlertRouter(a.Alerts.Entries)
+	}
 }
 
 // NewAlertDeliverer returns a deliverer of the outbox's rows for the given destinations (by name). When the app

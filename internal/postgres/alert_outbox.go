@@ -9,15 +9,37 @@ import (
 
 	"github.com/open-sspm/open-sspm/internal/alert"
 	"github.com/open-sspm/open-sspm/internal/postgres/sqlgen"
+	"github.com/open-sspm/open-sspm/internal/rules"
 )
 
 // The alert outbox (table alert_outbox): one row per finding alert and destination, delivered by
 // alert.Deliverer. DB implements alert.Store.
 var _ alert.Store = (*DB)(nil)
 
+// AlertRouter turns finding state changes into outbox entries (alert.Outbox.Entries).
+type AlertRouter func([]rules.FindingTransition) []alert.Entry
+
+// SetAlertRouter makes every write that changes a finding's state (observing findings, syncing identity
+// findings, saving event findings, reopening expired decisions) enqueue the change's alerts in the same
+// transaction, so no crash can keep one without the other. Set it before the store is used; nil turns it off.
+func (db *DB) SetAlertRouter(r AlertRouter) { db.alerts = r }
+
+// enqueueTransitions enqueues the alerts of state changes within a write's transaction.
+func (db *DB) enqueueTransitions(ctx context.Context, q *sqlgen.Queries, ts []rules.FindingTransition) error {
+	if db.alerts == nil || len(ts) == 0 {
+		return nil
+	}
+	_, err := enqueueAlerts(ctx, q, db.alerts(ts))
+	return err
+}
+
 // EnqueueAlerts inserts the entries as pending rows in one statement; an alert already enqueued for a
 // destination is left alone. It returns how many rows are new.
 func (db *DB) EnqueueAlerts(ctx context.Context, entries []alert.Entry) (int64, error) {
+	return enqueueAlerts(ctx, db.q, entries)
+}
+
+func enqueueAlerts(ctx context.Context, q *sqlgen.Queries, entries []alert.Entry) (int64, error) {
 	if len(entries) == 0 {
 		return 0, nil
 	}
@@ -32,7 +54,7 @@ func (db *DB) EnqueueAlerts(ctx context.Context, entries []alert.Entry) (int64, 
 		}
 		p.Destinations[i], p.AlertIds[i], p.Severities[i], p.Payloads[i] = e.Destination, e.Alert.ID, e.Alert.Severity, string(payload)
 	}
-	n, err := db.q.EnqueueAlerts(ctx, p)
+	n, err := q.EnqueueAlerts(ctx, p)
 	if err != nil {
 		return 0, fmt.Errorf("alert outbox: enqueue: %w", err)
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/open-sspm/open-sspm/internal/alert"
 	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
+	"github.com/open-sspm/open-sspm/internal/rules"
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 func testAlert(id int, severity string) alert.Alert {
@@ -376,3 +378,53 @@ type notifierFunc func(ctx context.Context, a alert.Alert) error
 
 func (f notifierFunc) Name() string                                    { return "func" }
 func (f notifierFunc) Notify(ctx context.Context, a alert.Alert) error { return f(ctx, a) }
+
+func TestFindingChangesEnqueueTheirAlertsInTheirTransaction(t *testing.T) {
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	outbox := &alert.Outbox{Store: db, Routes: []alert.Route{{Destination: "slack", MinSeverity: "high"}, {Destination: "sns"}}}
+	db.SetAlertRouter(outbox.Entries)
+	finding := func(key, severity string) rules.Finding {
+		return rules.Finding{DedupeKey: key, Kind: rules.FindingPosture, RulesetKey: "x", RuleKey: key, Severity: severity,
+			Title: "Rule " + key, Subject: "global", SeenAt: time.Now()}
+	}
+
+	// Two findings open: the high one goes to both destinations, the low one to SNS only, with no call to the
+	// outbox (the store enqueued them with the change).
+	if _, err := db.ObserveFindings(ctx, []rules.Finding{finding("A", "high"), finding("B", "low")}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"slack/pending": 1, "sns/pending": 2}
+	if got := counts(t, db); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("outbox after opening = %v, want %v", got, want)
+	}
+	// Seeing them again is no change and enqueues nothing.
+	if _, err := db.ObserveFindings(ctx, []rules.Finding{finding("A", "high"), finding("B", "low")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := counts(t, db); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("outbox after observing again = %v, want %v", got, want)
+	}
+	// A write refused (another evaluation moved the event watermark first) enqueues nothing either.
+	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta", Kind: sspm.KindOkta, Name: "Okta", Enabled: true}, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SaveEventFindings(ctx, "okta", nil, 0, 10); err != nil {
+		t.Fatal(err)
+	}
+	ev := finding("C", "critical")
+	ev.Kind, ev.ConnectorID = rules.FindingEvent, "okta"
+	if _, err := db.SaveEventFindings(ctx, "okta", []rules.Finding{ev}, 0, 42); !errors.Is(err, sspm.ErrBusy) {
+		t.Fatalf("save with a stale watermark: %v, want busy", err)
+	}
+	if got := counts(t, db); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("outbox after a rolled back write = %v, want %v", got, want)
+	}
+	if _, err := db.SaveEventFindings(ctx, "okta", []rules.Finding{ev}, 10, 42); err != nil {
+		t.Fatal(err)
+	}
+	want = map[string]int64{"slack/pending": 2, "sns/pending": 3}
+	if got := counts(t, db); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("outbox after an event finding = %v, want %v", got, want)
+	}
+}

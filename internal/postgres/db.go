@@ -20,8 +20,9 @@ import (
 
 // DB is the store. It is safe for concurrent use.
 type DB struct {
-	pool *pgxpool.Pool
-	q    *sqlgen.Queries
+	pool   *pgxpool.Pool
+	q      *sqlgen.Queries
+	alerts AlertRouter // see SetAlertRouter
 }
 
 // Open connects to the database at url (a postgres:// URL or a key=value DSN) and checks the connection.

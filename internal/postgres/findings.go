@@ -56,7 +56,14 @@ func upsertFindings(ctx context.Context, q *sqlgen.Queries, fs []rules.Finding) 
 // ObserveFindings opens new findings and updates known ones (last seen, evidence), reopening resolved posture
 // and identity findings and expired suppressions. Observing the same findings again is harmless.
 func (db *DB) ObserveFindings(ctx context.Context, fs []rules.Finding) (rules.FindingChanges, error) {
-	return upsertFindings(ctx, db.q, fs)
+	var fc rules.FindingChanges
+	err := db.inTx(ctx, func(q *sqlgen.Queries) (err error) {
+		if fc, err = upsertFindings(ctx, q, fs); err != nil {
+			return err
+		}
+		return db.enqueueTransitions(ctx, q, fc.Transitions)
+	})
+	return fc, err
 }
 
 // ResolveFindings resolves the findings with the given dedupe keys whose condition cleared.
@@ -107,7 +114,10 @@ func (db *DB) SyncIdentityFindings(ctx context.Context, checks []rules.IdentityC
 		}
 		fc.Resolved, err = q.ResolveFindingsExcept(ctx, sqlgen.ResolveFindingsExceptParams{Now: ts(now), Reason: "flag cleared",
 			Kind: string(rules.FindingIdentity), RuleKeys: nonNil(keys), Keep: keep})
-		return err
+		if err != nil {
+			return err
+		}
+		return db.enqueueTransitions(ctx, q, fc.Transitions)
 	})
 	if err != nil {
 		return rules.FindingChanges{}, fmt.Errorf("sync identity findings: %w", err)
@@ -177,15 +187,22 @@ func (db *DB) ReopenExpiredFindings(ctx context.Context, now time.Time) (int64, 
 // ReopenExpired reopens suppressed and accepted findings whose decision expired at now and returns the reopen
 // transitions (to notify).
 func (db *DB) ReopenExpired(ctx context.Context, now time.Time) ([]rules.FindingTransition, error) {
-	rows, err := db.q.ReopenExpiredFindings(ctx, ts(now))
+	var out []rules.FindingTransition
+	err := db.inTx(ctx, func(q *sqlgen.Queries) error {
+		rows, err := q.ReopenExpiredFindings(ctx, ts(now))
+		if err != nil {
+			return fmt.Errorf("reopen expired findings: %w", err)
+		}
+		out = make([]rules.FindingTransition, len(rows))
+		for i, r := range rows {
+			f := findingFromRow(r)
+			out[i] = rules.FindingTransition{Change: rules.ChangeReopened, ID: r.ID, Finding: f.Finding, Status: f.Status,
+				ReopenedCount: f.ReopenedCount, At: now}
+		}
+		return db.enqueueTransitions(ctx, q, out)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("reopen expired findings: %w", err)
-	}
-	out := make([]rules.FindingTransition, len(rows))
-	for i, r := range rows {
-		f := findingFromRow(r)
-		out[i] = rules.FindingTransition{Change: rules.ChangeReopened, ID: r.ID, Finding: f.Finding, Status: f.Status,
-			ReopenedCount: f.ReopenedCount, At: now}
+		return nil, err
 	}
 	return out, nil
 }
@@ -321,8 +338,10 @@ func (db *DB) SaveEventFindings(ctx context.Context, connectorID string, fs []ru
 		if moved == 0 {
 			return sspm.ErrBusy
 		}
-		n, err = upsertFindings(ctx, q, fs)
-		return err
+		if n, err = upsertFindings(ctx, q, fs); err != nil {
+			return err
+		}
+		return db.enqueueTransitions(ctx, q, n.Transitions)
 	})
 	if err != nil {
 		return rules.FindingChanges{}, fmt.Errorf("save event findings of %s: %w", connectorID, err)
