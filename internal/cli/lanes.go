@@ -84,6 +84,12 @@ func (c *command) sync(ctx context.Context, args []string) error {
 				return fmt.Errorf("interrupted; run %d continues on the next sync or schedule", res.Run.ID)
 			}
 			continue
+		case lane.OutcomeWaiting: // a provider's rate limit: wait here for its reset, then go on with the same run
+			fmt.Fprintf(c.stdout, "run %d waits for the provider's rate limit until %s\n", res.Run.ID, res.ResumeAt.Format(time.TimeOnly))
+			if err := sspm.Sleep(ctx, time.Until(res.ResumeAt), nil); err != nil {
+				return fmt.Errorf("interrupted; run %d continues after %s on the next sync or schedule", res.Run.ID, res.ResumeAt.Format(time.RFC3339))
+			}
+			continue
 		case lane.OutcomeBusy:
 			return fmt.Errorf("connector %s: a %s run is already in progress", *id, l)
 		case lane.OutcomeSucceeded:
