@@ -1,9 +1,9 @@
 // Package alert notifies destinations (a Slack incoming webhook, a signed generic webhook, an SNS topic) when a
 // finding opens, reopens or escalates in severity.
 //
-// Delivery goes through a durable outbox: when the evaluator records a finding state change, Outbox inserts one
-// row per destination that takes the alert's severity (a cheap insert that never waits for a destination; a
-// repeated state change is enqueued once). A Deliverer claims due rows (SKIP LOCKED, so deliverers in several
+// Delivery goes through a durable outbox: the transaction that records a finding state change inserts one row
+// per destination that takes the alert's severity (Outbox.Entries routes them; a cheap insert that never waits
+// for a destination; a repeated state change is enqueued once). A Deliverer claims due rows (SKIP LOCKED, so deliverers in several
 // processes take disjoint rows), sends each with one attempt of its Notifier, and marks it delivered, pending
 // again after a capped exponential back-off, or dead after its last attempt. Nothing is lost when a process
 // crashes: an unfinished claim's lease runs out and the row is due again.
@@ -81,9 +81,6 @@ func SeverityBelow(severity, min string) bool {
 	m := rules.SeverityRank(min)
 	return m > 0 && rules.SeverityRank(severity) < m
 }
-
-// Severities are the known severities, lowest first.
-var Severities = []string{"info", "low", "medium", "high", "critical"}
 
 // deliveryError is a failed attempt with how to retry it.
 type deliveryError struct {

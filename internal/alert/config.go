@@ -7,9 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/open-sspm/open-sspm/internal/rules"
 )
 
 // Config names the alert destinations, from environment variables (ConfigFromEnv). Secrets (the Slack webhook
@@ -89,8 +90,8 @@ func (c Config) Validate() error {
 		{"ALERT_WEBHOOK_MIN_SEVERITY", c.WebhookMinSeverity},
 		{"ALERT_SNS_MIN_SEVERITY", c.SNSMinSeverity},
 	} {
-		if s.value != "" && !slices.Contains(Severities, s.value) {
-			bad("%s %q: want one of %s", s.name, s.value, strings.Join(Severities, ", "))
+		if s.value != "" && rules.SeverityRank(s.value) == 0 {
+			bad("%s %q: want one of %s", s.name, s.value, strings.Join(rules.Severities, ", "))
 		}
 	}
 

@@ -59,15 +59,9 @@ type SlackText struct {
 	Text string `json:"text"`
 }
 
-// changeVerb says what happened to the finding.
-var changeVerb = map[string]string{"opened": "opened", "reopened": "reopened", "escalated": "escalated"}
-
 // SlackMessage renders an alert as a Slack message.
 func SlackMessage(a Alert) SlackPayload {
-	verb := changeVerb[a.Change]
-	if verb == "" {
-		verb = a.Change
-	}
+	verb := a.Change // opened, reopened, escalated
 	sev := strings.ToUpper(a.Severity)
 	summary := fmt.Sprintf("[%s] Finding %s: %s", sev, verb, a.Title)
 	if a.Subject != "" {

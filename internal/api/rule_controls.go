@@ -272,9 +272,8 @@ func (a *Admin) rulesetTarget(ctx context.Context, p RulesetPath) (controlTarget
 	if t.ruleset = a.Rules.Ruleset(p.Ruleset); t.ruleset == nil {
 		return controlTarget{}, sspm.Errorf(sspm.CodeNotFound, "ruleset %s not found", p.Ruleset)
 	}
-	s := t.ruleset.Scope
 	switch {
-	case s.Kind != t.scope.Kind || (s.Kind == rules.ScopeConnector && s.ConnectorKind != t.scope.SourceKind):
+	case !t.ruleset.AppliesTo(t.scope):
 		return controlTarget{}, sspm.Errorf(sspm.CodeInvalid, "ruleset %s does not apply to %s", p.Ruleset, p.Scope)
 	case t.ruleset.Status == "deprecated":
 		return controlTarget{}, sspm.Errorf(sspm.CodeInvalid, "ruleset %s is deprecated and not evaluated", p.Ruleset)

@@ -52,7 +52,8 @@ func (c *RuleControls) RemoveAttestation(ctx context.Context, s rules.Scope, ref
 	if err := c.Store.DeleteAttestation(ctx, s, ref); err != nil {
 		return err
 	}
-	return c.evaluate(ctx, s, ref)
+	_, err := c.Evaluator.EvaluateRule(ctx, s, ref)
+	return err
 }
 
 // RemoveOverride deletes a ruleset override (ref.Rule "") or a rule override and evaluates what it covered
@@ -64,15 +65,6 @@ func (c *RuleControls) RemoveOverride(ctx context.Context, s rules.Scope, ref ru
 	if c.Evaluator.Catalog.PolicySet(ref.Ruleset) != nil { // event policies apply to events evaluated from now on
 		return nil
 	}
-	return c.evaluate(ctx, s, ref)
-}
-
-// evaluate evaluates one rule (or, with ref.Rule "", one ruleset) in a scope again.
-func (c *RuleControls) evaluate(ctx context.Context, s rules.Scope, ref rules.RuleRef) error {
-	es := lane.EvalScope{ConnectorID: s.SourceName, Posture: true, Rules: []rules.RuleRef{ref}}
-	if s.Kind == rules.ScopeGlobal {
-		es = lane.EvalScope{Global: true, Rules: []rules.RuleRef{ref}}
-	}
-	_, err := c.Evaluator.Evaluate(ctx, es)
+	_, err := c.Evaluator.EvaluateRule(ctx, s, ref)
 	return err
 }

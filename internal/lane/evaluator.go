@@ -348,7 +348,7 @@ func (e *Evaluator) SetOverride(ctx context.Context, scope rules.Scope, o rules.
 	if err := e.Store.SaveRuleOverride(ctx, scope, o); err != nil {
 		return EvalReport{}, err
 	}
-	return e.Evaluate(ctx, evalScopeOf(scope, rules.RuleRef{Ruleset: o.RulesetKey, Rule: o.RuleKey}))
+	return e.EvaluateRule(ctx, scope, rules.RuleRef{Ruleset: o.RulesetKey, Rule: o.RuleKey})
 }
 
 // setPolicyOverride enables or disables an event policy set or policy for a connector; it applies to events
@@ -392,7 +392,7 @@ func (e *Evaluator) Attest(ctx context.Context, scope rules.Scope, a rules.Attes
 	if err := e.Store.SaveAttestation(ctx, scope, a); err != nil {
 		return EvalReport{}, err
 	}
-	return e.Evaluate(ctx, evalScopeOf(scope, rules.RuleRef{Ruleset: a.RulesetKey, Rule: a.RuleKey}))
+	return e.EvaluateRule(ctx, scope, rules.RuleRef{Ruleset: a.RulesetKey, Rule: a.RuleKey})
 }
 
 func (e *Evaluator) rulesetFor(scope rules.Scope, key string) (*rules.Ruleset, error) {
@@ -400,10 +400,16 @@ func (e *Evaluator) rulesetFor(scope rules.Scope, key string) (*rules.Ruleset, e
 	if rs == nil {
 		return nil, sspm.Errorf(sspm.CodeNotFound, "ruleset %s not found", key)
 	}
-	if rs.Scope.Kind != scope.Kind || (scope.Kind == rules.ScopeConnector && rs.Scope.ConnectorKind != scope.SourceKind) {
+	if !rs.AppliesTo(scope) {
 		return nil, sspm.Errorf(sspm.CodeInvalid, "ruleset %s does not apply to %s %s", key, scope.Kind, scope.SourceKind)
 	}
 	return rs, nil
+}
+
+// EvaluateRule evaluates one rule (or, with ref.Rule "", one ruleset) in a scope again, as after a change of
+// its controls.
+func (e *Evaluator) EvaluateRule(ctx context.Context, scope rules.Scope, ref rules.RuleRef) (EvalReport, error) {
+	return e.Evaluate(ctx, evalScopeOf(scope, ref))
 }
 
 func evalScopeOf(scope rules.Scope, ref rules.RuleRef) EvalScope {

@@ -140,7 +140,8 @@ func (r *Runner) Run(ctx context.Context, inv sspm.Invocation, owner string, dea
 	if wait := run.ResumeAt.Sub(r.now()); wait > 0 {
 		// The run waits for a provider's rate limit: sleep a short rest, else leave it paused without a step.
 		if wait > ImmediateResume || (!deadline.IsZero() && run.ResumeAt.After(deadline)) {
-			return r.stillWaiting(ctx, lease, res, wait <= ImmediateResume, log)
+			log.Info("run still waits for the provider's rate limit", "until", run.ResumeAt)
+			return r.stillWaiting(ctx, lease, res)
 		}
 		log.Info("run waits for the provider's rate limit", "until", run.ResumeAt)
 		if err := sspm.Sleep(runCtx, wait, r.Sleep); err != nil {
@@ -148,7 +149,7 @@ func (r *Runner) Run(ctx context.Context, inv sspm.Invocation, owner string, dea
 				res.Outcome, res.Err = OutcomeCanceled, sspm.ErrLeaseLost
 				return res, nil
 			}
-			return r.stillWaiting(ctx, lease, res, true, log)
+			return r.stillWaiting(ctx, lease, res)
 		}
 	}
 	src, err := r.Sources(runCtx, c)
@@ -191,31 +192,19 @@ func (r *Runner) Run(ctx context.Context, inv sspm.Invocation, owner string, dea
 // checkpoint and counts stay as the last committed page left them, the progress says what the run waits for,
 // the lease is released, and the run is not continued before the wait ends. Nothing is swept.
 func (r *Runner) pause(ctx context.Context, lease sspm.Lease, res Result, w *sspm.WaitError, log *slog.Logger) (Result, error) {
-	ctx = context.WithoutCancel(ctx)
 	until := w.Until
 	if until.IsZero() {
 		until = r.now()
 	}
 	res.Run.Progress.Message = fmt.Sprintf("waiting for the provider's %s rate limit until %s", w.Bucket, until.UTC().Format(time.RFC3339))
-	if err := r.Store.PauseRun(ctx, lease, res.Run.Progress, until); err != nil {
-		if errors.Is(err, sspm.ErrLeaseLost) {
-			res.Outcome, res.Err = OutcomeCanceled, sspm.ErrLeaseLost
-			return res, nil
-		}
-		return res, err
-	}
-	res.Run.ResumeAt, res.ResumeAt, res.Err = until, until, w
-	res.Outcome = OutcomeWaiting
-	if !until.After(r.now().Add(ImmediateResume)) {
-		res.Outcome = OutcomeContinue
-	}
+	res.Run.ResumeAt, res.Err = until, w
 	log.Info("run paused for the provider's rate limit", "bucket", w.Bucket, "until", until, "stage", res.Run.Checkpoint.Stage)
-	return res, nil
+	return r.stillWaiting(ctx, lease, res)
 }
 
-// stillWaiting ends an invocation that found its run waiting for a rate limit it cannot sleep through: the run
-// goes back to waiting, untouched (OutcomeContinue when the wait is short: the caller invokes again at once).
-func (r *Runner) stillWaiting(ctx context.Context, lease sspm.Lease, res Result, short bool, log *slog.Logger) (Result, error) {
+// stillWaiting leaves a run waiting for its rate limit until res.Run.ResumeAt, lease released: OutcomeWaiting,
+// or OutcomeContinue when the wait is short enough for the caller to invoke again at once.
+func (r *Runner) stillWaiting(ctx context.Context, lease sspm.Lease, res Result) (Result, error) {
 	if err := r.Store.PauseRun(context.WithoutCancel(ctx), lease, res.Run.Progress, res.Run.ResumeAt); err != nil {
 		if errors.Is(err, sspm.ErrLeaseLost) {
 			res.Outcome, res.Err = OutcomeCanceled, sspm.ErrLeaseLost
@@ -224,10 +213,9 @@ func (r *Runner) stillWaiting(ctx context.Context, lease sspm.Lease, res Result,
 		return res, err
 	}
 	res.ResumeAt, res.Outcome = res.Run.ResumeAt, OutcomeWaiting
-	if short {
+	if !res.ResumeAt.After(r.now().Add(ImmediateResume)) {
 		res.Outcome = OutcomeContinue
 	}
-	log.Info("run still waits for the provider's rate limit", "until", res.ResumeAt)
 	return res, nil
 }
 

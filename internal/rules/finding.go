@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -166,20 +167,11 @@ type FindingTransition struct {
 
 // SeverityRank orders severities: info < low < medium < high < critical (0 for an unknown one).
 func SeverityRank(s string) int {
-	switch s {
-	case "info":
-		return 1
-	case "low":
-		return 2
-	case "medium":
-		return 3
-	case "high":
-		return 4
-	case "critical":
-		return 5
-	}
-	return 0
+	return slices.Index(Severities, s) + 1
 }
+
+// Severities are the severities of rules and findings, lowest first.
+var Severities = []string{"info", "low", "medium", "high", "critical"}
 
 // ClassifyTransition says which notifiable change an observation made, from the finding's status and severity
 // before (oldStatus "" for a new finding) and after; ok is false when there is nothing to notify (updated, or

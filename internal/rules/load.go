@@ -227,18 +227,20 @@ func (rs *Ruleset) Rule(key string) *Rule {
 	return nil
 }
 
+// AppliesTo reports whether the ruleset is evaluated in scope: a global ruleset in the global scope, a connector
+// ruleset in the scope of a connector of its kind.
+func (rs *Ruleset) AppliesTo(scope Scope) bool {
+	return rs.Scope.Kind == scope.Kind && (scope.Kind != ScopeConnector || rs.Scope.ConnectorKind == scope.SourceKind)
+}
+
 // For lists the active rulesets that apply to scope: global rulesets for the global scope, and rulesets of the
 // scope's connector kind for a connector instance.
 func (c *Catalog) For(scope Scope) []*Ruleset {
 	var out []*Ruleset
 	for _, rs := range c.Rulesets {
-		if rs.Status == "deprecated" || rs.Scope.Kind != scope.Kind {
-			continue
+		if rs.Status != "deprecated" && rs.AppliesTo(scope) {
+			out = append(out, rs)
 		}
-		if scope.Kind == ScopeConnector && rs.Scope.ConnectorKind != scope.SourceKind {
-			continue
-		}
-		out = append(out, rs)
 	}
 	return out
 }

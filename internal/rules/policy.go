@@ -108,7 +108,7 @@ func (c *checker) checkPolicySet(ps *PolicySet, ids map[string]string) {
 		ids[p.ID] = c.file
 		pc.required("title", p.Title)
 		pc.required("severity", p.Severity)
-		pc.oneOf("severity", p.Severity, severities...)
+		pc.oneOf("severity", p.Severity, Severities...)
 		pc.oneOf("mode", p.Mode, "active", "shadow")
 		if len(p.Matchers) == 0 {
 			pc.addf("matchers", "must list at least one matcher")
@@ -139,7 +139,7 @@ func (c *checker) checkPolicySet(ps *PolicySet, ids map[string]string) {
 		}
 		for j, e := range p.Escalate {
 			pc.required(fmt.Sprintf("escalate[%d].when", j), e.When)
-			pc.oneOf(fmt.Sprintf("escalate[%d].severity", j), e.Severity, severities...)
+			pc.oneOf(fmt.Sprintf("escalate[%d].severity", j), e.Severity, Severities...)
 		}
 		c.problems = append(c.problems, pc.problems...)
 	}

@@ -65,7 +65,6 @@ func (c *checker) oneOf(field, v string, allowed ...string) {
 }
 
 var (
-	severities   = []string{"critical", "high", "medium", "low", "info"}
 	monitorings  = []string{"automated", "partial", "manual", "unsupported"}
 	policyActs   = []string{"unknown", "fail", "error"}
 	ops          = []string{"eq", "neq", "gt", "gte", "lt", "lte", "in", "nin"}
@@ -172,7 +171,7 @@ func (c *checker) checkRule(rs *Ruleset, r *Rule, contracts map[string]bool) {
 	c.required("key", r.Key)
 	c.required("title", r.Title)
 	c.required("severity", r.Severity)
-	c.oneOf("severity", r.Severity, severities...)
+	c.oneOf("severity", r.Severity, Severities...)
 	c.required("monitoring.status", r.Monitoring.Status)
 	c.oneOf("monitoring.status", r.Monitoring.Status, monitorings...)
 	if r.RequiredData == nil {

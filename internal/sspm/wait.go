@@ -59,11 +59,7 @@ func WithWaitBudget(ctx context.Context, deadline time.Time, now func() time.Tim
 // provider asks).
 func WaitBudget(ctx context.Context) (remaining time.Duration, ok bool) {
 	if b, has := ctx.Value(budgetKey{}).(budget); has {
-		now := time.Now()
-		if b.now != nil {
-			now = b.now()
-		}
-		remaining, ok = b.deadline.Sub(now), true
+		remaining, ok = b.deadline.Sub(Now(b.now)), true
 	}
 	if d, has := ctx.Deadline(); has {
 		if r := time.Until(d) - WaitMargin; !ok || r < remaining {

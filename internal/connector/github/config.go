@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -125,7 +126,7 @@ func parseBaseURL(raw string, allowLoopback bool) (*url.URL, *url.URL, error) {
 		return nil, nil, invalid("base_url", "must be an absolute URL without credentials, query or fragment")
 	}
 	host := u.Hostname()
-	loopback := isLoopback(host)
+	loopback := connector.IsLoopback(host)
 	switch {
 	case loopback && !allowLoopback:
 		return nil, nil, invalid("base_url", "must not point at a loopback address")
@@ -149,14 +150,6 @@ func parseBaseURL(raw string, allowLoopback bool) (*url.URL, *url.URL, error) {
 		gql.Path = u.Path + "graphql"
 	}
 	return u, &gql, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func isPrivate(host string) bool {

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -206,7 +207,7 @@ func checkOrgURL(raw string, custom []string, allowLoopback bool) (*url.URL, err
 		return nil, invalid("org_url", "must be the org's base URL, without a path, query or credentials")
 	}
 	host := strings.ToLower(u.Hostname())
-	if isLoopback(host) {
+	if connector.IsLoopback(host) {
 		if !allowLoopback {
 			return nil, invalid("org_url", "must not point at a loopback address")
 		}
@@ -250,7 +251,7 @@ func checkOrgURL(raw string, custom []string, allowLoopback bool) (*url.URL, err
 }
 
 func validHostname(h string) bool {
-	if h == "" || len(h) > 253 || net.ParseIP(h) != nil || isLoopback(h) || !strings.Contains(h, ".") {
+	if h == "" || len(h) > 253 || net.ParseIP(h) != nil || connector.IsLoopback(h) || !strings.Contains(h, ".") {
 		return false
 	}
 	for _, l := range strings.Split(h, ".") {
@@ -259,14 +260,6 @@ func validHostname(h string) bool {
 		}
 	}
 	return true
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
 }
 
 // checkSecret validates the secret for the auth mode: an API token, or a PEM private key in a form the SDK signs

@@ -8,6 +8,7 @@ import (
 
 	"github.com/okta/okta-sdk-golang/v5/okta"
 
+	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -42,7 +43,7 @@ func RegisterHook(ctx context.Context, c sspm.Connector, secret []byte, hookURL 
 // RegisterHook is RegisterHook with these options (demo mode may register a loopback URL).
 func (o Options) RegisterHook(ctx context.Context, c sspm.Connector, secret []byte, hookURL string, hookSecret string) (string, error) {
 	u, err := url.Parse(hookURL)
-	if err != nil || u.Host == "" || !(u.Scheme == "https" || (u.Scheme == "http" && o.AllowLoopback && isLoopback(u.Hostname()))) {
+	if err != nil || u.Host == "" || !(u.Scheme == "https" || (u.Scheme == "http" && o.AllowLoopback && connector.IsLoopback(u.Hostname()))) {
 		return "", sspm.Errorf(sspm.CodeInvalid, "okta register hook: the hook URL must be an absolute https URL")
 	}
 	if strings.TrimSpace(hookSecret) == "" {

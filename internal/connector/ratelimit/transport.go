@@ -30,12 +30,6 @@ import (
 // sspm.ErrorCode reports it as sspm.CodeRateLimited.
 type WaitError = sspm.WaitError
 
-// WithBudget returns ctx carrying deadline (wall clock) as the time by which waits must end; see
-// sspm.WithWaitBudget.
-func WithBudget(ctx context.Context, deadline time.Time) context.Context {
-	return sspm.WithWaitBudget(ctx, deadline, nil)
-}
-
 // Budget is what one response says about its bucket.
 type Budget struct {
 	Limit     int
