@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"time"
 
@@ -136,9 +135,6 @@ func parseRetryAfter(v string) time.Duration {
 type Outbox struct {
 	Store  Store
 	Routes []Route
-	Logger *slog.Logger
-	// Timeout bounds one enqueue (default 10 s): the evaluator calls NotifyTransitions without a context.
-	Timeout time.Duration
 	// OnEnqueue, when set, is called after alerts were enqueued (the local runtime wakes its deliverer).
 	OnEnqueue func()
 }
@@ -166,25 +162,20 @@ func (o *Outbox) entries(alerts []Alert) []Entry {
 	return entries
 }
 
-// NotifyTransitions enqueues the alerts of finding state changes (already in the outbox when the store routes
-// them in its transaction: enqueueing again changes nothing) and wakes the deliverer. A failure is logged, never
-// returned: alerting must not fail an evaluation.
+// NotifyTransitions wakes the deliverer (OnEnqueue) when some route takes one of the state changes. It enqueues
+// nothing: the store enqueued their alerts in the transaction that made the changes (Entries). It never blocks
+// and never fails an evaluation.
 func (o *Outbox) NotifyTransitions(ts []rules.FindingTransition) {
-	if o == nil || len(ts) == 0 {
+	if o == nil || o.OnEnqueue == nil {
 		return
 	}
-	alerts := make([]Alert, len(ts))
-	for i, t := range ts {
-		alerts[i] = FromTransition(t)
-	}
-	timeout := o.Timeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	if _, err := o.Enqueue(ctx, alerts...); err != nil {
-		o.logger().Error("alerts not enqueued", "alerts", len(alerts), "err", err)
+	for _, t := range ts {
+		for _, r := range o.Routes {
+			if r.Takes(t.Finding.Severity) {
+				o.OnEnqueue()
+				return
+			}
+		}
 	}
 }
 
@@ -204,11 +195,4 @@ func (o *Outbox) Enqueue(ctx context.Context, alerts ...Alert) (int64, error) {
 		o.OnEnqueue()
 	}
 	return n, nil
-}
-
-func (o *Outbox) logger() *slog.Logger {
-	if o.Logger != nil {
-		return o.Logger
-	}
-	return slog.New(slog.DiscardHandler)
 }

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -63,12 +64,18 @@ func TestAlertsAreEnqueuedAndDeliveredAfterTheDestinationRecovers(t *testing.T) 
 	done := make(chan struct{})
 	go func() { d.Run(ctx, time.Hour, 0); close(done) }() // no polling: only an enqueue wakes it
 
-	tr := rules.FindingTransition{Change: rules.ChangeOpened, ID: 42, Status: rules.FindingOpen, At: time.Now(),
-		Finding: rules.Finding{DedupeKey: "identity:IDENT-MFA-001:1", Kind: rules.FindingIdentity, RuleKey: "IDENT-MFA-001", Severity: "high", Title: "Admin without MFA"}}
-	low := tr
-	low.ID, low.Finding.Severity = 43, "low"
-	a.Evaluator.Alerts.NotifyTransitions([]rules.FindingTransition{tr, low}) // returns at once; the destination is down
-	waitFor(t, func() bool {                                                 // the enqueue woke the deliverer, whose attempt failed and was recorded
+	// Two findings open: the store enqueues the alert the route takes (the low one is below its minimum) in the
+	// transaction that opens them, and the evaluator's hand-off wakes the deliverer.
+	finding := rules.Finding{DedupeKey: "identity:IDENT-MFA-001:1", Kind: rules.FindingIdentity, RulesetKey: rules.IdentityRulesetKey,
+		RuleKey: "IDENT-MFA-001", Severity: "high", Title: "Admin without MFA", Subject: "ada", SeenAt: time.Now()}
+	low := finding
+	low.DedupeKey, low.Severity = "identity:IDENT-MFA-001:2", "low"
+	fc, err := db.ObserveFindings(context.Background(), []rules.Finding{finding, low})
+	if err != nil || len(fc.Transitions) != 2 {
+		t.Fatalf("observe: %+v %v", fc, err)
+	}
+	a.Evaluator.Alerts.NotifyTransitions(fc.Transitions) // returns at once; the destination is down
+	waitFor(t, func() bool {                             // the hand-off woke the deliverer, whose attempt failed and was recorded
 		var rows, attempts int
 		err := db.Pool().QueryRow(context.Background(), `SELECT count(*), coalesce(sum(attempts), 0) FROM alert_outbox
 			WHERE state = 'pending' AND claim IS NULL AND next_attempt_at > now()`).Scan(&rows, &attempts)
@@ -92,8 +99,14 @@ func TestAlertsAreEnqueuedAndDeliveredAfterTheDestinationRecovers(t *testing.T) 
 		t.Fatalf("deliver after restart: %+v %v", rep, err)
 	}
 	got := dest.delivered()
-	if len(got) != 1 || got[0].FindingID != 42 || got[0].URL != "http://localhost:8080/findings/42" {
-		t.Fatalf("delivered %+v, want finding 42 (the low one is below the minimum severity)", got)
+	var id int64
+	for _, tr := range fc.Transitions {
+		if tr.Finding.Severity == "high" {
+			id = tr.ID
+		}
+	}
+	if len(got) != 1 || got[0].FindingID != id || got[0].URL != fmt.Sprintf("http://localhost:8080/findings/%d", id) {
+		t.Fatalf("delivered %+v, want finding %d (the low one is below the minimum severity)", got, id)
 	}
 }
 

@@ -77,7 +77,7 @@ func (a *App) ConfigureAlerts(routes []alert.Route) {
 		}
 		return
 	}
-	a.Alerts = &alert.Outbox{Store: a.DB, Routes: routes, Logger: a.Logger}
+	a.Alerts = &alert.Outbox{Store: a.DB, Routes: routes}
 	a.Evaluator.Alerts = a.Alerts
 	if a.DB != nil { // state changes and their alerts commit together
 		a.DB.SetAlertRouter(a.Alerts.Entries)

@@ -49,8 +49,8 @@ type Evaluator struct {
 	EventBatch      int
 	MaxEventBatches int
 	// Alerts, when set, receives every finding state change to notify (opened, reopened, escalated) once its
-	// transaction committed. It must not wait for a destination, and it handles its own failures: alerting
-	// never fails an evaluation (alert.Outbox inserts into the outbox and logs a failed insert).
+	// transaction committed. The store has already enqueued their alerts in that transaction; the sink only
+	// wakes delivery (alert.Outbox wakes the local deliverer). It must not wait for a destination.
 	Alerts AlertSink
 }
 

@@ -160,7 +160,8 @@ func (db *DB) DeleteAttestation(ctx context.Context, s rules.Scope, ref rules.Ru
 
 // SaveRuleResults stores one evaluation of a scope in one transaction, serialized per scope: the current
 // result of each rule, an append-only history row per rule, and the posture findings (failing rules observed,
-// passing or not-applicable rules resolved). Results of rules that were not seeded are an error.
+// passing or not-applicable rules resolved) with the alerts of the findings it opened, reopened or escalated.
+// Results of rules that were not seeded are an error.
 func (db *DB) SaveRuleResults(ctx context.Context, s rules.Scope, results []rules.Result, now time.Time) (rules.FindingChanges, error) {
 	var fc rules.FindingChanges
 	if len(results) == 0 {
@@ -208,9 +209,11 @@ func (db *DB) SaveRuleResults(ctx context.Context, s rules.Scope, results []rule
 			return err
 		}
 		if len(resolve) > 0 {
-			fc.Resolved, err = q.ResolveFindings(ctx, sqlgen.ResolveFindingsParams{Now: ts(now), Reason: "rule passes", DedupeKeys: resolve})
+			if fc.Resolved, err = q.ResolveFindings(ctx, sqlgen.ResolveFindingsParams{Now: ts(now), Reason: "rule passes", DedupeKeys: resolve}); err != nil {
+				return err
+			}
 		}
-		return err
+		return db.enqueueTransitions(ctx, q, fc.Transitions)
 	})
 	if err != nil {
 		return rules.FindingChanges{}, fmt.Errorf("save results of %s %s/%s: %w", s.Kind, s.SourceKind, s.SourceName, err)
