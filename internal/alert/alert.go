@@ -17,28 +17,12 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/rules"
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// Alert is the notification of one finding state change; it is what a webhook receives as JSON and what the
-// outbox stores.
-type Alert struct {
-	ID               string    `json:"id"` // stable per state change: receivers de-duplicate on it
-	Change           string    `json:"change"`
-	FindingID        int64     `json:"finding_id"`
-	DedupeKey        string    `json:"dedupe_key"`
-	Kind             string    `json:"kind"`
-	Status           string    `json:"status"`
-	Severity         string    `json:"severity"`
-	PreviousSeverity string    `json:"previous_severity,omitempty"`
-	Title            string    `json:"title"`
-	Subject          string    `json:"subject"`
-	RulesetKey       string    `json:"ruleset_key"`
-	RuleKey          string    `json:"rule_key"`
-	ConnectorID      string    `json:"connector_id,omitempty"`
-	At               time.Time `json:"at"`
-	// URL links to the finding in the admin UI; set at delivery when a base URL is configured (ALERT_BASE_URL).
-	URL string `json:"url,omitempty"`
-}
+// Alert is the notification of one finding state change (the domain's sspm.Alert): what a webhook receives as
+// JSON and what the outbox stores.
+type Alert = sspm.Alert
 
 // FromTransition builds the alert of a finding state change.
 func FromTransition(t rules.FindingTransition) Alert {

@@ -2,13 +2,14 @@ package alert
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // Store is the outbox's storage (postgres.DB).
@@ -33,30 +34,17 @@ type Store interface {
 }
 
 // ErrClaimLost is returned when finishing a claim that is no longer the row's.
-var ErrClaimLost = errors.New("alert outbox: the claim was lost")
+var ErrClaimLost = sspm.ErrAlertClaimLost
 
-// Entry is one row to enqueue.
-type Entry struct {
-	Destination string
-	Alert       Alert
-}
-
-// Claim asks for due rows.
-type Claim struct {
-	Destinations []string
-	Limit        int
-	Lease        time.Duration // how long the claim holds the row before it is due again
-	MaxAttempts  int           // rows that used these are not claimed (see ExpireAlerts)
-}
-
-// Delivery is a claimed row.
-type Delivery struct {
-	ID          int64
-	Destination string
-	Claim       string
-	Attempts    int // including this one
-	Alert       Alert
-}
+// The outbox's rows are the domain's (sspm), so the store that keeps them needs no alert package.
+type (
+	// Entry is one row to enqueue.
+	Entry = sspm.AlertEntry
+	// Claim asks for due rows (rows that used MaxAttempts are expired instead: ExpireAlerts).
+	Claim = sspm.AlertClaim
+	// Delivery is a claimed row.
+	Delivery = sspm.AlertDelivery
+)
 
 // DeliverOptions tune a Deliverer; zero values take the defaults.
 type DeliverOptions struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/alert"
 	"github.com/open-sspm/open-sspm/internal/app"
 	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/identity"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/rules"
 	"github.com/open-sspm/open-sspm/internal/secrets"
@@ -66,7 +67,7 @@ func TestAlertsAreEnqueuedAndDeliveredAfterTheDestinationRecovers(t *testing.T) 
 
 	// Two findings open: the store enqueues the alert the route takes (the low one is below its minimum) in the
 	// transaction that opens them, and the evaluator's hand-off wakes the deliverer.
-	finding := rules.Finding{DedupeKey: "identity:IDENT-MFA-001:1", Kind: rules.FindingIdentity, RulesetKey: rules.IdentityRulesetKey,
+	finding := rules.Finding{DedupeKey: "identity:IDENT-MFA-001:1", Kind: rules.FindingIdentity, RulesetKey: identity.RulesetKey,
 		RuleKey: "IDENT-MFA-001", Severity: "high", Title: "Admin without MFA", Subject: "ada", SeenAt: time.Now()}
 	low := finding
 	low.DedupeKey, low.Severity = "identity:IDENT-MFA-001:2", "low"

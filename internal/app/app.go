@@ -13,6 +13,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/alert"
 	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/discovery"
+	"github.com/open-sspm/open-sspm/internal/identity"
 	"github.com/open-sspm/open-sspm/internal/lane"
 	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/rules"
@@ -135,7 +136,7 @@ func (a *App) Handle(ctx context.Context, inv sspm.Invocation, owner string, dea
 }
 
 // StaleAfter is how long without activity makes an identity stale.
-const StaleAfter = sspm.StaleAfter
+const StaleAfter = identity.StaleAfter
 
 var errDiscoveryOff = sspm.Errorf(sspm.CodeInvalid, "discovery is off (set SYNC_DISCOVERY_ENABLED=1)")
 

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/open-sspm/open-sspm/internal/identity"
 	"github.com/open-sspm/open-sspm/internal/rules"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
@@ -27,11 +28,11 @@ type EvaluatorStore interface {
 	DatasetRows(ctx context.Context, connectorID, dataset string) ([]sspm.DatasetRow, error)
 	SyncedConnectors(ctx context.Context) (int64, error)
 	NormalizedData(ctx context.Context, dataset string, now time.Time) (rules.Data, error)
-	SyncIdentityFindings(ctx context.Context, checks []rules.IdentityCheck, now time.Time) (rules.FindingChanges, error)
+	SyncIdentityFindings(ctx context.Context, checks []identity.Check, now time.Time) (rules.FindingChanges, error)
 	ReopenExpired(ctx context.Context, now time.Time) ([]rules.FindingTransition, error)
 	EventWatermark(ctx context.Context, connectorID string) (int64, error)
-	EventsAfter(ctx context.Context, connectorID string, kind sspm.Kind, afterID int64, limit int) ([]rules.Event, error)
-	LookbackEvents(ctx context.Context, kind sspm.Kind, q rules.LookbackQuery) ([]rules.Event, error)
+	EventsAfter(ctx context.Context, connectorID string, kind sspm.Kind, afterID int64, limit int) ([]sspm.Event, error)
+	LookbackEvents(ctx context.Context, kind sspm.Kind, q rules.LookbackQuery) ([]sspm.Event, error)
 	SaveEventFindings(ctx context.Context, connectorID string, fs []rules.Finding, from, to int64) (rules.FindingChanges, error)
 }
 
@@ -199,7 +200,7 @@ func (e *Evaluator) global(ctx context.Context, only []rules.RuleRef, now time.T
 	if len(only) > 0 {
 		return nil
 	}
-	fc, err := e.Store.SyncIdentityFindings(ctx, rules.IdentityChecks(), now)
+	fc, err := e.Store.SyncIdentityFindings(ctx, identity.Checks(), now)
 	if err != nil {
 		return err
 	}
@@ -270,7 +271,7 @@ func (e *Evaluator) events(ctx context.Context, c sspm.Connector, now time.Time,
 		}
 		return false
 	}
-	lookback := func(ctx context.Context, q rules.LookbackQuery) ([]rules.Event, error) {
+	lookback := func(ctx context.Context, q rules.LookbackQuery) ([]sspm.Event, error) {
 		return e.Store.LookbackEvents(ctx, c.Kind, q)
 	}
 	from, err := e.Store.EventWatermark(ctx, c.ID)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-sspm/open-sspm/internal/identity"
 	"github.com/open-sspm/open-sspm/internal/lane"
 	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
@@ -339,7 +340,7 @@ func BenchmarkEvaluatorGlobal(b *testing.B) {
 		b.Logf("%s: %d rows read and built in %s", ds, len(data.Rows), time.Since(t0))
 	}
 	t0 := time.Now()
-	if _, err := db.SyncIdentityFindings(ctx, rules.IdentityChecks(), now); err != nil {
+	if _, err := db.SyncIdentityFindings(ctx, identity.Checks(), now); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("identity findings: %s", time.Since(t0))

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-sspm/open-sspm/internal/identity"
 	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/sspm"
@@ -158,7 +159,7 @@ func BenchmarkQueue(b *testing.B) {
 func BenchmarkLinkAccounts(b *testing.B) {
 	const n = 100_000
 	ctx := context.Background()
-	staleBefore := time.Now().Add(-sspm.StaleAfter)
+	staleBefore := time.Now().Add(-identity.StaleAfter)
 	write := func(b *testing.B, db *postgres.DB, id string, kind sspm.Kind, authoritative bool, email func(i int) string) {
 		if _, err := db.CreateConnector(ctx, sspm.Connector{ID: id, Kind: kind, Name: id, Enabled: true, Authoritative: authoritative}, nil, ""); err != nil {
 			b.Fatal(err)

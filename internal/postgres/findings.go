@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/open-sspm/open-sspm/internal/identity"
 	"github.com/open-sspm/open-sspm/internal/postgres/sqlgen"
 	"github.com/open-sspm/open-sspm/internal/rules"
 	"github.com/open-sspm/open-sspm/internal/sspm"
@@ -76,9 +77,9 @@ func (db *DB) ResolveFindings(ctx context.Context, keys []string, reason string,
 }
 
 // SyncIdentityFindings observes an identity finding for every identity whose flags meet a check (leaver,
-// privileged without MFA, stale privileged) and resolves the checks' findings whose flag cleared, in one
-// transaction.
-func (db *DB) SyncIdentityFindings(ctx context.Context, checks []rules.IdentityCheck, now time.Time) (rules.FindingChanges, error) {
+// privileged without MFA, stale privileged: identity.Check.Holds) and resolves the checks' findings whose flag
+// cleared, in one transaction.
+func (db *DB) SyncIdentityFindings(ctx context.Context, checks []identity.Check, now time.Time) (rules.FindingChanges, error) {
 	var fc rules.FindingChanges
 	err := db.inTx(ctx, func(q *sqlgen.Queries) error {
 		if err := q.LockRuleScope(ctx, "identity-findings"); err != nil {
@@ -96,14 +97,15 @@ func (db *DB) SyncIdentityFindings(ctx context.Context, checks []rules.IdentityC
 		}
 		for _, r := range rows {
 			for _, c := range checks {
-				if !identityFlag(c.Flag, r) {
+				flags := identity.Flags{Privileged: r.Privileged, MFA: boolPtr(r.Mfa), Stale: r.Stale, Leaver: r.Leaver}
+				if !c.Holds(flags) {
 					continue
 				}
 				ev, _ := json.Marshal(map[string]any{"identity_id": r.ID, "email": r.PrimaryEmail, "flag": c.Flag,
 					"privileged": r.Privileged, "mfa": boolPtr(r.Mfa), "stale": r.Stale, "leaver": r.Leaver,
 					"last_seen_at": fromTS(r.LastSeenAt)})
-				f := rules.Finding{DedupeKey: rules.IdentityDedupeKey(c.Key, r.ID), Kind: rules.FindingIdentity,
-					RulesetKey: rules.IdentityRulesetKey, RuleKey: c.Key, Severity: c.Severity, Title: c.Title,
+				f := rules.Finding{DedupeKey: identity.DedupeKey(c.Key, r.ID), Kind: rules.FindingIdentity,
+					RulesetKey: identity.RulesetKey, RuleKey: c.Key, Severity: c.Severity, Title: c.Title,
 					Subject: firstNonEmpty(r.DisplayName, r.PrimaryEmail, "identity "+strconv.FormatInt(r.ID, 10)), Evidence: ev, SeenAt: now}
 				fs = append(fs, f)
 				keep = append(keep, f.DedupeKey)
@@ -123,18 +125,6 @@ func (db *DB) SyncIdentityFindings(ctx context.Context, checks []rules.IdentityC
 		return rules.FindingChanges{}, fmt.Errorf("sync identity findings: %w", err)
 	}
 	return fc, nil
-}
-
-func identityFlag(flag string, r sqlgen.FlaggedIdentitiesRow) bool {
-	switch flag {
-	case "leaver":
-		return r.Leaver
-	case "privileged_without_mfa":
-		return r.Privileged && r.Mfa.Valid && !r.Mfa.Bool
-	case "stale_privileged":
-		return r.Privileged && r.Stale
-	}
-	return false
 }
 
 func firstNonEmpty(vals ...string) string {
@@ -284,16 +274,16 @@ func (db *DB) EventWatermark(ctx context.Context, connectorID string) (int64, er
 }
 
 // EventsAfter lists up to limit events of a connector stored after event id afterID, oldest first.
-func (db *DB) EventsAfter(ctx context.Context, connectorID string, kind sspm.Kind, afterID int64, limit int) ([]rules.Event, error) {
+func (db *DB) EventsAfter(ctx context.Context, connectorID string, kind sspm.Kind, afterID int64, limit int) ([]sspm.Event, error) {
 	rows, err := db.q.EventsAfter(ctx, sqlgen.EventsAfterParams{ConnectorID: connectorID, AfterID: afterID, MaxRows: int32(limit)})
 	if err != nil {
 		return nil, fmt.Errorf("events of %s after %d: %w", connectorID, afterID, err)
 	}
-	out := make([]rules.Event, len(rows))
+	out := make([]sspm.Event, len(rows))
 	for i, r := range rows {
-		out[i] = rules.Event{ID: r.ID, ConnectorID: connectorID, SourceKind: string(kind), ProviderEventID: r.ProviderEventID,
-			Type: r.Type, Category: r.Category, Outcome: r.Outcome, ActorID: r.ActorExternalID, ActorDisplay: r.ActorDisplay,
-			OccurredAt: fromTS(r.OccurredAt), Channel: r.Source, Raw: r.Raw}
+		out[i] = sspm.Event{ID: r.ID, ConnectorID: connectorID, SourceKind: kind, ProviderEventID: r.ProviderEventID,
+			Type: r.Type, Category: r.Category, Outcome: r.Outcome, ActorExternalID: r.ActorExternalID, ActorDisplay: r.ActorDisplay,
+			OccurredAt: fromTS(r.OccurredAt), Source: r.Source, Raw: r.Raw}
 		if err := unmarshalIfAny(r.Targets, &out[i].Targets); err != nil {
 			return nil, fmt.Errorf("targets of event %d: %w", r.ID, err)
 		}
@@ -302,17 +292,17 @@ func (db *DB) EventsAfter(ctx context.Context, connectorID string, kind sspm.Kin
 }
 
 // LookbackEvents answers a sequence policy's question about earlier events (at most 1,000).
-func (db *DB) LookbackEvents(ctx context.Context, kind sspm.Kind, lq rules.LookbackQuery) ([]rules.Event, error) {
+func (db *DB) LookbackEvents(ctx context.Context, kind sspm.Kind, lq rules.LookbackQuery) ([]sspm.Event, error) {
 	rows, err := db.q.LookbackEvents(ctx, sqlgen.LookbackEventsParams{ConnectorID: lq.ConnectorID, Since: ts(lq.Since),
 		Until: ts(lq.Until), Types: nonNil(lq.EventTypes), Categories: nonNil(lq.Categories), GroupBy: lq.GroupBy, Keys: nonNil(lq.Keys)})
 	if err != nil {
 		return nil, fmt.Errorf("look back over events of %s: %w", lq.ConnectorID, err)
 	}
-	out := make([]rules.Event, len(rows))
+	out := make([]sspm.Event, len(rows))
 	for i, r := range rows {
-		out[i] = rules.Event{ID: r.ID, ConnectorID: lq.ConnectorID, SourceKind: string(kind), ProviderEventID: r.ProviderEventID,
-			Type: r.Type, Category: r.Category, Outcome: r.Outcome, ActorID: r.ActorExternalID, ActorDisplay: r.ActorDisplay,
-			OccurredAt: fromTS(r.OccurredAt), Channel: r.Source, Raw: r.Raw}
+		out[i] = sspm.Event{ID: r.ID, ConnectorID: lq.ConnectorID, SourceKind: kind, ProviderEventID: r.ProviderEventID,
+			Type: r.Type, Category: r.Category, Outcome: r.Outcome, ActorExternalID: r.ActorExternalID, ActorDisplay: r.ActorDisplay,
+			OccurredAt: fromTS(r.OccurredAt), Source: r.Source, Raw: r.Raw}
 		if err := unmarshalIfAny(r.Targets, &out[i].Targets); err != nil {
 			return nil, fmt.Errorf("targets of event %d: %w", r.ID, err)
 		}

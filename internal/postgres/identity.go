@@ -2,13 +2,16 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/open-sspm/open-sspm/internal/identity"
 	"github.com/open-sspm/open-sspm/internal/postgres/sqlgen"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
@@ -23,8 +26,8 @@ type LinkResult struct {
 // LinkAccounts links a connector's live, unlinked user accounts by email (case-insensitive) to identities,
 // creating an identity for an email none has, preferring identities an authoritative source anchors; service and
 // bot accounts are never linked automatically, and manual decisions are never overwritten. Then it recomputes
-// every identity's attributes and flags (stale: no activity since staleBefore). One transaction, serialized
-// against other linking runs.
+// every identity's attributes and flags with identity.Rollup (stale: no activity since staleBefore). One
+// transaction, serialized against other linking runs.
 func (db *DB) LinkAccounts(ctx context.Context, connectorID string, authoritative bool, staleBefore time.Time) (LinkResult, error) {
 	var r LinkResult
 	err := db.inTx(ctx, func(q *sqlgen.Queries) (err error) {
@@ -32,7 +35,7 @@ func (db *DB) LinkAccounts(ctx context.Context, connectorID string, authoritativ
 			return err
 		}
 		// Anchored flags must be current before choosing between identities.
-		if _, err = q.RecomputeIdentities(ctx, sqlgen.RecomputeIdentitiesParams{StaleBefore: ts(staleBefore)}); err != nil {
+		if _, err = recompute(ctx, q, staleBefore, nil); err != nil {
 			return err
 		}
 		if r.Created, err = q.CreateIdentitiesForEmails(ctx, connectorID); err != nil {
@@ -41,7 +44,7 @@ func (db *DB) LinkAccounts(ctx context.Context, connectorID string, authoritativ
 		if r.Linked, err = q.LinkByEmail(ctx, sqlgen.LinkByEmailParams{ConnectorID: connectorID, Authoritative: authoritative}); err != nil {
 			return err
 		}
-		if r.Recomputed, err = q.RecomputeIdentities(ctx, sqlgen.RecomputeIdentitiesParams{StaleBefore: ts(staleBefore)}); err != nil {
+		if r.Recomputed, err = recompute(ctx, q, staleBefore, nil); err != nil {
 			return err
 		}
 		_, err = q.ClearOrphanIdentities(ctx, nil)
@@ -65,13 +68,71 @@ func recomputeIdentities(ctx context.Context, q *sqlgen.Queries, ids ...*int64) 
 	if len(list) == 0 {
 		return nil
 	}
-	if _, err := q.RecomputeIdentities(ctx, sqlgen.RecomputeIdentitiesParams{
-		StaleBefore: ts(time.Now().Add(-sspm.StaleAfter)), Ids: list}); err != nil {
+	if _, err := recompute(ctx, q, time.Now().Add(-identity.StaleAfter), list); err != nil {
 		return fmt.Errorf("recompute identities %v: %w", list, err)
 	}
 	if _, err := q.ClearOrphanIdentities(ctx, list); err != nil {
 		return fmt.Errorf("clear orphan identities %v: %w", list, err)
 	}
+	return nil
+}
+
+// recompute derives the attributes and flags of every identity with live linked accounts (or of those in ids)
+// with identity.Rollup over the accounts streamed by identity, and writes those that changed in one statement.
+// It returns how many identities changed.
+func recompute(ctx context.Context, q *sqlgen.Queries, staleBefore time.Time, ids []int64) (int64, error) {
+	rows, err := q.IdentityAccounts(ctx, ids)
+	if err != nil {
+		return 0, fmt.Errorf("read linked accounts: %w", err)
+	}
+	var p sqlgen.SetIdentityAttributesParams
+	var accounts []identity.Account
+	for start := 0; start < len(rows); {
+		end := start + 1
+		for end < len(rows) && rows[end].IdentityID == rows[start].IdentityID {
+			end++
+		}
+		accounts = accounts[:0]
+		for _, r := range rows[start:end] {
+			accounts = append(accounts, identity.Account{ID: r.ID, ConnectorID: r.ConnectorID, Authoritative: r.Authoritative,
+				Active: r.Active, IsAdmin: r.IsAdmin, MFAEnrolled: boolPtr(r.MfaEnrolled), LastLoginAt: fromTS(r.LastLoginAt),
+				DisplayName: r.DisplayName, Email: r.Email, Status: r.Status})
+		}
+		r := rows[start]
+		current := identity.Attributes{DisplayName: r.IdentityDisplayName, PrimaryEmail: r.IdentityEmail, Status: r.IdentityStatus,
+			LastSeenAt: fromTS(r.IdentityLastSeenAt), Flags: identity.Flags{Anchored: r.Anchored, Privileged: r.Privileged,
+				MFA: boolPtr(r.Mfa), Stale: r.Stale, Leaver: r.Leaver}, Accounts: int(r.Accounts), Connectors: r.Connectors}
+		if next := identity.Rollup(current, accounts, staleBefore); !next.Equal(current) {
+			if err := appendAttributes(&p, r.IdentityID, next); err != nil {
+				return 0, err
+			}
+		}
+		start = end
+	}
+	if len(p.Ids) == 0 {
+		return 0, nil
+	}
+	n, err := q.SetIdentityAttributes(ctx, p)
+	if err != nil {
+		return 0, fmt.Errorf("write identity attributes: %w", err)
+	}
+	return n, nil
+}
+
+func appendAttributes(p *sqlgen.SetIdentityAttributesParams, id int64, a identity.Attributes) error {
+	connectors, err := json.Marshal(a.Connectors)
+	if err != nil {
+		return fmt.Errorf("encode connectors of identity %d: %w", id, err)
+	}
+	mfa := ""
+	if a.MFA != nil {
+		mfa = strconv.FormatBool(*a.MFA)
+	}
+	p.Ids, p.DisplayNames, p.PrimaryEmails = append(p.Ids, id), append(p.DisplayNames, a.DisplayName), append(p.PrimaryEmails, a.PrimaryEmail)
+	p.Statuses, p.LastSeenAts = append(p.Statuses, a.Status), append(p.LastSeenAts, ts(a.LastSeenAt))
+	p.Anchored, p.Privileged, p.Mfa = append(p.Anchored, a.Anchored), append(p.Privileged, a.Privileged), append(p.Mfa, mfa)
+	p.Stale, p.Leaver, p.Accounts = append(p.Stale, a.Stale), append(p.Leaver, a.Leaver), append(p.Accounts, int32(a.Accounts))
+	p.Connectors = append(p.Connectors, string(connectors))
 	return nil
 }
 

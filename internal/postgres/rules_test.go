@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-sspm/open-sspm/internal/identity"
 	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/rules"
@@ -214,7 +215,7 @@ func TestFindingTransitions(t *testing.T) {
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	t0 := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	obs := rules.Finding{DedupeKey: "identity:IDENT-MFA-001:1", Kind: rules.FindingIdentity, RulesetKey: rules.IdentityRulesetKey,
+	obs := rules.Finding{DedupeKey: "identity:IDENT-MFA-001:1", Kind: rules.FindingIdentity, RulesetKey: identity.RulesetKey,
 		RuleKey: "IDENT-MFA-001", Severity: "medium", Title: "t", Subject: "ann", Evidence: json.RawMessage(`{}`), SeenAt: t0}
 	observe := func(sev string, want rules.FindingChange) {
 		t.Helper()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // BenchmarkCISRuleset evaluates every CIS rule over a large Okta org: 60 sign-on rules, 40 password policies,
@@ -63,9 +65,9 @@ func BenchmarkEventPolicies(b *testing.B) {
 	cat := loadCatalog(b)
 	types := []string{"user.session.start", "user.authentication.sso", "app.oauth2.token.grant", "user.session.end",
 		"user.account.privilege.grant", "user.session.start", "user.authentication.sso", "policy.rule.update", "user.session.start", "user.session.end"}
-	events := make([]Event, 10_000)
+	events := make([]sspm.Event, 10_000)
 	for i := range events {
-		events[i] = oktaEvent(int64(i), types[i%len(types)], "SUCCESS", []EventTarget{{Kind: "User", ID: fmt.Sprint("00u", i%500), Display: "u"}},
+		events[i] = oktaEvent(int64(i), types[i%len(types)], "SUCCESS", []sspm.EventTarget{{Type: "User", ExternalID: fmt.Sprint("00u", i%500), DisplayName: "u"}},
 			`{"debugContext":{"debugData":{"privilegeGranted":"Help desk administrator"}},"target":[{"type":"PolicyEntity","detailEntry":{"policyType":"PASSWORD"}}]}`)
 	}
 	b.ResetTimer()

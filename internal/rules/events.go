@@ -10,61 +10,37 @@ import (
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
+
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// Event is a stored canonical event as policies see it (rules.md §5.1).
-type Event struct {
-	ID              int64
-	ConnectorID     string
-	SourceKind      string
-	ProviderEventID string
-	Type            string
-	Category        string
-	Outcome         string
-	ActorID         string
-	ActorDisplay    string
-	OccurredAt      time.Time
-	Channel         string // tail or push
-	Targets         []EventTarget
-	Raw             json.RawMessage
-}
-
-// EventTarget is something an event touched.
-type EventTarget struct {
-	Kind    string `json:"kind"`
-	ID      string `json:"id"`
-	Display string `json:"display,omitempty"`
-	// IsAdmin is joined from the inventory: the target is a live account of the connector with admin grants.
-	IsAdmin bool `json:"is_admin,omitempty"`
-}
-
-// GroupKey is the key sequences group an event by: its first target's id, or its actor's id.
-func (e *Event) GroupKey(by string) string {
+// groupKey is the key sequences group an event by: its first target's id, or its actor's id.
+func groupKey(e *sspm.Event, by string) string {
 	if by == "actor" {
-		return e.ActorID
+		return e.ActorExternalID
 	}
 	if len(e.Targets) > 0 {
-		return e.Targets[0].ID
+		return e.Targets[0].ExternalID
 	}
 	return ""
 }
 
-// celValue is the `event` variable of policy expressions: the canonical fields, with details = the provider's
-// raw event.
-func (e *Event) celValue() map[string]any {
+// eventValue is the `event` variable of policy expressions (rules.md §5.1): the canonical fields, with
+// details = the provider's raw event.
+func eventValue(e *sspm.Event) map[string]any {
 	targets := make([]any, len(e.Targets))
 	for i, t := range e.Targets {
-		targets[i] = map[string]any{"kind": t.Kind, "id": t.ID, "display": t.Display, "is_admin": t.IsAdmin}
+		targets[i] = map[string]any{"kind": t.Type, "id": t.ExternalID, "display": t.DisplayName, "is_admin": t.IsAdmin}
 	}
 	var details any = map[string]any{}
 	if len(e.Raw) > 0 {
 		_ = json.Unmarshal(e.Raw, &details) // an undecodable raw event has no details
 	}
 	return map[string]any{
-		"source_kind": e.SourceKind, "source_name": e.ConnectorID, "channel": e.Channel,
+		"source_kind": string(e.SourceKind), "source_name": e.ConnectorID, "channel": e.Source,
 		"provider_event_id": e.ProviderEventID, "event_type": e.Type, "category": e.Category,
 		"outcome": strings.ToLower(e.Outcome), "occurred_at": e.OccurredAt.UTC().Format(time.RFC3339Nano),
-		"actor":   map[string]any{"id": e.ActorID, "display": e.ActorDisplay},
+		"actor":   map[string]any{"id": e.ActorExternalID, "display": e.ActorDisplay},
 		"targets": targets, "details": details,
 	}
 }
@@ -81,24 +57,24 @@ type LookbackQuery struct {
 }
 
 // Lookback returns the events a LookbackQuery asks for (the evaluator reads them from the store).
-type Lookback func(ctx context.Context, q LookbackQuery) ([]Event, error)
+type Lookback func(ctx context.Context, q LookbackQuery) ([]sspm.Event, error)
 
 // PolicyMatch is an event that a policy matched.
 type PolicyMatch struct {
 	Ref      PolicyRef
-	Event    *Event
+	Event    *sspm.Event
 	Severity string
-	Sequence []*Event // the earlier steps, for sequence policies
+	Sequence []*sspm.Event // the earlier steps, for sequence policies
 }
 
 // MatchEvents runs every policy with a matcher for sourceKind over events (all of one connector) and returns
 // the matches in event order. skip, when set, leaves out policies disabled for the connector. Sequence
 // matchers read earlier steps through lookback.
-func (c *Catalog) MatchEvents(ctx context.Context, sourceKind string, events []Event, skip func(PolicyRef) bool, lookback Lookback) ([]PolicyMatch, error) {
+func (c *Catalog) MatchEvents(ctx context.Context, sourceKind string, events []sspm.Event, skip func(PolicyRef) bool, lookback Lookback) ([]PolicyMatch, error) {
 	type candidate struct {
 		ref PolicyRef
 		m   *Matcher
-		ev  *Event
+		ev  *sspm.Event
 		in  map[string]any
 	}
 	var (
@@ -128,7 +104,7 @@ func (c *Catalog) MatchEvents(ctx context.Context, sourceKind string, events []E
 		if len(refs) == 0 {
 			continue
 		}
-		in := map[string]any{varEvent: ev.celValue()}
+		in := map[string]any{varEvent: eventValue(ev)}
 		for _, ref := range refs {
 			for _, m := range ref.Policy.Matchers {
 				if m.SourceKind != sourceKind || !(m.types[ev.Type] || m.cats[ev.Category]) {
@@ -179,9 +155,9 @@ func appendRefs(a, b []PolicyRef) []PolicyRef {
 }
 
 // sequenceSteps returns the earlier events that complete ev's sequence in order within the window, or nil.
-func sequenceSteps(ctx context.Context, m *Matcher, ev *Event, lookback Lookback) ([]*Event, error) {
+func sequenceSteps(ctx context.Context, m *Matcher, ev *sspm.Event, lookback Lookback) ([]*sspm.Event, error) {
 	k := m.Correlate
-	key := ev.GroupKey(k.GroupBy)
+	key := groupKey(ev, k.GroupBy)
 	if key == "" || lookback == nil {
 		return nil, nil
 	}
@@ -201,11 +177,11 @@ func sequenceSteps(ctx context.Context, m *Matcher, ev *Event, lookback Lookback
 		}
 		return prior[i].ID < prior[j].ID
 	})
-	var found []*Event
+	var found []*sspm.Event
 	step := 0
 	for i := range prior {
 		p := &prior[i]
-		if step == len(k.Sequence) || p.ID == ev.ID || p.GroupKey(k.GroupBy) != key {
+		if step == len(k.Sequence) || p.ID == ev.ID || groupKey(p, k.GroupBy) != key {
 			continue
 		}
 		if p.OccurredAt.After(ev.OccurredAt) || (p.OccurredAt.Equal(ev.OccurredAt) && p.ID > ev.ID) {
@@ -235,16 +211,16 @@ func severity(p *Policy, in map[string]any) string {
 // EventFinding builds the finding of a match: keyed by policy, connector and provider event id.
 func EventFinding(m PolicyMatch, now time.Time) Finding {
 	type ref struct {
-		ID              int64         `json:"id"`
-		ProviderEventID string        `json:"provider_event_id"`
-		Type            string        `json:"event_type"`
-		OccurredAt      time.Time     `json:"occurred_at"`
-		Actor           string        `json:"actor,omitempty"`
-		Targets         []EventTarget `json:"targets,omitempty"`
+		ID              int64              `json:"id"`
+		ProviderEventID string             `json:"provider_event_id"`
+		Type            string             `json:"event_type"`
+		OccurredAt      time.Time          `json:"occurred_at"`
+		Actor           string             `json:"actor,omitempty"`
+		Targets         []sspm.EventTarget `json:"targets,omitempty"`
 	}
-	toRef := func(e *Event) ref {
+	toRef := func(e *sspm.Event) ref {
 		return ref{ID: e.ID, ProviderEventID: e.ProviderEventID, Type: e.Type, OccurredAt: e.OccurredAt,
-			Actor: firstNonEmpty(e.ActorDisplay, e.ActorID), Targets: e.Targets}
+			Actor: firstNonEmpty(e.ActorDisplay, e.ActorExternalID), Targets: e.Targets}
 	}
 	ev := struct {
 		PolicySet string   `json:"policy_set"`
@@ -261,7 +237,7 @@ func EventFinding(m PolicyMatch, now time.Time) Finding {
 	b, _ := json.Marshal(ev) // plain values: cannot fail
 	subject := ""
 	if len(m.Event.Targets) > 0 {
-		subject = firstNonEmpty(m.Event.Targets[0].Display, m.Event.Targets[0].ID)
+		subject = firstNonEmpty(m.Event.Targets[0].DisplayName, m.Event.Targets[0].ExternalID)
 	}
 	return Finding{
 		DedupeKey: EventDedupeKey(m.Ref.Policy.ID, m.Event.ConnectorID, m.Event.ProviderEventID),

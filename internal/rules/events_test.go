@@ -5,20 +5,22 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-func oktaEvent(id int64, typ, outcome string, targets []EventTarget, raw string) Event {
-	return Event{ID: id, ConnectorID: "okta-1", SourceKind: "okta", ProviderEventID: "uuid-" + string(rune('a'+id)),
-		Type: typ, Outcome: outcome, ActorID: "00uadmin", ActorDisplay: "Admin", Channel: "tail",
+func oktaEvent(id int64, typ, outcome string, targets []sspm.EventTarget, raw string) sspm.Event {
+	return sspm.Event{ID: id, ConnectorID: "okta-1", SourceKind: "okta", ProviderEventID: "uuid-" + string(rune('a'+id)),
+		Type: typ, Outcome: outcome, ActorExternalID: "00uadmin", ActorDisplay: "Admin", Source: "tail",
 		OccurredAt: time.Date(2026, 6, 1, 10, 0, int(id), 0, time.UTC), Targets: targets, Raw: json.RawMessage(raw)}
 }
 
 func TestEventPolicies(t *testing.T) {
 	cat := loadCatalog(t)
-	user := []EventTarget{{Kind: "User", ID: "00ubob", Display: "Bob"}}
+	user := []sspm.EventTarget{{Type: "User", ExternalID: "00ubob", DisplayName: "Bob"}}
 	tests := []struct {
 		name    string
-		give    Event
+		give    sspm.Event
 		want    string // policy id, "" for no match
 		wantSev string
 	}{
@@ -26,17 +28,17 @@ func TestEventPolicies(t *testing.T) {
 		{"super admin granted is critical", oktaEvent(2, "user.account.privilege.grant", "SUCCESS", user, `{"debugContext":{"debugData":{"privilegeGranted":"Super administrator"}}}`), "EV-001", "critical"},
 		{"failed grant", oktaEvent(3, "user.account.privilege.grant", "FAILURE", user, `{}`), "", ""},
 		{"factor reset", oktaEvent(4, "user.mfa.factor.reset_all", "SUCCESS", user, `{}`), "EV-002", "high"},
-		{"admin's factor reset is critical", oktaEvent(11, "user.mfa.factor.deactivate", "SUCCESS", []EventTarget{{Kind: "User", ID: "00uann", Display: "Ann", IsAdmin: true}}, `{}`), "EV-002", "critical"},
+		{"admin's factor reset is critical", oktaEvent(11, "user.mfa.factor.deactivate", "SUCCESS", []sspm.EventTarget{{Type: "User", ExternalID: "00uann", DisplayName: "Ann", IsAdmin: true}}, `{}`), "EV-002", "critical"},
 		{"api token", oktaEvent(5, "system.api_token.create", "SUCCESS", nil, `{}`), "EV-003", "medium"},
 		{"password policy changed", oktaEvent(6, "policy.lifecycle.update", "SUCCESS", nil, `{"target":[{"type":"PolicyEntity","detailEntry":{"policyType":"PASSWORD"}}]}`), "EV-004", "medium"},
 		{"other policy type changed", oktaEvent(7, "policy.lifecycle.update", "SUCCESS", nil, `{"target":[{"type":"PolicyEntity","detailEntry":{"policyType":"IDP_DISCOVERY"}}]}`), "", ""},
-		{"privileged consent", oktaEvent(8, "app.oauth2.as.consent.grant", "SUCCESS", []EventTarget{{Kind: "Scope", ID: "s", Display: "okta.users.manage"}}, `{}`), "EV-006", "high"},
-		{"ordinary consent", oktaEvent(9, "app.oauth2.as.consent.grant", "SUCCESS", []EventTarget{{Kind: "Scope", ID: "s", Display: "openid"}}, `{}`), "", ""},
+		{"privileged consent", oktaEvent(8, "app.oauth2.as.consent.grant", "SUCCESS", []sspm.EventTarget{{Type: "Scope", ExternalID: "s", DisplayName: "okta.users.manage"}}, `{}`), "EV-006", "high"},
+		{"ordinary consent", oktaEvent(9, "app.oauth2.as.consent.grant", "SUCCESS", []sspm.EventTarget{{Type: "Scope", ExternalID: "s", DisplayName: "openid"}}, `{}`), "", ""},
 		{"sign-in", oktaEvent(10, "user.session.start", "SUCCESS", user, `{}`), "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := cat.MatchEvents(context.Background(), "okta", []Event{tt.give}, nil, nil)
+			got, err := cat.MatchEvents(context.Background(), "okta", []sspm.Event{tt.give}, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,23 +61,23 @@ func TestEventPolicies(t *testing.T) {
 
 func TestSequencePolicy(t *testing.T) {
 	cat := loadCatalog(t)
-	bob := []EventTarget{{Kind: "User", ID: "00ubob", Display: "Bob"}}
+	bob := []sspm.EventTarget{{Type: "User", ExternalID: "00ubob", DisplayName: "Bob"}}
 	suspend := oktaEvent(1, "user.lifecycle.suspend", "SUCCESS", bob, `{}`)
 	unsuspend := oktaEvent(2, "user.lifecycle.unsuspend", "SUCCESS", bob, `{}`)
 	tests := []struct {
 		name  string
-		prior []Event
+		prior []sspm.Event
 		want  int
 	}{
-		{"suspended earlier", []Event{suspend}, 1},
+		{"suspended earlier", []sspm.Event{suspend}, 1},
 		{"never suspended", nil, 0},
 		{"suspended long ago is outside the lookback", nil, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var asked LookbackQuery
-			lookback := func(_ context.Context, q LookbackQuery) ([]Event, error) { asked = q; return tt.prior, nil }
-			got, err := cat.MatchEvents(context.Background(), "okta", []Event{unsuspend}, nil, lookback)
+			lookback := func(_ context.Context, q LookbackQuery) ([]sspm.Event, error) { asked = q; return tt.prior, nil }
+			got, err := cat.MatchEvents(context.Background(), "okta", []sspm.Event{unsuspend}, nil, lookback)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,12 +97,12 @@ func TestSequencePolicy(t *testing.T) {
 func TestPoliciesOfOtherSourcesAreSkipped(t *testing.T) {
 	cat := loadCatalog(t)
 	ev := oktaEvent(1, "organization.member_added", "", nil, `{"membership":{"role":"admin"}}`)
-	got, err := cat.MatchEvents(context.Background(), "okta", []Event{ev}, nil, nil)
+	got, err := cat.MatchEvents(context.Background(), "okta", []sspm.Event{ev}, nil, nil)
 	if err != nil || len(got) != 0 {
 		t.Fatalf("okta matched a GitHub event name: %+v %v", got, err)
 	}
 	ev.SourceKind = "github"
-	got, err = cat.MatchEvents(context.Background(), "github", []Event{ev}, func(p PolicyRef) bool { return p.Policy.ID == "EV-001" }, nil)
+	got, err = cat.MatchEvents(context.Background(), "github", []sspm.Event{ev}, func(p PolicyRef) bool { return p.Policy.ID == "EV-001" }, nil)
 	if err != nil || len(got) != 1 || got[0].Ref.Policy.ID != "EV-007" {
 		t.Fatalf("github matches = %+v %v, want EV-007 only (EV-001 skipped)", got, err)
 	}

@@ -54,35 +54,6 @@ func EventDedupeKey(policyID, connectorID, providerEventID string) string {
 	return fmt.Sprintf("event:%s:%s:%s", policyID, connectorID, providerEventID)
 }
 
-// IdentityCheck turns a derived identity flag into identity findings (rules.md §4: leavers, privileged without
-// MFA, stale privileged). Flag names the condition the store evaluates over identities.
-type IdentityCheck struct {
-	Key      string
-	Flag     string // leaver, privileged_without_mfa, stale_privileged
-	Title    string
-	Severity string
-}
-
-// IdentityRulesetKey groups the identity checks' findings.
-const IdentityRulesetKey = "opensspm.identity.flags.v1"
-
-// IdentityChecks lists the identity checks in a stable order.
-func IdentityChecks() []IdentityCheck {
-	return []IdentityCheck{
-		{Key: "IDENT-LEAVER-001", Flag: "leaver", Severity: "high",
-			Title: "Identity deprovisioned in the identity provider keeps active app accounts"},
-		{Key: "IDENT-MFA-001", Flag: "privileged_without_mfa", Severity: "high",
-			Title: "Privileged identity without MFA"},
-		{Key: "IDENT-STALE-001", Flag: "stale_privileged", Severity: "medium",
-			Title: "Privileged identity inactive for 90 days"},
-	}
-}
-
-// IdentityDedupeKey keys an identity finding.
-func IdentityDedupeKey(checkKey string, identityID int64) string {
-	return fmt.Sprintf("identity:%s:%d", checkKey, identityID)
-}
-
 // PostureFindings turns a scope's results into finding changes: a failing rule is observed (opened or
 // updated); a passing or not-applicable rule resolves its finding. Unknown and error results change nothing:
 // they cannot tell whether the condition cleared.

@@ -88,8 +88,13 @@ type Credential struct {
 	Raw             json.RawMessage
 }
 
-// Event is a canonical provider event. ProviderEventID is unique per connector: a redelivered event is stored once.
+// Event is a canonical provider event, as a connector reads it and as the store keeps it and event policies see
+// it (rules.md §5.1). ProviderEventID is unique per connector: a redelivered event is stored once. ID,
+// ConnectorID and SourceKind are set by the store on stored events.
 type Event struct {
+	ID              int64 // the store's id: events are processed in its order
+	ConnectorID     string
+	SourceKind      Kind
 	ProviderEventID string
 	Type            string
 	Category        string
@@ -97,16 +102,19 @@ type Event struct {
 	ActorDisplay    string
 	Outcome         string
 	OccurredAt      time.Time
-	Source          string // tail or push
+	Source          string // tail or push: the channel it came by
 	Targets         []EventTarget
 	Raw             json.RawMessage
 }
 
-// EventTarget is something an event touched.
+// EventTarget is something an event touched. Its JSON form is what finding evidence shows.
 type EventTarget struct {
-	Type        string
-	ExternalID  string
-	DisplayName string
+	Type        string `json:"kind"`
+	ExternalID  string `json:"id"`
+	DisplayName string `json:"display,omitempty"`
+	// IsAdmin is joined from the inventory on stored events: the target is a live account of the connector with
+	// admin grants.
+	IsAdmin bool `json:"is_admin,omitempty"`
 }
 
 // DatasetRow is a configuration object a posture ruleset reads (a policy, an authenticator, an org setting),
@@ -178,6 +186,3 @@ func (p *Page) Len() int {
 	return len(p.Accounts) + len(p.Groups) + len(p.GroupMembers) + len(p.Resources) + len(p.Grants) +
 		len(p.Credentials) + len(p.Datasets) + len(p.Events) + len(p.Evidence) + len(p.MFA)
 }
-
-// StaleAfter is how long without activity in any linked account makes an identity stale.
-const StaleAfter = 90 * 24 * time.Hour

@@ -183,13 +183,9 @@ func TestAuditEventsMeetThePolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := make([]rules.Event, len(events))
-	for i, ev := range events {
-		in[i] = rules.Event{ID: int64(i + 1), ConnectorID: "gh", SourceKind: string(sspm.KindGitHub), ProviderEventID: ev.ProviderEventID,
-			Type: ev.Type, Category: ev.Category, Outcome: ev.Outcome, ActorID: ev.ActorExternalID, OccurredAt: ev.OccurredAt, Channel: "tail", Raw: ev.Raw}
-		for _, tg := range ev.Targets {
-			in[i].Targets = append(in[i].Targets, rules.EventTarget{Kind: tg.Type, ID: tg.ExternalID, Display: tg.DisplayName})
-		}
+	in := slices.Clone(events) // as the store keeps them: one event type from the connector to the policies
+	for i := range in {
+		in[i].ID, in[i].ConnectorID, in[i].SourceKind, in[i].Source = int64(i+1), "gh", sspm.KindGitHub, "tail"
 	}
 	matches, err := catalog.MatchEvents(context.Background(), string(sspm.KindGitHub), in, nil, nil)
 	if err != nil {

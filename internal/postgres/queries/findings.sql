@@ -68,9 +68,11 @@ WHERE f.kind = @kind AND f.rule_key = ANY(@rule_keys::text[]) AND f.status <> 'r
   AND NOT EXISTS (SELECT 1 FROM unnest(@keep::text[]) AS k(key) WHERE k.key = f.dedupe_key);
 
 -- name: FlaggedIdentities :many
+-- Identities with live accounts and any flag set: the identity checks (identity.Check.Holds) decide which
+-- findings they raise.
 SELECT id, display_name, primary_email, leaver, privileged, mfa, stale, last_seen_at
 FROM identities
-WHERE accounts > 0 AND (leaver OR (privileged AND (mfa IS FALSE OR stale)))
+WHERE accounts > 0 AND (leaver OR privileged OR stale OR mfa IS FALSE)
 ORDER BY id;
 
 -- name: SetFindingStatus :execrows

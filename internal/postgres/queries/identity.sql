@@ -32,26 +32,43 @@ WHERE a.connector_id = @connector_id AND a.expired_at IS NULL AND a.kind = 'user
   AND l.account_id IS NULL
 ON CONFLICT (account_id) DO NOTHING;
 
--- name: RecomputeIdentities :execrows
--- Recomputes identity attributes from linked live accounts, authoritative sources first: every identity, or with
--- ids those identities (the rollup's grouping is filtered before it aggregates). Only identities whose attributes
--- change are written, so a linking run that changes nothing rewrites no row and no index.
+-- name: IdentityAccounts :many
+-- The live linked accounts of every identity (or, with ids, of those identities) with the identity's stored
+-- attributes, by identity: what identity.Rollup derives an identity's attributes and flags from.
+SELECT i.id AS identity_id, i.display_name AS identity_display_name, i.primary_email AS identity_email,
+       i.status AS identity_status, i.last_seen_at AS identity_last_seen_at, i.anchored, i.privileged, i.mfa, i.stale,
+       i.leaver, i.accounts, i.connectors,
+       a.id, a.connector_id, c.authoritative, a.active, a.is_admin, a.mfa_enrolled, a.last_login_at, a.display_name,
+       a.email, a.status
+FROM identity_links l
+JOIN accounts a ON a.id = l.account_id AND a.expired_at IS NULL
+JOIN connectors c ON c.id = a.connector_id
+JOIN identities i ON i.id = l.identity_id
+WHERE l.identity_id IS NOT NULL
+  AND (sqlc.narg(ids)::bigint[] IS NULL OR l.identity_id = ANY(sqlc.narg(ids)::bigint[]))
+ORDER BY l.identity_id;
+
+-- name: SetIdentityAttributes :execrows
+-- Writes identities' derived attributes and flags (identity.Rollup), one array element per identity. MFA is
+-- 'true', 'false' or '' (unknown); connectors is a JSON array of connector ids.
 UPDATE identities i
 SET display_name = n.display_name, primary_email = n.primary_email, status = n.status, last_seen_at = n.last_seen_at,
-    anchored = n.anchored, privileged = n.privileged, mfa = n.mfa, stale = n.stale, leaver = n.leaver,
-    accounts = n.accounts, connectors = n.connectors, updated_at = now()
-FROM (SELECT i.id, COALESCE(agg.display_name, i.display_name) AS display_name,
-             COALESCE(agg.email, i.primary_email) AS primary_email, COALESCE(agg.status, i.status) AS status,
-             agg.last_seen AS last_seen_at, agg.anchored, agg.privileged, agg.mfa,
-             agg.last_seen IS NULL OR agg.last_seen < @stale_before AS stale, COALESCE(agg.leaver, false) AS leaver,
-             agg.n AS accounts, agg.connectors
-      FROM identity_rollup agg JOIN identities i ON i.id = agg.identity_id
-      WHERE sqlc.narg(ids)::bigint[] IS NULL OR agg.identity_id = ANY(sqlc.narg(ids)::bigint[])) n
-WHERE i.id = n.id
-  AND (i.display_name, i.primary_email, i.status, i.last_seen_at, i.anchored, i.privileged, i.mfa, i.stale, i.leaver,
-       i.accounts, i.connectors)
-      IS DISTINCT FROM (n.display_name, n.primary_email, n.status, n.last_seen_at, n.anchored, n.privileged, n.mfa,
-       n.stale, n.leaver, n.accounts, n.connectors);
+    anchored = n.anchored, privileged = n.privileged, mfa = NULLIF(n.mfa, '')::boolean, stale = n.stale,
+    leaver = n.leaver, accounts = n.accounts,
+    connectors = ARRAY(SELECT jsonb_array_elements_text(n.connectors::jsonb)), updated_at = now()
+FROM (SELECT unnest(@ids::bigint[]) AS id,
+             unnest(@display_names::text[]) AS display_name,
+             unnest(@primary_emails::text[]) AS primary_email,
+             unnest(@statuses::text[]) AS status,
+             unnest(@last_seen_ats::timestamptz[]) AS last_seen_at,
+             unnest(@anchored::boolean[]) AS anchored,
+             unnest(@privileged::boolean[]) AS privileged,
+             unnest(@mfa::text[]) AS mfa,
+             unnest(@stale::boolean[]) AS stale,
+             unnest(@leaver::boolean[]) AS leaver,
+             unnest(@accounts::integer[]) AS accounts,
+             unnest(@connectors::text[]) AS connectors) n
+WHERE i.id = n.id;
 
 -- name: ClearOrphanIdentities :execrows
 -- Identities no live account links to any more lose their derived flags (they stay for manual links and history).

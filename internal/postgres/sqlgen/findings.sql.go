@@ -106,7 +106,7 @@ func (q *Queries) EventsAfter(ctx context.Context, arg EventsAfterParams) ([]Eve
 const flaggedIdentities = `-- name: FlaggedIdentities :many
 SELECT id, display_name, primary_email, leaver, privileged, mfa, stale, last_seen_at
 FROM identities
-WHERE accounts > 0 AND (leaver OR (privileged AND (mfa IS FALSE OR stale)))
+WHERE accounts > 0 AND (leaver OR privileged OR stale OR mfa IS FALSE)
 ORDER BY id
 `
 
@@ -121,6 +121,8 @@ type FlaggedIdentitiesRow struct {
 	LastSeenAt   pgtype.Timestamptz
 }
 
+// Identities with live accounts and any flag set: the identity checks (identity.Check.Holds) decide which
+// findings they raise.
 func (q *Queries) FlaggedIdentities(ctx context.Context) ([]FlaggedIdentitiesRow, error) {
 	rows, err := q.db.Query(ctx, flaggedIdentities)
 	if err != nil {

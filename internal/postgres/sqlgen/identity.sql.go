@@ -131,6 +131,91 @@ func (q *Queries) GetIdentity(ctx context.Context, id int64) (Identity, error) {
 	return i, err
 }
 
+const identityAccounts = `-- name: IdentityAccounts :many
+SELECT i.id AS identity_id, i.display_name AS identity_display_name, i.primary_email AS identity_email,
+       i.status AS identity_status, i.last_seen_at AS identity_last_seen_at, i.anchored, i.privileged, i.mfa, i.stale,
+       i.leaver, i.accounts, i.connectors,
+       a.id, a.connector_id, c.authoritative, a.active, a.is_admin, a.mfa_enrolled, a.last_login_at, a.display_name,
+       a.email, a.status
+FROM identity_links l
+JOIN accounts a ON a.id = l.account_id AND a.expired_at IS NULL
+JOIN connectors c ON c.id = a.connector_id
+JOIN identities i ON i.id = l.identity_id
+WHERE l.identity_id IS NOT NULL
+  AND ($1::bigint[] IS NULL OR l.identity_id = ANY($1::bigint[]))
+ORDER BY l.identity_id
+`
+
+type IdentityAccountsRow struct {
+	IdentityID          int64
+	IdentityDisplayName string
+	IdentityEmail       string
+	IdentityStatus      string
+	IdentityLastSeenAt  pgtype.Timestamptz
+	Anchored            bool
+	Privileged          bool
+	Mfa                 pgtype.Bool
+	Stale               bool
+	Leaver              bool
+	Accounts            int32
+	Connectors          []string
+	ID                  int64
+	ConnectorID         string
+	Authoritative       bool
+	Active              bool
+	IsAdmin             bool
+	MfaEnrolled         pgtype.Bool
+	LastLoginAt         pgtype.Timestamptz
+	DisplayName         string
+	Email               string
+	Status              string
+}
+
+// The live linked accounts of every identity (or, with ids, of those identities) with the identity's stored
+// attributes, by identity: what identity.Rollup derives an identity's attributes and flags from.
+func (q *Queries) IdentityAccounts(ctx context.Context, ids []int64) ([]IdentityAccountsRow, error) {
+	rows, err := q.db.Query(ctx, identityAccounts, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []IdentityAccountsRow{}
+	for rows.Next() {
+		var i IdentityAccountsRow
+		if err := rows.Scan(
+			&i.IdentityID,
+			&i.IdentityDisplayName,
+			&i.IdentityEmail,
+			&i.IdentityStatus,
+			&i.IdentityLastSeenAt,
+			&i.Anchored,
+			&i.Privileged,
+			&i.Mfa,
+			&i.Stale,
+			&i.Leaver,
+			&i.Accounts,
+			&i.Connectors,
+			&i.ID,
+			&i.ConnectorID,
+			&i.Authoritative,
+			&i.Active,
+			&i.IsAdmin,
+			&i.MfaEnrolled,
+			&i.LastLoginAt,
+			&i.DisplayName,
+			&i.Email,
+			&i.Status,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const linkByEmail = `-- name: LinkByEmail :execrows
 INSERT INTO identity_links (account_id, identity_id, reason)
 SELECT a.id,
@@ -227,35 +312,59 @@ func (q *Queries) NeedsAnchor(ctx context.Context, arg NeedsAnchorParams) ([]Nee
 	return items, nil
 }
 
-const recomputeIdentities = `-- name: RecomputeIdentities :execrows
+const setIdentityAttributes = `-- name: SetIdentityAttributes :execrows
 UPDATE identities i
 SET display_name = n.display_name, primary_email = n.primary_email, status = n.status, last_seen_at = n.last_seen_at,
-    anchored = n.anchored, privileged = n.privileged, mfa = n.mfa, stale = n.stale, leaver = n.leaver,
-    accounts = n.accounts, connectors = n.connectors, updated_at = now()
-FROM (SELECT i.id, COALESCE(agg.display_name, i.display_name) AS display_name,
-             COALESCE(agg.email, i.primary_email) AS primary_email, COALESCE(agg.status, i.status) AS status,
-             agg.last_seen AS last_seen_at, agg.anchored, agg.privileged, agg.mfa,
-             agg.last_seen IS NULL OR agg.last_seen < $1 AS stale, COALESCE(agg.leaver, false) AS leaver,
-             agg.n AS accounts, agg.connectors
-      FROM identity_rollup agg JOIN identities i ON i.id = agg.identity_id
-      WHERE $2::bigint[] IS NULL OR agg.identity_id = ANY($2::bigint[])) n
+    anchored = n.anchored, privileged = n.privileged, mfa = NULLIF(n.mfa, '')::boolean, stale = n.stale,
+    leaver = n.leaver, accounts = n.accounts,
+    connectors = ARRAY(SELECT jsonb_array_elements_text(n.connectors::jsonb)), updated_at = now()
+FROM (SELECT unnest($1::bigint[]) AS id,
+             unnest($2::text[]) AS display_name,
+             unnest($3::text[]) AS primary_email,
+             unnest($4::text[]) AS status,
+             unnest($5::timestamptz[]) AS last_seen_at,
+             unnest($6::boolean[]) AS anchored,
+             unnest($7::boolean[]) AS privileged,
+             unnest($8::text[]) AS mfa,
+             unnest($9::boolean[]) AS stale,
+             unnest($10::boolean[]) AS leaver,
+             unnest($11::integer[]) AS accounts,
+             unnest($12::text[]) AS connectors) n
 WHERE i.id = n.id
-  AND (i.display_name, i.primary_email, i.status, i.last_seen_at, i.anchored, i.privileged, i.mfa, i.stale, i.leaver,
-       i.accounts, i.connectors)
-      IS DISTINCT FROM (n.display_name, n.primary_email, n.status, n.last_seen_at, n.anchored, n.privileged, n.mfa,
-       n.stale, n.leaver, n.accounts, n.connectors)
 `
 
-type RecomputeIdentitiesParams struct {
-	StaleBefore interface{}
-	Ids         []int64
+type SetIdentityAttributesParams struct {
+	Ids           []int64
+	DisplayNames  []string
+	PrimaryEmails []string
+	Statuses      []string
+	LastSeenAts   []pgtype.Timestamptz
+	Anchored      []bool
+	Privileged    []bool
+	Mfa           []string
+	Stale         []bool
+	Leaver        []bool
+	Accounts      []int32
+	Connectors    []string
 }
 
-// Recomputes identity attributes from linked live accounts, authoritative sources first: every identity, or with
-// ids those identities (the rollup's grouping is filtered before it aggregates). Only identities whose attributes
-// change are written, so a linking run that changes nothing rewrites no row and no index.
-func (q *Queries) RecomputeIdentities(ctx context.Context, arg RecomputeIdentitiesParams) (int64, error) {
-	result, err := q.db.Exec(ctx, recomputeIdentities, arg.StaleBefore, arg.Ids)
+// Writes identities' derived attributes and flags (identity.Rollup), one array element per identity. MFA is
+// 'true', 'false' or ” (unknown); connectors is a JSON array of connector ids.
+func (q *Queries) SetIdentityAttributes(ctx context.Context, arg SetIdentityAttributesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setIdentityAttributes,
+		arg.Ids,
+		arg.DisplayNames,
+		arg.PrimaryEmails,
+		arg.Statuses,
+		arg.LastSeenAts,
+		arg.Anchored,
+		arg.Privileged,
+		arg.Mfa,
+		arg.Stale,
+		arg.Leaver,
+		arg.Accounts,
+		arg.Connectors,
+	)
 	if err != nil {
 		return 0, err
 	}

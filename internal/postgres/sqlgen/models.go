@@ -244,20 +244,6 @@ type IdentityLink struct {
 	LinkedAt   pgtype.Timestamptz
 }
 
-type IdentityRollup struct {
-	IdentityID  pgtype.Int8
-	DisplayName interface{}
-	Email       interface{}
-	Status      interface{}
-	LastSeen    interface{}
-	Anchored    bool
-	Privileged  bool
-	Mfa         bool
-	Leaver      pgtype.Bool
-	N           int32
-	Connectors  interface{}
-}
-
 type Inbox struct {
 	ID          int64
 	ConnectorID string
