@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,10 +28,14 @@ func setup(t *testing.T, maxReceiveCount int) (*sqsfake.Server, *awssqs.Queue, s
 }
 
 func TestConformance(t *testing.T) {
+	var mu sync.Mutex
 	dlqs := map[sspm.Queue]func() int{}
 	queuetest.Run(t, queuetest.Config{
-		New: func(t *testing.T) sspm.Queue {
+		New: func(t *testing.T, now func() time.Time) sspm.Queue {
 			srv, q, dlq := setup(t, 3)
+			srv.SetClock(now)
+			mu.Lock()
+			defer mu.Unlock()
 			dlqs[q] = func() int {
 				visible, inFlight, err := srv.Depth(dlq)
 				if err != nil {
@@ -41,7 +46,12 @@ func TestConformance(t *testing.T) {
 			return q
 		},
 		MaxAttempts: 3,
-		Dead:        func(t *testing.T, q sspm.Queue) int { return dlqs[q]() },
+		Dead: func(t *testing.T, q sspm.Queue) int {
+			mu.Lock()
+			dead := dlqs[q]
+			mu.Unlock()
+			return dead()
+		},
 	})
 }
 

@@ -29,23 +29,23 @@ func (db *DB) enqueueTransitions(ctx context.Context, q *sqlgen.Queries, ts []ru
 	if db.alerts == nil || len(ts) == 0 {
 		return nil
 	}
-	_, err := enqueueAlerts(ctx, q, db.alerts(ts))
+	_, err := db.enqueueAlerts(ctx, q, db.alerts(ts))
 	return err
 }
 
 // EnqueueAlerts inserts the entries as pending rows in one statement; an alert already enqueued for a
 // destination is left alone. It returns how many rows are new.
 func (db *DB) EnqueueAlerts(ctx context.Context, entries []alert.Entry) (int64, error) {
-	return enqueueAlerts(ctx, db.q, entries)
+	return db.enqueueAlerts(ctx, db.q, entries)
 }
 
-func enqueueAlerts(ctx context.Context, q *sqlgen.Queries, entries []alert.Entry) (int64, error) {
+func (db *DB) enqueueAlerts(ctx context.Context, q *sqlgen.Queries, entries []alert.Entry) (int64, error) {
 	if len(entries) == 0 {
 		return 0, nil
 	}
 	p := sqlgen.EnqueueAlertsParams{
 		Destinations: make([]string, len(entries)), AlertIds: make([]string, len(entries)),
-		Severities: make([]string, len(entries)), Payloads: make([]string, len(entries)),
+		Severities: make([]string, len(entries)), Payloads: make([]string, len(entries)), ClockNow: db.clock(),
 	}
 	for i, e := range entries {
 		payload, err := json.Marshal(e.Alert)
@@ -63,7 +63,7 @@ func enqueueAlerts(ctx context.Context, q *sqlgen.Queries, entries []alert.Entry
 
 // ExpireAlerts marks dead the due rows of destinations whose last attempt never finished.
 func (db *DB) ExpireAlerts(ctx context.Context, destinations []string, maxAttempts int) (int64, error) {
-	n, err := db.q.ExpireAlerts(ctx, sqlgen.ExpireAlertsParams{Destinations: destinations, MaxAttempts: int32(maxAttempts)})
+	n, err := db.q.ExpireAlerts(ctx, sqlgen.ExpireAlertsParams{Destinations: destinations, MaxAttempts: int32(maxAttempts), ClockNow: db.clock()})
 	if err != nil {
 		return 0, fmt.Errorf("alert outbox: expire: %w", err)
 	}
@@ -74,6 +74,7 @@ func (db *DB) ExpireAlerts(ctx context.Context, destinations []string, maxAttemp
 func (db *DB) ClaimAlerts(ctx context.Context, c alert.Claim) ([]alert.Delivery, error) {
 	rows, err := db.q.ClaimAlerts(ctx, sqlgen.ClaimAlertsParams{
 		Destinations: c.Destinations, MaxRows: int32(c.Limit), LeaseSeconds: c.Lease.Seconds(), MaxAttempts: int32(c.MaxAttempts),
+		ClockNow: db.clock(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("alert outbox: claim: %w", err)
@@ -93,7 +94,7 @@ func (db *DB) ClaimAlerts(ctx context.Context, c alert.Claim) ([]alert.Delivery,
 
 // AlertDelivered marks a claimed row delivered.
 func (db *DB) AlertDelivered(ctx context.Context, id int64, claim string) error {
-	n, err := db.q.MarkAlertDelivered(ctx, sqlgen.MarkAlertDeliveredParams{ID: id, Claim: claim})
+	n, err := db.q.MarkAlertDelivered(ctx, sqlgen.MarkAlertDeliveredParams{ID: id, Claim: claim, ClockNow: db.clock()})
 	return claimResult(n, err, "delivered", id)
 }
 
@@ -101,13 +102,14 @@ func (db *DB) AlertDelivered(ctx context.Context, id int64, claim string) error 
 func (db *DB) AlertFailed(ctx context.Context, id int64, claim string, retryIn time.Duration, dead bool, lastError string) error {
 	n, err := db.q.MarkAlertFailed(ctx, sqlgen.MarkAlertFailedParams{
 		ID: id, Claim: claim, RetrySeconds: retryIn.Seconds(), Dead: dead, LastError: truncateError(lastError),
+		ClockNow: db.clock(),
 	})
 	return claimResult(n, err, "failed", id)
 }
 
 // ReleaseAlert gives a claimed row back, due now, without counting its attempt.
 func (db *DB) ReleaseAlert(ctx context.Context, id int64, claim string) error {
-	n, err := db.q.ReleaseAlert(ctx, sqlgen.ReleaseAlertParams{ID: id, Claim: claim})
+	n, err := db.q.ReleaseAlert(ctx, sqlgen.ReleaseAlertParams{ID: id, Claim: claim, ClockNow: db.clock()})
 	return claimResult(n, err, "release", id)
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/rules"
 	"github.com/open-sspm/open-sspm/internal/sspm"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
 
 func testAlert(id int, severity string) alert.Alert {
@@ -25,33 +26,31 @@ func testAlert(id int, severity string) alert.Alert {
 		Title: "Rule", Subject: "global", RulesetKey: "x", RuleKey: fmt.Sprintf("R%d", id), At: time.Unix(1700000000, 0).UTC()}
 }
 
+// clockedStore is a store on its own database whose leases and back-offs run on a fake clock the test advances.
+func clockedStore(t *testing.T) (*postgres.DB, *clocktest.Clock) {
+	clock := clocktest.New(time.Now())
+	return postgrestest.New(t, postgres.WithClock(clock.Now)), clock
+}
+
 // outboxRow is one row of the outbox, read directly.
 type outboxRow struct {
 	state     string
 	attempts  int
-	dueIn     time.Duration // next_attempt_at - now()
+	dueIn     time.Duration // next_attempt_at - the clock's now
 	lastError string
 }
 
-func readOutbox(t *testing.T, db *postgres.DB, destination, alertID string) outboxRow {
+func readOutbox(t *testing.T, db *postgres.DB, clock *clocktest.Clock, destination, alertID string) outboxRow {
 	t.Helper()
 	var r outboxRow
-	var secs float64
-	err := db.Pool().QueryRow(context.Background(), `SELECT state, attempts, EXTRACT(EPOCH FROM next_attempt_at - now())::float8, last_error
-		FROM alert_outbox WHERE destination = $1 AND alert_id = $2`, destination, alertID).Scan(&r.state, &r.attempts, &secs, &r.lastError)
+	var due time.Time
+	err := db.Pool().QueryRow(context.Background(), `SELECT state, attempts, next_attempt_at, last_error
+		FROM alert_outbox WHERE destination = $1 AND alert_id = $2`, destination, alertID).Scan(&r.state, &r.attempts, &due, &r.lastError)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.dueIn = time.Duration(secs * float64(time.Second))
+	r.dueIn = due.Sub(clock.Now())
 	return r
-}
-
-// makeDue makes every pending row due now (instead of waiting for its back-off).
-func makeDue(t *testing.T, db *postgres.DB) {
-	t.Helper()
-	if _, err := db.Pool().Exec(context.Background(), `UPDATE alert_outbox SET next_attempt_at = now() WHERE state = 'pending'`); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func counts(t *testing.T, db *postgres.DB) map[string]int64 {
@@ -67,19 +66,20 @@ func counts(t *testing.T, db *postgres.DB) map[string]int64 {
 	return out
 }
 
-// recorder is a notifier that records what it delivered, failing while fail is set.
+// recorder is a notifier that records what it delivered, failing while fail is set. before, when set, runs at
+// the start of each send.
 type recorder struct {
-	name  string
-	delay time.Duration
-	mu    sync.Mutex
-	got   map[string]int // alert id → deliveries
-	fail  error
+	name   string
+	before func()
+	mu     sync.Mutex
+	got    map[string]int // alert id → deliveries
+	fail   error
 }
 
 func (r *recorder) Name() string { return r.name }
 func (r *recorder) Notify(ctx context.Context, a alert.Alert) error {
-	if r.delay > 0 {
-		time.Sleep(r.delay)
+	if r.before != nil {
+		r.before()
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -96,6 +96,7 @@ func (r *recorder) Notify(ctx context.Context, a alert.Alert) error {
 // Each alert is enqueued once per destination that takes its severity; enqueuing it again (a retried
 // evaluation) adds nothing.
 func TestAlertOutboxEnqueuesOncePerDestinationAndSeverity(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	o := &alert.Outbox{Store: db, Routes: []alert.Route{
@@ -128,6 +129,7 @@ func TestAlertOutboxEnqueuesOncePerDestinationAndSeverity(t *testing.T) {
 
 // Concurrent deliverers claim disjoint rows (SKIP LOCKED): every alert is delivered exactly once.
 func TestAlertOutboxConcurrentDeliverersTakeDisjointRows(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	var entries []alert.Entry
@@ -137,12 +139,16 @@ func TestAlertOutboxConcurrentDeliverersTakeDisjointRows(t *testing.T) {
 	if _, err := db.EnqueueAlerts(ctx, entries); err != nil {
 		t.Fatal(err)
 	}
-	rec := &recorder{name: "webhook", delay: 5 * time.Millisecond}
+	// Each deliverer's first send waits until the other's has begun: both hold claimed rows at once.
 	var wg sync.WaitGroup
 	reports := make([]alert.Report, 2)
+	recs := make([]*recorder, 2)
+	began := []chan struct{}{make(chan struct{}), make(chan struct{})}
 	start := make(chan struct{})
 	for i := range reports {
-		d := alert.NewDeliverer(db, map[string]alert.Notifier{alert.DestinationWebhook: rec}, alert.DeliverOptions{Batch: 5, Workers: 2})
+		var once sync.Once
+		recs[i] = &recorder{name: "webhook", before: func() { once.Do(func() { close(began[i]) }); <-began[1-i] }}
+		d := alert.NewDeliverer(db, map[string]alert.Notifier{alert.DestinationWebhook: recs[i]}, alert.DeliverOptions{Batch: 5, Workers: 2})
 		wg.Go(func() {
 			<-start
 			var err error
@@ -153,10 +159,16 @@ func TestAlertOutboxConcurrentDeliverersTakeDisjointRows(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	if len(rec.got) != 60 {
-		t.Fatalf("%d alerts delivered, want 60", len(rec.got))
+	got := map[string]int{}
+	for _, rec := range recs {
+		for id, n := range rec.got {
+			got[id] += n
+		}
 	}
-	for id, n := range rec.got {
+	if len(got) != 60 {
+		t.Fatalf("%d alerts delivered, want 60", len(got))
+	}
+	for id, n := range got {
 		if n != 1 {
 			t.Errorf("alert %s delivered %d times", id, n)
 		}
@@ -208,8 +220,9 @@ func TestAlertOutboxConcurrentDeliverersTakeDisjointRows(t *testing.T) {
 // A failed attempt is retried after a capped exponential back-off (or the destination's Retry-After), and the
 // row is dead after its last attempt. The stored error names the host, never the URL's path or query.
 func TestAlertOutboxRetriesWithBackoffThenDead(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := postgrestest.New(t)
+	db, clock := clockedStore(t)
 	var status atomic.Int32
 	status.Store(http.StatusServiceUnavailable)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -244,27 +257,28 @@ func TestAlertOutboxRetriesWithBackoffThenDead(t *testing.T) {
 		if err != nil || rep.Retried != 1 {
 			t.Fatalf("attempt %d: %+v %v", i+1, rep, err)
 		}
-		r := readOutbox(t, db, alert.DestinationWebhook, a.ID)
+		r := readOutbox(t, db, clock, alert.DestinationWebhook, a.ID)
 		if r.state != "pending" || r.attempts != i+1 || r.dueIn < s.minDue || r.dueIn > s.maxD {
 			t.Fatalf("attempt %d: row %+v, want pending, due in %v..%v", i+1, r, s.minDue, s.maxD)
 		}
 		if !strings.Contains(r.lastError, "status") || strings.Contains(r.lastError, "secret-token") || strings.Contains(r.lastError, "abc") {
 			t.Fatalf("last error %q", r.lastError)
 		}
+		clock.Advance(r.dueIn - time.Millisecond)
 		if rep, _ := d.Deliver(ctx); rep != (alert.Report{}) {
 			t.Fatalf("a row in back-off was attempted again: %+v", rep)
 		}
-		makeDue(t, db)
+		clock.Advance(time.Millisecond) // the back-off ends
 	}
 	status.Store(http.StatusBadGateway)
 	rep, err := d.Deliver(ctx)
 	if err != nil || rep.Dead != 1 {
 		t.Fatalf("last attempt: %+v %v", rep, err)
 	}
-	if r := readOutbox(t, db, alert.DestinationWebhook, a.ID); r.state != "dead" || r.attempts != 4 || !strings.Contains(r.lastError, "502") {
+	if r := readOutbox(t, db, clock, alert.DestinationWebhook, a.ID); r.state != "dead" || r.attempts != 4 || !strings.Contains(r.lastError, "502") {
 		t.Fatalf("row %+v, want dead after 4 attempts", r)
 	}
-	makeDue(t, db)
+	clock.Advance(time.Hour)
 	if rep, _ := d.Deliver(ctx); rep != (alert.Report{}) {
 		t.Fatalf("a dead row was attempted: %+v", rep)
 	}
@@ -278,7 +292,7 @@ func TestAlertOutboxRetriesWithBackoffThenDead(t *testing.T) {
 	if rep, err := d.Deliver(ctx); err != nil || rep.Dead != 1 {
 		t.Fatalf("permanent failure: %+v %v", rep, err)
 	}
-	if r := readOutbox(t, db, alert.DestinationWebhook, b.ID); r.state != "dead" || r.attempts != 1 {
+	if r := readOutbox(t, db, clock, alert.DestinationWebhook, b.ID); r.state != "dead" || r.attempts != 1 {
 		t.Fatalf("row %+v, want dead after one attempt", r)
 	}
 }
@@ -286,8 +300,9 @@ func TestAlertOutboxRetriesWithBackoffThenDead(t *testing.T) {
 // A deliverer that dies with a claim leaves the row to its lease: a new deliverer takes it when the lease
 // runs out, the dead one's late report is refused, and a row whose last attempt never finished is dead.
 func TestAlertOutboxLeaseOfADeadDeliverer(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := postgrestest.New(t)
+	db, clock := clockedStore(t)
 	a, b := testAlert(1, "high"), testAlert(2, "high")
 	if _, err := db.EnqueueAlerts(ctx, []alert.Entry{{Destination: alert.DestinationWebhook, Alert: a}}); err != nil {
 		t.Fatal(err)
@@ -300,13 +315,17 @@ func TestAlertOutboxLeaseOfADeadDeliverer(t *testing.T) {
 	if again, _ := db.ClaimAlerts(ctx, claim); len(again) != 0 {
 		t.Fatalf("a leased row was claimed again: %+v", again)
 	}
-	time.Sleep(300 * time.Millisecond) // the claimer "crashed"; its lease runs out
+	clock.Advance(199 * time.Millisecond)
+	if again, _ := db.ClaimAlerts(ctx, claim); len(again) != 0 {
+		t.Fatalf("a row was claimed again before its lease ran out: %+v", again)
+	}
+	clock.Advance(time.Millisecond) // the claimer "crashed"; its lease runs out
 	rec := &recorder{name: "webhook"}
 	d := alert.NewDeliverer(db, map[string]alert.Notifier{alert.DestinationWebhook: rec}, alert.DeliverOptions{MaxAttempts: 3})
 	if rep, err := d.Deliver(ctx); err != nil || rep.Delivered != 1 || rec.got[a.ID] != 1 {
 		t.Fatalf("new deliverer: %+v %v", rep, err)
 	}
-	if r := readOutbox(t, db, alert.DestinationWebhook, a.ID); r.state != "delivered" || r.attempts != 2 {
+	if r := readOutbox(t, db, clock, alert.DestinationWebhook, a.ID); r.state != "delivered" || r.attempts != 2 {
 		t.Fatalf("row %+v, want delivered on the second attempt", r)
 	}
 	if err := db.AlertFailed(ctx, first[0].ID, first[0].Claim, time.Minute, false, "late"); !errors.Is(err, alert.ErrClaimLost) {
@@ -320,19 +339,20 @@ func TestAlertOutboxLeaseOfADeadDeliverer(t *testing.T) {
 		if rows, err := db.ClaimAlerts(ctx, claim); err != nil || len(rows) != 1 {
 			t.Fatalf("claim %d: %+v %v", i+1, rows, err)
 		}
-		makeDue(t, db)
+		clock.Advance(claim.Lease)
 	}
 	if rep, err := d.Deliver(ctx); err != nil || rep.Dead != 1 || rec.got[b.ID] != 0 {
 		t.Fatalf("deliver: %+v %v", rep, err)
 	}
-	if r := readOutbox(t, db, alert.DestinationWebhook, b.ID); r.state != "dead" || !strings.Contains(r.lastError, "never finished") {
+	if r := readOutbox(t, db, clock, alert.DestinationWebhook, b.ID); r.state != "dead" || !strings.Contains(r.lastError, "never finished") {
 		t.Fatalf("row %+v, want dead", r)
 	}
 }
 
 // A deliverer stopped mid-send gives its claims back without counting the attempt.
 func TestAlertOutboxStoppedDelivererReleases(t *testing.T) {
-	db := postgrestest.New(t)
+	t.Parallel()
+	db, clock := clockedStore(t)
 	a := testAlert(1, "high")
 	if _, err := db.EnqueueAlerts(context.Background(), []alert.Entry{{Destination: alert.DestinationSNS, Alert: a}}); err != nil {
 		t.Fatal(err)
@@ -347,12 +367,13 @@ func TestAlertOutboxStoppedDelivererReleases(t *testing.T) {
 	if rep, err := d.Deliver(ctx); err != nil || rep.Released != 1 {
 		t.Fatalf("deliver: %+v %v", rep, err)
 	}
-	if r := readOutbox(t, db, alert.DestinationSNS, a.ID); r.state != "pending" || r.attempts != 0 || r.dueIn > 0 {
+	if r := readOutbox(t, db, clock, alert.DestinationSNS, a.ID); r.state != "pending" || r.attempts != 0 || r.dueIn > 0 {
 		t.Fatalf("row %+v, want pending, due, attempt not counted", r)
 	}
 }
 
 func TestAlertOutboxPrunesFinishedRows(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	if _, err := db.EnqueueAlerts(ctx, []alert.Entry{
@@ -380,6 +401,7 @@ func (f notifierFunc) Name() string                                    { return 
 func (f notifierFunc) Notify(ctx context.Context, a alert.Alert) error { return f(ctx, a) }
 
 func TestFindingChangesEnqueueTheirAlertsInTheirTransaction(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	outbox := &alert.Outbox{Store: db, Routes: []alert.Route{{Destination: "slack", MinSeverity: "high"}, {Destination: "sns"}}}

@@ -12,6 +12,7 @@ import (
 )
 
 func TestFirstAdminOnlyOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	u, err := db.CreateFirstAdmin(ctx, " Root@Example.com ", "hash-1", "cli")
@@ -41,6 +42,7 @@ func TestFirstAdminOnlyOnce(t *testing.T) {
 }
 
 func TestListOptionsAndSearchPatterns(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	newConnector(t, db, "c1")
@@ -90,6 +92,7 @@ func TestListOptionsAndSearchPatterns(t *testing.T) {
 }
 
 func TestConnectorMutationsWriteAuditInTheSameTransaction(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	if _, err := db.CreateConnectorAudited(ctx, postgres.NewConnector{Connector: sspm.Connector{ID: "c1", Kind: sspm.KindOkta, Name: "C1", Enabled: true},

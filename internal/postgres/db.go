@@ -23,10 +23,22 @@ type DB struct {
 	pool   *pgxpool.Pool
 	q      *sqlgen.Queries
 	alerts AlertRouter // see SetAlertRouter
+	// now is the clock of leases, visibility timeouts, retries and eviction (see WithClock); nil leaves them to
+	// the database's now().
+	now func() time.Time
 }
 
+// Option configures a store at Open.
+type Option func(*DB)
+
+// WithClock makes the store read the time of its leases (sync runs, queue messages, alert claims), their
+// expiry and retries, and the HTTP cache's eviction from now instead of the database's now(): tests pass a fake
+// clock and advance it rather than sleep. Without it (or with nil) the database's clock decides, one clock for
+// every process sharing the database.
+func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
+
 // Open connects to the database at url (a postgres:// URL or a key=value DSN) and checks the connection.
-func Open(ctx context.Context, url string) (*DB, error) {
+func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse database url: %w", err)
@@ -46,8 +58,24 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("postgres: ping %s@%s:%d/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host,
 			cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
-	return &DB{pool: pool, q: sqlgen.New(pool)}, nil
+	db := &DB{pool: pool, q: sqlgen.New(pool)}
+	for _, o := range opts {
+		o(db)
+	}
+	return db, nil
 }
+
+// clock is the time the lease, visibility and eviction queries take as @clock_now: the store's clock, or NULL
+// for the database's now() (the queries read COALESCE(@clock_now, now())).
+func (db *DB) clock() pgtype.Timestamptz {
+	if db.now == nil {
+		return pgtype.Timestamptz{}
+	}
+	return pgtype.Timestamptz{Time: db.now(), Valid: true}
+}
+
+// goNow is the store's clock read in Go: the clock, else the process's time.
+func (db *DB) goNow() time.Time { return sspm.Now(db.now) }
 
 // Close closes the pool.
 func (db *DB) Close() { db.pool.Close() }

@@ -27,7 +27,7 @@ const maxCachedBody = 16 << 20
 // GetHTTPCache returns the cached answer of a request and marks it used now; etag is "" when none is stored.
 // header holds the kept headers (Link, Content-Type); body is decompressed.
 func (db *DB) GetHTTPCache(ctx context.Context, connectorID, key string) (etag string, header http.Header, body []byte, err error) {
-	row, err := db.q.UseHTTPCache(ctx, sqlgen.UseHTTPCacheParams{ConnectorID: connectorID, RequestKey: key})
+	row, err := db.q.UseHTTPCache(ctx, sqlgen.UseHTTPCacheParams{ConnectorID: connectorID, RequestKey: key, ClockNow: db.clock()})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil, nil, nil
 	}
@@ -66,7 +66,7 @@ func (db *DB) PutHTTPCache(ctx context.Context, connectorID, key, etag string, h
 		return fmt.Errorf("http cache of %s: compress: %w", connectorID, err)
 	}
 	p := sqlgen.PutHTTPCacheParams{ConnectorID: connectorID, RequestKey: key, Etag: etag, Link: header.Get("Link"),
-		ContentType: header.Get("Content-Type"), BodyGzip: buf.Bytes(), BodySize: int32(len(body))}
+		ContentType: header.Get("Content-Type"), BodyGzip: buf.Bytes(), BodySize: int32(len(body)), ClockNow: db.clock()}
 	if err := db.q.PutHTTPCache(ctx, p); err != nil {
 		return fmt.Errorf("http cache of %s: store: %w", connectorID, err)
 	}
@@ -74,9 +74,9 @@ func (db *DB) PutHTTPCache(ctx context.Context, connectorID, key, etag string, h
 }
 
 // EvictHTTPCache deletes a connector's cached answers that no request used in the last unusedFor (on the
-// database's clock) and returns how many it deleted.
+// store's clock) and returns how many it deleted.
 func (db *DB) EvictHTTPCache(ctx context.Context, connectorID string, unusedFor time.Duration) (int64, error) {
-	n, err := db.q.EvictHTTPCache(ctx, sqlgen.EvictHTTPCacheParams{ConnectorID: connectorID, UnusedForSeconds: math.Max(0, unusedFor.Seconds())})
+	n, err := db.q.EvictHTTPCache(ctx, sqlgen.EvictHTTPCacheParams{ConnectorID: connectorID, UnusedForSeconds: math.Max(0, unusedFor.Seconds()), ClockNow: db.clock()})
 	if err != nil {
 		return 0, fmt.Errorf("http cache of %s: evict: %w", connectorID, err)
 	}

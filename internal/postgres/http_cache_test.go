@@ -9,14 +9,18 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
 
 // TestHTTPCache: an answer is stored compressed with its ETag, Link and Content-Type, read back and replaced;
 // eviction drops what was not used lately; deleting the connector drops its cache.
 func TestHTTPCache(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := postgrestest.New(t)
+	clock := clocktest.New(time.Now())
+	db := postgrestest.New(t, postgres.WithClock(clock.Now))
 	var cache connector.HTTPCache = db
 	newConnector(t, db, "gh-a")
 	newConnector(t, db, "gh-b")
@@ -60,11 +64,18 @@ func TestHTTPCache(t *testing.T) {
 	if n, err := cache.EvictHTTPCache(ctx, "gh-a", time.Hour); err != nil || n != 0 {
 		t.Fatalf("evicting what was just used: %d, %v", n, err)
 	}
+	clock.Advance(2 * time.Hour)
+	if etag, _, _, err := cache.GetHTTPCache(ctx, "gh-a", key); err != nil || etag == "" { // a read is a use
+		t.Fatalf("read: %q, %v", etag, err)
+	}
+	if n, err := cache.EvictHTTPCache(ctx, "gh-a", time.Hour); err != nil || n != 0 {
+		t.Fatalf("evicting what was just read: %d, %v", n, err)
+	}
+	clock.Advance(2 * time.Hour)
 	if err := cache.PutHTTPCache(ctx, "gh-b", key, `W/"b"`, hdr, body); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(20 * time.Millisecond)
-	if n, err := cache.EvictHTTPCache(ctx, "gh-a", 10*time.Millisecond); err != nil || n != 1 {
+	if n, err := cache.EvictHTTPCache(ctx, "gh-a", time.Hour); err != nil || n != 1 {
 		t.Fatalf("evict unused: %d, %v", n, err)
 	}
 	if etag, _, _, _ := cache.GetHTTPCache(ctx, "gh-b", key); etag != `W/"b"` {

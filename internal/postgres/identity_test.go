@@ -46,6 +46,7 @@ func identityOf(t *testing.T, db *postgres.DB, connectorID, externalID string) p
 }
 
 func TestLinkingByEmailAcrossSources(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta", Kind: sspm.KindOkta, Name: "Okta", Enabled: true, Authoritative: true}, nil, ""); err != nil {
@@ -106,6 +107,7 @@ func TestLinkingByEmailAcrossSources(t *testing.T) {
 }
 
 func TestManualLinksSurviveSyncs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta", Kind: sspm.KindOkta, Name: "Okta", Enabled: true, Authoritative: true}, nil, ""); err != nil {
@@ -158,6 +160,7 @@ func TestManualLinksSurviveSyncs(t *testing.T) {
 }
 
 func TestManualLinkRecomputesIdentities(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	for _, c := range []sspm.Connector{
@@ -202,6 +205,7 @@ func TestManualLinkRecomputesIdentities(t *testing.T) {
 }
 
 func TestIdentitiesList(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta", Kind: sspm.KindOkta, Name: "Okta", Enabled: true, Authoritative: true}, nil, ""); err != nil {

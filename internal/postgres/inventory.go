@@ -34,7 +34,7 @@ func (db *DB) WritePage(ctx context.Context, connectorID string, l sspm.Lease, p
 			if err := upsertPage(ctx, q, connectorID, l.RunID, page, written); err != nil {
 				return err
 			}
-			return saveStateWith(ctx, q, connectorID, l, state, written)
+			return db.saveStateWith(ctx, q, connectorID, l, state, written)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("write page of run %d: %w", l.RunID, err)
@@ -66,7 +66,7 @@ func (db *DB) WritePage(ctx context.Context, connectorID string, l sspm.Lease, p
 		written[0][k] += n
 	}
 	err := db.inAsyncTx(ctx, func(q *sqlgen.Queries) error {
-		return saveStateWith(ctx, q, connectorID, l, state, written[0])
+		return db.saveStateWith(ctx, q, connectorID, l, state, written[0])
 	})
 	if err != nil {
 		return nil, fmt.Errorf("write page of run %d: %w", l.RunID, err)
@@ -97,7 +97,7 @@ func halve[T any](s []T) ([]T, []T) { return s[:len(s)/2], s[len(s)/2:] }
 
 // saveStateWith saves the run's state with the page's written rows added to its counts (checking the lease: a
 // lost lease rolls the transaction back) and, when the stage ended, its watermark.
-func saveStateWith(ctx context.Context, q *sqlgen.Queries, connectorID string, l sspm.Lease, state sspm.RunState, written map[string]int64) error {
+func (db *DB) saveStateWith(ctx context.Context, q *sqlgen.Queries, connectorID string, l sspm.Lease, state sspm.RunState, written map[string]int64) error {
 	counts := make(map[string]int64, len(state.Counts)+len(written))
 	for k, n := range state.Counts {
 		counts[k] = n
@@ -106,7 +106,7 @@ func saveStateWith(ctx context.Context, q *sqlgen.Queries, connectorID string, l
 		counts[k] += n
 	}
 	state.Counts = counts
-	if err := saveState(ctx, q, l, state); err != nil {
+	if err := db.saveState(ctx, q, l, state); err != nil {
 		return err
 	}
 	if w := state.Watermark; w != nil {

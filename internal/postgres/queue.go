@@ -33,7 +33,7 @@ func (q *Queue) Send(ctx context.Context, bodies ...[]byte) error {
 	if len(bodies) == 0 {
 		return nil
 	}
-	if _, err := q.db.q.EnqueueMessages(ctx, sqlgen.EnqueueMessagesParams{Queue: q.name, Bodies: bodies}); err != nil {
+	if _, err := q.db.q.EnqueueMessages(ctx, sqlgen.EnqueueMessagesParams{Queue: q.name, Bodies: bodies, ClockNow: q.db.clock()}); err != nil {
 		return fmt.Errorf("queue %s: send: %w", q.name, err)
 	}
 	return nil
@@ -46,6 +46,7 @@ func (q *Queue) Receive(ctx context.Context, max int, visibility time.Duration) 
 	err := q.db.inAsyncTx(ctx, func(tx *sqlgen.Queries) (err error) {
 		rows, err = tx.ReceiveMessages(ctx, sqlgen.ReceiveMessagesParams{
 			Queue: q.name, VisibilitySeconds: visibility.Seconds(), MaxMessages: int32(max), MaxAttempts: int32(q.maxAttempts),
+			ClockNow: q.db.clock(),
 		})
 		return err
 	})
@@ -78,7 +79,7 @@ func (q *Queue) Ack(ctx context.Context, receipts ...string) error {
 // Nack returns a message to the queue after retryAfter, or moves it to the dead state after its last attempt.
 func (q *Queue) Nack(ctx context.Context, receipt string, retryAfter time.Duration, reason string) error {
 	if _, err := q.db.q.NackMessage(ctx, sqlgen.NackMessageParams{
-		Receipt: receipt, RetrySeconds: retryAfter.Seconds(), Reason: reason, MaxAttempts: int32(q.maxAttempts),
+		Receipt: receipt, RetrySeconds: retryAfter.Seconds(), Reason: reason, MaxAttempts: int32(q.maxAttempts), ClockNow: q.db.clock(),
 	}); err != nil {
 		return fmt.Errorf("queue %s: nack: %w", q.name, err)
 	}
@@ -118,7 +119,7 @@ func (q *Queue) Dead(ctx context.Context, limit int) ([]DeadMessage, error) {
 
 // Replay makes a dead message ready again with fresh attempts.
 func (q *Queue) Replay(ctx context.Context, id int64) error {
-	n, err := q.db.q.ReplayDeadMessage(ctx, sqlgen.ReplayDeadMessageParams{ID: id, Queue: q.name})
+	n, err := q.db.q.ReplayDeadMessage(ctx, sqlgen.ReplayDeadMessageParams{ID: id, Queue: q.name, ClockNow: q.db.clock()})
 	if err != nil {
 		return fmt.Errorf("queue %s: replay %d: %w", q.name, id, err)
 	}

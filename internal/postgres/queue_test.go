@@ -10,17 +10,20 @@ import (
 	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/sspm"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 	"github.com/open-sspm/open-sspm/internal/sspm/queuetest"
 )
 
 func TestQueueDeliversAtLeastOnceAndDeadLetters(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	db := postgrestest.New(t)
+	clock := clocktest.New(time.Now())
+	db := postgrestest.New(t, postgres.WithClock(clock.Now))
 	q := db.Queue("inbox", 2)
 	if err := q.Send(ctx, []byte("a"), []byte("b")); err != nil {
 		t.Fatal(err)
 	}
-	msgs, err := q.Receive(ctx, 10, 50*time.Millisecond)
+	msgs, err := q.Receive(ctx, 10, 30*time.Second)
 	if err != nil || len(msgs) != 2 || msgs[0].Attempts != 1 {
 		t.Fatalf("receive = %+v, %v", msgs, err)
 	}
@@ -30,7 +33,11 @@ func TestQueueDeliversAtLeastOnceAndDeadLetters(t *testing.T) {
 	if err := q.Ack(ctx, msgs[0].Receipt); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(80 * time.Millisecond) // "b" was not acknowledged: its visibility times out
+	clock.Advance(29 * time.Second)
+	if again, _ := q.Receive(ctx, 10, time.Minute); len(again) != 0 {
+		t.Fatalf("messages delivered again before their visibility timed out: %+v", again)
+	}
+	clock.Advance(time.Second) // "b" was not acknowledged: its visibility times out
 	msgs, err = q.Receive(ctx, 10, time.Minute)
 	if err != nil || len(msgs) != 1 || string(msgs[0].Body) != "b" || msgs[0].Attempts != 2 {
 		t.Fatalf("redelivery = %+v, %v", msgs, err)
@@ -63,6 +70,7 @@ func TestQueueDeliversAtLeastOnceAndDeadLetters(t *testing.T) {
 }
 
 func TestQueueReceiversTakeDisjointMessages(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	q := db.Queue("inbox", 5)
@@ -109,8 +117,11 @@ func TestQueueReceiversTakeDisjointMessages(t *testing.T) {
 }
 
 func TestQueueConformance(t *testing.T) {
+	t.Parallel()
 	queuetest.Run(t, queuetest.Config{
-		New:         func(t *testing.T) sspm.Queue { return postgrestest.New(t).Queue("inbox", 3) },
+		New: func(t *testing.T, now func() time.Time) sspm.Queue {
+			return postgrestest.New(t, postgres.WithClock(now)).Queue("inbox", 3)
+		},
 		MaxAttempts: 3,
 		Dead: func(t *testing.T, q sspm.Queue) int {
 			_, dead, err := q.(*postgres.Queue).Depth(context.Background())

@@ -33,6 +33,7 @@ func seedRules(t testing.TB, db *postgres.DB, cat *rules.Catalog) rules.SeedRepo
 }
 
 func TestSeedingIsIdempotent(t *testing.T) {
+	t.Parallel()
 	db := postgrestest.New(t)
 	cat := catalog(t)
 	first := seedRules(t, db, cat)
@@ -58,6 +59,7 @@ func TestSeedingIsIdempotent(t *testing.T) {
 }
 
 func TestResultsHistoryAndPostureFindings(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	newConnector(t, db, "okta-1")
@@ -125,6 +127,7 @@ func TestResultsHistoryAndPostureFindings(t *testing.T) {
 }
 
 func TestSuppressionExpiresAndReopens(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	newConnector(t, db, "okta-1")
@@ -170,6 +173,7 @@ func TestSuppressionExpiresAndReopens(t *testing.T) {
 }
 
 func TestOverridesAndAttestationsStore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	seedRules(t, db, catalog(t))
@@ -212,6 +216,7 @@ func TestOverridesAndAttestationsStore(t *testing.T) {
 // TestFindingTransitions checks that observing findings reports each notifiable state change once: opened,
 // nothing on a repeat, reopened after resolution, escalated when the severity rises, nothing when it falls.
 func TestFindingTransitions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	t0 := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)

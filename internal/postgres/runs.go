@@ -22,10 +22,10 @@ func (db *DB) StartRun(ctx context.Context, connectorID string, lane sspm.Lane, 
 		row, err := q.GetRunningRunForUpdate(ctx, sqlgen.GetRunningRunForUpdateParams{ConnectorID: connectorID, Lane: string(lane)})
 		switch {
 		case err == nil:
-			if row.LeaseOwner.Valid && row.LeaseExpiresAt.Valid && row.LeaseExpiresAt.Time.After(time.Now()) {
+			if row.LeaseOwner.Valid && row.LeaseExpiresAt.Valid && row.LeaseExpiresAt.Time.After(db.goNow()) {
 				return sspm.ErrBusy
 			}
-			row, err = q.ClaimRun(ctx, sqlgen.ClaimRunParams{ID: row.ID, Owner: owner, LeaseSeconds: ttl.Seconds()})
+			row, err = q.ClaimRun(ctx, sqlgen.ClaimRunParams{ID: row.ID, Owner: owner, LeaseSeconds: ttl.Seconds(), ClockNow: db.clock()})
 			if errors.Is(err, pgx.ErrNoRows) {
 				return sspm.ErrBusy
 			}
@@ -36,6 +36,7 @@ func (db *DB) StartRun(ctx context.Context, connectorID string, lane sspm.Lane, 
 		case errors.Is(err, pgx.ErrNoRows):
 			row, err = q.InsertRun(ctx, sqlgen.InsertRunParams{
 				ConnectorID: connectorID, Lane: string(lane), Trigger: string(trigger), Owner: owner, LeaseSeconds: ttl.Seconds(),
+				ClockNow: db.clock(),
 			})
 			if errors.Is(err, pgx.ErrNoRows) {
 				return sspm.ErrBusy
@@ -62,7 +63,7 @@ func (db *DB) StartRun(ctx context.Context, connectorID string, lane sspm.Lane, 
 	return run, sspm.Lease{RunID: run.ID, Owner: owner, TTL: ttl, StartedAt: run.StartedAt}, resumed, nil
 }
 
-func saveState(ctx context.Context, q *sqlgen.Queries, l sspm.Lease, s sspm.RunState) error {
+func (db *DB) saveState(ctx context.Context, q *sqlgen.Queries, l sspm.Lease, s sspm.RunState) error {
 	cp, err := json.Marshal(s.Checkpoint)
 	if err != nil {
 		return fmt.Errorf("encode checkpoint: %w", err)
@@ -77,7 +78,7 @@ func saveState(ctx context.Context, q *sqlgen.Queries, l sspm.Lease, s sspm.RunS
 	}
 	n, err := q.SaveCheckpoint(ctx, sqlgen.SaveCheckpointParams{
 		ID: l.RunID, Owner: l.Owner, Checkpoint: cp, Counts: counts, Progress: progress,
-		Unavailable: nonNil(s.Unavailable), LeaseSeconds: l.TTL.Seconds(),
+		Unavailable: nonNil(s.Unavailable), LeaseSeconds: l.TTL.Seconds(), ClockNow: db.clock(),
 	})
 	if err != nil {
 		return fmt.Errorf("save checkpoint of run %d: %w", l.RunID, err)
@@ -90,12 +91,12 @@ func saveState(ctx context.Context, q *sqlgen.Queries, l sspm.Lease, s sspm.RunS
 
 // SaveRunState saves a run's checkpoint and progress and extends its lease.
 func (db *DB) SaveRunState(ctx context.Context, l sspm.Lease, s sspm.RunState) error {
-	return saveState(ctx, db.q, l, s)
+	return db.saveState(ctx, db.q, l, s)
 }
 
 // Heartbeat extends a run's lease; sspm.ErrLeaseLost when the caller no longer holds it.
 func (db *DB) Heartbeat(ctx context.Context, l sspm.Lease) error {
-	n, err := db.q.Heartbeat(ctx, sqlgen.HeartbeatParams{ID: l.RunID, Owner: l.Owner, LeaseSeconds: l.TTL.Seconds()})
+	n, err := db.q.Heartbeat(ctx, sqlgen.HeartbeatParams{ID: l.RunID, Owner: l.Owner, LeaseSeconds: l.TTL.Seconds(), ClockNow: db.clock()})
 	if err != nil {
 		return fmt.Errorf("heartbeat run %d: %w", l.RunID, err)
 	}
@@ -107,7 +108,7 @@ func (db *DB) Heartbeat(ctx context.Context, l sspm.Lease) error {
 
 // ReleaseRun gives up the lease of a run that stays running, so the next invocation continues it at once.
 func (db *DB) ReleaseRun(ctx context.Context, l sspm.Lease) error {
-	n, err := db.q.ReleaseLease(ctx, sqlgen.ReleaseLeaseParams{ID: l.RunID, Owner: l.Owner})
+	n, err := db.q.ReleaseLease(ctx, sqlgen.ReleaseLeaseParams{ID: l.RunID, Owner: l.Owner, ClockNow: db.clock()})
 	if err != nil {
 		return fmt.Errorf("release run %d: %w", l.RunID, err)
 	}
@@ -124,7 +125,7 @@ func (db *DB) PauseRun(ctx context.Context, l sspm.Lease, p sspm.Progress, resum
 	if err != nil {
 		return fmt.Errorf("encode progress: %w", err)
 	}
-	n, err := db.q.PauseRun(ctx, sqlgen.PauseRunParams{ID: l.RunID, Owner: l.Owner, Progress: progress, ResumeAt: ts(resumeAt)})
+	n, err := db.q.PauseRun(ctx, sqlgen.PauseRunParams{ID: l.RunID, Owner: l.Owner, Progress: progress, ResumeAt: ts(resumeAt), ClockNow: db.clock()})
 	if err != nil {
 		return fmt.Errorf("pause run %d: %w", l.RunID, err)
 	}
@@ -152,6 +153,7 @@ func (db *DB) FinishRun(ctx context.Context, connectorID string, lane sspm.Lane,
 		}
 		n, err := q.FinishRun(ctx, sqlgen.FinishRunParams{
 			ID: l.RunID, Owner: l.Owner, Status: string(o.Status), ErrorKind: o.ErrorKind, ErrorText: o.ErrorText,
+			ClockNow: db.clock(),
 		})
 		if err != nil {
 			return fmt.Errorf("finish run: %w", err)
@@ -161,7 +163,7 @@ func (db *DB) FinishRun(ctx context.Context, connectorID string, lane sspm.Lane,
 		}
 		return q.RecordRunOutcome(ctx, sqlgen.RecordRunOutcomeParams{
 			ConnectorID: connectorID, Lane: string(lane), Status: string(o.Status), RunID: l.RunID,
-			NextDueAt: ts(o.NextDueAt), ConsecutiveFailures: int32(o.ConsecutiveFailures),
+			NextDueAt: ts(o.NextDueAt), ConsecutiveFailures: int32(o.ConsecutiveFailures), ClockNow: db.clock(),
 		})
 	})
 	if err != nil {
@@ -194,7 +196,7 @@ func expire(ctx context.Context, q *sqlgen.Queries, e sspm.Entity, connectorID s
 // CloseStaleRuns closes running runs that nobody holds and that made no progress since cutoff, or that were
 // taken over maxAttempts times (a crash loop), as failed with error kind "stale". It returns the closed runs.
 func (db *DB) CloseStaleRuns(ctx context.Context, cutoff time.Time, maxAttempts int) ([]sspm.SyncRun, error) {
-	rows, err := db.q.StaleRuns(ctx, sqlgen.StaleRunsParams{Cutoff: ts(cutoff), MaxAttempts: int32(maxAttempts)})
+	rows, err := db.q.StaleRuns(ctx, sqlgen.StaleRunsParams{Cutoff: ts(cutoff), MaxAttempts: int32(maxAttempts), ClockNow: db.clock()})
 	if err != nil {
 		return nil, fmt.Errorf("find stale runs: %w", err)
 	}
@@ -202,7 +204,7 @@ func (db *DB) CloseStaleRuns(ctx context.Context, cutoff time.Time, maxAttempts 
 	for _, r := range rows {
 		text := fmt.Sprintf("closed as stale: no progress since %s after %d invocations (the process running it probably crashed)",
 			r.HeartbeatAt.Time.UTC().Format(time.RFC3339), r.Attempts)
-		n, err := db.q.CloseRun(ctx, sqlgen.CloseRunParams{ID: r.ID, Status: string(sspm.RunFailed), ErrorKind: "stale", ErrorText: text})
+		n, err := db.q.CloseRun(ctx, sqlgen.CloseRunParams{ID: r.ID, Status: string(sspm.RunFailed), ErrorKind: "stale", ErrorText: text, ClockNow: db.clock()})
 		if err != nil {
 			return closed, fmt.Errorf("close stale run %d: %w", r.ID, err)
 		}
@@ -220,7 +222,7 @@ func (db *DB) CloseStaleRuns(ctx context.Context, cutoff time.Time, maxAttempts 
 
 // CancelRun closes a running run as canceled, whoever holds it; its holder loses the lease.
 func (db *DB) CancelRun(ctx context.Context, runID int64, reason string) error {
-	n, err := db.q.CloseRun(ctx, sqlgen.CloseRunParams{ID: runID, Status: string(sspm.RunCanceled), ErrorKind: "canceled", ErrorText: reason})
+	n, err := db.q.CloseRun(ctx, sqlgen.CloseRunParams{ID: runID, Status: string(sspm.RunCanceled), ErrorKind: "canceled", ErrorText: reason, ClockNow: db.clock()})
 	if err != nil {
 		return fmt.Errorf("cancel run %d: %w", runID, err)
 	}
@@ -281,7 +283,7 @@ func (db *DB) Due(ctx context.Context, lanes []sspm.Lane, now time.Time) ([]sspm
 		if err := q.EnsureSchedules(ctx, sqlgen.EnsureSchedulesParams{Lanes: names, Now: ts(now)}); err != nil {
 			return err
 		}
-		resumable, err := q.ResumableRuns(ctx, ts(now))
+		resumable, err := q.ResumableRuns(ctx, sqlgen.ResumableRunsParams{Now: ts(now), ClockNow: db.clock()})
 		if err != nil {
 			return err
 		}

@@ -21,6 +21,7 @@ func newConnector(t testing.TB, db *postgres.DB, id string) {
 }
 
 func TestMigrateIsIdempotentAndRefusesANewerSchema(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	if n, err := db.Migrate(ctx); err != nil || n != 0 {
@@ -40,6 +41,7 @@ func TestMigrateIsIdempotentAndRefusesANewerSchema(t *testing.T) {
 }
 
 func TestConnectors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	c, err := db.CreateConnector(ctx, sspm.Connector{
@@ -78,6 +80,7 @@ func TestConnectors(t *testing.T) {
 }
 
 func TestWritePageNeedsTheLease(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	newConnector(t, db, "c1")
@@ -115,6 +118,7 @@ func TestWritePageNeedsTheLease(t *testing.T) {
 }
 
 func TestEventsAreStoredOnceAndTailCommitsItsCursor(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	newConnector(t, db, "c1")

@@ -90,10 +90,11 @@ func URL(t testing.TB) string {
 	return withDatabase(serverURL, name)
 }
 
-// New returns a store on a fresh, migrated database, closed and dropped when the test ends.
-func New(t testing.TB) *postgres.DB {
+// New returns a store on a fresh, migrated database, closed and dropped when the test ends. opts configure the
+// store (postgres.WithClock for a fake clock).
+func New(t testing.TB, opts ...postgres.Option) *postgres.DB {
 	t.Helper()
-	db, err := postgres.Open(context.Background(), URL(t))
+	db, err := postgres.Open(context.Background(), URL(t), opts...)
 	if err != nil {
 		t.Fatalf("postgrestest: open: %v", err)
 	}

@@ -1,13 +1,15 @@
+-- Visibility is read on the store's clock: @clock_now, or the database's now() when it is NULL (postgres.WithClock).
+
 -- name: EnqueueMessages :execrows
-INSERT INTO queue_messages (queue, body)
-SELECT @queue::text, b FROM unnest(@bodies::bytea[]) AS b;
+INSERT INTO queue_messages (queue, body, visible_at)
+SELECT @queue::text, b, COALESCE(sqlc.narg(clock_now)::timestamptz, now()) FROM unnest(@bodies::bytea[]) AS b;
 
 -- name: ReceiveMessages :many
 -- Leases up to max_messages visible messages; SKIP LOCKED lets concurrent receivers take disjoint sets. A
 -- message whose visibility ran out after its last attempt (its receiver crashed) goes to the dead state instead.
 WITH picked AS (
     SELECT m.id, m.attempts FROM queue_messages m
-    WHERE m.queue = @queue::text AND m.state = 'ready' AND m.visible_at <= now()
+    WHERE m.queue = @queue::text AND m.state = 'ready' AND m.visible_at <= COALESCE(sqlc.narg(clock_now)::timestamptz, now())
     ORDER BY m.visible_at, m.id
     LIMIT @max_messages::integer
     FOR UPDATE SKIP LOCKED
@@ -17,7 +19,7 @@ WITH picked AS (
     FROM picked WHERE d.id = picked.id AND picked.attempts >= @max_attempts::integer
 )
 UPDATE queue_messages q
-SET attempts = q.attempts + 1, visible_at = now() + make_interval(secs => @visibility_seconds::float8),
+SET attempts = q.attempts + 1, visible_at = COALESCE(sqlc.narg(clock_now)::timestamptz, now()) + make_interval(secs => @visibility_seconds::float8),
     receipt = gen_random_uuid()::text
 FROM picked
 WHERE q.id = picked.id AND picked.attempts < @max_attempts::integer
@@ -29,7 +31,7 @@ DELETE FROM queue_messages WHERE receipt = ANY(@receipts::text[]) AND state = 'r
 -- name: NackMessage :execrows
 -- Makes a message visible again after a delay, or moves it to the dead state once it used its attempts.
 UPDATE queue_messages
-SET visible_at = now() + make_interval(secs => @retry_seconds::float8), last_error = @reason::text,
+SET visible_at = COALESCE(sqlc.narg(clock_now)::timestamptz, now()) + make_interval(secs => @retry_seconds::float8), last_error = @reason::text,
     state = CASE WHEN attempts >= @max_attempts::integer THEN 'dead' ELSE 'ready' END
 WHERE receipt = @receipt::text AND state = 'ready';
 
@@ -42,7 +44,7 @@ SELECT id, body, attempts, last_error, enqueued_at FROM queue_messages
 WHERE queue = @queue::text AND state = 'dead' ORDER BY id LIMIT @max_rows;
 
 -- name: ReplayDeadMessage :execrows
-UPDATE queue_messages SET state = 'ready', attempts = 0, visible_at = now(), last_error = ''
+UPDATE queue_messages SET state = 'ready', attempts = 0, visible_at = COALESCE(sqlc.narg(clock_now)::timestamptz, now()), last_error = ''
 WHERE id = @id AND queue = @queue::text AND state = 'dead';
 
 -- name: AsyncCommit :exec

@@ -45,21 +45,22 @@ func (q *Queries) AlertOutboxCounts(ctx context.Context) ([]AlertOutboxCountsRow
 const claimAlerts = `-- name: ClaimAlerts :many
 WITH picked AS (
     SELECT x.id FROM alert_outbox x
-    WHERE x.state = 'pending' AND x.next_attempt_at <= now() AND x.attempts < $2::integer
-      AND x.destination = ANY($3::text[])
+    WHERE x.state = 'pending' AND x.next_attempt_at <= COALESCE($1::timestamptz, now()) AND x.attempts < $3::integer
+      AND x.destination = ANY($4::text[])
     ORDER BY x.next_attempt_at, x.id
-    LIMIT $4::integer
+    LIMIT $5::integer
     FOR UPDATE SKIP LOCKED
 )
 UPDATE alert_outbox o
-SET attempts = o.attempts + 1, claim = gen_random_uuid()::text, updated_at = now(),
-    next_attempt_at = now() + make_interval(secs => $1::float8)
+SET attempts = o.attempts + 1, claim = gen_random_uuid()::text, updated_at = COALESCE($1::timestamptz, now()),
+    next_attempt_at = COALESCE($1::timestamptz, now()) + make_interval(secs => $2::float8)
 FROM picked
 WHERE o.id = picked.id
 RETURNING o.id, o.destination, o.payload, o.attempts, o.claim::text AS claim
 `
 
 type ClaimAlertsParams struct {
+	ClockNow     pgtype.Timestamptz
 	LeaseSeconds float64
 	MaxAttempts  int32
 	Destinations []string
@@ -78,6 +79,7 @@ type ClaimAlertsRow struct {
 // rows; the claim counts an attempt and makes the row due again when its lease runs out.
 func (q *Queries) ClaimAlerts(ctx context.Context, arg ClaimAlertsParams) ([]ClaimAlertsRow, error) {
 	rows, err := q.db.Query(ctx, claimAlerts,
+		arg.ClockNow,
 		arg.LeaseSeconds,
 		arg.MaxAttempts,
 		arg.Destinations,
@@ -108,25 +110,30 @@ func (q *Queries) ClaimAlerts(ctx context.Context, arg ClaimAlertsParams) ([]Cla
 }
 
 const enqueueAlerts = `-- name: EnqueueAlerts :execrows
-INSERT INTO alert_outbox (destination, alert_id, severity, payload)
-SELECT e.destination, e.alert_id, e.severity, e.payload::jsonb
-FROM (SELECT unnest($1::text[]) AS destination,
-             unnest($2::text[]) AS alert_id,
-             unnest($3::text[]) AS severity,
-             unnest($4::text[]) AS payload) AS e
+
+INSERT INTO alert_outbox (destination, alert_id, severity, payload, next_attempt_at, updated_at)
+SELECT e.destination, e.alert_id, e.severity, e.payload::jsonb, COALESCE($1::timestamptz, now()), COALESCE($1::timestamptz, now())
+FROM (SELECT unnest($2::text[]) AS destination,
+             unnest($3::text[]) AS alert_id,
+             unnest($4::text[]) AS severity,
+             unnest($5::text[]) AS payload) AS e
 ON CONFLICT (destination, alert_id) DO NOTHING
 `
 
 type EnqueueAlertsParams struct {
+	ClockNow     pgtype.Timestamptz
 	Destinations []string
 	AlertIds     []string
 	Severities   []string
 	Payloads     []string
 }
 
+// Claims and retries are read on the store's clock: @clock_now, or the database's now() when it is NULL
+// (postgres.WithClock).
 // One pending row per (destination, alert); an alert already enqueued for a destination is left alone.
 func (q *Queries) EnqueueAlerts(ctx context.Context, arg EnqueueAlertsParams) (int64, error) {
 	result, err := q.db.Exec(ctx, enqueueAlerts,
+		arg.ClockNow,
 		arg.Destinations,
 		arg.AlertIds,
 		arg.Severities,
@@ -140,25 +147,26 @@ func (q *Queries) EnqueueAlerts(ctx context.Context, arg EnqueueAlertsParams) (i
 
 const expireAlerts = `-- name: ExpireAlerts :execrows
 UPDATE alert_outbox o
-SET state = 'dead', claim = NULL, updated_at = now(),
+SET state = 'dead', claim = NULL, updated_at = COALESCE($1::timestamptz, now()),
     last_error = CASE WHEN o.last_error = '' THEN 'the last attempt never finished'
                       ELSE o.last_error || ' (the last attempt never finished)' END
 WHERE o.id IN (
     SELECT x.id FROM alert_outbox x
-    WHERE x.state = 'pending' AND x.next_attempt_at <= now() AND x.attempts >= $1::integer
-      AND x.destination = ANY($2::text[])
+    WHERE x.state = 'pending' AND x.next_attempt_at <= COALESCE($1::timestamptz, now()) AND x.attempts >= $2::integer
+      AND x.destination = ANY($3::text[])
     FOR UPDATE SKIP LOCKED
 )
 `
 
 type ExpireAlertsParams struct {
+	ClockNow     pgtype.Timestamptz
 	MaxAttempts  int32
 	Destinations []string
 }
 
 // Due rows that used their last attempt without finishing it (the deliverer died with the claim) are dead.
 func (q *Queries) ExpireAlerts(ctx context.Context, arg ExpireAlertsParams) (int64, error) {
-	result, err := q.db.Exec(ctx, expireAlerts, arg.MaxAttempts, arg.Destinations)
+	result, err := q.db.Exec(ctx, expireAlerts, arg.ClockNow, arg.MaxAttempts, arg.Destinations)
 	if err != nil {
 		return 0, err
 	}
@@ -167,17 +175,18 @@ func (q *Queries) ExpireAlerts(ctx context.Context, arg ExpireAlertsParams) (int
 
 const markAlertDelivered = `-- name: MarkAlertDelivered :execrows
 UPDATE alert_outbox
-SET state = 'delivered', claim = NULL, delivered_at = now(), updated_at = now()
-WHERE id = $1 AND claim = $2::text AND state = 'pending'
+SET state = 'delivered', claim = NULL, delivered_at = COALESCE($1::timestamptz, now()), updated_at = COALESCE($1::timestamptz, now())
+WHERE id = $2 AND claim = $3::text AND state = 'pending'
 `
 
 type MarkAlertDeliveredParams struct {
-	ID    int64
-	Claim string
+	ClockNow pgtype.Timestamptz
+	ID       int64
+	Claim    string
 }
 
 func (q *Queries) MarkAlertDelivered(ctx context.Context, arg MarkAlertDeliveredParams) (int64, error) {
-	result, err := q.db.Exec(ctx, markAlertDelivered, arg.ID, arg.Claim)
+	result, err := q.db.Exec(ctx, markAlertDelivered, arg.ClockNow, arg.ID, arg.Claim)
 	if err != nil {
 		return 0, err
 	}
@@ -186,13 +195,14 @@ func (q *Queries) MarkAlertDelivered(ctx context.Context, arg MarkAlertDelivered
 
 const markAlertFailed = `-- name: MarkAlertFailed :execrows
 UPDATE alert_outbox
-SET state = CASE WHEN $1::boolean THEN 'dead' ELSE 'pending' END, claim = NULL, updated_at = now(),
-    next_attempt_at = now() + make_interval(secs => $2::float8), last_error = $3::text
-WHERE id = $4 AND claim = $5::text AND state = 'pending'
+SET state = CASE WHEN $1::boolean THEN 'dead' ELSE 'pending' END, claim = NULL, updated_at = COALESCE($2::timestamptz, now()),
+    next_attempt_at = COALESCE($2::timestamptz, now()) + make_interval(secs => $3::float8), last_error = $4::text
+WHERE id = $5 AND claim = $6::text AND state = 'pending'
 `
 
 type MarkAlertFailedParams struct {
 	Dead         bool
+	ClockNow     pgtype.Timestamptz
 	RetrySeconds float64
 	LastError    string
 	ID           int64
@@ -203,6 +213,7 @@ type MarkAlertFailedParams struct {
 func (q *Queries) MarkAlertFailed(ctx context.Context, arg MarkAlertFailedParams) (int64, error) {
 	result, err := q.db.Exec(ctx, markAlertFailed,
 		arg.Dead,
+		arg.ClockNow,
 		arg.RetrySeconds,
 		arg.LastError,
 		arg.ID,
@@ -228,18 +239,19 @@ func (q *Queries) PruneAlerts(ctx context.Context, before pgtype.Timestamptz) (i
 
 const releaseAlert = `-- name: ReleaseAlert :execrows
 UPDATE alert_outbox
-SET attempts = greatest(attempts - 1, 0), claim = NULL, next_attempt_at = now(), updated_at = now()
-WHERE id = $1 AND claim = $2::text AND state = 'pending'
+SET attempts = greatest(attempts - 1, 0), claim = NULL, next_attempt_at = COALESCE($1::timestamptz, now()), updated_at = COALESCE($1::timestamptz, now())
+WHERE id = $2 AND claim = $3::text AND state = 'pending'
 `
 
 type ReleaseAlertParams struct {
-	ID    int64
-	Claim string
+	ClockNow pgtype.Timestamptz
+	ID       int64
+	Claim    string
 }
 
 // Gives a claimed row back, due now, without counting its attempt.
 func (q *Queries) ReleaseAlert(ctx context.Context, arg ReleaseAlertParams) (int64, error) {
-	result, err := q.db.Exec(ctx, releaseAlert, arg.ID, arg.Claim)
+	result, err := q.db.Exec(ctx, releaseAlert, arg.ClockNow, arg.ID, arg.Claim)
 	if err != nil {
 		return 0, err
 	}

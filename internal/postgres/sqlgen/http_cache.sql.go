@@ -7,22 +7,25 @@ package sqlgen
 
 import (
 	"context"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const evictHTTPCache = `-- name: EvictHTTPCache :execrows
 DELETE FROM http_cache
-WHERE connector_id = $1 AND used_at < now() - make_interval(secs => $2::float8)
+WHERE connector_id = $1 AND used_at < COALESCE($2::timestamptz, now()) - make_interval(secs => $3::float8)
 `
 
 type EvictHTTPCacheParams struct {
 	ConnectorID      string
+	ClockNow         pgtype.Timestamptz
 	UnusedForSeconds float64
 }
 
-// Drops the answers no request used in the last @unused_for_seconds (on the database's clock, which also stamps
-// used_at).
+// Drops the answers no request used in the last @unused_for_seconds (on the store's clock, which also stamps
+// used_at: @clock_now, or the database's now() when it is NULL).
 func (q *Queries) EvictHTTPCache(ctx context.Context, arg EvictHTTPCacheParams) (int64, error) {
-	result, err := q.db.Exec(ctx, evictHTTPCache, arg.ConnectorID, arg.UnusedForSeconds)
+	result, err := q.db.Exec(ctx, evictHTTPCache, arg.ConnectorID, arg.ClockNow, arg.UnusedForSeconds)
 	if err != nil {
 		return 0, err
 	}
@@ -50,10 +53,10 @@ func (q *Queries) HTTPCacheStats(ctx context.Context, connectorID string) (HTTPC
 
 const putHTTPCache = `-- name: PutHTTPCache :exec
 INSERT INTO http_cache (connector_id, request_key, etag, link, content_type, body_gzip, body_size, stored_at, used_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now())
+VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::timestamptz, now()), COALESCE($8::timestamptz, now()))
 ON CONFLICT (connector_id, request_key) DO UPDATE
 SET etag = EXCLUDED.etag, link = EXCLUDED.link, content_type = EXCLUDED.content_type, body_gzip = EXCLUDED.body_gzip,
-    body_size = EXCLUDED.body_size, stored_at = now(), used_at = now()
+    body_size = EXCLUDED.body_size, stored_at = COALESCE($8::timestamptz, now()), used_at = COALESCE($8::timestamptz, now())
 `
 
 type PutHTTPCacheParams struct {
@@ -64,6 +67,7 @@ type PutHTTPCacheParams struct {
 	ContentType string
 	BodyGzip    []byte
 	BodySize    int32
+	ClockNow    pgtype.Timestamptz
 }
 
 func (q *Queries) PutHTTPCache(ctx context.Context, arg PutHTTPCacheParams) error {
@@ -75,17 +79,19 @@ func (q *Queries) PutHTTPCache(ctx context.Context, arg PutHTTPCacheParams) erro
 		arg.ContentType,
 		arg.BodyGzip,
 		arg.BodySize,
+		arg.ClockNow,
 	)
 	return err
 }
 
 const useHTTPCache = `-- name: UseHTTPCache :one
-UPDATE http_cache SET used_at = now()
-WHERE connector_id = $1 AND request_key = $2
+UPDATE http_cache SET used_at = COALESCE($1::timestamptz, now())
+WHERE connector_id = $2 AND request_key = $3
 RETURNING etag, link, content_type, body_gzip
 `
 
 type UseHTTPCacheParams struct {
+	ClockNow    pgtype.Timestamptz
 	ConnectorID string
 	RequestKey  string
 }
@@ -99,7 +105,7 @@ type UseHTTPCacheRow struct {
 
 // Returns a cached answer and marks it used by this run.
 func (q *Queries) UseHTTPCache(ctx context.Context, arg UseHTTPCacheParams) (UseHTTPCacheRow, error) {
-	row := q.db.QueryRow(ctx, useHTTPCache, arg.ConnectorID, arg.RequestKey)
+	row := q.db.QueryRow(ctx, useHTTPCache, arg.ClockNow, arg.ConnectorID, arg.RequestKey)
 	var i UseHTTPCacheRow
 	err := row.Scan(
 		&i.Etag,

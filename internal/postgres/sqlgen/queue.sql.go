@@ -35,17 +35,20 @@ func (q *Queries) DeleteMessages(ctx context.Context, receipts []string) (int64,
 }
 
 const enqueueMessages = `-- name: EnqueueMessages :execrows
-INSERT INTO queue_messages (queue, body)
-SELECT $1::text, b FROM unnest($2::bytea[]) AS b
+
+INSERT INTO queue_messages (queue, body, visible_at)
+SELECT $1::text, b, COALESCE($2::timestamptz, now()) FROM unnest($3::bytea[]) AS b
 `
 
 type EnqueueMessagesParams struct {
-	Queue  string
-	Bodies [][]byte
+	Queue    string
+	ClockNow pgtype.Timestamptz
+	Bodies   [][]byte
 }
 
+// Visibility is read on the store's clock: @clock_now, or the database's now() when it is NULL (postgres.WithClock).
 func (q *Queries) EnqueueMessages(ctx context.Context, arg EnqueueMessagesParams) (int64, error) {
-	result, err := q.db.Exec(ctx, enqueueMessages, arg.Queue, arg.Bodies)
+	result, err := q.db.Exec(ctx, enqueueMessages, arg.Queue, arg.ClockNow, arg.Bodies)
 	if err != nil {
 		return 0, err
 	}
@@ -98,12 +101,13 @@ func (q *Queries) ListDeadMessages(ctx context.Context, arg ListDeadMessagesPara
 
 const nackMessage = `-- name: NackMessage :execrows
 UPDATE queue_messages
-SET visible_at = now() + make_interval(secs => $1::float8), last_error = $2::text,
-    state = CASE WHEN attempts >= $3::integer THEN 'dead' ELSE 'ready' END
-WHERE receipt = $4::text AND state = 'ready'
+SET visible_at = COALESCE($1::timestamptz, now()) + make_interval(secs => $2::float8), last_error = $3::text,
+    state = CASE WHEN attempts >= $4::integer THEN 'dead' ELSE 'ready' END
+WHERE receipt = $5::text AND state = 'ready'
 `
 
 type NackMessageParams struct {
+	ClockNow     pgtype.Timestamptz
 	RetrySeconds float64
 	Reason       string
 	MaxAttempts  int32
@@ -113,6 +117,7 @@ type NackMessageParams struct {
 // Makes a message visible again after a delay, or moves it to the dead state once it used its attempts.
 func (q *Queries) NackMessage(ctx context.Context, arg NackMessageParams) (int64, error) {
 	result, err := q.db.Exec(ctx, nackMessage,
+		arg.ClockNow,
 		arg.RetrySeconds,
 		arg.Reason,
 		arg.MaxAttempts,
@@ -144,24 +149,25 @@ func (q *Queries) QueueDepth(ctx context.Context, queue string) (QueueDepthRow, 
 const receiveMessages = `-- name: ReceiveMessages :many
 WITH picked AS (
     SELECT m.id, m.attempts FROM queue_messages m
-    WHERE m.queue = $3::text AND m.state = 'ready' AND m.visible_at <= now()
+    WHERE m.queue = $4::text AND m.state = 'ready' AND m.visible_at <= COALESCE($1::timestamptz, now())
     ORDER BY m.visible_at, m.id
-    LIMIT $4::integer
+    LIMIT $5::integer
     FOR UPDATE SKIP LOCKED
 ), dead AS (
     UPDATE queue_messages d
     SET state = 'dead', last_error = CASE WHEN d.last_error = '' THEN 'visibility timeout after the last attempt' ELSE d.last_error END
-    FROM picked WHERE d.id = picked.id AND picked.attempts >= $2::integer
+    FROM picked WHERE d.id = picked.id AND picked.attempts >= $3::integer
 )
 UPDATE queue_messages q
-SET attempts = q.attempts + 1, visible_at = now() + make_interval(secs => $1::float8),
+SET attempts = q.attempts + 1, visible_at = COALESCE($1::timestamptz, now()) + make_interval(secs => $2::float8),
     receipt = gen_random_uuid()::text
 FROM picked
-WHERE q.id = picked.id AND picked.attempts < $2::integer
+WHERE q.id = picked.id AND picked.attempts < $3::integer
 RETURNING q.id, q.body, q.attempts, q.receipt
 `
 
 type ReceiveMessagesParams struct {
+	ClockNow          pgtype.Timestamptz
 	VisibilitySeconds float64
 	MaxAttempts       int32
 	Queue             string
@@ -179,6 +185,7 @@ type ReceiveMessagesRow struct {
 // message whose visibility ran out after its last attempt (its receiver crashed) goes to the dead state instead.
 func (q *Queries) ReceiveMessages(ctx context.Context, arg ReceiveMessagesParams) ([]ReceiveMessagesRow, error) {
 	rows, err := q.db.Query(ctx, receiveMessages,
+		arg.ClockNow,
 		arg.VisibilitySeconds,
 		arg.MaxAttempts,
 		arg.Queue,
@@ -208,17 +215,18 @@ func (q *Queries) ReceiveMessages(ctx context.Context, arg ReceiveMessagesParams
 }
 
 const replayDeadMessage = `-- name: ReplayDeadMessage :execrows
-UPDATE queue_messages SET state = 'ready', attempts = 0, visible_at = now(), last_error = ''
-WHERE id = $1 AND queue = $2::text AND state = 'dead'
+UPDATE queue_messages SET state = 'ready', attempts = 0, visible_at = COALESCE($1::timestamptz, now()), last_error = ''
+WHERE id = $2 AND queue = $3::text AND state = 'dead'
 `
 
 type ReplayDeadMessageParams struct {
-	ID    int64
-	Queue string
+	ClockNow pgtype.Timestamptz
+	ID       int64
+	Queue    string
 }
 
 func (q *Queries) ReplayDeadMessage(ctx context.Context, arg ReplayDeadMessageParams) (int64, error) {
-	result, err := q.db.Exec(ctx, replayDeadMessage, arg.ID, arg.Queue)
+	result, err := q.db.Exec(ctx, replayDeadMessage, arg.ClockNow, arg.ID, arg.Queue)
 	if err != nil {
 		return 0, err
 	}

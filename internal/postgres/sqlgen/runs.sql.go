@@ -14,21 +14,27 @@ import (
 
 const claimRun = `-- name: ClaimRun :one
 UPDATE sync_runs
-SET lease_owner = $1::text, lease_expires_at = now() + make_interval(secs => $2::float8),
-    heartbeat_at = now(), attempts = attempts + 1
-WHERE id = $3 AND status = 'running' AND (lease_owner IS NULL OR lease_expires_at < now())
+SET lease_owner = $1::text, lease_expires_at = COALESCE($2::timestamptz, now()) + make_interval(secs => $3::float8),
+    heartbeat_at = COALESCE($2::timestamptz, now()), attempts = attempts + 1
+WHERE id = $4 AND status = 'running' AND (lease_owner IS NULL OR lease_expires_at < COALESCE($2::timestamptz, now()))
 RETURNING id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at
 `
 
 type ClaimRunParams struct {
 	Owner        string
+	ClockNow     pgtype.Timestamptz
 	LeaseSeconds float64
 	ID           int64
 }
 
 // Takes over a running run whose lease has expired or was released, for a new invocation to continue it.
 func (q *Queries) ClaimRun(ctx context.Context, arg ClaimRunParams) (SyncRun, error) {
-	row := q.db.QueryRow(ctx, claimRun, arg.Owner, arg.LeaseSeconds, arg.ID)
+	row := q.db.QueryRow(ctx, claimRun,
+		arg.Owner,
+		arg.ClockNow,
+		arg.LeaseSeconds,
+		arg.ID,
+	)
 	var i SyncRun
 	err := row.Scan(
 		&i.ID,
@@ -55,15 +61,16 @@ func (q *Queries) ClaimRun(ctx context.Context, arg ClaimRunParams) (SyncRun, er
 
 const closeRun = `-- name: CloseRun :execrows
 UPDATE sync_runs
-SET status = $1, error_kind = $2, error_text = $3, finished_at = now(),
+SET status = $1, error_kind = $2, error_text = $3, finished_at = COALESCE($4::timestamptz, now()),
     lease_owner = NULL, lease_expires_at = NULL
-WHERE id = $4 AND status = 'running'
+WHERE id = $5 AND status = 'running'
 `
 
 type CloseRunParams struct {
 	Status    string
 	ErrorKind string
 	ErrorText string
+	ClockNow  pgtype.Timestamptz
 	ID        int64
 }
 
@@ -73,6 +80,7 @@ func (q *Queries) CloseRun(ctx context.Context, arg CloseRunParams) (int64, erro
 		arg.Status,
 		arg.ErrorKind,
 		arg.ErrorText,
+		arg.ClockNow,
 		arg.ID,
 	)
 	if err != nil {
@@ -154,15 +162,16 @@ func (q *Queries) EnsureSchedules(ctx context.Context, arg EnsureSchedulesParams
 
 const finishRun = `-- name: FinishRun :execrows
 UPDATE sync_runs
-SET status = $1, error_kind = $2, error_text = $3, finished_at = now(),
-    lease_owner = NULL, lease_expires_at = NULL, heartbeat_at = now()
-WHERE id = $4 AND status = 'running' AND lease_owner = $5::text
+SET status = $1, error_kind = $2, error_text = $3, finished_at = COALESCE($4::timestamptz, now()),
+    lease_owner = NULL, lease_expires_at = NULL, heartbeat_at = COALESCE($4::timestamptz, now())
+WHERE id = $5 AND status = 'running' AND lease_owner = $6::text
 `
 
 type FinishRunParams struct {
 	Status    string
 	ErrorKind string
 	ErrorText string
+	ClockNow  pgtype.Timestamptz
 	ID        int64
 	Owner     string
 }
@@ -172,6 +181,7 @@ func (q *Queries) FinishRun(ctx context.Context, arg FinishRunParams) (int64, er
 		arg.Status,
 		arg.ErrorKind,
 		arg.ErrorText,
+		arg.ClockNow,
 		arg.ID,
 		arg.Owner,
 	)
@@ -212,6 +222,7 @@ func (q *Queries) GetRun(ctx context.Context, id int64) (SyncRun, error) {
 }
 
 const getRunningRunForUpdate = `-- name: GetRunningRunForUpdate :one
+
 SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at FROM sync_runs
 WHERE connector_id = $1 AND lane = $2 AND status = 'running'
 FOR UPDATE
@@ -222,6 +233,8 @@ type GetRunningRunForUpdateParams struct {
 	Lane        string
 }
 
+// Leases are read on the store's clock: @clock_now, or the database's now() when it is NULL (postgres.WithClock).
+// started_at stays on the database's clock, like the seen_at of the rows a run writes, which its sweep compares.
 func (q *Queries) GetRunningRunForUpdate(ctx context.Context, arg GetRunningRunForUpdateParams) (SyncRun, error) {
 	row := q.db.QueryRow(ctx, getRunningRunForUpdate, arg.ConnectorID, arg.Lane)
 	var i SyncRun
@@ -275,18 +288,24 @@ func (q *Queries) GetSchedule(ctx context.Context, arg GetScheduleParams) (LaneS
 
 const heartbeat = `-- name: Heartbeat :execrows
 UPDATE sync_runs
-SET heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => $1::float8)
-WHERE id = $2 AND status = 'running' AND lease_owner = $3::text
+SET heartbeat_at = COALESCE($1::timestamptz, now()), lease_expires_at = COALESCE($1::timestamptz, now()) + make_interval(secs => $2::float8)
+WHERE id = $3 AND status = 'running' AND lease_owner = $4::text
 `
 
 type HeartbeatParams struct {
+	ClockNow     pgtype.Timestamptz
 	LeaseSeconds float64
 	ID           int64
 	Owner        string
 }
 
 func (q *Queries) Heartbeat(ctx context.Context, arg HeartbeatParams) (int64, error) {
-	result, err := q.db.Exec(ctx, heartbeat, arg.LeaseSeconds, arg.ID, arg.Owner)
+	result, err := q.db.Exec(ctx, heartbeat,
+		arg.ClockNow,
+		arg.LeaseSeconds,
+		arg.ID,
+		arg.Owner,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -294,8 +313,8 @@ func (q *Queries) Heartbeat(ctx context.Context, arg HeartbeatParams) (int64, er
 }
 
 const insertRun = `-- name: InsertRun :one
-INSERT INTO sync_runs (connector_id, lane, trigger, status, lease_owner, lease_expires_at, checkpoint)
-VALUES ($1, $2, $3, 'running', $4::text, now() + make_interval(secs => $5::float8), '{}')
+INSERT INTO sync_runs (connector_id, lane, trigger, status, lease_owner, lease_expires_at, heartbeat_at, checkpoint)
+VALUES ($1, $2, $3, 'running', $4::text, COALESCE($5::timestamptz, now()) + make_interval(secs => $6::float8), COALESCE($5::timestamptz, now()), '{}')
 ON CONFLICT (connector_id, lane) WHERE status = 'running' DO NOTHING
 RETURNING id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at
 `
@@ -305,6 +324,7 @@ type InsertRunParams struct {
 	Lane         string
 	Trigger      string
 	Owner        string
+	ClockNow     pgtype.Timestamptz
 	LeaseSeconds float64
 }
 
@@ -314,6 +334,7 @@ func (q *Queries) InsertRun(ctx context.Context, arg InsertRunParams) (SyncRun, 
 		arg.Lane,
 		arg.Trigger,
 		arg.Owner,
+		arg.ClockNow,
 		arg.LeaseSeconds,
 	)
 	var i SyncRun
@@ -394,13 +415,14 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]SyncRun, 
 
 const pauseRun = `-- name: PauseRun :execrows
 UPDATE sync_runs SET progress = $1, resume_at = $2::timestamptz,
-    lease_owner = NULL, lease_expires_at = now(), heartbeat_at = now()
-WHERE id = $3 AND status = 'running' AND lease_owner = $4::text
+    lease_owner = NULL, lease_expires_at = COALESCE($3::timestamptz, now()), heartbeat_at = COALESCE($3::timestamptz, now())
+WHERE id = $4 AND status = 'running' AND lease_owner = $5::text
 `
 
 type PauseRunParams struct {
 	Progress json.RawMessage
 	ResumeAt pgtype.Timestamptz
+	ClockNow pgtype.Timestamptz
 	ID       int64
 	Owner    string
 }
@@ -410,6 +432,7 @@ func (q *Queries) PauseRun(ctx context.Context, arg PauseRunParams) (int64, erro
 	result, err := q.db.Exec(ctx, pauseRun,
 		arg.Progress,
 		arg.ResumeAt,
+		arg.ClockNow,
 		arg.ID,
 		arg.Owner,
 	)
@@ -423,9 +446,9 @@ const recordRunOutcome = `-- name: RecordRunOutcome :exec
 UPDATE lane_schedules
 SET last_status = $1, last_run_id = $2::bigint, next_due_at = $3,
     consecutive_failures = $4,
-    last_success_at = CASE WHEN $1 = 'succeeded' THEN now() ELSE last_success_at END,
-    last_activity_at = now()
-WHERE connector_id = $5 AND lane = $6
+    last_success_at = CASE WHEN $1 = 'succeeded' THEN COALESCE($5::timestamptz, now()) ELSE last_success_at END,
+    last_activity_at = COALESCE($5::timestamptz, now())
+WHERE connector_id = $6 AND lane = $7
 `
 
 type RecordRunOutcomeParams struct {
@@ -433,6 +456,7 @@ type RecordRunOutcomeParams struct {
 	RunID               int64
 	NextDueAt           pgtype.Timestamptz
 	ConsecutiveFailures int32
+	ClockNow            pgtype.Timestamptz
 	ConnectorID         string
 	Lane                string
 }
@@ -443,6 +467,7 @@ func (q *Queries) RecordRunOutcome(ctx context.Context, arg RecordRunOutcomePara
 		arg.RunID,
 		arg.NextDueAt,
 		arg.ConsecutiveFailures,
+		arg.ClockNow,
 		arg.ConnectorID,
 		arg.Lane,
 	)
@@ -450,18 +475,19 @@ func (q *Queries) RecordRunOutcome(ctx context.Context, arg RecordRunOutcomePara
 }
 
 const releaseLease = `-- name: ReleaseLease :execrows
-UPDATE sync_runs SET lease_owner = NULL, lease_expires_at = now(), heartbeat_at = now(), resume_at = NULL
-WHERE id = $1 AND status = 'running' AND lease_owner = $2::text
+UPDATE sync_runs SET lease_owner = NULL, lease_expires_at = COALESCE($1::timestamptz, now()), heartbeat_at = COALESCE($1::timestamptz, now()), resume_at = NULL
+WHERE id = $2 AND status = 'running' AND lease_owner = $3::text
 `
 
 type ReleaseLeaseParams struct {
-	ID    int64
-	Owner string
+	ClockNow pgtype.Timestamptz
+	ID       int64
+	Owner    string
 }
 
 // Ends this invocation's hold on a run that will continue in another invocation.
 func (q *Queries) ReleaseLease(ctx context.Context, arg ReleaseLeaseParams) (int64, error) {
-	result, err := q.db.Exec(ctx, releaseLease, arg.ID, arg.Owner)
+	result, err := q.db.Exec(ctx, releaseLease, arg.ClockNow, arg.ID, arg.Owner)
 	if err != nil {
 		return 0, err
 	}
@@ -471,11 +497,16 @@ func (q *Queries) ReleaseLease(ctx context.Context, arg ReleaseLeaseParams) (int
 const resumableRuns = `-- name: ResumableRuns :many
 SELECT r.connector_id, r.lane, r.id FROM sync_runs r
 JOIN connectors c ON c.id = r.connector_id AND c.enabled
-WHERE r.status = 'running' AND (r.lease_owner IS NULL OR r.lease_expires_at < now())
-  AND (r.resume_at IS NULL OR r.resume_at <= $1::timestamptz)
+WHERE r.status = 'running' AND (r.lease_owner IS NULL OR r.lease_expires_at < COALESCE($1::timestamptz, now()))
+  AND (r.resume_at IS NULL OR r.resume_at <= $2::timestamptz)
   AND (r.lane <> 'discovery' OR c.discovery_enabled)
 ORDER BY r.id
 `
+
+type ResumableRunsParams struct {
+	ClockNow pgtype.Timestamptz
+	Now      pgtype.Timestamptz
+}
 
 type ResumableRunsRow struct {
 	ConnectorID string
@@ -484,8 +515,8 @@ type ResumableRunsRow struct {
 }
 
 // Running runs whose lease is free and that wait for no rate limit past now: a new invocation should continue them.
-func (q *Queries) ResumableRuns(ctx context.Context, now pgtype.Timestamptz) ([]ResumableRunsRow, error) {
-	rows, err := q.db.Query(ctx, resumableRuns, now)
+func (q *Queries) ResumableRuns(ctx context.Context, arg ResumableRunsParams) ([]ResumableRunsRow, error) {
+	rows, err := q.db.Query(ctx, resumableRuns, arg.ClockNow, arg.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -507,8 +538,8 @@ func (q *Queries) ResumableRuns(ctx context.Context, now pgtype.Timestamptz) ([]
 const saveCheckpoint = `-- name: SaveCheckpoint :execrows
 UPDATE sync_runs
 SET checkpoint = $1, counts = $2, progress = $3, unavailable = $4::text[],
-    heartbeat_at = now(), lease_expires_at = now() + make_interval(secs => $5::float8)
-WHERE id = $6 AND status = 'running' AND lease_owner = $7::text
+    heartbeat_at = COALESCE($5::timestamptz, now()), lease_expires_at = COALESCE($5::timestamptz, now()) + make_interval(secs => $6::float8)
+WHERE id = $7 AND status = 'running' AND lease_owner = $8::text
 `
 
 type SaveCheckpointParams struct {
@@ -516,6 +547,7 @@ type SaveCheckpointParams struct {
 	Counts       json.RawMessage
 	Progress     json.RawMessage
 	Unavailable  []string
+	ClockNow     pgtype.Timestamptz
 	LeaseSeconds float64
 	ID           int64
 	Owner        string
@@ -528,6 +560,7 @@ func (q *Queries) SaveCheckpoint(ctx context.Context, arg SaveCheckpointParams) 
 		arg.Counts,
 		arg.Progress,
 		arg.Unavailable,
+		arg.ClockNow,
 		arg.LeaseSeconds,
 		arg.ID,
 		arg.Owner,
@@ -558,12 +591,13 @@ func (q *Queries) ShareLease(ctx context.Context, arg ShareLeaseParams) (int64, 
 
 const staleRuns = `-- name: StaleRuns :many
 SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at FROM sync_runs
-WHERE status = 'running' AND (lease_owner IS NULL OR lease_expires_at < now())
-  AND CASE WHEN resume_at IS NOT NULL AND resume_at > heartbeat_at THEN resume_at < $1
-           ELSE (heartbeat_at < $1 OR attempts >= $2::integer) END
+WHERE status = 'running' AND (lease_owner IS NULL OR lease_expires_at < COALESCE($1::timestamptz, now()))
+  AND CASE WHEN resume_at IS NOT NULL AND resume_at > heartbeat_at THEN resume_at < $2
+           ELSE (heartbeat_at < $2 OR attempts >= $3::integer) END
 `
 
 type StaleRunsParams struct {
+	ClockNow    pgtype.Timestamptz
 	Cutoff      pgtype.Timestamptz
 	MaxAttempts int32
 }
@@ -572,7 +606,7 @@ type StaleRunsParams struct {
 // for a rate limit (resume_at after its last heartbeat, which the pause set) is neither while it waits: it is
 // stale only when nobody continued it for the cutoff's span after resume_at.
 func (q *Queries) StaleRuns(ctx context.Context, arg StaleRunsParams) ([]SyncRun, error) {
-	rows, err := q.db.Query(ctx, staleRuns, arg.Cutoff, arg.MaxAttempts)
+	rows, err := q.db.Query(ctx, staleRuns, arg.ClockNow, arg.Cutoff, arg.MaxAttempts)
 	if err != nil {
 		return nil, err
 	}

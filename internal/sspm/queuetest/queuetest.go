@@ -10,22 +10,34 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/sspm"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
 
 // Config describes the queue under test. New returns an empty queue whose messages go to the dead state (the
-// DLQ) after MaxAttempts receives. Dead counts the dead messages.
+// DLQ) after MaxAttempts receives, and whose visibility timeouts run on now (a fake clock the suite advances).
+// Dead counts the dead messages. New and Dead may be called from parallel subtests.
 type Config struct {
-	New         func(t *testing.T) sspm.Queue
+	New         func(t *testing.T, now func() time.Time) sspm.Queue
 	MaxAttempts int
 	Dead        func(t *testing.T, q sspm.Queue) int
 }
 
-// Run runs the suite.
+// Run runs the suite; its subtests run in parallel, each on its own queue.
 func Run(t *testing.T, cfg Config) {
-	t.Run("send receive ack", func(t *testing.T) { sendReceiveAck(t, cfg) })
-	t.Run("visibility timeout redelivers", func(t *testing.T) { redeliver(t, cfg) })
-	t.Run("nack then dead after max attempts", func(t *testing.T) { deadLetter(t, cfg) })
-	t.Run("receive respects max", func(t *testing.T) { receiveMax(t, cfg) })
+	for _, c := range []struct {
+		name string
+		run  func(*testing.T, Config, *clocktest.Clock)
+	}{
+		{"send receive ack", sendReceiveAck},
+		{"visibility timeout redelivers", redeliver},
+		{"nack then dead after max attempts", deadLetter},
+		{"receive respects max", receiveMax},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.run(t, cfg, clocktest.New(time.Now()))
+		})
+	}
 }
 
 func bodies(n int) [][]byte {
@@ -52,8 +64,8 @@ func receiveAll(t *testing.T, q sspm.Queue, visibility time.Duration) []sspm.Mes
 	return out
 }
 
-func sendReceiveAck(t *testing.T, cfg Config) {
-	q, ctx := cfg.New(t), context.Background()
+func sendReceiveAck(t *testing.T, cfg Config, clock *clocktest.Clock) {
+	q, ctx := cfg.New(t, clock.Now), context.Background()
 	if err := q.Send(ctx, bodies(3)...); err != nil {
 		t.Fatal(err)
 	}
@@ -81,8 +93,8 @@ func sendReceiveAck(t *testing.T, cfg Config) {
 	}
 }
 
-func redeliver(t *testing.T, cfg Config) {
-	q, ctx := cfg.New(t), context.Background()
+func redeliver(t *testing.T, cfg Config, clock *clocktest.Clock) {
+	q, ctx := cfg.New(t, clock.Now), context.Background()
 	if err := q.Send(ctx, []byte("x")); err != nil {
 		t.Fatal(err)
 	}
@@ -93,15 +105,19 @@ func redeliver(t *testing.T, cfg Config) {
 	if hidden := receiveAll(t, q, time.Second); len(hidden) != 0 {
 		t.Fatal("a message in flight was delivered twice")
 	}
-	time.Sleep(1100 * time.Millisecond)
+	clock.Advance(900 * time.Millisecond)
+	if hidden := receiveAll(t, q, time.Second); len(hidden) != 0 {
+		t.Fatal("a message was delivered again before its visibility timed out")
+	}
+	clock.Advance(200 * time.Millisecond)
 	second := receiveAll(t, q, time.Minute)
 	if len(second) != 1 || second[0].Attempts != 2 {
 		t.Fatalf("after the visibility timeout: %+v, want the message on its second attempt", second)
 	}
 }
 
-func deadLetter(t *testing.T, cfg Config) {
-	q, ctx := cfg.New(t), context.Background()
+func deadLetter(t *testing.T, cfg Config, clock *clocktest.Clock) {
+	q, ctx := cfg.New(t, clock.Now), context.Background()
 	if err := q.Send(ctx, []byte("poison")); err != nil {
 		t.Fatal(err)
 	}
@@ -122,8 +138,8 @@ func deadLetter(t *testing.T, cfg Config) {
 	}
 }
 
-func receiveMax(t *testing.T, cfg Config) {
-	q, ctx := cfg.New(t), context.Background()
+func receiveMax(t *testing.T, cfg Config, clock *clocktest.Clock) {
+	q, ctx := cfg.New(t, clock.Now), context.Background()
 	if err := q.Send(ctx, bodies(15)...); err != nil {
 		t.Fatal(err)
 	}
