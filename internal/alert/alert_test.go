@@ -24,6 +24,7 @@ func transition(change rules.FindingChange, sev string) rules.FindingTransition 
 }
 
 func TestWebhookSignsOneAttempt(t *testing.T) {
+	t.Parallel()
 	const secret = "s3cr3t"
 	var got []alert.Alert
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -56,6 +57,7 @@ func TestWebhookSignsOneAttempt(t *testing.T) {
 // Failures are classified for the outbox: 5xx and 429 are retried (with Retry-After), other 4xx are permanent,
 // and no error carries the URL's path or query.
 func TestWebhookClassifiesFailuresAndHidesURL(t *testing.T) {
+	t.Parallel()
 	status, retryAfter := http.StatusServiceUnavailable, ""
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if retryAfter != "" {
@@ -91,6 +93,7 @@ func TestWebhookClassifiesFailuresAndHidesURL(t *testing.T) {
 }
 
 func TestSlackPostsTextAndBlocks(t *testing.T) {
+	t.Parallel()
 	var bodies []map[string]any
 	fail := true
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -152,6 +155,7 @@ func TestSlackPostsTextAndBlocks(t *testing.T) {
 }
 
 func TestConfigValidation(t *testing.T) {
+	t.Parallel()
 	env := func(kv ...string) func(string) string {
 		m := map[string]string{}
 		for i := 0; i < len(kv); i += 2 {
@@ -213,6 +217,7 @@ func TestConfigValidation(t *testing.T) {
 
 // Notifiers reads secrets by ARN; a destination whose secret is unusable is left out and the others are built.
 func TestNotifiersReadSecrets(t *testing.T) {
+	t.Parallel()
 	const slackARN = "arn:aws:secretsmanager:us-east-1:111122223333:secret:slack-AbCdEf"
 	const hookARN = "arn:aws:secretsmanager:us-east-1:111122223333:secret:hook-AbCdEf"
 	c := alert.Config{SlackURLSecretARN: slackARN, WebhookURL: "https://hooks.example.com/x", WebhookSecretARN: hookARN}
@@ -264,6 +269,7 @@ func (m *memStore) ReleaseAlert(context.Context, int64, string) error     { retu
 func (m *memStore) PruneAlerts(context.Context, time.Time) (int64, error) { return 0, nil }
 
 func TestOutboxRoutesBySeverityAndNotifyOnlyWakes(t *testing.T) {
+	t.Parallel()
 	st := &memStore{}
 	woken := 0
 	o := &alert.Outbox{Store: st, Routes: []alert.Route{{Destination: "slack", MinSeverity: "high"}, {Destination: "webhook"}},

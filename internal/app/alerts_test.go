@@ -45,6 +45,7 @@ func (f *flaky) delivered() []alert.Alert {
 // The local runtime's wiring: the evaluator's sink enqueues, and an enqueue wakes the deliverer's loop. A failing
 // destination keeps its alert in the outbox; a later deliverer (after a restart) delivers it.
 func TestAlertsAreEnqueuedAndDeliveredAfterTheDestinationRecovers(t *testing.T) {
+	t.Parallel()
 	db := postgrestest.New(t)
 	key, _ := secrets.GenerateLocalKey()
 	k, err := secrets.NewLocalKey(key)
@@ -61,7 +62,10 @@ func TestAlertsAreEnqueuedAndDeliveredAfterTheDestinationRecovers(t *testing.T) 
 	}
 	dest := &flaky{down: true}
 	ctx, stop := context.WithCancel(context.Background())
-	d := a.NewAlertDeliverer(map[string]alert.Notifier{alert.DestinationWebhook: dest}, alert.DeliverOptions{BaseURL: "http://localhost:8080"})
+	retried := make(chan struct{}, 1)
+	logger := slog.New(&onMessage{msg: "alert delivery failed; will retry", ch: retried})
+	d := a.NewAlertDeliverer(map[string]alert.Notifier{alert.DestinationWebhook: dest},
+		alert.DeliverOptions{BaseURL: "http://localhost:8080", Logger: logger})
 	done := make(chan struct{})
 	go func() { d.Run(ctx, time.Hour, 0); close(done) }() // no polling: only an enqueue wakes it
 
@@ -76,12 +80,16 @@ func TestAlertsAreEnqueuedAndDeliveredAfterTheDestinationRecovers(t *testing.T) 
 		t.Fatalf("observe: %+v %v", fc, err)
 	}
 	a.Evaluator.Alerts.NotifyTransitions(fc.Transitions) // returns at once; the destination is down
-	waitFor(t, func() bool {                             // the hand-off woke the deliverer, whose attempt failed and was recorded
-		var rows, attempts int
-		err := db.Pool().QueryRow(context.Background(), `SELECT count(*), coalesce(sum(attempts), 0) FROM alert_outbox
-			WHERE state = 'pending' AND claim IS NULL AND next_attempt_at > now()`).Scan(&rows, &attempts)
-		return err == nil && rows == 1 && attempts == 1
-	})
+	select {                                             // the hand-off woke the deliverer, whose attempt failed and was recorded
+	case <-retried:
+	case <-time.After(time.Minute):
+		t.Fatal("the hand-off did not wake the deliverer")
+	}
+	var rows, attempts int
+	if err := db.Pool().QueryRow(context.Background(), `SELECT count(*), coalesce(sum(attempts), 0) FROM alert_outbox
+		WHERE state = 'pending' AND claim IS NULL AND next_attempt_at > now()`).Scan(&rows, &attempts); err != nil || rows != 1 || attempts != 1 {
+		t.Fatalf("outbox: %d pending rows in back-off, %d attempts (%v); want the one failed attempt", rows, attempts, err)
+	}
 	if got := dest.delivered(); len(got) != 0 {
 		t.Fatalf("delivered %v while down", got)
 	}
@@ -111,13 +119,22 @@ func TestAlertsAreEnqueuedAndDeliveredAfterTheDestinationRecovers(t *testing.T) 
 	}
 }
 
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+// onMessage is a log handler that signals ch each time a record with message msg is logged: a test waits on it
+// for what a background loop logs after it acted.
+type onMessage struct {
+	msg string
+	ch  chan struct{}
 }
+
+func (h *onMessage) Enabled(context.Context, slog.Level) bool { return true }
+func (h *onMessage) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		select {
+		case h.ch <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+func (h *onMessage) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *onMessage) WithGroup(string) slog.Handler      { return h }

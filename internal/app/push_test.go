@@ -146,6 +146,7 @@ func delivery(ids ...string) string {
 }
 
 func TestPushIsVerifiedBeforeQueuedAndStoredOnce(t *testing.T) {
+	t.Parallel()
 	e := setupPush(t)
 	ctx := context.Background()
 	q := e.app.DB.Queue(app.InboxQueue, 3)
@@ -192,6 +193,7 @@ func TestPushIsVerifiedBeforeQueuedAndStoredOnce(t *testing.T) {
 }
 
 func TestPushVerificationChallenge(t *testing.T) {
+	t.Parallel()
 	e := setupPush(t)
 	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/hooks/test/t1", nil)
 	req.Header.Set("Authorization", e.secret)

@@ -7,6 +7,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/awsrun"
 	"github.com/open-sspm/open-sspm/internal/lane"
 	"github.com/open-sspm/open-sspm/internal/sspm"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
 
 // TestSyncWaitingForARateLimitDoesNotInvokeItself: a run whose provider asks for a wait far beyond the
@@ -66,9 +67,14 @@ func TestSyncShortRateLimitWaitContinuesAtOnce(t *testing.T) {
 	if got := e.lambda.Invocations(fullFunction); len(got) != 1 {
 		t.Fatalf("self invocations = %d, want 1", len(got))
 	}
+	clock := clocktest.New(time.Now())
+	e.rt.App.Runner.Sleep = clock.Sleep // the continuation's wait, on a fake clock
 	out, err = e.rt.Sync(lambdaContext(t, "req-2", time.Minute), inv)
 	if err != nil || out.Outcome != lane.OutcomeSucceeded {
 		t.Fatalf("continuation: %+v, %v", out, err)
+	}
+	if clock.Sleeps() != 1 || clock.Slept() <= 0 || clock.Slept() > 2*time.Second {
+		t.Fatalf("the continuation slept %v in %d sleeps, want the rest of the 2 s wait once", clock.Slept(), clock.Sleeps())
 	}
 }
 

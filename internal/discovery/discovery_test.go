@@ -10,6 +10,7 @@ import (
 )
 
 func TestCanonicalKey(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		give discovery.AppRef
@@ -35,6 +36,7 @@ func TestCanonicalKey(t *testing.T) {
 }
 
 func TestClassifyScopes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		give             []string
 		wantPriv, wantCo []string
@@ -56,6 +58,7 @@ func TestClassifyScopes(t *testing.T) {
 }
 
 func TestSuggestAndRisk(t *testing.T) {
+	t.Parallel()
 	priv := discovery.ScopeClass{Privileged: []string{"offline_access"}}
 	conf := discovery.ScopeClass{Confidential: []string{"mail.read"}}
 	tests := []struct {
@@ -93,6 +96,7 @@ func TestSuggestAndRisk(t *testing.T) {
 }
 
 func TestManagedState(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	conns := map[string]discovery.ConnectorState{
 		"fresh":    {Exists: true, Enabled: true, Interval: time.Hour, LastSuccessAt: now.Add(-90 * time.Minute)},

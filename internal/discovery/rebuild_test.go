@@ -13,6 +13,7 @@ import (
 func TestMain(m *testing.M) { postgrestest.Main(m) }
 
 func TestRebuildScoresAppsFromEvidenceAndKeepsGovernance(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	for _, c := range []sspm.Connector{

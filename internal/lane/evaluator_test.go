@@ -79,6 +79,7 @@ func resultOf(t *testing.T, db *postgres.DB, s rules.Scope, ruleKey string) rule
 }
 
 func TestEvaluatorPostureAfterFullSync(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta-1", Kind: sspm.KindOkta, Name: "Okta", Enabled: true, Authoritative: true}, nil, ""); err != nil {
@@ -143,6 +144,7 @@ func TestEvaluatorPostureAfterFullSync(t *testing.T) {
 }
 
 func TestEvaluatorOverridesAndAttestations(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta-1", Kind: sspm.KindOkta, Name: "Okta", Enabled: true}, nil, ""); err != nil {
@@ -197,6 +199,7 @@ func TestEvaluatorOverridesAndAttestations(t *testing.T) {
 }
 
 func TestEvaluatorEventPolicies(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta-1", Kind: sspm.KindOkta, Name: "Okta", Enabled: true}, nil, ""); err != nil {
@@ -248,6 +251,7 @@ func TestEvaluatorEventPolicies(t *testing.T) {
 }
 
 func TestEvaluatorIdentityFindings(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	for _, c := range []sspm.Connector{{ID: "okta-1", Kind: sspm.KindOkta, Authoritative: true}, {ID: "gh", Kind: sspm.KindGitHub}} {
@@ -359,6 +363,7 @@ func (r *alertRecorder) NotifyTransitions(ts []rules.FindingTransition) { r.got 
 // TestEvaluatorNotifiesFindingChanges checks that the evaluator hands each finding state change to its alert
 // sink once: failing rules open findings on the first evaluation, the same evaluation again changes nothing.
 func TestEvaluatorNotifiesFindingChanges(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := postgrestest.New(t)
 	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta-1", Kind: sspm.KindOkta, Name: "Okta", Enabled: true, Authoritative: true}, nil, ""); err != nil {

@@ -52,6 +52,7 @@ func (s *testSource) callCount() int {
 // OutcomeWaiting and ResumeAt. Before ResumeAt neither the dispatcher nor a manual invocation runs a step, and the
 // run is not closed as stale; after it the dispatcher continues the run, which resumes from the checkpoint.
 func TestRateLimitPausesTheRunUntilTheReset(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
 	start := time.Now().Truncate(time.Second)
@@ -141,6 +142,7 @@ func TestRateLimitPausesTheRunUntilTheReset(t *testing.T) {
 // TestShortRateLimitWaitContinuesAtOnce: a wait that ends within lane.ImmediateResume returns OutcomeContinue
 // (the caller invokes again at once); the next invocation sleeps the rest of the wait and goes on.
 func TestShortRateLimitWaitContinuesAtOnce(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
 	clock := time.Now().Truncate(time.Second) // PostgreSQL keeps microseconds

@@ -13,6 +13,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/sspm"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
 
 func TestMain(m *testing.M) { postgrestest.Main(m) }
@@ -95,9 +96,9 @@ type env struct {
 	conn   sspm.Connector
 }
 
-func setup(t *testing.T) *env {
+func setup(t *testing.T, opts ...postgres.Option) *env {
 	t.Helper()
-	db := postgrestest.New(t)
+	db := postgrestest.New(t, opts...)
 	conn, err := db.CreateConnector(context.Background(), sspm.Connector{ID: "test-1", Kind: sspm.KindTestSource, Name: "Test", Enabled: true}, nil, "")
 	if err != nil {
 		t.Fatal(err)
@@ -135,6 +136,7 @@ func counts(t *testing.T, db *postgres.DB) map[sspm.Entity]int64 {
 }
 
 func TestRunStoresEveryPageAndSweepsWhatDisappeared(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	res := mustRun(t, e, "a", lane.OutcomeSucceeded)
 	if got := counts(t, e.db); got[sspm.EntityAccounts] != 25 || got[sspm.EntityGroups] != 7 {
@@ -165,6 +167,7 @@ func TestRunStoresEveryPageAndSweepsWhatDisappeared(t *testing.T) {
 }
 
 func TestFailedRunExpiresNothing(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	mustRun(t, e, "a", lane.OutcomeSucceeded)
 
@@ -193,8 +196,9 @@ func TestFailedRunExpiresNothing(t *testing.T) {
 }
 
 func TestCrashMidRunThenResume(t *testing.T) {
-	e := setup(t)
-	e.runner.LeaseTTL = 300 * time.Millisecond
+	t.Parallel()
+	clock := clocktest.New(time.Now())
+	e := setup(t, postgres.WithClock(clock.Now))
 	e.src.panicAt = "users:20" // the process dies while reading the third page
 	func() {
 		defer func() {
@@ -208,7 +212,11 @@ func TestCrashMidRunThenResume(t *testing.T) {
 	if res := mustRun(t, e, "early", lane.OutcomeBusy); res.Run.ID != 0 {
 		t.Fatalf("busy result carries a run: %+v", res)
 	}
-	time.Sleep(400 * time.Millisecond) // the lease expires
+	clock.Advance(59 * time.Second) // the lease (setup's LeaseTTL, a minute) is nearly over
+	if res := mustRun(t, e, "still early", lane.OutcomeBusy); res.Run.ID != 0 {
+		t.Fatalf("busy result carries a run: %+v", res)
+	}
+	clock.Advance(2 * time.Second) // the lease expires
 
 	e.src.panicAt = ""
 	e.src.calls = nil
@@ -228,6 +236,7 @@ func TestCrashMidRunThenResume(t *testing.T) {
 }
 
 func TestBudgetPausesAndNextInvocationContinues(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	now := time.Now()
 	clock := now
@@ -263,6 +272,7 @@ func (h stepHook) Step(ctx context.Context, l sspm.Lane, stage, cursor string) (
 }
 
 func TestTwoTriggersAtOnceGiveOneRun(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.src.blockAt, e.src.release, e.src.reachedCh = "users:10", make(chan struct{}), make(chan struct{})
 	first := make(chan lane.Result, 1)
@@ -288,6 +298,7 @@ func TestTwoTriggersAtOnceGiveOneRun(t *testing.T) {
 }
 
 func TestLostLeaseCancelsTheRun(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.runner.LeaseTTL = 150 * time.Millisecond
 	e.src.blockAt, e.src.release, e.src.reachedCh = "users:10", make(chan struct{}), make(chan struct{})
@@ -315,6 +326,7 @@ func TestLostLeaseCancelsTheRun(t *testing.T) {
 }
 
 func TestBackoffGrowsAndManualTriggerBypassesIt(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	clock := time.Now()
 	e.runner.Now = func() time.Time { return clock }
@@ -361,6 +373,7 @@ func TestBackoffGrowsAndManualTriggerBypassesIt(t *testing.T) {
 }
 
 func TestDispatchNothingDueIsNotAnError(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	inv := &recordingInvoker{}
 	d := &lane.Dispatcher{Store: e.db, Invoker: inv}
@@ -376,6 +389,7 @@ func TestDispatchNothingDueIsNotAnError(t *testing.T) {
 }
 
 func TestDispatchContinuesPausedRunsAndClosesStaleOnes(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	clock := time.Now()
 	e.runner.Now = func() time.Time { return clock }

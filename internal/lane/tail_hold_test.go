@@ -31,6 +31,7 @@ func (s *heldStream) ReadStream(ctx context.Context, stream, cursor string) (ssp
 // ends the step without an error and without moving the cursor or recording a failure; the stream is not read
 // again before the reset, then continues from its cursor.
 func TestTailRateLimitEndsTheStepAndKeepsTheCursor(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
 	clock := time.Now().Truncate(time.Second)
@@ -73,6 +74,7 @@ func TestTailRateLimitEndsTheStepAndKeepsTheCursor(t *testing.T) {
 // TestTailUnavailableStreamIsAStateRetriedRarely: a stream the connector cannot read is recorded as unavailable
 // with the reason (not as an error), is not read on the next ticks, and is tried again after UnavailableRetry.
 func TestTailUnavailableStreamIsAStateRetriedRarely(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
 	clock := time.Now().Truncate(time.Second)

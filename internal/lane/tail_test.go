@@ -50,6 +50,7 @@ func (s *testStream) ReadStream(_ context.Context, stream, cursor string) (sspm.
 }
 
 func TestTailLoopStoresEachEventOnceAndCommitsTheCursor(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	src := &testStream{n: 7}
 	var followed []string
@@ -83,6 +84,7 @@ func TestTailLoopStoresEachEventOnceAndCommitsTheCursor(t *testing.T) {
 }
 
 func TestTailErrorIsRecordedAndTheCursorStays(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	src := &testStream{n: 3}
 	tailer := &lane.Tailer{Store: e.db, Streams: func(context.Context, sspm.Connector) (sspm.StreamSource, error) { return src, nil }}

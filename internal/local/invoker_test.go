@@ -12,15 +12,23 @@ import (
 )
 
 func TestInvokerIsBoundedAndAcceptsAWaitingInvocationOnce(t *testing.T) {
+	t.Parallel()
 	var running, peak, calls atomic.Int64
+	started := make(chan struct{}, 10)
 	release := make(chan struct{})
-	var wg sync.WaitGroup
+	var wg, meet sync.WaitGroup
 	inv := local.NewInvoker(2, 10, func(ctx context.Context, i sspm.Invocation) error {
 		defer wg.Done()
+		if i.Stream == "last" { // see below
+			meet.Done()
+			meet.Wait()
+			return nil
+		}
 		n := running.Add(1)
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 		}
 		calls.Add(1)
+		started <- struct{}{}
 		<-release
 		running.Add(-1)
 		return nil
@@ -33,22 +41,35 @@ func TestInvokerIsBoundedAndAcceptsAWaitingInvocationOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(50 * time.Millisecond) // let two start; three wait
+	<-started // two run, three wait
+	<-started
 	// An invocation equal to a waiting one is accepted once.
 	if err := inv.Invoke(ctx, sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: "e"}); err != nil {
 		t.Fatal(err)
 	}
 	close(release)
 	wg.Wait()
-	time.Sleep(20 * time.Millisecond)
+	// Two last invocations that wait for each other hold both workers at once: every invocation accepted before
+	// them has then been taken and has finished, a duplicate included.
+	meet.Add(2)
+	wg.Add(2)
+	for _, id := range []string{"y", "z"} {
+		if err := inv.Invoke(ctx, sspm.Invocation{Lane: sspm.LaneTail, ConnectorID: id, Stream: "last"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
 	if peak.Load() != 2 || calls.Load() != 5 {
 		t.Fatalf("peak concurrency %d, calls %d; want 2 and 5", peak.Load(), calls.Load())
 	}
 }
 
 func TestInvokerRefusesWhenTheBacklogIsFull(t *testing.T) {
+	t.Parallel()
 	block := make(chan struct{})
+	started := make(chan struct{}, 3)
 	inv := local.NewInvoker(1, 1, func(ctx context.Context, i sspm.Invocation) error {
+		started <- struct{}{}
 		select {
 		case <-block:
 		case <-ctx.Done():
@@ -59,7 +80,7 @@ func TestInvokerRefusesWhenTheBacklogIsFull(t *testing.T) {
 	defer close(block)
 	ctx := context.Background()
 	_ = inv.Invoke(ctx, sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: "a"})
-	time.Sleep(20 * time.Millisecond) // a runs
+	<-started // a runs
 	_ = inv.Invoke(ctx, sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: "b"})
 	if err := inv.Invoke(ctx, sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: "c"}); err != local.ErrInvokerFull {
 		t.Fatalf("third invocation: %v, want ErrInvokerFull", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/providersim"
 	"github.com/open-sspm/open-sspm/internal/providersim/oktasim"
 	"github.com/open-sspm/open-sspm/internal/sspm"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
 
 // laneEnv is an env with a database, the connector stored in it and a runner.
@@ -24,9 +25,9 @@ type laneEnv struct {
 	wrap func(*okta.Source) sspm.Source
 }
 
-func newLaneEnv(t *testing.T, e *env) *laneEnv {
+func newLaneEnv(t *testing.T, e *env, opts ...postgres.Option) *laneEnv {
 	t.Helper()
-	db := postgrestest.New(t)
+	db := postgrestest.New(t, opts...)
 	if _, err := db.CreateConnector(context.Background(), e.conn, nil, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -151,8 +152,8 @@ func TestResumeAfterACrash(t *testing.T) {
 	for _, at := range []int{4, 17, 33} {
 		e := newEnv(t, providersim.Small(), oktasim.Options{PageCaps: smallCaps}, map[string]any{"factor_budget": 5})
 		e.stepRows, e.stepRequests = 20, 4
-		le := newLaneEnv(t, e)
-		le.runner.LeaseTTL = 200 * time.Millisecond
+		clock := clocktest.New(time.Now())
+		le := newLaneEnv(t, e, postgres.WithClock(clock.Now))
 		le.wrap = func(s *okta.Source) sspm.Source { return &crashing{Source: s, at: at} }
 		func() {
 			defer func() {
@@ -162,7 +163,7 @@ func TestResumeAfterACrash(t *testing.T) {
 			}()
 			le.run(t, sspm.LaneFull, "crashed")
 		}()
-		time.Sleep(250 * time.Millisecond) // the crashed invocation's lease expires
+		clock.Advance(le.runner.LeaseTTL + time.Second) // the crashed invocation's lease expires
 		le.wrap = nil
 		res := le.run(t, sspm.LaneFull, "resumed")
 		if res.Outcome != lane.OutcomeSucceeded || !res.Resumed {
