@@ -5,7 +5,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/open-sspm/open-sspm/internal/local"
 	"github.com/open-sspm/open-sspm/internal/sspm"
