@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/alert"
+	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/rules"
 )
 
@@ -42,7 +43,7 @@ func TestWebhookSignsOneAttempt(t *testing.T) {
 		got = append(got, a)
 	}))
 	defer srv.Close()
-	wh, err := alert.NewWebhook(srv.URL+"/hook?token=abc", secret)
+	wh, err := alert.NewWebhook(srv.URL+"/hook?token=abc", secret, outbound.Allowing(srv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func TestWebhookClassifiesFailuresAndHidesURL(t *testing.T) {
 		w.WriteHeader(status)
 	}))
 	defer srv.Close()
-	wh, _ := alert.NewWebhook(srv.URL+"/secret-path?token=abc", "k")
+	wh, _ := alert.NewWebhook(srv.URL+"/secret-path?token=abc", "k", outbound.Allowing(srv.URL))
 	a := alert.FromTransition(transition(rules.ChangeOpened, "high"))
 	for _, tt := range []struct {
 		status     int
@@ -85,7 +86,8 @@ func TestWebhookClassifiesFailuresAndHidesURL(t *testing.T) {
 			t.Errorf("status %d: err %v (permanent %v), want permanent %v without the path", tt.status, err, alert.IsPermanent(err), tt.permanent)
 		}
 	}
-	wh.URL = "http://127.0.0.1:1/secret-path" // connection refused: retried, and the path never shows
+	// connection refused: retried, and the path never shows
+	wh, _ = alert.NewWebhook("http://127.0.0.1:1/secret-path", "k", outbound.Allowing("127.0.0.1:1"))
 	err := wh.Notify(context.Background(), a)
 	if err == nil || alert.IsPermanent(err) || strings.Contains(err.Error(), "secret-path") {
 		t.Fatalf("err = %v", err)
@@ -112,7 +114,7 @@ func TestSlackPostsTextAndBlocks(t *testing.T) {
 		_, _ = io.WriteString(w, "ok")
 	}))
 	defer srv.Close()
-	s, err := alert.NewSlack(srv.URL + "/services/T000/B000/XXXXSECRET")
+	s, err := alert.NewSlack(srv.URL+"/services/T000/B000/XXXXSECRET", outbound.Allowing(srv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}

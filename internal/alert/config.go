@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/rules"
 )
 
@@ -35,6 +36,10 @@ type Config struct {
 	// SNS topic (AWS only): ALERT_SNS_TOPIC_ARN, ALERT_SNS_MIN_SEVERITY.
 	SNSTopicARN    string
 	SNSMinSeverity string
+
+	// Outbound is the policy the Slack and webhook deliveries go through: public addresses only, unless
+	// OPEN_SSPM_ALLOWED_PRIVATE_NETWORKS allows a private network (a receiver inside the VPC or on loopback).
+	Outbound outbound.Config
 }
 
 // String describes the configuration without its secrets (the Slack URL, the webhook secret): fmt and slog
@@ -73,6 +78,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		SNSTopicARN:        get("ALERT_SNS_TOPIC_ARN"),
 		SNSMinSeverity:     strings.ToLower(get("ALERT_SNS_MIN_SEVERITY")),
 	}
+	out, err := outbound.ConfigFromEnv(getenv)
+	if err != nil {
+		return c, errors.Join(err, c.Validate())
+	}
+	c.Outbound = out
 	return c, c.Validate()
 }
 
@@ -177,6 +187,7 @@ type SecretFunc func(ctx context.Context, arn string) (string, error)
 func (c Config) Notifiers(ctx context.Context, secret SecretFunc) (map[string]Notifier, error) {
 	out := map[string]Notifier{}
 	var errs []error
+	policy := outbound.New(c.Outbound)
 	read := func(name, arn string) (string, error) {
 		if secret == nil {
 			return "", fmt.Errorf("%s: no Secrets Manager to read %s from", name, arn)
@@ -198,7 +209,7 @@ func (c Config) Notifiers(ctx context.Context, secret SecretFunc) (map[string]No
 	}
 	if err == nil && slackURL != "" {
 		var s *Slack
-		if s, err = NewSlack(slackURL); err == nil {
+		if s, err = NewSlack(slackURL, policy); err == nil {
 			out[DestinationSlack] = s
 		}
 	}
@@ -210,7 +221,7 @@ func (c Config) Notifiers(ctx context.Context, secret SecretFunc) (map[string]No
 		}
 		if err == nil {
 			var w *Webhook
-			if w, err = NewWebhook(c.WebhookURL, key); err == nil {
+			if w, err = NewWebhook(c.WebhookURL, key, policy); err == nil {
 				out[DestinationWebhook] = w
 			}
 		}

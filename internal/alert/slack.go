@@ -4,9 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/open-sspm/open-sspm/internal/outbound"
 )
 
 // Slack posts each alert to a Slack incoming webhook: a plain-text summary (`text`, for notifications) and
@@ -14,17 +15,17 @@ import (
 // finding when the alert has one). One Notify is one attempt, classified as Webhook's. The webhook URL is a
 // secret: it is never logged or put in errors.
 type Slack struct {
-	URL string
-	// Client defaults to an http.Client with a 10-second timeout.
-	Client *http.Client
+	URL    string
+	policy *outbound.Policy
 }
 
-// NewSlack returns a Slack destination; the URL must be https (http only to a loopback address).
-func NewSlack(rawURL string) (*Slack, error) {
+// NewSlack returns a Slack destination; the URL must be https (http only to a loopback address). Deliveries
+// go through p (nil means outbound.Strict()): only to the URL's host, never redirected to another.
+func NewSlack(rawURL string, p *outbound.Policy) (*Slack, error) {
 	if err := checkURL(rawURL); err != nil {
 		return nil, fmt.Errorf("alert slack webhook: %w", err)
 	}
-	return &Slack{URL: rawURL}, nil
+	return &Slack{URL: rawURL, policy: orStrict(p)}, nil
 }
 
 // Name is "slack" and the webhook's host.
@@ -36,7 +37,7 @@ func (s *Slack) Notify(ctx context.Context, a Alert) error {
 	if err != nil {
 		return Permanent(fmt.Errorf("encode slack message: %w", err))
 	}
-	return postJSON(ctx, s.Client, s.URL, body, nil)
+	return postJSON(ctx, s.policy, s.URL, body, nil)
 }
 
 // SlackPayload is what an incoming webhook receives.

@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/outbound"
 )
 
 // Headers of a webhook delivery. The signature is "sha256=" + hex(HMAC-SHA256(secret, timestamp + "." + body)),
@@ -32,17 +34,25 @@ const (
 type Webhook struct {
 	URL    string
 	Secret string
-	// Client defaults to an http.Client with a 10-second timeout.
-	Client *http.Client
 	Now    func() time.Time
+	policy *outbound.Policy
 }
 
 // NewWebhook returns a webhook destination; the URL must be https (http only to a loopback address).
-func NewWebhook(rawURL, secret string) (*Webhook, error) {
+// Deliveries go through p (nil means outbound.Strict()): only to the URL's host, never redirected to another,
+// so neither the body nor its signature reach a host the operator did not name.
+func NewWebhook(rawURL, secret string, p *outbound.Policy) (*Webhook, error) {
 	if err := checkURL(rawURL); err != nil {
 		return nil, fmt.Errorf("alert webhook: %w", err)
 	}
-	return &Webhook{URL: rawURL, Secret: secret}, nil
+	return &Webhook{URL: rawURL, Secret: secret, policy: orStrict(p)}, nil
+}
+
+func orStrict(p *outbound.Policy) *outbound.Policy {
+	if p == nil {
+		return outbound.Strict()
+	}
+	return p
 }
 
 // Name is "webhook" and the URL's host (never its path or query).
@@ -84,12 +94,23 @@ func (w *Webhook) Notify(ctx context.Context, a Alert) error {
 	if w.Secret != "" {
 		h.Set(HeaderSignature, Sign(w.Secret, ts, body))
 	}
-	return postJSON(ctx, w.Client, w.URL, body, h)
+	return postJSON(ctx, w.policy, w.URL, body, h)
 }
 
-// postJSON makes one POST and classifies its failure: network errors, 408, 429 and 5xx may be retried (with
-// the server's Retry-After), other non-2xx statuses are permanent. Errors never carry the URL.
-func postJSON(ctx context.Context, client *http.Client, rawURL string, body []byte, h http.Header) error {
+// postTimeout bounds one delivery attempt.
+const postTimeout = 10 * time.Second
+
+// postJSON makes one POST through p and classifies its failure: network errors, 408, 429 and 5xx may be
+// retried (with the server's Retry-After), other non-2xx statuses are permanent, and so is a refusal of the
+// outbound policy (a private address, a redirect to another host), which no retry changes. Errors never carry
+// the URL.
+func postJSON(ctx context.Context, p *outbound.Policy, rawURL string, body []byte, h http.Header) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return Permanent(errors.New("build request: invalid URL"))
+	}
+	ctx, cancel := context.WithTimeout(ctx, postTimeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
 	if err != nil {
 		return Permanent(errors.New("build request: invalid URL"))
@@ -99,17 +120,18 @@ func postJSON(ctx context.Context, client *http.Client, rawURL string, body []by
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "open-sspm-alerts")
-	if client == nil {
-		client = defaultClient
-	}
-	resp, err := client.Do(req)
+	resp, err := p.Client(u).Do(req)
 	if err != nil {
 		// *url.Error carries the full URL: keep only the cause.
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return fmt.Errorf("post to %s: %w", hostOf(rawURL), err)
+		err = fmt.Errorf("post to %s: %w", hostOf(rawURL), err)
+		if outbound.IsRefusal(err) {
+			return Permanent(err)
+		}
+		return err
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
@@ -122,8 +144,6 @@ func postJSON(ctx context.Context, client *http.Client, rawURL string, body []by
 	}
 	return Permanent(status)
 }
-
-var defaultClient = &http.Client{Timeout: 10 * time.Second}
 
 // hostOf returns a URL's host, never its path or query.
 func hostOf(rawURL string) string {

@@ -1,10 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -94,6 +97,7 @@ func (a *Admin) testConnector(ctx context.Context, in *struct {
 	if err != nil {
 		return nil, connectorNotFound(err, in.ID)
 	}
+	saved := c
 	var secret []byte
 	if in.Body != nil && in.Body.Secret != "" {
 		secret = []byte(in.Body.Secret)
@@ -106,12 +110,34 @@ func (a *Admin) testConnector(ctx context.Context, in *struct {
 	if err := a.Registry.Validate(c, secret); err != nil {
 		return nil, err
 	}
-	if secret == nil {
+	given := secret != nil
+	if !given {
+		if err := a.endpointKept(saved, c); err != nil { // the saved secret goes only to the saved host
+			return nil, err
+		}
 		if secret, err = a.openSecret(ctx, c.ID); err != nil {
 			return nil, err
 		}
 	}
+	if !sameJSON(saved.Config, c.Config) {
+		// Settings other than the saved ones are tried with the connector's credential: record who tried what,
+		// before the provider is called.
+		if err := a.Store.RecordAudit(ctx, postgres.Audit{Actor: actor(ctx), Action: "connector.test", TargetType: "connector",
+			TargetID: c.ID, Before: map[string]any{"config": saved.Config},
+			After: map[string]any{"config": c.Config, "secret_given": given}}); err != nil {
+			return nil, err
+		}
+	}
 	return bodyOf(a.probe(ctx, c, secret)), nil
+}
+
+// sameJSON reports whether two JSON documents hold the same value (key order and spacing aside).
+func sameJSON(x, y json.RawMessage) bool {
+	var vx, vy any
+	if json.Unmarshal(x, &vx) != nil || json.Unmarshal(y, &vy) != nil {
+		return bytes.Equal(x, y)
+	}
+	return reflect.DeepEqual(vx, vy)
 }
 
 func (a *Admin) testNewConnector(ctx context.Context, in *struct{ Body ConnectorCreate }) (*body[TestResult], error) {

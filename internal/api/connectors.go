@@ -24,7 +24,7 @@ type connectorStore interface {
 	ConnectorSecret(ctx context.Context, id string) ([]byte, error)
 	WebhookSecret(ctx context.Context, id string) ([]byte, error)
 	CreateConnectorAudited(ctx context.Context, n postgres.NewConnector, actor string) (sspm.Connector, error)
-	UpdateConnectorAudited(ctx context.Context, id, actor string, change func(sspm.Connector) (sspm.Connector, error)) (sspm.Connector, error)
+	UpdateConnectorAndSecretAudited(ctx context.Context, id, actor string, sealed []byte, keyID string, change func(sspm.Connector) (sspm.Connector, error)) (sspm.Connector, error)
 	SetConnectorSecretAudited(ctx context.Context, id string, sealed []byte, keyID, actor string) (sspm.Connector, error)
 	DeleteConnectorAudited(ctx context.Context, id, actor string) error
 }
@@ -69,6 +69,7 @@ type ConnectorUpdate struct {
 	Authoritative    *bool            `json:"authoritative,omitempty"`
 	Config           map[string]any   `json:"config,omitempty" doc:"Replaces the whole config."`
 	Intervals        map[string]int64 `json:"intervals,omitempty" doc:"Per lane; 0 restores the lane's default."`
+	Secret           string           `json:"secret,omitempty" maxLength:"65536" writeOnly:"true" doc:"A new secret, stored with the change. Required when the config moves the provider's endpoint (org URL, API URL, site) to another host: the saved secret is never sent to a new host."`
 }
 
 // SecretInput is a connector's new secret.
@@ -218,7 +219,16 @@ func (a *Admin) updateConnector(ctx context.Context, in *struct {
 	Body ConnectorUpdate
 }) (*body[Connector], error) {
 	b := in.Body
-	updated, err := a.Store.UpdateConnectorAudited(ctx, in.ID, actor(ctx), func(c sspm.Connector) (sspm.Connector, error) {
+	var secret, sealed []byte
+	if b.Secret != "" {
+		secret = []byte(b.Secret)
+		var err error
+		if sealed, err = a.Sealer.Seal(ctx, in.ID, secret); err != nil {
+			return nil, fmt.Errorf("seal secret of %s: %w", in.ID, err)
+		}
+	}
+	updated, err := a.Store.UpdateConnectorAndSecretAudited(ctx, in.ID, actor(ctx), sealed, a.keyID(), func(c sspm.Connector) (sspm.Connector, error) {
+		saved := c
 		if b.Name != nil {
 			c.Name = strings.TrimSpace(*b.Name)
 		}
@@ -240,7 +250,13 @@ func (a *Admin) updateConnector(ctx context.Context, in *struct {
 		if c.Intervals, err = intervals(c.Intervals, b.Intervals); err != nil {
 			return c, err
 		}
-		return c, a.Registry.Validate(c, nil)
+		if err := a.Registry.Validate(c, secret); err != nil {
+			return c, err
+		}
+		if secret == nil {
+			return c, a.endpointKept(saved, c)
+		}
+		return c, nil
 	})
 	if err != nil {
 		return nil, err
@@ -337,6 +353,16 @@ func intervals(cur map[sspm.Lane]time.Duration, secs map[string]int64) (map[sspm
 		out[l] = time.Duration(s) * time.Second
 	}
 	return out, nil
+}
+
+// endpointKept refuses next when its provider endpoint is on another host than saved's: the saved secret
+// must not go there, so the change needs the secret entered again (CodeInvalid, naming the config field).
+func (a *Admin) endpointKept(saved, next sspm.Connector) error {
+	kind, err := a.Registry.Lookup(next.Kind)
+	if err != nil {
+		return err
+	}
+	return kind.Endpoint.HostChange(saved.Config, next.Config)
 }
 
 func connectorNotFound(err error, id string) error {

@@ -76,6 +76,7 @@ func testKind() connector.Kind {
 		Kind:         sspm.KindTestSource,
 		ConfigSchema: json.RawMessage(`{"type":"object","required":["url"],"properties":{"url":{"type":"string"}}}`),
 		Scopes:       []string{"read:all"},
+		Endpoint:     connector.Endpoint{Field: "url"},
 		Validate: func(config json.RawMessage, secret []byte) error {
 			var c struct {
 				URL string `json:"url"`

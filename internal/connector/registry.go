@@ -21,6 +21,10 @@ type Kind struct {
 	ConfigSchema json.RawMessage
 	// Scopes lists the read-only permissions to grant the connector's credential, shown in the form.
 	Scopes []string
+	// Endpoint names the config field that holds the provider's address the secret is sent to (see
+	// Endpoint): changing its host requires entering the secret again. The zero value means the kind always
+	// calls the same fixed host.
+	Endpoint Endpoint
 	// Validate checks the non-secret config and the secret; it returns a sspm.CodeInvalid error naming the
 	// field that is wrong. The secret is nil when only the config changes.
 	Validate func(config json.RawMessage, secret []byte) error

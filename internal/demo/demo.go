@@ -16,6 +16,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/connector/github"
 	"github.com/open-sspm/open-sspm/internal/connector/okta"
+	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/providersim"
 	"github.com/open-sspm/open-sspm/internal/providersim/githubsim"
 	"github.com/open-sspm/open-sspm/internal/providersim/oktasim"
@@ -37,6 +38,8 @@ type Org struct {
 	GitHub *githubsim.Server
 	rng    *rand.Rand
 	log    *slog.Logger
+	// outbound lets the connectors reach the simulators' listeners and nothing else private.
+	outbound *outbound.Policy
 }
 
 // Start starts the simulated Okta org. Close it when done.
@@ -47,8 +50,10 @@ func Start(log *slog.Logger) (*Org, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo company: %w", err)
 	}
-	return &Org{Sim: oktasim.New(company, oktasim.Options{}), GitHub: githubsim.New(company, githubsim.Options{}),
-		rng: rand.New(rand.NewPCG(1, 2)), log: log}, nil
+	o := &Org{Sim: oktasim.New(company, oktasim.Options{}), GitHub: githubsim.New(company, githubsim.Options{}),
+		rng: rand.New(rand.NewPCG(1, 2)), log: log}
+	o.outbound = outbound.Allowing(o.Sim.URL(), o.GitHub.URL())
+	return o, nil
 }
 
 // Close stops the simulated org.
@@ -57,13 +62,17 @@ func (o *Org) Close() {
 	o.GitHub.Close()
 }
 
-// Kinds are the connector kinds for the demo: they may reach the simulators' loopback addresses.
+// Kinds are the connector kinds for the demo: they may reach the simulators' addresses and nothing else
+// private.
 func (o *Org) Kinds() []connector.Kind {
 	return []connector.Kind{
-		okta.NewKind(okta.Options{AllowLoopback: true, HTTPClient: o.Sim.Client()}),
-		github.NewKind(github.Options{AllowLoopback: true, HTTPClient: o.GitHub.Client()}),
+		okta.NewKind(okta.Options{AllowLoopback: true, Outbound: o.Outbound()}),
+		github.NewKind(github.Options{AllowLoopback: true, Outbound: o.Outbound()}),
 	}
 }
+
+// Outbound is the policy of demo mode: public addresses and the simulators' own listeners.
+func (o *Org) Outbound() *outbound.Policy { return o.outbound }
 
 // Configure creates the demo connector for the simulated org, or points an existing one at this run's simulator
 // (its address changes with every start), registers the event hook at baseURL, and triggers the first syncs.
@@ -93,7 +102,7 @@ func (o *Org) Configure(ctx context.Context, a *app.App, baseURL string) error {
 		return err
 	}
 	hookURL := baseURL + "/hooks/okta/" + c.ID
-	hookOpts := okta.Options{AllowLoopback: true, HTTPClient: o.Sim.Client()}
+	hookOpts := okta.Options{AllowLoopback: true, Outbound: o.Outbound()}
 	if _, err := hookOpts.RegisterHook(ctx, c, []byte(oktasim.DefaultToken), hookURL, hookSecret); err != nil {
 		return fmt.Errorf("demo event hook: %w", err)
 	}

@@ -361,3 +361,10 @@ func (b *cancelBody) Close() error {
 	b.cancel()
 	return err
 }
+
+// IsRefusal reports whether err is the policy refusing a call (an address, another host, a redirect): trying
+// again cannot succeed.
+func IsRefusal(err error) bool {
+	var re *RefusedError
+	return errors.As(err, &re) || errors.Is(err, ErrOtherHost) || errors.Is(err, ErrRedirect)
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/alert"
+	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/rules"
@@ -232,7 +233,7 @@ func TestAlertOutboxRetriesWithBackoffThenDead(t *testing.T) {
 		w.WriteHeader(int(status.Load()))
 	}))
 	defer srv.Close()
-	wh, err := alert.NewWebhook(srv.URL+"/hooks/secret-token?sig=abc", "k")
+	wh, err := alert.NewWebhook(srv.URL+"/hooks/secret-token?sig=abc", "k", outbound.Allowing(srv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}

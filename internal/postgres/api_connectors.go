@@ -51,6 +51,13 @@ func (db *DB) CreateConnectorAudited(ctx context.Context, n NewConnector, actor 
 // current connector and returns the new one (or an error, which writes nothing); the update and its audit row
 // commit together.
 func (db *DB) UpdateConnectorAudited(ctx context.Context, id, actor string, change func(sspm.Connector) (sspm.Connector, error)) (sspm.Connector, error) {
+	return db.UpdateConnectorAndSecretAudited(ctx, id, actor, nil, "", change)
+}
+
+// UpdateConnectorAndSecretAudited is UpdateConnectorAudited that also replaces the sealed secret (when sealed
+// is not empty) in the same transaction, with both audit rows: a change of the provider's host and the secret
+// for the new host are stored together or not at all.
+func (db *DB) UpdateConnectorAndSecretAudited(ctx context.Context, id, actor string, sealed []byte, keyID string, change func(sspm.Connector) (sspm.Connector, error)) (sspm.Connector, error) {
 	var out sspm.Connector
 	err := db.inTx(ctx, func(q *sqlgen.Queries) error {
 		before, err := lockConnector(ctx, q, id)
@@ -75,8 +82,24 @@ func (db *DB) UpdateConnectorAudited(ctx context.Context, id, actor string, chan
 		if out, err = connectorFromRow(row); err != nil {
 			return err
 		}
-		return insertAudit(ctx, q, Audit{Actor: actor, Action: "connector.update", TargetType: "connector", TargetID: id,
-			Before: SnapshotConnector(before), After: SnapshotConnector(out)})
+		if err := insertAudit(ctx, q, Audit{Actor: actor, Action: "connector.update", TargetType: "connector", TargetID: id,
+			Before: SnapshotConnector(before), After: SnapshotConnector(out)}); err != nil {
+			return err
+		}
+		if len(sealed) == 0 {
+			return nil
+		}
+		if _, err := q.SetConnectorSecret(ctx, sqlgen.SetConnectorSecretParams{ID: id, Secret: sealed, SecretKeyID: keyID}); err != nil {
+			return err
+		}
+		updated := out
+		if row, err := q.GetConnector(ctx, id); err != nil {
+			return err
+		} else if out, err = connectorFromRow(row); err != nil {
+			return err
+		}
+		return insertAudit(ctx, q, Audit{Actor: actor, Action: "connector.secret.set", TargetType: "connector", TargetID: id,
+			Before: secretState(updated), After: secretState(out)})
 	})
 	if err != nil {
 		return sspm.Connector{}, fmt.Errorf("update connector %s: %w", id, err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	ghc "github.com/open-sspm/open-sspm/internal/connector/github"
+	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/providersim"
 	"github.com/open-sspm/open-sspm/internal/providersim/githubsim"
 	"github.com/open-sspm/open-sspm/internal/sspm"
@@ -40,7 +41,7 @@ func TestAppInstallationAuth(t *testing.T) {
 			"base_url": sim.URL() + "/"})
 		return sspm.Connector{ID: "gh-app", Kind: sspm.KindGitHub, Name: "GitHub", Enabled: true, Config: cfg}
 	}
-	opts := ghc.Options{AllowLoopback: true, PerPage: 10, Now: clock.Now, Sleep: func(context.Context, time.Duration) error { return nil }}
+	opts := ghc.Options{AllowLoopback: true, Outbound: outbound.Allowing(sim.URL()), PerPage: 10, Now: clock.Now, Sleep: func(context.Context, time.Duration) error { return nil }}
 	ctx := context.Background()
 
 	src, err := opts.NewSource(ctx, conn(42, 77), pemKey)

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	gh "github.com/google/go-github/v62/github"
+
+	"github.com/open-sspm/open-sspm/internal/outbound"
 )
 
 // newAuth returns the transport that authorizes requests: a fixed token, or a GitHub App installation token
@@ -29,7 +31,7 @@ func newAuth(s settings, secret []byte, base http.RoundTripper, opts Options) (h
 		return nil, invalid("secret", "(the App's private key) "+err.Error())
 	}
 	app := &appToken{appID: s.AppID, installationID: s.InstallationID, key: key, now: opts.now}
-	app.gh = gh.NewClient(&http.Client{Transport: &bearer{base: base, token: app.jwt}})
+	app.gh = gh.NewClient(&http.Client{Transport: &bearer{base: base, token: app.jwt}, CheckRedirect: outbound.CheckRedirect})
 	app.gh.BaseURL = s.base
 	return &bearer{base: base, token: app.token}, nil
 }

@@ -14,6 +14,7 @@ import (
 	gh "github.com/google/go-github/v62/github"
 
 	"github.com/open-sspm/open-sspm/internal/connector/ratelimit"
+	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -23,7 +24,9 @@ import (
 //	  → ratelimit.Transport (pace to the configured share of the hourly budget)
 //	  → retry (wait out 429 and 403 rate limits: Retry-After, else X-RateLimit-Reset; go-github v62 reports 429
 //	    as a plain error and would remember a 403 limit, so it never sees them)
-//	  → a semaphore of max_concurrency requests → authorization → the base transport.
+//	  → a semaphore of max_concurrency requests → authorization
+//	  → outbound: only base_url's origin, the per-request timeout, and a dialer that refuses private addresses
+//	    (so neither a redirect nor go-github's own redirect following can carry the token to another host).
 type client struct {
 	gh      *gh.Client
 	graphql string
@@ -35,9 +38,9 @@ type client struct {
 }
 
 func newClient(s settings, secret []byte, opts Options, connectorID string) (*client, error) {
-	base := http.DefaultTransport
+	base := opts.policy().Transport(s.base, s.graphql)
 	if opts.HTTPClient != nil && opts.HTTPClient.Transport != nil {
-		base = opts.HTTPClient.Transport
+		base = outbound.Pin(opts.HTTPClient.Transport, s.base, s.graphql)
 	}
 	auth, err := newAuth(s, secret, base, opts)
 	if err != nil {
@@ -56,7 +59,7 @@ func newClient(s settings, secret []byte, opts Options, connectorID string) (*cl
 		out.cache = &cacheTransport{base: rl, cache: opts.Cache, connector: connectorID, identity: identity}
 		top = out.cache
 	}
-	out.gh = gh.NewClient(&http.Client{Transport: top})
+	out.gh = gh.NewClient(&http.Client{Transport: top, CheckRedirect: outbound.CheckRedirect})
 	out.gh.BaseURL = s.base
 	out.gh.UserAgent = "open-sspm"
 	return out, nil

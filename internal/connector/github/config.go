@@ -7,12 +7,12 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
-	"net"
 	"net/url"
 	"regexp"
 	"strings"
 
 	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -79,7 +79,7 @@ type settings struct {
 
 var orgLogin = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
 
-func parseConfig(raw json.RawMessage, allowLoopback bool) (settings, error) {
+func parseConfig(raw json.RawMessage, o Options) (settings, error) {
 	var s settings
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -111,13 +111,13 @@ func parseConfig(raw json.RawMessage, allowLoopback bool) (settings, error) {
 		return s, invalid("max_concurrency", "must be 1-16")
 	}
 	var err error
-	s.base, s.graphql, err = parseBaseURL(s.BaseURL, allowLoopback)
+	s.base, s.graphql, err = parseBaseURL(s.BaseURL, o)
 	return s, err
 }
 
 // parseBaseURL returns the REST root (with a trailing slash) and the GraphQL endpoint. GitHub.com's GraphQL is
 // /graphql; a GitHub Enterprise Server's REST root is /api/v3/ and its GraphQL /api/graphql.
-func parseBaseURL(raw string, allowLoopback bool) (*url.URL, *url.URL, error) {
+func parseBaseURL(raw string, o Options) (*url.URL, *url.URL, error) {
 	if raw == "" {
 		raw = DefaultBaseURL
 	}
@@ -128,12 +128,12 @@ func parseBaseURL(raw string, allowLoopback bool) (*url.URL, *url.URL, error) {
 	host := u.Hostname()
 	loopback := connector.IsLoopback(host)
 	switch {
-	case loopback && !allowLoopback:
+	case loopback && !o.AllowLoopback:
 		return nil, nil, invalid("base_url", "must not point at a loopback address")
 	case u.Scheme != "https" && !(loopback && u.Scheme == "http"):
 		return nil, nil, invalid("base_url", "must use https")
-	case !loopback && isPrivate(host):
-		return nil, nil, invalid("base_url", "must not be an IP address of a private network")
+	case !loopback && o.policy().CheckHost(host) != nil:
+		return nil, nil, invalid("base_url", "must not be an IP address of a private network unless "+outbound.EnvAllowedNetworks+" allows it")
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -150,11 +150,6 @@ func parseBaseURL(raw string, allowLoopback bool) (*url.URL, *url.URL, error) {
 		gql.Path = u.Path + "graphql"
 	}
 	return u, &gql, nil
-}
-
-func isPrivate(host string) bool {
-	ip := net.ParseIP(host)
-	return ip != nil && (ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified())
 }
 
 // checkSecret validates the secret for the auth mode without ever quoting it.

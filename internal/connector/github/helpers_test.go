@@ -8,6 +8,7 @@ import (
 	"time"
 
 	ghc "github.com/open-sspm/open-sspm/internal/connector/github"
+	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/providersim"
 	"github.com/open-sspm/open-sspm/internal/providersim/githubsim"
@@ -40,7 +41,7 @@ func newEnv(t testing.TB, simOpts githubsim.Options) *env {
 	t.Cleanup(sim.Close)
 	cfg, _ := json.Marshal(map[string]any{"org": sim.Org(), "auth": "token", "base_url": sim.URL() + "/"})
 	return &env{sim: sim, conn: sspm.Connector{ID: "gh-test", Kind: sspm.KindGitHub, Name: "GitHub", Enabled: true, Config: cfg},
-		opts: ghc.Options{AllowLoopback: true, PerPage: 10, Sleep: func(context.Context, time.Duration) error { return nil }}}
+		opts: ghc.Options{AllowLoopback: true, Outbound: outbound.Allowing(sim.URL()), PerPage: 10, Sleep: func(context.Context, time.Duration) error { return nil }}}
 }
 
 func (e *env) source(t testing.TB) *ghc.Source {

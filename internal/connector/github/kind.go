@@ -32,6 +32,7 @@ import (
 	gh "github.com/google/go-github/v62/github"
 
 	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -39,7 +40,12 @@ import (
 type Options struct {
 	// AllowLoopback lets base_url point at a loopback address over http: demo mode with the simulator only.
 	AllowLoopback bool
-	// HTTPClient supplies the base transport (tests, demo); nil means http.DefaultTransport.
+	// Outbound is the policy of calls to the API (which addresses may be reached, timeouts); nil means
+	// outbound.Strict(), public addresses only. Demo mode allows the simulator's address; a GitHub Enterprise
+	// Server inside a VPC needs its network in OPEN_SSPM_ALLOWED_PRIVATE_NETWORKS.
+	Outbound *outbound.Policy
+	// HTTPClient, when set, supplies the base transport instead of Outbound's (tests that record requests);
+	// requests still go only to base_url's host and redirects to another host are still refused.
 	HTTPClient *http.Client
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -52,6 +58,14 @@ type Options struct {
 	Cache connector.HTTPCache
 }
 
+// policy returns Outbound, or the strict policy.
+func (o Options) policy() *outbound.Policy {
+	if o.Outbound == nil {
+		return outbound.Strict()
+	}
+	return o.Outbound
+}
+
 func (o Options) now() time.Time { return sspm.Now(o.Now) }
 
 func (o Options) sleep(ctx context.Context, d time.Duration) error {
@@ -60,10 +74,12 @@ func (o Options) sleep(ctx context.Context, d time.Duration) error {
 
 // NewKind describes the GitHub connector kind for the registry.
 func NewKind(opts Options) connector.Kind {
+	opts.Outbound = opts.policy() // one connection pool for the kind's sources
 	return connector.Kind{
 		Kind:         sspm.KindGitHub,
 		ConfigSchema: json.RawMessage(ConfigSchema),
 		Scopes:       Scopes,
+		Endpoint:     connector.Endpoint{Field: "base_url", Default: DefaultBaseURL},
 		Validate:     opts.Validate,
 		NewSource: func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.Source, error) {
 			return opts.NewSource(ctx, c, secret)
@@ -85,7 +101,7 @@ func NewKind(opts Options) connector.Kind {
 // Validate checks a connector's config and, when given, its secret; errors are sspm.CodeInvalid and never
 // contain the secret.
 func (o Options) Validate(config json.RawMessage, secret []byte) error {
-	s, err := parseConfig(config, o.AllowLoopback)
+	s, err := parseConfig(config, o)
 	if err != nil {
 		return err
 	}
@@ -122,7 +138,7 @@ type Source struct {
 
 // NewSource builds the source of a connector from its config and secret.
 func (o Options) NewSource(_ context.Context, c sspm.Connector, secret []byte) (*Source, error) {
-	s, err := parseConfig(c.Config, o.AllowLoopback)
+	s, err := parseConfig(c.Config, o)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/okta/okta-sdk-golang/v5/okta"
 
 	"github.com/open-sspm/open-sspm/internal/connector/ratelimit"
+	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -24,7 +25,7 @@ import (
 //
 //	SDK → retrier (capture raw bodies; retry 5xx and broken connections on GETs)
 //	    → ratelimit.Transport (pace to the configured share of each bucket; wait out 429s)
-//	    → per-attempt timeout → the base transport.
+//	    → outbound: only the org's origin, the per-attempt timeout, and a dialer that refuses private addresses.
 //
 // Listings are read raw: the request carries a capture in its context, the retrier keeps the body for us and
 // hands the SDK an empty one, so the SDK's generated models (a few MB/s, and empty for discriminator values they
@@ -32,9 +33,8 @@ import (
 // DPoP and reports errors.
 
 const (
-	attemptTimeout = 60 * time.Second // per HTTP attempt; Okta's System Log queries time out after 30 s
-	maxBody        = 64 << 20         // largest response body read
-	getRetries     = 2                // retries of a GET after a 5xx, a broken connection or a truncated body
+	maxBody    = 64 << 20 // largest response body read
+	getRetries = 2        // retries of a GET after a 5xx, a broken connection or a truncated body
 )
 
 type client struct {
@@ -66,19 +66,20 @@ func (t *tokenState) get() string {
 // newClient builds the SDK client for a validated configuration. Every configuration field is set here, so
 // nothing comes from ~/.okta/okta.yaml, a .okta.yaml next to the SDK or OKTA_* environment variables.
 func newClient(s settings, secret []byte, opts Options, scopes []string) (*client, error) {
-	base := http.DefaultTransport
+	base := opts.policy().Transport(s.org) // each attempt bounded by the policy's request timeout
 	if opts.HTTPClient != nil && opts.HTTPClient.Transport != nil {
-		base = opts.HTTPClient.Transport
+		base = outbound.Pin(opts.HTTPClient.Transport, s.org)
 	}
 	rl := &ratelimit.Transport{
-		Base: &timeoutTransport{base: base, d: attemptTimeout}, Share: s.share, Bucket: bucketOf,
+		Base: base, Share: s.share, Bucket: bucketOf,
 		Headers: ratelimit.EpochResetHeaders(opts.now), Now: opts.now, Sleep: opts.sleep,
 	}
 	token := &tokenState{}
 	httpClient := &http.Client{
 		Transport: &retrier{next: rl, sleep: opts.sleep, token: token},
-		// The API never redirects; following one could leave the validated org.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		// The API never redirects; a redirect is followed only on the org's host over https, and the transport
+		// below the SDK's Authorization header sends nothing to another host whatever follows it.
+		CheckRedirect: outbound.CheckRedirect,
 	}
 	cfg, err := okta.NewConfiguration(okta.WithOrgUrl(s.org.String()), okta.WithCache(false))
 	if err != nil {
@@ -371,7 +372,7 @@ func (t *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
-		if attempt >= retries {
+		if attempt >= retries || outbound.IsRefusal(err) {
 			return nil, fmt.Errorf("okta request failed: %s", err.Error()) // not %w: keep io.EOF out of the chain
 		}
 		if err := t.backoff(req.Context(), attempt); err != nil {
@@ -405,32 +406,4 @@ func (t *retrier) backoff(ctx context.Context, attempt int) error {
 	d := time.Duration(1<<attempt) * time.Second
 	d += rand.N(d / 2)
 	return t.sleep(ctx, d)
-}
-
-// timeoutTransport bounds each attempt; the deadline ends when the body is closed.
-type timeoutTransport struct {
-	base http.RoundTripper
-	d    time.Duration
-}
-
-func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx, cancel := context.WithTimeout(req.Context(), t.d)
-	resp, err := t.base.RoundTrip(req.WithContext(ctx))
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
-	return resp, nil
-}
-
-type cancelBody struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b *cancelBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/connector/okta"
+	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/providersim"
 	"github.com/open-sspm/open-sspm/internal/providersim/oktasim"
@@ -68,7 +69,7 @@ func newEnv(t testing.TB, cfg providersim.CompanyConfig, simOpts oktasim.Options
 	raw, _ := json.Marshal(conf)
 	return &env{
 		sim: sim, clk: clk,
-		opts: okta.Options{AllowLoopback: true, HTTPClient: sim.Client(), Now: clk.Now, Sleep: clk.Sleep},
+		opts: okta.Options{AllowLoopback: true, Outbound: outbound.Allowing(sim.URL()), Now: clk.Now, Sleep: clk.Sleep},
 		conn: sspm.Connector{ID: "okta-1", Kind: sspm.KindOkta, Name: "Okta", Enabled: true, DiscoveryEnabled: true, Config: raw},
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -29,8 +30,12 @@ type Options struct {
 	// AllowLoopback lets org URLs (and event hook URLs) point at a loopback address over http: demo mode with the
 	// provider simulator only.
 	AllowLoopback bool
-	// HTTPClient supplies the base transport (tests, demo); its Timeout and redirect policy are not used. Nil
-	// means http.DefaultTransport.
+	// Outbound is the policy of calls to the org (which addresses may be reached, timeouts); nil means
+	// outbound.Strict(), public addresses only. Demo mode allows the simulator's address.
+	Outbound *outbound.Policy
+	// HTTPClient, when set, supplies the base transport instead of Outbound's (tests that inject faults or
+	// record requests); requests still go only to the org and redirects to another host are still refused.
+	// Its Timeout and redirect policy are not used.
 	HTTPClient *http.Client
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -41,6 +46,14 @@ type Options struct {
 	NoReadAhead bool
 }
 
+// policy returns Outbound, or the strict policy.
+func (o Options) policy() *outbound.Policy {
+	if o.Outbound == nil {
+		return outbound.Strict()
+	}
+	return o.Outbound
+}
+
 func (o Options) now() time.Time { return sspm.Now(o.Now) }
 
 func (o Options) sleep(ctx context.Context, d time.Duration) error {
@@ -49,11 +62,13 @@ func (o Options) sleep(ctx context.Context, d time.Duration) error {
 
 // NewKind describes the Okta connector kind for the registry.
 func NewKind(opts Options) connector.Kind {
+	opts.Outbound = opts.policy() // one connection pool for the kind's sources
 	return connector.Kind{
 		Kind:          sspm.KindOkta,
 		Authoritative: true,
 		ConfigSchema:  json.RawMessage(ConfigSchema),
 		Scopes:        DefaultScopes,
+		Endpoint:      connector.Endpoint{Field: "org_url"},
 		Validate:      opts.Validate,
 		NewSource: func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.Source, error) {
 			return opts.NewSource(ctx, c, secret)

@@ -84,7 +84,6 @@ describe('Settings → Connectors', () => {
     const { fetch } = renderApp('/settings/connectors/okta-main', {
       'GET /api/kinds': kinds,
       'GET /api/connectors/okta-main': { status: 200, json: connector },
-      'PUT /api/connectors/okta-main/secret': { status: 200, json: { ...connector, secret_age_days: 0, secret_stale: false } },
       'PATCH /api/connectors/okta-main': ({ body }) => ({ status: 200, json: { ...connector, ...(body as object) } }),
       'GET /api/connectors/okta-main/webhook': { status: 200, json: { kind: 'okta', path: '/hooks/okta/okta-main', secret: 'hook-secret' } },
       'POST /api/connectors/okta-main/sync': { status: 202, json: { connector_id: 'okta-main', lane: 'discovery' } },
@@ -97,8 +96,9 @@ describe('Settings → Connectors', () => {
     fireEvent.change(screen.getByLabelText('New secret'), { target: { value: 'rotated' } })
     fireEvent.click(screen.getByRole('button', { name: 'Save' }))
     await screen.findByText('Saved.')
-    expect(JSON.parse(String(fetch.mock.calls.find(([, i]) => i?.method === 'PUT')?.[1]?.body))).toEqual({ secret: 'rotated' })
-    expect(JSON.parse(String(fetch.mock.calls.find(([, i]) => i?.method === 'PATCH')?.[1]?.body))).toMatchObject({ name: 'Okta (prod)' })
+    // The new secret goes with the settings, in one request (a new org URL host needs it).
+    expect(JSON.parse(String(fetch.mock.calls.find(([, i]) => i?.method === 'PATCH')?.[1]?.body))).toMatchObject({ name: 'Okta (prod)', secret: 'rotated' })
+    expect(fetch.mock.calls.find(([, i]) => i?.method === 'PUT')).toBeUndefined()
 
     fireEvent.click(screen.getByRole('button', { name: 'Trigger discovery sync' }))
     expect(await screen.findByText('Started discovery sync.')).toBeTruthy()

@@ -5,7 +5,6 @@ import { Field } from '@/components/field'
 import { useCreateConnector } from '../api/create-connector'
 import type { Kind } from '../api/list-kinds'
 import type { Connector } from '../api/list-connectors'
-import { useSetConnectorSecret } from '../api/set-connector-secret'
 import { useTestConnector } from '../api/test-connector'
 import { useUpdateConnector } from '../api/update-connector'
 import { SchemaFields, schemaDefaults } from './schema-fields'
@@ -55,7 +54,6 @@ export function ConnectorForm({
   const [saved, setSaved] = useState(false)
   const create = useCreateConnector()
   const update = useUpdateConnector(connector?.id ?? '')
-  const setSecret = useSetConnectorSecret(connector?.id ?? '')
   const test = useTestConnector(connector?.id)
   const patch = (p: Partial<Draft>) => {
     setSaved(false)
@@ -73,18 +71,18 @@ export function ConnectorForm({
     if (!connector) {
       c = await create.mutateAsync(body())
     } else {
+      // A new secret goes with the settings in one request: moving the endpoint to another host needs it.
       c = await update.mutateAsync({
         name: draft.name, enabled: draft.enabled, discovery_enabled: draft.discovery,
-        authoritative: draft.authoritative, config: draft.config,
+        authoritative: draft.authoritative, config: draft.config, ...(draft.secret ? { secret: draft.secret } : {}),
       })
-      if (draft.secret) c = await setSecret.mutateAsync(draft.secret)
     }
     setDraft((d) => ({ ...d, secret: '' }))
     setSaved(true)
     onSaved?.(c)
   }
-  const saveError = create.error ?? update.error ?? setSecret.error
-  const saving = create.isPending || update.isPending || setSecret.isPending
+  const saveError = create.error ?? update.error
+  const saving = create.isPending || update.isPending
 
   return (
     <form className="form" onSubmit={(e) => void submit(e).catch(() => undefined)} aria-label={`${kind.kind} connector`}>
