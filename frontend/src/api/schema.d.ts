@@ -445,6 +445,8 @@ export interface components {
         [key: string]: number;
       };
       name?: string;
+      /** @description A new secret, stored with the change. Required when the config moves the provider's endpoint (org URL, API URL, site) to another host: the saved secret is never sent to a new host. */
+      secret?: string;
     };
     DeadDelivery: {
       /** Format: int64 */
