@@ -37,9 +37,10 @@ type Config struct {
 	SNSTopicARN    string
 	SNSMinSeverity string
 
-	// Outbound is the policy the Slack and webhook deliveries go through: public addresses only, unless
-	// OPEN_SSPM_ALLOWED_PRIVATE_NETWORKS allows a private network (a receiver inside the VPC or on loopback).
-	Outbound outbound.Config
+	// AllowedPrivateNetworks (OPEN_SSPM_ALLOWED_PRIVATE_NETWORKS, comma-separated CIDRs): the Slack and webhook
+	// deliveries reach public addresses only, and these private networks (a receiver inside the VPC or on
+	// loopback).
+	AllowedPrivateNetworks string
 }
 
 // String describes the configuration without its secrets (the Slack URL, the webhook secret): fmt and slog
@@ -78,11 +79,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		SNSTopicARN:        get("ALERT_SNS_TOPIC_ARN"),
 		SNSMinSeverity:     strings.ToLower(get("ALERT_SNS_MIN_SEVERITY")),
 	}
-	out, err := outbound.ConfigFromEnv(getenv)
-	if err != nil {
-		return c, errors.Join(err, c.Validate())
-	}
-	c.Outbound = out
+	c.AllowedPrivateNetworks = get(outbound.EnvAllowedNetworks)
 	return c, c.Validate()
 }
 
@@ -90,6 +87,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if _, err := outbound.ParseNetworks(c.AllowedPrivateNetworks); err != nil {
+		bad("%s: %v", outbound.EnvAllowedNetworks, err)
+	}
 	if c.BaseURL != "" {
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			bad("ALERT_BASE_URL: want the admin UI's absolute http(s) URL, such as https://sspm.example.com")
@@ -187,7 +187,11 @@ type SecretFunc func(ctx context.Context, arn string) (string, error)
 func (c Config) Notifiers(ctx context.Context, secret SecretFunc) (map[string]Notifier, error) {
 	out := map[string]Notifier{}
 	var errs []error
-	policy := outbound.New(c.Outbound)
+	nets, err := outbound.ParseNetworks(c.AllowedPrivateNetworks)
+	if err != nil {
+		return out, fmt.Errorf("%s: %w", outbound.EnvAllowedNetworks, err)
+	}
+	policy := outbound.New(outbound.Config{AllowedNetworks: nets})
 	read := func(name, arn string) (string, error) {
 		if secret == nil {
 			return "", fmt.Errorf("%s: no Secrets Manager to read %s from", name, arn)
@@ -201,7 +205,7 @@ func (c Config) Notifiers(ctx context.Context, secret SecretFunc) (map[string]No
 		}
 		return v, nil
 	}
-	slackURL, err := c.SlackURL, error(nil)
+	slackURL := c.SlackURL
 	if c.SlackURLSecretARN != "" {
 		if slackURL, err = read("ALERT_SLACK_WEBHOOK_SECRET_ARN", c.SlackURLSecretARN); err == nil && checkURL(slackURL) != nil {
 			err = fmt.Errorf("ALERT_SLACK_WEBHOOK_SECRET_ARN: secret %s does not hold an https URL", c.SlackURLSecretARN)

@@ -64,11 +64,33 @@ func TestPrivateDestinationIsRefused(t *testing.T) {
 func TestConfigFromEnvReadsAllowedNetworks(t *testing.T) {
 	env := map[string]string{outbound.EnvAllowedNetworks: "10.0.0.0/8"}
 	c, err := alert.ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil || len(c.Outbound.AllowedNetworks) != 1 {
-		t.Fatalf("config %+v, err %v", c.Outbound, err)
+	if err != nil || c.AllowedPrivateNetworks != "10.0.0.0/8" {
+		t.Fatalf("config %+v, err %v", c, err)
 	}
 	env[outbound.EnvAllowedNetworks] = "10.0.0.0/8,not-a-cidr"
 	if _, err := alert.ConfigFromEnv(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), outbound.EnvAllowedNetworks) {
 		t.Fatalf("bad CIDR: err = %v", err)
+	}
+}
+
+// OPEN_SSPM_ALLOWED_PRIVATE_NETWORKS lets the configured destinations reach a receiver on a private network.
+func TestNotifiersUseTheAllowedNetworks(t *testing.T) {
+	var got atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got.Add(1) }))
+	t.Cleanup(srv.Close)
+	a := alert.FromTransition(transition(rules.ChangeOpened, "high"))
+	for _, tt := range []struct {
+		allowed string
+		reach   bool
+	}{{"", false}, {"10.0.0.0/8", false}, {"127.0.0.0/8", true}} {
+		ns, err := alert.Config{WebhookURL: srv.URL + "/hook", AllowedPrivateNetworks: tt.allowed}.Notifiers(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := got.Load()
+		err = ns[alert.DestinationWebhook].Notify(context.Background(), a)
+		if (err == nil) != tt.reach || (got.Load() > before) != tt.reach {
+			t.Errorf("allowed %q: err = %v, want reached %v", tt.allowed, err, tt.reach)
+		}
 	}
 }
