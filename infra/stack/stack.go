@@ -83,6 +83,7 @@ func (b *builder) build() {
 	fns := b.newFunctions(connectorKey, queues, auth)
 	tail := newTailLoop(b.stack, fns[fnTail].fn)
 	fns[fnDispatch] = b.newDispatch(fns, tail, connectorKey)
+	allowPrivateNetworks(b.stack, fns)
 
 	api := newHTTPAPI(b.stack, site, auth, fns[fnWebhook].fn, fns[fnAPI].fn)
 	b.fns, b.tail, b.site, b.api = fns, tail, site, api
