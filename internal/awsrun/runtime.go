@@ -64,6 +64,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/awssqs"
 	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/emf"
+	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
@@ -165,7 +166,13 @@ func New(ctx context.Context, cfg Config, d Deps, kinds ...connector.Kind) (*Run
 	if cfg.KMSKeyARN != "" && d.Clients.KMS != nil {
 		keys = awskms.New(d.Clients.KMS, cfg.KMSKeyARN)
 	}
-	a, err := app.New(db, keys, connector.NewRegistry(kinds...), log)
+	nets, err := outbound.ParseNetworks(cfg.Alerts.AllowedPrivateNetworks) // one setting for connectors and alerts
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", outbound.EnvAllowedNetworks, err)
+	}
+	reg := connector.NewRegistry(kinds...).Bind(connector.Deps{Outbound: outbound.New(outbound.Config{AllowedNetworks: nets})})
+	a, err := app.New(db, keys, reg, log)
 	if err != nil {
 		db.Close()
 		return nil, err

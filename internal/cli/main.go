@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 
 	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/outbound"
 )
 
 const usage = `open-sspm: who has access to what, across identity providers and SaaS apps.
@@ -46,7 +48,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, kinds ..
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	reg := connector.NewRegistry(kinds...)
+	allowed, err := outbound.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "open-sspm:", err)
+		return 2
+	}
+	reg := connector.NewRegistry(kinds...).Bind(connector.Deps{Outbound: outbound.New(allowed)})
 	c := &command{env: env, log: log, reg: reg, stdout: stdout, stderr: stderr}
 	var run func(context.Context, []string) error
 	switch args[1] {

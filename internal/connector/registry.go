@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -43,6 +44,9 @@ type Kind struct {
 type Deps struct {
 	// HTTPCache keeps connectors' HTTP answers for conditional requests; nil means none.
 	HTTPCache HTTPCache
+	// Outbound is the operator's outbound policy (OPEN_SSPM_ALLOWED_PRIVATE_NETWORKS) for kinds that were
+	// built without one; nil leaves them strict.
+	Outbound *outbound.Policy
 }
 
 // HTTPCache stores a connector's HTTP answers by request key (a name of the credential, the method and the URL;

@@ -74,7 +74,10 @@ func (o Options) sleep(ctx context.Context, d time.Duration) error {
 
 // NewKind describes the GitHub connector kind for the registry.
 func NewKind(opts Options) connector.Kind {
-	opts.Outbound = opts.policy() // one connection pool for the kind's sources
+	unbound := opts
+	if opts.Outbound == nil {
+		opts.Outbound = outbound.Strict() // one connection pool for the kind's sources until bound
+	}
 	return connector.Kind{
 		Kind:         sspm.KindGitHub,
 		ConfigSchema: json.RawMessage(ConfigSchema),
@@ -89,9 +92,12 @@ func NewKind(opts Options) connector.Kind {
 		},
 		Push: &connector.Push{Verify: VerifyHook, Parse: opts.ParseHook},
 		Bind: func(d connector.Deps) connector.Kind {
-			o := opts
+			o := unbound
 			if o.Cache == nil {
 				o.Cache = d.HTTPCache
+			}
+			if o.Outbound == nil {
+				o.Outbound = d.Outbound
 			}
 			return NewKind(o)
 		},

@@ -17,8 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-sspm/open-sspm/internal/connector"
 	ghc "github.com/open-sspm/open-sspm/internal/connector/github"
 	"github.com/open-sspm/open-sspm/internal/outbound"
+	"github.com/open-sspm/open-sspm/internal/providersim/githubsim"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -122,5 +124,35 @@ func TestBaseURLHosts(t *testing.T) {
 				t.Fatalf("err = %v, want error %v naming base_url", err, tt.wantError)
 			}
 		})
+	}
+}
+
+// The operator's allowance (OPEN_SSPM_ALLOWED_PRIVATE_NETWORKS, bound by the composition root) lets a kind
+// built without a policy reach a private network; without it the kind is strict.
+func TestAllowedPrivateNetworkThroughTheRegistry(t *testing.T) {
+	e := newEnv(t, githubsim.Options{})
+	kind := ghc.NewKind(ghc.Options{AllowLoopback: true, PerPage: 10, Sleep: func(context.Context, time.Duration) error { return nil }})
+	step := func(k connector.Kind) error {
+		src, err := k.NewSource(context.Background(), e.conn, []byte(githubsim.DefaultToken))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = src.Step(context.Background(), sspm.LaneFull, ghc.StageMembers, "")
+		return err
+	}
+	var re *outbound.RefusedError
+	if err := step(kind); !errors.As(err, &re) {
+		t.Fatalf("strict: err = %v, want the loopback address refused", err)
+	}
+	nets, err := outbound.ParseNetworks("127.0.0.0/8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound, err := connector.NewRegistry(kind).Bind(connector.Deps{Outbound: outbound.New(outbound.Config{AllowedNetworks: nets})}).Lookup(sspm.KindGitHub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := step(bound); err != nil {
+		t.Fatalf("allowed network: %v", err)
 	}
 }

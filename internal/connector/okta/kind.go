@@ -62,7 +62,16 @@ func (o Options) sleep(ctx context.Context, d time.Duration) error {
 
 // NewKind describes the Okta connector kind for the registry.
 func NewKind(opts Options) connector.Kind {
-	opts.Outbound = opts.policy() // one connection pool for the kind's sources
+	bind := func(d connector.Deps) connector.Kind {
+		o := opts
+		if o.Outbound == nil {
+			o.Outbound = d.Outbound
+		}
+		return NewKind(o)
+	}
+	if opts.Outbound == nil {
+		opts.Outbound = outbound.Strict() // one connection pool for the kind's sources until bound
+	}
 	return connector.Kind{
 		Kind:          sspm.KindOkta,
 		Authoritative: true,
@@ -77,6 +86,7 @@ func NewKind(opts Options) connector.Kind {
 			return opts.NewSource(ctx, c, secret)
 		},
 		Push: &connector.Push{Verify: VerifyHook, Parse: ParseHook},
+		Bind: bind,
 	}
 }
 
