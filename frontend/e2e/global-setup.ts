@@ -5,12 +5,13 @@
  * - With TEST_DATABASE_URL (CI), a fresh database e2e_<random> is created in that server through psql and
  *   dropped afterwards; without it, `open-sspm dev` starts its embedded PostgreSQL in a throw-away data folder.
  * - The server listens on 127.0.0.1:0; its URL comes from its "open-sspm is up" log line, and the admin's
- *   one-time password from the "Sign in as … with password …" line it prints on a fresh database.
+ *   one-time password from the owner-only file named by the "Sign in as … with the password in …" line it prints
+ *   on a fresh database.
  * - Before the tests start, the demo's first syncs (okta-demo and github-demo, full lane) have succeeded.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -140,8 +141,11 @@ export default async function setup(project: TestProject) {
     while (Date.now() < deadline && !(baseURL && password)) {
       if (child.exitCode !== null) throw new Error(`open-sspm dev exited with ${child.exitCode}`)
       baseURL ||= /msg="open-sspm is up" url=(\S+)/.exec(output)?.[1] ?? ''
-      const who = /Sign in as (\S+) with password (\S+) /.exec(output)
-      if (who) [, email = '', password = ''] = who
+      const who = /Sign in as (\S+) with the password in (\S+) \(/.exec(output)
+      if (who) {
+        email = who[1] ?? ''
+        password = readFileSync(who[2] ?? '', 'utf8').split('\n')[1] ?? ''
+      }
       await sleep(200)
     }
     if (!baseURL || !password) throw new Error(`open-sspm dev did not print its URL and admin password within ${startTimeoutMs / 1000} s`)

@@ -79,9 +79,12 @@ type TokenVerifier interface {
 	Verify(ctx context.Context, token string) (auth.Principal, error)
 }
 
-// PasswordLogin signs a local user in.
+// PasswordLogin signs local users in and keeps their sessions.
 type PasswordLogin interface {
-	Login(ctx context.Context, email, password string) (auth.Token, auth.Principal, error)
+	// Login checks a password; client is the caller's address (ClientAddr), which the attempt counts against.
+	Login(ctx context.Context, email, password, client string) (auth.Token, auth.Principal, error)
+	Refresh(ctx context.Context, refreshToken string) (auth.Token, auth.Principal, error)
+	Logout(ctx context.Context, p auth.Principal) error
 }
 
 // Store is what the admin API reads and writes; *postgres.DB implements it.
@@ -99,8 +102,8 @@ type Store interface {
 	auditStore
 }
 
-// Mount adds the API's routes to mux: the operations under /api, the OpenAPI document, /auth/login and
-// /auth/jwks.json, and JSON 404s for unknown /api and /auth paths (so the SPA's catch-all never answers them).
+// Mount adds the API's routes to mux: the operations under /api, the OpenAPI document, /auth/login,
+// /auth/refresh, /auth/logout and /auth/jwks.json, and JSON 404s for unknown /api and /auth paths (so the SPA's catch-all never answers them).
 func (a *Admin) Mount(mux *http.ServeMux) {
 	api := newHumaAPI(mux)
 	a.register(api)
@@ -172,6 +175,7 @@ func (a *Admin) register(api huma.API) {
 const (
 	metaPublic    = "public"     // no token needed (sign-in)
 	metaAdminOnly = "admin_only" // admins only, even for a GET
+	metaAnyRole   = "any_role"   // every role that may read, even for a POST (sign-out)
 )
 
 // operation registers one operation: it documents the bearer requirement and the errors every operation can

@@ -14,7 +14,7 @@ import (
 // AuditEntry is who changed what, when; before and after never hold secrets.
 type AuditEntry struct {
 	ID         int64     `json:"id"`
-	Actor      string    `json:"actor"`
+	Actor      string    `json:"actor" doc:"sub: and the caller's token subject, then the caller's verified email when there is one."`
 	Action     string    `json:"action"`
 	TargetType string    `json:"target_type"`
 	TargetID   string    `json:"target_id"`
@@ -25,7 +25,7 @@ type AuditEntry struct {
 
 type listAuditInput struct {
 	PageParams
-	Actor      string    `query:"actor"`
+	Actor      string    `query:"actor" doc:"The actor as recorded, or its subject alone (sub:...)."`
 	Action     string    `query:"action" doc:"An action or its prefix: connector matches connector.create."`
 	TargetType string    `query:"target_type"`
 	TargetID   string    `query:"target_id"`

@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
@@ -20,6 +21,7 @@ type route struct {
 	method, path string
 	public       bool
 	adminOnly    bool // a GET only admins may call
+	anyRole      bool // a change every role may make (sign-out)
 }
 
 // routes lists every operation of the OpenAPI document with its path parameters filled in.
@@ -48,7 +50,7 @@ func routes(t *testing.T, fill map[string]string) []route {
 				t.Fatalf("no value for a parameter of %s", p)
 			}
 			out = append(out, route{method: strings.ToUpper(m), path: path, public: op.Security == nil,
-				adminOnly: strings.HasSuffix(p, "/webhook")})
+				adminOnly: strings.HasSuffix(p, "/webhook"), anyRole: p == "/auth/logout"})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].path+out[i].method < out[j].path+out[j].method })
@@ -87,6 +89,26 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"unknown key id": issue(other, localIssuer, localAudience, now, auth.RoleAdmin),
 		"not a JWT":      "Zm9vYmFy",
 	}
+	// Local tokens are good only with their session, of an enabled user.
+	rejected["no session"] = issue(testKey(), localIssuer, localAudience, now, auth.RoleAdmin)
+	signedOut := b.token(adminEmail)
+	b.must(http.StatusNoContent, http.MethodPost, "/auth/logout", signedOut, nil, nil)
+	rejected["signed out"] = signedOut
+	if _, err := b.db.CreateUser(context.Background(), "gone@example.com", "x", "admin", "test"); err != nil {
+		t.Fatal(err)
+	}
+	rejected["disabled user"] = b.token("gone@example.com")
+	if _, err := b.db.SetUserDisabled(context.Background(), "gone@example.com", true, "test"); err != nil {
+		t.Fatal(err)
+	}
+	// A token without a role cannot come from a local session (every user has one); an identity provider's can:
+	// the same API with a verifier of plain tokens answers it.
+	plainAPI := *b.api
+	plainAPI.Auth = b.issuer.Verifier()
+	plainMux := http.NewServeMux()
+	plainAPI.Mount(plainMux)
+	plain := httptest.NewServer(plainMux)
+	defer plain.Close()
 	noRole := issue(testKey(), localIssuer, localAudience, now, "")
 	fill := map[string]string{"id": "c1", "external_id": "u1", "key": "app.example.com", "scope": "global", "ruleset": "t.controls",
 		"rule": "T-MANUAL"}
@@ -105,14 +127,18 @@ func TestAuthorizationMatrix(t *testing.T) {
 					t.Errorf("%s: %d %s, want 401", name, status, body)
 				}
 			}
-			if status, body := b.do(r.method, r.path, noRole, nil); status != http.StatusForbidden {
+			if status, body := b.doAt(plain, r.method, r.path, noRole, nil); status != http.StatusForbidden {
 				t.Errorf("a token without a role: %d %s, want 403", status, body)
 			}
-			viewerStatus, body := b.do(r.method, r.path, b.viewer, nil)
-			if mayRead := r.method == http.MethodGet && !r.adminOnly; mayRead != (viewerStatus != http.StatusForbidden) || viewerStatus == http.StatusUnauthorized {
+			viewer, admin := b.viewer, b.admin
+			if r.anyRole { // sign-out ends the session it is called with
+				viewer, admin = b.token(viewerEmail), b.token(adminEmail)
+			}
+			viewerStatus, body := b.do(r.method, r.path, viewer, nil)
+			if mayRead := (r.method == http.MethodGet || r.anyRole) && !r.adminOnly; mayRead != (viewerStatus != http.StatusForbidden) || viewerStatus == http.StatusUnauthorized {
 				t.Errorf("viewer: %d %s (may read: %v)", viewerStatus, body, mayRead)
 			}
-			if status, body := b.do(r.method, r.path, b.admin, nil); status == http.StatusUnauthorized || status == http.StatusForbidden {
+			if status, body := b.do(r.method, r.path, admin, nil); status == http.StatusUnauthorized || status == http.StatusForbidden {
 				t.Errorf("admin: %d %s", status, body)
 			}
 		})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/api"
+	"github.com/open-sspm/open-sspm/internal/auth"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -47,7 +48,7 @@ func TestConnectorLifecycleIsAudited(t *testing.T) {
 	b.must(http.StatusOK, http.MethodGet, "/api/audit?target_type=connector&sort=at", b.viewer, nil, &audit)
 	var actions []string
 	for _, e := range audit.Items {
-		if e.Actor != adminEmail || e.TargetID != "c1" {
+		if e.Actor != b.adminActor || e.TargetID != "c1" {
 			t.Fatalf("audit entry = %+v", e)
 		}
 		actions = append(actions, e.Action)
@@ -182,7 +183,7 @@ func TestLoginThroughTheAPI(t *testing.T) {
 	b := setup(t)
 	var s api.Session
 	b.must(http.StatusOK, http.MethodPost, "/auth/login", "", map[string]any{"email": "Viewer@Example.com", "password": password}, &s)
-	if s.Role != "viewer" || s.TokenType != "Bearer" || s.ExpiresIn < 3500 || s.ExpiresIn > 3600 {
+	if ttl := int64(auth.DefaultTokenTTL.Seconds()); s.Role != "viewer" || s.TokenType != "Bearer" || s.ExpiresIn < ttl-100 || s.ExpiresIn > ttl || s.RefreshToken == "" {
 		t.Fatalf("session = %+v", s)
 	}
 	var me api.Me

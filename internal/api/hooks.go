@@ -8,9 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/open-sspm/open-sspm/internal/auth"
 	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
@@ -33,12 +35,19 @@ type Hooks struct {
 		Send(ctx context.Context, bodies ...[]byte) error
 	}
 	MaxBody int64 // default 1 MiB
-	Now     func() time.Time
-	Logger  *slog.Logger
+	// Failures counts failed authentications per connector and client address (ClientAddr); once locked, a
+	// caller is answered 429 before anything is checked. Default: DefaultHookFailures per 5 minutes.
+	Failures *auth.Limiter
+	Now      func() time.Time
+	Logger   *slog.Logger
 
 	mu      sync.Mutex
 	secrets map[string]cachedSecret
 }
+
+// DefaultHookFailures is how many failed authentications one client address may have per connector within five
+// minutes before it is refused for five minutes.
+const DefaultHookFailures = 20
 
 type cachedSecret struct {
 	sealedSum [32]byte
@@ -52,20 +61,35 @@ const DefaultMaxBody = 1 << 20
 // ServeHTTP handles GET (verification challenges) and POST (deliveries).
 func (h *Hooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	kindName, id := r.PathValue("kind"), r.PathValue("connector")
+	client := ClientAddr(r.RemoteAddr)
 	log := h.logger().With("kind", kindName, "connector", id)
+	failures := h.failures()
+	failKey := kindName + "/" + id + "|" + client
+	if ok, wait := failures.Allow(failKey); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(max(int(wait.Seconds()+0.999), 1)))
+		hookError(w, http.StatusTooManyRequests, "too many failed deliveries; try again later")
+		return
+	}
+	// An unknown, disabled or push-less connector is answered as a failed authentication, so that connector ids
+	// cannot be told apart from the outside.
+	unauthorized := func(why string) {
+		failures.Fail(failKey)
+		log.Warn("hook: rejected an unauthenticated delivery", "remote", client, "why", why)
+		hookError(w, http.StatusUnauthorized, "unauthorized")
+	}
 	c, err := h.Store.Connector(r.Context(), id)
+	if err != nil && sspm.ErrorCode(err) != sspm.CodeNotFound {
+		log.Error("hook: load connector", "err", err)
+		hookError(w, http.StatusServiceUnavailable, "temporarily unavailable")
+		return
+	}
 	if err != nil || !c.Enabled || string(c.Kind) != kindName {
-		if err != nil && sspm.ErrorCode(err) != sspm.CodeNotFound {
-			log.Error("hook: load connector", "err", err)
-			hookError(w, http.StatusServiceUnavailable, "temporarily unavailable")
-			return
-		}
-		hookError(w, http.StatusNotFound, "no such hook")
+		unauthorized("no enabled connector of this kind")
 		return
 	}
 	kind, err := h.Registry.Lookup(c.Kind)
 	if err != nil || kind.Push == nil {
-		hookError(w, http.StatusNotFound, "no such hook")
+		unauthorized("the connector takes no push deliveries")
 		return
 	}
 	maxBody := h.MaxBody
@@ -88,15 +112,14 @@ func (h *Hooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	secret, err := h.secret(r.Context(), c.ID)
 	if err != nil {
 		log.Error("hook: webhook secret", "err", err)
-		hookError(w, http.StatusUnauthorized, "unauthorized")
+		unauthorized("no webhook secret")
 		return
 	}
 	v, err := kind.Push.Verify(r, body, secret)
 	if err != nil {
 		switch sspm.ErrorCode(err) {
 		case sspm.CodeUnauthorized:
-			log.Warn("hook: rejected an unauthenticated delivery", "remote", r.RemoteAddr)
-			hookError(w, http.StatusUnauthorized, "unauthorized")
+			unauthorized("bad authorization")
 		case sspm.CodeInvalid:
 			var de *sspm.Error
 			msg := "malformed delivery"
@@ -172,6 +195,17 @@ func (h *Hooks) secret(ctx context.Context, id string) ([]byte, error) {
 	h.secrets[id] = cachedSecret{sealedSum: sum, secret: plain, until: h.now().Add(5 * time.Minute)}
 	h.mu.Unlock()
 	return plain, nil
+}
+
+// failures returns the failed-authentication limiter, the default one made on first use.
+func (h *Hooks) failures() *auth.Limiter {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.Failures == nil {
+		h.Failures = auth.NewLimiter(auth.LimiterOptions{Max: DefaultHookFailures, Window: 5 * time.Minute,
+			Lockout: 5 * time.Minute, Now: h.Now})
+	}
+	return h.Failures
 }
 
 func (h *Hooks) now() time.Time {

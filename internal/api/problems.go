@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -80,6 +81,24 @@ func principal(ctx context.Context) auth.Principal {
 	return p
 }
 
+type clientKey struct{}
+
+// clientAddr returns the caller's address the middleware read (ClientAddr).
+func clientAddr(ctx context.Context) string {
+	a, _ := ctx.Value(clientKey{}).(string)
+	return a
+}
+
+// ClientAddr is the caller's address for per-client limits: the connection's remote address without its port.
+// On AWS it is API Gateway's sourceIp (the Lambda adapter sets it as the remote address). X-Forwarded-For is not
+// read: any caller can write it.
+func ClientAddr(remoteAddr string) string {
+	if host, _, err := net.SplitHostPort(remoteAddr); err == nil {
+		return host
+	}
+	return remoteAddr
+}
+
 // actor names the caller in the audit log.
 func actor(ctx context.Context) string { return principal(ctx).Actor() }
 
@@ -89,6 +108,7 @@ func (a *Admin) authorize(api huma.API) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		op := ctx.Operation()
 		ctx.SetHeader("Cache-Control", "no-store")
+		ctx = huma.WithValue(ctx, clientKey{}, ClientAddr(ctx.RemoteAddr()))
 		if op.Metadata[metaPublic] == true {
 			next(ctx)
 			return
@@ -99,7 +119,7 @@ func (a *Admin) authorize(api huma.API) func(huma.Context, func(huma.Context)) {
 			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "a valid bearer token is required")
 			return
 		}
-		needAdmin := op.Method != http.MethodGet || op.Metadata[metaAdminOnly] == true
+		needAdmin := (op.Method != http.MethodGet && op.Metadata[metaAnyRole] != true) || op.Metadata[metaAdminOnly] == true
 		if !p.Role.CanRead() || (needAdmin && !p.Role.CanWrite()) {
 			_ = huma.WriteErr(api, ctx, http.StatusForbidden, "your role may not do this")
 			return

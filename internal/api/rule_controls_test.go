@@ -119,7 +119,7 @@ func TestAttestRule(t *testing.T) {
 	b.must(http.StatusOK, http.MethodPut, manualPath+"/attestation", b.admin,
 		map[string]any{"status": "pass", "note": "reviewed the break-glass list", "expires_at": expires}, &got)
 	if got.Status != "pass" || got.Reason != "attested" || got.Attestation == nil || got.Attestation.Status != "pass" ||
-		got.Attestation.By != adminEmail || got.Attestation.Expired || !got.Attestation.ExpiresAt.Equal(expires) {
+		got.Attestation.By != b.adminActor || got.Attestation.Expired || !got.Attestation.ExpiresAt.Equal(expires) {
 		t.Fatalf("after attesting: %+v %+v", got, got.Attestation)
 	}
 	if _, r := b.testRules(); r["T-MANUAL"].Status != "pass" || r["T-MANUAL"].Attestation == nil {
@@ -273,7 +273,7 @@ func TestRuleOverride(t *testing.T) {
 	var got api.RuleResult
 	b.must(http.StatusOK, http.MethodPut, paramPath+"/override", b.admin,
 		map[string]any{"enabled": true, "params": map[string]any{"max_admins": 10}}, &got)
-	if got.Override == nil || !got.Override.Enabled || got.Override.Params["max_admins"] != float64(10) || got.Override.UpdatedBy != adminEmail {
+	if got.Override == nil || !got.Override.Enabled || got.Override.Params["max_admins"] != float64(10) || got.Override.UpdatedBy != b.adminActor {
 		t.Fatalf("after overriding parameters: %+v", got.Override)
 	}
 	b.must(http.StatusOK, http.MethodPut, paramPath+"/override", b.admin,

@@ -31,6 +31,20 @@ func TestSecretsNeverInResponses(t *testing.T) {
 	b.must(http.StatusOK, http.MethodPost, "/api/connector-tests", b.admin,
 		map[string]any{"id": "c2", "kind": "test", "name": "x", "config": map[string]any{"url": "https://x"}, "secret": newTested}, nil)
 	b.must(http.StatusAccepted, http.MethodPost, "/api/connectors/c1/sync", b.admin, nil, nil)
+	// Passwords and refresh tokens: a wrong and an overlong password are not echoed; a refresh token is in the one
+	// answer that hands it out.
+	const wrongPassword = "wrong-PASSWORD-5a6b7c"
+	b.must(http.StatusUnauthorized, http.MethodPost, "/auth/login", "", map[string]any{"email": viewerEmail, "password": wrongPassword}, nil)
+	b.must(http.StatusUnprocessableEntity, http.MethodPost, "/auth/login", "", map[string]any{"email": viewerEmail,
+		"password": wrongPassword + strings.Repeat("z", 2000)}, nil)
+	var signedIn, refreshed api.Session
+	b.must(http.StatusOK, http.MethodPost, "/auth/login", "", map[string]any{"email": viewerEmail, "password": password}, &signedIn)
+	b.must(http.StatusOK, http.MethodPost, "/auth/refresh", "", map[string]any{"refresh_token": signedIn.RefreshToken}, &refreshed)
+	b.must(http.StatusUnauthorized, http.MethodPost, "/auth/refresh", "", map[string]any{"refresh_token": signedIn.RefreshToken}, nil)
+	viewerUser, err := b.db.UserByEmail(context.Background(), viewerEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	var hook api.Webhook
 	b.must(http.StatusOK, http.MethodGet, "/api/connectors/c1/webhook", b.admin, nil, &hook)
@@ -59,10 +73,16 @@ func TestSecretsNeverInResponses(t *testing.T) {
 
 	secretsOf := map[string]string{"created": created, "replaced": replaced, "tried": tried, "overlong": overlong,
 		"new tested": newTested, "sealed secret": base64.StdEncoding.EncodeToString(sealed),
-		"sealed webhook secret": base64.StdEncoding.EncodeToString(sealedHook)}
+		"sealed webhook secret": base64.StdEncoding.EncodeToString(sealedHook), "password": password,
+		"wrong password": wrongPassword, "password hash": viewerUser.PasswordHash}
 	for name, s := range secretsOf {
 		if got := contains(b.bodies, s); len(got) > 0 {
 			t.Errorf("the %s secret is in %d responses, e.g. %.300s", name, len(got), got[0])
+		}
+	}
+	for tok, answer := range map[string]string{signedIn.RefreshToken: "POST /auth/login", refreshed.RefreshToken: "POST /auth/refresh"} {
+		if got := contains(b.bodies, tok); len(got) != 1 || !strings.HasPrefix(got[0], answer) {
+			t.Errorf("a refresh token is in %d responses, want only the %s that handed it out", len(got), answer)
 		}
 	}
 	if got := contains(b.bodies, hook.Secret); len(got) != 1 || !strings.HasPrefix(got[0], "GET /api/connectors/c1/webhook") {

@@ -79,7 +79,8 @@ func (s *Server) spa(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = "index.html"
 	}
-	if _, err := fs.Stat(s.SPA, name); err != nil {
+	// A folder (such as assets/) is never listed: like a path that is no file, it gets the app.
+	if st, err := fs.Stat(s.SPA, name); err != nil || st.IsDir() {
 		name = "index.html"
 	}
 	setSecurityHeaders(w)

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -42,10 +43,14 @@ type bundle struct {
 	db      *postgres.DB
 	srv     *httptest.Server
 	issuer  *auth.Issuer
+	login   *auth.Login
+	api     *api.Admin
 	invoker *recordingInvoker
 	rules   *app.RuleControls // over a catalog of one global test ruleset (testCatalog)
 	admin   string            // tokens
 	viewer  string
+	// adminActor is how the audit log and the change records name the admin.
+	adminActor string
 	// bodies collects every response body, for the secret check.
 	mu     sync.Mutex
 	bodies []string
@@ -124,19 +129,6 @@ func (s testSource) ReadStream(context.Context, string, string) (sspm.StreamPage
 	return sspm.StreamPage{}, nil
 }
 
-// localUsers adapts the store to the sign-in.
-type localUsers struct{ db *postgres.DB }
-
-func (u localUsers) UserByEmail(ctx context.Context, email string) (auth.User, error) {
-	x, err := u.db.UserByEmail(ctx, email)
-	if err != nil {
-		return auth.User{}, err
-	}
-	return auth.User{ID: x.ID, Email: x.Email, PasswordHash: x.PasswordHash, Role: auth.ParseRole(x.Role), Disabled: x.Disabled}, nil
-}
-
-func (u localUsers) TouchLogin(ctx context.Context, id int64) error { return u.db.TouchLogin(ctx, id) }
-
 var testKey = sync.OnceValue(func() *rsa.PrivateKey {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -161,15 +153,17 @@ func setup(t *testing.T) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	login, err := auth.NewLogin(localUsers{db}, iss, auth.NewLimiter(auth.LimiterOptions{Max: 3}), nil)
+	users := postgres.AuthUsers{DB: db}
+	login, err := auth.NewLogin(users, users, iss, auth.LoginOptions{Limiter: auth.NewLimiter(auth.LimiterOptions{Max: 3})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &bundle{t: t, db: db, issuer: iss, invoker: &recordingInvoker{}}
+	b := &bundle{t: t, db: db, issuer: iss, login: login, invoker: &recordingInvoker{}}
 	b.rules = &app.RuleControls{Store: db, Evaluator: &lane.Evaluator{Store: db, Catalog: testCatalog(t)}}
 	admin := &api.Admin{Store: db, Registry: connector.NewRegistry(testKind()), Sealer: secrets.NewSealer(keys), KeyID: keys.KeyID,
-		Invoker: b.invoker, Inbox: db.Queue("inbox", 5), Auth: iss.Verifier(), Login: login, JWKS: iss.JWKSHandler(),
+		Invoker: b.invoker, Inbox: db.Queue("inbox", 5), Auth: login.Verifier(), Login: login, JWKS: iss.JWKSHandler(),
 		DiscoveryEnabled: true, Rules: b.rules}
+	b.api = admin
 	mux := http.NewServeMux()
 	admin.Mount(mux)
 	b.srv = httptest.NewServer(mux)
@@ -179,27 +173,47 @@ func setup(t *testing.T) *bundle {
 		t.Fatal(err)
 	}
 	for _, u := range []struct{ email, role string }{{adminEmail, "admin"}, {viewerEmail, "viewer"}} {
-		if _, err := db.CreateUser(ctx, u.email, hash, u.role, "test"); err != nil {
+		created, err := db.CreateUser(ctx, u.email, hash, u.role, "test")
+		if err != nil {
 			t.Fatal(err)
 		}
+		if u.role == "admin" {
+			b.adminActor = fmt.Sprintf("sub:local:%d %s", created.ID, adminEmail)
+		}
 	}
-	b.admin = b.token(auth.Principal{Subject: "local:1", Email: adminEmail, Role: auth.RoleAdmin})
-	b.viewer = b.token(auth.Principal{Subject: "local:2", Email: viewerEmail, Role: auth.RoleViewer})
+	b.admin = b.token(adminEmail)
+	b.viewer = b.token(viewerEmail)
 	return b
 }
 
-func (b *bundle) token(p auth.Principal) string {
+// token starts a session for a user, as a sign-in does, and returns its access token.
+func (b *bundle) token(email string) string {
 	b.t.Helper()
-	tok, err := b.issuer.Issue(p)
+	return b.session(email).AccessToken
+}
+
+func (b *bundle) session(email string) auth.Token {
+	b.t.Helper()
+	u, err := postgres.AuthUsers{DB: b.db}.UserByEmail(context.Background(), email)
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	return tok.AccessToken
+	tok, _, err := b.login.StartSession(context.Background(), u)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return tok
 }
 
 // do sends a request with a bearer token ("" for none) and a JSON body (nil for none), and returns the status
 // and body.
 func (b *bundle) do(method, path, token string, in any) (int, []byte) {
+	b.t.Helper()
+	return b.doAt(b.srv, method, path, token, in)
+}
+
+// doAt is do against another server.
+func (b *bundle) doAt(srv *httptest.Server, method, path, token string, in any) (int, []byte) {
 	b.t.Helper()
 	var rd io.Reader
 	if in != nil {
@@ -209,7 +223,7 @@ func (b *bundle) do(method, path, token string, in any) (int, []byte) {
 		}
 		rd = bytes.NewReader(j)
 	}
-	req, err := http.NewRequest(method, b.srv.URL+path, rd)
+	req, err := http.NewRequest(method, srv.URL+path, rd)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -219,7 +233,7 @@ func (b *bundle) do(method, path, token string, in any) (int, []byte) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	res, err := b.srv.Client().Do(req)
+	res, err := srv.Client().Do(req)
 	if err != nil {
 		b.t.Fatal(err)
 	}

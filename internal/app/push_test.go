@@ -161,8 +161,8 @@ func TestPushIsVerifiedBeforeQueuedAndStoredOnce(t *testing.T) {
 		{"no secret", "/hooks/test/t1", "", delivery("e1"), http.StatusUnauthorized},
 		{"malformed", "/hooks/test/t1", e.secret, `{"events":[{"id":`, http.StatusBadRequest},
 		{"oversized", "/hooks/test/t1", e.secret, delivery(strings.Split(strings.Repeat("x,", 200), ",")...), http.StatusRequestEntityTooLarge},
-		{"unknown connector", "/hooks/test/nope", e.secret, delivery("e1"), http.StatusNotFound},
-		{"wrong kind", "/hooks/okta/t1", e.secret, delivery("e1"), http.StatusNotFound},
+		{"unknown connector", "/hooks/test/nope", e.secret, delivery("e1"), http.StatusUnauthorized},
+		{"wrong kind", "/hooks/okta/t1", e.secret, delivery("e1"), http.StatusUnauthorized},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

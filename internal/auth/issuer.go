@@ -19,11 +19,12 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 )
 
-// DefaultTokenTTL is how long a locally issued access token lives.
-const DefaultTokenTTL = time.Hour
+// DefaultTokenTTL is how long a locally issued access token lives: short, since a session's refresh token gets
+// the next one.
+const DefaultTokenTTL = 10 * time.Minute
 
 // Issuer issues RS256 access tokens for the local runtime, the same shape a Cognito user pool issues (sub,
-// email, role, aud, exp), and publishes its public key as a JSON Web Key Set.
+// email, email_verified, role, aud, exp, and the session's sid), and publishes its public key as a JSON Web Key Set.
 type Issuer struct {
 	key      *rsa.PrivateKey
 	kid      string
@@ -66,10 +67,11 @@ func NewIssuer(key *rsa.PrivateKey, issuer, audience string, o IssuerOptions) (*
 	return i, nil
 }
 
-// Token is an issued access token.
+// Token is an issued access token, and the refresh token of its session when it has one.
 type Token struct {
-	AccessToken string
-	ExpiresAt   time.Time
+	AccessToken  string
+	ExpiresAt    time.Time
+	RefreshToken string
 }
 
 // Issue signs an access token for a principal.
@@ -78,7 +80,10 @@ func (i *Issuer) Issue(p Principal) (Token, error) {
 	exp := now.Add(i.ttl)
 	std := jwt.Claims{Issuer: i.issuer, Subject: p.Subject, Audience: jwt.Audience{i.audience},
 		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(exp)}
-	extra := claims{Email: p.Email, Role: string(p.Role), TokenUse: "access"}
+	extra := claims{Email: p.Email, Role: string(p.Role), TokenUse: "access", SessionID: p.SessionID}
+	if p.Email != "" {
+		extra.EmailVerified = true // local users' emails are set by an admin
+	}
 	s, err := jwt.Signed(i.signer).Claims(std).Claims(extra).Serialize()
 	if err != nil {
 		return Token{}, fmt.Errorf("auth: sign token: %w", err)

@@ -6,8 +6,10 @@ import (
 	"time"
 )
 
-// Limiter counts failed sign-ins per key (the lower-cased email) in memory: after Max failures within Window the
-// key is locked for Lockout. One process only; a restart forgets.
+// Limiter counts attempts per key (a lower-cased email, a client address) in memory: after Max counted attempts
+// within Window the key is locked for Lockout. Callers either count failures after the fact (Allow, then Fail),
+// or reserve an attempt before the costly check (Reserve, then Reset or Refund on success), so that parallel
+// attempts cannot all pass the check before any is counted. One process only; a restart forgets.
 type Limiter struct {
 	max     int
 	window  time.Duration
@@ -74,8 +76,37 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 func (l *Limiter) Fail(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.count(limiterKey(key), l.now())
+}
+
+// Reserve counts an attempt of key before it is checked, in one step with the lock check: it returns false and
+// the wait when key is locked, and otherwise counts the attempt (the attempt that reaches Max locks the key for
+// the ones after it). A successful attempt then calls Reset (forget the key) or Refund (give back its own count).
+func (l *Limiter) Reserve(key string) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	now := l.now()
 	k := limiterKey(key)
+	if f, ok := l.keys[k]; ok {
+		if wait := f.lockedUntil.Sub(now); wait > 0 {
+			return false, wait
+		}
+	}
+	l.count(k, now)
+	return true, 0
+}
+
+// Refund gives back one reserved attempt of key that succeeded. An attempt that locked the key leaves it locked.
+func (l *Limiter) Refund(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if f, ok := l.keys[limiterKey(key)]; ok && f.count > 0 {
+		f.count--
+	}
+}
+
+// count adds an attempt to key, starting a new window when the last one and its lockout are over.
+func (l *Limiter) count(k string, now time.Time) {
 	f, ok := l.keys[k]
 	if !ok || (now.Sub(f.first) > l.window && !now.Before(f.lockedUntil)) {
 		if !ok && len(l.keys) >= maxTracked {

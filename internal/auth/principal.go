@@ -34,19 +34,21 @@ func (r Role) CanWrite() bool { return r == RoleAdmin }
 // Principal is an authenticated caller.
 type Principal struct {
 	Subject string
-	Email   string
+	// Email is set only from a verified email (the token's email_verified claim): a user can change an
+	// unverified one to anyone's.
+	Email string
 	// Username is Cognito's username (access tokens carry no email).
 	Username string
 	Role     Role // "" when the token names no role Open-SSPM knows
+	// SessionID names a local sign-in session (the token's sid claim); "" for an identity provider's tokens.
+	SessionID string
 }
 
-// Actor names the caller in the audit log: the email, else the username, else the subject.
+// Actor names the caller in the audit log by the token's subject, which the caller cannot change (an email or a
+// username can be): "sub:" and the subject, followed by the verified email, when there is one, for display.
 func (p Principal) Actor() string {
-	switch {
-	case p.Email != "":
-		return p.Email
-	case p.Username != "":
-		return p.Username
+	if p.Email != "" {
+		return "sub:" + p.Subject + " " + p.Email
 	}
 	return "sub:" + p.Subject
 }

@@ -43,6 +43,20 @@ type claims struct {
 	CognitoUsername string   `json:"cognito:username,omitempty"`
 	Groups          []string `json:"cognito:groups,omitempty"`
 	Role            string   `json:"role,omitempty"`
+	// EmailVerified is a boolean in Cognito's ID tokens (some issuers send the string "true").
+	EmailVerified any    `json:"email_verified,omitempty"`
+	SessionID     string `json:"sid,omitempty"`
+}
+
+// emailVerified reports whether the token says its email is verified.
+func (c claims) emailVerified() bool {
+	switch v := c.EmailVerified.(type) {
+	case bool:
+		return v
+	case string:
+		return strings.EqualFold(v, "true")
+	}
+	return false
 }
 
 // errInvalidToken is what every rejected token answers; the cause is wrapped for the log only.
@@ -95,7 +109,11 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) 
 	if username == "" {
 		username = c.CognitoUsername
 	}
-	return Principal{Subject: std.Subject, Email: strings.ToLower(c.Email), Username: username, Role: roleOf(c.Groups, c.Role)}, nil
+	p := Principal{Subject: std.Subject, Username: username, Role: roleOf(c.Groups, c.Role), SessionID: c.SessionID}
+	if c.emailVerified() { // a user may change an unverified email to anyone's
+		p.Email = strings.ToLower(c.Email)
+	}
+	return p, nil
 }
 
 func (v *Verifier) now() time.Time {

@@ -157,3 +157,39 @@ func TestRemoteKeysRefetchOnUnknownKidAtMostOncePerInterval(t *testing.T) {
 		t.Fatalf("fetches after 20 forged kids in the next interval = %d, want %d", got, before+1)
 	}
 }
+
+// TestOnlyVerifiedEmailsNameTheCaller: a Cognito user can set an unverified email to anyone's, so only a verified
+// email is the principal's, and the audit log's actor is the subject either way.
+func TestOnlyVerifiedEmailsNameTheCaller(t *testing.T) {
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	key := newKey(t)
+	keys := auth.StaticKeys{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}}
+	v := &auth.Verifier{Issuer: issuer, Audience: audience, Keys: keys, Now: func() time.Time { return now }}
+	tests := []struct {
+		name      string
+		verified  any // nil leaves the claim out
+		wantEmail string
+		wantActor string
+	}{
+		{name: "no email_verified claim", wantActor: "sub:u-1"},
+		{name: "unverified", verified: false, wantActor: "sub:u-1"},
+		{name: "verified", verified: true, wantEmail: "alice@example.com", wantActor: "sub:u-1 alice@example.com"},
+		{name: "verified as a string", verified: "true", wantEmail: "alice@example.com", wantActor: "sub:u-1 alice@example.com"},
+		{name: "unverified as a string", verified: "false", wantActor: "sub:u-1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := claims(now, map[string]any{"email": "Alice@Example.com", "cognito:username": "alice"})
+			if tt.verified != nil {
+				c["email_verified"] = tt.verified
+			}
+			p, err := v.Verify(context.Background(), sign(t, key, "k1", jose.RS256, c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Email != tt.wantEmail || p.Actor() != tt.wantActor {
+				t.Fatalf("email %q actor %q, want %q and %q", p.Email, p.Actor(), tt.wantEmail, tt.wantActor)
+			}
+		})
+	}
+}

@@ -27,6 +27,7 @@ Usage:
   open-sspm secrets rotate                   re-wrap every connector secret's data key under the current key
   open-sspm okta register-hook --connector ID --url URL   create and verify the Okta event hook for a connector
   open-sspm users bootstrap-admin --email E [--password-file F]   create the first admin (local sign-in)
+  open-sspm users reset-password --email E                      give a local user a new password
   open-sspm openapi                          print the admin API's OpenAPI document
   open-sspm rules list [--json]              the rulesets and event policies shipped in the binary
   open-sspm rules eval --ruleset KEY --input FILE.json [--json]   evaluate a ruleset offline against dataset rows

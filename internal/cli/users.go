@@ -17,19 +17,31 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// users manages local admin UI users: `users bootstrap-admin --email E [--password-file F]`.
+// users manages local admin UI users: `users bootstrap-admin --email E [--password-file F]` and
+// `users reset-password --email E`.
 func (c *command) users(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "bootstrap-admin" {
-		return errors.New("users: want bootstrap-admin")
+	if len(args) == 0 {
+		return errors.New("users: want bootstrap-admin or reset-password")
 	}
+	switch args[0] {
+	case "bootstrap-admin":
+		return c.bootstrapAdmin(ctx, args[1:])
+	case "reset-password":
+		return c.resetPassword(ctx, args[1:])
+	}
+	return fmt.Errorf("users: unknown command %q (want bootstrap-admin or reset-password)", args[0])
+}
+
+func (c *command) bootstrapAdmin(ctx context.Context, args []string) error {
 	fs := c.flags("users bootstrap-admin")
 	email := fs.String("email", "", "the admin's email (the sign-in name)")
-	passwordFile := fs.String("password-file", "", "file holding the password (default: generate one and print it once)")
-	if err := fs.Parse(args[1:]); err != nil {
+	passwordFile := fs.String("password-file", "", "file holding the password (default: generate one and write it to "+
+		"a file in the data folder that only its owner can read)")
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if _, err := mail.ParseAddress(*email); err != nil || strings.ContainsAny(*email, "<> ") {
-		return fmt.Errorf("--email %q is not an email address", *email)
+	if err := checkEmail(*email); err != nil {
+		return err
 	}
 	password, generated := "", false
 	if *passwordFile != "" {
@@ -63,12 +75,55 @@ func (c *command) users(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "admin %s created\n", u.Email)
 	if generated {
-		fmt.Fprintf(c.stdout, "password (shown once, keep it safe): %s\n", password)
+		return c.writePassword(u.Email, password)
 	}
 	return nil
 }
 
-// ensureAdmin creates the first admin of a fresh local runtime (dev) and prints its generated password once.
+// resetPassword gives a local user a new generated password (written like the first admin's) and ends the user's
+// sessions: the way back in for an admin who lost the password.
+func (c *command) resetPassword(ctx context.Context, args []string) error {
+	fs := c.flags("users reset-password")
+	email := fs.String("email", "", "the user's email (the sign-in name)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := checkEmail(*email); err != nil {
+		return err
+	}
+	password, err := generatePassword()
+	if err != nil {
+		return err
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	rt, err := open(ctx, c.env, c.log, c.reg, openOpts{})
+	if err != nil {
+		return err
+	}
+	defer rt.close()
+	u, err := rt.db.SetUserPassword(ctx, *email, hash, "cli:users reset-password")
+	if sspm.ErrorCode(err) == sspm.CodeNotFound {
+		return fmt.Errorf("no local user %s", strings.ToLower(*email))
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "password of %s reset; the user's sessions are ended\n", u.Email)
+	return c.writePassword(u.Email, password)
+}
+
+func checkEmail(email string) error {
+	if _, err := mail.ParseAddress(email); err != nil || strings.ContainsAny(email, "<> ") {
+		return fmt.Errorf("--email %q is not an email address", email)
+	}
+	return nil
+}
+
+// ensureAdmin creates the first admin of a fresh local runtime (dev) with a generated password, written to a file
+// only its owner can read.
 func (c *command) ensureAdmin(ctx context.Context, rt *runtime) error {
 	email := strings.ToLower(getenv("OPEN_SSPM_ADMIN_EMAIL", "admin@localhost"))
 	password, err := generatePassword()
@@ -86,8 +141,53 @@ func (c *command) ensureAdmin(ctx context.Context, rt *runtime) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "\nSign in as %s with password %s (shown once; keep it safe).\n\n", u.Email, password)
+	return c.writePassword(u.Email, password)
+}
+
+// writePassword writes a generated password to <data folder>/admin-password (mode 0600, replacing an earlier one)
+// and prints where it is, never the password: a terminal's scrollback and a service's log keep what is printed.
+func (c *command) writePassword(email, password string) error {
+	path, err := writeSecretFile(c.env.DataDir, "admin-password", email+"\n"+password+"\n")
+	if err != nil {
+		return fmt.Errorf("write the password of %s: %w", email, err)
+	}
+	fmt.Fprintf(c.stdout, "\nSign in as %s with the password in %s (readable by you only; delete it once you have "+
+		"signed in and kept the password safe).\n\n", email, path)
 	return nil
+}
+
+// writeSecretFile writes content to dir/name, readable by its owner only: a new file is written (0600) and
+// renamed over the old one, so the content is never readable by others, not even for a moment.
+func writeSecretFile(dir, name, content string) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp(dir, "."+name+"-*")
+	if err != nil {
+		return "", err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // after a successful rename, nothing is there
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return "", err
+	}
+	if _, err := f.WriteString(content); err != nil {
+		f.Close()
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, name)
+	if err := os.Rename(tmp, path); err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path, nil
+	}
+	return abs, nil
 }
 
 // generatePassword returns 20 random URL-safe characters (120 bits).
@@ -137,23 +237,11 @@ func (c *command) adminAPI(rt *runtime) (*api.Admin, error) {
 	if err != nil {
 		return nil, err
 	}
-	login, err := auth.NewLogin(localUsers{rt.db}, iss, auth.NewLimiter(auth.LimiterOptions{}), c.log)
+	users := postgres.AuthUsers{DB: rt.db}
+	login, err := auth.NewLogin(users, users, iss, auth.LoginOptions{Logger: c.log})
 	if err != nil {
 		return nil, err
 	}
-	a.Auth, a.Login, a.JWKS = iss.Verifier(), login, iss.JWKSHandler()
+	a.Auth, a.Login, a.JWKS = login.Verifier(), login, iss.JWKSHandler()
 	return a, nil
 }
-
-// localUsers adapts the store's users to the sign-in.
-type localUsers struct{ db *postgres.DB }
-
-func (u localUsers) UserByEmail(ctx context.Context, email string) (auth.User, error) {
-	x, err := u.db.UserByEmail(ctx, email)
-	if err != nil {
-		return auth.User{}, err
-	}
-	return auth.User{ID: x.ID, Email: x.Email, PasswordHash: x.PasswordHash, Role: auth.ParseRole(x.Role), Disabled: x.Disabled}, nil
-}
-
-func (u localUsers) TouchLogin(ctx context.Context, id int64) error { return u.db.TouchLogin(ctx, id) }

@@ -61,6 +61,7 @@ func (in *Inbox) Process(ctx context.Context, msgs []sspm.Message) []Failure {
 			case sspm.ErrorCode(err) == sspm.CodeNotFound:
 				log.Warn("inbox: delivery for a deleted connector", "connector", d.ConnectorID)
 			case err != nil:
+				log.Error("inbox: load connector; the delivery is retried", "connector", d.ConnectorID, "message", m.ID, "err", err)
 				failed = append(failed, Failure{Receipt: m.Receipt, ID: m.ID, Err: err})
 				continue
 			default:
@@ -84,6 +85,7 @@ func (in *Inbox) Process(ctx context.Context, msgs []sspm.Message) []Failure {
 		return failed
 	}
 	if _, err := in.Store.StoreDeliveries(ctx, outcomes); err != nil {
+		log.Error("inbox: storing the batch failed; its deliveries are retried", "deliveries", len(stored), "err", err)
 		for _, m := range stored {
 			failed = append(failed, Failure{Receipt: m.Receipt, ID: m.ID, Err: err})
 		}
@@ -97,6 +99,8 @@ func (in *Inbox) Process(ctx context.Context, msgs []sspm.Message) []Failure {
 			continue
 		}
 		if err := in.AfterStore(ctx, *conns[o.Delivery.ConnectorID], o.Events); err != nil {
+			log.Error("inbox: after storing a delivery's events; it is retried", "connector", o.Delivery.ConnectorID,
+				"delivery", o.Delivery.DeliveryID, "err", err)
 			failed = append(failed, Failure{Receipt: stored[i].Receipt, ID: stored[i].ID, Err: fmt.Errorf("after storing events: %w", err)})
 		}
 	}

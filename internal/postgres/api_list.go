@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"math"
 	"strings"
 
 	"github.com/open-sspm/open-sspm/internal/sspm"
@@ -17,6 +18,9 @@ type ListOptions struct {
 // MaxListLimit caps one page.
 const MaxListLimit = 500
 
+// MaxListOffset is the largest offset a list takes (the queries page with 32-bit offsets).
+const MaxListOffset = math.MaxInt32
+
 // List is one page of a list and the number of rows the filter matches.
 type List[T any] struct {
 	Items []T
@@ -28,8 +32,8 @@ func (o ListOptions) check(allowed ...string) (ListOptions, error) {
 	if o.Limit <= 0 || o.Limit > MaxListLimit {
 		return o, sspm.Errorf(sspm.CodeInvalid, "limit must be between 1 and %d", MaxListLimit)
 	}
-	if o.Offset < 0 {
-		return o, sspm.Errorf(sspm.CodeInvalid, "offset must not be negative")
+	if o.Offset < 0 || o.Offset > MaxListOffset {
+		return o, sspm.Errorf(sspm.CodeInvalid, "offset must be between 0 and %d", MaxListOffset)
 	}
 	if o.Sort == "" {
 		return o, nil

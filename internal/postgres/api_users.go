@@ -102,3 +102,50 @@ func userFromRow(r sqlgen.User) User {
 	return User{ID: r.ID, Email: r.Email, PasswordHash: r.PasswordHash, Role: r.Role, Disabled: r.Disabled,
 		CreatedAt: fromTS(r.CreatedAt), LastLoginAt: fromTS(r.LastLoginAt)}
 }
+
+// SetUserPassword replaces a user's password hash and ends the user's sessions; an unknown email is not found.
+func (db *DB) SetUserPassword(ctx context.Context, email, passwordHash, actor string) (User, error) {
+	return db.changeUser(ctx, email, "user.password.reset", actor, func(q *sqlgen.Queries) (sqlgen.User, error) {
+		return q.APISetUserPassword(ctx, sqlgen.APISetUserPasswordParams{Email: email, PasswordHash: passwordHash})
+	})
+}
+
+// SetUserDisabled disables or enables a user; disabling ends the user's sessions.
+func (db *DB) SetUserDisabled(ctx context.Context, email string, disabled bool, actor string) (User, error) {
+	action := "user.enable"
+	if disabled {
+		action = "user.disable"
+	}
+	return db.changeUser(ctx, email, action, actor, func(q *sqlgen.Queries) (sqlgen.User, error) {
+		return q.APISetUserDisabled(ctx, sqlgen.APISetUserDisabledParams{Email: email, Disabled: disabled})
+	})
+}
+
+// DeleteUser deletes a user and, with it, the user's sessions.
+func (db *DB) DeleteUser(ctx context.Context, email, actor string) (User, error) {
+	return db.changeUser(ctx, email, "user.delete", actor, func(q *sqlgen.Queries) (sqlgen.User, error) {
+		return q.APIDeleteUser(ctx, email)
+	})
+}
+
+// changeUser applies a change to one user, ends the user's sessions and audits the change, in one transaction.
+func (db *DB) changeUser(ctx context.Context, email, action, actor string, change func(q *sqlgen.Queries) (sqlgen.User, error)) (User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	var u User
+	err := db.inTx(ctx, func(q *sqlgen.Queries) error {
+		row, err := change(q)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return sspm.Errorf(sspm.CodeNotFound, "no user %s", email)
+		}
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", action, email, err)
+		}
+		u = userFromRow(row)
+		if err := q.APIRevokeUserSessions(ctx, u.ID); err != nil {
+			return fmt.Errorf("%s %s: end sessions: %w", action, email, err)
+		}
+		return insertAudit(ctx, q, Audit{Actor: actor, Action: action, TargetType: "user", TargetID: u.Email,
+			After: map[string]any{"email": u.Email, "role": u.Role, "disabled": u.Disabled}})
+	})
+	return u, err
+}

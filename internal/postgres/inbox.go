@@ -52,9 +52,11 @@ func (db *DB) WriteRefresh(ctx context.Context, connectorID string, page *sspm.P
 }
 
 // StoreDeliveries stores a batch of handled push deliveries in one transaction: every delivery's events (each
-// stored once per provider event id) and the inbox record of every delivery. It returns how many events were new
+// stored once per provider event id) and the inbox record of every delivery. Copies of one delivery (a connector
+// and provider delivery id) in the batch are recorded once, as the last copy. It returns how many events were new
 // per connector.
 func (db *DB) StoreDeliveries(ctx context.Context, outcomes []sspm.DeliveryOutcome) (map[string]int64, error) {
+	outcomes = dedupeDeliveries(outcomes)
 	stored := map[string]int64{}
 	byConnector := map[string][]sspm.Event{}
 	var order []string
@@ -99,4 +101,26 @@ func (db *DB) StoreDeliveries(ctx context.Context, outcomes []sspm.DeliveryOutco
 		return nil, fmt.Errorf("store deliveries: %w", err)
 	}
 	return stored, nil
+}
+
+// dedupeDeliveries keeps one outcome per connector and provider delivery id, the last, in the order of the first:
+// one INSERT ... ON CONFLICT cannot touch the same inbox row twice. Deliveries without an id are all kept.
+func dedupeDeliveries(outcomes []sspm.DeliveryOutcome) []sspm.DeliveryOutcome {
+	type key struct{ connector, delivery string }
+	at := make(map[key]int, len(outcomes))
+	out := make([]sspm.DeliveryOutcome, 0, len(outcomes))
+	for _, o := range outcomes {
+		if o.Delivery.DeliveryID == "" {
+			out = append(out, o)
+			continue
+		}
+		k := key{o.Delivery.ConnectorID, o.Delivery.DeliveryID}
+		if i, ok := at[k]; ok {
+			out[i] = o
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, o)
+	}
+	return out
 }

@@ -200,9 +200,23 @@ export interface paths {
   "/auth/login": {
     /**
      * Sign in with email and password (local runtime only)
-     * @description Answers 404 where users sign in through an identity provider (Cognito). Repeated failures for one email are refused with 429 for a while.
+     * @description Answers 404 where users sign in through an identity provider (Cognito). Repeated attempts for one email, or from one client address, are refused with 429 for a while.
      */
     post: operations["login"];
+  };
+  "/auth/logout": {
+    /**
+     * Sign out: end the token's session
+     * @description Ends a local session at once (its access and refresh tokens stop working). Tokens of an identity provider are signed out there.
+     */
+    post: operations["logout"];
+  };
+  "/auth/refresh": {
+    /**
+     * Trade a refresh token for new tokens (local runtime only)
+     * @description The refresh token presented is used up: the answer carries the next one. A refresh token presented twice ends its session.
+     */
+    post: operations["refreshSession"];
   };
 }
 
@@ -367,6 +381,7 @@ export interface components {
     };
     AuditEntry: {
       action: string;
+      /** @description sub: and the caller's token subject, then the caller's verified email when there is one. */
       actor: string;
       after?: unknown;
       /** Format: date-time */
@@ -956,6 +971,9 @@ export interface components {
       /** Format: int64 */
       ready: number;
     };
+    RefreshInput: {
+      refresh_token: string;
+    };
     Resource: {
       connector_id: string;
       expired: boolean;
@@ -1158,6 +1176,8 @@ export interface components {
        * @description Seconds.
        */
       expires_in: number;
+      /** @description Trade it at POST /auth/refresh before expires_at for new tokens; each refresh token works once. */
+      refresh_token: string;
       /** @enum {string} */
       role: "admin" | "viewer";
       /** @enum {string} */
@@ -1257,8 +1277,9 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip. */
+        /** @description Rows to skip (at most 2147483647). */
         offset?: number;
+        /** @description The actor as recorded, or its subject alone (sub:...). */
         actor?: string;
         /** @description An action or its prefix: connector matches connector.create. */
         action?: string;
@@ -1348,7 +1369,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip. */
+        /** @description Rows to skip (at most 2147483647). */
         offset?: number;
         kind?: string;
         enabled?: boolean;
@@ -1589,7 +1610,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip. */
+        /** @description Rows to skip (at most 2147483647). */
         offset?: number;
         /** @description Part of the email, name, username or external id. */
         q?: string;
@@ -1861,7 +1882,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip. */
+        /** @description Rows to skip (at most 2147483647). */
         offset?: number;
         /** @description Part of the email, name, username or external id. */
         q?: string;
@@ -1921,7 +1942,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip. */
+        /** @description Rows to skip (at most 2147483647). */
         offset?: number;
         lane?: "full" | "discovery" | "event-inbox" | "tail" | "evaluator";
         status?: "running" | "succeeded" | "failed" | "canceled";
@@ -2189,7 +2210,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip. */
+        /** @description Rows to skip (at most 2147483647). */
         offset?: number;
         state?: "sanctioned" | "unsanctioned" | "under_review" | "ignored";
         managed_state?: string;
@@ -2238,7 +2259,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip. */
+        /** @description Rows to skip (at most 2147483647). */
         offset?: number;
       };
       path: {
@@ -2384,7 +2405,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip. */
+        /** @description Rows to skip (at most 2147483647). */
         offset?: number;
         connector?: string;
         /** @description A type or its prefix: user.session matches user.session.start. */
@@ -2487,7 +2508,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip. */
+        /** @description Rows to skip (at most 2147483647). */
         offset?: number;
         status?: "open" | "resolved" | "suppressed" | "accepted_risk";
         severity?: "info" | "low" | "medium" | "high" | "critical";
@@ -2707,7 +2728,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip. */
+        /** @description Rows to skip (at most 2147483647). */
         offset?: number;
         /** @description Part of the email or name. */
         q?: string;
@@ -2808,7 +2829,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip. */
+        /** @description Rows to skip (at most 2147483647). */
         offset?: number;
       };
     };
@@ -3350,7 +3371,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip. */
+        /** @description Rows to skip (at most 2147483647). */
         offset?: number;
         connector?: string;
         /** @description app, repository, aws_account, permission_set, role, ... */
@@ -3445,7 +3466,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip. */
+        /** @description Rows to skip (at most 2147483647). */
         offset?: number;
         via?: string;
         principal_kind?: "account" | "group";
@@ -3583,7 +3604,7 @@ export interface operations {
   };
   /**
    * Sign in with email and password (local runtime only)
-   * @description Answers 404 where users sign in through an identity provider (Cognito). Repeated failures for one email are refused with 429 for a while.
+   * @description Answers 404 where users sign in through an identity provider (Cognito). Repeated attempts for one email, or from one client address, are refused with 429 for a while.
    */
   login: {
     requestBody: {
@@ -3618,6 +3639,85 @@ export interface operations {
       };
       /** @description Too Many Requests */
       429: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
+  /**
+   * Sign out: end the token's session
+   * @description Ends a local session at once (its access and refresh tokens stop working). Tokens of an identity provider are signed out there.
+   */
+  logout: {
+    responses: {
+      /** @description No Content */
+      204: {
+        content: never;
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
+  /**
+   * Trade a refresh token for new tokens (local runtime only)
+   * @description The refresh token presented is used up: the answer carries the next one. A refresh token presented twice ends its session.
+   */
+  refreshSession: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["RefreshInput"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["Session"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
         content: {
           "application/problem+json": components["schemas"]["ErrorModel"];
         };

@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
 
-import { getToken } from '@/lib/token'
+import { getRefreshToken, getToken } from '@/lib/token'
 import { page } from '@/testing/fake-api'
 import { renderApp, requested, viewerMe } from '@/testing/app'
 
@@ -31,7 +31,7 @@ describe('App', () => {
       ...overviewApi,
       'POST /auth/login': ({ body }) => ({
         status: 200,
-        json: { access_token: 'tok-1', token_type: 'Bearer', expires_in: 3600, expires_at: '2030-01-01T00:00:00Z', email: (body as { email: string }).email, role: 'admin' },
+        json: { access_token: 'tok-1', token_type: 'Bearer', expires_in: 600, expires_at: '2030-01-01T00:00:00Z', refresh_token: 'ref-1', email: (body as { email: string }).email, role: 'admin' },
       }),
     }, null)
     fireEvent.change(await screen.findByLabelText('Email'), { target: { value: 'admin@example.com' } })
@@ -42,6 +42,7 @@ describe('App', () => {
     expect(history.location.pathname).toBe('/')
     expect(getToken()).toBe('tok-1')
     expect(sessionStorage.getItem('open-sspm.token')).toBe('tok-1')
+    expect(getRefreshToken()).toBe('ref-1')
     const me = fetch.mock.calls.find(([u]) => String(u) === '/api/me')
     expect((me?.[1]?.headers as Record<string, string>)['Authorization']).toBe('Bearer tok-1')
     await screen.findByText('admin@example.com')
@@ -63,11 +64,14 @@ describe('App', () => {
     expect(await screen.findByRole('heading', { level: 1, name: 'Sign in to Open-SSPM' })).toBeTruthy()
   })
 
-  it('signs out', async () => {
-    const { history } = renderApp('/', overviewApi)
+  it('signs out: the server ends the session, and the tokens are forgotten', async () => {
+    const { fetch, history } = renderApp('/', { ...overviewApi, 'POST /auth/logout': { status: 204, json: null } })
     fireEvent.click(await screen.findByRole('button', { name: 'Sign out' }))
     await waitFor(() => expect(history.location.pathname).toBe('/sign-in'))
     expect(getToken()).toBeNull()
+    expect(getRefreshToken()).toBeNull()
+    const logout = fetch.mock.calls.find(([u, init]) => String(u) === '/auth/logout' && init?.method === 'POST')
+    expect((logout?.[1]?.headers as Record<string, string>)['Authorization']).toBe('Bearer test-token')
   })
 
   it('shows the overview: open findings by severity, counts and health', async () => {

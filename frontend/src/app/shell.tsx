@@ -36,7 +36,7 @@ export function Shell() {
             type="button"
             className="button"
             onClick={() => {
-              signOut()
+              void signOut()
               void navigate({ to: '/sign-in' })
             }}
           >

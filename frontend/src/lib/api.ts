@@ -5,7 +5,7 @@
 
 import type { paths } from '@/api/schema'
 
-import { getToken } from './token'
+import { getRefreshToken, getToken, setToken } from './token'
 
 /** Turns a parsed JSON body into a typed value, or throws when the body does not have the expected shape. */
 export type Decoder<T> = (body: unknown) => T
@@ -141,8 +141,10 @@ function problemMessage(p: Problem, fallback: string): string {
 }
 
 /**
- * request calls an admin API operation with the signed-in user's token. It rejects with an ApiProblem carrying
- * the problem+json body for a non-2xx answer, or an ApiError when no answer arrived.
+ * request calls an admin API operation with the signed-in user's token. When the access token has expired (a 401)
+ * and a refresh token is kept, it refreshes the session once and repeats the call with the new token, so the
+ * caller never sees the short token lifetime; a refresh that is refused ends the session. It rejects with an
+ * ApiProblem carrying the problem+json body for a non-2xx answer, or an ApiError when no answer arrived.
  */
 export async function request<P extends keyof paths, M extends Method>(
   method: M,
@@ -151,21 +153,12 @@ export async function request<P extends keyof paths, M extends Method>(
 ): Promise<Answer<Operation<P, M>>> {
   const url = fillPath(path, params.path as Record<string, unknown> | undefined) +
     queryString(params.query as Record<string, unknown> | undefined)
-  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' }
-  const token = getToken()
-  if (token) headers['Authorization'] = `Bearer ${token}`
-  const init: RequestInit = { method: method.toUpperCase(), headers, signal: params.signal ?? null }
-  if (params.body !== undefined) {
-    headers['Content-Type'] = 'application/json'
-    init.body = JSON.stringify(params.body)
-  }
   const what = `${method.toUpperCase()} ${path}`
-  let res: Response
-  try {
-    res = await fetch(url, init)
-  } catch (err) {
-    if (params.signal?.aborted) throw err
-    throw new ApiError(`${what}: server unreachable`, 0, { cause: err })
+  const token = getToken()
+  let res = await send(what, url, method, token, params)
+  if (res.status === 401 && token && !String(path).startsWith('/auth/')) {
+    const next = await refreshSession(token)
+    if (next) res = await send(what, url, method, next, params)
   }
   if (res.status === 204) return undefined as Answer<Operation<P, M>>
   let body: unknown
@@ -181,4 +174,66 @@ export async function request<P extends keyof paths, M extends Method>(
     throw new ApiProblem(problemMessage(problem, `${res.status} ${res.statusText}`.trim()), res.status, problem)
   }
   return body as Answer<Operation<P, M>>
+}
+
+async function send<O>(what: string, url: string, method: Method, token: string | null, params: RequestParams<O>): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' }
+  if (token) headers['Authorization'] = `Bearer ${token}`
+  const init: RequestInit = { method: method.toUpperCase(), headers, signal: params.signal ?? null }
+  if (params.body !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    init.body = JSON.stringify(params.body)
+  }
+  try {
+    return await fetch(url, init)
+  } catch (err) {
+    if (params.signal?.aborted) throw err
+    throw new ApiError(`${what}: server unreachable`, 0, { cause: err })
+  }
+}
+
+/** The refresh under way: every call that meets an expired token waits for the same one. */
+let refreshing: Promise<string | null> | null = null
+
+/**
+ * refreshSession trades the kept refresh token for new tokens and returns the new access token, or null when the
+ * session cannot go on (no refresh token, or the server refused it: the tokens are then forgotten). A refresh
+ * token works once, so concurrent callers share one refresh; a caller whose expired token was already replaced
+ * gets the replacement without another refresh.
+ */
+export function refreshSession(expired: string): Promise<string | null> {
+  const now = getToken()
+  if (now && now !== expired) return Promise.resolve(now)
+  refreshing ??= doRefresh().finally(() => {
+    refreshing = null
+  })
+  return refreshing
+}
+
+async function doRefresh(): Promise<string | null> {
+  const refreshToken = getRefreshToken()
+  if (!refreshToken) return null
+  let res: Response
+  try {
+    res = await fetch('/auth/refresh', {
+      method: 'POST',
+      headers: { Accept: 'application/json, application/problem+json', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refresh_token: refreshToken }),
+    })
+  } catch {
+    return null // no answer: keep the tokens, the caller sees its 401 and may try again
+  }
+  if (!res.ok) {
+    if (res.status === 401 || res.status === 404) setToken(null)
+    return null
+  }
+  try {
+    const s = asObject(await res.json())
+    const access = s['access_token'], refresh = s['refresh_token']
+    if (typeof access !== 'string' || !access) return null
+    setToken(access, typeof refresh === 'string' && refresh ? refresh : null)
+    return access
+  } catch {
+    return null
+  }
 }

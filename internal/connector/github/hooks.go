@@ -83,9 +83,9 @@ func WrapDelivery(r *http.Request, body []byte) ([]byte, error) {
 }
 
 // ParseHook turns a queued delivery into canonical events. Given an Envelope, the event type comes from its
-// header and ProviderEventID is the delivery id. Given a raw payload (the headers are not queued today), the event
-// is recognised by its shape and ProviderEventID is "sha256:" and the body's hash, which a redelivery of the same
-// payload repeats, so it is stored once.
+// header; given a raw payload, the event is recognised by its shape. Either way ProviderEventID is "sha256:" and
+// the hash of the signed payload: only the payload is signed, so a captured delivery replayed under a new
+// delivery id or event header carries the same hash and is stored once, like GitHub's own redelivery.
 func (o Options) ParseHook(body []byte) ([]sspm.Event, error) {
 	var env Envelope
 	trimmed := bytes.TrimSpace(body)
@@ -93,14 +93,19 @@ func (o Options) ParseHook(body []byte) ([]sspm.Event, error) {
 		if env.DeliveryID == "" {
 			return nil, malformed("envelope without delivery id")
 		}
-		return mapDelivery(env.Event, env.DeliveryID, env.Payload, o.now())
+		return mapDelivery(env.Event, payloadID(env.Payload), env.Payload, o.now())
 	}
 	event, err := inferEvent(trimmed)
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(trimmed)
-	return mapDelivery(event, "sha256:"+hex.EncodeToString(sum[:16]), trimmed, o.now())
+	return mapDelivery(event, payloadID(trimmed), trimmed, o.now())
+}
+
+// payloadID keys a delivery's event by its payload's hash (the bytes GitHub signed).
+func payloadID(payload []byte) string {
+	sum := sha256.Sum256(bytes.TrimSpace(payload))
+	return "sha256:" + hex.EncodeToString(sum[:16])
 }
 
 // inferEvent recognises a payload's event by the keys GitHub puts in it.

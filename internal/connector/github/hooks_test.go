@@ -3,9 +3,13 @@ package github_test
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,8 +85,8 @@ func TestVerifyHook(t *testing.T) {
 	}
 }
 
-// TestParseHook: every subscribed event, raw (as queued today) and in an envelope, maps to one event with
-// typed targets; the envelope's delivery id is the ProviderEventID; a redelivered raw body keeps its id.
+// TestParseHook: every subscribed event, raw and in an envelope, maps to one event with typed targets, keyed by
+// the payload's hash in both forms, so a redelivery keeps its id.
 func TestParseHook(t *testing.T) {
 	e := newEnv(t, githubsim.Options{})
 	opts := ghc.Options{Now: func() time.Time { return time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC) }}
@@ -105,6 +109,7 @@ func TestParseHook(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.give, func(t *testing.T) {
 			body, _ := json.Marshal(tt.payload)
+			var ids []string
 			for _, form := range []string{"raw", "envelope"} {
 				in := body
 				if form == "envelope" {
@@ -122,16 +127,56 @@ func TestParseHook(t *testing.T) {
 				if ev.Type != tt.wantType || !equal(types, tt.wantTargets) || ev.OccurredAt.IsZero() {
 					t.Errorf("%s: type %q targets %v at %v", form, ev.Type, types, ev.OccurredAt)
 				}
-				if form == "envelope" && ev.ProviderEventID != "d-1" {
-					t.Errorf("provider event id %q", ev.ProviderEventID)
-				}
+				ids = append(ids, ev.ProviderEventID)
 				again, _ := opts.ParseHook(in)
 				if again[0].ProviderEventID != ev.ProviderEventID {
 					t.Error("a redelivery gets another id")
 				}
 			}
+			if ids[0] != ids[1] || !strings.HasPrefix(ids[0], "sha256:") {
+				t.Errorf("provider event ids raw %q, envelope %q: want the payload's hash in both", ids[0], ids[1])
+			}
 		})
 	}
+}
+
+// TestReplayedPayloadIsOneEvent: a signed payload captured and sent again under a new delivery id, or a new event
+// header, verifies (only the body is signed) but maps to the same provider event id, so it is stored once.
+func TestReplayedPayloadIsOneEvent(t *testing.T) {
+	e := newEnv(t, githubsim.Options{})
+	opts := ghc.Options{Now: func() time.Time { return time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC) }}
+	body, _ := json.Marshal(e.sim.MemberPayload("added", e.sim.Repos()[0], e.sim.Members()[2]))
+	secret := []byte("webhook-secret")
+	ids := map[string]bool{}
+	for _, h := range []struct{ event, delivery string }{
+		{"member", "d-original"}, {"member", "d-replayed"}, {"membership", "d-replayed-again"}, {"member", "d-original"},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/hooks/github/gh", bytes.NewReader(body))
+		r.Header.Set("X-GitHub-Event", h.event)
+		r.Header.Set("X-GitHub-Delivery", h.delivery)
+		r.Header.Set("X-Hub-Signature-256", sign(secret, body))
+		v, err := ghc.VerifyHook(r, body, secret)
+		if err != nil {
+			t.Fatalf("%+v: %v", h, err)
+		}
+		evs, err := opts.ParseHook(v.Body)
+		if err != nil {
+			t.Fatalf("%+v: %v", h, err)
+		}
+		for _, ev := range evs {
+			ids[ev.ProviderEventID] = true
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("one signed payload became %d provider events: %v", len(ids), ids)
+	}
+}
+
+// sign is GitHub's X-Hub-Signature-256 of body.
+func sign(secret, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
 func equal(a, b []string) bool {

@@ -6,7 +6,7 @@ RETURNING id;
 -- name: APIListAudit :many
 SELECT id, actor, action, target_type, target_id, before, after, at, count(*) OVER () AS total
 FROM admin_audit
-WHERE (@actor::text = '' OR actor = @actor::text)
+WHERE (@actor::text = '' OR actor = @actor::text OR split_part(actor, ' ', 1) = @actor::text)
   AND (@action::text = '' OR action = @action::text OR action LIKE @action::text || '.%')
   AND (@target_type::text = '' OR target_type = @target_type::text)
   AND (@target_id::text = '' OR target_id = @target_id::text)

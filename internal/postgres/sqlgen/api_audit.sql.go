@@ -44,7 +44,7 @@ func (q *Queries) APIInsertAudit(ctx context.Context, arg APIInsertAuditParams) 
 const aPIListAudit = `-- name: APIListAudit :many
 SELECT id, actor, action, target_type, target_id, before, after, at, count(*) OVER () AS total
 FROM admin_audit
-WHERE ($1::text = '' OR actor = $1::text)
+WHERE ($1::text = '' OR actor = $1::text OR split_part(actor, ' ', 1) = $1::text)
   AND ($2::text = '' OR action = $2::text OR action LIKE $2::text || '.%')
   AND ($3::text = '' OR target_type = $3::text)
   AND ($4::text = '' OR target_id = $4::text)

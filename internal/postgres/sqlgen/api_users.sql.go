@@ -7,7 +7,30 @@ package sqlgen
 
 import (
 	"context"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+const aPIActiveSessionUser = `-- name: APIActiveSessionUser :one
+SELECT u.id, u.email, u.password_hash, u.role, u.disabled, u.created_at, u.updated_at, u.last_login_at FROM user_sessions s JOIN users u ON u.id = s.user_id
+WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND NOT u.disabled
+`
+
+func (q *Queries) APIActiveSessionUser(ctx context.Context, id string) (User, error) {
+	row := q.db.QueryRow(ctx, aPIActiveSessionUser, id)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.Role,
+		&i.Disabled,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.LastLoginAt,
+	)
+	return i, err
+}
 
 const aPICountAdmins = `-- name: APICountAdmins :one
 SELECT count(*)::bigint FROM users WHERE role = 'admin' AND NOT disabled
@@ -18,6 +41,57 @@ func (q *Queries) APICountAdmins(ctx context.Context) (int64, error) {
 	var column_1 int64
 	err := row.Scan(&column_1)
 	return column_1, err
+}
+
+const aPIDeleteEndedSessions = `-- name: APIDeleteEndedSessions :exec
+DELETE FROM user_sessions WHERE expires_at < now() - interval '1 day' OR revoked_at < now() - interval '1 day'
+`
+
+// Drops sessions that ended more than a day ago (the day keeps a reused refresh token recognisable for a while).
+func (q *Queries) APIDeleteEndedSessions(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, aPIDeleteEndedSessions)
+	return err
+}
+
+const aPIDeleteUser = `-- name: APIDeleteUser :one
+DELETE FROM users WHERE email = lower($1::text) RETURNING id, email, password_hash, role, disabled, created_at, updated_at, last_login_at
+`
+
+func (q *Queries) APIDeleteUser(ctx context.Context, email string) (User, error) {
+	row := q.db.QueryRow(ctx, aPIDeleteUser, email)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.Role,
+		&i.Disabled,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.LastLoginAt,
+	)
+	return i, err
+}
+
+const aPIInsertSession = `-- name: APIInsertSession :exec
+INSERT INTO user_sessions (id, user_id, refresh_hash, expires_at) VALUES ($1, $2, $3, $4)
+`
+
+type APIInsertSessionParams struct {
+	ID          string
+	UserID      int64
+	RefreshHash []byte
+	ExpiresAt   pgtype.Timestamptz
+}
+
+func (q *Queries) APIInsertSession(ctx context.Context, arg APIInsertSessionParams) error {
+	_, err := q.db.Exec(ctx, aPIInsertSession,
+		arg.ID,
+		arg.UserID,
+		arg.RefreshHash,
+		arg.ExpiresAt,
+	)
+	return err
 }
 
 const aPIInsertUser = `-- name: APIInsertUser :one
@@ -57,6 +131,125 @@ func (q *Queries) APILockUsers(ctx context.Context) error {
 	return err
 }
 
+const aPIRevokeSession = `-- name: APIRevokeSession :exec
+UPDATE user_sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL
+`
+
+func (q *Queries) APIRevokeSession(ctx context.Context, id string) error {
+	_, err := q.db.Exec(ctx, aPIRevokeSession, id)
+	return err
+}
+
+const aPIRevokeUserSessions = `-- name: APIRevokeUserSessions :exec
+UPDATE user_sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL
+`
+
+func (q *Queries) APIRevokeUserSessions(ctx context.Context, userID int64) error {
+	_, err := q.db.Exec(ctx, aPIRevokeUserSessions, userID)
+	return err
+}
+
+const aPIRotateSession = `-- name: APIRotateSession :exec
+UPDATE user_sessions SET previous_hash = refresh_hash, refresh_hash = $1, refreshed_at = now() WHERE id = $2
+`
+
+type APIRotateSessionParams struct {
+	RefreshHash []byte
+	ID          string
+}
+
+func (q *Queries) APIRotateSession(ctx context.Context, arg APIRotateSessionParams) error {
+	_, err := q.db.Exec(ctx, aPIRotateSession, arg.RefreshHash, arg.ID)
+	return err
+}
+
+const aPISessionForUpdate = `-- name: APISessionForUpdate :one
+SELECT s.id, s.refresh_hash, s.previous_hash, (s.revoked_at IS NULL AND s.expires_at > now())::boolean AS active,
+       u.id AS user_id, u.email, u.role, u.disabled
+FROM user_sessions s JOIN users u ON u.id = s.user_id
+WHERE s.id = $1
+FOR UPDATE OF s
+`
+
+type APISessionForUpdateRow struct {
+	ID           string
+	RefreshHash  []byte
+	PreviousHash []byte
+	Active       bool
+	UserID       int64
+	Email        string
+	Role         string
+	Disabled     bool
+}
+
+func (q *Queries) APISessionForUpdate(ctx context.Context, id string) (APISessionForUpdateRow, error) {
+	row := q.db.QueryRow(ctx, aPISessionForUpdate, id)
+	var i APISessionForUpdateRow
+	err := row.Scan(
+		&i.ID,
+		&i.RefreshHash,
+		&i.PreviousHash,
+		&i.Active,
+		&i.UserID,
+		&i.Email,
+		&i.Role,
+		&i.Disabled,
+	)
+	return i, err
+}
+
+const aPISetUserDisabled = `-- name: APISetUserDisabled :one
+UPDATE users SET disabled = $1, updated_at = now() WHERE email = lower($2::text)
+RETURNING id, email, password_hash, role, disabled, created_at, updated_at, last_login_at
+`
+
+type APISetUserDisabledParams struct {
+	Disabled bool
+	Email    string
+}
+
+func (q *Queries) APISetUserDisabled(ctx context.Context, arg APISetUserDisabledParams) (User, error) {
+	row := q.db.QueryRow(ctx, aPISetUserDisabled, arg.Disabled, arg.Email)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.Role,
+		&i.Disabled,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.LastLoginAt,
+	)
+	return i, err
+}
+
+const aPISetUserPassword = `-- name: APISetUserPassword :one
+UPDATE users SET password_hash = $1, updated_at = now() WHERE email = lower($2::text)
+RETURNING id, email, password_hash, role, disabled, created_at, updated_at, last_login_at
+`
+
+type APISetUserPasswordParams struct {
+	PasswordHash string
+	Email        string
+}
+
+func (q *Queries) APISetUserPassword(ctx context.Context, arg APISetUserPasswordParams) (User, error) {
+	row := q.db.QueryRow(ctx, aPISetUserPassword, arg.PasswordHash, arg.Email)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.Role,
+		&i.Disabled,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.LastLoginAt,
+	)
+	return i, err
+}
+
 const aPITouchLogin = `-- name: APITouchLogin :exec
 UPDATE users SET last_login_at = now() WHERE id = $1
 `
@@ -72,6 +265,26 @@ SELECT id, email, password_hash, role, disabled, created_at, updated_at, last_lo
 
 func (q *Queries) APIUserByEmail(ctx context.Context, email string) (User, error) {
 	row := q.db.QueryRow(ctx, aPIUserByEmail, email)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.Role,
+		&i.Disabled,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.LastLoginAt,
+	)
+	return i, err
+}
+
+const aPIUserByID = `-- name: APIUserByID :one
+SELECT id, email, password_hash, role, disabled, created_at, updated_at, last_login_at FROM users WHERE id = $1
+`
+
+func (q *Queries) APIUserByID(ctx context.Context, id int64) (User, error) {
+	row := q.db.QueryRow(ctx, aPIUserByID, id)
 	var i User
 	err := row.Scan(
 		&i.ID,

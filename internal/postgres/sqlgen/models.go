@@ -474,3 +474,14 @@ type User struct {
 	UpdatedAt    pgtype.Timestamptz
 	LastLoginAt  pgtype.Timestamptz
 }
+
+type UserSession struct {
+	ID           string
+	UserID       int64
+	RefreshHash  []byte
+	PreviousHash []byte
+	CreatedAt    pgtype.Timestamptz
+	RefreshedAt  pgtype.Timestamptz
+	ExpiresAt    pgtype.Timestamptz
+	RevokedAt    pgtype.Timestamptz
+}

@@ -1,0 +1,146 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+type oneUser struct{ u User }
+
+func (o oneUser) UserByEmail(_ context.Context, email string) (User, error) {
+	if email == o.u.Email {
+		return o.u, nil
+	}
+	return User{}, sspm.Errorf(sspm.CodeNotFound, "no user")
+}
+
+func (oneUser) TouchLogin(context.Context, int64) error { return nil }
+
+type noSessions struct{}
+
+func (noSessions) CreateSession(context.Context, Session) error { return nil }
+func (noSessions) RotateSession(context.Context, string, []byte, []byte) (User, error) {
+	return User{}, errSessionOver
+}
+func (noSessions) RevokeSession(context.Context, string) error { return nil }
+func (noSessions) SessionUser(context.Context, string) (User, error) {
+	return User{}, errSessionOver
+}
+
+func newTestLogin(t *testing.T, o LoginOptions) *Login {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss, err := NewIssuer(key, "open-sspm-local", "open-sspm-api", IssuerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := HashPassword("the right password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewLogin(oneUser{User{ID: 1, Email: "admin@example.com", PasswordHash: hash, Role: RoleAdmin}}, noSessions{}, iss, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// TestParallelWrongPasswordsAreCheckedAtMostTheLimit: 20 wrong passwords for one account sent at once are each
+// counted before any is checked, so at most the limit's worth are hashed; the rest are refused as locked.
+func TestParallelWrongPasswordsAreCheckedAtMostTheLimit(t *testing.T) {
+	const limit, parallel = 5, 20
+	l := newTestLogin(t, LoginOptions{Limiter: NewLimiter(LimiterOptions{Max: limit}), MaxHashes: parallel})
+	var checks atomic.Int32
+	start := make(chan struct{})
+	l.check = func(hash, password string) (bool, error) {
+		checks.Add(1)
+		<-start // every attempt is in flight before any check ends
+		return CheckPassword(hash, password)
+	}
+	var wg sync.WaitGroup
+	var locked, bad atomic.Int32
+	for i := range parallel {
+		wg.Go(func() {
+			_, _, err := l.Login(context.Background(), "admin@example.com", "wrong password", fmt.Sprintf("192.0.2.%d", i))
+			var le *LockedError
+			switch {
+			case errors.As(err, &le):
+				locked.Add(1)
+			case sspm.ErrorCode(err) == sspm.CodeUnauthorized:
+				bad.Add(1)
+			default:
+				t.Errorf("attempt %d: %v", i, err)
+			}
+		})
+	}
+	// Wait until every attempt was either refused or is waiting in its check.
+	deadline := time.Now().Add(10 * time.Second)
+	for checks.Load()+locked.Load() < parallel && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(start)
+	wg.Wait()
+	if n := checks.Load(); n > limit {
+		t.Fatalf("%d of %d parallel wrong passwords were hashed, want at most %d", n, parallel, limit)
+	}
+	if bad.Load() != checks.Load() || locked.Load() != parallel-checks.Load() {
+		t.Fatalf("bad %d locked %d checks %d", bad.Load(), locked.Load(), checks.Load())
+	}
+}
+
+// TestPasswordChecksRunAtMostMaxHashesAtOnce: each check holds argon2id's 19 MiB, so sign-ins for many accounts at
+// once wait for a slot; one that finds none in time is refused as unavailable.
+func TestPasswordChecksRunAtMostMaxHashesAtOnce(t *testing.T) {
+	const slots, parallel = 2, 8
+	l := newTestLogin(t, LoginOptions{MaxHashes: slots, HashWait: 10 * time.Second})
+	var running, peak atomic.Int32
+	release := make(chan struct{})
+	l.check = func(hash, password string) (bool, error) {
+		n := running.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		<-release
+		running.Add(-1)
+		return false, nil
+	}
+	var wg sync.WaitGroup
+	for i := range parallel {
+		wg.Go(func() {
+			_, _, _ = l.Login(context.Background(), fmt.Sprintf("u%d@example.com", i), "x", fmt.Sprintf("192.0.2.%d", i))
+		})
+	}
+	time.Sleep(200 * time.Millisecond) // the attempts pile up on the slots
+	close(release)
+	wg.Wait()
+	if p := peak.Load(); p > slots || p == 0 {
+		t.Fatalf("%d password checks ran at once, want at most %d", p, slots)
+	}
+
+	// No slot within HashWait: refused as unavailable, not checked.
+	l = newTestLogin(t, LoginOptions{MaxHashes: 1, HashWait: 50 * time.Millisecond})
+	hold := make(chan struct{})
+	l.check = func(string, string) (bool, error) { <-hold; return false, nil }
+	go func() { _, _, _ = l.Login(context.Background(), "a@example.com", "x", "192.0.2.1") }()
+	time.Sleep(20 * time.Millisecond)
+	_, _, err := l.Login(context.Background(), "b@example.com", "x", "192.0.2.2")
+	close(hold)
+	if sspm.ErrorCode(err) != sspm.CodeUnavailable {
+		t.Fatalf("a sign-in without a free check: %v, want unavailable", err)
+	}
+}
