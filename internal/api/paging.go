@@ -12,7 +12,7 @@ import (
 // PageParams are every list's paging parameters.
 type PageParams struct {
 	Limit  int `query:"limit" minimum:"1" maximum:"500" default:"50" doc:"Rows per page."`
-	Offset int `query:"offset" minimum:"0" maximum:"2147483647" default:"0" doc:"Rows to skip (at most 2147483647)."`
+	Offset int `query:"offset" minimum:"0" default:"0" doc:"Rows to skip, at most 2147483647 (a larger offset is refused with 422)."`
 }
 
 func (p PageParams) options(sort string) postgres.ListOptions {

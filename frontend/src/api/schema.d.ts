@@ -1277,7 +1277,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip (at most 2147483647). */
+        /** @description Rows to skip, at most 2147483647 (a larger offset is refused with 422). */
         offset?: number;
         /** @description The actor as recorded, or its subject alone (sub:...). */
         actor?: string;
@@ -1369,7 +1369,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip (at most 2147483647). */
+        /** @description Rows to skip, at most 2147483647 (a larger offset is refused with 422). */
         offset?: number;
         kind?: string;
         enabled?: boolean;
@@ -1610,7 +1610,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip (at most 2147483647). */
+        /** @description Rows to skip, at most 2147483647 (a larger offset is refused with 422). */
         offset?: number;
         /** @description Part of the email, name, username or external id. */
         q?: string;
@@ -1882,7 +1882,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip (at most 2147483647). */
+        /** @description Rows to skip, at most 2147483647 (a larger offset is refused with 422). */
         offset?: number;
         /** @description Part of the email, name, username or external id. */
         q?: string;
@@ -1942,7 +1942,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip (at most 2147483647). */
+        /** @description Rows to skip, at most 2147483647 (a larger offset is refused with 422). */
         offset?: number;
         lane?: "full" | "discovery" | "event-inbox" | "tail" | "evaluator";
         status?: "running" | "succeeded" | "failed" | "canceled";
@@ -2210,7 +2210,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip (at most 2147483647). */
+        /** @description Rows to skip, at most 2147483647 (a larger offset is refused with 422). */
         offset?: number;
         state?: "sanctioned" | "unsanctioned" | "under_review" | "ignored";
         managed_state?: string;
@@ -2259,7 +2259,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip (at most 2147483647). */
+        /** @description Rows to skip, at most 2147483647 (a larger offset is refused with 422). */
         offset?: number;
       };
       path: {
@@ -2405,7 +2405,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip (at most 2147483647). */
+        /** @description Rows to skip, at most 2147483647 (a larger offset is refused with 422). */
         offset?: number;
         connector?: string;
         /** @description A type or its prefix: user.session matches user.session.start. */
@@ -2508,7 +2508,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip (at most 2147483647). */
+        /** @description Rows to skip, at most 2147483647 (a larger offset is refused with 422). */
         offset?: number;
         status?: "open" | "resolved" | "suppressed" | "accepted_risk";
         severity?: "info" | "low" | "medium" | "high" | "critical";
@@ -2728,7 +2728,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip (at most 2147483647). */
+        /** @description Rows to skip, at most 2147483647 (a larger offset is refused with 422). */
         offset?: number;
         /** @description Part of the email or name. */
         q?: string;
@@ -2829,7 +2829,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip (at most 2147483647). */
+        /** @description Rows to skip, at most 2147483647 (a larger offset is refused with 422). */
         offset?: number;
       };
     };
@@ -3371,7 +3371,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip (at most 2147483647). */
+        /** @description Rows to skip, at most 2147483647 (a larger offset is refused with 422). */
         offset?: number;
         connector?: string;
         /** @description app, repository, aws_account, permission_set, role, ... */
@@ -3466,7 +3466,7 @@ export interface operations {
       query?: {
         /** @description Rows per page. */
         limit?: number;
-        /** @description Rows to skip (at most 2147483647). */
+        /** @description Rows to skip, at most 2147483647 (a larger offset is refused with 422). */
         offset?: number;
         via?: string;
         principal_kind?: "account" | "group";
