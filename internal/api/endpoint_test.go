@@ -99,7 +99,7 @@ func TestConnectionTestWithChangedConfigIsAudited(t *testing.T) {
 	}{{"https://c1.example.com/v2", false}, {"https://c9.example.net", true}} {
 		e := audit.Items[i]
 		raw, _ := json.Marshal(e)
-		if e.Actor != adminEmail || e.TargetID != "c1" || !strings.Contains(string(raw), `"url":"https://c1.example.com"`) ||
+		if e.Actor != b.adminActor || e.TargetID != "c1" || !strings.Contains(string(raw), `"url":"https://c1.example.com"`) ||
 			!strings.Contains(string(raw), `"url":"`+want.url+`"`) || !strings.Contains(string(raw), fmt.Sprintf(`"secret_given":%v`, want.secret)) {
 			t.Errorf("entry %d = %s, want before the saved url, after %s and secret_given %v", i, raw, want.url, want.secret)
 		}
