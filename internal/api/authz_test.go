@@ -58,6 +58,7 @@ func routes(t *testing.T, fill map[string]string) []route {
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	b.createConnector("c1", "a-secret-value")
 	now := time.Now()
@@ -155,6 +156,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 }
 
 func TestViewerCannotChangeAnything(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	b.createConnector("c1", "a-secret-value")
 	b.must(http.StatusForbidden, http.MethodPatch, "/api/connectors/c1", b.viewer, map[string]any{"enabled": false}, nil)

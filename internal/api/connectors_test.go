@@ -15,6 +15,7 @@ import (
 )
 
 func TestConnectorLifecycleIsAudited(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	c := b.createConnector("c1", "first-secret-value")
 	if c.Kind != "test" || !c.Enabled || !c.Push || !c.HasSecret || c.Config["url"] != "https://c1.example.com" {
@@ -70,6 +71,7 @@ func TestConnectorLifecycleIsAudited(t *testing.T) {
 }
 
 func TestConnectionTest(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	b.createConnector("c1", "good-secret-value")
 	tests := []struct {
@@ -95,6 +97,7 @@ func TestConnectionTest(t *testing.T) {
 }
 
 func TestHealthShowsRunsLanesAndResync(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	b.createConnector("c1", "good-secret-value")
 	b.syncAccounts("c1", false, sspm.Account{ExternalID: "u1", Kind: sspm.AccountUser, Email: "u1@example.com", Active: true})
@@ -145,6 +148,7 @@ func TestHealthShowsRunsLanesAndResync(t *testing.T) {
 }
 
 func TestDeadDeliveriesReplay(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	b.createConnector("c1", "good-secret-value")
 	ctx := context.Background()
@@ -180,6 +184,7 @@ func TestDeadDeliveriesReplay(t *testing.T) {
 }
 
 func TestLoginThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	var s api.Session
 	b.must(http.StatusOK, http.MethodPost, "/auth/login", "", map[string]any{"email": "Viewer@Example.com", "password": password}, &s)

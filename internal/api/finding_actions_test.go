@@ -43,6 +43,7 @@ func seedPosture(t *testing.T, db *postgres.DB) int64 {
 }
 
 func TestFindingStatusActions(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	id := seedPosture(t, b.db)
 	path := fmt.Sprintf("/api/findings/%d/status", id)
@@ -90,6 +91,7 @@ func TestFindingStatusActions(t *testing.T) {
 }
 
 func TestPostureAndRuleHistory(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	seedPosture(t, b.db)
 	var p api.Posture
@@ -122,6 +124,7 @@ func TestPostureAndRuleHistory(t *testing.T) {
 }
 
 func TestFindingsTrend(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	id := seedPosture(t, b.db)
 	b.must(http.StatusOK, http.MethodPost, fmt.Sprintf("/api/findings/%d/status", id), b.admin, map[string]any{"status": "resolved"}, nil)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestKindsCarryTheirFormSchemaAndScopes(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	var kinds []api.Kind
 	b.must(http.StatusOK, http.MethodGet, "/api/kinds", b.viewer, nil, &kinds)

@@ -39,6 +39,7 @@ func seedPeople(t *testing.T, b *bundle) {
 }
 
 func TestIdentityListPagesSortsAndFilters(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	seedPeople(t, b)
 	tests := []struct {
@@ -91,6 +92,7 @@ func TestIdentityListPagesSortsAndFilters(t *testing.T) {
 }
 
 func TestAccountsNeedsAnchorAndManualLinks(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	seedPeople(t, b)
 	var needs api.Page[api.Account]
@@ -157,6 +159,7 @@ func externalIDs(accts []api.Account) string {
 }
 
 func TestEventsFilter(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	seedPeople(t, b)
 	base := time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)

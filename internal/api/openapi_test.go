@@ -12,6 +12,7 @@ import (
 // The SPA's client types are generated from frontend/src/api/openapi.json (npm run gen:api); this fails when
 // the checked-in document is not what the code serves.
 func TestOpenAPIDocumentIsCurrent(t *testing.T) {
+	t.Parallel()
 	var want bytes.Buffer
 	if err := api.WriteOpenAPI(&want); err != nil {
 		t.Fatal(err)

@@ -95,6 +95,7 @@ func (b *bundle) audit(action string) []api.AuditEntry {
 }
 
 func TestPostureShowsRuleControls(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	b.evaluateGlobal()
 	rs, r := b.testRules()
@@ -112,6 +113,7 @@ func TestPostureShowsRuleControls(t *testing.T) {
 }
 
 func TestAttestRule(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	b.evaluateGlobal()
 	expires := time.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second)
@@ -157,6 +159,7 @@ func TestAttestRule(t *testing.T) {
 }
 
 func TestAttestRuleRejects(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	b.createConnector("c1", "a-secret-value")
 	b.evaluateGlobal()
@@ -194,6 +197,7 @@ func TestAttestRuleRejects(t *testing.T) {
 }
 
 func TestExpiredAttestation(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	b.evaluateGlobal()
 	ctx := context.Background()
@@ -211,6 +215,7 @@ func TestExpiredAttestation(t *testing.T) {
 }
 
 func TestDisableRuleset(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	b.evaluateGlobal()
 	b.must(http.StatusForbidden, http.MethodPut, setPath+"/override", b.viewer, map[string]any{"enabled": false}, nil)
@@ -249,6 +254,7 @@ func TestDisableRuleset(t *testing.T) {
 }
 
 func TestRuleOverride(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	b.evaluateGlobal()
 	tests := []struct {
@@ -298,6 +304,7 @@ func TestRuleOverride(t *testing.T) {
 }
 
 func TestRuleControlsUnavailable(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	admin := &api.Admin{Store: b.db, Auth: b.issuer.Verifier()}
 	mux := http.NewServeMux()

@@ -11,6 +11,7 @@ import (
 )
 
 func TestSecretsNeverInResponses(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	const (
 		created   = "created-SECRET-7f3a9c"

@@ -58,6 +58,7 @@ func (h *slackHook) received() []alert.SlackPayload {
 // neither the evaluation nor the other destination. After Slack recovers, a new execution environment (a
 // restarted function, a fresh deliverer) delivers the waiting alerts on the scheduled sweep.
 func TestEvaluatorDeliversAlertsDespiteAFailingDestination(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.provider.admins = true // three admins without MFA: three identity findings
 	sns := snsfake.NewServer()

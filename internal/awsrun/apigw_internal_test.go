@@ -32,6 +32,7 @@ func echo(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestServeHTTPAdaptsAPIGatewayRequests(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		give events.APIGatewayV2HTTPRequest
@@ -90,6 +91,7 @@ func TestServeHTTPAdaptsAPIGatewayRequests(t *testing.T) {
 }
 
 func TestServeHTTPResponses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		handler    http.HandlerFunc

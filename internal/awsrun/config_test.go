@@ -19,6 +19,7 @@ import (
 func getenv(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestConfigFromEnv(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		give    map[string]string
@@ -116,6 +117,7 @@ func TestLoadFromTheEnvironment(t *testing.T) {
 }
 
 func TestDatabaseSecretErrors(t *testing.T) {
+	t.Parallel()
 	sm := smfake.NewServer()
 	t.Cleanup(sm.Close)
 	tests := []struct {

@@ -26,6 +26,7 @@ const scheduledEvent = `{"version":"0","id":"6a7e8feb","detail-type":"Scheduled 
 	"resources":["arn:aws:events:us-east-1:111122223333:rule/open-sspm-tail"],"detail":%s}`
 
 func TestDispatch(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name          string
 		give          string
@@ -77,6 +78,7 @@ func TestDispatch(t *testing.T) {
 }
 
 func TestDispatchSkipsWhatIsNotDue(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	ctx := t.Context()
 	if out, err := e.rt.Sync(lambdaContext(t, "req", time.Minute), sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: "t1"}); err != nil || out.Outcome != "succeeded" {
@@ -94,6 +96,7 @@ func TestDispatchSkipsWhatIsNotDue(t *testing.T) {
 }
 
 func TestDispatchReportsFailedInvocations(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.lambda.FailNext(fullFunction, http.StatusTooManyRequests, "TooManyRequestsException", "Rate exceeded")
 	out, err := e.rt.Dispatch(t.Context(), dispatchEvent(t, `{"lanes":["full","discovery"]}`))

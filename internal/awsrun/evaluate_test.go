@@ -13,6 +13,7 @@ const evaluatorFunction = "open-sspm-evaluator"
 // A successful full sync asks the evaluator function to run (async invoke), and the evaluator handler evaluates
 // what the invocation names, or sweeps when its schedule asks.
 func TestFullSyncInvokesTheEvaluator(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.lambda.CreateFunction(evaluatorFunction, nil)
 	rt := e.newRuntime(t, func(c *awsrun.Config) { c.EvaluatorFunction = evaluatorFunction })

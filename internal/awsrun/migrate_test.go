@@ -24,6 +24,7 @@ func migrateRuntime(t *testing.T) *awsrun.Runtime {
 }
 
 func TestMigrate(t *testing.T) {
+	t.Parallel()
 	rt := migrateRuntime(t)
 	ctx := t.Context()
 	// Start from an empty database.
@@ -66,6 +67,7 @@ func TestMigrate(t *testing.T) {
 }
 
 func TestMigrateFailsTheDeployOnANewerSchema(t *testing.T) {
+	t.Parallel()
 	rt := migrateRuntime(t)
 	ctx := t.Context()
 	if _, err := rt.DB.Pool().Exec(ctx, `INSERT INTO goose_db_version (version_id, is_applied) VALUES (99999, true)`); err != nil {

@@ -69,6 +69,7 @@ func (e *env) queued(t *testing.T) int {
 }
 
 func TestWebhookVerifiesBeforeQueueing(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	tests := []struct {
 		name       string
@@ -103,6 +104,7 @@ func TestWebhookVerifiesBeforeQueueing(t *testing.T) {
 }
 
 func TestWebhookVerificationChallenge(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	req := hookRequest("GET", "/hooks/test/t1", e.secret, "", false)
 	req.Headers["x-challenge"] = "abc"
@@ -123,6 +125,7 @@ func TestWebhookVerificationChallenge(t *testing.T) {
 // TestPushStoredOnceThroughSQS follows deliveries from API Gateway through the webhook function, the SQS inbox
 // and the inbox function into the events table: redelivered and duplicated events are stored once.
 func TestPushStoredOnceThroughSQS(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	ctx := t.Context()
 	for i, body := range []string{delivery("e1", "e2"), delivery("e2", "e1"), delivery("e3")} {
@@ -159,6 +162,7 @@ func TestPushStoredOnceThroughSQS(t *testing.T) {
 }
 
 func TestInboxReportsPartialBatchFailures(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	ctx := t.Context()
 	for _, body := range []string{delivery("ok1"), delivery("boom"), delivery("ok2")} {
@@ -197,6 +201,7 @@ func TestInboxReportsPartialBatchFailures(t *testing.T) {
 }
 
 func TestInboxRefusesAnOldSchema(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	if _, err := e.rt.DB.Pool().Exec(t.Context(), `DELETE FROM goose_db_version WHERE version_id = (SELECT max(version_id) FROM goose_db_version)`); err != nil {
 		t.Fatal(err)

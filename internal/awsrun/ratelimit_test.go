@@ -14,6 +14,7 @@ import (
 // invocation's budget pauses (outcome waiting, resume_at) and the function does not invoke itself: the dispatch
 // schedule continues the run after resume_at, and not before.
 func TestSyncWaitingForARateLimitDoesNotInvokeItself(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.provider.users = 5
 	until := time.Now().Add(40 * time.Minute).Truncate(time.Second)
@@ -56,6 +57,7 @@ func TestSyncWaitingForARateLimitDoesNotInvokeItself(t *testing.T) {
 // TestSyncShortRateLimitWaitContinuesAtOnce: a wait that ends within lane.ImmediateResume is a plain continue:
 // the function invokes itself, and that invocation sleeps the rest.
 func TestSyncShortRateLimitWaitContinuesAtOnce(t *testing.T) {
+	// Not parallel: the invocation's budget is wall-clock time (the Lambda context's deadline).
 	e := setup(t)
 	e.provider.users = 3
 	e.provider.limitAt, e.provider.limitUntil = "1", time.Now().Add(2*time.Second)
@@ -81,6 +83,7 @@ func TestSyncShortRateLimitWaitContinuesAtOnce(t *testing.T) {
 // TestTailStepUnavailableStreamEnds: a stream the connector cannot read ends the execution (done) without an
 // error, says why, and records no error on the stream.
 func TestTailStepUnavailableStreamEnds(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.provider.streamErr = sspm.StreamUnavailable("the log is not licensed (403)")
 	out, err := e.rt.TailStep(t.Context(), awsrun.TailStepInput{ConnectorID: "t1", Stream: "system_log"})

@@ -24,6 +24,7 @@ func lambdaContext(t *testing.T, requestID string, timeout time.Duration) contex
 // TestSyncContinuesThroughTheLambdaInvoker runs a full sync that cannot finish before its function's deadline:
 // it checkpoints, invokes its own function again through Lambda, and the next invocation finishes the same run.
 func TestSyncContinuesThroughTheLambdaInvoker(t *testing.T) {
+	// Not parallel: the invocation's budget is wall-clock time (the Lambda context's deadline).
 	e := setup(t)
 	e.provider.users, e.provider.pageDelay = 20, 30*time.Millisecond
 	e.rt.Config.SyncMargin = 200 * time.Millisecond
@@ -73,6 +74,7 @@ func TestSyncContinuesThroughTheLambdaInvoker(t *testing.T) {
 }
 
 func TestSyncOutcomes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		give        sspm.Invocation
@@ -128,6 +130,7 @@ func TestSyncOutcomes(t *testing.T) {
 // name itself in its environment), so the continuation goes to AWS_LAMBDA_FUNCTION_NAME. Outside Sync, a lane
 // without its variable is refused, so the dispatch function never invokes itself with a sync payload.
 func TestSyncContinuesThroughItself(t *testing.T) {
+	// Not parallel: the invocation's budget is wall-clock time (the Lambda context's deadline).
 	e := setup(t)
 	e.provider.users, e.provider.pageDelay = 20, 30*time.Millisecond
 	rt := e.newRuntime(t, func(c *awsrun.Config) {

@@ -21,6 +21,7 @@ func streamEvents(ids ...string) []sspm.Event {
 // TestTailStepLoop runs the state machine's loop by hand: the execution input the dispatcher started feeds the
 // first TailStep, each output feeds the next, as Step Functions passes state.
 func TestTailStepLoop(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	high := e.now.Add(-90 * time.Second)
 	e.provider.stream = []sspm.StreamPage{
@@ -76,6 +77,7 @@ func TestTailStepLoop(t *testing.T) {
 }
 
 func TestTailStepShapes(t *testing.T) {
+	t.Parallel()
 	wire, err := json.Marshal(awsrun.TailStepOutput{ConnectorID: "t1", Stream: "s", Iteration: 2, More: true, Stored: 5})
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +91,7 @@ func TestTailStepShapes(t *testing.T) {
 }
 
 func TestTailStepEnds(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		give    awsrun.TailStepInput

@@ -23,6 +23,7 @@ import (
 // registered public key, exchanges it for an installation token, syncs with that token only (the simulator
 // accepts no static token), and mints a new one five minutes before the hour is up.
 func TestAppInstallationAuth(t *testing.T) {
+	t.Parallel()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)

@@ -44,6 +44,7 @@ func (le *laneEnv) tailAll(t *testing.T) (stored int64, steps int) {
 // TestAuditLogTail: the tail reads the whole recent audit log by cursor pages (of 10 here), stores each entry
 // once, re-reads the overlap without storing it again, and picks up what happens next.
 func TestAuditLogTail(t *testing.T) {
+	t.Parallel()
 	le := newLaneEnv(t, newEnv(t, githubsim.Options{}))
 	ctx := context.Background()
 	stored, steps := le.tailAll(t)
@@ -79,6 +80,7 @@ func TestAuditLogTail(t *testing.T) {
 // state machine ends the stream). The tail records the stream as unavailable with the reason, not as an error,
 // moves no cursor, and does not ask GitHub again on the next ticks, only after a day.
 func TestAuditLogUnavailable(t *testing.T) {
+	t.Parallel()
 	const route = "GET /orgs/{org}/audit-log"
 	for _, opts := range []githubsim.Options{{NoAuditLog: true}, {Forbidden: []string{route}}} {
 		e := newEnv(t, opts)
@@ -119,6 +121,7 @@ func TestAuditLogUnavailable(t *testing.T) {
 // TestAuditLogBadCursorRestarts: an after token GitHub no longer accepts restarts the read from the high-water
 // mark less the overlap.
 func TestAuditLogBadCursorRestarts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, githubsim.Options{})
 	src := e.source(t)
 	cur, _ := json.Marshal(map[string]string{"after": "!!", "since": time.Now().Add(-time.Hour).Format(time.RFC3339Nano),
@@ -137,6 +140,7 @@ func TestAuditLogBadCursorRestarts(t *testing.T) {
 // (org.disable_two_factor_requirement), EV-003 (personal_access_token.access_granted) — with targets the
 // inventory knows (user ids, repository full names, team slugs).
 func TestAuditEventsMeetThePolicies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, githubsim.Options{})
 	members, repos := e.sim.Members(), e.sim.Repos()
 	e.sim.AuditLog("repo.add_member", map[string]any{"repo": repos[0], "user": members[2], "permission": "admin"})

@@ -37,6 +37,7 @@ func newCachedLaneEnv(t *testing.T, e *env) *laneEnv {
 // rate-limit budget (its listings come back 304), emits the same rows and expires nothing; a team deleted
 // between syncs is still picked up and swept, still cheaply.
 func TestSecondSyncIsCheap(t *testing.T) {
+	t.Parallel()
 	le := newCachedLaneEnv(t, newEnv(t, githubsim.Options{}))
 	used := func() int { return le.sim.Used() }
 
@@ -92,6 +93,7 @@ func TestSecondSyncIsCheap(t *testing.T) {
 // TestCacheReplaysExactAnswers: a sync replayed from 304s emits exactly the rows of a plain one; a failing cache
 // costs only the saving (requests go out unconditionally).
 func TestCacheReplaysExactAnswers(t *testing.T) {
+	t.Parallel()
 	le := newCachedLaneEnv(t, newEnv(t, githubsim.Options{}))
 	plain, err := drain(t, le.source(t))
 	if err != nil {

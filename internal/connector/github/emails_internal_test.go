@@ -6,6 +6,7 @@ import "testing"
 // then the public profile; only email-shaped values count; the result is trimmed and lower-cased; nothing is
 // invented.
 func TestResolveEmailOrder(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		give emailSources
 		want string

@@ -38,6 +38,7 @@ func capture(t *testing.T) (*httptest.Server, chan captured) {
 }
 
 func TestVerifyHook(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, githubsim.Options{})
 	srv, ch := capture(t)
 	member := e.sim.Members()[1]
@@ -88,6 +89,7 @@ func TestVerifyHook(t *testing.T) {
 // TestParseHook: every subscribed event, raw and in an envelope, maps to one event with typed targets, keyed by
 // the payload's hash in both forms, so a redelivery keeps its id.
 func TestParseHook(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, githubsim.Options{})
 	opts := ghc.Options{Now: func() time.Time { return time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC) }}
 	login, team, repo := e.sim.Members()[2], e.sim.Teams()[0], e.sim.Repos()[0]

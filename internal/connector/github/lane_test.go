@@ -52,6 +52,7 @@ func (le *laneEnv) counts(t *testing.T) map[sspm.Entity]int64 {
 // TestFailedRunExpiresNothingAndTheNextRunExpiresWhatWasDeleted: a 502 mid-sync fails the run and keeps every
 // row; once GitHub answers again, the run expires exactly the member, team and collaborator the sim removed.
 func TestFailedRunExpiresNothingAndTheNextRunExpiresWhatWasDeleted(t *testing.T) {
+	t.Parallel()
 	le := newLaneEnv(t, newEnv(t, githubsim.Options{}))
 	if res := le.run(t, "first"); res.Outcome != lane.OutcomeSucceeded {
 		t.Fatalf("first run: %+v", res)
@@ -99,6 +100,7 @@ func TestFailedRunExpiresNothingAndTheNextRunExpiresWhatWasDeleted(t *testing.T)
 // TestMembersWithoutEmailNeedAnAnchor: after linking, every member the sim gives no email is listed under
 // "needs anchor".
 func TestMembersWithoutEmailNeedAnAnchor(t *testing.T) {
+	t.Parallel()
 	le := newLaneEnv(t, newEnv(t, githubsim.Options{}))
 	if res := le.run(t, "first"); res.Outcome != lane.OutcomeSucceeded {
 		t.Fatalf("run: %+v", res)

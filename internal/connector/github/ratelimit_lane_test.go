@@ -19,6 +19,7 @@ import (
 // ResumeAt at the reset, having slept nothing, and the invocations after each reset complete it with the same
 // rows as an unlimited sync.
 func TestPrimaryRateLimitPausesTheRun(t *testing.T) {
+	t.Parallel()
 	want := newLaneEnv(t, newEnv(t, githubsim.Options{}))
 	if res := want.run(t, "ref"); res.Outcome != lane.OutcomeSucceeded {
 		t.Fatalf("reference sync: %s %v", res.Outcome, res.Err)

@@ -12,6 +12,7 @@ import (
 // TestRefreshEventsRereadsWhatTheyTouch: a member, a team and a repository named by events are read again;
 // a user who is no longer a member is skipped, not an error.
 func TestRefreshEventsRereadsWhatTheyTouch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, githubsim.Options{})
 	src := e.source(t)
 	members, teams, repos := e.sim.Members(), e.sim.Teams(), e.sim.Repos()

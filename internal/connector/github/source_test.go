@@ -14,6 +14,7 @@ import (
 // TestFullSyncMatchesTheOrganization: every member, outside collaborator, team, repository and collaborator
 // of the simulated organization arrives once, over pages of 10.
 func TestFullSyncMatchesTheOrganization(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, githubsim.Options{})
 	d, err := drain(t, e.source(t))
 	if err != nil {
@@ -110,6 +111,7 @@ func TestFullSyncMatchesTheOrganization(t *testing.T) {
 // TestRateLimitsAreWaitedOut: a 429, a secondary 403 and a primary 403 mid-listing are waited out and the sync
 // completes with the same rows.
 func TestRateLimitsAreWaitedOut(t *testing.T) {
+	t.Parallel()
 	want, err := drain(t, newEnv(t, githubsim.Options{}).source(t))
 	if err != nil {
 		t.Fatal(err)
@@ -137,6 +139,7 @@ func TestRateLimitsAreWaitedOut(t *testing.T) {
 
 // TestServerErrorFailsTheStep: a 502 mid-sync is a CodeUnavailable step error, not an empty page.
 func TestServerErrorFailsTheStep(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, githubsim.Options{Faults: []githubsim.Fault{{Path: "GET /repos/{owner}/{repo}/collaborators", Status: http.StatusBadGateway, Times: 1}}})
 	_, err := drain(t, e.source(t))
 	if sspm.ErrorCode(err) != sspm.CodeUnavailable {
@@ -150,6 +153,7 @@ func TestServerErrorFailsTheStep(t *testing.T) {
 // TestUnreadableEndpointsAreUnavailable: endpoints the token may not read mark their entities Unavailable and
 // the run goes on; without SAML only the verified-domain and public emails are found.
 func TestUnreadableEndpointsAreUnavailable(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, githubsim.Options{NoSAML: true, Forbidden: []string{"GET /orgs/{org}/installations", "GET /orgs/{org}/outside_collaborators",
 		"GET /orgs/{org}/personal-access-tokens", "GET /orgs/{org}/personal-access-token-requests", "GET /repos/{owner}/{repo}/keys"}})
 	d, err := drain(t, e.source(t))
@@ -175,6 +179,7 @@ func TestUnreadableEndpointsAreUnavailable(t *testing.T) {
 
 // TestBadTokenFails: 401 is a step error.
 func TestBadTokenFails(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, githubsim.Options{Tokens: []string{"other"}})
 	_, err := drain(t, e.source(t))
 	if err == nil || errors.Is(err, nil) {
