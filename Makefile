@@ -10,7 +10,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test test-go test-frontend test-e2e e2e-chromium bench build build-lambdas synth deploy generate generate-check lint frontend frontend-if-possible clean
+.PHONY: run test test-go test-frontend test-e2e e2e-chromium bench build build-lambdas synth deploy generate generate-check docs lint frontend frontend-if-possible clean
 
 ## run: start everything locally (embedded PostgreSQL unless DATABASE_URL is set) and print the URL
 run: frontend-if-possible
@@ -83,6 +83,10 @@ generate:
 generate-check: generate
 	@git diff --exit-code -- internal/postgres/sqlgen || (echo "sqlc output is stale: run make generate and commit" && exit 1)
 	@test -z "$$(git status --porcelain -- internal/postgres/sqlgen)" || (echo "sqlc output is stale: run make generate and commit" && exit 1)
+
+## docs: docs/rules.md from the shipped rulesets, as `open-sspm rules doc` prints it (a test fails when it is stale)
+docs:
+	UPDATE_DOCS=1 $(GO) test -count=1 -run TestReferenceIsCurrent ./internal/rules/
 
 ## lint: gofmt, go vet and staticcheck
 lint:

@@ -26,6 +26,9 @@ type Finding struct {
 	Severity     string     `json:"severity" enum:"info,low,medium,high,critical"`
 	Status       string     `json:"status" enum:"open,resolved,suppressed,accepted_risk"`
 	Title        string     `json:"title"`
+	RulesetKey   string     `json:"ruleset_key,omitempty" doc:"The ruleset, event policy set or identity checks the rule belongs to."`
+	Rationale    string     `json:"rationale,omitempty" doc:"Detail only: why the rule or policy matters and what it checks."`
+	Remediation  string     `json:"remediation,omitempty" doc:"Detail only: the steps that fix it, a numbered Markdown list."`
 	StatusReason string     `json:"status_reason,omitempty"`
 	StatusUntil  *time.Time `json:"status_until,omitempty"`
 	FirstSeenAt  time.Time  `json:"first_seen_at"`
@@ -69,7 +72,8 @@ func (a *Admin) listFindings(ctx context.Context, in *listFindingsInput) (*body[
 }
 
 func findingOut(f postgres.FindingRow) Finding {
-	out := Finding{ID: f.ID, DedupeKey: f.DedupeKey, Kind: f.Kind, ConnectorID: f.ConnectorID, RuleKey: f.RuleKey, Severity: f.Severity,
+	out := Finding{ID: f.ID, DedupeKey: f.DedupeKey, Kind: f.Kind, ConnectorID: f.ConnectorID, RuleKey: f.RuleKey,
+		RulesetKey: f.RulesetKey, Severity: f.Severity,
 		Status: f.Status, Title: f.Title, StatusReason: f.StatusReason, StatusUntil: timePtr(f.StatusUntil),
 		FirstSeenAt: f.FirstSeenAt.UTC(), LastSeenAt: f.LastSeenAt.UTC(), ResolvedAt: timePtr(f.ResolvedAt)}
 	if len(f.Evidence) > 0 {
@@ -83,5 +87,11 @@ func (a *Admin) getFinding(ctx context.Context, in *findingPath) (*body[Finding]
 	if err != nil {
 		return nil, err
 	}
-	return bodyOf(findingOut(f)), nil
+	out := findingOut(f)
+	if a.Rules != nil {
+		if g, ok := a.Rules.Guidance(f.RulesetKey, f.RuleKey); ok {
+			out.Rationale, out.Remediation = g.Rationale, g.Remediation
+		}
+	}
+	return bodyOf(out), nil
 }

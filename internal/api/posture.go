@@ -51,6 +51,8 @@ type RuleResult struct {
 	RulesetKey    string             `json:"ruleset_key"`
 	RuleKey       string             `json:"rule_key"`
 	Title         string             `json:"title"`
+	Rationale     string             `json:"rationale,omitempty" doc:"Why the rule matters and what it checks (one paragraph)."`
+	Remediation   string             `json:"remediation,omitempty" doc:"The steps that fix a failure: a numbered Markdown list."`
 	Severity      string             `json:"severity"`
 	Status        string             `json:"status" enum:"pass,fail,unknown,not_applicable,error"`
 	Reason        string             `json:"reason,omitempty"`

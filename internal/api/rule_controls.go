@@ -15,11 +15,13 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// RuleControls attests rules and enables, disables or tunes rulesets and rules in a scope (rules.md §1.7). Each
+// RuleControls attests rules and enables, disables or tunes rulesets and rules in a scope (docs/rules-engine.md#evaluation-order). Each
 // change is validated, saved and evaluates what it affects again before it returns; *app.RuleControls is one.
 type RuleControls interface {
 	// Ruleset returns the ruleset with key, or nil.
 	Ruleset(key string) *rules.Ruleset
+	// Guidance returns the title, rationale and remediation of a ruleset's rule or a policy set's policy.
+	Guidance(setKey, ruleKey string) (rules.Guidance, bool)
 	// Controls returns the scope's overrides and attestations, expired ones included.
 	Controls(ctx context.Context, s rules.Scope) (rules.Controls, error)
 	Attest(ctx context.Context, s rules.Scope, a rules.Attestation) error
@@ -83,7 +85,7 @@ type RuleParameters struct {
 	Schema   map[string]RuleParamSchema `json:"schema,omitempty"`
 }
 
-// RuleParamSchema constrains one parameter (rules.md §1.8).
+// RuleParamSchema constrains one parameter (docs/rules-engine.md#parameters).
 type RuleParamSchema struct {
 	Type        string   `json:"type,omitempty" enum:"string,boolean,integer,number,array,object"`
 	Description string   `json:"description,omitempty"`
@@ -403,6 +405,8 @@ func (a *Admin) decorateRule(out *RuleResult, r *rules.Rule, ctl rules.Controls,
 		return
 	}
 	out.Manual = r.Manual()
+	g := r.Guidance()
+	out.Title, out.Rationale, out.Remediation = g.Title, g.Rationale, g.Remediation
 	if p := r.Parameters; p != nil && len(p.Defaults) > 0 {
 		out.Parameters = &RuleParameters{Defaults: p.Defaults}
 		if len(p.Schema) > 0 {

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -26,12 +27,16 @@ ruleset:
   rules:
     - key: T-MANUAL
       title: Break-glass accounts are reviewed
+      description: Break-glass accounts bypass single sign-on.
+      remediation: {instructions: Review them.}
       severity: medium
       monitoring: {status: manual}
       required_data: []
       check: {type: manual.attestation}
     - key: T-PARAM
       title: Few admins
+      description: Every admin widens the blast radius.
+      remediation: {instructions: Remove admins.}
       severity: high
       monitoring: {status: automated}
       required_data: ["normalized:accounts"]
@@ -109,6 +114,30 @@ func TestPostureShowsRuleControls(t *testing.T) {
 	if p.Manual || p.Parameters == nil || p.Parameters.Defaults["max_admins"] != float64(3) ||
 		p.Parameters.Schema["max_admins"].Type != "integer" || *p.Parameters.Schema["max_admins"].Maximum != 100 {
 		t.Fatalf("T-PARAM = %+v", p)
+	}
+	if p.Title != "Few admins" || p.Rationale != "Every admin widens the blast radius." || p.Remediation != "Remove admins." {
+		t.Fatalf("T-PARAM guidance = %q, %q, %q", p.Title, p.Rationale, p.Remediation)
+	}
+}
+
+// A finding's detail carries its rule's rationale and remediation from the catalog; the list leaves them out.
+func TestFindingCarriesRuleGuidance(t *testing.T) {
+	b := setup(t)
+	b.evaluateGlobal()
+	now := time.Now()
+	if _, err := b.db.SaveRuleResults(context.Background(), rules.GlobalScope(), []rules.Result{{RulesetKey: "t.controls",
+		RuleKey: "T-PARAM", Title: "Few admins", Severity: "high", Status: rules.StatusFail, Selected: 5, EvaluatedAt: now}}, now); err != nil {
+		t.Fatal(err)
+	}
+	var l api.Page[api.Finding]
+	b.must(http.StatusOK, http.MethodGet, "/api/findings?rule=T-PARAM", b.viewer, nil, &l)
+	if len(l.Items) != 1 || l.Items[0].Title != "Few admins" || l.Items[0].RulesetKey != "t.controls" || l.Items[0].Rationale != "" {
+		t.Fatalf("findings = %+v", l.Items)
+	}
+	var f api.Finding
+	b.must(http.StatusOK, http.MethodGet, fmt.Sprintf("/api/findings/%d", l.Items[0].ID), b.viewer, nil, &f)
+	if f.Rationale != "Every admin widens the blast radius." || f.Remediation != "Remove admins." {
+		t.Fatalf("finding = %+v, want the rule's rationale and remediation", f)
 	}
 }
 

@@ -30,6 +30,11 @@ func (a *App) RuleControls() *RuleControls {
 // Ruleset returns the catalog's ruleset with key, or nil.
 func (c *RuleControls) Ruleset(key string) *rules.Ruleset { return c.Evaluator.Catalog.Ruleset(key) }
 
+// Guidance returns the title, rationale and remediation of a ruleset's rule or a policy set's policy.
+func (c *RuleControls) Guidance(setKey, ruleKey string) (rules.Guidance, bool) {
+	return c.Evaluator.Catalog.Guidance(setKey, ruleKey)
+}
+
 // Controls returns the scope's overrides and attestations, expired ones included.
 func (c *RuleControls) Controls(ctx context.Context, s rules.Scope) (rules.Controls, error) {
 	return c.Store.RuleControls(ctx, s)

@@ -30,6 +30,7 @@ Usage:
   open-sspm users reset-password --email E                      give a local user a new password
   open-sspm openapi                          print the admin API's OpenAPI document
   open-sspm rules list [--json]              the rulesets and event policies shipped in the binary
+  open-sspm rules doc                        their Markdown reference (docs/rules.md)
   open-sspm rules eval --ruleset KEY --input FILE.json [--json]   evaluate a ruleset offline against dataset rows
 
 Environment: DATABASE_URL (default: an embedded PostgreSQL in the data folder), OPEN_SSPM_DATA (.data),

@@ -17,21 +17,28 @@ import (
 // rulesCmd works with the rulesets shipped in the binary, offline (no database):
 //
 //	rules list [--json]
+//	rules doc
 //	rules eval --ruleset KEY --input FILE.json [--json]
 //
 // The input maps dataset keys (e.g. "okta:policies/password") to arrays of rows, as the spec's test cases do;
 // a dataset absent from it is missing_dataset. "-" reads standard input.
 func (c *command) rulesCmd(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return errors.New("rules: want list or eval")
+		return errors.New("rules: want list, doc or eval")
 	}
 	switch args[0] {
 	case "list":
 		return c.rulesList(args[1:])
+	case "doc":
+		cat, err := rules.Load()
+		if err != nil {
+			return err
+		}
+		return cat.WriteReference(c.stdout)
 	case "eval":
 		return c.rulesEval(ctx, args[1:])
 	}
-	return fmt.Errorf("rules: unknown subcommand %q (want list or eval)", args[0])
+	return fmt.Errorf("rules: unknown subcommand %q (want list, doc or eval)", args[0])
 }
 
 func (c *command) rulesList(args []string) error {
@@ -51,6 +58,7 @@ func (c *command) rulesList(args []string) error {
 		ConnectorKind string `json:"connector_kind,omitempty"`
 		Rules         int    `json:"rules"`
 		Automated     int    `json:"automated"`
+		Manual        int    `json:"manual"` // decided by attestation only
 		Name          string `json:"name"`
 	}
 	var out []entry
@@ -61,7 +69,9 @@ func (c *command) rulesList(args []string) error {
 				continue
 			}
 			e.Rules++
-			if r.Check != nil {
+			if r.Manual() {
+				e.Manual++
+			} else {
 				e.Automated++
 			}
 		}
@@ -75,13 +85,13 @@ func (c *command) rulesList(args []string) error {
 		return writeJSON(c.stdout, out)
 	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tKIND\tSCOPE\tRULES\tAUTOMATED\tNAME")
+	fmt.Fprintln(tw, "KEY\tKIND\tSCOPE\tRULES\tAUTOMATED\tMANUAL\tNAME")
 	for _, e := range out {
 		scope := e.Scope
 		if e.ConnectorKind != "" {
 			scope += ":" + e.ConnectorKind
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\n", e.Key, e.Kind, scope, e.Rules, e.Automated, e.Name)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\n", e.Key, e.Kind, scope, e.Rules, e.Automated, e.Manual, e.Name)
 	}
 	return tw.Flush()
 }

@@ -52,3 +52,39 @@ func TestRulesEvalOffline(t *testing.T) {
 		t.Fatal("unknown ruleset accepted")
 	}
 }
+
+// The attestation-only rules of CIS Okta (000090, 000200, 001920) are manual, not automated.
+func TestRulesListCountsManualRules(t *testing.T) {
+	var out bytes.Buffer
+	c := &command{stdout: &out, stderr: &out}
+	if err := c.rulesCmd(context.Background(), []string{"list", "--json"}); err != nil {
+		t.Fatal(err, out.String())
+	}
+	var sets []struct {
+		Key       string `json:"key"`
+		Rules     int    `json:"rules"`
+		Automated int    `json:"automated"`
+		Manual    int    `json:"manual"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &sets); err != nil {
+		t.Fatal(err)
+	}
+	type counts struct{ rules, automated, manual int }
+	want := map[string]counts{
+		"cis.okta.idaas_stig.v2":                {24, 21, 3},
+		"opensspm.normalized.access_hygiene.v1": {18, 18, 0},
+	}
+	for _, s := range sets {
+		w, ok := want[s.Key]
+		if !ok {
+			continue
+		}
+		delete(want, s.Key)
+		if got := (counts{s.Rules, s.Automated, s.Manual}); got != w {
+			t.Errorf("%s: rules/automated/manual = %v, want %v", s.Key, got, w)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("rulesets missing from the list: %v", want)
+	}
+}

@@ -1,6 +1,6 @@
 // Package discovery turns SaaS evidence from identity providers' logs into discovered apps: canonical app keys,
 // scope classification, suggested criticality and data classification, managed state, risk scores and hotspots
-// (rules.md §6). It is pure computation; the discovery lane feeds it and stores what it returns.
+// (docs/discovery.md). It is pure computation; the discovery lane feeds it and stores what it returns.
 package discovery
 
 import (
@@ -30,7 +30,7 @@ var (
 	unknownID = "unknown"
 )
 
-// CanonicalKey returns the app's key, first match wins (rules.md §6.1): a registrable domain; an Entra app id;
+// CanonicalKey returns the app's key, first match wins (docs/discovery.md#canonical-app-key): a registrable domain; an Entra app id;
 // an Okta app id (scoped by the Okta source); a Google OAuth client id (ours); else a name slug with the source kind.
 func CanonicalKey(r AppRef) string {
 	if d := RegistrableDomain(r.Domain); d != "" {

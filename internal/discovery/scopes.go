@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// privilegedScopes are matched as whole tokens (rules.md §6.2).
+// privilegedScopes are matched as whole tokens (docs/discovery.md#scope-classification).
 var privilegedScopes = map[string]bool{
 	"directory.readwrite.all": true, "application.readwrite.all": true, "rolemanagement.readwrite.directory": true,
 	"mailboxsettings.readwrite": true, "full_access_as_app": true, "files.readwrite.all": true,

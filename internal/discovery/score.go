@@ -2,7 +2,7 @@ package discovery
 
 import "time"
 
-// Managed states (rules.md §6.4).
+// Managed states (docs/discovery.md#managed-state).
 const (
 	ManagedNoBinding          = "no_binding"
 	ManagedNotConfigured      = "connector_not_configured"
@@ -68,7 +68,7 @@ func ManagedState(bs []Binding, connector func(id string) ConnectorState, now ti
 	return ManagedActiveBindingFresh, p.ConnectorID
 }
 
-// Suggest returns the suggested business criticality and data classification (rules.md §6.3).
+// Suggest returns the suggested business criticality and data classification (docs/discovery.md#suggested-criticality-and-classification).
 func Suggest(actors30d int, sc ScopeClass) (criticality, classification string) {
 	switch {
 	case actors30d >= 200:
@@ -109,7 +109,7 @@ type RiskInput struct {
 	Classification string // effective
 }
 
-// Risk returns the additive risk score clamped to 0–100 and its level (rules.md §6.4).
+// Risk returns the additive risk score clamped to 0–100 and its level (docs/discovery.md#risk-score).
 func Risk(in RiskInput) (score int, level string) {
 	unmanaged := in.ManagedState != ManagedActiveBindingFresh
 	if unmanaged {

@@ -2,7 +2,7 @@ package identity
 
 import "fmt"
 
-// Check turns an identity's flags into identity findings (rules.md §4: leavers, privileged without MFA, stale
+// Check turns an identity's flags into identity findings (docs/rules.md#identity-checks: leavers, privileged without MFA, stale
 // privileged). Flag names the condition (Holds); it is recorded in the finding's evidence.
 type Check struct {
 	Key      string

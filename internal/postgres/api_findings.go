@@ -25,6 +25,7 @@ type FindingFilter struct {
 type FindingRow struct {
 	ID                                    int64
 	DedupeKey, Kind, ConnectorID, RuleKey string
+	RulesetKey                            string // the ruleset, policy set or identity checks the rule belongs to
 	Severity, Status, Title, StatusReason string
 	StatusUntil                           time.Time
 	FirstSeenAt, LastSeenAt, ResolvedAt   time.Time
@@ -46,7 +47,7 @@ func (db *DB) Findings(ctx context.Context, f FindingFilter, o ListOptions) (Lis
 		p.MaxRows, p.Skip = limit, offset
 		return db.q.APIListFindings(ctx, p)
 	}, func(r sqlgen.APIListFindingsRow) int64 { return r.Total }, func(r sqlgen.APIListFindingsRow) FindingRow {
-		return FindingRow{ID: r.ID, DedupeKey: r.DedupeKey, Kind: r.Kind, ConnectorID: r.ConnectorID.String, RuleKey: r.RuleKey,
+		return FindingRow{ID: r.ID, DedupeKey: r.DedupeKey, Kind: r.Kind, ConnectorID: r.ConnectorID.String, RuleKey: r.RuleKey, RulesetKey: r.RulesetKey,
 			Severity: r.Severity, Status: r.Status, Title: r.Title, StatusReason: r.StatusReason, StatusUntil: fromTS(r.StatusUntil),
 			FirstSeenAt: fromTS(r.FirstSeenAt), LastSeenAt: fromTS(r.LastSeenAt), ResolvedAt: fromTS(r.ResolvedAt)}
 	})
@@ -65,7 +66,7 @@ func (db *DB) Finding(ctx context.Context, id int64) (FindingRow, error) {
 	if err != nil {
 		return FindingRow{}, fmt.Errorf("finding %d: %w", id, err)
 	}
-	return FindingRow{ID: r.ID, DedupeKey: r.DedupeKey, Kind: r.Kind, ConnectorID: r.ConnectorID.String, RuleKey: r.RuleKey,
+	return FindingRow{ID: r.ID, DedupeKey: r.DedupeKey, Kind: r.Kind, ConnectorID: r.ConnectorID.String, RuleKey: r.RuleKey, RulesetKey: r.RulesetKey,
 		Severity: r.Severity, Status: r.Status, Title: r.Title, StatusReason: r.StatusReason, StatusUntil: fromTS(r.StatusUntil),
 		FirstSeenAt: fromTS(r.FirstSeenAt), LastSeenAt: fromTS(r.LastSeenAt), ResolvedAt: fromTS(r.ResolvedAt), Evidence: r.Evidence}, nil
 }

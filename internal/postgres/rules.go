@@ -343,7 +343,7 @@ func (db *DB) SyncedConnectors(ctx context.Context) (int64, error) {
 }
 
 // NormalizedRows returns the rows of the JSON-built normalized datasets (entitlement assignments, credentials,
-// OAuth grants; rules.md §4.1) as JSON objects, computed at now. Accounts and identities are served typed by
+// OAuth grants; docs/rules-engine.md#normalized-datasets) as JSON objects, computed at now. Accounts and identities are served typed by
 // NormalizedData; any other dataset is sspm.ErrNotFound.
 func (db *DB) NormalizedRows(ctx context.Context, dataset string, now time.Time) ([]json.RawMessage, error) {
 	var (

@@ -18,7 +18,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/rules"
 )
 
-// NormalizedData returns a normalized dataset (rules.md §4.1) computed at now, ready for the evaluator: rows as
+// NormalizedData returns a normalized dataset (docs/rules-engine.md#normalized-datasets) computed at now, ready for the evaluator: rows as
 // the JSON decoding of the contract would give them (numbers float64, absent values nil) and a hash of the rows
 // as read (D11). Accounts and identities, the datasets that grow with the org, are read as typed columns and
 // built directly, without JSON; the others are decoded from JSON rows. An unknown dataset is sspm.ErrNotFound.

@@ -91,7 +91,7 @@ func newBaseEnv() (*cel.Env, error) {
 	return env, nil
 }
 
-// rawEnv extends base with the raw-CEL helpers rows("ds"), has_dataset("ds") and param("p") (rules.md §1.4).
+// rawEnv extends base with the raw-CEL helpers rows("ds"), has_dataset("ds") and param("p") (docs/rules-engine.md#checks).
 // They are macros over the _datasets and _params variables; every dataset named by rows() is recorded in
 // datasets (rows() marks a dataset required) and every parameter named by param() in params.
 func rawEnv(base *cel.Env, datasets, params map[string]bool) (*cel.Env, error) {

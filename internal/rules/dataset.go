@@ -26,7 +26,7 @@ type Datasets interface {
 	Dataset(ctx context.Context, name string, version int) (Data, error)
 }
 
-// DatasetError says why a dataset is unavailable (rules.md §1.5).
+// DatasetError says why a dataset is unavailable (docs/rules-engine.md#dataset-errors).
 type DatasetError struct {
 	Dataset string
 	Kind    ErrorKind

@@ -1,5 +1,5 @@
 // Package rules implements Open-SSPM's posture rules and event policies: the Open SSPM spec v2 model (rulesets of
-// rules whose checks read datasets of JSON rows), our recorded decisions (shared/rules.md §2), the event-policy
+// rules whose checks read datasets of JSON rows), our recorded decisions (docs/rules-engine.md#data-quirks-we-decide), the event-policy
 // format of our own (§5), and the findings the evaluator derives from both. Rulesets ship as YAML files embedded
 // in the binary (rulesets/*.yaml), are validated when loaded, and their checks are compiled once to CEL programs
 // that run per row.

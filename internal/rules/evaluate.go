@@ -10,7 +10,7 @@ import (
 )
 
 // Evaluate evaluates the active rules of the ruleset in scope, in rule-key order, with the precedence of
-// rules.md §1.7: ruleset disabled → rule disabled → valid attestation → parameters → datasets → check. Datasets
+// docs/rules-engine.md#evaluation-order: ruleset disabled → rule disabled → valid attestation → parameters → datasets → check. Datasets
 // are read once per call. only, when non-empty, limits the evaluation to those rule keys. The error is
 // non-nil only when a dataset could not be read for a reason other than its availability.
 func (rs *Ruleset) Evaluate(ctx context.Context, scope Scope, data Datasets, ctl Controls, now time.Time, only ...string) ([]Result, error) {
@@ -143,7 +143,7 @@ func (rs *Ruleset) version(dataset string) int {
 	return 1
 }
 
-// datasetOutcome applies the check's policy to a dataset error (rules.md §1.5). The error kind is kept under
+// datasetOutcome applies the check's policy to a dataset error (docs/rules-engine.md#dataset-errors). The error kind is kept under
 // every policy (D9).
 func datasetOutcome(p CheckPolicy, k ErrorKind) outcome {
 	o := outcome{reason: DatasetReason(k), errorKind: k}

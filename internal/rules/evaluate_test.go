@@ -15,7 +15,9 @@ func oneRule(t *testing.T, check string, data Datasets, ctl Controls) Result {
   scope: {kind: global}
   rules:
     - key: R
-      title: R
+      title: The rule holds
+      description: Why it matters.
+      remediation: {instructions: Fix it.}
       severity: low
       monitoring: {status: automated}
       required_data: [ds]
@@ -119,9 +121,9 @@ func TestRulesetDefaultsApplyBeforeCheckPolicies(t *testing.T) {
   scope: {kind: global}
   defaults: {check: {on_permission_denied: error}}
   rules:
-    - {key: A, title: A, severity: low, monitoring: {status: automated}, required_data: [ds],
+    - {key: A, title: Rule A, description: D, remediation: {instructions: I}, severity: low, monitoring: {status: automated}, required_data: [ds],
        check: {type: dataset.count_compare, dataset: ds, compare: {op: gte, value: 1}}}
-    - {key: B, title: B, severity: low, monitoring: {status: automated}, required_data: [ds],
+    - {key: B, title: Rule B, description: D, remediation: {instructions: I}, severity: low, monitoring: {status: automated}, required_data: [ds],
        check: {type: dataset.count_compare, dataset: ds, compare: {op: gte, value: 1}, on_permission_denied: fail}}
 `)
 	cat, err := Compile(map[string][]byte{"t.yaml": []byte(src)})

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -47,9 +48,12 @@ const validHead = `  key: test.set
   scope: {kind: connector_instance, connector_kind: okta}
 `
 
+// guidanceFields are the rationale and remediation every rule and policy needs (indented as a rule's fields).
+const guidanceFields = "      description: Why it matters.\n      remediation: {instructions: Fix it.}\n"
+
 func TestLoadRejectsInvalidDocuments(t *testing.T) {
 	rule := func(extra string) string {
-		return doc(validHead + "  rules:\n    - key: R-1\n      title: R-1\n" + extra)
+		return doc(validHead + "  rules:\n    - key: R-1\n      title: Rule one holds\n" + guidanceFields + extra)
 	}
 	tests := []struct {
 		name      string
@@ -83,7 +87,12 @@ func TestLoadRejectsInvalidDocuments(t *testing.T) {
 		{"cel compile error", rule("      severity: low\n      monitoring: {status: automated}\n      required_data: [ds]\n      check: {engine: cel, expression: 'rows(\"ds\").size() >'}\n"), "R-1", "check", "compile"},
 		{"cel reads undeclared dataset", rule("      severity: low\n      monitoring: {status: automated}\n      required_data: []\n      check: {engine: cel, expression: 'rows(\"ds\").size() > 0'}\n"), "R-1", "required_data", `must include "ds"`},
 		{"cel unknown param", rule("      severity: low\n      monitoring: {status: automated}\n      required_data: [ds]\n      check: {engine: cel, expression: 'rows(\"ds\").size() > param(\"n\")'}\n"), "R-1", "check", `param("n")`},
-		{"duplicate rule key", doc(validHead + "  rules:\n    - {key: R, title: R, severity: low, monitoring: {status: manual}, required_data: []}\n    - {key: R, title: R, severity: low, monitoring: {status: manual}, required_data: []}\n"), "", "rules[1].key", "used twice"},
+		{"duplicate rule key", doc(validHead + "  rules:\n    - {key: R, title: Rule, description: D, remediation: {instructions: I}, severity: low, monitoring: {status: manual}, required_data: []}\n    - {key: R, title: Rule, description: D, remediation: {instructions: I}, severity: low, monitoring: {status: manual}, required_data: []}\n"), "", "rules[1].key", "used twice"},
+		{"title is the key", doc(validHead + "  rules:\n    - {key: R-1, title: r-1, description: D, remediation: {instructions: I}, severity: low, monitoring: {status: manual}, required_data: []}\n"), "R-1", "title", "not repeat the key"},
+		{"no title", doc(validHead + "  rules:\n    - {key: R-1, description: D, remediation: {instructions: I}, severity: low, monitoring: {status: manual}, required_data: []}\n"), "R-1", "title", "is required"},
+		{"no rationale", doc(validHead + "  rules:\n    - {key: R-1, title: Rule, remediation: {instructions: I}, severity: low, monitoring: {status: manual}, required_data: []}\n"), "R-1", "description", "is required"},
+		{"no remediation", doc(validHead + "  rules:\n    - {key: R-1, title: Rule, description: D, severity: low, monitoring: {status: manual}, required_data: []}\n"), "R-1", "remediation", "is required"},
+		{"empty remediation", doc(validHead + "  rules:\n    - {key: R-1, title: Rule, description: D, remediation: {effort: low}, severity: low, monitoring: {status: manual}, required_data: []}\n"), "R-1", "remediation.instructions", "is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,13 +111,88 @@ func TestLoadRejectsInvalidDocuments(t *testing.T) {
 	}
 }
 
+func TestPolicyNeedsGuidance(t *testing.T) {
+	tests := []struct{ name, give, want string }{
+		{"no rationale", "{id: EV-900, title: Admin added, remediation: {instructions: I}", "EV-900: description: is required"},
+		{"no remediation", "{id: EV-900, title: Admin added, description: D", "EV-900: remediation: is required"},
+		{"title is the id", "{id: EV-900, title: EV-900, description: D, remediation: {instructions: I}", "EV-900: title: must say"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			give := "schema_version: 2\nkind: opensspm.event_policy_set\npolicy_set:\n  key: p\n  name: P\n  policies:\n    - " +
+				tt.give + ", severity: high, matchers: [{source_kind: okta, event_types: [a]}]}\n"
+			_, err := Compile(map[string][]byte{"p.yaml": []byte(give)})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to mention %s", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestPolicySetValidation(t *testing.T) {
 	give := "schema_version: 2\nkind: opensspm.event_policy_set\npolicy_set:\n  key: p\n  name: P\n  policies:\n" +
-		"    - {id: EV-900, title: T, severity: high, matchers: [{source_kind: okta, event_types: [a], correlate: {sequence: [], within: soon, group_by: nobody}}]}\n"
+		"    - {id: EV-900, title: T, description: D, remediation: {instructions: I}, severity: high, matchers: [{source_kind: okta, event_types: [a], correlate: {sequence: [], within: soon, group_by: nobody}}]}\n"
 	_, err := Compile(map[string][]byte{"p.yaml": []byte(give)})
 	for _, want := range []string{"correlate.sequence: must list", "correlate.within: \"soon\"", "correlate.group_by: \"nobody\""} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("err = %v, want it to mention %s", err, want)
+		}
+	}
+}
+
+func TestCatalogGuidance(t *testing.T) {
+	cat, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		set, rule string
+		wantOK    bool
+		wantTitle string
+	}{
+		{"cis.okta.idaas_stig.v2", "OKTA-APP-000570", true, "Okta Dashboard requires multifactor authentication"},
+		{"opensspm.events.catalogue.v1", "EV-001", true, "Admin role granted"},
+		{"cis.okta.idaas_stig.v2", "EV-001", false, ""},
+		{"opensspm.identity.flags.v1", "IDENT-LEAVER-001", false, ""},
+	}
+	for _, tt := range tests {
+		g, ok := cat.Guidance(tt.set, tt.rule)
+		if ok != tt.wantOK || g.Title != tt.wantTitle {
+			t.Errorf("Guidance(%s, %s) = %q, %v; want %q, %v", tt.set, tt.rule, g.Title, ok, tt.wantTitle, tt.wantOK)
+		}
+		if ok && (g.Rationale == "" || !strings.HasPrefix(g.Remediation, "1. ")) {
+			t.Errorf("Guidance(%s, %s) = %+v, want a rationale and numbered steps", tt.set, tt.rule, g)
+		}
+	}
+}
+
+// docs/rules.md is generated from the shipped rulesets; it must match them.
+func TestReferenceIsCurrent(t *testing.T) {
+	cat, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	if err := cat.WriteReference(&want); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("UPDATE_DOCS") == "1" {
+		if err := os.WriteFile("../../docs/rules.md", []byte(want.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile("../../docs/rules.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want.String() {
+		t.Fatal("docs/rules.md is stale: run make docs and commit it")
+	}
+	for _, rs := range cat.Rulesets {
+		for _, r := range rs.Rules {
+			if !strings.Contains(want.String(), "### "+r.Key+": "+r.Title) {
+				t.Errorf("the reference has no section for %s", r.Key)
+			}
 		}
 	}
 }

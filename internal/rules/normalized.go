@@ -1,6 +1,6 @@
 package rules
 
-// Normalized dataset names (rules.md §4.1): the store derives them from the inventory of every connector.
+// Normalized dataset names (docs/rules-engine.md#normalized-datasets): the store derives them from the inventory of every connector.
 const (
 	DatasetIdentities   = "normalized:identities"
 	DatasetAccounts     = "normalized:accounts"
@@ -18,13 +18,13 @@ func IsNormalized(dataset string) bool {
 	return false
 }
 
-// HighPrivilegeCredentialKinds lists the credential kinds whose privilege is high (rules.md §7, row 3).
+// HighPrivilegeCredentialKinds lists the credential kinds whose privilege is high (docs/discovery.md#credential-risk-levels).
 func HighPrivilegeCredentialKinds() []string {
 	return []string{"entra_client_secret", "github_deploy_key", "github_pat_request", "github_pat_fine_grained",
 		"okta_api_token", "datadog_api_key", "datadog_application_key"}
 }
 
-// PrivilegedScopes lists the OAuth scope tokens that are privileged by exact match (rules.md §6.2); Okta's
+// PrivilegedScopes lists the OAuth scope tokens that are privileged by exact match (docs/discovery.md#scope-classification); Okta's
 // okta.*.manage scopes are matched by pattern in the store.
 func PrivilegedScopes() []string {
 	return []string{"directory.readwrite.all", "application.readwrite.all", "rolemanagement.readwrite.directory",

@@ -17,7 +17,7 @@ type ParamError struct {
 func (e *ParamError) Error() string { return fmt.Sprintf("parameter %s: %s", e.Param, e.Message) }
 
 // EffectiveParams merges override into the rule's defaults (objects key by key, recursively; arrays and
-// scalars replace) and validates every effective value against the rule's schema (rules.md §1.8). An override
+// scalars replace) and validates every effective value against the rule's schema (docs/rules-engine.md#parameters). An override
 // key that is not a default is rejected. The error is a *ParamError.
 func (r *Rule) EffectiveParams(override map[string]any) (map[string]any, error) {
 	var defaults map[string]any

@@ -8,7 +8,7 @@ import (
 	"cel.dev/cel-go/cel"
 )
 
-// PolicySet is a catalogue of event policies (ours: the spec has no event-policy kind; rules.md §5).
+// PolicySet is a catalogue of event policies (ours: the spec has no event-policy kind; docs/rules-engine.md#event-policies).
 type PolicySet struct {
 	Key         string    `yaml:"key" json:"key"`
 	Name        string    `yaml:"name" json:"name"`
@@ -20,10 +20,12 @@ type PolicySet struct {
 
 // Policy turns matching canonical events into event findings.
 type Policy struct {
-	ID          string       `yaml:"id" json:"id"`
-	Title       string       `yaml:"title" json:"title"`
-	Severity    string       `yaml:"severity" json:"severity"`
-	Description string       `yaml:"description,omitempty" json:"description,omitempty"`
+	ID       string `yaml:"id" json:"id"`
+	Title    string `yaml:"title" json:"title"`
+	Severity string `yaml:"severity" json:"severity"`
+	// Description is the rationale: one paragraph on why a match matters and what the policy fires on.
+	Description string       `yaml:"description" json:"description"`
+	Remediation *Remediation `yaml:"remediation" json:"remediation"`
 	Mode        string       `yaml:"mode,omitempty" json:"mode,omitempty"` // active (default) or shadow
 	Matchers    []*Matcher   `yaml:"matchers" json:"matchers"`
 	Escalate    []Escalation `yaml:"escalate,omitempty" json:"escalate,omitempty"`
@@ -106,7 +108,7 @@ func (c *checker) checkPolicySet(ps *PolicySet, ids map[string]string) {
 			pc.addf("id", "is also used in %s", prev)
 		}
 		ids[p.ID] = c.file
-		pc.required("title", p.Title)
+		pc.checkGuidance(p.ID, p.Title, p.Description, p.Remediation)
 		pc.required("severity", p.Severity)
 		pc.oneOf("severity", p.Severity, Severities...)
 		pc.oneOf("mode", p.Mode, "active", "shadow")

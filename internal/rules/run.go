@@ -58,7 +58,7 @@ func newVars(params map[string]any) *vars {
 }
 
 // fieldCompare runs the per-row program: rows outside the where clauses are skipped, the others pass or fail
-// with a reason; then expect decides (rules.md §1.4).
+// with a reason; then expect decides (docs/rules-engine.md#checks).
 func (p *plan) fieldCompare(r *Rule, l *loaded, params map[string]any) (outcome, error) {
 	v := newVars(params)
 	var o outcome

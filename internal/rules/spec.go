@@ -15,7 +15,7 @@ type document struct {
 	PolicySet     *PolicySet `yaml:"policy_set"`
 }
 
-// Ruleset groups rules that share a scope. Field names follow the spec (rules.md §1.2). The compiled form of each
+// Ruleset groups rules that share a scope. Field names follow the spec (docs/rules-engine.md#documents). The compiled form of each
 // rule is kept next to its definition; the definition alone is hashed and stored.
 type Ruleset struct {
 	Key               string              `yaml:"key" json:"key"`
@@ -85,7 +85,7 @@ type RulesetDefaults struct {
 	Check CheckPolicy `yaml:"check" json:"check"`
 }
 
-// CheckPolicy says what a dataset error does to a result: unknown (the default), fail or error (rules.md §1.5).
+// CheckPolicy says what a dataset error does to a result: unknown (the default), fail or error (docs/rules-engine.md#dataset-errors).
 type CheckPolicy struct {
 	OnMissingDataset   string `yaml:"on_missing_dataset,omitempty" json:"on_missing_dataset,omitempty"`
 	OnPermissionDenied string `yaml:"on_permission_denied,omitempty" json:"on_permission_denied,omitempty"`
@@ -98,7 +98,9 @@ type Selector struct {
 	Where   []Predicate `yaml:"where,omitempty" json:"where,omitempty"`
 }
 
-// Rule is one posture rule (rules.md §1.3).
+// Rule is one posture rule (docs/rules.md). Title, Description and Remediation are what a person reads: a human
+// title (never just the key), the rationale (one paragraph: why the rule matters and what it checks) and numbered
+// remediation steps; the loader requires all three. Summary states the pass condition in one sentence.
 type Rule struct {
 	Key               string             `yaml:"key" json:"key"`
 	Title             string             `yaml:"title" json:"title"`
@@ -132,7 +134,7 @@ type Parameters struct {
 	Schema   map[string]ParamSchema `yaml:"schema,omitempty" json:"schema,omitempty"`
 }
 
-// ParamSchema is the JSON-schema-like constraint on one parameter (rules.md §1.8).
+// ParamSchema is the JSON-schema-like constraint on one parameter (docs/rules-engine.md#parameters).
 type ParamSchema struct {
 	Type        string   `yaml:"type" json:"type"`
 	Description string   `yaml:"description,omitempty" json:"description,omitempty"`
@@ -141,7 +143,7 @@ type ParamSchema struct {
 	Enum        []any    `yaml:"enum,omitempty" json:"enum,omitempty"`
 }
 
-// Check is a rule's check: a structured dataset check, a manual attestation, or raw CEL (rules.md §1.4).
+// Check is a rule's check: a structured dataset check, a manual attestation, or raw CEL (docs/rules-engine.md#checks).
 type Check struct {
 	Type        string      `yaml:"type,omitempty" json:"type,omitempty"`
 	Engine      string      `yaml:"engine,omitempty" json:"engine,omitempty"`

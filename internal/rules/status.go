@@ -2,7 +2,7 @@ package rules
 
 import "time"
 
-// Status is the outcome of evaluating a rule (rules.md §1.6).
+// Status is the outcome of evaluating a rule (docs/rules-engine.md#statuses-and-reasons).
 type Status string
 
 const (
@@ -101,7 +101,7 @@ type Affected struct {
 // MaxAffected caps the affected resources kept per result.
 const MaxAffected = 1000
 
-// Evidence explains a result (rules.md §1.7); it is stored as JSON with the result and in its history row.
+// Evidence explains a result (docs/rules-engine.md#evaluation-order); it is stored as JSON with the result and in its history row.
 type Evidence struct {
 	SchemaVersion     int                        `json:"schema_version"`
 	Rule              EvidenceRule               `json:"rule"`

@@ -78,7 +78,7 @@ var (
 	replacedByRE = regexp.MustCompile(`^[^/\s]+/[^/\s]+$`)
 )
 
-// checkRuleset validates a ruleset document (rules.md §1.2–1.4) before it is compiled.
+// checkRuleset validates a ruleset document (docs/rules-engine.md#documents) before it is compiled.
 func (c *checker) checkRuleset(rs *Ruleset) {
 	c.required("key", rs.Key)
 	c.required("name", rs.Name)
@@ -169,7 +169,7 @@ func (c *checker) checkPolicy(field string, p CheckPolicy) {
 
 func (c *checker) checkRule(rs *Ruleset, r *Rule, contracts map[string]bool) {
 	c.required("key", r.Key)
-	c.required("title", r.Title)
+	c.checkGuidance(r.Key, r.Title, r.Description, r.Remediation)
 	c.required("severity", r.Severity)
 	c.oneOf("severity", r.Severity, Severities...)
 	c.required("monitoring.status", r.Monitoring.Status)
@@ -184,10 +184,6 @@ func (c *checker) checkRule(rs *Ruleset, r *Rule, contracts map[string]bool) {
 			c.oneOf("evidence.summary_templates", k, summaryKeys...)
 		}
 	}
-	if rm := r.Remediation; rm != nil {
-		c.required("remediation.instructions", rm.Instructions)
-		c.oneOf("remediation.effort", rm.Effort, efforts...)
-	}
 	if l := r.Lifecycle; l != nil && l.ReplacedBy != "" && !replacedByRE.MatchString(l.ReplacedBy) {
 		c.addf("lifecycle.replaced_by", "%q is not <ruleset>/<rule>", l.ReplacedBy)
 	}
@@ -200,6 +196,22 @@ func (c *checker) checkRule(rs *Ruleset, r *Rule, contracts map[string]bool) {
 	case r.Check != nil:
 		c.checkCheck(rs, r, contracts)
 	}
+}
+
+// checkGuidance checks what a person reads about a rule or policy: a human title that is not the key, a
+// rationale (description) and remediation instructions.
+func (c *checker) checkGuidance(key, title, rationale string, rm *Remediation) {
+	c.required("title", title)
+	if key != "" && strings.EqualFold(strings.TrimSpace(title), key) {
+		c.addf("title", "must say what the rule checks in words, not repeat the key %s", key)
+	}
+	c.required("description", rationale)
+	if rm == nil {
+		c.addf("remediation", "is required: the steps that fix a failure")
+		return
+	}
+	c.required("remediation.instructions", rm.Instructions)
+	c.oneOf("remediation.effort", rm.Effort, efforts...)
 }
 
 func (c *checker) checkParams(p *Parameters) {

@@ -89,7 +89,7 @@ type Credential struct {
 }
 
 // Event is a canonical provider event, as a connector reads it and as the store keeps it and event policies see
-// it (rules.md §5.1). ProviderEventID is unique per connector: a redelivered event is stored once. ID,
+// it (docs/rules-engine.md#event-policies). ProviderEventID is unique per connector: a redelivered event is stored once. ID,
 // ConnectorID and SourceKind are set by the store on stored events.
 type Event struct {
 	ID              int64 // the store's id: events are processed in its order

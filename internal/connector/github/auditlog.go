@@ -16,7 +16,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// The tail reads the organization audit log (providers.md §5.4; GitHub Enterprise Cloud) oldest first:
+// The tail reads the organization audit log (docs/connectors/github.md#what-it-reads; GitHub Enterprise Cloud) oldest first:
 // GET /orgs/{org}/audit-log?phrase=created:>=<since>&include=web&order=asc&per_page=100, then the Link header's
 // after cursor while pages keep coming. Once caught up, the next read starts auditOverlap before the newest
 // @timestamp stored and the store drops what it already holds (by _document_id), so entries indexed late are
@@ -160,7 +160,7 @@ type auditEntry struct {
 	TokenID    int64           `json:"token_id"`
 }
 
-// auditCategories maps audit actions to our taxonomy (rules.md §5.1); other actions fall back to their first
+// auditCategories maps audit actions to our taxonomy (docs/rules-engine.md#event-policies); other actions fall back to their first
 // segment. org.update_member to admin is iam.role.grant (see mapAuditEntry).
 var auditCategories = map[string]string{
 	"org.add_member":                       "membership.add",

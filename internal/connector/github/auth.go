@@ -51,7 +51,7 @@ func (b *bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.base.RoundTrip(r)
 }
 
-// appToken mints installation tokens (providers.md §5.1): an RS256 JWT with iss = app id, iat = now − 60 s and
+// appToken mints installation tokens (docs/connectors/github.md#github-app-recommended): an RS256 JWT with iss = app id, iat = now − 60 s and
 // exp = now + 9 min, exchanged at POST /app/installations/{id}/access_tokens for a token valid one hour.
 type appToken struct {
 	appID, installationID int64

@@ -10,7 +10,7 @@ import (
 	gh "github.com/google/go-github/v62/github"
 )
 
-// Email resolution (providers.md §5.2): the first email-shaped value of
+// Email resolution (docs/connectors/github.md#what-it-reads): the first email-shaped value of
 //
 //  1. the SAML identity's nameId,
 //  2. the SCIM identity's primary email, then its username,

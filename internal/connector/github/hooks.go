@@ -14,7 +14,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// GitHub organization webhooks (providers.md §5.5): POSTs signed with X-Hub-Signature-256 = "sha256=" + hex
+// GitHub organization webhooks (docs/connectors/github.md#webhook-registration): POSTs signed with X-Hub-Signature-256 = "sha256=" + hex
 // HMAC-SHA256 of the raw body with the webhook secret; X-GitHub-Event names the event and X-GitHub-Delivery is
 // the delivery's GUID. The legacy SHA-1 signature is not accepted.
 

@@ -12,7 +12,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/connector"
 )
 
-// Conditional requests (providers.md §5.3). GitHub answers a GET whose If-None-Match holds the ETag of the
+// Conditional requests (docs/connectors/github.md#what-it-reads). GitHub answers a GET whose If-None-Match holds the ETag of the
 // current answer with 304 Not Modified, which does not count against the rate limit. A run must still emit
 // every row (the sweep at the end of a run expires what it did not see), so a 304 is replayed as the stored 200:
 // go-github decodes the same page and the stage emits the same rows, for free.

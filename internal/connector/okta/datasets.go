@@ -12,9 +12,9 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// Datasets the CIS Okta ruleset reads (rules.md §3.4), stored as sspm.DatasetRow with ExternalID = the row's
+// Datasets the CIS Okta ruleset reads (docs/rules.md#cis-okta-idaas-stig-benchmark), stored as sspm.DatasetRow with ExternalID = the row's
 // resource_id. Each row is the provider's JSON object as Okta returned it, plus the derived members the
-// ruleset's checks select on (resource_id, display, and per dataset the fields listed below). Per rules.md D4,
+// ruleset's checks select on (resource_id, display, and per dataset the fields listed below). Per docs/rules-engine.md#data-quirks-we-decide,
 // a 0 that Okta uses for "unlimited" is rewritten to 2147483647 and its path listed in unlimited_fields.
 const (
 	// DatasetPasswordPolicies: one row per ACTIVE PASSWORD policy; unlimited_fields.
@@ -39,7 +39,7 @@ const (
 	DatasetLogStreams = "okta:log-streams"
 )
 
-// unlimited is the sentinel for Okta's "0 means unlimited" (rules.md D4).
+// unlimited is the sentinel for Okta's "0 means unlimited" (docs/rules-engine.md#data-quirks-we-decide).
 const unlimited = 2147483647
 
 type datasetReader struct {

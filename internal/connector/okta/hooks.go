@@ -11,7 +11,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// Okta event hooks (providers.md §2.5): a one-time GET with X-Okta-Verification-Challenge that must be echoed as
+// Okta event hooks (docs/connectors/okta.md#webhook-registration-event-hooks): a one-time GET with X-Okta-Verification-Challenge that must be echoed as
 // {"verification": "<challenge>"}, then POSTs of the envelope {"eventType": "com.okta.event_hook", "eventId",
 // "data": {"events": [LogEvent...]}} with the Authorization header exactly as registered.
 

@@ -146,7 +146,7 @@ func (s *Source) signOnRules(ctx context.Context) ([]sspm.DatasetRow, error) {
 }
 
 // appSignInRules emits one row per (access policy rule, app using the policy), so that checks select a rule by
-// app label (rules.md D12); a policy no app uses still gets its rules, without app fields.
+// app label (docs/rules-engine.md#data-quirks-we-decide); a policy no app uses still gets its rules, without app fields.
 func (s *Source) appSignInRules(ctx context.Context) ([]sspm.DatasetRow, error) {
 	_, pols, err := s.policies(ctx, "ACCESS_POLICY")
 	if err != nil {
@@ -200,7 +200,7 @@ func (s *Source) appSignInRules(ctx context.Context) ([]sspm.DatasetRow, error) 
 // phishingResistantMethods are chain steps that resist phishing: Okta FastPass, WebAuthn (FIDO2) and smart cards.
 var phishingResistantMethods = []string{"signed_nonce", "webauthn", "smart_card_idp", "cert"}
 
-// assurance derives requires_mfa and requires_phishing_resistant of an access policy rule (rules.md §3.3).
+// assurance derives requires_mfa and requires_phishing_resistant of an access policy rule (docs/rules.md#cis-okta-idaas-stig-benchmark).
 func assurance(r rule) (mfa, phishingResistant bool) {
 	a := r.Actions.AppSignOn
 	if a.Access == "DENY" {

@@ -146,7 +146,7 @@ func mapEvent(raw []byte) (sspm.Event, logEvent, error) {
 	return e, le, nil
 }
 
-// categories maps Okta event types to our taxonomy (rules.md §5.1); the longest matching prefix wins, and an
+// categories maps Okta event types to our taxonomy (docs/rules-engine.md#event-policies); the longest matching prefix wins, and an
 // unknown type falls back to its first segment.
 var categories = map[string]string{
 	"user.account.privilege.grant":        "iam.role.grant",

@@ -2,7 +2,7 @@
 
 -- name: APIListFindings :many
 SELECT f.id, f.dedupe_key, f.kind, f.connector_id, f.rule_key, f.severity, f.status, f.title, f.status_reason,
-       f.status_until, f.first_seen_at, f.last_seen_at, f.resolved_at, count(*) OVER () AS total
+       f.status_until, f.first_seen_at, f.last_seen_at, f.resolved_at, f.ruleset_key, count(*) OVER () AS total
 FROM findings f
 WHERE (@status::text = '' OR f.status = @status::text)
   AND (@severity::text = '' OR f.severity = @severity::text)
@@ -24,5 +24,5 @@ LIMIT @max_rows OFFSET @skip;
 
 -- name: APIGetFinding :one
 SELECT f.id, f.dedupe_key, f.kind, f.connector_id, f.rule_key, f.severity, f.status, f.title, f.evidence,
-       f.status_reason, f.status_until, f.first_seen_at, f.last_seen_at, f.resolved_at
+       f.status_reason, f.status_until, f.first_seen_at, f.last_seen_at, f.resolved_at, f.ruleset_key
 FROM findings f WHERE f.id = @id;

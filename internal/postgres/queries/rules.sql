@@ -157,7 +157,7 @@ LIMIT 1;
 -- Connectors with at least one complete, successful full sync: the normalized datasets exist only then.
 SELECT count(DISTINCT connector_id)::bigint FROM sync_runs WHERE lane = 'full' AND status = 'succeeded';
 
--- Normalized datasets (rules.md section 4.1), built from live inventory rows. Accounts and identities (the large
+-- Normalized datasets (docs/rules-engine.md#normalized-datasets), built from live inventory rows. Accounts and identities (the large
 -- ones) are typed columns the store turns into rows without JSON; the others are one JSON row each. Account status
 -- is normalized to active, suspended, deprovisioned or inactive; time fields are whole days before @now (for
 -- accounts, computed by the store from the timestamps returned here).
@@ -257,7 +257,7 @@ WHERE cr.expired_at IS NULL AND cr.kind NOT ILIKE '%oauth%'
 ORDER BY cr.id;
 
 -- name: NormalizedOAuthGrants :many
--- OAuth grants are credentials of an oauth kind; scopes are classified per token (rules.md section 6.2).
+-- OAuth grants are credentials of an oauth kind; scopes are classified per token (docs/discovery.md#scope-classification).
 SELECT jsonb_build_object(
     'resource_id', 'oauth_grant:' || c.id || ':' || cr.external_id,
     'display', COALESCE(NULLIF(cr.name, ''), cr.external_id),

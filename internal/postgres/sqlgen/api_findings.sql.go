@@ -14,7 +14,7 @@ import (
 
 const aPIGetFinding = `-- name: APIGetFinding :one
 SELECT f.id, f.dedupe_key, f.kind, f.connector_id, f.rule_key, f.severity, f.status, f.title, f.evidence,
-       f.status_reason, f.status_until, f.first_seen_at, f.last_seen_at, f.resolved_at
+       f.status_reason, f.status_until, f.first_seen_at, f.last_seen_at, f.resolved_at, f.ruleset_key
 FROM findings f WHERE f.id = $1
 `
 
@@ -33,6 +33,7 @@ type APIGetFindingRow struct {
 	FirstSeenAt  pgtype.Timestamptz
 	LastSeenAt   pgtype.Timestamptz
 	ResolvedAt   pgtype.Timestamptz
+	RulesetKey   string
 }
 
 func (q *Queries) APIGetFinding(ctx context.Context, id int64) (APIGetFindingRow, error) {
@@ -53,6 +54,7 @@ func (q *Queries) APIGetFinding(ctx context.Context, id int64) (APIGetFindingRow
 		&i.FirstSeenAt,
 		&i.LastSeenAt,
 		&i.ResolvedAt,
+		&i.RulesetKey,
 	)
 	return i, err
 }
@@ -60,7 +62,7 @@ func (q *Queries) APIGetFinding(ctx context.Context, id int64) (APIGetFindingRow
 const aPIListFindings = `-- name: APIListFindings :many
 
 SELECT f.id, f.dedupe_key, f.kind, f.connector_id, f.rule_key, f.severity, f.status, f.title, f.status_reason,
-       f.status_until, f.first_seen_at, f.last_seen_at, f.resolved_at, count(*) OVER () AS total
+       f.status_until, f.first_seen_at, f.last_seen_at, f.resolved_at, f.ruleset_key, count(*) OVER () AS total
 FROM findings f
 WHERE ($1::text = '' OR f.status = $1::text)
   AND ($2::text = '' OR f.severity = $2::text)
@@ -108,6 +110,7 @@ type APIListFindingsRow struct {
 	FirstSeenAt  pgtype.Timestamptz
 	LastSeenAt   pgtype.Timestamptz
 	ResolvedAt   pgtype.Timestamptz
+	RulesetKey   string
 	Total        int64
 }
 
@@ -146,6 +149,7 @@ func (q *Queries) APIListFindings(ctx context.Context, arg APIListFindingsParams
 			&i.FirstSeenAt,
 			&i.LastSeenAt,
 			&i.ResolvedAt,
+			&i.RulesetKey,
 			&i.Total,
 		); err != nil {
 			return nil, err

@@ -495,7 +495,7 @@ type NormalizedAccountRowsRow struct {
 	Managed               bool
 }
 
-// Normalized datasets (rules.md section 4.1), built from live inventory rows. Accounts and identities (the large
+// Normalized datasets (docs/rules-engine.md#normalized-datasets), built from live inventory rows. Accounts and identities (the large
 // ones) are typed columns the store turns into rows without JSON; the others are one JSON row each. Account status
 // is normalized to active, suspended, deprovisioned or inactive; time fields are whole days before @now (for
 // accounts, computed by the store from the timestamps returned here).
@@ -733,7 +733,7 @@ type NormalizedOAuthGrantsParams struct {
 	Now              pgtype.Timestamptz
 }
 
-// OAuth grants are credentials of an oauth kind; scopes are classified per token (rules.md section 6.2).
+// OAuth grants are credentials of an oauth kind; scopes are classified per token (docs/discovery.md#scope-classification).
 func (q *Queries) NormalizedOAuthGrants(ctx context.Context, arg NormalizedOAuthGrantsParams) ([]json.RawMessage, error) {
 	rows, err := q.db.Query(ctx, normalizedOAuthGrants, arg.PrivilegedScopes, arg.Now)
 	if err != nil {

@@ -2,7 +2,7 @@
 // paths and JSON shapes github.com/google/go-github/v62 decodes, plus the GraphQL query for SAML/SCIM external
 // identities, and sends signed organization webhooks.
 //
-// What it serves (providers.md §5.9, the subset the connector reads):
+// What it serves (docs/connectors/github.md#what-it-reads, the subset the connector reads):
 //
 //   - GET /orgs/{org}, /orgs/{org}/members (role=all|admin|member), /orgs/{org}/memberships/{user},
 //     /orgs/{org}/outside_collaborators, /orgs/{org}/teams, /orgs/{org}/teams/{slug}/members (role=all|

@@ -127,7 +127,7 @@ func buildOrg(c *providersim.Company, opts Options) *org {
 		}
 		u := &user{ID: int64(userIDBase + i), Login: p.Username, Name: p.DisplayName, Type: "User"}
 		email := p.EmailIn(providersim.GitHub)
-		// Where the member's email can be found (providers.md §5.2 reads them in this order): SAML, SCIM, the
+		// Where the member's email can be found (docs/connectors/github.md reads them in this order): SAML, SCIM, the
 		// verified-domain emails, the public profile; by the member's rank k among members with an email. Some
 		// hold a personal address in their public profile too.
 		switch {

@@ -186,7 +186,7 @@ func (s *Server) Collaborators(repoName string) []string {
 // verified-domain email or the public profile.
 func (s *Server) HasEmail(login string) bool { return s.ResolvedEmail(login) != "" }
 
-// ResolvedEmail is the email a connector finds for the login by the order of providers.md §5.2: the SAML nameId
+// ResolvedEmail is the email a connector finds for the login by the order docs/connectors/github.md#what-it-reads gives: the SAML nameId
 // when it is an address, the SCIM email, the first verified-domain email, the public profile email; "" when
 // none.
 func (s *Server) ResolvedEmail(login string) string {

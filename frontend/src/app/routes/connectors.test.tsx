@@ -57,6 +57,8 @@ describe('Settings → Connectors', () => {
     expect((screen.getByLabelText('Factor reads per run') as HTMLInputElement).value).toBe('2000')
     const scopes = screen.getByRole('heading', { name: 'Read-only scopes to grant' }).parentElement!
     expect(within(scopes).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['okta.users.read', 'okta.logs.read'])
+    expect(screen.getByRole('link', { name: 'okta connector documentation' }).getAttribute('href'))
+      .toBe('https://github.com/open-sspm/open-sspm/blob/main/docs/connectors/okta.md')
 
     fireEvent.change(screen.getByLabelText('ID'), { target: { value: 'okta-main' } })
     fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Okta main' } })

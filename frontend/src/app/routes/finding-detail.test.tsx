@@ -18,6 +18,17 @@ describe('Finding detail', () => {
     expect(screen.getByText(/"ada"/)).toBeTruthy()
   })
 
+  it('shows why the rule matters and how to fix it', async () => {
+    renderApp('/findings/9', {
+      'GET /api/findings/9': { status: 200, json: { ...finding, rationale: 'Admins are the first target.', remediation: '1. Enrol a factor.\n2. Require it.' } },
+    })
+    const why = await screen.findByRole('region', { name: 'Why it matters' })
+    expect(within(why).getByText('Admins are the first target.')).toBeTruthy()
+    const fix = screen.getByRole('region', { name: 'How to fix it' })
+    expect(fix.textContent).toContain('1. Enrol a factor.')
+    expect(fix.textContent).toContain('2. Require it.')
+  })
+
   it('accepts the risk with a reason and an expiry', async () => {
     let current: object = finding
     const { fetch } = renderApp('/findings/9', {

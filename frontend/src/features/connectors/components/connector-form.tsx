@@ -4,6 +4,7 @@ import { Field } from '@/components/field'
 
 import { useCreateConnector } from '../api/create-connector'
 import type { Kind } from '../api/list-kinds'
+import { connectorDocsUrl } from '../docs-link'
 import type { Connector } from '../api/list-connectors'
 import { useTestConnector } from '../api/test-connector'
 import { useUpdateConnector } from '../api/update-connector'
@@ -86,6 +87,10 @@ export function ConnectorForm({
 
   return (
     <form className="form" onSubmit={(e) => void submit(e).catch(() => undefined)} aria-label={`${kind.kind} connector`}>
+      <p className="muted">
+        How to create the read-only credential, register the webhook and troubleshoot a sync:{' '}
+        <a href={connectorDocsUrl(kind.kind)} target="_blank" rel="noreferrer">{kind.kind} connector documentation</a>.
+      </p>
       <fieldset disabled={readOnly}>
         <legend>Connector</legend>
         <Field label="ID" help="Lower-case letters, digits and dashes; part of the webhook URL. It cannot change.">

@@ -54,6 +54,16 @@ export function FindingDetailView({ finding: f, readOnly }: { finding: Finding; 
         <dd><code className="small">{f.dedupe_key}</code></dd>
       </dl>
       {!readOnly && <FindingActions finding={f} />}
+      {f.rationale && (
+        <Panel title="Why it matters">
+          <p>{f.rationale}</p>
+        </Panel>
+      )}
+      {f.remediation && (
+        <Panel title="How to fix it">
+          <p className="steps">{f.remediation}</p>
+        </Panel>
+      )}
       <Panel title="Evidence">
         {f.evidence === undefined || f.evidence === null ? (
           <p className="muted">No evidence recorded.</p>

@@ -18,7 +18,7 @@ function dayIn(n: number): string {
 
 /**
  * An attestation of a rule's status: a status, a note (required) and an expiry day, 365 days ahead by default
- * (rules.md D15). A current, unexpired attestation is the starting point.
+ * (docs/rules-engine.md#data-quirks-we-decide). A current, unexpired attestation is the starting point.
  */
 export function AttestForm({ target, current, onDone }: { target: RuleTarget; current?: RuleAttestation | undefined; onDone: () => void }) {
   const attest = useAttestRule(target)
