@@ -587,9 +587,15 @@ export interface components {
       kind: "posture" | "event" | "identity";
       /** Format: date-time */
       last_seen_at: string;
+      /** @description Detail only: why the rule or policy matters and what it checks. */
+      rationale?: string;
+      /** @description Detail only: the steps that fix it, a numbered Markdown list. */
+      remediation?: string;
       /** Format: date-time */
       resolved_at?: string;
       rule_key?: string;
+      /** @description The ruleset, event policy set or identity checks the rule belongs to. */
+      ruleset_key?: string;
       /** @enum {string} */
       severity: "info" | "low" | "medium" | "high" | "critical";
       /** @enum {string} */
@@ -1080,7 +1086,11 @@ export interface components {
       parameters?: components["schemas"]["RuleParameters"];
       /** Format: int64 */
       passed_count: number;
+      /** @description Why the rule matters and what it checks (one paragraph). */
+      rationale?: string;
       reason?: string;
+      /** @description The steps that fix a failure: a numbered Markdown list. */
+      remediation?: string;
       rule_key: string;
       ruleset_key: string;
       /** Format: int64 */
