@@ -25,7 +25,7 @@ func groupKey(e *sspm.Event, by string) string {
 	return ""
 }
 
-// eventValue is the `event` variable of policy expressions (rules.md §5.1): the canonical fields, with
+// eventValue is the `event` variable of policy expressions (docs/rules-engine.md#event-policies): the canonical fields, with
 // details = the provider's raw event.
 func eventValue(e *sspm.Event) map[string]any {
 	targets := make([]any, len(e.Targets))
