@@ -122,6 +122,7 @@ func TestPostureShowsRuleControls(t *testing.T) {
 
 // A finding's detail carries its rule's rationale and remediation from the catalog; the list leaves them out.
 func TestFindingCarriesRuleGuidance(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	b.evaluateGlobal()
 	now := time.Now()
