@@ -56,6 +56,11 @@ func run() error {
 		LambdaDir:   filepath.Join(root, "bin", "lambda"),
 		FrontendDir: filepath.Join(root, "frontend", "dist"),
 	})
+	if on, err := stack.WafEnabled(app); err != nil {
+		return err
+	} else if on {
+		stack.NewWafStack(app, stack.WafStackID, nil)
+	}
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	assembly := app.Synth(nil)
 	if os.Getenv("CDK_OUTDIR") != "" {

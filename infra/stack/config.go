@@ -50,6 +50,13 @@ const (
 	CtxAlertSlackMinSeverity   = "openSspm:alertSlackMinSeverity"
 	CtxAlertWebhookMinSeverity = "openSspm:alertWebhookMinSeverity"
 	CtxAlertSNSMinSeverity     = "openSspm:alertSnsMinSeverity"
+	// CtxWAF adds the OpenSspmWaf stack (us-east-1) with a CloudFront web ACL to the app (infra/main.go).
+	// Default false.
+	CtxWAF = "openSspm:waf"
+	// CtxWAFWebACLARN is the ARN of a CloudFront web ACL (the OpenSspmWaf stack's WebAclArn output, or your
+	// own): the UI's distribution then serves the HTTP API (/api/*, /hooks/*, /healthz) behind it, and the
+	// outputs and the SPA use that address. Default none (no WAF).
+	CtxWAFWebACLARN = "openSspm:wafWebAclArn"
 )
 
 // config is the stack's context settings after defaults and validation.
@@ -63,6 +70,7 @@ type config struct {
 	requireBinaries   bool
 	deployNonce       string
 	alerts            alertConfig
+	wafWebACLARN      string
 }
 
 // alertConfig is where finding alerts go besides the SNS topic the stack creates.
@@ -126,6 +134,14 @@ func readConfig(scope constructs.Construct) (config, error) {
 	}
 	if c.alerts, err = readAlertConfig(get); err != nil {
 		return c, err
+	}
+	if v := get(CtxWAFWebACLARN); v != nil {
+		c.wafWebACLARN = strings.TrimSpace(fmt.Sprint(v))
+		if p := strings.Split(c.wafWebACLARN, ":"); len(p) != 6 || p[0] != "arn" || p[2] != "wafv2" || p[3] != "us-east-1" ||
+			!strings.HasPrefix(p[5], "global/webacl/") {
+			return c, fmt.Errorf("%s: %q is not the ARN of a CloudFront web ACL (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)",
+				CtxWAFWebACLARN, c.wafWebACLARN)
+		}
 	}
 	return c, nil
 }

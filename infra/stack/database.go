@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"strconv"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -22,10 +24,16 @@ type database struct {
 // from the AuroraMinCapacity deploy parameter: at 0 the cluster pauses after the configured idle time and
 // costs only storage while paused; resuming takes about 15 seconds on the first connection.
 func newDatabase(scope constructs.Construct, cfg config, net *network) *database {
+	allowed := make([]*string, len(minCapacities))
+	for i, c := range minCapacities {
+		allowed[i] = jsii.String(strconv.FormatFloat(c, 'f', -1, 64))
+	}
 	minCapacity := awscdk.NewCfnParameter(scope, jsii.String("AuroraMinCapacity"), &awscdk.CfnParameterProps{
-		Type:          jsii.String("Number"),
-		Default:       jsii.Number(cfg.auroraMinCapacity),
-		AllowedValues: jsii.Strings("0", "0.5", "1", "2"),
+		Type: jsii.String("Number"),
+		// A string, as AllowedValues are: CloudFormation compares the two as strings, and cfn-lint (E2015)
+		// wants the Default among the AllowedValues as written.
+		Default:       jsii.String(strconv.FormatFloat(cfg.auroraMinCapacity, 'f', -1, 64)),
+		AllowedValues: &allowed,
 		Description: jsii.String("Aurora Serverless v2 minimum capacity in ACU. 0 lets the database pause when " +
 			"idle (storage cost only; the first connection after a pause waits about 15 s)."),
 	})

@@ -150,6 +150,7 @@ func (b *builder) newFunction(spec functionSpec, env map[string]string) *functio
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 	role := newRole(b.stack, spec, logs)
+	b.connectDatabase(spec.name, env, role)
 	environment := map[string]*string{}
 	for k, v := range env {
 		environment[k] = jsii.String(v)

@@ -8,9 +8,19 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// encryptionContextKey is the only encryption context key connector secrets are sealed under
-// (internal/secrets: encryption context = connector id).
-const encryptionContextKey = "connector_id"
+// The encryption context connector secrets are sealed under (internal/secrets): the connector id and the
+// secret's purpose. The key policy lets each function use the key only for the purposes it needs.
+const (
+	contextConnectorID = "connector_id"
+	contextPurpose     = "purpose"
+
+	purposeProviderCredential  = "provider-credential"  // the provider API credentials the lanes use
+	purposeWebhookVerification = "webhook-verification" // the webhook secrets that check push deliveries
+	// purposeLegacy is what every secret was sealed under before purposes were told apart; the functions
+	// that open provider credentials may still open it, the webhook function may not (open-sspm secrets
+	// rotate re-seals such secrets under their purpose).
+	purposeLegacy = "connector-secret"
+)
 
 // keyAdminActions are what the account may do with a key: manage it, never use it to encrypt or decrypt.
 // Listing them (instead of the usual "kms:*" for the account) is what scopes the key: no IAM policy in the
@@ -49,12 +59,13 @@ func newKey(scope constructs.Construct, id, description string) awskms.Key {
 
 // newConnectorKey returns the key that wraps the data keys of connector secrets.
 func newConnectorKey(scope constructs.Construct) awskms.Key {
-	return newKey(scope, "ConnectorSecretsKey", "Open-SSPM connector secrets (envelope encryption, context connector_id)")
+	return newKey(scope, "ConnectorSecretsKey", "Open-SSPM connector secrets (envelope encryption, context connector_id and purpose)")
 }
 
-// allowConnectorKeyUse lets roles use the connector key for actions, and only under an encryption context
-// made of exactly the connector_id key (so the key cannot be used for anything but connector secrets).
-func allowConnectorKeyUse(key awskms.Key, sid string, actions []string, roles ...awsiam.IRole) {
+// allowConnectorKeyUse lets roles use the connector key for actions, only under an encryption context of
+// exactly the connector_id and purpose keys, and only for the given purposes (kms:EncryptionContext:purpose),
+// so that a role allowed one purpose cannot open secrets of another.
+func allowConnectorKeyUse(key awskms.Key, sid string, actions, purposes []string, roles ...awsiam.IRole) {
 	principals := make([]awsiam.IPrincipal, len(roles))
 	for i, r := range roles {
 		principals[i] = awsiam.NewArnPrincipal(r.RoleArn())
@@ -65,8 +76,9 @@ func allowConnectorKeyUse(key awskms.Key, sid string, actions []string, roles ..
 		Actions:    jsii.Strings(actions...),
 		Resources:  jsii.Strings("*"),
 		Conditions: &map[string]any{
-			"ForAllValues:StringEquals": map[string]any{"kms:EncryptionContextKeys": []string{encryptionContextKey}},
-			"Null":                      map[string]any{"kms:EncryptionContextKeys": "false"},
+			"ForAllValues:StringEquals": map[string]any{"kms:EncryptionContextKeys": []string{contextConnectorID, contextPurpose}},
+			"Null":                      map[string]any{"kms:EncryptionContext:" + contextConnectorID: "false"},
+			"StringEquals":              map[string]any{"kms:EncryptionContext:" + contextPurpose: purposes},
 		},
 	}), jsii.Bool(false))
 }

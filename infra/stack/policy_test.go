@@ -3,6 +3,8 @@ package stack
 //lint:file-ignore SA1019 cxapi's synthesis messages moved to @aws-cdk/cloud-assembly-api, which has no Go binding yet.
 
 import (
+	"encoding/json"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -164,8 +166,10 @@ func TestLeastPrivilege(t *testing.T) {
 		{"nobody invokes webhook, api, migrate", "lambda:InvokeFunction", fn(fnWebhook), nil},
 		{"only dispatch starts tail loops", "states:StartExecution", "", []string{fnDispatch}},
 		{"nobody lists tail executions", "states:ListExecutions", "", nil},
-		{"every function reads the database secret", "secretsmanager:GetSecretValue", "", []string{fnAPI, fnDiscovery, fnDispatch, fnEvaluator, fnFull, fnInbox, fnMigrate, fnTail, fnWebhook}},
-		{"nobody logs in with IAM yet", "rds-db:connect", "", nil},
+		// The master secret is the migrate function's alone; the others sign in with IAM (TestDatabaseRoles).
+		{"only migrate reads the database secret", "secretsmanager:GetSecretValue", "", []string{fnMigrate}},
+		{"only migrate describes the database secret", "secretsmanager:DescribeSecret", "", []string{fnMigrate}},
+		{"every function but migrate signs in with IAM", "rds-db:connect", "", []string{fnAPI, fnDiscovery, fnDispatch, fnEvaluator, fnFull, fnInbox, fnTail, fnWebhook}},
 		{"no function role uses KMS by identity policy", "kms:Decrypt", "", nil},
 		{"only the evaluator publishes finding alerts", "sns:Publish", "", []string{fnEvaluator}},
 		{"on the finding alerts topic", "sns:Publish", `"` + logicalIDOf(t, "AWS::SNS::Topic", "FindingAlerts") + `"`, []string{fnEvaluator}},
@@ -185,7 +189,8 @@ func TestConnectorKeyPolicy(t *testing.T) {
 		template.HasResourceProperties(jsii.String("AWS::KMS::Key"), map[string]any{"EnableKeyRotation": true})
 	})
 	crypto := []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"}
-	users := map[string][]string{} // function → crypto actions
+	// function → action → purposes it may use the key for
+	uses := map[string]map[string][]string{}
 	for _, s := range statements() {
 		if s.where != key || s.effect != "Allow" {
 			continue
@@ -197,34 +202,73 @@ func TestConnectorKeyPolicy(t *testing.T) {
 			}
 			continue
 		}
-		if !strings.Contains(s.condition, `"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["connector_id"]}`) ||
-			!strings.Contains(s.condition, `"Null":{"kms:EncryptionContextKeys":"false"}`) {
-			t.Errorf("%v without the connector_id encryption context condition: %s", s.actions, s.condition)
+		if !strings.Contains(s.condition, `"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["connector_id","purpose"]}`) ||
+			!strings.Contains(s.condition, `"Null":{"kms:EncryptionContext:connector_id":"false"}`) {
+			t.Errorf("%v without the connector_id and purpose encryption context condition: %s", s.actions, s.condition)
+		}
+		var cond struct {
+			StringEquals map[string]any `json:"StringEquals"`
+		}
+		if err := json.Unmarshal([]byte(s.condition), &cond); err != nil {
+			t.Fatal(err)
+		}
+		purposes := strs(cond.StringEquals["kms:EncryptionContext:purpose"])
+		if len(purposes) == 0 {
+			t.Errorf("%v for %s under any purpose: %s", s.actions, s.principal, s.condition)
 		}
 		for _, spec := range functionSpecs {
-			if strings.Contains(s.principal, `"`+spec.id+"Role") {
-				users[spec.name] = append(users[spec.name], s.actions...)
+			if !strings.Contains(s.principal, `"`+spec.id+"Role") {
+				continue
+			}
+			if uses[spec.name] == nil {
+				uses[spec.name] = map[string][]string{}
+			}
+			for _, a := range s.actions {
+				uses[spec.name][a] = append(uses[spec.name][a], purposes...)
 			}
 		}
 		if strings.Contains(s.principal, ":root") {
 			t.Errorf("the account may use the key (%v): any IAM policy could grant it", s.actions)
 		}
 	}
-	want := map[string]bool{fnDispatch: false, fnFull: false, fnDiscovery: false, fnTail: false, fnInbox: false, fnWebhook: false, fnAPI: true}
-	for name, actions := range users {
-		seals, ok := want[name]
-		if !ok {
-			t.Errorf("%s may use the connector key (%v), want not", name, actions)
-			continue
-		}
-		if got := slices.Contains(actions, "kms:GenerateDataKey"); got != seals {
-			t.Errorf("%s may generate data keys: %v, want %v", name, got, seals)
-		}
+	opener := []string{purposeLegacy, purposeProviderCredential}
+	tests := []struct {
+		give string
+		want map[string][]string // action → purposes, sorted
+	}{
+		{fnDispatch, map[string][]string{"kms:Decrypt": opener}},
+		{fnFull, map[string][]string{"kms:Decrypt": opener}},
+		{fnDiscovery, map[string][]string{"kms:Decrypt": opener}},
+		{fnTail, map[string][]string{"kms:Decrypt": opener}},
+		{fnInbox, map[string][]string{"kms:Decrypt": opener}},
+		// The internet-facing webhook opens webhook secrets only: never a provider credential, nor a secret
+		// sealed before purposes (which may be one).
+		{fnWebhook, map[string][]string{"kms:Decrypt": {purposeWebhookVerification}}},
+		{fnAPI, map[string][]string{
+			"kms:Decrypt":         {purposeLegacy, purposeProviderCredential, purposeWebhookVerification},
+			"kms:ReEncryptFrom":   {purposeLegacy, purposeProviderCredential, purposeWebhookVerification},
+			"kms:GenerateDataKey": {purposeProviderCredential, purposeWebhookVerification},
+			"kms:ReEncryptTo":     {purposeProviderCredential, purposeWebhookVerification},
+		}},
+		{fnEvaluator, nil},
+		{fnMigrate, nil},
 	}
-	for name := range want {
-		if _, ok := users[name]; !ok {
-			t.Errorf("%s may not decrypt connector secrets", name)
-		}
+	for _, tt := range tests {
+		t.Run(tt.give, func(t *testing.T) {
+			got := uses[tt.give]
+			for a := range got {
+				sort.Strings(got[a])
+			}
+			if len(got) == 0 && len(tt.want) == 0 {
+				return
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("may use the connector key for %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if w := uses[fnWebhook]["kms:Decrypt"]; slices.Contains(w, purposeProviderCredential) || slices.Contains(w, purposeLegacy) {
+		t.Errorf("the webhook function may decrypt provider credentials: %v", w)
 	}
 }
 

@@ -130,7 +130,7 @@ func (s *site) deployFiles(b *builder, api apigw.HttpApi, a *auth) {
 		Sources: &[]awss3deployment.ISource{
 			awss3deployment.Source_Asset(jsii.String(b.props.FrontendDir), nil),
 			awss3deployment.Source_JsonData(jsii.String("config.json"), map[string]any{
-				"apiBaseUrl":       *api.ApiEndpoint(),
+				"apiBaseUrl":       b.apiBaseURL(api),
 				"region":           *awscdk.Aws_REGION(),
 				"userPoolId":       *a.pool.UserPoolId(),
 				"userPoolClientId": *a.client.UserPoolClientId(),
@@ -141,4 +141,12 @@ func (s *site) deployFiles(b *builder, api apigw.HttpApi, a *auth) {
 		Prune:             jsii.Bool(true),
 		MemoryLimit:       jsii.Number(512),
 	})
+}
+
+// apiBaseURL is where the SPA calls the API: the HTTP API, or with the WAF option the UI's own distribution.
+func (b *builder) apiBaseURL(api apigw.HttpApi) string {
+	if b.cfg.wafWebACLARN != "" {
+		return "https://" + *b.site.distribution.DistributionDomainName()
+	}
+	return *api.ApiEndpoint()
 }

@@ -85,8 +85,13 @@ func (b *builder) build() {
 	fns[fnDispatch] = b.newDispatch(fns, tail, connectorKey)
 	allowPrivateNetworks(b.stack, fns)
 
-	api := newHTTPAPI(b.stack, site, auth, fns[fnWebhook].fn, fns[fnAPI].fn)
+	api := newHTTPAPI(b.stack, site, auth, fns[fnWebhook].fn, fns[fnAPI].fn, b.cfg.wafWebACLARN != "")
 	b.fns, b.tail, b.site, b.api = fns, tail, site, api
+	apiBase := *api.ApiEndpoint()
+	if b.cfg.wafWebACLARN != "" {
+		b.addEdge()
+		apiBase = "https://" + *site.distribution.DistributionDomainName()
+	}
 	site.deployFiles(b, api, auth)
 	alertTopic := b.newFindingAlerts(fns, site)
 	newSchedules(b.stack, b.cfg, fns[fnDispatch].fn, fns[fnEvaluator].fn)
@@ -110,11 +115,11 @@ func (b *builder) build() {
 	})
 	awscdk.NewCfnOutput(b.stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("The admin API base URL (Cognito JWT required)"),
-		Value:       jsii.String(*api.ApiEndpoint() + "/api"),
+		Value:       jsii.String(apiBase + "/api"),
 	})
 	awscdk.NewCfnOutput(b.stack, jsii.String("WebhookBaseUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Provider push endpoints: <WebhookBaseUrl>/hooks/<kind>/<connector-id>"),
-		Value:       api.ApiEndpoint(),
+		Value:       jsii.String(apiBase),
 	})
 	awscdk.NewCfnOutput(b.stack, jsii.String("UserPoolId"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Cognito user pool of the admin UI"),
@@ -131,4 +136,5 @@ func (b *builder) build() {
 
 	b.reportPlaceholders()
 	suppress(b)
+	pruneDependsOn(b.stack)
 }

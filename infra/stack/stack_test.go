@@ -198,7 +198,11 @@ func TestFunctions(t *testing.T) {
 				t.Errorf("VpcConfig %s, want the Lambda subnets and %s", vpc, lambdaSG)
 			}
 			env := p["Environment"].(map[string]any)["Variables"].(map[string]any)
-			for _, k := range []string{"DATABASE_SECRET_ARN", "DATABASE_HOST", "LOG_FORMAT"} {
+			want := []string{"DATABASE_URL", "DATABASE_IAM_AUTH", "LOG_FORMAT"}
+			if spec.name == fnMigrate {
+				want = []string{"DATABASE_SECRET_ARN", "DATABASE_HOST", "LOG_FORMAT"}
+			}
+			for _, k := range want {
 				if env[k] == nil {
 					t.Errorf("environment has no %s", k)
 				}
@@ -270,7 +274,7 @@ func TestDatabase(t *testing.T) {
 	})
 	must(t, "min capacity parameter", func() {
 		template.HasParameter(jsii.String("AuroraMinCapacity"), map[string]any{
-			"Type": "Number", "Default": 0, "AllowedValues": assertions.Match_ArrayWith(&[]any{"0", "0.5"}),
+			"Type": "Number", "Default": "0", "AllowedValues": assertions.Match_ArrayWith(&[]any{"0", "0.5"}),
 		})
 	})
 	must(t, "writer is serverless v2", func() {

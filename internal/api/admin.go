@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,6 +27,9 @@ type Admin struct {
 	Store    Store
 	Registry Kinds
 	Sealer   Sealer
+	// WebhookSealer seals and opens webhook secrets, under their own purpose (secrets.PurposeWebhookVerification)
+	// so that the webhook function may open them and no provider credential; nil refuses webhook secrets.
+	WebhookSealer Sealer
 	// KeyID names the key new secrets are sealed under (sspm.KeyWrapper.KeyID).
 	KeyID func() string
 	// Invoker starts lane work (manual syncs); nil answers 503 to sync requests.
@@ -64,6 +68,17 @@ type Kinds interface {
 type Sealer interface {
 	Seal(ctx context.Context, connectorID string, plaintext []byte) ([]byte, error)
 	Open(ctx context.Context, connectorID string, ciphertext []byte) ([]byte, error)
+}
+
+// errNoWebhookSealer answers a webhook secret operation when Admin.WebhookSealer is not set.
+var errNoWebhookSealer = errors.New("api: no webhook sealer configured")
+
+// webhookSealer returns WebhookSealer, or an error when it is not set.
+func (a *Admin) webhookSealer() (Sealer, error) {
+	if a.WebhookSealer == nil {
+		return nil, errNoWebhookSealer
+	}
+	return a.WebhookSealer, nil
 }
 
 // Inbox is the push deliveries' queue: how deep it is and which deliveries died.

@@ -363,7 +363,11 @@ func (a *Admin) getWebhook(ctx context.Context, in *ConnectorPath) (*body[Webhoo
 	if len(sealed) == 0 {
 		return nil, sspm.Errorf(sspm.CodeNotFound, "connector %s takes no push deliveries", c.ID)
 	}
-	plain, err := a.Sealer.Open(ctx, c.ID, sealed)
+	hooks, err := a.webhookSealer()
+	if err != nil {
+		return nil, err
+	}
+	plain, err := hooks.Open(ctx, c.ID, sealed)
 	if err != nil {
 		return nil, fmt.Errorf("open webhook secret of %s: %w", c.ID, err)
 	}

@@ -203,7 +203,11 @@ func (a *Admin) createConnector(ctx context.Context, in *struct{ Body ConnectorC
 		if err != nil {
 			return nil, err
 		}
-		if n.WebhookSecret, err = a.Sealer.Seal(ctx, c.ID, hook); err != nil {
+		hooks, err := a.webhookSealer()
+		if err != nil {
+			return nil, err
+		}
+		if n.WebhookSecret, err = hooks.Seal(ctx, c.ID, hook); err != nil {
 			return nil, fmt.Errorf("seal webhook secret of %s: %w", c.ID, err)
 		}
 	}

@@ -160,7 +160,7 @@ func setup(t *testing.T) *bundle {
 	}
 	b := &bundle{t: t, db: db, issuer: iss, login: login, invoker: &recordingInvoker{}}
 	b.rules = &app.RuleControls{Store: db, Evaluator: &lane.Evaluator{Store: db, Catalog: testCatalog(t)}}
-	admin := &api.Admin{Store: db, Registry: connector.NewRegistry(testKind()), Sealer: secrets.NewSealer(keys), KeyID: keys.KeyID,
+	admin := &api.Admin{Store: db, Registry: connector.NewRegistry(testKind()), Sealer: secrets.NewSealer(keys), WebhookSealer: secrets.NewSealer(keys).For(secrets.PurposeWebhookVerification), KeyID: keys.KeyID,
 		Invoker: b.invoker, Inbox: db.Queue("inbox", 5), Auth: login.Verifier(), Login: login, JWKS: iss.JWKSHandler(),
 		DiscoveryEnabled: true, Rules: b.rules}
 	b.api = admin

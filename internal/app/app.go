@@ -200,7 +200,7 @@ func (a *App) CreateConnector(ctx context.Context, c sspm.Connector, secret []by
 		if err != nil {
 			return sspm.Connector{}, err
 		}
-		if n.WebhookSecret, err = a.Sealer.Seal(ctx, c.ID, hook); err != nil {
+		if n.WebhookSecret, err = a.WebhookSealer().Seal(ctx, c.ID, hook); err != nil {
 			return sspm.Connector{}, fmt.Errorf("seal webhook secret of %s: %w", c.ID, err)
 		}
 	}
@@ -223,12 +223,27 @@ func (a *App) SetSecret(ctx context.Context, connectorID string, secret []byte) 
 	return a.DB.SetConnectorSecret(ctx, c.ID, sealed, a.Keys.KeyID())
 }
 
-// RotateSecrets re-wraps every connector secret's data key under the current key, without touching the secrets.
+// RotateSecrets re-wraps the data key of every connector secret and webhook secret under the current key,
+// without touching the secrets; a secret sealed before purposes were told apart is sealed again under its
+// purpose (provider credential or webhook verification). It returns how many secrets it re-wrapped.
 func (a *App) RotateSecrets(ctx context.Context) (int, error) {
-	return a.DB.RewrapConnectorSecrets(ctx, func(ctx context.Context, id string, sealed []byte) ([]byte, string, error) {
+	n, err := a.DB.RewrapConnectorSecrets(ctx, func(ctx context.Context, id string, sealed []byte) ([]byte, string, error) {
 		next, err := a.Sealer.Rewrap(ctx, id, sealed)
 		return next, a.Keys.KeyID(), err
 	})
+	if err != nil {
+		return n, err
+	}
+	hooks := a.WebhookSealer()
+	m, err := a.DB.RewrapWebhookSecrets(ctx, func(ctx context.Context, id string, sealed []byte) ([]byte, error) {
+		return hooks.Rewrap(ctx, id, sealed)
+	})
+	return n + m, err
+}
+
+// WebhookSealer seals and opens webhook secrets (their own purpose: see secrets.PurposeWebhookVerification).
+func (a *App) WebhookSealer() *secrets.Sealer {
+	return a.Sealer.For(secrets.PurposeWebhookVerification)
 }
 
 // ConnectorSecret opens a connector's provider credential (for commands that call the provider directly).

@@ -13,7 +13,7 @@ import (
 
 // NewHooks returns the webhook endpoint, queueing verified deliveries on q.
 func (a *App) NewHooks(q sspm.Queue) *api.Hooks {
-	return &api.Hooks{Store: a.DB, Registry: a.Registry, Open: a.Sealer.Open, Queue: q, Logger: a.Logger}
+	return &api.Hooks{Store: a.DB, Registry: a.Registry, Open: a.WebhookSealer().Open, Queue: q, Logger: a.Logger}
 }
 
 // NewInbox returns the event-inbox lane.
@@ -92,7 +92,7 @@ func (a *App) WebhookSecret(ctx context.Context, connectorID string) (string, er
 	if len(sealed) == 0 {
 		return "", sspm.Errorf(sspm.CodeNotFound, "connector %s takes no push deliveries", connectorID)
 	}
-	plain, err := a.Sealer.Open(ctx, connectorID, sealed)
+	plain, err := a.WebhookSealer().Open(ctx, connectorID, sealed)
 	if err != nil {
 		return "", fmt.Errorf("open webhook secret of %s: %w", connectorID, err)
 	}

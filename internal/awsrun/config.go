@@ -23,6 +23,10 @@ type Config struct {
 	DatabaseHost string
 	// DatabaseSSLMode (DATABASE_SSLMODE, default "require") is the sslmode of a URL built from the secret.
 	DatabaseSSLMode string
+	// DatabaseIAMAuth (DATABASE_IAM_AUTH=1): DatabaseURL names the function's own database role (no password),
+	// and each new connection signs in with an IAM database authentication token made from the function's AWS
+	// credentials (rds-db:connect on that role). The migrate function alone uses the master secret.
+	DatabaseIAMAuth bool
 	// KMSKeyARN (CONNECTOR_KMS_KEY_ARN) is the KMS key that wraps connector secrets' data keys.
 	KMSKeyARN string
 	// InboxQueueURL (INBOX_QUEUE_URL) is the SQS queue between the webhook and the inbox lane.
@@ -74,6 +78,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		DatabaseSecretARN:   getenv("DATABASE_SECRET_ARN"),
 		DatabaseHost:        getenv("DATABASE_HOST"),
 		DatabaseSSLMode:     or(getenv("DATABASE_SSLMODE"), DefaultSSLMode),
+		DatabaseIAMAuth:     getenv("DATABASE_IAM_AUTH") == "1",
 		KMSKeyARN:           getenv("CONNECTOR_KMS_KEY_ARN"),
 		InboxQueueURL:       getenv("INBOX_QUEUE_URL"),
 		FullFunction:        getenv("FULL_FUNCTION_NAME"),
@@ -100,6 +105,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.DatabaseURL == "" && c.DatabaseSecretARN == "" {
 		return Config{}, fmt.Errorf("set DATABASE_URL or DATABASE_SECRET_ARN")
+	}
+	if c.DatabaseIAMAuth && c.DatabaseURL == "" {
+		return Config{}, fmt.Errorf("DATABASE_IAM_AUTH=1 needs DATABASE_URL (the role, host and database to sign in to)")
 	}
 	if _, err := c.logger(io.Discard); err != nil {
 		return Config{}, err

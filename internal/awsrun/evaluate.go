@@ -17,7 +17,15 @@ type EvaluateInput struct {
 
 // Evaluate is the evaluator function's handler. After the evaluation (or the sweep), successful or not, it
 // delivers the finding alerts that are due, within the invocation's time; a failing destination never fails it.
-func (rt *Runtime) Evaluate(ctx context.Context, in EvaluateInput) (lane.EvalReport, error) {
+//
+// Metrics (Lane evaluator, Connector when the invocation names one): SyncFailures when the evaluation or the
+// sweep ends in an error.
+func (rt *Runtime) Evaluate(ctx context.Context, in EvaluateInput) (rep lane.EvalReport, err error) {
+	defer func() {
+		if err != nil {
+			rt.failed(sspm.LaneEvaluator, in.ConnectorID, 1)
+		}
+	}()
 	if err := rt.ready(ctx); err != nil {
 		return lane.EvalReport{}, err
 	}

@@ -16,10 +16,12 @@ import (
 // id): SQS delivers them again and, after the queue's maxReceiveCount, moves them to the DLQ. The rest are
 // deleted by the event source. An error (the database is not ready) fails the whole batch.
 //
-// Metrics (Lane event-inbox): InboxFailures, the records returned for retry.
+// Metrics (Lane event-inbox): InboxFailures, the records returned for retry; SyncFailures, the same count when
+// it is not zero, or 1 when the whole batch fails.
 func (rt *Runtime) Inbox(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	if err := rt.ready(ctx); err != nil {
+		rt.failed(sspm.LaneEventInbox, "", 1)
 		return resp, err
 	}
 	msgs := make([]sspm.Message, len(ev.Records))
@@ -32,5 +34,6 @@ func (rt *Runtime) Inbox(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: f.ID})
 	}
 	rt.emit(emf.Dimensions{Lane: string(sspm.LaneEventInbox)}, emf.Metric{Name: emf.InboxFailures, Unit: emf.Count, Value: float64(len(resp.BatchItemFailures))})
+	rt.failed(sspm.LaneEventInbox, "", len(resp.BatchItemFailures))
 	return resp, nil
 }

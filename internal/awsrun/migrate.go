@@ -28,7 +28,8 @@ type MigrateData struct {
 const SchemaResourceID = "open-sspm-schema"
 
 // Migrate is the migrate function's handler: it applies the embedded migrations (serialized with concurrent
-// callers by a PostgreSQL lock) and returns an error on failure, so that the deploy fails and rolls back. A Delete
+// callers by a PostgreSQL lock), then creates and grants the other functions' database roles
+// (postgres.FunctionRoles; rds_iam where it exists), and returns an error on failure, so that the deploy fails and rolls back. A Delete
 // request leaves the database as it is.
 func (rt *Runtime) Migrate(ctx context.Context, in MigrateInput) (MigrateOutput, error) {
 	out := MigrateOutput{PhysicalResourceID: SchemaResourceID}
@@ -44,8 +45,12 @@ func (rt *Runtime) Migrate(ctx context.Context, in MigrateInput) (MigrateOutput,
 	if err != nil {
 		return out, fmt.Errorf("migrate: %w", err)
 	}
+	iam, err := rt.DB.EnsureFunctionRoles(ctx)
+	if err != nil {
+		return out, fmt.Errorf("migrate: %w", err)
+	}
 	rt.schemaOK.Store(true)
 	out.Data = MigrateData{Applied: applied, SchemaVersion: cur}
-	rt.Logger.Info("database migrated", "applied", applied, "version", cur)
+	rt.Logger.Info("database migrated", "applied", applied, "version", cur, "function_roles_iam", iam)
 	return out, nil
 }

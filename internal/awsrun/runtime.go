@@ -4,7 +4,8 @@
 // are plain methods taking aws-lambda-go event types, so tests call them without the Lambda runtime; each
 // functions/<name>/main.go is awsrun.Load → lambda.Start(rt.Handler).
 //
-// Environment (see Config): DATABASE_URL or DATABASE_SECRET_ARN (+ DATABASE_HOST, DATABASE_SSLMODE),
+// Environment (see Config): DATABASE_URL (+ DATABASE_IAM_AUTH=1: the function's own role, signed in with IAM
+// tokens) or DATABASE_SECRET_ARN (+ DATABASE_HOST, DATABASE_SSLMODE; the migrate function, as the master user),
 // CONNECTOR_KMS_KEY_ARN, INBOX_QUEUE_URL, FULL_FUNCTION_NAME, DISCOVERY_FUNCTION_NAME, TAIL_STATE_MACHINE_ARN,
 // TAIL_EXECUTION_WINDOW, SYNC_DEADLINE_MARGIN, LOG_FORMAT, LOG_LEVEL, the alert destinations (ALERT_SNS_TOPIC_ARN,
 // ALERT_SLACK_WEBHOOK_SECRET_ARN, ALERT_WEBHOOK_URL, ALERT_WEBHOOK_SECRET_ARN, ALERT_*_MIN_SEVERITY,
@@ -24,7 +25,7 @@
 //	tail       TailStep   KMS key                             kms:Decrypt
 //	api        API        KMS key, FULL/DISCOVERY functions   lambda:InvokeFunction, kms:GenerateDataKey,
 //	                                                          kms:Decrypt, kms:ReEncrypt* (admin API, as it grows)
-//	migrate    Migrate    -                                   -
+//	migrate    Migrate    DATABASE_SECRET_ARN (master user)   secretsmanager:GetSecretValue (that secret)
 //	evaluator  Evaluate   ALERT_* (delivers alerts)           sns:Publish (the alert topic),
 //	                                                          secretsmanager:GetSecretValue (the alert secrets)
 //
@@ -33,7 +34,8 @@
 //
 // The full and discovery functions continue a paused run by invoking themselves (AWS_LAMBDA_FUNCTION_NAME, which
 // Lambda sets), so they need no variable naming themselves. Functions reading DATABASE_SECRET_ARN also need
-// secretsmanager:GetSecretValue on that secret.
+// secretsmanager:GetSecretValue on that secret; functions with DATABASE_IAM_AUTH=1 need rds-db:connect on
+// their role (postgres.FunctionRoles, which the migrate function creates and grants after migrating).
 package awsrun
 
 import (
@@ -42,12 +44,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
+	rdsauth "github.com/aws/aws-sdk-go-v2/feature/rds/auth"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -90,6 +95,9 @@ type Deps struct {
 	Metrics io.Writer        // embedded-metric-format lines (os.Stdout on Lambda)
 	Logs    io.Writer        // structured logs (os.Stderr on Lambda)
 	Now     func() time.Time // default time.Now
+	// DBAuthToken makes an IAM database authentication token for user at endpoint (host:port), for
+	// Config.DatabaseIAMAuth; Load sets it from the function's AWS credentials and region.
+	DBAuthToken func(ctx context.Context, endpoint, user string) (string, error)
 }
 
 // Runtime is a wired function: the App and the adapters its handlers use. A Lambda execution environment keeps
@@ -131,7 +139,10 @@ func Load(ctx context.Context, kinds ...connector.Kind) (*Runtime, error) {
 		SecretsManager: secretsmanager.NewFromConfig(awsCfg),
 		SNS:            sns.NewFromConfig(awsCfg),
 	}
-	return New(ctx, cfg, Deps{Clients: clients, Metrics: os.Stdout, Logs: os.Stderr}, kinds...)
+	token := func(ctx context.Context, endpoint, user string) (string, error) {
+		return rdsauth.BuildAuthToken(ctx, endpoint, awsCfg.Region, user, awsCfg.Credentials)
+	}
+	return New(ctx, cfg, Deps{Clients: clients, Metrics: os.Stdout, Logs: os.Stderr, DBAuthToken: token}, kinds...)
 }
 
 // New builds a runtime from an explicit configuration and clients (tests point the clients at fakes). It opens
@@ -158,7 +169,16 @@ func New(ctx context.Context, cfg Config, d Deps, kinds ...connector.Kind) (*Run
 	if err != nil {
 		return nil, err
 	}
-	db, err := postgres.Open(ctx, url)
+	var opts []postgres.Option
+	if cfg.DatabaseIAMAuth {
+		if d.DBAuthToken == nil {
+			return nil, errors.New("DATABASE_IAM_AUTH=1 without a way to make IAM database authentication tokens")
+		}
+		opts = append(opts, postgres.WithPassword(func(ctx context.Context, host string, port uint16, user string) (string, error) {
+			return d.DBAuthToken(ctx, net.JoinHostPort(host, strconv.Itoa(int(port))), user)
+		}))
+	}
+	db, err := postgres.Open(ctx, url, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +221,7 @@ func New(ctx context.Context, cfg Config, d Deps, kinds ...connector.Kind) (*Run
 	}
 	mux := http.NewServeMux()
 	if cfg.UserPoolID != "" && cfg.Region != "" {
-		admin := &api.Admin{Store: db, Registry: rt.App.Registry, Sealer: rt.App.Sealer, KeyID: rt.App.Keys.KeyID,
+		admin := &api.Admin{Store: db, Registry: rt.App.Registry, Sealer: rt.App.Sealer, WebhookSealer: rt.App.WebhookSealer(), KeyID: rt.App.Keys.KeyID,
 			Invoker: rt.App.Invoker, Rules: rt.App.RuleControls(), DiscoveryEnabled: rt.App.DiscoveryEnabled, Logger: log,
 			Auth: &auth.Verifier{Issuer: auth.CognitoIssuer(cfg.Region, cfg.UserPoolID), Audience: cfg.UserPoolClientID,
 				Keys: auth.NewRemoteKeys(auth.CognitoJWKSURL(cfg.Region, cfg.UserPoolID), auth.RemoteKeysOptions{})}}
@@ -297,6 +317,16 @@ func (rt *Runtime) emit(d emf.Dimensions, metrics ...emf.Metric) {
 	if err := rt.Metrics.Emit(d, metrics...); err != nil {
 		rt.Logger.Warn("metrics", "err", err)
 	}
+}
+
+// failed writes SyncFailures for a lane: n failed runs, deliveries, steps or evaluations. Every lane writes it
+// when it fails (the stack alarms on it per lane: Lane is the alarm's only dimension; Connector, when known,
+// adds the per-connector breakdown).
+func (rt *Runtime) failed(l sspm.Lane, connectorID string, n int) {
+	if n <= 0 {
+		return
+	}
+	rt.emit(emf.Dimensions{Lane: string(l), Connector: connectorID}, emf.Metric{Name: emf.SyncFailures, Unit: emf.Count, Value: float64(n)})
 }
 
 // errNoKey is returned by every operation of noKey.

@@ -41,13 +41,14 @@ const defaultBudget = 10 * time.Minute
 // invoked, and Lambda retries the event.
 //
 // Metrics (Lane, Connector): SyncSucceeded and RowsWritten (the run's total rows) when a run succeeds,
-// SyncFailures when it fails.
+// SyncFailures when it fails or the invocation ends in an error.
 func (rt *Runtime) Sync(ctx context.Context, inv sspm.Invocation) (SyncOutput, error) {
 	out := SyncOutput{ConnectorID: inv.ConnectorID, Lane: inv.Lane}
 	if inv.Lane != sspm.LaneFull && inv.Lane != sspm.LaneDiscovery {
 		return out, sspm.Errorf(sspm.CodeInvalid, "sync: lane %q is not full or discovery", inv.Lane)
 	}
 	if err := rt.ready(ctx); err != nil {
+		rt.failed(inv.Lane, inv.ConnectorID, 1)
 		return out, err
 	}
 	rt.router.self.Store(true)
@@ -64,6 +65,7 @@ func (rt *Runtime) Sync(ctx context.Context, inv sspm.Invocation) (SyncOutput, e
 		return out, nil
 	}
 	if err != nil {
+		rt.failed(inv.Lane, inv.ConnectorID, 1)
 		return out, err
 	}
 	dims := emf.Dimensions{Lane: string(inv.Lane), Connector: inv.ConnectorID}
@@ -75,7 +77,7 @@ func (rt *Runtime) Sync(ctx context.Context, inv sspm.Invocation) (SyncOutput, e
 		}
 		rt.emit(dims, emf.Metric{Name: emf.SyncSucceeded, Unit: emf.Count, Value: 1}, emf.Metric{Name: emf.RowsWritten, Unit: emf.Count, Value: float64(rows)})
 	case lane.OutcomeFailed:
-		rt.emit(dims, emf.Metric{Name: emf.SyncFailures, Unit: emf.Count, Value: 1})
+		rt.failed(inv.Lane, inv.ConnectorID, 1)
 	case lane.OutcomeWaiting:
 		log.Info("sync: paused for the provider's rate limit; the schedule continues it", "run", res.Run.ID, "resume_at", res.ResumeAt)
 	}

@@ -37,13 +37,14 @@ type TailStepOutput struct {
 // and Catch handle it; the error is also recorded on the stream's cursor).
 //
 // Metrics (Lane tail, Connector): EventsStored, and TailLagSeconds (now minus the stream's high-water mark) when
-// the stream has one.
+// the stream has one; SyncFailures when the step ends in an error.
 func (rt *Runtime) TailStep(ctx context.Context, in TailStepInput) (TailStepOutput, error) {
 	out := TailStepOutput{ConnectorID: in.ConnectorID, Stream: in.Stream, Iteration: in.Iteration + 1}
 	if in.ConnectorID == "" || in.Stream == "" {
 		return out, sspm.Errorf(sspm.CodeInvalid, "tail step: connector_id and stream are required")
 	}
 	if err := rt.ready(ctx); err != nil {
+		rt.failed(sspm.LaneTail, in.ConnectorID, 1)
 		return out, err
 	}
 	res, err := rt.App.Tailer.Step(ctx, in.ConnectorID, in.Stream)
@@ -64,5 +65,8 @@ func (rt *Runtime) TailStep(ctx context.Context, in TailStepInput) (TailStepOutp
 		metrics = append(metrics, emf.Metric{Name: emf.TailLagSeconds, Unit: emf.Seconds, Value: lag})
 	}
 	rt.emit(emf.Dimensions{Lane: string(sspm.LaneTail), Connector: in.ConnectorID}, metrics...)
+	if err != nil {
+		rt.failed(sspm.LaneTail, in.ConnectorID, 1)
+	}
 	return out, err
 }

@@ -219,7 +219,7 @@ func authConfigFromOS() authConfig {
 // adminAPI wires the admin API of the local runtime. The local signing key is created on first use: a new key
 // only means signing in again.
 func (c *command) adminAPI(rt *runtime) (*api.Admin, error) {
-	a := &api.Admin{Store: rt.db, Registry: rt.app.Registry, Sealer: rt.app.Sealer, KeyID: rt.app.Keys.KeyID,
+	a := &api.Admin{Store: rt.db, Registry: rt.app.Registry, Sealer: rt.app.Sealer, WebhookSealer: rt.app.WebhookSealer(), KeyID: rt.app.Keys.KeyID,
 		Invoker: rt.app.Invoker, Rules: rt.app.RuleControls(), Inbox: rt.inbox(), DiscoveryEnabled: rt.app.DiscoveryEnabled, Logger: c.log}
 	ac := authConfigFromOS()
 	if ac.Issuer != "" || ac.Audience != "" || ac.JWKSURL != "" {

@@ -158,6 +158,33 @@ func (db *DB) RewrapConnectorSecrets(ctx context.Context, rewrap func(ctx contex
 	return n, nil
 }
 
+// RewrapWebhookSecrets calls rewrap for every stored webhook secret and replaces the ciphertext. It returns
+// how many webhook secrets were re-wrapped.
+func (db *DB) RewrapWebhookSecrets(ctx context.Context, rewrap func(ctx context.Context, connectorID string, sealed []byte) ([]byte, error)) (int, error) {
+	rows, err := db.q.ListConnectors(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("rewrap webhook secrets: %w", err)
+	}
+	n := 0
+	for _, r := range rows {
+		if len(r.WebhookSecret) == 0 {
+			continue
+		}
+		next, err := rewrap(ctx, r.ID, r.WebhookSecret)
+		if err != nil {
+			return n, fmt.Errorf("rewrap webhook secret of %s: %w", r.ID, err)
+		}
+		changed, err := db.q.RewrapWebhookSecret(ctx, sqlgen.RewrapWebhookSecretParams{
+			ID: r.ID, WebhookSecret: next, OldWebhookSecret: r.WebhookSecret,
+		})
+		if err != nil {
+			return n, fmt.Errorf("rewrap webhook secret of %s: %w", r.ID, err)
+		}
+		n += int(changed)
+	}
+	return n, nil
+}
+
 func connectorFromRow(r sqlgen.Connector) (sspm.Connector, error) {
 	c := sspm.Connector{
 		ID: r.ID, Kind: sspm.Kind(r.Kind), Name: r.Name, Enabled: r.Enabled, DiscoveryEnabled: r.DiscoveryEnabled,

@@ -26,6 +26,8 @@ type DB struct {
 	// now is the clock of leases, visibility timeouts, retries and eviction (see WithClock); nil leaves them to
 	// the database's now().
 	now func() time.Time
+	// password gives each new connection's password (see WithPassword).
+	password func(ctx context.Context, host string, port uint16, user string) (string, error)
 }
 
 // Option configures a store at Open.
@@ -37,6 +39,13 @@ type Option func(*DB)
 // every process sharing the database.
 func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
 
+// WithPassword makes every new connection sign in with the password password returns (for example an IAM
+// database authentication token, which expires after 15 minutes and so is made afresh for each connection),
+// instead of any password in the URL.
+func WithPassword(password func(ctx context.Context, host string, port uint16, user string) (string, error)) Option {
+	return func(db *DB) { db.password = password }
+}
+
 // Open connects to the database at url (a postgres:// URL or a key=value DSN) and checks the connection.
 func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
@@ -47,6 +56,20 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 		cfg.MaxConns = 8 // unless the URL says otherwise (a Lambda wants 1 or 2 connections)
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
+	db := &DB{}
+	for _, o := range opts {
+		o(db)
+	}
+	if db.password != nil {
+		cfg.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
+			p, err := db.password(ctx, cc.Host, cc.Port, cc.User)
+			if err != nil {
+				return fmt.Errorf("postgres: password for %s@%s: %w", cc.User, cc.Host, err)
+			}
+			cc.Password = p
+			return nil
+		}
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
@@ -58,10 +81,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("postgres: ping %s@%s:%d/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host,
 			cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
-	db := &DB{pool: pool, q: sqlgen.New(pool)}
-	for _, o := range opts {
-		o(db)
-	}
+	db.pool, db.q = pool, sqlgen.New(pool)
 	return db, nil
 }
 

@@ -113,7 +113,7 @@ func TestLocalKeyringUnwrapsWithPreviousKeysOnly(t *testing.T) {
 		t.Fatalf("KeyID = %q, want the current key %q", ring.KeyID(), want)
 	}
 	old := mustLocalKey(t, a)
-	encCtx := secrets.EncryptionContext("conn-1")
+	encCtx := secrets.EncryptionContext("conn-1", secrets.PurposeProviderCredential)
 	plaintext, wrapped, err := old.GenerateDataKey(t.Context(), encCtx)
 	if err != nil {
 		t.Fatalf("GenerateDataKey: %v", err)

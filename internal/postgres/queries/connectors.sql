@@ -20,6 +20,10 @@ WHERE id = @id;
 -- Rotation: replaces the ciphertext (re-wrapped data key) without changing when the secret itself changed.
 UPDATE connectors SET secret = @secret, secret_key_id = @secret_key_id WHERE id = @id AND secret = @old_secret;
 
+-- name: RewrapWebhookSecret :execrows
+-- Rotation of a webhook secret: replaces the ciphertext if it is still the one read.
+UPDATE connectors SET webhook_secret = @webhook_secret WHERE id = @id AND webhook_secret = @old_webhook_secret;
+
 -- name: GetConnector :one
 SELECT * FROM connectors WHERE id = @id;
 

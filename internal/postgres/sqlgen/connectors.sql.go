@@ -193,6 +193,25 @@ func (q *Queries) RewrapConnectorSecret(ctx context.Context, arg RewrapConnector
 	return result.RowsAffected(), nil
 }
 
+const rewrapWebhookSecret = `-- name: RewrapWebhookSecret :execrows
+UPDATE connectors SET webhook_secret = $1 WHERE id = $2 AND webhook_secret = $3
+`
+
+type RewrapWebhookSecretParams struct {
+	WebhookSecret    []byte
+	ID               string
+	OldWebhookSecret []byte
+}
+
+// Rotation of a webhook secret: replaces the ciphertext if it is still the one read.
+func (q *Queries) RewrapWebhookSecret(ctx context.Context, arg RewrapWebhookSecretParams) (int64, error) {
+	result, err := q.db.Exec(ctx, rewrapWebhookSecret, arg.WebhookSecret, arg.ID, arg.OldWebhookSecret)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const setConnectorSecret = `-- name: SetConnectorSecret :execrows
 UPDATE connectors SET secret = $1, secret_key_id = $2, secret_updated_at = now(), updated_at = now()
 WHERE id = $3

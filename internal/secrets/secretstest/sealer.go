@@ -19,6 +19,73 @@ func testSealer(t *testing.T, newWrapper func(t *testing.T) sspm.KeyWrapper) {
 	t.Run("SplicedEnvelopeFails", func(t *testing.T) { testOpenSpliced(t, secrets.NewSealer(newWrapper(t))) })
 	t.Run("TamperedFails", func(t *testing.T) { testOpenTampered(t, secrets.NewSealer(newWrapper(t))) })
 	t.Run("RewrapKeepsSealedSecret", func(t *testing.T) { testSealerRewrap(t, newWrapper(t)) })
+	t.Run("PurposesAreApart", func(t *testing.T) { testPurposesApart(t, secrets.NewSealer(newWrapper(t))) })
+	t.Run("LegacyOpensAndRewrapReseals", func(t *testing.T) { testLegacy(t, newWrapper(t)) })
+}
+
+// testPurposesApart: a provider credential does not open as a webhook secret, nor the other way round, and
+// neither can be rewrapped under the other purpose.
+func testPurposesApart(t *testing.T, s *secrets.Sealer) {
+	if s.Purpose() != secrets.PurposeProviderCredential {
+		t.Fatalf("NewSealer purpose = %q, want %q", s.Purpose(), secrets.PurposeProviderCredential)
+	}
+	provider, webhook := s, s.For(secrets.PurposeWebhookVerification)
+	tests := []struct {
+		name       string
+		seal, open *secrets.Sealer
+	}{
+		{name: "provider credential as webhook secret", seal: provider, open: webhook},
+		{name: "webhook secret as provider credential", seal: webhook, open: provider},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			secret := []byte("secret-of-" + string(tt.seal.Purpose()))
+			ct := mustSeal(t, tt.seal, "conn-1", secret)
+			mustOpen(t, tt.seal, "conn-1", ct, secret)
+			_, err := tt.open.Open(t.Context(), "conn-1", ct)
+			if !errors.Is(err, secrets.ErrCannotOpen) {
+				t.Fatalf("Open as %s: err = %v, want ErrCannotOpen", tt.open.Purpose(), err)
+			}
+			assertNoLeak(t, err, secret)
+			if _, err := tt.open.Rewrap(t.Context(), "conn-1", ct); !errors.Is(err, secrets.ErrCannotOpen) {
+				t.Fatalf("Rewrap as %s: err = %v, want ErrCannotOpen", tt.open.Purpose(), err)
+			}
+		})
+	}
+}
+
+// testLegacy: a secret sealed before purposes were told apart (PurposeLegacy) still opens for either purpose;
+// Rewrap re-seals it under the Sealer's purpose, after which it no longer opens under the legacy context or
+// the other purpose.
+func testLegacy(t *testing.T, w sspm.KeyWrapper) {
+	legacy := secrets.NewSealer(w).For(secrets.PurposeLegacy)
+	webhook := secrets.NewSealer(w).For(secrets.PurposeWebhookVerification)
+	provider := secrets.NewSealer(w)
+	secret := []byte("hook-secret")
+	old := mustSeal(t, legacy, "conn-1", secret)
+	mustOpen(t, webhook, "conn-1", old, secret)
+	mustOpen(t, provider, "conn-1", old, secret)
+
+	resealed, err := webhook.Rewrap(t.Context(), "conn-1", old)
+	if err != nil {
+		t.Fatalf("Rewrap of a legacy secret: %v", err)
+	}
+	mustOpen(t, webhook, "conn-1", resealed, secret)
+	if _, err := provider.Open(t.Context(), "conn-1", resealed); !errors.Is(err, secrets.ErrCannotOpen) {
+		t.Fatalf("re-sealed webhook secret opened as a provider credential: %v", err)
+	}
+	env := mustParse(t, resealed)
+	if _, err := w.Unwrap(t.Context(), env.KeyID, env.WrappedKey, secrets.EncryptionContext("conn-1", secrets.PurposeLegacy)); err == nil {
+		t.Fatal("re-sealed secret still unwraps under the legacy context")
+	}
+	// Rewrapping again is a plain rewrap: the sealed secret stays byte for byte.
+	again, err := webhook.Rewrap(t.Context(), "conn-1", resealed)
+	if err != nil {
+		t.Fatalf("second Rewrap: %v", err)
+	}
+	if !bytes.Equal(mustParse(t, again).Sealed, env.Sealed) {
+		t.Fatal("second Rewrap changed the sealed secret")
+	}
 }
 
 func testSealRoundTrip(t *testing.T, s *secrets.Sealer) {

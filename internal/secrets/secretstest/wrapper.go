@@ -30,7 +30,7 @@ func testDataKeyRoundTrip(t *testing.T, w sspm.KeyWrapper) {
 		name   string
 		encCtx map[string]string
 	}{
-		{name: "connector", encCtx: secrets.EncryptionContext("conn-1")},
+		{name: "connector", encCtx: secrets.EncryptionContext("conn-1", secrets.PurposeProviderCredential)},
 		{name: "several entries", encCtx: map[string]string{"a": "1", "b": "2", "c": "3"}},
 		{name: "unicode", encCtx: map[string]string{"connector_id": "ünïcødé/コネクタ"}},
 		{name: "empty", encCtx: map[string]string{}},
@@ -59,7 +59,7 @@ func testDataKeyRoundTrip(t *testing.T, w sspm.KeyWrapper) {
 }
 
 func testFreshDataKeys(t *testing.T, w sspm.KeyWrapper) {
-	encCtx := secrets.EncryptionContext("conn-1")
+	encCtx := secrets.EncryptionContext("conn-1", secrets.PurposeProviderCredential)
 	seenKeys := map[string]bool{}
 	seenWrapped := map[string]bool{}
 	for range 8 {
@@ -76,14 +76,16 @@ func testFreshDataKeys(t *testing.T, w sspm.KeyWrapper) {
 }
 
 func testUnwrapOtherContext(t *testing.T, w sspm.KeyWrapper) {
-	base := secrets.EncryptionContext("conn-1")
+	base := secrets.EncryptionContext("conn-1", secrets.PurposeProviderCredential)
 	tests := []struct {
 		name   string
 		wrap   map[string]string
 		unwrap map[string]string
 	}{
-		{name: "other connector", wrap: base, unwrap: secrets.EncryptionContext("conn-2")},
-		{name: "connector id prefix", wrap: base, unwrap: secrets.EncryptionContext("conn-")},
+		{name: "other connector", wrap: base, unwrap: secrets.EncryptionContext("conn-2", secrets.PurposeProviderCredential)},
+		{name: "connector id prefix", wrap: base, unwrap: secrets.EncryptionContext("conn-", secrets.PurposeProviderCredential)},
+		{name: "other purpose", wrap: base, unwrap: secrets.EncryptionContext("conn-1", secrets.PurposeWebhookVerification)},
+		{name: "legacy purpose", wrap: base, unwrap: secrets.EncryptionContext("conn-1", secrets.PurposeLegacy)},
 		{name: "missing entry", wrap: base, unwrap: map[string]string{"connector_id": "conn-1"}},
 		{name: "extra entry", wrap: base, unwrap: with(base, "tenant", "x")},
 		{name: "key case", wrap: base, unwrap: map[string]string{"Connector_id": "conn-1", "purpose": "connector-secret"}},
@@ -109,7 +111,7 @@ func testUnwrapOtherContext(t *testing.T, w sspm.KeyWrapper) {
 }
 
 func testUnwrapTampered(t *testing.T, w sspm.KeyWrapper) {
-	encCtx := secrets.EncryptionContext("conn-1")
+	encCtx := secrets.EncryptionContext("conn-1", secrets.PurposeProviderCredential)
 	_, wrapped, err := w.GenerateDataKey(t.Context(), encCtx)
 	if err != nil {
 		t.Fatalf("GenerateDataKey: %v", err)
@@ -136,7 +138,7 @@ func testUnwrapTampered(t *testing.T, w sspm.KeyWrapper) {
 }
 
 func testUnwrapUnknownKey(t *testing.T, w sspm.KeyWrapper) {
-	encCtx := secrets.EncryptionContext("conn-1")
+	encCtx := secrets.EncryptionContext("conn-1", secrets.PurposeProviderCredential)
 	_, wrapped, err := w.GenerateDataKey(t.Context(), encCtx)
 	if err != nil {
 		t.Fatalf("GenerateDataKey: %v", err)
@@ -147,7 +149,7 @@ func testUnwrapUnknownKey(t *testing.T, w sspm.KeyWrapper) {
 }
 
 func testRewrap(t *testing.T, w sspm.KeyWrapper) {
-	encCtx := secrets.EncryptionContext("conn-1")
+	encCtx := secrets.EncryptionContext("conn-1", secrets.PurposeProviderCredential)
 	plaintext, wrapped, err := w.GenerateDataKey(t.Context(), encCtx)
 	if err != nil {
 		t.Fatalf("GenerateDataKey: %v", err)
