@@ -122,7 +122,8 @@ func newHTTPAPI(scope constructs.Construct, s *site, a *auth, webhook, api awsla
 	stage.SetDefaultRouteSettings(throttle(adminThrottle))
 	settings := map[string]any{}
 	for key, limit := range routeThrottles() {
-		settings[key] = throttle(limit)
+		// RouteSettings is untyped JSON: CloudFormation's own property names, not the struct's.
+		settings[key] = map[string]any{"ThrottlingRateLimit": limit.rate, "ThrottlingBurstLimit": limit.burst}
 	}
 	stage.SetRouteSettings(settings)
 	// Route settings name routes by key: the stage must come after them.

@@ -58,9 +58,9 @@ func TestWafOption(t *testing.T) {
 					"Action":    map[string]any{"Block": map[string]any{}},
 					"Statement": map[string]any{"RateBasedStatement": map[string]any{"Limit": wafRateLimit, "AggregateKeyType": "IP", "EvaluationWindowSec": 300}},
 				}),
+				assertions.Match_ObjectLike(&map[string]any{"Name": "AWSManagedRulesAmazonIpReputationList"}),
 				assertions.Match_ObjectLike(&map[string]any{"Name": "AWSManagedRulesCommonRuleSet"}),
 				assertions.Match_ObjectLike(&map[string]any{"Name": "AWSManagedRulesKnownBadInputsRuleSet"}),
-				assertions.Match_ObjectLike(&map[string]any{"Name": "AWSManagedRulesAmazonIpReputationList"}),
 			}),
 		})
 	})

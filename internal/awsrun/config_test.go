@@ -46,6 +46,7 @@ func TestConfigFromEnv(t *testing.T) {
 				LogFormat: "text", LogLevel: "debug"},
 		},
 		{name: "no database", give: map[string]string{}, wantErr: "DATABASE_URL or DATABASE_SECRET_ARN"},
+		{name: "IAM auth without a URL", give: map[string]string{"DATABASE_SECRET_ARN": "arn:s", "DATABASE_IAM_AUTH": "1"}, wantErr: "DATABASE_IAM_AUTH=1 needs DATABASE_URL"},
 		{name: "bad margin", give: map[string]string{"DATABASE_URL": "x", "SYNC_DEADLINE_MARGIN": "soon"}, wantErr: "SYNC_DEADLINE_MARGIN"},
 		{name: "bad window", give: map[string]string{"DATABASE_URL": "x", "TAIL_EXECUTION_WINDOW": "-1h"}, wantErr: "TAIL_EXECUTION_WINDOW"},
 		{name: "bad log format", give: map[string]string{"DATABASE_URL": "x", "LOG_FORMAT": "xml"}, wantErr: "LOG_FORMAT"},

@@ -66,7 +66,7 @@ func TestFunctionRoles(t *testing.T) {
 			[]string{`SELECT 1 FROM lane_schedules`, `UPDATE sync_runs SET status = status`},
 			[]string{`SELECT 1 FROM accounts`, `UPDATE connectors SET name = name`, `SELECT 1 FROM users`}},
 		{"full",
-			[]string{`DELETE FROM accounts WHERE false`, `UPDATE sync_runs SET status = status`, `SELECT 1 FROM identity_rollup`},
+			[]string{`DELETE FROM accounts WHERE false`, `UPDATE sync_runs SET status = status`, `SELECT 1 FROM identities`},
 			[]string{`UPDATE connectors SET name = name`, `SELECT 1 FROM users`, `SELECT 1 FROM admin_audit`, `DELETE FROM findings`}},
 		{"tail",
 			[]string{`DELETE FROM events WHERE false`, `UPDATE tail_cursors SET cursor = cursor`},
