@@ -38,7 +38,7 @@ func (p *dependsOnPruner) Validate() *[]*string {
 			}
 			id, _ := p.stack.Resolve(dep.LogicalId()).(string)
 			if refs[id] {
-				res.RemoveDependency(dep)
+				res.RemoveResourceDependency(dep)
 			}
 		}
 	}
