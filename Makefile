@@ -10,7 +10,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test test-go test-frontend test-e2e e2e-chromium bench build build-lambdas synth deploy generate generate-check docs lint frontend frontend-if-possible clean
+.PHONY: run test test-go test-frontend test-e2e fuzz audit e2e-chromium bench build build-lambdas synth deploy generate generate-check docs lint frontend frontend-if-possible clean
 
 ## run: start everything locally (embedded PostgreSQL unless DATABASE_URL is set) and print the URL
 run: frontend-if-possible
@@ -23,8 +23,11 @@ test: test-go test-frontend test-e2e
 test-go:
 	$(WITHPG) $(GO) test -count=1 ./...
 
+## test-frontend: the SPA's unit tests; node_modules are installed again only when package-lock.json is newer than
+## the install (npm keeps its own copy of the lock in node_modules/.package-lock.json)
 test-frontend:
-	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund && npm test; fi
+	@if [ -f frontend/package.json ]; then cd frontend && \
+		{ [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm test; fi
 
 ## test-e2e: headless Chromium (playwright-core) drives the built SPA against `open-sspm dev --demo on` (the provider
 ## simulator): frontend/e2e, screenshots into frontend/e2e/screenshots. A fresh database in TEST_DATABASE_URL's server
@@ -47,6 +50,18 @@ e2e-chromium:
 		echo "or set E2E_CHROMIUM=/path/to/chromium (make test E2E_CHROMIUM=...)"; \
 		exit 1; \
 	fi
+
+## fuzz: every fuzz target (parsers of outside input: webhook bodies, connector configs, rule files, API query
+## parameters) for FUZZTIME each; their seed corpora also run in every `go test`
+FUZZTIME ?= 10s
+fuzz:
+	@for f in $$(grep -rl --include='*_test.go' '^func Fuzz' internal | sort); do \
+		pkg=./$$(dirname $$f); \
+		for t in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | cut -d' ' -f2); do \
+			echo "fuzz $$pkg $$t for $(FUZZTIME)"; \
+			$(WITHPG) $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
 
 ## bench: benchmarks (figures the issues name)
 bench:

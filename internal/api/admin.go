@@ -167,7 +167,7 @@ func newHumaAPI(mux *http.ServeMux) huma.API {
 
 // register adds every operation.
 func (a *Admin) register(api huma.API) {
-	api.UseMiddleware(a.authorize(api))
+	api.UseMiddleware(a.authorize(api), rejectUnstorableText(api))
 	a.registerSession(api)
 	a.registerConnectors(api)
 	a.registerConnectorActions(api)

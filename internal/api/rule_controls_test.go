@@ -49,7 +49,7 @@ ruleset:
         expression: rows("normalized:accounts").filter(a, a.is_admin == true).size() <= param("max_admins")
 `
 
-func testCatalog(t *testing.T) *rules.Catalog {
+func testCatalog(t testing.TB) *rules.Catalog {
 	t.Helper()
 	c, err := rules.Compile(map[string][]byte{"t.yaml": []byte(testRuleset)})
 	if err != nil {

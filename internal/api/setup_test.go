@@ -39,7 +39,7 @@ const (
 // bundle is one test's server: a real store on its own database, a local issuer, a test connector kind and a
 // recording invoker.
 type bundle struct {
-	t       *testing.T
+	t       testing.TB
 	db      *postgres.DB
 	srv     *httptest.Server
 	issuer  *auth.Issuer
@@ -137,7 +137,7 @@ var testKey = sync.OnceValue(func() *rsa.PrivateKey {
 	return k
 })
 
-func setup(t *testing.T) *bundle {
+func setup(t testing.TB) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	db := postgrestest.New(t)
