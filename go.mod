@@ -2,6 +2,8 @@ module github.com/open-sspm/open-sspm
 
 go 1.26.0
 
+toolchain go1.26.11
+
 require (
 	cel.dev/cel-go v0.33.2
 	github.com/aws/aws-cdk-go/awscdk/v2 v2.276.0
