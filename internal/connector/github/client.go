@@ -119,7 +119,8 @@ type retryTransport struct {
 const (
 	maxRetries = 4
 	maxWait    = 15 * time.Minute
-	// maxResetWait caps a wait for the primary budget's reset, which GitHub gives exactly (hourly windows).
+	// maxResetWait is the longest wait made in-process (the primary budget resets hourly); a longer one pauses
+	// the lane until the reset.
 	maxResetWait = time.Hour + time.Minute
 )
 
@@ -136,8 +137,9 @@ func (t *retryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		_ = resp.Body.Close()
-		if remaining, ok := sspm.WaitBudget(r.Context()); ok && wait > remaining {
-			// Longer than the step may wait (the primary budget resets hourly): the lane pauses until then.
+		if remaining, ok := sspm.WaitBudget(r.Context()); wait > maxResetWait || (ok && wait > remaining) {
+			// Longer than the step may wait (the primary budget resets hourly): the lane pauses until then. The
+			// wait is never cut short: GitHub would refuse an early retry.
 			return nil, &ratelimit.WaitError{Bucket: bucketOf(r), Until: t.now().Add(wait), Throttled: true}
 		}
 		if err := t.sleep(r.Context(), wait); err != nil {
@@ -162,11 +164,11 @@ func (t *retryTransport) limitWait(resp *http.Response, backoff time.Duration) (
 		return 0, false
 	}
 	if s, err := strconv.Atoi(h.Get("Retry-After")); err == nil && s >= 0 {
-		return min(time.Duration(s)*time.Second, maxWait), true
+		return time.Duration(s) * time.Second, true
 	}
 	if h.Get("X-RateLimit-Remaining") == "0" {
 		if reset, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
-			return min(max(time.Unix(reset, 0).Sub(t.now())+time.Second, time.Second), maxResetWait), true
+			return max(time.Unix(reset, 0).Sub(t.now())+time.Second, time.Second), true
 		}
 	}
 	return min(backoff, maxWait), true
@@ -208,7 +210,11 @@ func classify(op string, err error) error {
 	if errors.As(err, &er) && er.Response != nil {
 		switch er.Response.StatusCode {
 		case http.StatusForbidden, http.StatusNotFound:
-			return fmt.Errorf("github %s: %w (%d)", op, errUnreadable, er.Response.StatusCode)
+			code := sspm.CodeForbidden // the run's error kind is "auth" when the endpoint is required
+			if er.Response.StatusCode == http.StatusNotFound {
+				code = sspm.CodeNotFound
+			}
+			return &sspm.Error{Code: code, Message: fmt.Sprintf("github %s (%d)", op, er.Response.StatusCode), Err: errUnreadable}
 		}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {

@@ -2,7 +2,6 @@ package github_test
 
 import (
 	"context"
-	"net/http"
 	"testing"
 	"time"
 
@@ -47,54 +46,6 @@ func (le *laneEnv) counts(t *testing.T) map[sspm.Entity]int64 {
 		t.Fatal(err)
 	}
 	return c
-}
-
-// TestFailedRunExpiresNothingAndTheNextRunExpiresWhatWasDeleted: a 502 mid-sync fails the run and keeps every
-// row; once GitHub answers again, the run expires exactly the member, team and collaborator the sim removed.
-func TestFailedRunExpiresNothingAndTheNextRunExpiresWhatWasDeleted(t *testing.T) {
-	t.Parallel()
-	le := newLaneEnv(t, newEnv(t, githubsim.Options{}))
-	if res := le.run(t, "first"); res.Outcome != lane.OutcomeSucceeded {
-		t.Fatalf("first run: %+v", res)
-	}
-	before := le.counts(t)
-
-	teams, repos := le.sim.Teams(), le.sim.Repos()
-	var collabRepo, collab string
-	for _, r := range repos {
-		if cs := le.sim.Collaborators(r); len(cs) > 0 {
-			collabRepo, collab = r, cs[0]
-			break
-		}
-	}
-	if err := le.sim.RemoveCollaborator(collabRepo, collab); err != nil {
-		t.Fatal(err)
-	}
-	if err := le.sim.DeleteTeam(teams[len(teams)-1]); err != nil {
-		t.Fatal(err)
-	}
-	le.sim.AddFault(githubsim.Fault{Path: "GET /orgs/{org}/repos", Page: 2, Status: http.StatusBadGateway})
-	res := le.run(t, "failing")
-	if res.Outcome != lane.OutcomeFailed || sspm.ErrorCode(res.Err) != sspm.CodeUnavailable {
-		t.Fatalf("run with a 502: outcome %s err %v", res.Outcome, res.Err)
-	}
-	if after := le.counts(t); !sameCounts(after, before) {
-		t.Fatalf("a failed run changed the live rows: %v, before %v", after, before)
-	}
-
-	le.sim.ClearFaults()
-	if res = le.run(t, "recovered"); res.Outcome != lane.OutcomeSucceeded {
-		t.Fatalf("recovered run: %+v", res)
-	}
-	after := le.counts(t)
-	if res.Expired[sspm.EntityGroups] != 1 || res.Expired[sspm.EntityAccounts] != 0 {
-		t.Errorf("expired %v; want the one deleted team and no account", res.Expired)
-	}
-	for _, ent := range []sspm.Entity{sspm.EntityGroups, sspm.EntityGroupMembers, sspm.EntityGrants} {
-		if res.Expired[ent] == 0 || res.Expired[ent] != before[ent]-after[ent] {
-			t.Errorf("%s: expired %d, live went %d → %d", ent, res.Expired[ent], before[ent], after[ent])
-		}
-	}
 }
 
 // TestMembersWithoutEmailNeedAnAnchor: after linking, every member the sim gives no email is listed under

@@ -128,17 +128,20 @@ func listIDs(b *testing.B, url, path string) []string {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		var page []struct{ ID string }
+		next = ""
 		if err := json.Unmarshal(body, &page); err != nil {
-			var obj struct{ Value []struct{ ID string } }
+			var obj struct {
+				Value []struct{ ID string }
+				Links struct{ Next struct{ Href string } } `json:"_links"`
+			}
 			if err := json.Unmarshal(body, &obj); err != nil {
 				b.Fatalf("%s: %v", path, err)
 			}
-			page = obj.Value
+			page, next = obj.Value, obj.Links.Next.Href
 		}
 		for _, it := range page {
 			out = append(out, it.ID)
 		}
-		next = ""
 		for _, l := range resp.Header.Values("Link") {
 			if strings.Contains(l, `rel="next"`) {
 				next = strings.Trim(strings.SplitN(l, ";", 2)[0], "<> ")

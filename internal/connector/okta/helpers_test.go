@@ -180,12 +180,18 @@ func keys(p sspm.Page) map[string]map[string]bool {
 // truth lists an endpoint of the simulator with plain HTTP (not the connector), following next links.
 func truth(t testing.TB, e *env, path string) []map[string]any {
 	t.Helper()
+	return simTruth(t, e.sim, path)
+}
+
+// simTruth lists an endpoint of a simulator with plain HTTP, following next links.
+func simTruth(t testing.TB, sim *oktasim.Server, path string) []map[string]any {
+	t.Helper()
 	var out []map[string]any
-	next := e.sim.URL() + path
+	next := sim.URL() + path
 	for next != "" {
 		req, _ := http.NewRequest(http.MethodGet, next, nil)
 		req.Header.Set("Authorization", "SSWS "+oktasim.DefaultToken)
-		resp, err := e.sim.Client().Do(req)
+		resp, err := sim.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

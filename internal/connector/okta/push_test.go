@@ -162,7 +162,7 @@ type noInvoker struct{}
 
 func (noInvoker) Invoke(context.Context, sspm.Invocation) error { return nil }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

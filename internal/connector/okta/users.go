@@ -3,7 +3,10 @@ package okta
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -115,6 +118,11 @@ func (s *Source) loadAdmins(ctx context.Context) error {
 			Value []struct {
 				ID string `json:"id"`
 			} `json:"value"`
+			Links struct {
+				Next struct {
+					Href string `json:"href"`
+				} `json:"next"`
+			} `json:"_links"`
 		}
 		if err := json.Unmarshal(body, &page); err != nil {
 			return sspm.Errorf(sspm.CodeUnavailable, "okta list admin role holders: malformed page")
@@ -128,12 +136,16 @@ func (s *Source) loadAdmins(ctx context.Context) error {
 				list = append(list, v.ID)
 			}
 		}
-		next, err := nextAfter(h)
+		// Okta documents this listing's next link in the body (_links.next); follow the Link header too.
+		next, err := nextAfterIn(page.Links.Next.Href, h)
 		if err != nil {
 			return sspm.Errorf(sspm.CodeUnavailable, "okta list admin role holders: %v", err)
 		}
 		if next == "" {
 			break
+		}
+		if next == after {
+			return sspm.Errorf(sspm.CodeUnavailable, "okta list admin role holders: the next link repeats the page")
 		}
 		after = next
 	}
@@ -209,4 +221,21 @@ func emailOf(email, login string) string {
 		}
 	}
 	return ""
+}
+
+// nextAfterIn returns the `after` parameter of a listing's next page, from the next link in its body (href, ""
+// when it has none) or else from its rel="next" Link header: "" when the answer carries neither.
+func nextAfterIn(href string, h http.Header) (string, error) {
+	if href == "" {
+		return nextAfter(h)
+	}
+	u, err := url.Parse(href)
+	if err != nil {
+		return "", errors.New("malformed next link")
+	}
+	after := u.Query().Get("after")
+	if after == "" {
+		return "", errors.New("next link without an after cursor")
+	}
+	return after, nil
 }

@@ -65,8 +65,10 @@ type Transport struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// MaxRetries is how many times a 429 is retried (after waiting for the reset); 0 means 4.
 	MaxRetries int
-	// MaxWait caps a single wait; 0 means 2 minutes. Margin is added to every reset wait; 0 means 1 second
-	// (reset times are whole seconds).
+	// MaxWait is the longest wait made in-process; 0 means 2 minutes. A longer one is not cut short (the
+	// provider would refuse an early retry): the request fails with a *WaitError until the reset, as when the
+	// wait outlasts the work's budget. Margin is added to every reset wait; 0 means 1 second (reset times are
+	// whole seconds).
 	MaxWait time.Duration
 	Margin  time.Duration
 
@@ -149,13 +151,10 @@ func (t *Transport) pace(ctx context.Context, name string) error {
 	return t.wait(ctx, name, wait, false)
 }
 
-// wait sleeps for d (capped), records it, and forgets the bucket's state, which the reset made stale. A wait
-// beyond the context's budget is not made: it returns a *WaitError at once.
+// wait sleeps for d, records it, and forgets the bucket's state, which the reset made stale. A wait beyond the
+// context's budget or MaxWait is not made: it returns a *WaitError at once.
 func (t *Transport) wait(ctx context.Context, name string, d time.Duration, throttled bool) error {
-	if limit := t.maxWait(); d > limit {
-		d = limit
-	}
-	if remaining, ok := sspm.WaitBudget(ctx); ok && d > remaining {
+	if remaining, ok := sspm.WaitBudget(ctx); d > t.maxWait() || (ok && d > remaining) {
 		return &WaitError{Bucket: name, Until: t.now().Add(d), Throttled: throttled}
 	}
 	if err := t.sleep(ctx, d); err != nil {

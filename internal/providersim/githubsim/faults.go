@@ -24,6 +24,9 @@ type Fault struct {
 	Primary   bool
 	// RetryAfter is sent as Retry-After (secondary limits) or as the reset (primary); default 1s.
 	RetryAfter time.Duration
+	// EmptyLastPage answers normally, except that a listing's last page links to one more page, which is
+	// empty and links to none (REST: a rel="next" Link; GraphQL: hasNextPage).
+	EmptyLastPage bool
 }
 
 type faultSet struct {
@@ -96,9 +99,17 @@ func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, f Fault) int
 		status = http.StatusInternalServerError
 	}
 	msg := http.StatusText(status)
-	if status == http.StatusNotFound {
+	switch status {
+	case http.StatusNotFound:
 		msg = "Not Found"
+	case http.StatusForbidden: // what GitHub answers a token without the permission
+		msg = "Resource not accessible by personal access token"
 	}
 	_ = r
 	return s.writeBody(w, status, apiError{Message: msg, DocumentationURL: "https://docs.github.com/rest"})
 }
+
+type emptyLastKey struct{}
+
+// emptyLast reports whether an EmptyLastPage fault applies to the request.
+func emptyLast(r *http.Request) bool { v, _ := r.Context().Value(emptyLastKey{}).(bool); return v }

@@ -65,7 +65,7 @@ func (s *Server) graphql(r *http.Request) reply {
 		edges = append(edges, map[string]any{"node": node})
 	}
 	endCursor := base64.StdEncoding.EncodeToString([]byte("cursor:" + strconv.Itoa(end)))
-	conn := map[string]any{"edges": edges, "pageInfo": map[string]any{"hasNextPage": end < len(ids), "endCursor": endCursor}}
+	conn := map[string]any{"edges": edges, "pageInfo": map[string]any{"hasNextPage": end < len(ids) || (emptyLast(r) && end > start), "endCursor": endCursor}}
 	return reply{body: map[string]any{"data": map[string]any{"organization": map[string]any{
 		"samlIdentityProvider": map[string]any{"externalIdentities": conn}}}}}
 }

@@ -1,6 +1,7 @@
 package githubsim
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -47,8 +48,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route string, h f
 	if slices.Contains(s.opts.Forbidden, route) {
 		return s.write(w, r, errReply(http.StatusForbidden, "Resource not accessible by personal access token"), true), false
 	}
+	faulted := false
 	if f, ok := s.faults.match(route, r.URL.Path, pageOf(r)); ok {
-		return s.writeFault(w, r, f), true
+		if !f.EmptyLastPage {
+			return s.writeFault(w, r, f), true
+		}
+		r, faulted = r.WithContext(context.WithValue(r.Context(), emptyLastKey{}, true)), true
 	}
 	if !s.limit.available(s.clock()) {
 		s.limit.headers(w.Header(), s.clock())
@@ -59,7 +64,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route string, h f
 	s.mu.RLock()
 	rep := h(r)
 	s.mu.RUnlock()
-	return s.write(w, r, rep, true), false
+	return s.write(w, r, rep, true), faulted
 }
 
 // write answers rep; a GET whose ETag matches If-None-Match gets 304 without spending the budget.
@@ -207,8 +212,11 @@ func paginate[T any](r *http.Request, items []T) ([]T, string) {
 		return "<" + scheme + r.Host + u.RequestURI() + `>; rel="` + rel + `"`
 	}
 	var rels []string
-	if page < last {
+	switch {
+	case page < last:
 		rels = append(rels, link(page+1, "next"), link(last, "last"))
+	case emptyLast(r) && hi > lo: // an EmptyLastPage fault: one more, empty page
+		rels = append(rels, link(page+1, "next"), link(page+1, "last"))
 	}
 	if page > 1 {
 		rels = append(rels, link(1, "first"), link(min(page-1, last), "prev"))

@@ -34,7 +34,25 @@ type Fault struct {
 	// EndlessCursor makes listings always return a `next` link; past the
 	// last page they return empty pages, each with a fresh cursor.
 	EndlessCursor bool
+	// EmptyLastPage gives a listing's last page a `next` link to one more
+	// page, which is empty and has none (as Okta answers when the items end
+	// exactly at a page boundary).
+	EmptyLastPage bool
+	// NextLink says where listing pages carry their `next` link: "" as the
+	// route does (the Link header; the role-assignee listing: the body's
+	// `_links.next`), NextInHeader or NextInBody (listings whose body is an
+	// object).
+	NextLink string
+	// Reset, with Status 429, sends the rate-limit headers of a spent bucket
+	// (X-Rate-Limit-Remaining 0) whose window resets this long after now.
+	Reset time.Duration
 }
+
+// Where listings carry their next link (Fault.NextLink).
+const (
+	NextInHeader = "header"
+	NextInBody   = "body"
+)
 
 // faultSet holds the installed faults and how often each fired.
 type faultSet struct {
@@ -88,6 +106,13 @@ func (fs *faultSet) match(rt *route, r *http.Request, page int) (Fault, bool) {
 		out.Delay += f.Delay
 		out.Truncate = out.Truncate || f.Truncate
 		out.EndlessCursor = out.EndlessCursor || f.EndlessCursor
+		out.EmptyLastPage = out.EmptyLastPage || f.EmptyLastPage
+		if f.NextLink != "" {
+			out.NextLink = f.NextLink
+		}
+		if f.Reset > 0 {
+			out.Reset = f.Reset
+		}
 	}
 	return out, hit
 }

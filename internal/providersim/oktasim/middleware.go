@@ -16,8 +16,10 @@ type request struct {
 	page int
 	// after is the sort key decoded from the `after` cursor ("" on page 1).
 	after string
-	// endless is set by an EndlessCursor fault.
-	endless bool
+	// endless is set by an EndlessCursor fault, emptyLast by an EmptyLastPage
+	// fault; nextIn by a NextLink fault.
+	endless, emptyLast bool
+	nextIn             string
 }
 
 // statusWriter records the status a handler answers with.
@@ -104,12 +106,15 @@ func (s *Server) serve(rt *route) http.Handler {
 				return
 			}
 		}
+		if f.Status == http.StatusTooManyRequests && f.Reset > 0 {
+			setRateHeaders(h, limit, 0, now.Add(f.Reset), now)
+		}
 		if f.Status != 0 {
 			code, summary := defaultError(f.Status)
 			s.writeError(sw, f.Status, code, summary)
 			return
 		}
-		rq.endless = f.EndlessCursor
+		rq.endless, rq.emptyLast, rq.nextIn = f.EndlessCursor, f.EmptyLastPage, f.NextLink
 		var out http.ResponseWriter = sw
 		if f.Truncate {
 			out = &truncatingWriter{ResponseWriter: sw}

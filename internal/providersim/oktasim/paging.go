@@ -64,7 +64,7 @@ func (s *Server) pageSize(r *http.Request, rq *request) (int, error) {
 func setLinks(w http.ResponseWriter, r *http.Request, rq *request, next string) {
 	h := w.Header()
 	h.Add("Link", "<"+rq.base+r.URL.RequestURI()+`>; rel="self"`)
-	if next == "" {
+	if next == "" || rq.nextIn == NextInBody {
 		return
 	}
 	h.Add("Link", "<"+nextURL(r, rq, next)+`>; rel="next"`)
@@ -80,9 +80,10 @@ func nextURL(r *http.Request, rq *request, after string) string {
 
 // nextCursor returns the `after` token for the page after this one, given
 // whether more items exist and the key of the last item returned. With an
-// endless-cursor fault a token is returned even at the end.
+// endless-cursor fault a token is returned even at the end; with an
+// empty-last-page fault, at the end of a page that returned items.
 func nextCursor(rq *request, more bool, lastKey string) string {
-	if !more && !rq.endless {
+	if !more && !rq.endless && !(rq.emptyLast && lastKey != "") {
 		return ""
 	}
 	if lastKey == "" {

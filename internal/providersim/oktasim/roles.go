@@ -73,8 +73,9 @@ func (s *Server) listGroupRoles(w http.ResponseWriter, r *http.Request, rq *requ
 }
 
 // listRoleAssignees serves GET /api/v1/iam/assignees/users: the users who
-// hold any admin role, paged with `after` and a next link in both the body
-// (`_links.next.href`, which the SDK model carries) and the Link header.
+// hold any admin role, paged with `after` and, as Okta documents this
+// listing, the next link in the body (`_links.next.href`) rather than in a
+// Link header (a NextLink fault moves it to the header).
 func (s *Server) listRoleAssignees(w http.ResponseWriter, r *http.Request, rq *request) {
 	limit, err := s.pageSize(r, rq)
 	if err != nil {
@@ -103,7 +104,7 @@ func (s *Server) listRoleAssignees(w http.ResponseWriter, r *http.Request, rq *r
 		})
 		jw.key("_links")
 		jw.beginObject()
-		if next != "" {
+		if next != "" && rq.nextIn != NextInHeader {
 			jw.key("next")
 			jw.beginObject()
 			jw.fStr("href", nextURL(r, rq, next))
@@ -111,7 +112,11 @@ func (s *Server) listRoleAssignees(w http.ResponseWriter, r *http.Request, rq *r
 		}
 		jw.endObject()
 		jw.endObject()
-		setLinks(w, r, rq, next)
+		headerNext := ""
+		if rq.nextIn == NextInHeader {
+			headerNext = next
+		}
+		setLinks(w, r, rq, headerNext)
 	}()
 	writeBody(w, http.StatusOK, jw.b)
 }
