@@ -10,14 +10,20 @@ package sourcetest
 
 import (
 	"net/http"
+	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/providersim"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
+
+// Loopback is the outbound policy of the kinds under test: it reaches the simulators' listeners on the loopback
+// network, as an operator's OPEN_SSPM_ALLOWED_PRIVATE_NETWORKS lets a test rig.
+var Loopback = outbound.New(outbound.Config{AllowedNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 
 // Start is where the suite's fake clock starts: an hour after the simulated companies' "now", so that the
 // events the simulators generate lie in the past.
@@ -25,8 +31,8 @@ var Start = providersim.DefaultNow().Add(time.Hour)
 
 // Harness describes a connector kind to the suite.
 type Harness struct {
-	// Kind builds the kind under test with its time taken from clk (Now and Sleep) and allowed to reach the
-	// simulators' loopback addresses.
+	// Kind builds the kind under test with its time taken from clk (Now and Sleep), allowed to reach the
+	// simulators' loopback addresses (AllowLoopback, Loopback).
 	Kind func(clk *clocktest.Clock) connector.Kind
 	// NewTenant starts simulated tenant n on clk: tenants 0 and 1 are different companies whose object ids never
 	// collide. Listings are paged in a few items, so that every stage takes several pages. The tenant is closed
@@ -143,8 +149,8 @@ type Delivery struct {
 	Method string // default POST
 	Header http.Header
 	Body   []byte
-	// Events are the provider event ids the delivery carries (Valid, Stale).
-	Events []string
+	// Events is how many events the delivery carries (Valid, Stale).
+	Events int
 }
 
 // Tail describes a kind's tailed stream.

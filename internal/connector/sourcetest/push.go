@@ -52,10 +52,10 @@ func push(t *testing.T, h Harness) {
 	inbox := &lane.Inbox{Store: r.db, Parser: func(sspm.Kind) (lane.ParserFunc, error) { return r.kind.Push.Parse, nil }}
 
 	valid := h.Push.Delivery(t, tn, Valid, []byte(webhookSecret), maxBody)
-	if len(valid.Events) == 0 {
+	if valid.Events == 0 {
 		t.Fatal("the valid delivery carries no events")
 	}
-	stored := map[string]bool{}
+	stored := 0
 	tests := []struct {
 		give   DeliveryCase
 		want   int
@@ -101,13 +101,11 @@ func push(t *testing.T, h Harness) {
 			}
 			accepted = append(accepted, dl.Body)
 		}
-		if tt.stored {
-			for _, id := range d.Events {
-				stored[id] = true
-			}
+		if tt.stored && tt.give != Duplicate {
+			stored += d.Events
 		}
-		if got := storedEvents(t, r, c.ID); !reflect.DeepEqual(got, stored) {
-			t.Fatalf("after the %s delivery the store holds events %v, want %v", tt.give, keysOf(got), keysOf(stored))
+		if got := storedEvents(t, r, c.ID); len(got) != stored {
+			t.Fatalf("after the %s delivery the store holds %d events %v, want %d", tt.give, len(got), keysOf(got), stored)
 		}
 	}
 
@@ -126,8 +124,8 @@ func push(t *testing.T, h Harness) {
 			t.Fatalf("processing again: %+v", failed)
 		}
 	}
-	if got := storedEvents(t, r, c.ID); !reflect.DeepEqual(got, stored) {
-		t.Fatalf("processing the deliveries again changed the stored events: %v", keysOf(got))
+	if got := storedEvents(t, r, c.ID); len(got) != stored {
+		t.Fatalf("processing the deliveries again stored %d events, want %d", len(got), stored)
 	}
 }
 
