@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/open-sspm/open-sspm/internal/rules"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -25,7 +24,7 @@ import (
 type Alert = sspm.Alert
 
 // FromTransition builds the alert of a finding state change.
-func FromTransition(t rules.FindingTransition) Alert {
+func FromTransition(t sspm.FindingTransition) Alert {
 	f := t.Finding
 	return Alert{
 		ID: fmt.Sprintf("%d:%s:%d:%s", t.ID, t.Change, t.ReopenedCount, f.Severity), Change: string(t.Change),
@@ -61,8 +60,8 @@ func (r Route) Takes(severity string) bool { return !SeverityBelow(severity, r.M
 
 // SeverityBelow reports whether severity is below min ("" or an unknown min: nothing is below).
 func SeverityBelow(severity, min string) bool {
-	m := rules.SeverityRank(min)
-	return m > 0 && rules.SeverityRank(severity) < m
+	m := sspm.SeverityRank(min)
+	return m > 0 && sspm.SeverityRank(severity) < m
 }
 
 // deliveryError is a failed attempt with how to retry it.
@@ -126,7 +125,7 @@ type Outbox struct {
 // Entries routes the alerts of finding state changes: one entry per alert and destination that takes its
 // severity. The store calls it inside the transaction that records the changes (postgres.DB.SetAlertRouter), so
 // a state change and its alerts commit together.
-func (o *Outbox) Entries(ts []rules.FindingTransition) []Entry {
+func (o *Outbox) Entries(ts []sspm.FindingTransition) []Entry {
 	alerts := make([]Alert, len(ts))
 	for i, t := range ts {
 		alerts[i] = FromTransition(t)
@@ -149,7 +148,7 @@ func (o *Outbox) entries(alerts []Alert) []Entry {
 // NotifyTransitions wakes the deliverer (OnEnqueue) when some route takes one of the state changes. It enqueues
 // nothing: the store enqueued their alerts in the transaction that made the changes (Entries). It never blocks
 // and never fails an evaluation.
-func (o *Outbox) NotifyTransitions(ts []rules.FindingTransition) {
+func (o *Outbox) NotifyTransitions(ts []sspm.FindingTransition) {
 	if o == nil || o.OnEnqueue == nil {
 		return
 	}

@@ -15,12 +15,12 @@ import (
 
 	"github.com/open-sspm/open-sspm/internal/alert"
 	"github.com/open-sspm/open-sspm/internal/outbound"
-	"github.com/open-sspm/open-sspm/internal/rules"
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-func transition(change rules.FindingChange, sev string) rules.FindingTransition {
-	return rules.FindingTransition{Change: change, ID: 7, Status: rules.FindingOpen, At: time.Unix(1700000000, 0),
-		Finding: rules.Finding{DedupeKey: "posture:x/R1:global::", Kind: rules.FindingPosture, RulesetKey: "x", RuleKey: "R1",
+func transition(change sspm.FindingChange, sev string) sspm.FindingTransition {
+	return sspm.FindingTransition{Change: change, ID: 7, Status: sspm.FindingOpen, At: time.Unix(1700000000, 0),
+		Finding: sspm.Finding{DedupeKey: "posture:x/R1:global::", Kind: sspm.FindingPosture, RulesetKey: "x", RuleKey: "R1",
 			Severity: sev, Title: "Rule <one> & co", Subject: "global"}}
 }
 
@@ -47,7 +47,7 @@ func TestWebhookSignsOneAttempt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := wh.Notify(context.Background(), alert.FromTransition(transition(rules.ChangeOpened, "high"))); err != nil {
+	if err := wh.Notify(context.Background(), alert.FromTransition(transition(sspm.ChangeOpened, "high"))); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 1 || got[0].Severity != "high" || got[0].FindingID != 7 || got[0].ID != "7:opened:0:high" {
@@ -68,7 +68,7 @@ func TestWebhookClassifiesFailuresAndHidesURL(t *testing.T) {
 	}))
 	defer srv.Close()
 	wh, _ := alert.NewWebhook(srv.URL+"/secret-path?token=abc", "k", outbound.Allowing(srv.URL))
-	a := alert.FromTransition(transition(rules.ChangeOpened, "high"))
+	a := alert.FromTransition(transition(sspm.ChangeOpened, "high"))
 	for _, tt := range []struct {
 		status     int
 		retryAfter string
@@ -121,7 +121,7 @@ func TestSlackPostsTextAndBlocks(t *testing.T) {
 	if strings.Contains(s.Name(), "XXXXSECRET") {
 		t.Fatalf("name %q shows the webhook's path", s.Name())
 	}
-	tr := transition(rules.ChangeEscalated, "critical")
+	tr := transition(sspm.ChangeEscalated, "critical")
 	tr.PreviousSeverity = "medium"
 	a := alert.FromTransition(tr)
 	a.URL = alert.FindingURL("https://sspm.example.com/", a.FindingID)
@@ -276,7 +276,7 @@ func TestOutboxRoutesBySeverityAndNotifyOnlyWakes(t *testing.T) {
 	woken := 0
 	o := &alert.Outbox{Store: st, Routes: []alert.Route{{Destination: "slack", MinSeverity: "high"}, {Destination: "webhook"}},
 		OnEnqueue: func() { woken++ }}
-	ts := []rules.FindingTransition{transition(rules.ChangeOpened, "medium"), transition(rules.ChangeEscalated, "critical")}
+	ts := []sspm.FindingTransition{transition(sspm.ChangeOpened, "medium"), transition(sspm.ChangeEscalated, "critical")}
 	var got []string
 	for _, e := range o.Entries(ts) {
 		got = append(got, e.Destination+"/"+e.Alert.Severity)
@@ -292,7 +292,7 @@ func TestOutboxRoutesBySeverityAndNotifyOnlyWakes(t *testing.T) {
 	}
 	// No route takes an info alert when every route has a minimum: nothing to wake for.
 	o.Routes = []alert.Route{{Destination: "slack", MinSeverity: "high"}}
-	o.NotifyTransitions([]rules.FindingTransition{transition(rules.ChangeOpened, "info")})
+	o.NotifyTransitions([]sspm.FindingTransition{transition(sspm.ChangeOpened, "info")})
 	if woken != 1 {
 		t.Fatalf("woken %d for an alert no route takes", woken)
 	}

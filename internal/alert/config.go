@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/open-sspm/open-sspm/internal/outbound"
-	"github.com/open-sspm/open-sspm/internal/rules"
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // Config names the alert destinations, from environment variables (ConfigFromEnv). Secrets (the Slack webhook
@@ -100,8 +100,8 @@ func (c Config) Validate() error {
 		{"ALERT_WEBHOOK_MIN_SEVERITY", c.WebhookMinSeverity},
 		{"ALERT_SNS_MIN_SEVERITY", c.SNSMinSeverity},
 	} {
-		if s.value != "" && rules.SeverityRank(s.value) == 0 {
-			bad("%s %q: want one of %s", s.name, s.value, strings.Join(rules.Severities, ", "))
+		if s.value != "" && sspm.SeverityRank(s.value) == 0 {
+			bad("%s %q: want one of %s", s.name, s.value, strings.Join(sspm.Severities, ", "))
 		}
 	}
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/open-sspm/open-sspm/internal/alert"
 	"github.com/open-sspm/open-sspm/internal/outbound"
-	"github.com/open-sspm/open-sspm/internal/rules"
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // A destination that redirects to another host: neither the alert, its signature nor the Slack URL's token
@@ -34,7 +34,7 @@ func TestRedirectToAnotherHostIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := alert.FromTransition(transition(rules.ChangeOpened, "high"))
+	a := alert.FromTransition(transition(sspm.ChangeOpened, "high"))
 	for _, n := range []alert.Notifier{wh, slack} {
 		err := n.Notify(context.Background(), a)
 		if err == nil || !alert.IsPermanent(err) || !strings.Contains(err.Error(), "redirect") || strings.Contains(err.Error(), "SECRET") {
@@ -55,7 +55,7 @@ func TestPrivateDestinationIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = wh.Notify(context.Background(), alert.FromTransition(transition(rules.ChangeOpened, "high")))
+	err = wh.Notify(context.Background(), alert.FromTransition(transition(sspm.ChangeOpened, "high")))
 	if err == nil || !alert.IsPermanent(err) || !strings.Contains(err.Error(), outbound.EnvAllowedNetworks) || got.Load() != 0 {
 		t.Fatalf("err = %v (%d requests), want a permanent refusal naming %s", err, got.Load(), outbound.EnvAllowedNetworks)
 	}
@@ -78,7 +78,7 @@ func TestNotifiersUseTheAllowedNetworks(t *testing.T) {
 	var got atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got.Add(1) }))
 	t.Cleanup(srv.Close)
-	a := alert.FromTransition(transition(rules.ChangeOpened, "high"))
+	a := alert.FromTransition(transition(sspm.ChangeOpened, "high"))
 	for _, tt := range []struct {
 		allowed string
 		reach   bool

@@ -9,12 +9,11 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/open-sspm/open-sspm/internal/postgres"
-	"github.com/open-sspm/open-sspm/internal/rules"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 type findingActionStore interface {
-	SetFindingStatus(ctx context.Context, id int64, c postgres.FindingStatusChange, now time.Time) error
+	SetFindingStatus(ctx context.Context, id int64, c sspm.FindingStatusChange, now time.Time) error
 }
 
 // FindingStatusChange is an admin's decision on a finding: suppress it or accept its risk (both need a reason and
@@ -42,7 +41,7 @@ func (a *Admin) setFindingStatus(ctx context.Context, in *setFindingStatusInput)
 	var until time.Time
 	if c.Until != nil {
 		until = *c.Until
-		if c.Status != string(rules.FindingSuppressed) && c.Status != string(rules.FindingAcceptedRisk) {
+		if c.Status != string(sspm.FindingSuppressed) && c.Status != string(sspm.FindingAcceptedRisk) {
 			return nil, sspm.Errorf(sspm.CodeInvalid, "only a suppression or an accepted risk can expire")
 		}
 		if !until.After(now) {
@@ -53,7 +52,7 @@ func (a *Admin) setFindingStatus(ctx context.Context, in *setFindingStatusInput)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Store.SetFindingStatus(ctx, in.ID, postgres.FindingStatusChange{Status: rules.FindingStatus(c.Status),
+	if err := a.Store.SetFindingStatus(ctx, in.ID, sspm.FindingStatusChange{Status: sspm.FindingStatus(c.Status),
 		Reason: c.Reason, Until: until, By: actor(ctx)}, now); err != nil {
 		return nil, err
 	}

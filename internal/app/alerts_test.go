@@ -14,8 +14,8 @@ import (
 	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/identity"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
-	"github.com/open-sspm/open-sspm/internal/rules"
 	"github.com/open-sspm/open-sspm/internal/secrets"
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // flaky is a destination that fails while down is set.
@@ -71,11 +71,11 @@ func TestAlertsAreEnqueuedAndDeliveredAfterTheDestinationRecovers(t *testing.T) 
 
 	// Two findings open: the store enqueues the alert the route takes (the low one is below its minimum) in the
 	// transaction that opens them, and the evaluator's hand-off wakes the deliverer.
-	finding := rules.Finding{DedupeKey: "identity:IDENT-MFA-001:1", Kind: rules.FindingIdentity, RulesetKey: identity.RulesetKey,
+	finding := sspm.Finding{DedupeKey: "identity:IDENT-MFA-001:1", Kind: sspm.FindingIdentity, RulesetKey: identity.RulesetKey,
 		RuleKey: "IDENT-MFA-001", Severity: "high", Title: "Admin without MFA", Subject: "ada", SeenAt: time.Now()}
 	low := finding
 	low.DedupeKey, low.Severity = "identity:IDENT-MFA-001:2", "low"
-	fc, err := db.ObserveFindings(context.Background(), []rules.Finding{finding, low})
+	fc, err := db.ObserveFindings(context.Background(), []sspm.Finding{finding, low})
 	if err != nil || len(fc.Transitions) != 2 {
 		t.Fatalf("observe: %+v %v", fc, err)
 	}

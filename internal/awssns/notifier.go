@@ -29,7 +29,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/open-sspm/open-sspm/internal/alert"
-	"github.com/open-sspm/open-sspm/internal/rules"
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // Publisher is the part of the SNS client the notifier uses (*sns.Client).
@@ -122,7 +122,7 @@ func Attributes(a alert.Alert) map[string]types.MessageAttributeValue {
 			out[name] = str(v)
 		}
 	}
-	if rank := rules.SeverityRank(a.Severity); rank > 0 {
+	if rank := sspm.SeverityRank(a.Severity); rank > 0 {
 		out["severity_rank"] = types.MessageAttributeValue{DataType: aws.String("Number"), StringValue: aws.String(strconv.Itoa(rank))}
 	}
 	return out

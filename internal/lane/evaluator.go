@@ -20,7 +20,7 @@ type EvaluatorStore interface {
 	Connector(ctx context.Context, id string) (sspm.Connector, error)
 	SeedRules(ctx context.Context, sets []rules.SeedSet) (rules.SeedReport, error)
 	RuleControls(ctx context.Context, s rules.Scope) (rules.Controls, error)
-	SaveRuleResults(ctx context.Context, s rules.Scope, results []rules.Result, now time.Time) (rules.FindingChanges, error)
+	SaveRuleResults(ctx context.Context, s rules.Scope, results []rules.Result, now time.Time) (sspm.FindingChanges, error)
 	SaveRuleOverride(ctx context.Context, s rules.Scope, o rules.Override) error
 	SaveAttestation(ctx context.Context, s rules.Scope, a rules.Attestation) error
 	ExpiredAttestations(ctx context.Context, now time.Time) ([]rules.ScopedRule, error)
@@ -28,12 +28,12 @@ type EvaluatorStore interface {
 	DatasetRows(ctx context.Context, connectorID, dataset string) ([]sspm.DatasetRow, error)
 	SyncedConnectors(ctx context.Context) (int64, error)
 	NormalizedData(ctx context.Context, dataset string, now time.Time) (rules.Data, error)
-	SyncIdentityFindings(ctx context.Context, checks []identity.Check, now time.Time) (rules.FindingChanges, error)
-	ReopenExpired(ctx context.Context, now time.Time) ([]rules.FindingTransition, error)
+	SyncIdentityFindings(ctx context.Context, checks []identity.Check, now time.Time) (sspm.FindingChanges, error)
+	ReopenExpired(ctx context.Context, now time.Time) ([]sspm.FindingTransition, error)
 	EventWatermark(ctx context.Context, connectorID string) (int64, error)
 	EventsAfter(ctx context.Context, connectorID string, kind sspm.Kind, afterID int64, limit int) ([]sspm.Event, error)
 	LookbackEvents(ctx context.Context, kind sspm.Kind, q rules.LookbackQuery) ([]sspm.Event, error)
-	SaveEventFindings(ctx context.Context, connectorID string, fs []rules.Finding, from, to int64) (rules.FindingChanges, error)
+	SaveEventFindings(ctx context.Context, connectorID string, fs []sspm.Finding, from, to int64) (sspm.FindingChanges, error)
 }
 
 // Evaluator is the evaluator lane: posture rulesets over a connector's datasets after its full sync, global
@@ -57,10 +57,10 @@ type Evaluator struct {
 
 // AlertSink takes finding state changes to notify, without waiting for delivery; *alert.Outbox is one.
 type AlertSink interface {
-	NotifyTransitions(ts []rules.FindingTransition)
+	NotifyTransitions(ts []sspm.FindingTransition)
 }
 
-func (e *Evaluator) notify(ts []rules.FindingTransition) {
+func (e *Evaluator) notify(ts []sspm.FindingTransition) {
 	if e.Alerts != nil && len(ts) > 0 {
 		e.Alerts.NotifyTransitions(ts)
 	}
@@ -103,8 +103,8 @@ func ScopeFor(inv sspm.Invocation) EvalScope {
 type EvalReport struct {
 	Seeded           rules.SeedReport
 	Statuses         map[rules.Status]int // results written, by status
-	PostureFindings  rules.FindingChanges
-	IdentityFindings rules.FindingChanges
+	PostureFindings  sspm.FindingChanges
+	IdentityFindings sspm.FindingChanges
 	Events           int      // events evaluated
 	EventFindings    int64    // event findings observed
 	Resync           []string // posture datasets event policies marked stale: refresh them, then evaluate again
@@ -294,7 +294,7 @@ func (e *Evaluator) events(ctx context.Context, c sspm.Connector, now time.Time,
 		if err != nil {
 			return err
 		}
-		fs := make([]rules.Finding, len(matches))
+		fs := make([]sspm.Finding, len(matches))
 		for i, m := range matches {
 			fs[i] = rules.EventFinding(m, now)
 			for _, ds := range m.Ref.Policy.Resync {
@@ -497,7 +497,7 @@ func (d *connectorData) Dataset(ctx context.Context, name string, _ int) (rules.
 	for i, r := range rows {
 		raws[i] = r.Raw
 	}
-	return rules.DecodeRows(name, raws)
+	return sspm.DecodeDatasetRows(name, raws)
 }
 
 // normalizedData serves the normalized datasets; with no synced connector they are missing_integration. Each

@@ -124,8 +124,8 @@ func TestEvaluatorPostureAfterFullSync(t *testing.T) {
 	if rep.Statuses[rules.StatusFail] == 0 || rep.PostureFindings.Observed == 0 {
 		t.Fatalf("report = %+v", rep)
 	}
-	key := rules.PostureDedupeKey(scope, cisKey, "OKTA-APP-000650")
-	if f, err := db.FindingByKey(ctx, key); err != nil || f.Status != rules.FindingOpen || f.Severity != "medium" {
+	key := sspm.PostureDedupeKey(scope, cisKey, "OKTA-APP-000650")
+	if f, err := db.FindingByKey(ctx, key); err != nil || f.Status != sspm.FindingOpen || f.Severity != "medium" {
 		t.Fatalf("finding = %+v, %v", f, err)
 	}
 
@@ -135,7 +135,7 @@ func TestEvaluatorPostureAfterFullSync(t *testing.T) {
 	if _, err := ev.Evaluate(ctx, lane.AfterFullSync("okta-1")); err != nil {
 		t.Fatal(err)
 	}
-	if f, _ := db.FindingByKey(ctx, key); f.Status != rules.FindingResolved {
+	if f, _ := db.FindingByKey(ctx, key); f.Status != sspm.FindingResolved {
 		t.Fatalf("finding after the fix = %s, want resolved", f.Status)
 	}
 	if r := resultOf(t, db, scope, "OKTA-APP-001430"); r.Status != rules.StatusFail {
@@ -175,7 +175,7 @@ func TestEvaluatorOverridesAndAttestations(t *testing.T) {
 	if r := resultOf(t, db, scope, "OKTA-APP-000650"); r.Status != rules.StatusNotApplicable || r.Reason != rules.ReasonDisabledByOverride {
 		t.Fatalf("disabled rule = %s/%s", r.Status, r.Reason)
 	}
-	if f, _ := db.FindingByKey(ctx, rules.PostureDedupeKey(scope, cisKey, "OKTA-APP-000650")); f.ID != 0 && f.Status != rules.FindingResolved {
+	if f, _ := db.FindingByKey(ctx, sspm.PostureDedupeKey(scope, cisKey, "OKTA-APP-000650")); f.ID != 0 && f.Status != sspm.FindingResolved {
 		t.Fatalf("finding of a disabled rule = %s", f.Status)
 	}
 
@@ -223,7 +223,7 @@ func TestEvaluatorEventPolicies(t *testing.T) {
 		t.Fatalf("report = %+v, want 3 events, 2 findings, the policy datasets to resync", rep)
 	}
 	f, err := db.FindingByKey(ctx, rules.EventDedupeKey("EV-001", "okta-1", "uuid-1"))
-	if err != nil || f.Severity != "critical" || f.Subject != "Bob" || f.Kind != rules.FindingEvent {
+	if err != nil || f.Severity != "critical" || f.Subject != "Bob" || f.Kind != sspm.FindingEvent {
 		t.Fatalf("finding = %+v, %v", f, err)
 	}
 	// A redelivered event is stored once, and the watermark keeps it from being evaluated again.
@@ -233,7 +233,7 @@ func TestEvaluatorEventPolicies(t *testing.T) {
 	if rep, err = ev.Evaluate(ctx, lane.AfterEvents("okta-1")); err != nil || rep.Events != 0 {
 		t.Fatalf("second pass = %+v, %v; want nothing new", rep, err)
 	}
-	all, err := db.FindingsBy(ctx, postgres.FindingQuery{Kind: rules.FindingEvent})
+	all, err := db.FindingsBy(ctx, postgres.FindingQuery{Kind: sspm.FindingEvent})
 	if err != nil || len(all) != 2 {
 		t.Fatalf("event findings = %d, %v; want 2", len(all), err)
 	}
@@ -278,7 +278,7 @@ func TestEvaluatorIdentityFindings(t *testing.T) {
 	if _, err := ev.Evaluate(ctx, lane.EvalScope{Global: true}); err != nil {
 		t.Fatal(err)
 	}
-	leavers, err := db.FindingsBy(ctx, postgres.FindingQuery{Kind: rules.FindingIdentity, Status: rules.FindingOpen})
+	leavers, err := db.FindingsBy(ctx, postgres.FindingQuery{Kind: sspm.FindingIdentity, Status: sspm.FindingOpen})
 	if err != nil || len(leavers) != 1 || leavers[0].RuleKey != "IDENT-LEAVER-001" {
 		t.Fatalf("identity findings = %+v, %v; want the leaver", leavers, err)
 	}
@@ -289,7 +289,7 @@ func TestEvaluatorIdentityFindings(t *testing.T) {
 	if _, err := ev.Evaluate(ctx, lane.EvalScope{Global: true}); err != nil {
 		t.Fatal(err)
 	}
-	if f, _ := db.FindingByKey(ctx, leavers[0].DedupeKey); f.Status != rules.FindingResolved {
+	if f, _ := db.FindingByKey(ctx, leavers[0].DedupeKey); f.Status != sspm.FindingResolved {
 		t.Fatalf("leaver finding after the GitHub account went = %s, want resolved", f.Status)
 	}
 }
@@ -356,9 +356,9 @@ func BenchmarkEvaluatorGlobal(b *testing.B) {
 	}
 }
 
-type alertRecorder struct{ got []rules.FindingTransition }
+type alertRecorder struct{ got []sspm.FindingTransition }
 
-func (r *alertRecorder) NotifyTransitions(ts []rules.FindingTransition) { r.got = append(r.got, ts...) }
+func (r *alertRecorder) NotifyTransitions(ts []sspm.FindingTransition) { r.got = append(r.got, ts...) }
 
 // TestEvaluatorNotifiesFindingChanges checks that the evaluator hands each finding state change to its alert
 // sink once: failing rules open findings on the first evaluation, the same evaluation again changes nothing.
@@ -379,7 +379,7 @@ func TestEvaluatorNotifiesFindingChanges(t *testing.T) {
 	}
 	opened := map[string]bool{}
 	for _, tr := range rec.got {
-		if tr.Change != rules.ChangeOpened || tr.ID == 0 || tr.Finding.DedupeKey == "" {
+		if tr.Change != sspm.ChangeOpened || tr.ID == 0 || tr.Finding.DedupeKey == "" {
 			t.Fatalf("transition %+v, want opened", tr)
 		}
 		opened[tr.Finding.RuleKey] = true

@@ -15,6 +15,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/rules"
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // crashChildDB, when set, makes TestPostureAlertSurvivesACrashAfterCommit the child process: it saves a failing
@@ -23,10 +24,10 @@ const crashChildDB = "OPEN_SSPM_TEST_CRASH_CHILD_DB"
 
 var crashScope = rules.ConnectorScope("okta", "okta-1")
 
-func crashResult() rules.Result {
-	return rules.Result{RulesetKey: "cis.okta.idaas_stig.v2", RuleKey: "OKTA-APP-000650", Title: "OKTA-APP-000650",
+func crashResult() sspm.RuleResult {
+	return sspm.RuleResult{RulesetKey: "cis.okta.idaas_stig.v2", RuleKey: "OKTA-APP-000650", Title: "OKTA-APP-000650",
 		Severity: "high", Status: rules.StatusFail, Reason: rules.ReasonAssertFailed, Selected: 1,
-		Affected: []rules.Affected{{ID: "pw1", Reason: rules.ReasonAssertFailed}}}
+		Affected: []sspm.RuleAffected{{ID: "pw1", Reason: rules.ReasonAssertFailed}}}
 }
 
 // A process that commits a posture finding and is killed before it delivers (or even hands over) the alert
@@ -91,7 +92,7 @@ func TestPostureAlertSurvivesACrashAfterCommit(t *testing.T) {
 	if err != nil || rep.Delivered != 1 {
 		t.Fatalf("deliver after the crash: %+v %v", rep, err)
 	}
-	f, err := db.FindingByKey(ctx, rules.PostureDedupeKey(crashScope, crashResult().RulesetKey, crashResult().RuleKey))
+	f, err := db.FindingByKey(ctx, sspm.PostureDedupeKey(crashScope, crashResult().RulesetKey, crashResult().RuleKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +112,7 @@ func crashChild(t *testing.T, url string) {
 	}
 	outbox := &alert.Outbox{Store: db, Routes: []alert.Route{{Destination: alert.DestinationWebhook}}}
 	db.SetAlertRouter(outbox.Entries)
-	fc, err := db.SaveRuleResults(ctx, crashScope, []rules.Result{crashResult()}, time.Now())
+	fc, err := db.SaveRuleResults(ctx, crashScope, []sspm.RuleResult{crashResult()}, time.Now())
 	if err != nil || len(fc.Transitions) != 1 {
 		t.Fatalf("save results: %+v %v", fc, err)
 	}

@@ -7,17 +7,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/open-sspm/open-sspm/internal/alert"
 	"github.com/open-sspm/open-sspm/internal/postgres/sqlgen"
-	"github.com/open-sspm/open-sspm/internal/rules"
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // The alert outbox (table alert_outbox): one row per finding alert and destination, delivered by
-// alert.Deliverer. DB implements alert.Store.
-var _ alert.Store = (*DB)(nil)
+// alert.Deliverer (DB is its store).
 
 // AlertRouter turns finding state changes into outbox entries (alert.Outbox.Entries).
-type AlertRouter func([]rules.FindingTransition) []alert.Entry
+type AlertRouter func([]sspm.FindingTransition) []sspm.AlertEntry
 
 // SetAlertRouter makes every write that changes a finding's state (observing findings, syncing identity
 // findings, saving event findings, reopening expired decisions) enqueue the change's alerts in the same
@@ -25,7 +23,7 @@ type AlertRouter func([]rules.FindingTransition) []alert.Entry
 func (db *DB) SetAlertRouter(r AlertRouter) { db.alerts = r }
 
 // enqueueTransitions enqueues the alerts of state changes within a write's transaction.
-func (db *DB) enqueueTransitions(ctx context.Context, q *sqlgen.Queries, ts []rules.FindingTransition) error {
+func (db *DB) enqueueTransitions(ctx context.Context, q *sqlgen.Queries, ts []sspm.FindingTransition) error {
 	if db.alerts == nil || len(ts) == 0 {
 		return nil
 	}
@@ -35,11 +33,11 @@ func (db *DB) enqueueTransitions(ctx context.Context, q *sqlgen.Queries, ts []ru
 
 // EnqueueAlerts inserts the entries as pending rows in one statement; an alert already enqueued for a
 // destination is left alone. It returns how many rows are new.
-func (db *DB) EnqueueAlerts(ctx context.Context, entries []alert.Entry) (int64, error) {
+func (db *DB) EnqueueAlerts(ctx context.Context, entries []sspm.AlertEntry) (int64, error) {
 	return db.enqueueAlerts(ctx, db.q, entries)
 }
 
-func (db *DB) enqueueAlerts(ctx context.Context, q *sqlgen.Queries, entries []alert.Entry) (int64, error) {
+func (db *DB) enqueueAlerts(ctx context.Context, q *sqlgen.Queries, entries []sspm.AlertEntry) (int64, error) {
 	if len(entries) == 0 {
 		return 0, nil
 	}
@@ -71,7 +69,7 @@ func (db *DB) ExpireAlerts(ctx context.Context, destinations []string, maxAttemp
 }
 
 // ClaimAlerts leases due rows (SKIP LOCKED), counting an attempt each.
-func (db *DB) ClaimAlerts(ctx context.Context, c alert.Claim) ([]alert.Delivery, error) {
+func (db *DB) ClaimAlerts(ctx context.Context, c sspm.AlertClaim) ([]sspm.AlertDelivery, error) {
 	rows, err := db.q.ClaimAlerts(ctx, sqlgen.ClaimAlertsParams{
 		Destinations: c.Destinations, MaxRows: int32(c.Limit), LeaseSeconds: c.Lease.Seconds(), MaxAttempts: int32(c.MaxAttempts),
 		ClockNow: db.clock(),
@@ -79,9 +77,9 @@ func (db *DB) ClaimAlerts(ctx context.Context, c alert.Claim) ([]alert.Delivery,
 	if err != nil {
 		return nil, fmt.Errorf("alert outbox: claim: %w", err)
 	}
-	out := make([]alert.Delivery, 0, len(rows))
+	out := make([]sspm.AlertDelivery, 0, len(rows))
 	for _, r := range rows {
-		d := alert.Delivery{ID: r.ID, Destination: r.Destination, Claim: r.Claim, Attempts: int(r.Attempts)}
+		d := sspm.AlertDelivery{ID: r.ID, Destination: r.Destination, Claim: r.Claim, Attempts: int(r.Attempts)}
 		if err := json.Unmarshal(r.Payload, &d.Alert); err != nil {
 			// Unreadable (cannot happen with rows EnqueueAlerts wrote): dead, and go on with the others.
 			_ = db.AlertFailed(ctx, r.ID, r.Claim, 0, true, "unreadable payload: "+err.Error())
@@ -147,7 +145,7 @@ func claimResult(n int64, err error, what string, id int64) error {
 		return fmt.Errorf("alert outbox: %s %d: %w", what, id, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("alert outbox: %s %d: %w", what, id, alert.ErrClaimLost)
+		return fmt.Errorf("alert outbox: %s %d: %w", what, id, sspm.ErrAlertClaimLost)
 	}
 	return nil
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
-	"github.com/open-sspm/open-sspm/internal/rules"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
@@ -407,14 +406,14 @@ func TestFindingChangesEnqueueTheirAlertsInTheirTransaction(t *testing.T) {
 	db := postgrestest.New(t)
 	outbox := &alert.Outbox{Store: db, Routes: []alert.Route{{Destination: "slack", MinSeverity: "high"}, {Destination: "sns"}}}
 	db.SetAlertRouter(outbox.Entries)
-	finding := func(key, severity string) rules.Finding {
-		return rules.Finding{DedupeKey: key, Kind: rules.FindingPosture, RulesetKey: "x", RuleKey: key, Severity: severity,
+	finding := func(key, severity string) sspm.Finding {
+		return sspm.Finding{DedupeKey: key, Kind: sspm.FindingPosture, RulesetKey: "x", RuleKey: key, Severity: severity,
 			Title: "Rule " + key, Subject: "global", SeenAt: time.Now()}
 	}
 
 	// Two findings open: the high one goes to both destinations, the low one to SNS only, with no call to the
 	// outbox (the store enqueued them with the change).
-	if _, err := db.ObserveFindings(ctx, []rules.Finding{finding("A", "high"), finding("B", "low")}); err != nil {
+	if _, err := db.ObserveFindings(ctx, []sspm.Finding{finding("A", "high"), finding("B", "low")}); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]int64{"slack/pending": 1, "sns/pending": 2}
@@ -422,7 +421,7 @@ func TestFindingChangesEnqueueTheirAlertsInTheirTransaction(t *testing.T) {
 		t.Fatalf("outbox after opening = %v, want %v", got, want)
 	}
 	// Seeing them again is no change and enqueues nothing.
-	if _, err := db.ObserveFindings(ctx, []rules.Finding{finding("A", "high"), finding("B", "low")}); err != nil {
+	if _, err := db.ObserveFindings(ctx, []sspm.Finding{finding("A", "high"), finding("B", "low")}); err != nil {
 		t.Fatal(err)
 	}
 	if got := counts(t, db); fmt.Sprint(got) != fmt.Sprint(want) {
@@ -436,14 +435,14 @@ func TestFindingChangesEnqueueTheirAlertsInTheirTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := finding("C", "critical")
-	ev.Kind, ev.ConnectorID = rules.FindingEvent, "okta"
-	if _, err := db.SaveEventFindings(ctx, "okta", []rules.Finding{ev}, 0, 42); !errors.Is(err, sspm.ErrBusy) {
+	ev.Kind, ev.ConnectorID = sspm.FindingEvent, "okta"
+	if _, err := db.SaveEventFindings(ctx, "okta", []sspm.Finding{ev}, 0, 42); !errors.Is(err, sspm.ErrBusy) {
 		t.Fatalf("save with a stale watermark: %v, want busy", err)
 	}
 	if got := counts(t, db); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("outbox after a rolled back write = %v, want %v", got, want)
 	}
-	if _, err := db.SaveEventFindings(ctx, "okta", []rules.Finding{ev}, 10, 42); err != nil {
+	if _, err := db.SaveEventFindings(ctx, "okta", []sspm.Finding{ev}, 10, 42); err != nil {
 		t.Fatal(err)
 	}
 	want = map[string]int64{"slack/pending": 2, "sns/pending": 3}

@@ -12,18 +12,17 @@ import (
 
 	"github.com/open-sspm/open-sspm/internal/identity"
 	"github.com/open-sspm/open-sspm/internal/postgres/sqlgen"
-	"github.com/open-sspm/open-sspm/internal/rules"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // upsertFindings observes findings in one statement (see UpsertFindings in queries/findings.sql) and returns
 // how many it observed and the notifiable state changes it made.
-func upsertFindings(ctx context.Context, q *sqlgen.Queries, fs []rules.Finding) (rules.FindingChanges, error) {
-	var fc rules.FindingChanges
+func upsertFindings(ctx context.Context, q *sqlgen.Queries, fs []sspm.Finding) (sspm.FindingChanges, error) {
+	var fc sspm.FindingChanges
 	if len(fs) == 0 {
 		return fc, nil
 	}
-	fs = dedupe(fs, func(f *rules.Finding) string { return f.DedupeKey })
+	fs = dedupe(fs, func(f *sspm.Finding) string { return f.DedupeKey })
 	p := sqlgen.UpsertFindingsParams{}
 	byKey := make(map[string]int, len(fs))
 	for i, f := range fs {
@@ -39,25 +38,25 @@ func upsertFindings(ctx context.Context, q *sqlgen.Queries, fs []rules.Finding) 
 	}
 	fc.Observed = int64(len(rows))
 	for _, r := range rows {
-		change, ok := rules.ClassifyTransition(r.OldStatus, r.OldSeverity, r.Status, r.Severity)
+		change, ok := sspm.ClassifyTransition(r.OldStatus, r.OldSeverity, r.Status, r.Severity)
 		if !ok {
 			continue
 		}
 		f := fs[byKey[r.DedupeKey]]
 		prev := ""
-		if change == rules.ChangeEscalated {
+		if change == sspm.ChangeEscalated {
 			prev = r.OldSeverity
 		}
-		fc.Transitions = append(fc.Transitions, rules.FindingTransition{Change: change, ID: r.ID, Finding: f,
-			Status: rules.FindingStatus(r.Status), PreviousSeverity: prev, ReopenedCount: int(r.ReopenedCount), At: f.SeenAt})
+		fc.Transitions = append(fc.Transitions, sspm.FindingTransition{Change: change, ID: r.ID, Finding: f,
+			Status: sspm.FindingStatus(r.Status), PreviousSeverity: prev, ReopenedCount: int(r.ReopenedCount), At: f.SeenAt})
 	}
 	return fc, nil
 }
 
 // ObserveFindings opens new findings and updates known ones (last seen, evidence), reopening resolved posture
 // and identity findings and expired suppressions. Observing the same findings again is harmless.
-func (db *DB) ObserveFindings(ctx context.Context, fs []rules.Finding) (rules.FindingChanges, error) {
-	var fc rules.FindingChanges
+func (db *DB) ObserveFindings(ctx context.Context, fs []sspm.Finding) (sspm.FindingChanges, error) {
+	var fc sspm.FindingChanges
 	err := db.inTx(ctx, func(q *sqlgen.Queries) (err error) {
 		if fc, err = upsertFindings(ctx, q, fs); err != nil {
 			return err
@@ -79,8 +78,8 @@ func (db *DB) ResolveFindings(ctx context.Context, keys []string, reason string,
 // SyncIdentityFindings observes an identity finding for every identity whose flags meet a check (leaver,
 // privileged without MFA, stale privileged: identity.Check.Holds) and resolves the checks' findings whose flag
 // cleared, in one transaction.
-func (db *DB) SyncIdentityFindings(ctx context.Context, checks []identity.Check, now time.Time) (rules.FindingChanges, error) {
-	var fc rules.FindingChanges
+func (db *DB) SyncIdentityFindings(ctx context.Context, checks []identity.Check, now time.Time) (sspm.FindingChanges, error) {
+	var fc sspm.FindingChanges
 	err := db.inTx(ctx, func(q *sqlgen.Queries) error {
 		if err := q.LockRuleScope(ctx, "identity-findings"); err != nil {
 			return err
@@ -89,7 +88,7 @@ func (db *DB) SyncIdentityFindings(ctx context.Context, checks []identity.Check,
 		if err != nil {
 			return fmt.Errorf("flagged identities: %w", err)
 		}
-		var fs []rules.Finding
+		var fs []sspm.Finding
 		keep := []string{}
 		var keys []string
 		for _, c := range checks {
@@ -104,7 +103,7 @@ func (db *DB) SyncIdentityFindings(ctx context.Context, checks []identity.Check,
 				ev, _ := json.Marshal(map[string]any{"identity_id": r.ID, "email": r.PrimaryEmail, "flag": c.Flag,
 					"privileged": r.Privileged, "mfa": boolPtr(r.Mfa), "stale": r.Stale, "leaver": r.Leaver,
 					"last_seen_at": fromTS(r.LastSeenAt)})
-				f := rules.Finding{DedupeKey: identity.DedupeKey(c.Key, r.ID), Kind: rules.FindingIdentity,
+				f := sspm.Finding{DedupeKey: identity.DedupeKey(c.Key, r.ID), Kind: sspm.FindingIdentity,
 					RulesetKey: identity.RulesetKey, RuleKey: c.Key, Severity: c.Severity, Title: c.Title,
 					Subject: firstNonEmpty(r.DisplayName, r.PrimaryEmail, "identity "+strconv.FormatInt(r.ID, 10)), Evidence: ev, SeenAt: now}
 				fs = append(fs, f)
@@ -115,14 +114,14 @@ func (db *DB) SyncIdentityFindings(ctx context.Context, checks []identity.Check,
 			return err
 		}
 		fc.Resolved, err = q.ResolveFindingsExcept(ctx, sqlgen.ResolveFindingsExceptParams{Now: ts(now), Reason: "flag cleared",
-			Kind: string(rules.FindingIdentity), RuleKeys: nonNil(keys), Keep: keep})
+			Kind: string(sspm.FindingIdentity), RuleKeys: nonNil(keys), Keep: keep})
 		if err != nil {
 			return err
 		}
 		return db.enqueueTransitions(ctx, q, fc.Transitions)
 	})
 	if err != nil {
-		return rules.FindingChanges{}, fmt.Errorf("sync identity findings: %w", err)
+		return sspm.FindingChanges{}, fmt.Errorf("sync identity findings: %w", err)
 	}
 	return fc, nil
 }
@@ -136,25 +135,10 @@ func firstNonEmpty(vals ...string) string {
 	return ""
 }
 
-// FindingStatusChange is a person's decision on a finding. Suppressed and accepted_risk need a reason; Until,
-// when set, is when the decision expires and the finding reopens.
-type FindingStatusChange struct {
-	Status rules.FindingStatus
-	Reason string
-	Until  time.Time
-	By     string
-}
-
 // SetFindingStatus records a person's decision on a finding; sspm.ErrNotFound for an unknown id.
-func (db *DB) SetFindingStatus(ctx context.Context, id int64, c FindingStatusChange, now time.Time) error {
-	switch c.Status {
-	case rules.FindingOpen, rules.FindingResolved:
-	case rules.FindingSuppressed, rules.FindingAcceptedRisk:
-		if c.Reason == "" {
-			return sspm.Errorf(sspm.CodeInvalid, "a %s finding needs a reason", c.Status)
-		}
-	default:
-		return sspm.Errorf(sspm.CodeInvalid, "unknown finding status %q", c.Status)
+func (db *DB) SetFindingStatus(ctx context.Context, id int64, c sspm.FindingStatusChange, now time.Time) error {
+	if err := c.Validate(); err != nil {
+		return err
 	}
 	n, err := db.q.SetFindingStatus(ctx, sqlgen.SetFindingStatusParams{ID: id, Status: string(c.Status), Reason: c.Reason,
 		Until: ts(c.Until), StatusBy: c.By, Now: ts(now)})
@@ -176,17 +160,17 @@ func (db *DB) ReopenExpiredFindings(ctx context.Context, now time.Time) (int64, 
 
 // ReopenExpired reopens suppressed and accepted findings whose decision expired at now and returns the reopen
 // transitions (to notify).
-func (db *DB) ReopenExpired(ctx context.Context, now time.Time) ([]rules.FindingTransition, error) {
-	var out []rules.FindingTransition
+func (db *DB) ReopenExpired(ctx context.Context, now time.Time) ([]sspm.FindingTransition, error) {
+	var out []sspm.FindingTransition
 	err := db.inTx(ctx, func(q *sqlgen.Queries) error {
 		rows, err := q.ReopenExpiredFindings(ctx, ts(now))
 		if err != nil {
 			return fmt.Errorf("reopen expired findings: %w", err)
 		}
-		out = make([]rules.FindingTransition, len(rows))
+		out = make([]sspm.FindingTransition, len(rows))
 		for i, r := range rows {
 			f := findingFromRow(r)
-			out[i] = rules.FindingTransition{Change: rules.ChangeReopened, ID: r.ID, Finding: f.Finding, Status: f.Status,
+			out[i] = sspm.FindingTransition{Change: sspm.ChangeReopened, ID: r.ID, Finding: f.Finding, Status: f.Status,
 				ReopenedCount: f.ReopenedCount, At: now}
 		}
 		return db.enqueueTransitions(ctx, q, out)
@@ -197,54 +181,40 @@ func (db *DB) ReopenExpired(ctx context.Context, now time.Time) ([]rules.Finding
 	return out, nil
 }
 
-// StoredFinding is a finding with its lifecycle state.
-type StoredFinding struct {
-	rules.Finding
-	ID            int64
-	Status        rules.FindingStatus
-	StatusReason  string
-	StatusUntil   time.Time
-	StatusBy      string
-	FirstSeenAt   time.Time
-	LastSeenAt    time.Time
-	ResolvedAt    time.Time
-	ReopenedCount int
-}
-
-func findingFromRow(r sqlgen.Finding) StoredFinding {
-	return StoredFinding{
-		Finding: rules.Finding{DedupeKey: r.DedupeKey, Kind: rules.FindingKind(r.Kind), ConnectorID: r.ConnectorID.String,
+func findingFromRow(r sqlgen.Finding) sspm.StoredFinding {
+	return sspm.StoredFinding{
+		Finding: sspm.Finding{DedupeKey: r.DedupeKey, Kind: sspm.FindingKind(r.Kind), ConnectorID: r.ConnectorID.String,
 			RulesetKey: r.RulesetKey, RuleKey: r.RuleKey, Severity: r.Severity, Title: r.Title, Subject: r.Subject,
 			Evidence: r.Evidence, SeenAt: fromTS(r.LastSeenAt)},
-		ID: r.ID, Status: rules.FindingStatus(r.Status), StatusReason: r.StatusReason, StatusUntil: fromTS(r.StatusUntil),
+		ID: r.ID, Status: sspm.FindingStatus(r.Status), StatusReason: r.StatusReason, StatusUntil: fromTS(r.StatusUntil),
 		StatusBy: r.StatusBy, FirstSeenAt: fromTS(r.FirstSeenAt), LastSeenAt: fromTS(r.LastSeenAt),
 		ResolvedAt: fromTS(r.ResolvedAt), ReopenedCount: int(r.ReopenedCount),
 	}
 }
 
 // FindingByKey returns the finding with a dedupe key; sspm.ErrNotFound when there is none.
-func (db *DB) FindingByKey(ctx context.Context, key string) (StoredFinding, error) {
+func (db *DB) FindingByKey(ctx context.Context, key string) (sspm.StoredFinding, error) {
 	r, err := db.q.GetFinding(ctx, key)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return StoredFinding{}, fmt.Errorf("finding %s: %w", key, sspm.ErrNotFound)
+		return sspm.StoredFinding{}, fmt.Errorf("finding %s: %w", key, sspm.ErrNotFound)
 	}
 	if err != nil {
-		return StoredFinding{}, fmt.Errorf("finding %s: %w", key, err)
+		return sspm.StoredFinding{}, fmt.Errorf("finding %s: %w", key, err)
 	}
 	return findingFromRow(r), nil
 }
 
 // FindingQuery narrows FindingsBy; empty fields match everything.
 type FindingQuery struct {
-	Kind        rules.FindingKind
-	Status      rules.FindingStatus
+	Kind        sspm.FindingKind
+	Status      sspm.FindingStatus
 	ConnectorID string
 	Limit       int
 }
 
 // FindingsBy lists findings with their lifecycle state, by id (the evaluator's and tests' view; the admin API
 // pages with Findings).
-func (db *DB) FindingsBy(ctx context.Context, f FindingQuery) ([]StoredFinding, error) {
+func (db *DB) FindingsBy(ctx context.Context, f FindingQuery) ([]sspm.StoredFinding, error) {
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
@@ -253,7 +223,7 @@ func (db *DB) FindingsBy(ctx context.Context, f FindingQuery) ([]StoredFinding, 
 	if err != nil {
 		return nil, fmt.Errorf("list findings: %w", err)
 	}
-	out := make([]StoredFinding, len(rows))
+	out := make([]sspm.StoredFinding, len(rows))
 	for i, r := range rows {
 		out[i] = findingFromRow(r)
 	}
@@ -292,7 +262,7 @@ func (db *DB) EventsAfter(ctx context.Context, connectorID string, kind sspm.Kin
 }
 
 // LookbackEvents answers a sequence policy's question about earlier events (at most 1,000).
-func (db *DB) LookbackEvents(ctx context.Context, kind sspm.Kind, lq rules.LookbackQuery) ([]sspm.Event, error) {
+func (db *DB) LookbackEvents(ctx context.Context, kind sspm.Kind, lq sspm.EventLookback) ([]sspm.Event, error) {
 	rows, err := db.q.LookbackEvents(ctx, sqlgen.LookbackEventsParams{ConnectorID: lq.ConnectorID, Since: ts(lq.Since),
 		Until: ts(lq.Until), Types: nonNil(lq.EventTypes), Categories: nonNil(lq.Categories), GroupBy: lq.GroupBy, Keys: nonNil(lq.Keys)})
 	if err != nil {
@@ -313,8 +283,8 @@ func (db *DB) LookbackEvents(ctx context.Context, kind sspm.Kind, lq rules.Lookb
 // SaveEventFindings observes the findings of a batch of events and moves the connector's event watermark from
 // from to to, in one transaction. When another evaluation moved the watermark first, nothing is written and the
 // error wraps sspm.ErrBusy (its findings are the same: they are keyed by event).
-func (db *DB) SaveEventFindings(ctx context.Context, connectorID string, fs []rules.Finding, from, to int64) (rules.FindingChanges, error) {
-	var n rules.FindingChanges
+func (db *DB) SaveEventFindings(ctx context.Context, connectorID string, fs []sspm.Finding, from, to int64) (sspm.FindingChanges, error) {
+	var n sspm.FindingChanges
 	err := db.inTx(ctx, func(q *sqlgen.Queries) (err error) {
 		old := ""
 		if from > 0 {
@@ -334,7 +304,7 @@ func (db *DB) SaveEventFindings(ctx context.Context, connectorID string, fs []ru
 		return db.enqueueTransitions(ctx, q, n.Transitions)
 	})
 	if err != nil {
-		return rules.FindingChanges{}, fmt.Errorf("save event findings of %s: %w", connectorID, err)
+		return sspm.FindingChanges{}, fmt.Errorf("save event findings of %s: %w", connectorID, err)
 	}
 	return n, nil
 }

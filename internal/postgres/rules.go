@@ -11,29 +11,28 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/open-sspm/open-sspm/internal/postgres/sqlgen"
-	"github.com/open-sspm/open-sspm/internal/rules"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // SeedRules stores the catalog's rulesets and policy sets. It is idempotent: a set whose definition hash is
 // unchanged is not touched, and nothing is written when no hash changed. Rules a changed set no longer ships are
 // retired (kept for their history, their current results deleted).
-func (db *DB) SeedRules(ctx context.Context, sets []rules.SeedSet) (rules.SeedReport, error) {
+func (db *DB) SeedRules(ctx context.Context, sets []sspm.RuleSeedSet) (sspm.RuleSeedReport, error) {
 	hashes, err := db.q.RulesetHashes(ctx)
 	if err != nil {
-		return rules.SeedReport{}, fmt.Errorf("seed rules: read hashes: %w", err)
+		return sspm.RuleSeedReport{}, fmt.Errorf("seed rules: read hashes: %w", err)
 	}
 	stored := make(map[string]string, len(hashes))
 	for _, h := range hashes {
 		stored[h.Key] = h.DefinitionHash
 	}
-	var changed []rules.SeedSet
+	var changed []sspm.RuleSeedSet
 	for _, s := range sets {
 		if stored[s.Key] != s.Hash {
 			changed = append(changed, s)
 		}
 	}
-	var r rules.SeedReport
+	var r sspm.RuleSeedReport
 	if len(changed) == 0 {
 		return r, nil
 	}
@@ -70,41 +69,41 @@ func (db *DB) SeedRules(ctx context.Context, sets []rules.SeedSet) (rules.SeedRe
 		return err
 	})
 	if err != nil {
-		return rules.SeedReport{}, fmt.Errorf("seed rules: %w", err)
+		return sspm.RuleSeedReport{}, fmt.Errorf("seed rules: %w", err)
 	}
 	return r, nil
 }
 
 // RuleControls returns a scope's overrides and attestations (expired ones included: the evaluator tells them
 // apart).
-func (db *DB) RuleControls(ctx context.Context, s rules.Scope) (rules.Controls, error) {
-	ctl := rules.Controls{Overrides: map[rules.RuleRef]rules.Override{}, Attestations: map[rules.RuleRef]rules.Attestation{}}
+func (db *DB) RuleControls(ctx context.Context, s sspm.RuleScope) (sspm.RuleControls, error) {
+	ctl := sspm.RuleControls{Overrides: map[sspm.RuleRef]sspm.RuleOverride{}, Attestations: map[sspm.RuleRef]sspm.RuleAttestation{}}
 	ovs, err := db.q.ListOverrides(ctx, sqlgen.ListOverridesParams{ScopeKind: s.Kind, SourceKind: s.SourceKind, SourceName: s.SourceName})
 	if err != nil {
 		return ctl, fmt.Errorf("list rule overrides: %w", err)
 	}
 	for _, o := range ovs {
-		ov := rules.Override{RulesetKey: o.RulesetKey, RuleKey: o.RuleKey, Enabled: o.Enabled, UpdatedBy: o.UpdatedBy, UpdatedAt: fromTS(o.UpdatedAt)}
+		ov := sspm.RuleOverride{RulesetKey: o.RulesetKey, RuleKey: o.RuleKey, Enabled: o.Enabled, UpdatedBy: o.UpdatedBy, UpdatedAt: fromTS(o.UpdatedAt)}
 		if err := unmarshalIfAny(o.Params, &ov.Params); err != nil {
 			return ctl, fmt.Errorf("override %s/%s params: %w", o.RulesetKey, o.RuleKey, err)
 		}
-		ctl.Overrides[rules.RuleRef{Ruleset: o.RulesetKey, Rule: o.RuleKey}] = ov
+		ctl.Overrides[sspm.RuleRef{Ruleset: o.RulesetKey, Rule: o.RuleKey}] = ov
 	}
 	atts, err := db.q.ListAttestations(ctx, sqlgen.ListAttestationsParams{ScopeKind: s.Kind, SourceKind: s.SourceKind, SourceName: s.SourceName})
 	if err != nil {
 		return ctl, fmt.Errorf("list attestations: %w", err)
 	}
 	for _, a := range atts {
-		ctl.Attestations[rules.RuleRef{Ruleset: a.RulesetKey, Rule: a.RuleKey}] = rules.Attestation{
-			RulesetKey: a.RulesetKey, RuleKey: a.RuleKey, Status: rules.Status(a.Status), Note: a.Note, By: a.AttestedBy,
+		ctl.Attestations[sspm.RuleRef{Ruleset: a.RulesetKey, Rule: a.RuleKey}] = sspm.RuleAttestation{
+			RulesetKey: a.RulesetKey, RuleKey: a.RuleKey, Status: sspm.RuleStatus(a.Status), Note: a.Note, By: a.AttestedBy,
 			At: fromTS(a.AttestedAt), ExpiresAt: fromTS(a.ExpiresAt)}
 	}
 	return ctl, nil
 }
 
 // SaveRuleOverride saves a ruleset override (RuleKey "") or a rule override in a scope. The caller has
-// validated the parameters against the rule's schema (rules.Rule.EffectiveParams).
-func (db *DB) SaveRuleOverride(ctx context.Context, s rules.Scope, o rules.Override) error {
+// validated the parameters against the rule's schema.
+func (db *DB) SaveRuleOverride(ctx context.Context, s sspm.RuleScope, o sspm.RuleOverride) error {
 	params, err := json.Marshal(o.Params)
 	if err != nil || o.Params == nil {
 		params = []byte(`{}`)
@@ -118,7 +117,7 @@ func (db *DB) SaveRuleOverride(ctx context.Context, s rules.Scope, o rules.Overr
 }
 
 // DeleteRuleOverride removes an override; sspm.ErrNotFound when there was none.
-func (db *DB) DeleteRuleOverride(ctx context.Context, s rules.Scope, ref rules.RuleRef) error {
+func (db *DB) DeleteRuleOverride(ctx context.Context, s sspm.RuleScope, ref sspm.RuleRef) error {
 	n, err := db.q.DeleteOverride(ctx, sqlgen.DeleteOverrideParams{RulesetKey: ref.Ruleset, RuleKey: ref.Rule,
 		ScopeKind: s.Kind, SourceKind: s.SourceKind, SourceName: s.SourceName})
 	if err != nil {
@@ -132,7 +131,7 @@ func (db *DB) DeleteRuleOverride(ctx context.Context, s rules.Scope, ref rules.R
 
 // SaveAttestation saves (or replaces) the attestation of a rule in a scope; sspm.ErrNotFound for an unknown
 // rule. A zero ExpiresAt never expires.
-func (db *DB) SaveAttestation(ctx context.Context, s rules.Scope, a rules.Attestation) error {
+func (db *DB) SaveAttestation(ctx context.Context, s sspm.RuleScope, a sspm.RuleAttestation) error {
 	n, err := db.q.SaveAttestation(ctx, sqlgen.SaveAttestationParams{ScopeKind: s.Kind, SourceKind: s.SourceKind,
 		SourceName: s.SourceName, Status: string(a.Status), Note: a.Note, AttestedBy: a.By, AttestedAt: ts(a.At),
 		ExpiresAt: ts(a.ExpiresAt), RulesetKey: a.RulesetKey, RuleKey: a.RuleKey})
@@ -146,7 +145,7 @@ func (db *DB) SaveAttestation(ctx context.Context, s rules.Scope, a rules.Attest
 }
 
 // DeleteAttestation removes the attestation of a rule in a scope; sspm.ErrNotFound when there was none.
-func (db *DB) DeleteAttestation(ctx context.Context, s rules.Scope, ref rules.RuleRef) error {
+func (db *DB) DeleteAttestation(ctx context.Context, s sspm.RuleScope, ref sspm.RuleRef) error {
 	n, err := db.q.DeleteAttestation(ctx, sqlgen.DeleteAttestationParams{RulesetKey: ref.Ruleset, RuleKey: ref.Rule,
 		ScopeKind: s.Kind, SourceKind: s.SourceKind, SourceName: s.SourceName})
 	if err != nil {
@@ -162,8 +161,8 @@ func (db *DB) DeleteAttestation(ctx context.Context, s rules.Scope, ref rules.Ru
 // result of each rule, an append-only history row per rule, and the posture findings (failing rules observed,
 // passing or not-applicable rules resolved) with the alerts of the findings it opened, reopened or escalated.
 // Results of rules that were not seeded are an error.
-func (db *DB) SaveRuleResults(ctx context.Context, s rules.Scope, results []rules.Result, now time.Time) (rules.FindingChanges, error) {
-	var fc rules.FindingChanges
+func (db *DB) SaveRuleResults(ctx context.Context, s sspm.RuleScope, results []sspm.RuleResult, now time.Time) (sspm.FindingChanges, error) {
+	var fc sspm.FindingChanges
 	if len(results) == 0 {
 		return fc, nil
 	}
@@ -177,7 +176,7 @@ func (db *DB) SaveRuleResults(ctx context.Context, s rules.Scope, results []rule
 		}
 		p := sqlgen.UpsertRuleResultsParams{ScopeKind: s.Kind, SourceKind: s.SourceKind, SourceName: s.SourceName, EvaluatedAt: ts(now)}
 		for _, r := range results {
-			id, ok := ids[rules.RuleRef{Ruleset: r.RulesetKey, Rule: r.RuleKey}]
+			id, ok := ids[sspm.RuleRef{Ruleset: r.RulesetKey, Rule: r.RuleKey}]
 			if !ok {
 				return fmt.Errorf("rule %s/%s is not seeded", r.RulesetKey, r.RuleKey)
 			}
@@ -204,7 +203,7 @@ func (db *DB) SaveRuleResults(ctx context.Context, s rules.Scope, results []rule
 			AffectedCounts: p.AffectedCounts, Evidences: p.Evidences}); err != nil {
 			return fmt.Errorf("append history: %w", err)
 		}
-		observe, resolve := rules.PostureFindings(s, results, now)
+		observe, resolve := sspm.PostureFindings(s, results, now)
 		if fc, err = upsertFindings(ctx, q, observe); err != nil {
 			return err
 		}
@@ -216,12 +215,12 @@ func (db *DB) SaveRuleResults(ctx context.Context, s rules.Scope, results []rule
 		return db.enqueueTransitions(ctx, q, fc.Transitions)
 	})
 	if err != nil {
-		return rules.FindingChanges{}, fmt.Errorf("save results of %s %s/%s: %w", s.Kind, s.SourceKind, s.SourceName, err)
+		return sspm.FindingChanges{}, fmt.Errorf("save results of %s %s/%s: %w", s.Kind, s.SourceKind, s.SourceName, err)
 	}
 	return fc, nil
 }
 
-func ruleIDs(ctx context.Context, q *sqlgen.Queries, results []rules.Result) (map[rules.RuleRef]int64, error) {
+func ruleIDs(ctx context.Context, q *sqlgen.Queries, results []sspm.RuleResult) (map[sspm.RuleRef]int64, error) {
 	var keys []string
 	for _, r := range results {
 		if !contains(keys, r.RulesetKey) {
@@ -232,16 +231,16 @@ func ruleIDs(ctx context.Context, q *sqlgen.Queries, results []rules.Result) (ma
 	if err != nil {
 		return nil, fmt.Errorf("rule ids: %w", err)
 	}
-	ids := make(map[rules.RuleRef]int64, len(rows))
+	ids := make(map[sspm.RuleRef]int64, len(rows))
 	for _, r := range rows {
-		ids[rules.RuleRef{Ruleset: r.RulesetKey, Rule: r.Key}] = r.ID
+		ids[sspm.RuleRef{Ruleset: r.RulesetKey, Rule: r.Key}] = r.ID
 	}
 	return ids, nil
 }
 
-func nonNilAffected(a []rules.Affected) []rules.Affected {
+func nonNilAffected(a []sspm.RuleAffected) []sspm.RuleAffected {
 	if a == nil {
-		return []rules.Affected{}
+		return []sspm.RuleAffected{}
 	}
 	return a
 }
@@ -256,15 +255,15 @@ func contains(s []string, v string) bool {
 }
 
 // RuleResults lists a scope's current results, by ruleset and rule key.
-func (db *DB) RuleResults(ctx context.Context, s rules.Scope) ([]rules.Result, error) {
+func (db *DB) RuleResults(ctx context.Context, s sspm.RuleScope) ([]sspm.RuleResult, error) {
 	rows, err := db.q.ListRuleResults(ctx, sqlgen.ListRuleResultsParams{ScopeKind: s.Kind, SourceKind: s.SourceKind, SourceName: s.SourceName})
 	if err != nil {
 		return nil, fmt.Errorf("list rule results: %w", err)
 	}
-	out := make([]rules.Result, len(rows))
+	out := make([]sspm.RuleResult, len(rows))
 	for i, r := range rows {
-		out[i] = rules.Result{RulesetKey: r.RulesetKey, RuleKey: r.RuleKey, Title: r.Title, Severity: r.Severity,
-			Status: rules.Status(r.Status), Reason: rules.Reason(r.ReasonCode), ErrorKind: rules.ErrorKind(r.ErrorKind),
+		out[i] = sspm.RuleResult{RulesetKey: r.RulesetKey, RuleKey: r.RuleKey, Title: r.Title, Severity: r.Severity,
+			Status: sspm.RuleStatus(r.Status), Reason: sspm.RuleReason(r.ReasonCode), ErrorKind: sspm.RuleErrorKind(r.ErrorKind),
 			Summary: r.Summary, Selected: int(r.SelectedCount), Passed: int(r.PassedCount), EvaluatedAt: fromTS(r.EvaluatedAt)}
 		if err := unmarshalIfAny(r.AffectedResources, &out[i].Affected); err != nil {
 			return nil, fmt.Errorf("result %s/%s affected resources: %w", r.RulesetKey, r.RuleKey, err)
@@ -279,9 +278,9 @@ func (db *DB) RuleResults(ctx context.Context, s rules.Scope) ([]rules.Result, e
 // RuleEvaluation is one history row of a rule in a scope.
 type RuleEvaluation struct {
 	ID          int64
-	Status      rules.Status
-	Reason      rules.Reason
-	ErrorKind   rules.ErrorKind
+	Status      sspm.RuleStatus
+	Reason      sspm.RuleReason
+	ErrorKind   sspm.RuleErrorKind
 	Selected    int
 	Passed      int
 	Affected    int
@@ -290,7 +289,7 @@ type RuleEvaluation struct {
 }
 
 // RuleHistory lists the newest evaluations of a rule in a scope, newest first.
-func (db *DB) RuleHistory(ctx context.Context, s rules.Scope, ref rules.RuleRef, limit int) ([]RuleEvaluation, error) {
+func (db *DB) RuleHistory(ctx context.Context, s sspm.RuleScope, ref sspm.RuleRef, limit int) ([]RuleEvaluation, error) {
 	rows, err := db.q.ListRuleEvaluations(ctx, sqlgen.ListRuleEvaluationsParams{RulesetKey: ref.Ruleset, RuleKey: ref.Rule,
 		ScopeKind: s.Kind, SourceKind: s.SourceKind, SourceName: s.SourceName, MaxRows: int32(limit)})
 	if err != nil {
@@ -298,23 +297,23 @@ func (db *DB) RuleHistory(ctx context.Context, s rules.Scope, ref rules.RuleRef,
 	}
 	out := make([]RuleEvaluation, len(rows))
 	for i, r := range rows {
-		out[i] = RuleEvaluation{ID: r.ID, Status: rules.Status(r.Status), Reason: rules.Reason(r.ReasonCode),
-			ErrorKind: rules.ErrorKind(r.ErrorKind), Selected: int(r.SelectedCount), Passed: int(r.PassedCount),
+		out[i] = RuleEvaluation{ID: r.ID, Status: sspm.RuleStatus(r.Status), Reason: sspm.RuleReason(r.ReasonCode),
+			ErrorKind: sspm.RuleErrorKind(r.ErrorKind), Selected: int(r.SelectedCount), Passed: int(r.PassedCount),
 			Affected: int(r.AffectedCount), Evidence: r.Evidence, EvaluatedAt: fromTS(r.EvaluatedAt)}
 	}
 	return out, nil
 }
 
 // ExpiredAttestations lists the current results that rest on an attestation expired at now.
-func (db *DB) ExpiredAttestations(ctx context.Context, now time.Time) ([]rules.ScopedRule, error) {
+func (db *DB) ExpiredAttestations(ctx context.Context, now time.Time) ([]sspm.ScopedRule, error) {
 	rows, err := db.q.ExpiredAttestedResults(ctx, ts(now))
 	if err != nil {
 		return nil, fmt.Errorf("expired attestations: %w", err)
 	}
-	out := make([]rules.ScopedRule, len(rows))
+	out := make([]sspm.ScopedRule, len(rows))
 	for i, r := range rows {
-		out[i] = rules.ScopedRule{Scope: rules.Scope{Kind: r.ScopeKind, SourceKind: r.SourceKind, SourceName: r.SourceName},
-			Ref: rules.RuleRef{Ruleset: r.RulesetKey, Rule: r.RuleKey}}
+		out[i] = sspm.ScopedRule{Scope: sspm.RuleScope{Kind: r.ScopeKind, SourceKind: r.SourceKind, SourceName: r.SourceName},
+			Ref: sspm.RuleRef{Ruleset: r.RulesetKey, Rule: r.RuleKey}}
 	}
 	return out, nil
 }
@@ -352,12 +351,12 @@ func (db *DB) NormalizedRows(ctx context.Context, dataset string, now time.Time)
 		at   = pgtype.Timestamptz{Time: now, Valid: true}
 	)
 	switch dataset {
-	case rules.DatasetEntitlements:
+	case sspm.DatasetEntitlements:
 		rows, err = db.q.NormalizedEntitlements(ctx)
-	case rules.DatasetCredentials:
-		rows, err = db.q.NormalizedCredentials(ctx, sqlgen.NormalizedCredentialsParams{Now: at, HighPrivilegeKinds: rules.HighPrivilegeCredentialKinds()})
-	case rules.DatasetOAuthGrants:
-		rows, err = db.q.NormalizedOAuthGrants(ctx, sqlgen.NormalizedOAuthGrantsParams{Now: at, PrivilegedScopes: rules.PrivilegedScopes()})
+	case sspm.DatasetCredentials:
+		rows, err = db.q.NormalizedCredentials(ctx, sqlgen.NormalizedCredentialsParams{Now: at, HighPrivilegeKinds: sspm.HighPrivilegeCredentialKinds()})
+	case sspm.DatasetOAuthGrants:
+		rows, err = db.q.NormalizedOAuthGrants(ctx, sqlgen.NormalizedOAuthGrantsParams{Now: at, PrivilegedScopes: sspm.PrivilegedScopes()})
 	default:
 		return nil, fmt.Errorf("normalized dataset %s: %w", dataset, sspm.ErrNotFound)
 	}

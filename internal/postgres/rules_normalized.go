@@ -15,31 +15,31 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/open-sspm/open-sspm/internal/postgres/sqlgen"
-	"github.com/open-sspm/open-sspm/internal/rules"
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // NormalizedData returns a normalized dataset (docs/rules-engine.md#normalized-datasets) computed at now, ready for the evaluator: rows as
 // the JSON decoding of the contract would give them (numbers float64, absent values nil) and a hash of the rows
 // as read (D11). Accounts and identities, the datasets that grow with the org, are read as typed columns and
 // built directly, without JSON; the others are decoded from JSON rows. An unknown dataset is sspm.ErrNotFound.
-func (db *DB) NormalizedData(ctx context.Context, dataset string, now time.Time) (rules.Data, error) {
+func (db *DB) NormalizedData(ctx context.Context, dataset string, now time.Time) (sspm.RuleData, error) {
 	switch dataset {
-	case rules.DatasetAccounts:
+	case sspm.DatasetAccounts:
 		return db.normalizedAccounts(ctx, now)
-	case rules.DatasetIdentities:
+	case sspm.DatasetIdentities:
 		return db.normalizedIdentities(ctx)
 	}
 	raws, err := db.NormalizedRows(ctx, dataset, now)
 	if err != nil {
-		return rules.Data{}, err
+		return sspm.RuleData{}, err
 	}
-	return rules.DecodeRows(dataset, raws)
+	return sspm.DecodeDatasetRows(dataset, raws)
 }
 
-func (db *DB) normalizedAccounts(ctx context.Context, now time.Time) (rules.Data, error) {
+func (db *DB) normalizedAccounts(ctx context.Context, now time.Time) (sspm.RuleData, error) {
 	rows, err := db.q.NormalizedAccountRows(ctx)
 	if err != nil {
-		return rules.Data{}, fmt.Errorf("read %s: %w", rules.DatasetAccounts, err)
+		return sspm.RuleData{}, fmt.Errorf("read %s: %w", sspm.DatasetAccounts, err)
 	}
 	h := newRowHasher()
 	in := interner{}
@@ -64,13 +64,13 @@ func (db *DB) normalizedAccounts(ctx context.Context, now time.Time) (rules.Data
 			str(r.UserType).boolean(r.IsAdmin).str(r.AdminTier).str(r.MfaState).str(r.MfaStrength).boolean(r.LastLoginAt.Valid).
 			val(lastLogin).val(created).val(identityID).boolean(r.Managed).boolean(r.IsAuthoritativeSource).end()
 	}
-	return rules.Data{Rows: out, Hash: h.sum()}, nil
+	return sspm.RuleData{Rows: out, Hash: h.sum()}, nil
 }
 
-func (db *DB) normalizedIdentities(ctx context.Context) (rules.Data, error) {
+func (db *DB) normalizedIdentities(ctx context.Context) (sspm.RuleData, error) {
 	rows, err := db.q.NormalizedIdentityAccounts(ctx)
 	if err != nil {
-		return rules.Data{}, fmt.Errorf("read %s: %w", rules.DatasetIdentities, err)
+		return sspm.RuleData{}, fmt.Errorf("read %s: %w", sspm.DatasetIdentities, err)
 	}
 	h := newRowHasher()
 	in := interner{}
@@ -83,7 +83,7 @@ func (db *DB) normalizedIdentities(ctx context.Context) (rules.Data, error) {
 		out = append(out, identityRow(rows[start:end], h, in))
 		start = end
 	}
-	return rules.Data{Rows: out, Hash: h.sum()}, nil
+	return sspm.RuleData{Rows: out, Hash: h.sum()}, nil
 }
 
 // identityRow aggregates one identity's live linked accounts (ordered by account id) into its row: active app

@@ -2,23 +2,14 @@ package rules
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
-)
 
-// Data is the content of one dataset: JSON rows (objects decoded to map[string]any, numbers to float64), a hash
-// of the rows as read (D11), and whether they come from a snapshot older than the last sync attempt (D10).
-type Data struct {
-	Rows  []map[string]any
-	Hash  string
-	Stale bool
-}
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
 
 // Datasets gives checks their datasets. An unavailable dataset is a *DatasetError; any other error aborts the
 // evaluation (the store is down: try again later).
@@ -27,18 +18,7 @@ type Datasets interface {
 }
 
 // DatasetError says why a dataset is unavailable (docs/rules-engine.md#dataset-errors).
-type DatasetError struct {
-	Dataset string
-	Kind    ErrorKind
-	Message string
-}
-
-func (e *DatasetError) Error() string {
-	if e.Message != "" {
-		return fmt.Sprintf("dataset %s: %s: %s", e.Dataset, e.Kind, e.Message)
-	}
-	return fmt.Sprintf("dataset %s: %s", e.Dataset, e.Kind)
-}
+type DatasetError = sspm.RuleDatasetError
 
 // DatasetMap serves datasets from memory: the rows of each dataset, and errors for the unavailable ones. A
 // dataset in neither map is missing_dataset. It is what `rules eval` and tests use.
@@ -97,21 +77,4 @@ func (c *cache) get(ctx context.Context, name string, version int) (*loaded, err
 	}
 	c.sets[name] = l
 	return l, nil
-}
-
-// DecodeRows decodes a dataset's JSON rows and hashes them as read (D11). An undecodable row makes the dataset an
-// engine_error.
-func DecodeRows(name string, raws []json.RawMessage) (Data, error) {
-	h := sha256.New()
-	rows := make([]map[string]any, 0, len(raws))
-	for i, raw := range raws {
-		var m map[string]any
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return Data{}, &DatasetError{Dataset: name, Kind: ErrEngine, Message: fmt.Sprintf("row %d: %v", i, err)}
-		}
-		h.Write(raw)
-		h.Write([]byte{'\n'})
-		rows = append(rows, m)
-	}
-	return Data{Rows: rows, Hash: hex.EncodeToString(h.Sum(nil))}, nil
 }

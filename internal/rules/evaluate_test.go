@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // oneRule compiles a ruleset of one rule over dataset "ds" and evaluates it on rows.
@@ -256,21 +258,21 @@ func TestSuperAdminBounds(t *testing.T) {
 func TestClassifyTransition(t *testing.T) {
 	for _, c := range []struct {
 		oldStatus, oldSev, status, sev string
-		want                           FindingChange
+		want                           sspm.FindingChange
 		ok                             bool
 	}{
-		{"", "", "open", "high", ChangeOpened, true},
-		{"resolved", "high", "open", "high", ChangeReopened, true},
-		{"suppressed", "high", "open", "high", ChangeReopened, true},
+		{"", "", "open", "high", sspm.ChangeOpened, true},
+		{"resolved", "high", "open", "high", sspm.ChangeReopened, true},
+		{"suppressed", "high", "open", "high", sspm.ChangeReopened, true},
 		{"suppressed", "low", "suppressed", "high", "", false},
-		{"open", "medium", "open", "critical", ChangeEscalated, true},
+		{"open", "medium", "open", "critical", sspm.ChangeEscalated, true},
 		{"open", "critical", "open", "medium", "", false},
 		{"open", "high", "open", "high", "", false},
 		{"", "", "resolved", "high", "", false},
 	} {
-		got, ok := ClassifyTransition(c.oldStatus, c.oldSev, c.status, c.sev)
+		got, ok := sspm.ClassifyTransition(c.oldStatus, c.oldSev, c.status, c.sev)
 		if got != c.want || ok != c.ok {
-			t.Errorf("ClassifyTransition(%q, %q, %q, %q) = %q, %v; want %q, %v", c.oldStatus, c.oldSev, c.status, c.sev, got, ok, c.want, c.ok)
+			t.Errorf("sspm.ClassifyTransition(%q, %q, %q, %q) = %q, %v; want %q, %v", c.oldStatus, c.oldSev, c.status, c.sev, got, ok, c.want, c.ok)
 		}
 	}
 }

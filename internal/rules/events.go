@@ -45,17 +45,6 @@ func eventValue(e *sspm.Event) map[string]any {
 	}
 }
 
-// LookbackQuery asks for a connector's stored events of some types or categories, in a group, in a window.
-type LookbackQuery struct {
-	ConnectorID string
-	GroupBy     string // target or actor
-	Keys        []string
-	EventTypes  []string
-	Categories  []string
-	Since       time.Time
-	Until       time.Time
-}
-
 // Lookback returns the events a LookbackQuery asks for (the evaluator reads them from the store).
 type Lookback func(ctx context.Context, q LookbackQuery) ([]sspm.Event, error)
 
@@ -208,8 +197,13 @@ func severity(p *Policy, in map[string]any) string {
 	return p.Severity
 }
 
+// EventDedupeKey keys the finding of a policy on a provider event: a redelivered event never opens a second one.
+func EventDedupeKey(policyID, connectorID, providerEventID string) string {
+	return fmt.Sprintf("event:%s:%s:%s", policyID, connectorID, providerEventID)
+}
+
 // EventFinding builds the finding of a match: keyed by policy, connector and provider event id.
-func EventFinding(m PolicyMatch, now time.Time) Finding {
+func EventFinding(m PolicyMatch, now time.Time) sspm.Finding {
 	type ref struct {
 		ID              int64              `json:"id"`
 		ProviderEventID string             `json:"provider_event_id"`
@@ -239,9 +233,9 @@ func EventFinding(m PolicyMatch, now time.Time) Finding {
 	if len(m.Event.Targets) > 0 {
 		subject = firstNonEmpty(m.Event.Targets[0].DisplayName, m.Event.Targets[0].ExternalID)
 	}
-	return Finding{
+	return sspm.Finding{
 		DedupeKey: EventDedupeKey(m.Ref.Policy.ID, m.Event.ConnectorID, m.Event.ProviderEventID),
-		Kind:      FindingEvent, ConnectorID: m.Event.ConnectorID, RulesetKey: m.Ref.Set, RuleKey: m.Ref.Policy.ID,
+		Kind:      sspm.FindingEvent, ConnectorID: m.Event.ConnectorID, RulesetKey: m.Ref.Set, RuleKey: m.Ref.Policy.ID,
 		Severity: m.Severity, Title: m.Ref.Policy.Title, Subject: subject, Evidence: b, SeenAt: now,
 	}
 }

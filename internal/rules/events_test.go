@@ -52,7 +52,7 @@ func TestEventPolicies(t *testing.T) {
 				t.Fatalf("matches = %+v, want %s at %s", got, tt.want, tt.wantSev)
 			}
 			f := EventFinding(got[0], time.Now())
-			if f.DedupeKey != EventDedupeKey(tt.want, "okta-1", tt.give.ProviderEventID) || f.Kind != FindingEvent {
+			if f.DedupeKey != EventDedupeKey(tt.want, "okta-1", tt.give.ProviderEventID) || f.Kind != sspm.FindingEvent {
 				t.Fatalf("finding = %+v", f)
 			}
 		})

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"cel.dev/cel-go/cel"
+
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // PolicySet is a catalogue of event policies (ours: the spec has no event-policy kind; docs/rules-engine.md#event-policies).
@@ -110,7 +112,7 @@ func (c *checker) checkPolicySet(ps *PolicySet, ids map[string]string) {
 		ids[p.ID] = c.file
 		pc.checkGuidance(p.ID, p.Title, p.Description, p.Remediation)
 		pc.required("severity", p.Severity)
-		pc.oneOf("severity", p.Severity, Severities...)
+		pc.oneOf("severity", p.Severity, sspm.Severities...)
 		pc.oneOf("mode", p.Mode, "active", "shadow")
 		if len(p.Matchers) == 0 {
 			pc.addf("matchers", "must list at least one matcher")
@@ -141,7 +143,7 @@ func (c *checker) checkPolicySet(ps *PolicySet, ids map[string]string) {
 		}
 		for j, e := range p.Escalate {
 			pc.required(fmt.Sprintf("escalate[%d].when", j), e.When)
-			pc.oneOf(fmt.Sprintf("escalate[%d].severity", j), e.Severity, Severities...)
+			pc.oneOf(fmt.Sprintf("escalate[%d].severity", j), e.Severity, sspm.Severities...)
 		}
 		c.problems = append(c.problems, pc.problems...)
 	}

@@ -13,33 +13,6 @@ const (
 	SetPolicies = "event_policies"
 )
 
-// SeedSet is a ruleset or policy set as the store keeps it: its canonical definition and the SHA-256 of it, so
-// that seeding again is a no-op unless the definition changed.
-type SeedSet struct {
-	Key           string
-	Kind          string // posture or event_policies
-	Name          string
-	ScopeKind     string
-	ConnectorKind string
-	Status        string
-	Definition    json.RawMessage
-	Hash          string
-	Rules         []SeedRule
-}
-
-// SeedRule is a rule or policy as the store keeps it.
-type SeedRule struct {
-	Key          string
-	Title        string
-	Severity     string
-	Monitoring   string
-	RequiredData []string
-	Parameters   json.RawMessage // {"defaults": ..., "schema": ...}, or {}
-	Definition   json.RawMessage
-	Hash         string
-	Active       bool
-}
-
 // Seeds returns every ruleset and policy set of the catalog in its canonical form (JSON with sorted keys). The
 // slices are the caller's.
 func (c *Catalog) Seeds() []SeedSet {
@@ -97,11 +70,4 @@ func canonical(v any) (json.RawMessage, string) {
 	}
 	sum := sha256.Sum256(b)
 	return b, hex.EncodeToString(sum[:])
-}
-
-// SeedReport counts what seeding changed.
-type SeedReport struct {
-	Sets    int64 // rulesets and policy sets written
-	Rules   int64 // rules written (new, changed, or back)
-	Retired int64 // rules no longer shipped
 }

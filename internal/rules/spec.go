@@ -173,13 +173,6 @@ type Predicate struct {
 	ValueParam string `yaml:"value_param,omitempty" json:"value_param,omitempty"`
 }
 
-// Expect configures a field_compare: how rows combine and what an empty or small selection means.
-type Expect struct {
-	Match       string `yaml:"match,omitempty" json:"match,omitempty"`
-	MinSelected *int   `yaml:"min_selected,omitempty" json:"min_selected,omitempty"`
-	OnEmpty     string `yaml:"on_empty,omitempty" json:"on_empty,omitempty"`
-}
-
 // Compare is a count_compare's condition on the number of selected rows.
 type Compare struct {
 	Op    string `yaml:"op" json:"op"`

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // Problem is one validation error, located by file, ruleset or policy set, rule and field.
@@ -171,7 +173,7 @@ func (c *checker) checkRule(rs *Ruleset, r *Rule, contracts map[string]bool) {
 	c.required("key", r.Key)
 	c.checkGuidance(r.Key, r.Title, r.Description, r.Remediation)
 	c.required("severity", r.Severity)
-	c.oneOf("severity", r.Severity, Severities...)
+	c.oneOf("severity", r.Severity, sspm.Severities...)
 	c.required("monitoring.status", r.Monitoring.Status)
 	c.oneOf("monitoring.status", r.Monitoring.Status, monitorings...)
 	if r.RequiredData == nil {

@@ -1,8 +1,7 @@
-package rules
+package sspm
 
 import (
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"slices"
 	"time"
@@ -44,48 +43,41 @@ type Finding struct {
 	SeenAt      time.Time
 }
 
-// PostureDedupeKey keys the finding of a failing rule in a scope.
-func PostureDedupeKey(s Scope, rulesetKey, ruleKey string) string {
-	return fmt.Sprintf("posture:%s/%s:%s:%s:%s", rulesetKey, ruleKey, s.Kind, s.SourceKind, s.SourceName)
+// StoredFinding is a finding with its lifecycle state.
+type StoredFinding struct {
+	Finding
+	ID            int64
+	Status        FindingStatus
+	StatusReason  string
+	StatusUntil   time.Time
+	StatusBy      string
+	FirstSeenAt   time.Time
+	LastSeenAt    time.Time
+	ResolvedAt    time.Time
+	ReopenedCount int
 }
 
-// EventDedupeKey keys the finding of a policy on a provider event: a redelivered event never opens a second one.
-func EventDedupeKey(policyID, connectorID, providerEventID string) string {
-	return fmt.Sprintf("event:%s:%s:%s", policyID, connectorID, providerEventID)
+// FindingStatusChange is a person's decision on a finding. Suppressed and accepted_risk need a reason; Until,
+// when set, is when the decision expires and the finding reopens.
+type FindingStatusChange struct {
+	Status FindingStatus
+	Reason string
+	Until  time.Time
+	By     string
 }
 
-// PostureFindings turns a scope's results into finding changes: a failing rule is observed (opened or
-// updated); a passing or not-applicable rule resolves its finding. Unknown and error results change nothing:
-// they cannot tell whether the condition cleared.
-func PostureFindings(scope Scope, results []Result, now time.Time) (observe []Finding, resolve []string) {
-	for _, r := range results {
-		key := PostureDedupeKey(scope, r.RulesetKey, r.RuleKey)
-		switch r.Status {
-		case StatusPass, StatusNotApplicable:
-			resolve = append(resolve, key)
-		case StatusFail:
-			affected := r.Affected
-			if len(affected) > 100 {
-				affected = affected[:100]
-			}
-			b, _ := json.Marshal(struct {
-				Status        Status     `json:"status"`
-				Reason        Reason     `json:"reason_code"`
-				Summary       string     `json:"summary"`
-				Scope         Scope      `json:"scope"`
-				AffectedCount int        `json:"affected_count"`
-				Affected      []Affected `json:"affected_resources,omitempty"`
-			}{r.Status, r.Reason, r.Summary, scope, len(r.Affected), affected})
-			connector := ""
-			if scope.Kind == ScopeConnector {
-				connector = scope.SourceName
-			}
-			observe = append(observe, Finding{DedupeKey: key, Kind: FindingPosture, ConnectorID: connector,
-				RulesetKey: r.RulesetKey, RuleKey: r.RuleKey, Severity: r.Severity, Title: r.Title,
-				Subject: firstNonEmpty(scope.SourceName, scope.Kind), Evidence: b, SeenAt: now})
+// Validate checks that the decision is one a person can make: a known status, with a reason where one is needed.
+func (c FindingStatusChange) Validate() error {
+	switch c.Status {
+	case FindingOpen, FindingResolved:
+	case FindingSuppressed, FindingAcceptedRisk:
+		if c.Reason == "" {
+			return Errorf(CodeInvalid, "a %s finding needs a reason", c.Status)
 		}
+	default:
+		return Errorf(CodeInvalid, "unknown finding status %q", c.Status)
 	}
-	return observe, resolve
+	return nil
 }
 
 // FindingChanges counts the findings an evaluation observed and resolved, and lists the state changes to
@@ -159,10 +151,4 @@ func ClassifyTransition(oldStatus, oldSeverity, status, severity string) (Findin
 		return ChangeEscalated, true
 	}
 	return "", false
-}
-
-// ScopedRule names a rule in a scope.
-type ScopedRule struct {
-	Scope Scope
-	Ref   RuleRef
 }
