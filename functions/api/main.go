@@ -9,12 +9,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/open-sspm/open-sspm/internal/awsrun"
-	"github.com/open-sspm/open-sspm/internal/connector/github"
-	"github.com/open-sspm/open-sspm/internal/connector/okta"
+	"github.com/open-sspm/open-sspm/internal/kinds"
 )
 
 func main() {
-	rt, err := awsrun.Load(context.Background(), okta.NewKind(okta.Options{}), github.NewKind(github.Options{}))
+	rt, err := awsrun.Load(context.Background(), kinds.NewRegistry(kinds.Options{}))
 	if err != nil {
 		log.Fatalf("api: %v", err)
 	}

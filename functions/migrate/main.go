@@ -13,7 +13,7 @@ import (
 )
 
 func main() {
-	rt, err := awsrun.Load(context.Background())
+	rt, err := awsrun.Load(context.Background(), nil)
 	if err != nil {
 		log.Fatalf("migrate: %v", err)
 	}

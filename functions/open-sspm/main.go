@@ -9,13 +9,11 @@ import (
 	"syscall"
 
 	"github.com/open-sspm/open-sspm/internal/cli"
-	"github.com/open-sspm/open-sspm/internal/connector/github"
-	"github.com/open-sspm/open-sspm/internal/connector/okta"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, os.Args, os.Stdout, os.Stderr, okta.NewKind(okta.Options{}), github.NewKind(github.Options{}))
+	code := cli.Main(ctx, os.Args, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

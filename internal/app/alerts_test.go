@@ -52,12 +52,12 @@ func TestAlertsAreEnqueuedAndDeliveredAfterTheDestinationRecovers(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(db, k, connector.NewRegistry(testKind), slog.New(slog.DiscardHandler))
+	a, err := app.New(app.Deps{DB: db, Keys: k, Registry: connector.NewRegistry(testKind), Logger: slog.New(slog.DiscardHandler),
+		AlertRoutes: []alert.Route{{Destination: alert.DestinationWebhook, MinSeverity: "medium"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.ConfigureAlerts([]alert.Route{{Destination: alert.DestinationWebhook, MinSeverity: "medium"}})
-	if a.Alerts == nil || a.Evaluator.Alerts != a.Alerts {
+	if !a.Alerting() || a.Evaluator.Alerts == nil {
 		t.Fatal("the evaluator does not enqueue into the outbox")
 	}
 	dest := &flaky{down: true}

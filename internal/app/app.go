@@ -24,7 +24,25 @@ import (
 // InboxQueue names the queue between the webhook and the inbox lane.
 const InboxQueue = "inbox"
 
-// App holds the wired parts.
+// Deps are the App's outside parts. The local runtime (internal/cli) and the Lambda runtime (internal/awsrun)
+// differ only in the adapters they pass here.
+type Deps struct {
+	DB       *postgres.DB
+	Keys     sspm.KeyWrapper     // wraps connector secrets' data keys (a local key, KMS)
+	Registry *connector.Registry // the connector kinds; nil means none (functions that never call a provider)
+	// Invoker runs lane invocations asynchronously (the local pool, Lambda async invoke, the tail state
+	// machine). Nil refuses every invocation.
+	Invoker sspm.Invoker
+	// AlertRoutes route finding state changes to alert destinations (see alert.Config.Routes); none enqueues
+	// nothing.
+	AlertRoutes []alert.Route
+	// DiscoveryEnabled is the global discovery switch (SYNC_DISCOVERY_ENABLED=1); each connector has its own too.
+	DiscoveryEnabled bool
+	Logger           *slog.Logger     // nil discards
+	Now              func() time.Time // nil means time.Now
+}
+
+// App holds the wired parts. New sets every field; nothing changes them afterwards.
 type App struct {
 	DB         *postgres.DB
 	Sealer     *secrets.Sealer
@@ -34,19 +52,19 @@ type App struct {
 	Dispatcher *lane.Dispatcher
 	Tailer     *lane.Tailer
 	Evaluator  *lane.Evaluator
-	// Alerts enqueues finding state changes for the configured alert destinations in the outbox (an
-	// alert.Deliverer sends them); nil until ConfigureAlerts names a destination.
-	Alerts *alert.Outbox
-	Logger *slog.Logger
-	// Invoker runs lane invocations asynchronously; the runtime sets it (local pool or Lambda async invoke).
-	Invoker sspm.Invoker
-	// DiscoveryEnabled is the global discovery switch (SYNC_DISCOVERY_ENABLED=1); each connector has its own too.
-	DiscoveryEnabled bool
+	Logger     *slog.Logger
+
+	// alerts enqueues finding state changes for the alert destinations in the outbox (an alert.Deliverer sends
+	// them); nil without routes.
+	alerts    *alert.Outbox
+	invoker   sspm.Invoker
+	discovery bool
+	now       func() time.Time
 }
 
-// New wires an App. The invoker may be set later (the local pool needs the App to exist first). It fails only
-// when the embedded rulesets do not load.
-func New(db *postgres.DB, keys sspm.KeyWrapper, reg *connector.Registry, logger *slog.Logger) (*App, error) {
+// New wires an App from its dependencies. It fails only when the embedded rulesets do not load.
+func New(d Deps) (*App, error) {
+	logger := d.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -54,36 +72,51 @@ func New(db *postgres.DB, keys sspm.KeyWrapper, reg *connector.Registry, logger 
 	if err != nil {
 		return nil, fmt.Errorf("load rulesets: %w", err)
 	}
-	if reg != nil && db != nil {
-		reg = reg.Bind(connector.Deps{HTTPCache: db}) // GitHub's conditional requests keep their answers in the store
+	reg := d.Registry
+	if reg == nil {
+		reg = connector.NewRegistry()
 	}
-	a := &App{DB: db, Sealer: secrets.NewSealer(keys), Keys: keys, Registry: reg, Logger: logger}
-	a.Runner = &lane.Runner{Store: db, Sources: a.source, Logger: logger, AfterSuccess: a.afterSync}
-	a.Dispatcher = &lane.Dispatcher{Store: db, Invoker: invokerFunc(a.invoke), Logger: logger}
-	a.Tailer = &lane.Tailer{Store: db, Streams: a.streams, AfterStore: a.afterEvents}
-	a.Evaluator = &lane.Evaluator{Store: db, Catalog: catalog, Logger: logger}
+	if d.DB != nil {
+		reg = reg.Bind(connector.Deps{HTTPCache: d.DB}) // GitHub's conditional requests keep their answers in the store
+	}
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	a := &App{DB: d.DB, Sealer: secrets.NewSealer(d.Keys), Keys: d.Keys, Registry: reg, Logger: logger,
+		invoker: d.Invoker, discovery: d.DiscoveryEnabled, now: now}
+	a.Runner = &lane.Runner{Store: d.DB, Sources: a.source, Logger: logger, AfterSuccess: a.afterSync}
+	a.Dispatcher = &lane.Dispatcher{Store: d.DB, Invoker: invokerFunc(a.invoke), Logger: logger}
+	a.Tailer = &lane.Tailer{Store: d.DB, Streams: a.streams, AfterStore: a.afterEvents}
+	a.Evaluator = &lane.Evaluator{Store: d.DB, Catalog: catalog, Logger: logger}
+	a.routeAlerts(d.AlertRoutes)
 	return a, nil
 }
 
-// ConfigureAlerts routes finding state changes (opened, reopened, escalated) to the routes' destinations: the
+// routeAlerts routes finding state changes (opened, reopened, escalated) to the routes' destinations: the
 // store enqueues one outbox row per alert and destination that takes its severity in the transaction that
-// records the change, and the evaluator wakes the deliverer. Without routes nothing
-// is enqueued. Delivery is separate (NewAlertDeliverer), so a process that evaluates without the destinations'
-// secrets (the api function on AWS) still enqueues.
-func (a *App) ConfigureAlerts(routes []alert.Route) {
+// records the change, and the evaluator wakes the deliverer. Without routes nothing is enqueued. Delivery is
+// separate (NewAlertDeliverer), so a process that evaluates without the destinations' secrets (the api function
+// on AWS) still enqueues.
+func (a *App) routeAlerts(routes []alert.Route) {
 	if len(routes) == 0 {
-		a.Alerts, a.Evaluator.Alerts = nil, nil
-		if a.DB != nil {
-			a.DB.SetAlertRouter(nil)
-		}
 		return
 	}
-	a.Alerts = &alert.Outbox{Store: a.DB, Routes: routes}
-	a.Evaluator.Alerts = a.Alerts
+	a.alerts = &alert.Outbox{Store: a.DB, Routes: routes}
+	a.Evaluator.Alerts = a.alerts
 	if a.DB != nil { // state changes and their alerts commit together
-		a.DB.SetAlertRouter(a.Alerts.Entries)
+		a.DB.SetAlertRouter(a.alerts.Entries)
 	}
 }
+
+// Invoker is where the App sends lane invocations (for the admin API's manual syncs).
+func (a *App) Invoker() sspm.Invoker { return invokerFunc(a.invoke) }
+
+// DiscoveryEnabled reports the global discovery switch.
+func (a *App) DiscoveryEnabled() bool { return a.discovery }
+
+// Alerting reports whether finding alerts are routed to any destination.
+func (a *App) Alerting() bool { return a.alerts != nil }
 
 // NewAlertDeliverer returns a deliverer of the outbox's rows for the given destinations (by name). When the app
 // enqueues alerts too, an enqueue wakes the deliverer's Run loop.
@@ -92,8 +125,8 @@ func (a *App) NewAlertDeliverer(notifiers map[string]alert.Notifier, o alert.Del
 		o.Logger = a.Logger
 	}
 	d := alert.NewDeliverer(a.DB, notifiers, o)
-	if a.Alerts != nil {
-		a.Alerts.OnEnqueue = d.Wake
+	if a.alerts != nil {
+		a.alerts.OnEnqueue = d.Wake
 	}
 	return d
 }
@@ -109,16 +142,16 @@ type invokerFunc func(ctx context.Context, inv sspm.Invocation) error
 func (f invokerFunc) Invoke(ctx context.Context, inv sspm.Invocation) error { return f(ctx, inv) }
 
 func (a *App) invoke(ctx context.Context, inv sspm.Invocation) error {
-	if a.Invoker == nil {
+	if a.invoker == nil {
 		return errors.New("app: no invoker configured")
 	}
-	return a.Invoker.Invoke(ctx, inv)
+	return a.invoker.Invoke(ctx, inv)
 }
 
 // Handle executes one full or discovery invocation within deadline. A run that pauses at its budget is invoked
 // again to continue; a busy connector is not an error.
 func (a *App) Handle(ctx context.Context, inv sspm.Invocation, owner string, deadline time.Time) (lane.Result, error) {
-	if inv.Lane == sspm.LaneDiscovery && !a.DiscoveryEnabled {
+	if inv.Lane == sspm.LaneDiscovery && !a.discovery {
 		return lane.Result{}, errDiscoveryOff
 	}
 	res, err := a.Runner.Run(ctx, inv, owner, deadline)
@@ -144,7 +177,7 @@ var errDiscoveryOff = sspm.Errorf(sspm.CodeInvalid, "discovery is off (set SYNC_
 // discovered apps after a discovery run.
 func (a *App) afterSync(ctx context.Context, c sspm.Connector, run sspm.SyncRun) error {
 	if run.Lane == sspm.LaneDiscovery {
-		n, err := discovery.Rebuild(ctx, a.DB, time.Now())
+		n, err := discovery.Rebuild(ctx, a.DB, a.now())
 		if err != nil {
 			return err
 		}
@@ -154,7 +187,7 @@ func (a *App) afterSync(ctx context.Context, c sspm.Connector, run sspm.SyncRun)
 	if run.Lane != sspm.LaneFull {
 		return nil
 	}
-	r, err := a.DB.LinkAccounts(ctx, c.ID, c.Authoritative, time.Now().Add(-StaleAfter))
+	r, err := a.DB.LinkAccounts(ctx, c.ID, c.Authoritative, a.now().Add(-StaleAfter))
 	if err != nil {
 		return err
 	}
@@ -172,7 +205,7 @@ func (a *App) TriggerSync(ctx context.Context, connectorID string, l sspm.Lane) 
 	if !c.Enabled {
 		return sspm.Errorf(sspm.CodeInvalid, "connector %s is disabled", c.ID)
 	}
-	if l == sspm.LaneDiscovery && !a.DiscoveryEnabled {
+	if l == sspm.LaneDiscovery && !a.discovery {
 		return errDiscoveryOff
 	}
 	return a.invoke(ctx, sspm.Invocation{Lane: l, ConnectorID: c.ID, Trigger: sspm.TriggerManual})

@@ -80,7 +80,7 @@ func setupPush(t *testing.T) *pushEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(db, k, connector.NewRegistry(testKind), slog.New(slog.DiscardHandler))
+	a, err := app.New(app.Deps{DB: db, Keys: k, Registry: connector.NewRegistry(testKind), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/awsrun"
 	"github.com/open-sspm/open-sspm/internal/awsrun/smfake"
 	"github.com/open-sspm/open-sspm/internal/awssns/snsfake"
+	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -78,7 +79,7 @@ func TestEvaluatorDeliversAlertsDespiteAFailingDestination(t *testing.T) {
 	}
 	cfg := e.cfg
 	alerting(&cfg)
-	rt, err := awsrun.New(context.Background(), cfg, awsrun.Deps{Clients: e.clients, Metrics: e.metrics, Logs: logs}, e.provider.kind())
+	rt, err := awsrun.New(context.Background(), cfg, awsrun.Deps{Clients: e.clients, Registry: connector.NewRegistry(e.provider.kind()), Metrics: e.metrics, Logs: logs})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,7 +97,7 @@ func TestLoadFromTheEnvironment(t *testing.T) {
 	} {
 		t.Setenv(k, v)
 	}
-	rt, err := awsrun.Load(context.Background())
+	rt, err := awsrun.Load(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

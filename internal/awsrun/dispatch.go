@@ -89,7 +89,7 @@ func (rt *Runtime) startTails(ctx context.Context) (int, error) {
 	var errs []error
 	n := 0
 	for _, s := range streams {
-		if err := rt.App.Invoker.Invoke(ctx, s); err != nil {
+		if err := rt.App.Invoker().Invoke(ctx, s); err != nil {
 			errs = append(errs, fmt.Errorf("tail %s/%s: %w", s.ConnectorID, s.Stream, err))
 			continue
 		}

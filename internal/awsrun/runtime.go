@@ -89,12 +89,16 @@ type Clients struct {
 	SNS            *sns.Client
 }
 
-// Deps are a runtime's outside parts: the AWS clients, where metrics and logs go, and the clock.
+// Deps are a runtime's outside parts: the AWS clients, the connector kinds, where metrics and logs go, and the
+// clock.
 type Deps struct {
 	Clients Clients
-	Metrics io.Writer        // embedded-metric-format lines (os.Stdout on Lambda)
-	Logs    io.Writer        // structured logs (os.Stderr on Lambda)
-	Now     func() time.Time // default time.Now
+	// Registry holds the connector kinds linked into the function (internal/kinds); nil means none (functions
+	// that never call a provider).
+	Registry *connector.Registry
+	Metrics  io.Writer        // embedded-metric-format lines (os.Stdout on Lambda)
+	Logs     io.Writer        // structured logs (os.Stderr on Lambda)
+	Now      func() time.Time // default time.Now
 	// DBAuthToken makes an IAM database authentication token for user at endpoint (host:port), for
 	// Config.DatabaseIAMAuth; Load sets it from the function's AWS credentials and region.
 	DBAuthToken func(ctx context.Context, endpoint, user string) (string, error)
@@ -120,9 +124,9 @@ type Runtime struct {
 	schemaOK atomic.Bool
 }
 
-// Load builds the runtime of a Lambda function from the environment and the default AWS configuration. kinds are
-// the connector kinds linked into the function.
-func Load(ctx context.Context, kinds ...connector.Kind) (*Runtime, error) {
+// Load builds the runtime of a Lambda function from the environment and the default AWS configuration. reg holds
+// the connector kinds linked into the function (nil: none).
+func Load(ctx context.Context, reg *connector.Registry) (*Runtime, error) {
 	cfg, err := ConfigFromEnv(os.Getenv)
 	if err != nil {
 		return nil, err
@@ -142,13 +146,14 @@ func Load(ctx context.Context, kinds ...connector.Kind) (*Runtime, error) {
 	token := func(ctx context.Context, endpoint, user string) (string, error) {
 		return rdsauth.BuildAuthToken(ctx, endpoint, awsCfg.Region, user, awsCfg.Credentials)
 	}
-	return New(ctx, cfg, Deps{Clients: clients, Metrics: os.Stdout, Logs: os.Stderr, DBAuthToken: token}, kinds...)
+	return New(ctx, cfg, Deps{Clients: clients, Registry: reg, Metrics: os.Stdout, Logs: os.Stderr, DBAuthToken: token})
 }
 
-// New builds a runtime from an explicit configuration and clients (tests point the clients at fakes). It opens
+// New builds a runtime from an explicit configuration and clients (tests point the clients at fakes): it builds
+// the AWS adapters (KMS key, Lambda and Step Functions invoker, SQS inbox) and passes them to app.New. It opens
 // the database (and checks that it answers) but neither migrates it nor checks its schema: the handlers that
 // need the current schema check it on first use.
-func New(ctx context.Context, cfg Config, d Deps, kinds ...connector.Kind) (*Runtime, error) {
+func New(ctx context.Context, cfg Config, d Deps) (*Runtime, error) {
 	if d.Logs == nil {
 		d.Logs = io.Discard
 	}
@@ -191,25 +196,26 @@ func New(ctx context.Context, cfg Config, d Deps, kinds ...connector.Kind) (*Run
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", outbound.EnvAllowedNetworks, err)
 	}
-	reg := connector.NewRegistry(kinds...).Bind(connector.Deps{Outbound: outbound.New(outbound.Config{AllowedNetworks: nets})})
-	a, err := app.New(db, keys, reg, log)
+	reg := d.Registry
+	if reg == nil {
+		reg = connector.NewRegistry()
+	}
+	reg = reg.Bind(connector.Deps{Outbound: outbound.New(outbound.Config{AllowedNetworks: nets})})
+	rt := &Runtime{
+		Config:  cfg,
+		DB:      db,
+		Logger:  log,
+		Metrics: emf.New(d.Metrics, d.Now),
+		clients: d.Clients,
+		now:     d.Now,
+	}
+	rt.router = rt.invoker(d.Clients)
+	rt.App, err = app.New(app.Deps{DB: db, Keys: keys, Registry: reg, Invoker: rt.router,
+		AlertRoutes: cfg.Alerts.Routes(), DiscoveryEnabled: cfg.Discovery, Logger: log, Now: d.Now})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	rt := &Runtime{
-		Config:  cfg,
-		DB:      db,
-		App:     a,
-		Logger:  log,
-		Metrics: emf.New(d.Metrics, d.Now),
-		now:     d.Now,
-	}
-	rt.App.DiscoveryEnabled = cfg.Discovery
-	rt.App.ConfigureAlerts(cfg.Alerts.Routes())
-	rt.clients = d.Clients
-	rt.router = rt.invoker(d.Clients)
-	rt.App.Invoker = rt.router
 	if cfg.InboxQueueURL != "" && d.Clients.SQS != nil {
 		rt.Queue = awssqs.New(d.Clients.SQS, cfg.InboxQueueURL)
 		hooks := rt.App.NewHooks(rt.Queue)
@@ -222,7 +228,7 @@ func New(ctx context.Context, cfg Config, d Deps, kinds ...connector.Kind) (*Run
 	mux := http.NewServeMux()
 	if cfg.UserPoolID != "" && cfg.Region != "" {
 		admin := &api.Admin{Store: db, Registry: rt.App.Registry, Sealer: rt.App.Sealer, WebhookSealer: rt.App.WebhookSealer(), KeyID: rt.App.Keys.KeyID,
-			Invoker: rt.App.Invoker, Rules: rt.App.RuleControls(), DiscoveryEnabled: rt.App.DiscoveryEnabled, Logger: log,
+			Invoker: rt.App.Invoker(), Rules: rt.App.RuleControls(), DiscoveryEnabled: rt.App.DiscoveryEnabled(), Logger: log,
 			Auth: &auth.Verifier{Issuer: auth.CognitoIssuer(cfg.Region, cfg.UserPoolID), Audience: cfg.UserPoolClientID,
 				Keys: auth.NewRemoteKeys(auth.CognitoJWKSURL(cfg.Region, cfg.UserPoolID), auth.RemoteKeysOptions{})}}
 		admin.Mount(mux)

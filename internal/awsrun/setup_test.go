@@ -237,7 +237,7 @@ func (e *env) newRuntime(t *testing.T, adjust func(*awsrun.Config)) *awsrun.Runt
 	if adjust != nil {
 		adjust(&cfg)
 	}
-	rt, err := awsrun.New(context.Background(), cfg, awsrun.Deps{Clients: e.clients, Metrics: e.metrics, Now: func() time.Time { return e.now }}, e.provider.kind())
+	rt, err := awsrun.New(context.Background(), cfg, awsrun.Deps{Clients: e.clients, Registry: connector.NewRegistry(e.provider.kind()), Metrics: e.metrics, Now: func() time.Time { return e.now }})
 	if err != nil {
 		t.Fatal(err)
 	}

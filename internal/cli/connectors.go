@@ -18,7 +18,7 @@ func (c *command) connectors(ctx context.Context, args []string) error {
 	}
 	switch args[0] {
 	case "list":
-		rt, err := open(ctx, c.env, c.log, c.reg, openOpts{})
+		rt, err := open(ctx, c.env, c.log, c.kinds, openOpts{})
 		if err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func (c *command) connectors(ctx context.Context, args []string) error {
 		if err := c.reg.Validate(conn, secret); err != nil { // before anything starts or is written
 			return err
 		}
-		rt, err := open(ctx, c.env, c.log, c.reg, openOpts{})
+		rt, err := open(ctx, c.env, c.log, c.kinds, openOpts{})
 		if err != nil {
 			return err
 		}
@@ -79,7 +79,7 @@ func (c *command) secrets(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "rotate" {
 		return errors.New("secrets: want rotate")
 	}
-	rt, err := open(ctx, c.env, c.log, c.reg, openOpts{})
+	rt, err := open(ctx, c.env, c.log, c.kinds, openOpts{})
 	if err != nil {
 		return err
 	}

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/lane"
-	"github.com/open-sspm/open-sspm/internal/local"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -24,15 +25,12 @@ func (c *command) worker(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	rt, err := open(ctx, c.env, c.log, c.reg, openOpts{})
+	rt, err := open(ctx, c.env, c.log, c.kinds, openOpts{workers: *workers, backlog: 1024})
 	if err != nil {
 		return err
 	}
 	defer rt.close()
-	inv := local.NewInvoker(*workers, 1024, rt.handle, c.log)
-	defer inv.Stop()
-	rt.app.Invoker = inv
-	rt.startLanes(ctx, inv, []sspm.Lane{l}, *every)
+	rt.startLanes(ctx, []sspm.Lane{l}, *every)
 	rt.startAlerts(ctx)
 	c.log.Info("worker running", "lane", l)
 	<-ctx.Done()
@@ -44,7 +42,7 @@ func (c *command) migrate(ctx context.Context, args []string) error {
 	if err := c.flags("migrate").Parse(args); err != nil {
 		return err
 	}
-	rt, err := open(ctx, c.env, c.log, c.reg, openOpts{migrate: true})
+	rt, err := open(ctx, c.env, c.log, c.kinds, openOpts{migrate: true})
 	if err != nil {
 		return err
 	}
@@ -67,7 +65,8 @@ func (c *command) sync(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	rt, err := open(ctx, c.env, c.log, c.reg, openOpts{})
+	requested := &requests{} // the evaluation a successful full sync asks for runs here, after the sync
+	rt, err := open(ctx, c.env, c.log, c.kinds, openOpts{invoker: requested})
 	if err != nil {
 		return err
 	}
@@ -94,9 +93,50 @@ func (c *command) sync(ctx context.Context, args []string) error {
 			return fmt.Errorf("connector %s: a %s run is already in progress", *id, l)
 		case lane.OutcomeSucceeded:
 			fmt.Fprintf(c.stdout, "run %d succeeded: written %v, expired %v\n", res.Run.ID, res.Run.Counts, res.Expired)
-			return nil
+			return c.evaluate(ctx, rt, requested.take())
 		default:
 			return fmt.Errorf("run %d %s: %w", res.Run.ID, res.Outcome, res.Err)
 		}
 	}
+}
+
+// requests holds the lane invocations a foreground command's work asks for, to run after it.
+type requests struct {
+	mu   sync.Mutex
+	invs []sspm.Invocation
+}
+
+func (r *requests) Invoke(_ context.Context, inv sspm.Invocation) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !slices.Contains(r.invs, inv) {
+		r.invs = append(r.invs, inv)
+	}
+	return nil
+}
+
+func (r *requests) take() []sspm.Invocation {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.invs
+	r.invs = nil
+	return out
+}
+
+// evaluate runs the evaluations a sync asked for, as the evaluator lane would after it; other lanes' requests
+// are left to their schedules.
+func (c *command) evaluate(ctx context.Context, rt *runtime, invs []sspm.Invocation) error {
+	for _, inv := range invs {
+		if inv.Lane != sspm.LaneEvaluator {
+			continue
+		}
+		rep, err := rt.app.Evaluate(ctx, inv)
+		if err != nil {
+			return fmt.Errorf("evaluate %s: %w", inv.ConnectorID, err)
+		}
+		fmt.Fprintf(c.stdout, "evaluated %s: rule results %v; posture findings %d observed, %d resolved; identity findings %d observed, %d resolved\n",
+			inv.ConnectorID, rep.Statuses, rep.PostureFindings.Observed, rep.PostureFindings.Resolved,
+			rep.IdentityFindings.Observed, rep.IdentityFindings.Resolved)
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/kinds"
 	"github.com/open-sspm/open-sspm/internal/outbound"
 )
 
@@ -37,9 +38,14 @@ Environment: DATABASE_URL (default: an embedded PostgreSQL in the data folder), 
 CONNECTOR_SECRET_KEY (default: <data>/connector-secret.key, created by dev), LOG_FORMAT (text|json), LOG_LEVEL.
 `
 
-// Main runs the command line until ctx ends and returns the process exit code. kinds are the connector kinds
-// linked into this binary.
-func Main(ctx context.Context, args []string, stdout, stderr io.Writer, kinds ...connector.Kind) int {
+// Main runs the command line with every connector kind (internal/kinds) until ctx ends and returns the process
+// exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return Run(ctx, args, stdout, stderr, kinds.Options{})
+}
+
+// Run is Main with the kinds configured by ko (tests point them at the provider simulators).
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ko kinds.Options) int {
 	env := EnvFromOS()
 	log, err := env.Logger(stderr)
 	if err != nil {
@@ -55,8 +61,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, kinds ..
 		fmt.Fprintln(stderr, "open-sspm:", err)
 		return 2
 	}
-	reg := connector.NewRegistry(kinds...).Bind(connector.Deps{Outbound: outbound.New(allowed)})
-	c := &command{env: env, log: log, reg: reg, stdout: stdout, stderr: stderr}
+	if ko.Outbound == nil { // the operator's policy for every kind; demo mode replaces it with its own
+		ko.Outbound = outbound.New(allowed)
+	}
+	c := &command{env: env, log: log, kinds: ko, reg: kinds.NewRegistry(ko), stdout: stdout, stderr: stderr}
 	var run func(context.Context, []string) error
 	switch args[1] {
 	case "dev":
@@ -101,7 +109,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, kinds ..
 type command struct {
 	env    Env
 	log    *slog.Logger
-	reg    *connector.Registry
+	kinds  kinds.Options       // how the runtimes this command opens configure the connector kinds
+	reg    *connector.Registry // the kinds, to validate input before anything opens
 	stdout io.Writer
 	stderr io.Writer
 }

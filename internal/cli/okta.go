@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/open-sspm/open-sspm/internal/connector/okta"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -24,7 +23,7 @@ func (c *command) oktaCmd(ctx context.Context, args []string) error {
 	if *id == "" || *base == "" {
 		return errors.New("okta register-hook: --connector and --url are required")
 	}
-	rt, err := open(ctx, c.env, c.log, c.reg, openOpts{})
+	rt, err := open(ctx, c.env, c.log, c.kinds, openOpts{})
 	if err != nil {
 		return err
 	}
@@ -44,8 +43,12 @@ func (c *command) oktaCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	kind, err := rt.app.Registry.Lookup(conn.Kind)
+	if err != nil {
+		return err
+	}
 	hookURL := hookURLFor(*base, conn)
-	hookID, err := okta.RegisterHook(ctx, conn, secret, hookURL, hookSecret)
+	hookID, err := kind.Push.Register(ctx, conn, secret, hookURL, hookSecret)
 	if err != nil {
 		return err
 	}

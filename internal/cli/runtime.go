@@ -11,20 +11,24 @@ import (
 
 	"github.com/open-sspm/open-sspm/internal/alert"
 	"github.com/open-sspm/open-sspm/internal/app"
-	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/demo"
+	"github.com/open-sspm/open-sspm/internal/kinds"
 	"github.com/open-sspm/open-sspm/internal/local"
 	"github.com/open-sspm/open-sspm/internal/pgembed"
 	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// runtime is an opened local runtime: the database (embedded or DATABASE_URL), migrated, and the wired App.
+// runtime is an opened local runtime: the database (embedded or DATABASE_URL), migrated, the simulated demo org
+// when asked for, and the App wired over them.
 type runtime struct {
 	env    Env
 	log    *slog.Logger
 	pg     *pgembed.Server
 	db     *postgres.DB
 	app    *app.App
+	inv    *local.Invoker // nil in one-shot commands
+	demo   *demo.Org      // nil outside demo mode
 	alerts alert.Config
 	owners atomic.Int64
 }
@@ -32,10 +36,25 @@ type runtime struct {
 type openOpts struct {
 	createKey bool // generate the local key on first start (dev)
 	migrate   bool // apply migrations (dev, migrate); the others only check the schema version
+	// workers > 0 runs lane invocations on an in-process pool of that many workers with room for backlog
+	// waiting ones (dev, serve, worker).
+	workers, backlog int
+	// invoker takes lane invocations when there is no pool (sync runs the evaluations it asks for itself).
+	invoker sspm.Invoker
+	// demo is dev's --demo mode: on, off or auto (on when no connector but the demo's is configured); "" is off.
+	demo string
 }
 
-func open(ctx context.Context, env Env, log *slog.Logger, reg *connector.Registry, o openOpts) (*runtime, error) {
+// open opens the local runtime and wires the App in one step: the database, the demo's simulators (the kinds
+// reach them), the invoker and the alert routes are all given to app.New. In demo mode the demo's connectors
+// point at this start's simulators before open returns, so no lane ever runs against a previous start's.
+func open(ctx context.Context, env Env, log *slog.Logger, ko kinds.Options, o openOpts) (_ *runtime, err error) {
 	rt := &runtime{env: env, log: log}
+	defer func() {
+		if err != nil {
+			rt.close()
+		}
+	}()
 	keys, err := env.localKey(o.createKey, log)
 	if err != nil {
 		return nil, err
@@ -50,39 +69,72 @@ func open(ctx context.Context, env Env, log *slog.Logger, reg *connector.Registr
 		url = rt.pg.URL()
 		log.Info("embedded postgres ready", "took", time.Since(start).Round(time.Millisecond))
 	}
-	rt.db, err = postgres.Open(ctx, url)
-	if err != nil {
-		rt.close()
+	if rt.db, err = postgres.Open(ctx, url); err != nil {
 		return nil, err
 	}
 	if o.migrate {
 		n, err := rt.db.Migrate(ctx)
 		if err != nil {
-			rt.close()
 			return nil, err
 		}
 		log.Info("database migrated", "applied", n)
-	} else if cur, latest, err := rt.db.SchemaVersion(ctx); err != nil || cur != latest {
-		rt.close()
-		if err != nil {
-			return nil, err
-		}
+	} else if cur, latest, err := rt.db.SchemaVersion(ctx); err != nil {
+		return nil, err
+	} else if cur != latest {
 		return nil, fmt.Errorf("database schema is at version %d, this binary needs %d: run `open-sspm migrate`", cur, latest)
 	}
-	if rt.app, err = app.New(rt.db, keys, reg, log); err != nil {
-		rt.close()
+	if rt.demo, err = startDemo(ctx, rt.db, o.demo, log); err != nil {
 		return nil, err
 	}
-	rt.app.DiscoveryEnabled = env.Discovery
+	if rt.demo != nil {
+		ko = rt.demo.KindOptions()
+		rt.env.Discovery = true
+	}
 	if rt.alerts, err = alert.ConfigFromEnv(os.Getenv); err == nil {
 		err = rt.alerts.LocalOnly()
 	}
 	if err != nil {
-		rt.close()
 		return nil, fmt.Errorf("alert destinations: %w", err)
 	}
-	rt.app.ConfigureAlerts(rt.alerts.Routes())
+	invoker := o.invoker
+	if o.workers > 0 {
+		rt.inv = local.NewInvoker(o.workers, o.backlog, rt.handle, log) // takes work only once the App exists
+		invoker = rt.inv
+	}
+	rt.app, err = app.New(app.Deps{DB: rt.db, Keys: keys, Registry: kinds.NewRegistry(ko), Invoker: invoker,
+		AlertRoutes: rt.alerts.Routes(), DiscoveryEnabled: rt.env.Discovery, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if rt.demo != nil {
+		if err := rt.demo.Configure(ctx, rt.app); err != nil {
+			return nil, err
+		}
+	}
 	return rt, nil
+}
+
+// startDemo starts the simulated org when the mode asks for it (auto: no connector but the demo's is
+// configured).
+func startDemo(ctx context.Context, db *postgres.DB, mode string, log *slog.Logger) (*demo.Org, error) {
+	switch mode {
+	case "", "off":
+		return nil, nil
+	case "on":
+	case "auto":
+		conns, err := db.Connectors(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range conns {
+			if !demo.IsDemoConnector(k.ID) {
+				return nil, nil
+			}
+		}
+	default:
+		return nil, fmt.Errorf("--demo %q: want on, off or auto", mode)
+	}
+	return demo.Start(log)
 }
 
 // startAlerts starts delivering finding alerts from the outbox to the configured destinations until ctx ends:
@@ -102,6 +154,12 @@ func (rt *runtime) startAlerts(ctx context.Context) {
 }
 
 func (rt *runtime) close() {
+	if rt.inv != nil {
+		rt.inv.Stop()
+	}
+	if rt.demo != nil {
+		rt.demo.Close()
+	}
 	if rt.db != nil {
 		rt.db.Close()
 	}
@@ -150,7 +208,7 @@ func (rt *runtime) handle(ctx context.Context, inv sspm.Invocation) error {
 }
 
 // startLanes starts the schedules of the given lanes on the invoker until ctx ends.
-func (rt *runtime) startLanes(ctx context.Context, inv *local.Invoker, lanes []sspm.Lane, every time.Duration) {
+func (rt *runtime) startLanes(ctx context.Context, lanes []sspm.Lane, every time.Duration) {
 	var sync []sspm.Lane
 	for _, l := range lanes {
 		switch l {
@@ -176,7 +234,7 @@ func (rt *runtime) startLanes(ctx context.Context, inv *local.Invoker, lanes []s
 					return err
 				}
 				for _, s := range streams {
-					if err := inv.Invoke(ctx, s); err != nil {
+					if err := rt.inv.Invoke(ctx, s); err != nil {
 						rt.log.Warn("tail: invoke", "connector", s.ConnectorID, "stream", s.Stream, "err", err)
 					}
 				}

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/api"
-	"github.com/open-sspm/open-sspm/internal/demo"
-	"github.com/open-sspm/open-sspm/internal/local"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -23,73 +21,33 @@ func (c *command) dev(ctx context.Context, args []string) error {
 	every := fs.Duration("tick", 30*time.Second, "how often the scheduler looks for due work")
 	workers := fs.Int("workers", 4, "concurrent lane invocations")
 	demoMode := fs.String("demo", "auto", "run against the provider simulator: on, off, or auto (on when no other connector is configured)")
+	demoEvery := fs.Duration("demo-every", 15*time.Second, "how often the simulated org changes in demo mode")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	rt, err := open(ctx, c.env, c.log, c.reg, openOpts{createKey: true, migrate: true})
+	rt, err := open(ctx, c.env, c.log, c.kinds, openOpts{createKey: true, migrate: true, workers: *workers, backlog: 1024, demo: *demoMode})
 	if err != nil {
 		return err
 	}
 	defer rt.close()
-	org, err := c.startDemo(ctx, rt, *demoMode)
-	if err != nil {
-		return err
-	}
-	if org != nil {
-		defer org.Close()
-	}
-	inv := local.NewInvoker(*workers, 1024, rt.handle, c.log)
-	defer inv.Stop()
-	rt.app.Invoker = inv
 	if err := c.ensureAdmin(ctx, rt); err != nil {
 		return err
 	}
-	rt.startLanes(ctx, inv, sspm.Lanes, *every)
-	rt.startAlerts(ctx)
 	baseURL, wait, err := c.serveHTTP(ctx, rt, *addr)
 	if err != nil {
 		return err
 	}
-	if org != nil {
-		if err := org.Configure(ctx, rt.app, baseURL); err != nil {
-			c.log.Error("demo: configure the simulated org", "err", err)
+	if rt.demo != nil {
+		// The connectors already point at this start's simulators; the event hook needs the server up.
+		if err := rt.demo.Start(ctx, rt.app, baseURL); err != nil {
+			c.log.Error("demo: start the simulated org", "err", err)
 		} else {
-			go org.Drive(ctx, 15*time.Second)
+			go rt.demo.Drive(ctx, *demoEvery)
 		}
 	}
+	rt.startLanes(ctx, sspm.Lanes, *every)
+	rt.startAlerts(ctx)
 	return wait()
-}
-
-// startDemo starts the simulated Okta org when the mode asks for it (auto: no connector but the demo's is
-// configured) and swaps in the Okta kind that may reach it.
-func (c *command) startDemo(ctx context.Context, rt *runtime, mode string) (*demo.Org, error) {
-	switch mode {
-	case "off":
-		return nil, nil
-	case "on":
-	case "auto":
-		conns, err := rt.db.Connectors(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range conns {
-			if !demo.IsDemoConnector(k.ID) {
-				return nil, nil
-			}
-		}
-	default:
-		return nil, fmt.Errorf("--demo %q: want on, off or auto", mode)
-	}
-	org, err := demo.Start(c.log)
-	if err != nil {
-		return nil, err
-	}
-	for _, k := range org.Kinds() {
-		rt.app.Registry = rt.app.Registry.With(k)
-	}
-	rt.app.DiscoveryEnabled = true
-	rt.env.Discovery = true
-	return org, nil
 }
 
 // serve runs the HTTP server only; lane work it triggers runs on an in-process invoker.
@@ -99,14 +57,11 @@ func (c *command) serve(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	rt, err := open(ctx, c.env, c.log, c.reg, openOpts{})
+	rt, err := open(ctx, c.env, c.log, c.kinds, openOpts{workers: 2, backlog: 256})
 	if err != nil {
 		return err
 	}
 	defer rt.close()
-	inv := local.NewInvoker(2, 256, rt.handle, c.log)
-	defer inv.Stop()
-	rt.app.Invoker = inv
 	rt.startAlerts(ctx)
 	_, wait, err := c.serveHTTP(ctx, rt, *addr)
 	if err != nil {
@@ -126,7 +81,7 @@ func (c *command) serveHTTP(ctx context.Context, rt *runtime, addr string) (stri
 	mux := http.NewServeMux()
 	admin.Mount(mux)
 	mux.Handle("/", srv.Handler())
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	hs := newHTTPServer(mux, serverTimeouts)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("listen on %s: %w", addr, err)
@@ -167,4 +122,18 @@ func spaFS(dir string) fs.FS {
 		}
 	}
 	return nil
+}
+
+// httpTimeouts bound how long one client may hold a connection: sending its headers, its whole request (a body
+// stalled mid-way), receiving the answer, and idling between requests.
+type httpTimeouts struct {
+	header, read, write, idle time.Duration
+}
+
+// serverTimeouts are the HTTP server's: a webhook body (at most a few hundred KiB) or an API request arrives
+// well within read; the largest API answers go out well within write.
+var serverTimeouts = httpTimeouts{header: 10 * time.Second, read: 30 * time.Second, write: 60 * time.Second, idle: 2 * time.Minute}
+
+func newHTTPServer(h http.Handler, t httpTimeouts) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: t.header, ReadTimeout: t.read, WriteTimeout: t.write, IdleTimeout: t.idle}
 }

@@ -61,7 +61,7 @@ func (c *command) bootstrapAdmin(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("password: %w", err)
 	}
-	rt, err := open(ctx, c.env, c.log, c.reg, openOpts{})
+	rt, err := open(ctx, c.env, c.log, c.kinds, openOpts{})
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (c *command) resetPassword(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	rt, err := open(ctx, c.env, c.log, c.reg, openOpts{})
+	rt, err := open(ctx, c.env, c.log, c.kinds, openOpts{})
 	if err != nil {
 		return err
 	}
@@ -220,7 +220,7 @@ func authConfigFromOS() authConfig {
 // only means signing in again.
 func (c *command) adminAPI(rt *runtime) (*api.Admin, error) {
 	a := &api.Admin{Store: rt.db, Registry: rt.app.Registry, Sealer: rt.app.Sealer, WebhookSealer: rt.app.WebhookSealer(), KeyID: rt.app.Keys.KeyID,
-		Invoker: rt.app.Invoker, Rules: rt.app.RuleControls(), Inbox: rt.inbox(), DiscoveryEnabled: rt.app.DiscoveryEnabled, Logger: c.log}
+		Invoker: rt.app.Invoker(), Rules: rt.app.RuleControls(), Inbox: rt.inbox(), DiscoveryEnabled: rt.app.DiscoveryEnabled(), Logger: c.log}
 	ac := authConfigFromOS()
 	if ac.Issuer != "" || ac.Audience != "" || ac.JWKSURL != "" {
 		if ac.Issuer == "" || ac.Audience == "" || ac.JWKSURL == "" {

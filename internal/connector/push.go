@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/open-sspm/open-sspm/internal/sspm"
@@ -17,6 +18,10 @@ type Push struct {
 	// Parse turns a queued delivery into canonical events, the same mapping the tail lane uses, so a pushed
 	// event and the same tailed event are stored once.
 	Parse func(body []byte) ([]sspm.Event, error)
+	// Register, when set, registers hookURL with the provider through its API, with hookSecret as the
+	// delivery's credential, and returns the provider's id of the hook. Kinds whose hooks an administrator
+	// registers by hand leave it nil.
+	Register func(ctx context.Context, c sspm.Connector, secret []byte, hookURL, hookSecret string) (string, error)
 }
 
 // Verified is the outcome of a verified request.

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/app"
-	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/connector/github"
 	"github.com/open-sspm/open-sspm/internal/connector/okta"
+	"github.com/open-sspm/open-sspm/internal/kinds"
 	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/providersim"
 	"github.com/open-sspm/open-sspm/internal/providersim/githubsim"
@@ -42,16 +42,22 @@ type Org struct {
 	outbound *outbound.Policy
 }
 
-// Start starts the simulated Okta org. Close it when done.
+// Start starts the simulated Okta org and GitHub organization. Close them when done.
+//
+// Every start is a new run of the same company: its people, groups and apps keep their ids, so a restart on the
+// same database sees the same inventory, but the events and deliveries of this start get ids of their own, so
+// none is taken for a duplicate of an earlier start's.
 func Start(log *slog.Logger) (*Org, error) {
+	now := time.Now().UTC()
 	cfg := providersim.Small()
-	cfg.Now = time.Now().UTC().Truncate(time.Second) // the org's history (sign-ins, consents, changes) is recent
+	cfg.Now = now.Truncate(time.Second) // the org's history (sign-ins, consents, changes) is recent
 	company, err := providersim.NewCompany(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("demo company: %w", err)
 	}
-	o := &Org{Sim: oktasim.New(company, oktasim.Options{}), GitHub: githubsim.New(company, githubsim.Options{}),
-		rng: rand.New(rand.NewPCG(1, 2)), log: log}
+	run := now.UnixNano()
+	o := &Org{Sim: oktasim.New(company, oktasim.Options{Run: run}), GitHub: githubsim.New(company, githubsim.Options{Run: run}),
+		rng: rand.New(rand.NewPCG(uint64(run), 2)), log: log}
 	o.outbound = outbound.Allowing(o.Sim.URL(), o.GitHub.URL())
 	return o, nil
 }
@@ -62,83 +68,80 @@ func (o *Org) Close() {
 	o.GitHub.Close()
 }
 
-// Kinds are the connector kinds for the demo: they may reach the simulators' addresses and nothing else
-// private.
-func (o *Org) Kinds() []connector.Kind {
-	return []connector.Kind{
-		okta.NewKind(okta.Options{AllowLoopback: true, Outbound: o.Outbound()}),
-		github.NewKind(github.Options{AllowLoopback: true, Outbound: o.Outbound()}),
-	}
+// KindOptions are the options of demo mode's kinds: they may point at the simulators' loopback addresses and
+// reach the simulators' listeners, and nothing else private.
+func (o *Org) KindOptions() kinds.Options {
+	return kinds.Options{AllowLoopback: true, Outbound: o.outbound}
 }
 
-// Outbound is the policy of demo mode: public addresses and the simulators' own listeners.
-func (o *Org) Outbound() *outbound.Policy { return o.outbound }
-
-// Configure creates the demo connector for the simulated org, or points an existing one at this run's simulator
-// (its address changes with every start), registers the event hook at baseURL, and triggers the first syncs.
-func (o *Org) Configure(ctx context.Context, a *app.App, baseURL string) error {
+// Configure creates the demo's connectors for the simulated org, or points existing ones at this start's
+// simulators (their addresses change with every start). Call it before any lane runs: a lane that ran first
+// would call the previous start's addresses.
+func (o *Org) Configure(ctx context.Context, a *app.App) error {
 	cfg, _ := json.Marshal(okta.Config{OrgURL: o.Sim.URL(), Auth: okta.AuthAPIToken})
-	c, err := a.DB.Connector(ctx, ConnectorID)
+	err := o.configure(ctx, a, sspm.Connector{
+		ID: ConnectorID, Kind: sspm.KindOkta, Name: "Okta (simulated demo org)", Enabled: true,
+		DiscoveryEnabled: true, Config: cfg,
+		Intervals: map[sspm.Lane]time.Duration{sspm.LaneFull: 10 * time.Minute, sspm.LaneDiscovery: 5 * time.Minute},
+	}, []byte(oktasim.DefaultToken))
+	if err != nil {
+		return err
+	}
+	// The same people, some with another email case or none, so linking and "needs anchor" have work to show.
+	cfg, _ = json.Marshal(github.Config{Org: o.GitHub.Org(), Auth: github.AuthToken, BaseURL: o.GitHub.URL() + "/"})
+	return o.configure(ctx, a, sspm.Connector{
+		ID: GitHubConnectorID, Kind: sspm.KindGitHub, Name: "GitHub (simulated demo organization)", Enabled: true,
+		Config: cfg, Intervals: map[sspm.Lane]time.Duration{sspm.LaneFull: 10 * time.Minute},
+	}, []byte(githubsim.DefaultToken))
+}
+
+// configure creates c with secret, or sets the config of the existing connector with c's id.
+func (o *Org) configure(ctx context.Context, a *app.App, c sspm.Connector, secret []byte) error {
+	cur, err := a.DB.Connector(ctx, c.ID)
 	switch {
 	case sspm.ErrorCode(err) == sspm.CodeNotFound:
-		c, err = a.CreateConnector(ctx, sspm.Connector{
-			ID: ConnectorID, Kind: sspm.KindOkta, Name: "Okta (simulated demo org)", Enabled: true,
-			DiscoveryEnabled: true, Config: cfg,
-			Intervals: map[sspm.Lane]time.Duration{sspm.LaneFull: 10 * time.Minute, sspm.LaneDiscovery: 5 * time.Minute},
-		}, []byte(oktasim.DefaultToken))
-		if err != nil {
-			return fmt.Errorf("demo connector: %w", err)
+		if _, err := a.CreateConnector(ctx, c, secret); err != nil {
+			return fmt.Errorf("demo connector %s: %w", c.ID, err)
 		}
 	case err != nil:
 		return err
 	default:
-		c.Config = cfg
-		if _, err := a.DB.UpdateConnector(ctx, c); err != nil {
-			return fmt.Errorf("demo connector: %w", err)
+		cur.Config = c.Config
+		if _, err := a.DB.UpdateConnector(ctx, cur); err != nil {
+			return fmt.Errorf("demo connector %s: %w", c.ID, err)
 		}
+	}
+	o.log.Info("demo: simulated connector configured", "connector", c.ID, "kind", c.Kind)
+	return nil
+}
+
+// Start registers the Okta event hook at baseURL (the server must answer Okta's verification) and triggers the
+// first syncs of the connectors Configure set up.
+func (o *Org) Start(ctx context.Context, a *app.App, baseURL string) error {
+	c, err := a.DB.Connector(ctx, ConnectorID)
+	if err != nil {
+		return err
 	}
 	hookSecret, err := a.WebhookSecret(ctx, c.ID)
 	if err != nil {
 		return err
 	}
-	hookURL := baseURL + "/hooks/okta/" + c.ID
-	hookOpts := okta.Options{AllowLoopback: true, Outbound: o.Outbound()}
-	if _, err := hookOpts.RegisterHook(ctx, c, []byte(oktasim.DefaultToken), hookURL, hookSecret); err != nil {
+	kind, err := a.Registry.Lookup(c.Kind)
+	if err != nil {
+		return err
+	}
+	hookURL := baseURL + "/hooks/" + string(c.Kind) + "/" + c.ID
+	if _, err := kind.Push.Register(ctx, c, []byte(oktasim.DefaultToken), hookURL, hookSecret); err != nil {
 		return fmt.Errorf("demo event hook: %w", err)
 	}
-	o.log.Info("demo: simulated Okta org configured", "connector", c.ID, "org", o.Sim.URL(), "hook", hookURL)
+	o.log.Info("demo: simulated Okta org started", "connector", c.ID, "org", o.Sim.URL(), "hook", hookURL)
 	for _, l := range []sspm.Lane{sspm.LaneFull, sspm.LaneDiscovery} {
 		if err := a.TriggerSync(ctx, c.ID, l); err != nil && l == sspm.LaneFull {
 			return err
 		}
 	}
-	return o.configureGitHub(ctx, a)
-}
-
-// configureGitHub creates (or re-points) the demo's GitHub connector and triggers its first sync: the same
-// people, some with another email case or none, so linking and "needs anchor" have work to show.
-func (o *Org) configureGitHub(ctx context.Context, a *app.App) error {
-	cfg, _ := json.Marshal(github.Config{Org: o.GitHub.Org(), Auth: github.AuthToken, BaseURL: o.GitHub.URL() + "/"})
-	c, err := a.DB.Connector(ctx, GitHubConnectorID)
-	switch {
-	case sspm.ErrorCode(err) == sspm.CodeNotFound:
-		c, err = a.CreateConnector(ctx, sspm.Connector{
-			ID: GitHubConnectorID, Kind: sspm.KindGitHub, Name: "GitHub (simulated demo organization)", Enabled: true,
-			Config: cfg, Intervals: map[sspm.Lane]time.Duration{sspm.LaneFull: 10 * time.Minute},
-		}, []byte(githubsim.DefaultToken))
-		if err != nil {
-			return fmt.Errorf("demo github connector: %w", err)
-		}
-	case err != nil:
-		return err
-	default:
-		c.Config = cfg
-		if _, err := a.DB.UpdateConnector(ctx, c); err != nil {
-			return fmt.Errorf("demo github connector: %w", err)
-		}
-	}
-	o.log.Info("demo: simulated GitHub organization configured", "connector", c.ID, "api", o.GitHub.URL())
-	return a.TriggerSync(ctx, c.ID, sspm.LaneFull)
+	o.log.Info("demo: simulated GitHub organization started", "connector", GitHubConnectorID, "api", o.GitHub.URL())
+	return a.TriggerSync(ctx, GitHubConnectorID, sspm.LaneFull)
 }
 
 // Drive changes the org every interval and delivers the matching event hooks, until ctx ends.

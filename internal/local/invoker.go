@@ -5,7 +5,9 @@ package local
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 
 	"github.com/open-sspm/open-sspm/internal/sspm"
@@ -76,7 +78,7 @@ func (i *Invoker) work() {
 			i.mu.Lock()
 			delete(i.pending, inv)
 			i.mu.Unlock()
-			if err := i.handle(i.ctx, inv); err != nil && i.ctx.Err() == nil {
+			if err := i.run(inv); err != nil && i.ctx.Err() == nil {
 				i.log.Error("invocation failed", "lane", inv.Lane, "connector", inv.ConnectorID, "stream", inv.Stream, "err", err)
 			}
 		}
@@ -87,4 +89,17 @@ func (i *Invoker) work() {
 func (i *Invoker) Stop() {
 	i.cancel()
 	i.wg.Wait()
+}
+
+// run executes one invocation. A panic fails only that invocation, as a crashed Lambda invocation would: it is
+// logged with its stack and the worker goes on.
+func (i *Invoker) run(inv sspm.Invocation) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			i.log.Error("invocation panicked", "lane", inv.Lane, "connector", inv.ConnectorID, "stream", inv.Stream,
+				"panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return i.handle(i.ctx, inv)
 }

@@ -1,7 +1,10 @@
 package local_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -84,4 +87,79 @@ func TestInvokerRefusesWhenTheBacklogIsFull(t *testing.T) {
 	if err := inv.Invoke(ctx, sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: "c"}); err != local.ErrInvokerFull {
 		t.Fatalf("third invocation: %v, want ErrInvokerFull", err)
 	}
+}
+
+// A panic inside one invocation fails that invocation only: it is logged with its stack, and the same worker
+// runs the next invocation (with one worker, a dead worker would run nothing more).
+func TestInvokerSurvivesAPanickingInvocation(t *testing.T) {
+	var logs lockedBuffer
+	done := make(chan string, 2)
+	inv := local.NewInvoker(1, 10, func(ctx context.Context, i sspm.Invocation) error {
+		if i.ConnectorID == "bad" {
+			var m map[string]int
+			m["boom"]++ // a nil map write: a runtime panic
+		}
+		done <- i.ConnectorID
+		return nil
+	}, slog.New(slog.NewTextHandler(&logs, nil)))
+	defer inv.Stop()
+	ctx := context.Background()
+	for _, id := range []string{"bad", "good"} {
+		if err := inv.Invoke(ctx, sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case id := <-done:
+		if id != "good" {
+			t.Fatalf("ran %s", id)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the invocation after a panicking one never ran")
+	}
+	if got := logs.String(); !strings.Contains(got, "invocation panicked") || !strings.Contains(got, "connector=bad") || !strings.Contains(got, "assignment to entry in nil map") {
+		t.Errorf("log = %s", got)
+	}
+}
+
+// A panicking scheduled task ends neither the schedule nor the process.
+func TestEveryGoesOnAfterAPanic(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var calls atomic.Int64
+	var logs lockedBuffer
+	go local.Every(ctx, time.Millisecond, "panics", slog.New(slog.NewTextHandler(&logs, nil)), func(context.Context) error {
+		if calls.Add(1) < 3 {
+			panic("tick")
+		}
+		return nil
+	})
+	deadline := time.Now().Add(5 * time.Second)
+	for calls.Load() < 3 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if calls.Load() < 3 {
+		t.Fatalf("calls = %d after panics", calls.Load())
+	}
+	cancel()
+	if !strings.Contains(logs.String(), "panic: tick") {
+		t.Errorf("log = %s", logs.String())
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -2,7 +2,9 @@ package local
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 )
 
@@ -12,7 +14,7 @@ func Every(ctx context.Context, interval time.Duration, name string, log *slog.L
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if err := fn(ctx); err != nil && ctx.Err() == nil {
+		if err := protect(fn, ctx); err != nil && ctx.Err() == nil {
 			log.Error("scheduled task failed", "task", name, "err", err)
 		}
 		select {
@@ -21,4 +23,15 @@ func Every(ctx context.Context, interval time.Duration, name string, log *slog.L
 		case <-t.C:
 		}
 	}
+}
+
+// protect calls fn; a panic becomes its error (with the stack), so one bad tick does not end the schedule or the
+// process.
+func protect(fn func(context.Context) error, ctx context.Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return fn(ctx)
 }

@@ -85,7 +85,7 @@ func NewKind(opts Options) connector.Kind {
 		NewStreams: func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.StreamSource, error) {
 			return opts.NewSource(ctx, c, secret)
 		},
-		Push: &connector.Push{Verify: VerifyHook, Parse: ParseHook},
+		Push: &connector.Push{Verify: VerifyHook, Parse: ParseHook, Register: opts.RegisterHook},
 		Bind: bind,
 	}
 }

@@ -33,11 +33,11 @@ func TestEventHooksEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(db, keys, connector.NewRegistry(okta.NewKind(e.opts)), slog.New(slog.DiscardHandler))
+	a, err := app.New(app.Deps{DB: db, Keys: keys, Registry: connector.NewRegistry(okta.NewKind(e.opts)), Logger: slog.New(slog.DiscardHandler),
+		Invoker: noInvoker{}}) // the evaluator the inbox asks for is not part of this test
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.Invoker = noInvoker{} // the evaluator the inbox asks for is not part of this test
 	conn, err := a.CreateConnector(ctx, e.conn, []byte(oktasim.DefaultToken))
 	if err != nil {
 		t.Fatal(err)

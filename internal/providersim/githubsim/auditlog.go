@@ -100,7 +100,7 @@ func (s *Server) appendAudit(at time.Time, actor *user, action string, fields ma
 		e[k] = v
 	}
 	ms := at.UnixMilli()
-	e["@timestamp"], e["created_at"], e["_document_id"] = ms, ms, fmt.Sprintf("doc-%08d-%s", seq, strings.ReplaceAll(action, ".", "-"))
+	e["@timestamp"], e["created_at"], e["_document_id"] = ms, ms, s.documentID(seq, action)
 	e["action"], e["org"], e["org_id"], e["operation_type"] = action, o.Login, o.ID, operationType(action)
 	if actor != nil {
 		e["actor"], e["actor_id"] = actor.Login, actor.ID
@@ -331,4 +331,13 @@ func before(a, c int, desc bool) bool {
 		return a > c
 	}
 	return a < c
+}
+
+// documentID is an entry's _document_id: its sequence number and action, and the start it was made in when the
+// server was given a Run.
+func (s *Server) documentID(seq int, action string) string {
+	if s.opts.Run != 0 {
+		return fmt.Sprintf("doc-%x-%08d-%s", uint64(s.opts.Run), seq, strings.ReplaceAll(action, ".", "-"))
+	}
+	return fmt.Sprintf("doc-%08d-%s", seq, strings.ReplaceAll(action, ".", "-"))
 }

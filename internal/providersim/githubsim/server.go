@@ -48,6 +48,10 @@ type Options struct {
 	// Apps are the GitHub Apps whose JWTs POST /app/installations/{id}/access_tokens accepts; the installation
 	// tokens it mints authorize the API until they expire (TokenTTL on the server's clock).
 	Apps []App
+	// Run tells one start of the organization from another of the same company: audit log entries' document ids
+	// carry it (webhook deliveries have random GUIDs), so a restarted organization's new entries are not taken
+	// for an earlier start's. 0 leaves it out.
+	Run int64
 }
 
 // Server is a simulated GitHub organization. Its methods are safe for concurrent use.

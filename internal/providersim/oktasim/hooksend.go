@@ -39,7 +39,7 @@ func (s *Server) verifyEventHook(w http.ResponseWriter, r *http.Request, rq *req
 	if ok {
 		uri, headers = h.uri, h.requestHeaders()
 		s.hooks.nonce++
-		challenge = "sim-challenge-" + uuid(s.company.Config.Seed, uint64(s.hooks.nonce)<<20)
+		challenge = "sim-challenge-" + uuid(s.eventSeed, uint64(s.hooks.nonce)<<20)
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -205,13 +205,13 @@ func (s *Server) hookEnvelope(b hookBatch) []byte {
 	jw.fStr("eventTypeVersion", "1.0")
 	jw.fStr("cloudEventsVersion", "0.1")
 	jw.fStr("source", b.source)
-	jw.fStr("eventId", uuid(s.company.Config.Seed, uint64(n)<<24|0xE))
+	jw.fStr("eventId", uuid(s.eventSeed, uint64(n)<<24|0xE))
 	jw.key("data")
 	jw.beginObject()
 	jw.key("events")
 	jw.beginArray()
 	for _, e := range b.events {
-		writeLogEvent(jw, e, s.company.Config.Seed)
+		writeLogEvent(jw, e, s.eventSeed)
 	}
 	jw.endArray()
 	jw.endObject()

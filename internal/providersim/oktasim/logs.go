@@ -152,7 +152,7 @@ func (s *Server) pollLogs(jw *jsonw, lq *logQuery, rq *request, oldest time.Time
 		}
 		last = e.seq
 		if lq.match(e, oldest) {
-			writeLogEvent(jw, e, s.company.Config.Seed)
+			writeLogEvent(jw, e, s.eventSeed)
 			n++
 		}
 	}
@@ -175,7 +175,7 @@ func (s *Server) boundedLogs(jw *jsonw, lq *logQuery, rq *request, oldest time.T
 			more = true
 			return false
 		}
-		writeLogEvent(jw, e, s.company.Config.Seed)
+		writeLogEvent(jw, e, s.eventSeed)
 		last = e
 		n++
 		return true

@@ -43,6 +43,10 @@ type Options struct {
 	HookClient *http.Client
 	// Hooks shape event hook deliveries.
 	Hooks HookOptions
+	// Run tells one start of the org from another of the same company: the ids of System Log events and event
+	// hook deliveries are derived from it (objects keep theirs), so a restarted org's new events are not taken
+	// for an earlier start's. 0 keeps them a function of the company's seed alone.
+	Run int64
 }
 
 // Server is a simulated Okta org serving the Management API for one
@@ -52,16 +56,18 @@ type Server struct {
 	company *providersim.Company
 	clock   func() time.Time
 	ids     idMaker
-	mux     *http.ServeMux
-	ts      *httptest.Server
-	bufs    bufPool
-	errSeq  atomic.Int64
-	reqSeq  atomic.Int64
-	limiter *limiter
-	faults  faultSet
-	stats   statsRecorder
-	auth    *authState
-	flight  atomic.Int64
+	// eventSeed derives event and delivery ids: the company's seed, mixed with Options.Run when set.
+	eventSeed int64
+	mux       *http.ServeMux
+	ts        *httptest.Server
+	bufs      bufPool
+	errSeq    atomic.Int64
+	reqSeq    atomic.Int64
+	limiter   *limiter
+	faults    faultSet
+	stats     statsRecorder
+	auth      *authState
+	flight    atomic.Int64
 
 	mu       sync.RWMutex // guards org, log, hooks and byPerson
 	org      *org
@@ -87,7 +93,10 @@ func New(c *providersim.Company, opts Options) *Server {
 // NewHandler builds the org without starting a listener: mount Handler in
 // another server (for example the demo's). URL is empty and Close is a no-op.
 func NewHandler(c *providersim.Company, opts Options) *Server {
-	s := &Server{opts: opts, company: c, clock: opts.Clock, ids: newIDMaker(c.Config.Seed)}
+	s := &Server{opts: opts, company: c, clock: opts.Clock, ids: newIDMaker(c.Config.Seed), eventSeed: c.Config.Seed}
+	if opts.Run != 0 {
+		s.eventSeed ^= int64(splitmix(uint64(opts.Run)))
+	}
 	if s.clock == nil {
 		s.clock = time.Now
 	}
