@@ -138,7 +138,7 @@ func TestSyncContinuesThroughItself(t *testing.T) {
 		c.SyncMargin = 200 * time.Millisecond
 	})
 	inv := sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: "t1", Trigger: sspm.TriggerManual}
-	if err := rt.App.Invoker.Invoke(t.Context(), inv); err == nil || !strings.Contains(err.Error(), "FULL_FUNCTION_NAME is not set") {
+	if err := rt.App.Invoker().Invoke(t.Context(), inv); err == nil || !strings.Contains(err.Error(), "FULL_FUNCTION_NAME is not set") {
 		t.Fatalf("invoke outside Sync: %v", err)
 	}
 	out, err := rt.Sync(lambdaContext(t, "req-1", 600*time.Millisecond), inv)
