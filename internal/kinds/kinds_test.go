@@ -125,7 +125,7 @@ func TestEvaluatorAndMigrateLinkNoConnector(t *testing.T) {
 				for q := seen[p]; q != ""; q = seen[q] {
 					chain = append([]string{q}, chain...)
 				}
-				t.Errorf("%s links %s through %s", fn, p, strings.Join(append([]string{fn}, chain...), " → "))
+				t.Errorf("%s links %s through %s", fn, p, strings.Join(chain, " → "))
 				continue
 			}
 			for _, f := range pkgs[p] {

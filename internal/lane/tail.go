@@ -99,6 +99,10 @@ func (t *Tailer) Step(ctx context.Context, connectorID, stream string) (TailResu
 		}
 		return TailResult{Unavailable: hold.Unavailable, NotBefore: hold.NotBefore}, nil
 	}
+	if err != nil && ctx.Err() != nil {
+		// The invocation is shutting down: the stream did not fail, and its last error stays what it was.
+		return TailResult{}, fmt.Errorf("tail %s/%s: %w", connectorID, stream, err)
+	}
 	if err != nil {
 		if serr := t.Store.SetTailError(context.WithoutCancel(ctx), connectorID, stream, err.Error()); serr != nil {
 			return TailResult{}, fmt.Errorf("tail %s/%s: %w (and recording it: %v)", connectorID, stream, err, serr)
