@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/open-sspm/open-sspm/internal/local"
 	"github.com/open-sspm/open-sspm/internal/sspm"
@@ -109,13 +110,8 @@ func TestInvokerSurvivesAPanickingInvocation(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	select {
-	case id := <-done:
-		if id != "good" {
-			t.Fatalf("ran %s", id)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the invocation after a panicking one never ran")
+	if id := <-done; id != "good" { // with one worker, a worker killed by the panic would never get here
+		t.Fatalf("ran %s", id)
 	}
 	if got := logs.String(); !strings.Contains(got, "invocation panicked") || !strings.Contains(got, "connector=bad") || !strings.Contains(got, "assignment to entry in nil map") {
 		t.Errorf("log = %s", got)
@@ -127,20 +123,18 @@ func TestEveryGoesOnAfterAPanic(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var calls atomic.Int64
+	third := make(chan struct{})
 	var logs lockedBuffer
 	go local.Every(ctx, time.Millisecond, "panics", slog.New(slog.NewTextHandler(&logs, nil)), func(context.Context) error {
-		if calls.Add(1) < 3 {
+		switch calls.Add(1) {
+		case 1, 2:
 			panic("tick")
+		case 3:
+			close(third)
 		}
 		return nil
 	})
-	deadline := time.Now().Add(5 * time.Second)
-	for calls.Load() < 3 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if calls.Load() < 3 {
-		t.Fatalf("calls = %d after panics", calls.Load())
-	}
+	<-third
 	cancel()
 	if !strings.Contains(logs.String(), "panic: tick") {
 		t.Errorf("log = %s", logs.String())
