@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/awsrun"
+	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
@@ -40,8 +41,8 @@ func (e *env) asFunction(t *testing.T, fn string, tokens *tokenLog, adjust func(
 	if adjust != nil {
 		adjust(&cfg)
 	}
-	rt, err := awsrun.New(t.Context(), cfg, awsrun.Deps{Clients: e.clients, Metrics: e.metrics, Now: func() time.Time { return e.now },
-		DBAuthToken: tokens.token}, e.provider.kind())
+	rt, err := awsrun.New(t.Context(), cfg, awsrun.Deps{Clients: e.clients, Registry: connector.NewRegistry(e.provider.kind()),
+		Metrics: e.metrics, Now: func() time.Time { return e.now }, DBAuthToken: tokens.token})
 	if err != nil {
 		t.Fatalf("%s as %s: %v", fn, postgres.FunctionRoles[fn].Name, err)
 	}
