@@ -24,7 +24,7 @@ func TestRotateSecretsResealsUnderPurposes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(db, key, connector.NewRegistry(testKind), slog.New(slog.DiscardHandler))
+	a, err := app.New(app.Deps{DB: db, Keys: key, Registry: connector.NewRegistry(testKind), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
