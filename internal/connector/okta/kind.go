@@ -62,8 +62,9 @@ func (o Options) sleep(ctx context.Context, d time.Duration) error {
 
 // NewKind describes the Okta connector kind for the registry.
 func NewKind(opts Options) connector.Kind {
+	unbound := opts // Bind starts from the options as given, before the strict default below
 	bind := func(d connector.Deps) connector.Kind {
-		o := opts
+		o := unbound
 		if o.Outbound == nil {
 			o.Outbound = d.Outbound
 		}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/connector/okta"
 	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/providersim"
@@ -96,5 +97,36 @@ func TestDemoModeReachesOnlyTheSimulator(t *testing.T) {
 	}
 	if n := other.sim.Stats().Total; n != 0 {
 		t.Fatalf("the other service got %d requests", n)
+	}
+}
+
+// The operator's allowance (OPEN_SSPM_ALLOWED_PRIVATE_NETWORKS, bound by the composition root) lets a kind built
+// without a policy reach a private network; without it the kind is strict.
+func TestAllowedPrivateNetworkThroughTheRegistry(t *testing.T) {
+	e := newEnv(t, providersim.Small(), oktasim.Options{}, nil)
+	opts := e.opts
+	opts.Outbound = nil
+	kind := okta.NewKind(opts)
+	step := func(k connector.Kind) error {
+		src, err := k.NewSource(context.Background(), e.conn, []byte(oktasim.DefaultToken))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = src.Step(context.Background(), sspm.LaneFull, okta.StageUsers, "")
+		return err
+	}
+	if err := step(kind); err == nil || !strings.Contains(err.Error(), "a loopback address") {
+		t.Fatalf("strict: err = %v, want the loopback address refused", err)
+	}
+	nets, err := outbound.ParseNetworks("127.0.0.0/8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound, err := connector.NewRegistry(kind).Bind(connector.Deps{Outbound: outbound.New(outbound.Config{AllowedNetworks: nets})}).Lookup(sspm.KindOkta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := step(bound); err != nil {
+		t.Fatalf("allowed network: %v", err)
 	}
 }
