@@ -74,7 +74,8 @@ func TestEvaluatorDeliversAlertsDespiteAFailingDestination(t *testing.T) {
 	e.clients.SNS, e.clients.SecretsManager = sns.Client(), sm.Client()
 	logs := &lockedBuffer{}
 	alerting := func(c *awsrun.Config) {
-		c.Alerts = alert.Config{SlackURLSecretARN: slackARN, SNSTopicARN: topic, BaseURL: "https://sspm.example.com"}
+		// The Slack stand-in listens on a loopback address, which the operator allows as a private network.
+		c.Alerts = alert.Config{SlackURLSecretARN: slackARN, SNSTopicARN: topic, BaseURL: "https://sspm.example.com", AllowedPrivateNetworks: "127.0.0.0/8"}
 		c.LogLevel = "info"
 	}
 	cfg := e.cfg
