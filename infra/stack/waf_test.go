@@ -1,5 +1,7 @@
 package stack
 
+//lint:file-ignore SA1019 cxapi's synthesis messages moved to @aws-cdk/cloud-assembly-api, which has no Go binding yet.
+
 import (
 	"path/filepath"
 	"strings"

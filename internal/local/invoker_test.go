@@ -97,8 +97,8 @@ func TestInvokerSurvivesAPanickingInvocation(t *testing.T) {
 	done := make(chan string, 2)
 	inv := local.NewInvoker(1, 10, func(ctx context.Context, i sspm.Invocation) error {
 		if i.ConnectorID == "bad" {
-			var m map[string]int
-			m["boom"]++ // a nil map write: a runtime panic
+			var items []int
+			_ = items[len(i.ConnectorID)] // an index out of range: a runtime panic
 		}
 		done <- i.ConnectorID
 		return nil

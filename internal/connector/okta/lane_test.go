@@ -44,15 +44,6 @@ func newLaneEnv(t *testing.T, e *env, opts ...postgres.Option) *laneEnv {
 	return le
 }
 
-func (le *laneEnv) run(t *testing.T, l sspm.Lane, owner string) lane.Result {
-	t.Helper()
-	res, err := le.runner.Run(context.Background(), sspm.Invocation{Lane: l, ConnectorID: le.conn.ID}, owner, time.Time{})
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	return res
-}
-
 func (le *laneEnv) counts(t *testing.T) map[sspm.Entity]int64 {
 	t.Helper()
 	c, err := le.db.Counts(context.Background(), le.conn.ID)

@@ -144,8 +144,6 @@ func (r *rig) snapshot(t testing.TB, id string) snapshot {
 	return out
 }
 
-func (s snapshot) count(e sspm.Entity) int { return len(s[e]) }
-
 func (s snapshot) entities() []sspm.Entity {
 	out := slices.Collect(maps.Keys(s))
 	slices.Sort(out)
