@@ -33,8 +33,8 @@ var (
 	// tablesPosture: rules, their results, findings and the finding alert outbox.
 	tablesPosture = []string{"rulesets", "rules", "rule_results", "rule_evaluations", "rule_overrides",
 		"attestations", "findings", "alert_outbox"}
-	// tablesAdmin: local users and the admin audit trail, for the admin API alone.
-	tablesAdmin = []string{"users", "admin_audit"}
+	// tablesAdmin: local users, their sign-in sessions and the admin audit trail, for the admin API alone.
+	tablesAdmin = []string{"users", "user_sessions", "admin_audit"}
 	// tablesSchema: the migrations' version table, which every function reads to check the schema.
 	tablesSchema = []string{"goose_db_version"}
 )
