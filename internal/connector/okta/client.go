@@ -226,18 +226,23 @@ func nextAfter(h http.Header) (string, error) {
 			if !ok || !strings.Contains(params, `rel="next"`) {
 				continue
 			}
-			u, err := url.Parse(strings.Trim(strings.TrimSpace(target), "<>"))
-			if err != nil {
-				return "", errors.New("malformed next link")
-			}
-			after := u.Query().Get("after")
-			if after == "" {
-				return "", errors.New("next link without an after cursor")
-			}
-			return after, nil
+			return afterOf(strings.Trim(strings.TrimSpace(target), "<>"))
 		}
 	}
 	return "", nil
+}
+
+// afterOf returns the `after` cursor of a next-page link.
+func afterOf(href string) (string, error) {
+	u, err := url.Parse(href)
+	if err != nil {
+		return "", errors.New("malformed next link")
+	}
+	after := u.Query().Get("after")
+	if after == "" {
+		return "", errors.New("next link without an after cursor")
+	}
+	return after, nil
 }
 
 // statusError keeps the HTTP status of a failed call next to its domain error.

@@ -3,10 +3,8 @@ package okta
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -229,13 +227,5 @@ func nextAfterIn(href string, h http.Header) (string, error) {
 	if href == "" {
 		return nextAfter(h)
 	}
-	u, err := url.Parse(href)
-	if err != nil {
-		return "", errors.New("malformed next link")
-	}
-	after := u.Query().Get("after")
-	if after == "" {
-		return "", errors.New("next link without an after cursor")
-	}
-	return after, nil
+	return afterOf(href)
 }
