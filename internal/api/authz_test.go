@@ -15,6 +15,7 @@ import (
 
 	"github.com/open-sspm/open-sspm/internal/api"
 	"github.com/open-sspm/open-sspm/internal/auth"
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 type route struct {
@@ -66,7 +67,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	issue := func(key *rsa.PrivateKey, iss, aud string, at time.Time, role auth.Role) string {
+	issue := func(key *rsa.PrivateKey, iss, aud string, at time.Time, role sspm.Role) string {
 		i, err := auth.NewIssuer(key, iss, aud, auth.IssuerOptions{Now: func() time.Time { return at }})
 		if err != nil {
 			t.Fatal(err)
@@ -83,15 +84,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	rejected := map[string]string{
 		"no token":       "",
-		"expired":        issue(testKey(), localIssuer, localAudience, now.Add(-2*time.Hour), auth.RoleAdmin),
+		"expired":        issue(testKey(), localIssuer, localAudience, now.Add(-2*time.Hour), sspm.RoleAdmin),
 		"bad signature":  tampered,
-		"wrong issuer":   issue(testKey(), "https://evil.example", localAudience, now, auth.RoleAdmin),
-		"wrong audience": issue(testKey(), localIssuer, "another-api", now, auth.RoleAdmin),
-		"unknown key id": issue(other, localIssuer, localAudience, now, auth.RoleAdmin),
+		"wrong issuer":   issue(testKey(), "https://evil.example", localAudience, now, sspm.RoleAdmin),
+		"wrong audience": issue(testKey(), localIssuer, "another-api", now, sspm.RoleAdmin),
+		"unknown key id": issue(other, localIssuer, localAudience, now, sspm.RoleAdmin),
 		"not a JWT":      "Zm9vYmFy",
 	}
 	// Local tokens are good only with their session, of an enabled user.
-	rejected["no session"] = issue(testKey(), localIssuer, localAudience, now, auth.RoleAdmin)
+	rejected["no session"] = issue(testKey(), localIssuer, localAudience, now, sspm.RoleAdmin)
 	signedOut := b.token(adminEmail)
 	b.must(http.StatusNoContent, http.MethodPost, "/auth/logout", signedOut, nil, nil)
 	rejected["signed out"] = signedOut

@@ -34,7 +34,7 @@ func BenchmarkIdentitiesList(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tok, err := iss.Issue(auth.Principal{Subject: "local:1", Email: adminEmail, Role: auth.RoleViewer})
+	tok, err := iss.Issue(auth.Principal{Subject: "local:1", Email: adminEmail, Role: sspm.RoleViewer})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/open-sspm/open-sspm/internal/api"
 	"github.com/open-sspm/open-sspm/internal/auth"
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // TestTokensEndWithTheirUser: a local token stops working as soon as its user is disabled or deleted, or its
@@ -111,7 +112,7 @@ func TestAuditRecordsTheSubject(t *testing.T) {
 	plainAPI.Mount(mux)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	forged, err := b.issuer.Issue(auth.Principal{Subject: "idp-user-7", Role: auth.RoleAdmin})
+	forged, err := b.issuer.Issue(auth.Principal{Subject: "idp-user-7", Role: sspm.RoleAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}

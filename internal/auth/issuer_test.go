@@ -45,7 +45,7 @@ func TestIssuedTokensVerifyUntilTheyExpire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := iss.Issue(auth.Principal{Subject: "local:1", Email: "a@example.com", Role: auth.RoleAdmin})
+	tok, err := iss.Issue(auth.Principal{Subject: "local:1", Email: "a@example.com", Role: sspm.RoleAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestIssuedTokensVerifyUntilTheyExpire(t *testing.T) {
 		t.Fatalf("expires at %v, want a short lifetime (%v)", tok.ExpiresAt, auth.DefaultTokenTTL)
 	}
 	p, err := iss.Verifier().Verify(context.Background(), tok.AccessToken)
-	if err != nil || p.Role != auth.RoleAdmin || p.Email != "a@example.com" {
+	if err != nil || p.Role != sspm.RoleAdmin || p.Email != "a@example.com" {
 		t.Fatalf("Verify = %+v, %v", p, err)
 	}
 	clock = now.Add(auth.DefaultTokenTTL + 2*time.Minute)
@@ -96,13 +96,13 @@ func TestPasswords(t *testing.T) {
 	}
 }
 
-type users map[string]auth.User
+type users map[string]sspm.User
 
-func (u users) UserByEmail(_ context.Context, email string) (auth.User, error) {
+func (u users) UserByEmail(_ context.Context, email string) (sspm.User, error) {
 	if x, ok := u[email]; ok {
 		return x, nil
 	}
-	return auth.User{}, sspm.Errorf(sspm.CodeNotFound, "no user")
+	return sspm.User{}, sspm.Errorf(sspm.CodeNotFound, "no user")
 }
 
 func (u users) TouchLogin(context.Context, int64) error { return nil }
@@ -119,8 +119,8 @@ func TestLoginLocksAnEmailAfterRepeatedFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	lim := auth.NewLimiter(auth.LimiterOptions{Max: 3, Window: time.Minute, Lockout: 5 * time.Minute, Now: func() time.Time { return clock }})
-	l, err := auth.NewLogin(users{"admin@example.com": {ID: 1, Email: "admin@example.com", PasswordHash: hash, Role: auth.RoleAdmin},
-		"off@example.com": {ID: 2, Email: "off@example.com", PasswordHash: hash, Role: auth.RoleAdmin, Disabled: true}},
+	l, err := auth.NewLogin(users{"admin@example.com": {ID: 1, Email: "admin@example.com", PasswordHash: hash, Role: sspm.RoleAdmin},
+		"off@example.com": {ID: 2, Email: "off@example.com", PasswordHash: hash, Role: sspm.RoleAdmin, Disabled: true}},
 		newSessions(), iss, auth.LoginOptions{Limiter: lim})
 	if err != nil {
 		t.Fatal(err)

@@ -14,42 +14,6 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// User is what a password sign-in needs to know of a local user.
-type User struct {
-	ID           int64
-	Email        string
-	PasswordHash string
-	Role         Role
-	Disabled     bool
-}
-
-// Users finds local users; a missing user is a sspm.CodeNotFound error.
-type Users interface {
-	UserByEmail(ctx context.Context, email string) (User, error)
-	TouchLogin(ctx context.Context, id int64) error
-}
-
-// Session is a local sign-in session as stored: its refresh token is kept as a SHA-256 hash only.
-type Session struct {
-	ID          string
-	UserID      int64
-	RefreshHash []byte
-	ExpiresAt   time.Time
-}
-
-// Sessions stores local sign-in sessions. Every method answers a session that is unknown, revoked or expired, or
-// whose user is disabled or deleted, with a sspm.CodeUnauthorized error.
-type Sessions interface {
-	CreateSession(ctx context.Context, s Session) error
-	// RotateSession swaps the session's refresh token hash presented for next and returns the session's user. A
-	// presented hash that is the session's previous one (a refresh token used twice: stolen, or replayed) revokes
-	// the session.
-	RotateSession(ctx context.Context, id string, presented, next []byte) (User, error)
-	RevokeSession(ctx context.Context, id string) error
-	// SessionUser returns the user of an active session.
-	SessionUser(ctx context.Context, id string) (User, error)
-}
-
 // LockedError says a sign-in was refused because the email or the client address had too many recent attempts.
 type LockedError struct{ RetryAfter time.Duration }
 
@@ -91,8 +55,8 @@ type LoginOptions struct {
 // session (sid), and a refresh token that is rotated on every use. Every request's token is checked against its
 // session, so a disabled or deleted user, a signed-out session and a reused refresh token end at once.
 type Login struct {
-	users    Users
-	sessions Sessions
+	users    sspm.Users
+	sessions sspm.Sessions
 	issuer   *Issuer
 	byEmail  *Limiter
 	byAddr   *Limiter
@@ -107,7 +71,7 @@ type Login struct {
 }
 
 // NewLogin returns a password sign-in.
-func NewLogin(users Users, sessions Sessions, issuer *Issuer, o LoginOptions) (*Login, error) {
+func NewLogin(users sspm.Users, sessions sspm.Sessions, issuer *Issuer, o LoginOptions) (*Login, error) {
 	if users == nil || sessions == nil || issuer == nil {
 		return nil, errors.New("auth: a login needs users, sessions and an issuer")
 	}
@@ -200,7 +164,7 @@ func (l *Login) checkPassword(ctx context.Context, hash, password string) (bool,
 }
 
 // StartSession starts a session for a user whose credentials were checked, and issues its first tokens.
-func (l *Login) StartSession(ctx context.Context, u User) (Token, Principal, error) {
+func (l *Login) StartSession(ctx context.Context, u sspm.User) (Token, Principal, error) {
 	id, err := randomToken(18)
 	if err != nil {
 		return Token{}, Principal{}, err
@@ -210,7 +174,7 @@ func (l *Login) StartSession(ctx context.Context, u User) (Token, Principal, err
 		return Token{}, Principal{}, err
 	}
 	expires := l.issuer.now().Add(l.ttl)
-	if err := l.sessions.CreateSession(ctx, Session{ID: id, UserID: u.ID, RefreshHash: sum, ExpiresAt: expires}); err != nil {
+	if err := l.sessions.CreateSession(ctx, sspm.Session{ID: id, UserID: u.ID, RefreshHash: sum, ExpiresAt: expires}); err != nil {
 		return Token{}, Principal{}, fmt.Errorf("sign in: start session: %w", err)
 	}
 	return l.issue(u, id, refresh)
@@ -261,7 +225,7 @@ func (l *Login) Verifier() *SessionVerifier {
 	return &SessionVerifier{Tokens: l.issuer.Verifier(), Sessions: l.sessions}
 }
 
-func (l *Login) issue(u User, sessionID, refresh string) (Token, Principal, error) {
+func (l *Login) issue(u sspm.User, sessionID, refresh string) (Token, Principal, error) {
 	p := Principal{Subject: fmt.Sprintf("local:%d", u.ID), Email: u.Email, Role: u.Role, SessionID: sessionID}
 	tok, err := l.issuer.Issue(p)
 	if err != nil {
@@ -274,7 +238,7 @@ func (l *Login) issue(u User, sessionID, refresh string) (Token, Principal, erro
 // SessionVerifier verifies local access tokens and their session.
 type SessionVerifier struct {
 	Tokens   *Verifier
-	Sessions Sessions
+	Sessions sspm.Sessions
 }
 
 // Verify checks a token and that its session is active and its user enabled. Every failure is a

@@ -14,26 +14,26 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-type oneUser struct{ u User }
+type oneUser struct{ u sspm.User }
 
-func (o oneUser) UserByEmail(_ context.Context, email string) (User, error) {
+func (o oneUser) UserByEmail(_ context.Context, email string) (sspm.User, error) {
 	if email == o.u.Email {
 		return o.u, nil
 	}
-	return User{}, sspm.Errorf(sspm.CodeNotFound, "no user")
+	return sspm.User{}, sspm.Errorf(sspm.CodeNotFound, "no user")
 }
 
 func (oneUser) TouchLogin(context.Context, int64) error { return nil }
 
 type noSessions struct{}
 
-func (noSessions) CreateSession(context.Context, Session) error { return nil }
-func (noSessions) RotateSession(context.Context, string, []byte, []byte) (User, error) {
-	return User{}, errSessionOver
+func (noSessions) CreateSession(context.Context, sspm.Session) error { return nil }
+func (noSessions) RotateSession(context.Context, string, []byte, []byte) (sspm.User, error) {
+	return sspm.User{}, errSessionOver
 }
 func (noSessions) RevokeSession(context.Context, string) error { return nil }
-func (noSessions) SessionUser(context.Context, string) (User, error) {
-	return User{}, errSessionOver
+func (noSessions) SessionUser(context.Context, string) (sspm.User, error) {
+	return sspm.User{}, errSessionOver
 }
 
 func newTestLogin(t *testing.T, o LoginOptions) *Login {
@@ -50,7 +50,7 @@ func newTestLogin(t *testing.T, o LoginOptions) *Login {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := NewLogin(oneUser{User{ID: 1, Email: "admin@example.com", PasswordHash: hash, Role: RoleAdmin}}, noSessions{}, iss, o)
+	l, err := NewLogin(oneUser{sspm.User{ID: 1, Email: "admin@example.com", PasswordHash: hash, Role: sspm.RoleAdmin}}, noSessions{}, iss, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,14 +12,14 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// sessions is an in-memory auth.Sessions over the users map (the store's is tested on PostgreSQL).
+// sessions is an in-memory sspm.Sessions over the users map (the store's is tested on PostgreSQL).
 type sessions struct {
 	mu   sync.Mutex
 	rows map[string]*sessionRow
 }
 
 type sessionRow struct {
-	s        auth.Session
+	s        sspm.Session
 	previous []byte
 	revoked  bool
 }
@@ -28,28 +28,28 @@ func newSessions() *sessions { return &sessions{rows: map[string]*sessionRow{}} 
 
 var errOver = sspm.Errorf(sspm.CodeUnauthorized, "session over")
 
-func (s *sessions) CreateSession(_ context.Context, x auth.Session) error {
+func (s *sessions) CreateSession(_ context.Context, x sspm.Session) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rows[x.ID] = &sessionRow{s: x}
 	return nil
 }
 
-func (s *sessions) RotateSession(_ context.Context, id string, presented, next []byte) (auth.User, error) {
+func (s *sessions) RotateSession(_ context.Context, id string, presented, next []byte) (sspm.User, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.rows[id]
 	switch {
 	case !ok || r.revoked:
-		return auth.User{}, errOver
+		return sspm.User{}, errOver
 	case bytes.Equal(presented, r.previous):
 		r.revoked = true
-		return auth.User{}, errOver
+		return sspm.User{}, errOver
 	case !bytes.Equal(presented, r.s.RefreshHash):
-		return auth.User{}, errOver
+		return sspm.User{}, errOver
 	}
 	r.previous, r.s.RefreshHash = r.s.RefreshHash, next
-	return auth.User{ID: r.s.UserID, Role: auth.RoleAdmin}, nil
+	return sspm.User{ID: r.s.UserID, Role: sspm.RoleAdmin}, nil
 }
 
 func (s *sessions) RevokeSession(_ context.Context, id string) error {
@@ -61,14 +61,14 @@ func (s *sessions) RevokeSession(_ context.Context, id string) error {
 	return nil
 }
 
-func (s *sessions) SessionUser(_ context.Context, id string) (auth.User, error) {
+func (s *sessions) SessionUser(_ context.Context, id string) (sspm.User, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.rows[id]
 	if !ok || r.revoked {
-		return auth.User{}, errOver
+		return sspm.User{}, errOver
 	}
-	return auth.User{ID: r.s.UserID, Role: auth.RoleAdmin}, nil
+	return sspm.User{ID: r.s.UserID, Role: sspm.RoleAdmin}, nil
 }
 
 func TestRefreshRotatesAndLogoutEnds(t *testing.T) {
@@ -80,7 +80,7 @@ func TestRefreshRotatesAndLogoutEnds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := auth.NewLogin(users{"a@example.com": {ID: 1, Email: "a@example.com", PasswordHash: hash, Role: auth.RoleAdmin}},
+	l, err := auth.NewLogin(users{"a@example.com": {ID: 1, Email: "a@example.com", PasswordHash: hash, Role: sspm.RoleAdmin}},
 		newSessions(), iss, auth.LoginOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +128,7 @@ func TestRefreshRotatesAndLogoutEnds(t *testing.T) {
 		t.Fatalf("a signed-out refresh token: %v", err)
 	}
 	// A token without a session (signed by the same key) is not a local session token.
-	bare, err := iss.Issue(auth.Principal{Subject: "local:1", Role: auth.RoleAdmin})
+	bare, err := iss.Issue(auth.Principal{Subject: "local:1", Role: sspm.RoleAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,32 +4,7 @@
 // password sign-in (Issuer, Login), with argon2id password hashes and a per-email limit on failed attempts.
 package auth
 
-import "strings"
-
-// Role is what a caller may do: admins change things, viewers only read.
-type Role string
-
-const (
-	RoleAdmin  Role = "admin"
-	RoleViewer Role = "viewer"
-)
-
-// ParseRole returns the role named s, or "" for anything else.
-func ParseRole(s string) Role {
-	switch Role(strings.ToLower(strings.TrimSpace(s))) {
-	case RoleAdmin:
-		return RoleAdmin
-	case RoleViewer:
-		return RoleViewer
-	}
-	return ""
-}
-
-// CanRead reports whether the role may read the admin API.
-func (r Role) CanRead() bool { return r == RoleAdmin || r == RoleViewer }
-
-// CanWrite reports whether the role may change things.
-func (r Role) CanWrite() bool { return r == RoleAdmin }
+import "github.com/open-sspm/open-sspm/internal/sspm"
 
 // Principal is an authenticated caller.
 type Principal struct {
@@ -39,7 +14,7 @@ type Principal struct {
 	Email string
 	// Username is Cognito's username (access tokens carry no email).
 	Username string
-	Role     Role // "" when the token names no role Open-SSPM knows
+	Role     sspm.Role // "" when the token names no role Open-SSPM knows
 	// SessionID names a local sign-in session (the token's sid claim); "" for an identity provider's tokens.
 	SessionID string
 }
@@ -54,15 +29,15 @@ func (p Principal) Actor() string {
 }
 
 // roleOf picks the strongest role among a token's groups (Cognito's cognito:groups) and its role claim.
-func roleOf(groups []string, role string) Role {
-	best := ParseRole(role)
+func roleOf(groups []string, role string) sspm.Role {
+	best := sspm.ParseRole(role)
 	for _, g := range groups {
-		switch ParseRole(g) {
-		case RoleAdmin:
-			return RoleAdmin
-		case RoleViewer:
+		switch sspm.ParseRole(g) {
+		case sspm.RoleAdmin:
+			return sspm.RoleAdmin
+		case sspm.RoleViewer:
 			if best == "" {
-				best = RoleViewer
+				best = sspm.RoleViewer
 			}
 		}
 	}

@@ -71,15 +71,15 @@ func TestVerifier(t *testing.T) {
 	tests := []struct {
 		name     string
 		give     string
-		wantRole auth.Role
+		wantRole sspm.Role
 		wantErr  bool
 	}{
-		{name: "valid viewer", give: sign(t, key, "k1", jose.RS256, claims(now, nil)), wantRole: auth.RoleViewer},
-		{name: "admin group wins", give: sign(t, key, "k1", jose.RS256, claims(now, map[string]any{"cognito:groups": []string{"viewer", "admin"}})), wantRole: auth.RoleAdmin},
-		{name: "role claim", give: sign(t, key, "k1", jose.RS256, claims(now, map[string]any{"cognito:groups": nil, "role": "admin"})), wantRole: auth.RoleAdmin},
+		{name: "valid viewer", give: sign(t, key, "k1", jose.RS256, claims(now, nil)), wantRole: sspm.RoleViewer},
+		{name: "admin group wins", give: sign(t, key, "k1", jose.RS256, claims(now, map[string]any{"cognito:groups": []string{"viewer", "admin"}})), wantRole: sspm.RoleAdmin},
+		{name: "role claim", give: sign(t, key, "k1", jose.RS256, claims(now, map[string]any{"cognito:groups": nil, "role": "admin"})), wantRole: sspm.RoleAdmin},
 		{name: "no role", give: sign(t, key, "k1", jose.RS256, claims(now, map[string]any{"cognito:groups": []string{"staff"}})), wantRole: ""},
-		{name: "cognito access token: client_id instead of aud", give: sign(t, key, "k1", jose.RS256, claims(now, map[string]any{"aud": nil, "client_id": audience, "token_use": "access"})), wantRole: auth.RoleViewer},
-		{name: "expired within the skew", give: sign(t, key, "k1", jose.RS256, claims(now, map[string]any{"exp": now.Add(-30 * time.Second).Unix()})), wantRole: auth.RoleViewer},
+		{name: "cognito access token: client_id instead of aud", give: sign(t, key, "k1", jose.RS256, claims(now, map[string]any{"aud": nil, "client_id": audience, "token_use": "access"})), wantRole: sspm.RoleViewer},
+		{name: "expired within the skew", give: sign(t, key, "k1", jose.RS256, claims(now, map[string]any{"exp": now.Add(-30 * time.Second).Unix()})), wantRole: sspm.RoleViewer},
 		{name: "bad signature", give: sign(t, other, "k1", jose.RS256, claims(now, nil)), wantErr: true},
 		{name: "wrong issuer", give: sign(t, key, "k1", jose.RS256, claims(now, map[string]any{"iss": "https://evil.example"})), wantErr: true},
 		{name: "wrong audience", give: sign(t, key, "k1", jose.RS256, claims(now, map[string]any{"aud": "other-client"})), wantErr: true},

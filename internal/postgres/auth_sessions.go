@@ -8,27 +8,26 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/open-sspm/open-sspm/internal/auth"
 	"github.com/open-sspm/open-sspm/internal/postgres/sqlgen"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// AuthUsers is the local sign-in's view of the store: its users (auth.Users) and sessions (auth.Sessions).
+// AuthUsers is the local sign-in's view of the store: its users (sspm.Users) and sessions (sspm.Sessions).
 type AuthUsers struct{ DB *DB }
 
 var (
-	_ auth.Users    = AuthUsers{}
-	_ auth.Sessions = AuthUsers{}
+	_ sspm.Users    = AuthUsers{}
+	_ sspm.Sessions = AuthUsers{}
 )
 
 // errSessionOver is what every session that cannot be used answers.
 var errSessionOver = sspm.Errorf(sspm.CodeUnauthorized, "no such active session")
 
 // UserByEmail returns a user by email; a missing one is not found.
-func (a AuthUsers) UserByEmail(ctx context.Context, email string) (auth.User, error) {
+func (a AuthUsers) UserByEmail(ctx context.Context, email string) (sspm.User, error) {
 	u, err := a.DB.UserByEmail(ctx, email)
 	if err != nil {
-		return auth.User{}, err
+		return sspm.User{}, err
 	}
 	return authUser(u), nil
 }
@@ -37,7 +36,7 @@ func (a AuthUsers) UserByEmail(ctx context.Context, email string) (auth.User, er
 func (a AuthUsers) TouchLogin(ctx context.Context, id int64) error { return a.DB.TouchLogin(ctx, id) }
 
 // CreateSession stores a new session, and drops sessions that ended more than a day ago.
-func (a AuthUsers) CreateSession(ctx context.Context, s auth.Session) error {
+func (a AuthUsers) CreateSession(ctx context.Context, s sspm.Session) error {
 	return a.DB.inTx(ctx, func(q *sqlgen.Queries) error {
 		if err := q.APIDeleteEndedSessions(ctx); err != nil {
 			return fmt.Errorf("drop ended sessions: %w", err)
@@ -52,8 +51,8 @@ func (a AuthUsers) CreateSession(ctx context.Context, s auth.Session) error {
 
 // RotateSession replaces an active session's refresh hash presented by next and returns its user. The previous
 // hash presented again revokes the session; any other hash, or a session that is over, is refused.
-func (a AuthUsers) RotateSession(ctx context.Context, id string, presented, next []byte) (auth.User, error) {
-	var u auth.User
+func (a AuthUsers) RotateSession(ctx context.Context, id string, presented, next []byte) (sspm.User, error) {
+	var u sspm.User
 	reused := false
 	err := a.DB.inTx(ctx, func(q *sqlgen.Queries) error {
 		s, err := q.APISessionForUpdate(ctx, id)
@@ -78,11 +77,11 @@ func (a AuthUsers) RotateSession(ctx context.Context, id string, presented, next
 		if err := q.APIRotateSession(ctx, sqlgen.APIRotateSessionParams{ID: id, RefreshHash: next}); err != nil {
 			return fmt.Errorf("rotate session: %w", err)
 		}
-		u = auth.User{ID: s.UserID, Email: s.Email, Role: auth.ParseRole(s.Role), Disabled: s.Disabled}
+		u = sspm.User{ID: s.UserID, Email: s.Email, Role: sspm.ParseRole(s.Role), Disabled: s.Disabled}
 		return nil
 	})
 	if err == nil && reused {
-		return auth.User{}, sspm.Errorf(sspm.CodeUnauthorized, "refresh token used twice: session %s ended", id)
+		return sspm.User{}, sspm.Errorf(sspm.CodeUnauthorized, "refresh token used twice: session %s ended", id)
 	}
 	return u, err
 }
@@ -96,17 +95,17 @@ func (a AuthUsers) RevokeSession(ctx context.Context, id string) error {
 }
 
 // SessionUser returns the user of an active session of an enabled user.
-func (a AuthUsers) SessionUser(ctx context.Context, id string) (auth.User, error) {
+func (a AuthUsers) SessionUser(ctx context.Context, id string) (sspm.User, error) {
 	row, err := a.DB.q.APIActiveSessionUser(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return auth.User{}, errSessionOver
+		return sspm.User{}, errSessionOver
 	}
 	if err != nil {
-		return auth.User{}, fmt.Errorf("session user: %w", err)
+		return sspm.User{}, fmt.Errorf("session user: %w", err)
 	}
 	return authUser(userFromRow(row)), nil
 }
 
-func authUser(u User) auth.User {
-	return auth.User{ID: u.ID, Email: u.Email, PasswordHash: u.PasswordHash, Role: auth.ParseRole(u.Role), Disabled: u.Disabled}
+func authUser(u User) sspm.User {
+	return sspm.User{ID: u.ID, Email: u.Email, PasswordHash: u.PasswordHash, Role: sspm.ParseRole(u.Role), Disabled: u.Disabled}
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/open-sspm/open-sspm/internal/auth"
 	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/sspm"
@@ -28,7 +27,7 @@ func TestSessionsEndWithTheirUser(t *testing.T) {
 		return u.ID
 	}
 	start := func(id string, user int64, expires time.Time) {
-		if err := s.CreateSession(ctx, auth.Session{ID: id, UserID: user, RefreshHash: hashOf(id + "-r1"), ExpiresAt: expires}); err != nil {
+		if err := s.CreateSession(ctx, sspm.Session{ID: id, UserID: user, RefreshHash: hashOf(id + "-r1"), ExpiresAt: expires}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -42,7 +41,7 @@ func TestSessionsEndWithTheirUser(t *testing.T) {
 
 	a := newUser("a@example.com")
 	start("s-a", a, later)
-	if u, err := s.SessionUser(ctx, "s-a"); err != nil || u.ID != a || u.Role != auth.RoleViewer {
+	if u, err := s.SessionUser(ctx, "s-a"); err != nil || u.ID != a || u.Role != sspm.RoleViewer {
 		t.Fatalf("active session: %+v %v", u, err)
 	}
 	// Rotation: the current hash moves on; the previous one presented again ends the session.

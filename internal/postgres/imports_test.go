@@ -19,9 +19,7 @@ func TestStoreImportsOnlyTheDomain(t *testing.T) {
 		dir     string
 		allowed []string // import paths or path prefixes (ending in "/") besides the standard library
 	}{
-		// internal/auth: the sign-in's users and sessions (auth_sessions.go) are still typed by the auth package;
-		// they belong in the domain next.
-		{".", []string{module + "internal/sspm", module + "internal/identity", module + "internal/postgres/sqlgen", module + "internal/auth",
+		{".", []string{module + "internal/sspm", module + "internal/identity", module + "internal/postgres/sqlgen",
 			"github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/", "github.com/pressly/goose/v3", "github.com/pressly/goose/v3/",
 			"golang.org/x/sync/"}},
 		{"sqlgen", []string{"github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/"}},
