@@ -43,23 +43,23 @@ func (c *command) bootstrapAdmin(ctx context.Context, args []string) error {
 	if err := checkEmail(*email); err != nil {
 		return err
 	}
-	password, generated := "", false
-	if *passwordFile != "" {
+	generated := *passwordFile == ""
+	var password, hash string
+	if generated {
+		p, h, err := newPassword()
+		if err != nil {
+			return err
+		}
+		password, hash = p, h
+	} else {
 		b, err := os.ReadFile(*passwordFile)
 		if err != nil {
 			return fmt.Errorf("read password file: %w", err)
 		}
 		password = strings.TrimRight(string(b), "\r\n")
-	} else {
-		p, err := generatePassword()
-		if err != nil {
-			return err
+		if hash, err = auth.HashPassword(password); err != nil {
+			return fmt.Errorf("password: %w", err)
 		}
-		password, generated = p, true
-	}
-	hash, err := auth.HashPassword(password)
-	if err != nil {
-		return fmt.Errorf("password: %w", err)
 	}
 	rt, err := open(ctx, c.env, c.log, c.kinds, openOpts{})
 	if err != nil {
@@ -91,11 +91,7 @@ func (c *command) resetPassword(ctx context.Context, args []string) error {
 	if err := checkEmail(*email); err != nil {
 		return err
 	}
-	password, err := generatePassword()
-	if err != nil {
-		return err
-	}
-	hash, err := auth.HashPassword(password)
+	password, hash, err := newPassword()
 	if err != nil {
 		return err
 	}
@@ -126,11 +122,7 @@ func checkEmail(email string) error {
 // only its owner can read.
 func (c *command) ensureAdmin(ctx context.Context, rt *runtime) error {
 	email := strings.ToLower(getenv("OPEN_SSPM_ADMIN_EMAIL", "admin@localhost"))
-	password, err := generatePassword()
-	if err != nil {
-		return err
-	}
-	hash, err := auth.HashPassword(password)
+	password, hash, err := newPassword()
 	if err != nil {
 		return err
 	}
@@ -190,13 +182,17 @@ func writeSecretFile(dir, name, content string) (string, error) {
 	return abs, nil
 }
 
-// generatePassword returns 20 random URL-safe characters (120 bits).
-func generatePassword() (string, error) {
+// newPassword generates a password of 20 random URL-safe characters (120 bits) and returns it with its hash.
+func newPassword() (password, hash string, err error) {
 	b := make([]byte, 15)
 	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("generate password: %w", err)
+		return "", "", fmt.Errorf("generate password: %w", err)
 	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
+	password = base64.RawURLEncoding.EncodeToString(b)
+	if hash, err = auth.HashPassword(password); err != nil {
+		return "", "", fmt.Errorf("hash the generated password: %w", err)
+	}
+	return password, hash, nil
 }
 
 // Local sign-in: the issuer and audience of locally issued tokens.
