@@ -7,7 +7,6 @@ import (
 	"github.com/open-sspm/open-sspm/internal/awsrun"
 	"github.com/open-sspm/open-sspm/internal/lane"
 	"github.com/open-sspm/open-sspm/internal/sspm"
-	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
 
 // TestSyncWaitingForARateLimitDoesNotInvokeItself: a run whose provider asks for a wait far beyond the
@@ -57,21 +56,20 @@ func TestSyncWaitingForARateLimitDoesNotInvokeItself(t *testing.T) {
 // TestSyncShortRateLimitWaitContinuesAtOnce: a wait that ends within lane.ImmediateResume is a plain continue:
 // the function invokes itself, and that invocation sleeps the rest.
 func TestSyncShortRateLimitWaitContinuesAtOnce(t *testing.T) {
-	// Not parallel: the invocation's budget is wall-clock time (the Lambda context's deadline).
+	t.Parallel()
 	e := setup(t)
 	e.provider.users = 3
-	e.provider.limitAt, e.provider.limitUntil = "1", time.Now().Add(2*time.Second)
+	clock, invocation := onClock(t, e, e.rt, 0)
+	e.provider.limitAt, e.provider.limitUntil = "1", clock.Now().Add(2*time.Second)
 	inv := sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: "t1", Trigger: sspm.TriggerSchedule}
-	out, err := e.rt.Sync(lambdaContext(t, "req-1", 1500*time.Millisecond), inv)
+	out, err := e.rt.Sync(invocation("req-1", 1500*time.Millisecond), inv)
 	if err != nil || out.Outcome != lane.OutcomeContinue || out.ResumeAt == nil {
 		t.Fatalf("first invocation: %+v, %v; want continue with resume_at", out, err)
 	}
 	if got := e.lambda.Invocations(fullFunction); len(got) != 1 {
 		t.Fatalf("self invocations = %d, want 1", len(got))
 	}
-	clock := clocktest.New(time.Now())
-	e.rt.App.Runner.Sleep = clock.Sleep // the continuation's wait, on a fake clock
-	out, err = e.rt.Sync(lambdaContext(t, "req-2", time.Minute), inv)
+	out, err = e.rt.Sync(invocation("req-2", time.Minute), inv) // it sleeps the rest of the wait on the clock
 	if err != nil || out.Outcome != lane.OutcomeSucceeded {
 		t.Fatalf("continuation: %+v, %v", out, err)
 	}

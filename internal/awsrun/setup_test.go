@@ -22,20 +22,23 @@ import (
 	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/sspm"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
 
 func TestMain(m *testing.M) { postgrestest.Main(m) }
 
 // provider is the test connector kind's "provider": a number of users read one page at a time (each page taking
-// pageDelay), an event stream served from scripted pages, and push deliveries of events.
+// pageTime on clock, when the test gives one), an event stream served from scripted pages, and push deliveries of
+// events.
 type provider struct {
-	mu        sync.Mutex
-	users     int
-	pageDelay time.Duration
-	failSync  bool
-	admins    bool              // users are admins with an email and without MFA (identity findings)
-	stream    []sspm.StreamPage // pages ReadStream serves in turn; then empty pages
-	reads     int
+	mu       sync.Mutex
+	users    int
+	pageTime time.Duration
+	clock    *clocktest.Clock
+	failSync bool
+	admins   bool              // users are admins with an email and without MFA (identity findings)
+	stream   []sspm.StreamPage // pages ReadStream serves in turn; then empty pages
+	reads    int
 	// limitAt (a cursor) answers once with a rate-limit wait until limitUntil; streamErr fails stream reads.
 	limitAt    string
 	limitUntil time.Time
@@ -51,7 +54,7 @@ func (p *provider) Stages(l sspm.Lane) []string {
 
 func (p *provider) Step(ctx context.Context, _ sspm.Lane, _ string, cursor string) (sspm.StepResult, error) {
 	p.mu.Lock()
-	users, delay, fail, admins := p.users, p.pageDelay, p.failSync, p.admins
+	users, pageTime, clock, fail, admins := p.users, p.pageTime, p.clock, p.failSync, p.admins
 	limited := !p.limitUntil.IsZero() && cursor == p.limitAt
 	until := p.limitUntil
 	if limited {
@@ -64,10 +67,11 @@ func (p *provider) Step(ctx context.Context, _ sspm.Lane, _ string, cursor strin
 	if fail {
 		return sspm.StepResult{}, errors.New("provider answered 503")
 	}
-	select {
-	case <-time.After(delay):
-	case <-ctx.Done():
-		return sspm.StepResult{}, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return sspm.StepResult{}, err
+	}
+	if clock != nil {
+		clock.Advance(pageTime)
 	}
 	i, _ := strconv.Atoi(cursor)
 	acct := sspm.Account{ExternalID: fmt.Sprintf("u%d", i), Kind: sspm.AccountUser, Active: true}

@@ -85,14 +85,15 @@ func (rt *Runtime) Sync(ctx context.Context, inv sspm.Invocation) (SyncOutput, e
 }
 
 // syncDeadline is when a sync invocation stops taking pages: SyncMargin before the function's deadline, or
-// half-way there when the whole invocation is shorter than two margins. Context deadlines are wall-clock times,
-// as are the runner's, so this reads the wall clock, not the runtime's clock.
+// half-way there when the whole invocation is shorter than two margins. The runner checks the deadline on its
+// clock, so the time left is read on that clock too (the wall clock, but in tests that give the runner another).
 func (rt *Runtime) syncDeadline(ctx context.Context) time.Time {
+	now := sspm.Now(rt.App.Runner.Now)
 	d, ok := ctx.Deadline()
 	if !ok {
-		return time.Now().Add(defaultBudget)
+		return now.Add(defaultBudget)
 	}
-	remaining := time.Until(d)
+	remaining := d.Sub(now)
 	margin := rt.Config.SyncMargin
 	if remaining < 2*margin {
 		margin = remaining / 2

@@ -12,6 +12,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/awsrun"
 	"github.com/open-sspm/open-sspm/internal/lane"
 	"github.com/open-sspm/open-sspm/internal/sspm"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
 
 // lambdaContext is the context the Lambda runtime gives an invocation: a request id and a deadline.
@@ -21,22 +22,47 @@ func lambdaContext(t *testing.T, requestID string, timeout time.Duration) contex
 	return ctx
 }
 
+// clockDeadline is a Lambda invocation's context whose deadline is on a test's clock: it never ends by itself;
+// the runner, reading the same clock, stops taking pages before it.
+type clockDeadline struct {
+	context.Context
+	deadline time.Time
+}
+
+func (c clockDeadline) Deadline() (time.Time, bool) { return c.deadline, true }
+
+// onClock puts rt's sync runs on clock (and the provider's pages, each taking pageTime), and returns the contexts
+// of invocations with timeout left on that clock.
+func onClock(t *testing.T, e *env, rt *awsrun.Runtime, pageTime time.Duration) (clock *clocktest.Clock, invocation func(requestID string, timeout time.Duration) context.Context) {
+	clock = clocktest.New(time.Date(2026, 11, 26, 10, 5, 0, 0, time.UTC))
+	rt.App.Runner.Now, rt.App.Runner.Sleep = clock.Now, clock.Sleep
+	e.provider.clock, e.provider.pageTime = clock, pageTime
+	return clock, func(requestID string, timeout time.Duration) context.Context {
+		return clockDeadline{lambdacontext.NewContext(t.Context(), &lambdacontext.LambdaContext{AwsRequestID: requestID}), clock.Now().Add(timeout)}
+	}
+}
+
 // TestSyncContinuesThroughTheLambdaInvoker runs a full sync that cannot finish before its function's deadline:
 // it checkpoints, invokes its own function again through Lambda, and the next invocation finishes the same run.
+// The invocation's time is the test's clock, on which each page takes 30 ms.
 func TestSyncContinuesThroughTheLambdaInvoker(t *testing.T) {
-	// Not parallel: the invocation's budget is wall-clock time (the Lambda context's deadline).
+	t.Parallel()
 	e := setup(t)
-	e.provider.users, e.provider.pageDelay = 20, 30*time.Millisecond
+	e.provider.users = 20
 	e.rt.Config.SyncMargin = 200 * time.Millisecond
+	_, invocation := onClock(t, e, e.rt, 30*time.Millisecond)
 	inv := sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: "t1", Trigger: sspm.TriggerSchedule}
 
-	// 600 ms left: pages stop 200 ms before the deadline, after about 13 of 20.
-	out, err := e.rt.Sync(lambdaContext(t, "req-1", 600*time.Millisecond), inv)
+	// 600 ms left: pages stop 200 ms before the deadline: the 14th page ends at 420 ms, past 400 ms.
+	out, err := e.rt.Sync(invocation("req-1", 600*time.Millisecond), inv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if out.Outcome != lane.OutcomeContinue || out.RunID == 0 {
 		t.Fatalf("first invocation: %+v, want continue", out)
+	}
+	if run, err := e.rt.DB.Run(t.Context(), out.RunID); err != nil || run.Counts["accounts"] != 14 {
+		t.Fatalf("paused run = %+v (%v), want the 14 accounts read before the deadline", run, err)
 	}
 	again := e.lambda.Invocations(fullFunction)
 	if len(again) != 1 || again[0].Type != "Event" {
@@ -51,7 +77,7 @@ func TestSyncContinuesThroughTheLambdaInvoker(t *testing.T) {
 	}
 
 	// The continuation, as Lambda would deliver it, finishes the same run.
-	out, err = e.rt.Sync(lambdaContext(t, "req-2", time.Minute), next)
+	out, err = e.rt.Sync(invocation("req-2", time.Minute), next)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,18 +156,19 @@ func TestSyncOutcomes(t *testing.T) {
 // name itself in its environment), so the continuation goes to AWS_LAMBDA_FUNCTION_NAME. Outside Sync, a lane
 // without its variable is refused, so the dispatch function never invokes itself with a sync payload.
 func TestSyncContinuesThroughItself(t *testing.T) {
-	// Not parallel: the invocation's budget is wall-clock time (the Lambda context's deadline).
+	t.Parallel()
 	e := setup(t)
-	e.provider.users, e.provider.pageDelay = 20, 30*time.Millisecond
+	e.provider.users = 20
 	rt := e.newRuntime(t, func(c *awsrun.Config) {
 		c.FullFunction, c.DiscoveryFunction, c.SelfFunction = "", "", fullFunction
 		c.SyncMargin = 200 * time.Millisecond
 	})
+	_, invocation := onClock(t, e, rt, 30*time.Millisecond)
 	inv := sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: "t1", Trigger: sspm.TriggerManual}
 	if err := rt.App.Invoker().Invoke(t.Context(), inv); err == nil || !strings.Contains(err.Error(), "FULL_FUNCTION_NAME is not set") {
 		t.Fatalf("invoke outside Sync: %v", err)
 	}
-	out, err := rt.Sync(lambdaContext(t, "req-1", 600*time.Millisecond), inv)
+	out, err := rt.Sync(invocation("req-1", 600*time.Millisecond), inv)
 	if err != nil || out.Outcome != lane.OutcomeContinue {
 		t.Fatalf("sync: %+v %v", out, err)
 	}

@@ -66,6 +66,9 @@ type Runner struct {
 	AfterSuccess func(ctx context.Context, c sspm.Connector, run sspm.SyncRun) error
 	// Sleep waits for a paused run's short remaining rate-limit wait; nil means a timer that honours ctx.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Tick returns a channel that ticks every d, and a function that stops it: the heartbeat's beat (every third
+	// of the lease's TTL). nil means a time.Ticker; tests tick the heartbeat themselves.
+	Tick func(d time.Duration) (<-chan time.Time, func())
 }
 
 // ImmediateResume is the longest rate-limit wait a paused run leaves to an invocation started at once: a run
@@ -346,15 +349,15 @@ func (r *Runner) heartbeat(ctx context.Context, lease sspm.Lease, cancel context
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		t := time.NewTicker(max(lease.TTL/3, 10*time.Millisecond))
-		defer t.Stop()
+		ticks, stopTicks := r.tick(max(lease.TTL/3, 10*time.Millisecond))
+		defer stopTicks()
 		for {
 			select {
 			case <-done:
 				return
 			case <-ctx.Done():
 				return
-			case <-t.C:
+			case <-ticks:
 				if err := r.Store.Heartbeat(ctx, lease); errors.Is(err, sspm.ErrLeaseLost) {
 					cancel(sspm.ErrLeaseLost)
 					return
@@ -394,6 +397,14 @@ func (r *Runner) now() time.Time {
 		return r.Now()
 	}
 	return time.Now()
+}
+
+func (r *Runner) tick(d time.Duration) (<-chan time.Time, func()) {
+	if r.Tick != nil {
+		return r.Tick(d)
+	}
+	t := time.NewTicker(d)
+	return t.C, t.Stop
 }
 
 func (r *Runner) leaseTTL() time.Duration {

@@ -297,10 +297,13 @@ func TestTwoTriggersAtOnceGiveOneRun(t *testing.T) {
 	}
 }
 
+// TestLostLeaseCancelsTheRun: the heartbeat's next beat after an operator cancels the run finds the lease lost and
+// cancels the blocked step. The test beats the heartbeat itself: no wall-clock time passes.
 func TestLostLeaseCancelsTheRun(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	e.runner.LeaseTTL = 150 * time.Millisecond
+	beat := make(chan time.Time)
+	e.runner.Tick = func(time.Duration) (<-chan time.Time, func()) { return beat, func() {} }
 	e.src.blockAt, e.src.release, e.src.reachedCh = "users:10", make(chan struct{}), make(chan struct{})
 	done := make(chan lane.Result, 1)
 	go func() {
@@ -312,6 +315,7 @@ func TestLostLeaseCancelsTheRun(t *testing.T) {
 	if err := e.db.CancelRun(context.Background(), runs[0].ID, "operator canceled"); err != nil {
 		t.Fatal(err)
 	}
+	beat <- time.Time{}
 	res := <-done // the heartbeat notices and cancels the blocked step
 	if res.Outcome != lane.OutcomeCanceled {
 		t.Fatalf("outcome = %s, want canceled", res.Outcome)
