@@ -53,10 +53,10 @@ func (db *DB) WriteRefresh(ctx context.Context, connectorID string, page *sspm.P
 
 // StoreDeliveries stores a batch of handled push deliveries in one transaction: every delivery's events (each
 // stored once per provider event id) and the inbox record of every delivery. Copies of one delivery (a connector
-// and provider delivery id) in the batch are recorded once, as the last copy. It returns how many events were new
-// per connector.
+// and provider delivery id) in the batch are recorded once, as the last copy, with an attempt for each copy. It
+// returns how many events were new per connector.
 func (db *DB) StoreDeliveries(ctx context.Context, outcomes []sspm.DeliveryOutcome) (map[string]int64, error) {
-	outcomes = dedupeDeliveries(outcomes)
+	outcomes, copies := dedupeDeliveries(outcomes)
 	stored := map[string]int64{}
 	byConnector := map[string][]sspm.Event{}
 	var order []string
@@ -64,7 +64,7 @@ func (db *DB) StoreDeliveries(ctx context.Context, outcomes []sspm.DeliveryOutco
 	p := sqlgen.RecordDeliveriesParams{
 		ConnectorIds: make([]string, n), DeliveryIds: make([]string, n), Kinds: make([]string, n),
 		Bodies: make([][]byte, n), Statuses: make([]string, n), Errors: make([]string, n),
-		ReceivedAts: make([]pgtype.Timestamptz, n),
+		ReceivedAts: make([]pgtype.Timestamptz, n), Attempts: copies,
 	}
 	for i, o := range outcomes {
 		d := o.Delivery
@@ -103,24 +103,27 @@ func (db *DB) StoreDeliveries(ctx context.Context, outcomes []sspm.DeliveryOutco
 	return stored, nil
 }
 
-// dedupeDeliveries keeps one outcome per connector and provider delivery id, the last, in the order of the first:
-// one INSERT ... ON CONFLICT cannot touch the same inbox row twice. Deliveries without an id are all kept.
-func dedupeDeliveries(outcomes []sspm.DeliveryOutcome) []sspm.DeliveryOutcome {
+// dedupeDeliveries keeps one outcome per connector and provider delivery id, the last, in the order of the first,
+// and counts the copies of each: one INSERT ... ON CONFLICT cannot touch the same inbox row twice, and the record
+// says how often the delivery came. Deliveries without an id are all kept.
+func dedupeDeliveries(outcomes []sspm.DeliveryOutcome) ([]sspm.DeliveryOutcome, []int32) {
 	type key struct{ connector, delivery string }
 	at := make(map[key]int, len(outcomes))
 	out := make([]sspm.DeliveryOutcome, 0, len(outcomes))
+	copies := make([]int32, 0, len(outcomes))
 	for _, o := range outcomes {
 		if o.Delivery.DeliveryID == "" {
-			out = append(out, o)
+			out, copies = append(out, o), append(copies, 1)
 			continue
 		}
 		k := key{o.Delivery.ConnectorID, o.Delivery.DeliveryID}
 		if i, ok := at[k]; ok {
 			out[i] = o
+			copies[i]++
 			continue
 		}
 		at[k] = len(out)
-		out = append(out, o)
+		out, copies = append(out, o), append(copies, 1)
 	}
-	return out
+	return out, copies
 }

@@ -315,7 +315,7 @@ func runFromRow(r sqlgen.SyncRun) (sspm.SyncRun, error) {
 	run := sspm.SyncRun{
 		ID: r.ID, ConnectorID: r.ConnectorID, Lane: sspm.Lane(r.Lane), Trigger: sspm.Trigger(r.Trigger),
 		Status: sspm.RunStatus(r.Status), Unavailable: r.Unavailable, ErrorKind: r.ErrorKind, ErrorText: r.ErrorText,
-		Attempts: int(r.Attempts), StartedAt: fromTS(r.StartedAt), FinishedAt: fromTS(r.FinishedAt),
+		Attempts: int(r.Attempts), LostLeases: int(r.LostLeases), StartedAt: fromTS(r.StartedAt), FinishedAt: fromTS(r.FinishedAt),
 		HeartbeatAt: fromTS(r.HeartbeatAt), ResumeAt: fromTS(r.ResumeAt),
 	}
 	if err := unmarshalIfAny(r.Checkpoint, &run.Checkpoint); err != nil {

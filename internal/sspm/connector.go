@@ -124,6 +124,9 @@ type SyncRun struct {
 	ErrorKind   string
 	ErrorText   string
 	Attempts    int
+	// LostLeases counts the invocations whose lease expired while they held the run (killed, or cut off from
+	// the database) before another took it over; Attempts counts every invocation.
+	LostLeases  int
 	StartedAt   time.Time
 	FinishedAt  time.Time
 	HeartbeatAt time.Time

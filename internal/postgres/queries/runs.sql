@@ -13,10 +13,12 @@ ON CONFLICT (connector_id, lane) WHERE status = 'running' DO NOTHING
 RETURNING *;
 
 -- name: ClaimRun :one
--- Takes over a running run whose lease has expired or was released, for a new invocation to continue it.
+-- Takes over a running run whose lease has expired or was released, for a new invocation to continue it. A lease
+-- still held (it expired: its holder died) is counted as lost.
 UPDATE sync_runs
 SET lease_owner = @owner::text, lease_expires_at = COALESCE(sqlc.narg(clock_now)::timestamptz, now()) + make_interval(secs => @lease_seconds::float8),
-    heartbeat_at = COALESCE(sqlc.narg(clock_now)::timestamptz, now()), attempts = attempts + 1
+    heartbeat_at = COALESCE(sqlc.narg(clock_now)::timestamptz, now()), attempts = attempts + 1,
+    lost_leases = lost_leases + CASE WHEN lease_owner IS NULL THEN 0 ELSE 1 END
 WHERE id = @id AND status = 'running' AND (lease_owner IS NULL OR lease_expires_at < COALESCE(sqlc.narg(clock_now)::timestamptz, now()))
 RETURNING *;
 

@@ -210,7 +210,7 @@ func (q *Queries) APILaneSchedules(ctx context.Context, connectorID string) ([]L
 }
 
 const aPILatestRuns = `-- name: APILatestRuns :many
-SELECT DISTINCT ON (r.connector_id, r.lane, r.status = 'failed') r.id, r.connector_id, r.lane, r.trigger, r.status, r.checkpoint, r.counts, r.progress, r.unavailable, r.error_kind, r.error_text, r.attempts, r.lease_owner, r.lease_expires_at, r.heartbeat_at, r.started_at, r.finished_at, r.resume_at
+SELECT DISTINCT ON (r.connector_id, r.lane, r.status = 'failed') r.id, r.connector_id, r.lane, r.trigger, r.status, r.checkpoint, r.counts, r.progress, r.unavailable, r.error_kind, r.error_text, r.attempts, r.lease_owner, r.lease_expires_at, r.heartbeat_at, r.started_at, r.finished_at, r.resume_at, r.lost_leases
 FROM sync_runs r
 WHERE ($1::text = '' OR r.connector_id = $1::text)
 ORDER BY r.connector_id, r.lane, r.status = 'failed', r.id DESC
@@ -245,6 +245,7 @@ func (q *Queries) APILatestRuns(ctx context.Context, connectorID string) ([]Sync
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.ResumeAt,
+			&i.LostLeases,
 		); err != nil {
 			return nil, err
 		}
@@ -257,7 +258,7 @@ func (q *Queries) APILatestRuns(ctx context.Context, connectorID string) ([]Sync
 }
 
 const aPIListRuns = `-- name: APIListRuns :many
-SELECT r.id, r.connector_id, r.lane, r.trigger, r.status, r.checkpoint, r.counts, r.progress, r.unavailable, r.error_kind, r.error_text, r.attempts, r.lease_owner, r.lease_expires_at, r.heartbeat_at, r.started_at, r.finished_at, r.resume_at, count(*) OVER () AS total
+SELECT r.id, r.connector_id, r.lane, r.trigger, r.status, r.checkpoint, r.counts, r.progress, r.unavailable, r.error_kind, r.error_text, r.attempts, r.lease_owner, r.lease_expires_at, r.heartbeat_at, r.started_at, r.finished_at, r.resume_at, r.lost_leases, count(*) OVER () AS total
 FROM sync_runs r
 WHERE r.connector_id = $1
   AND ($2::text = '' OR r.lane = $2::text)
@@ -319,6 +320,7 @@ func (q *Queries) APIListRuns(ctx context.Context, arg APIListRunsParams) ([]API
 			&i.SyncRun.StartedAt,
 			&i.SyncRun.FinishedAt,
 			&i.SyncRun.ResumeAt,
+			&i.SyncRun.LostLeases,
 			&i.Total,
 		); err != nil {
 			return nil, err

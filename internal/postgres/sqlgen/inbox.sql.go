@@ -33,16 +33,17 @@ func (q *Queries) InboxCounts(ctx context.Context, connectorID string) (InboxCou
 
 const recordDeliveries = `-- name: RecordDeliveries :execrows
 INSERT INTO inbox (connector_id, delivery_id, kind, body, status, attempts, error, received_at, processed_at)
-SELECT r.connector_id, r.delivery_id, r.kind, r.body, r.status, 1, r.error, r.received_at, now()
+SELECT r.connector_id, r.delivery_id, r.kind, r.body, r.status, r.attempts, r.error, r.received_at, now()
 FROM (SELECT unnest($1::text[]) AS connector_id,
              unnest($2::text[]) AS delivery_id,
              unnest($3::text[]) AS kind,
              unnest($4::bytea[]) AS body,
              unnest($5::text[]) AS status,
              unnest($6::text[]) AS error,
-             unnest($7::timestamptz[]) AS received_at) AS r
+             unnest($7::timestamptz[]) AS received_at,
+             unnest($8::integer[]) AS attempts) AS r
 ON CONFLICT (connector_id, delivery_id) WHERE delivery_id <> '' DO UPDATE
-SET attempts = inbox.attempts + 1, status = EXCLUDED.status, error = EXCLUDED.error, processed_at = now()
+SET attempts = inbox.attempts + EXCLUDED.attempts, status = EXCLUDED.status, error = EXCLUDED.error, processed_at = now()
 `
 
 type RecordDeliveriesParams struct {
@@ -53,9 +54,11 @@ type RecordDeliveriesParams struct {
 	Statuses     []string
 	Errors       []string
 	ReceivedAts  []pgtype.Timestamptz
+	Attempts     []int32
 }
 
-// Records a batch of processed push deliveries (for audit and replay), once per provider delivery id.
+// Records a batch of processed push deliveries (for audit and replay), once per provider delivery id; attempts
+// counts the copies of each in the batch.
 func (q *Queries) RecordDeliveries(ctx context.Context, arg RecordDeliveriesParams) (int64, error) {
 	result, err := q.db.Exec(ctx, recordDeliveries,
 		arg.ConnectorIds,
@@ -65,6 +68,7 @@ func (q *Queries) RecordDeliveries(ctx context.Context, arg RecordDeliveriesPara
 		arg.Statuses,
 		arg.Errors,
 		arg.ReceivedAts,
+		arg.Attempts,
 	)
 	if err != nil {
 		return 0, err

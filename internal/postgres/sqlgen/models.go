@@ -450,6 +450,7 @@ type SyncRun struct {
 	StartedAt      pgtype.Timestamptz
 	FinishedAt     pgtype.Timestamptz
 	ResumeAt       pgtype.Timestamptz
+	LostLeases     int32
 }
 
 type TailCursor struct {

@@ -15,9 +15,10 @@ import (
 const claimRun = `-- name: ClaimRun :one
 UPDATE sync_runs
 SET lease_owner = $1::text, lease_expires_at = COALESCE($2::timestamptz, now()) + make_interval(secs => $3::float8),
-    heartbeat_at = COALESCE($2::timestamptz, now()), attempts = attempts + 1
+    heartbeat_at = COALESCE($2::timestamptz, now()), attempts = attempts + 1,
+    lost_leases = lost_leases + CASE WHEN lease_owner IS NULL THEN 0 ELSE 1 END
 WHERE id = $4 AND status = 'running' AND (lease_owner IS NULL OR lease_expires_at < COALESCE($2::timestamptz, now()))
-RETURNING id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at
+RETURNING id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at, lost_leases
 `
 
 type ClaimRunParams struct {
@@ -27,7 +28,8 @@ type ClaimRunParams struct {
 	ID           int64
 }
 
-// Takes over a running run whose lease has expired or was released, for a new invocation to continue it.
+// Takes over a running run whose lease has expired or was released, for a new invocation to continue it. A lease
+// still held (it expired: its holder died) is counted as lost.
 func (q *Queries) ClaimRun(ctx context.Context, arg ClaimRunParams) (SyncRun, error) {
 	row := q.db.QueryRow(ctx, claimRun,
 		arg.Owner,
@@ -55,6 +57,7 @@ func (q *Queries) ClaimRun(ctx context.Context, arg ClaimRunParams) (SyncRun, er
 		&i.StartedAt,
 		&i.FinishedAt,
 		&i.ResumeAt,
+		&i.LostLeases,
 	)
 	return i, err
 }
@@ -192,7 +195,7 @@ func (q *Queries) FinishRun(ctx context.Context, arg FinishRunParams) (int64, er
 }
 
 const getRun = `-- name: GetRun :one
-SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at FROM sync_runs WHERE id = $1
+SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at, lost_leases FROM sync_runs WHERE id = $1
 `
 
 func (q *Queries) GetRun(ctx context.Context, id int64) (SyncRun, error) {
@@ -217,13 +220,14 @@ func (q *Queries) GetRun(ctx context.Context, id int64) (SyncRun, error) {
 		&i.StartedAt,
 		&i.FinishedAt,
 		&i.ResumeAt,
+		&i.LostLeases,
 	)
 	return i, err
 }
 
 const getRunningRunForUpdate = `-- name: GetRunningRunForUpdate :one
 
-SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at FROM sync_runs
+SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at, lost_leases FROM sync_runs
 WHERE connector_id = $1 AND lane = $2 AND status = 'running'
 FOR UPDATE
 `
@@ -257,6 +261,7 @@ func (q *Queries) GetRunningRunForUpdate(ctx context.Context, arg GetRunningRunF
 		&i.StartedAt,
 		&i.FinishedAt,
 		&i.ResumeAt,
+		&i.LostLeases,
 	)
 	return i, err
 }
@@ -316,7 +321,7 @@ const insertRun = `-- name: InsertRun :one
 INSERT INTO sync_runs (connector_id, lane, trigger, status, lease_owner, lease_expires_at, heartbeat_at, checkpoint)
 VALUES ($1, $2, $3, 'running', $4::text, COALESCE($5::timestamptz, now()) + make_interval(secs => $6::float8), COALESCE($5::timestamptz, now()), '{}')
 ON CONFLICT (connector_id, lane) WHERE status = 'running' DO NOTHING
-RETURNING id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at
+RETURNING id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at, lost_leases
 `
 
 type InsertRunParams struct {
@@ -357,12 +362,13 @@ func (q *Queries) InsertRun(ctx context.Context, arg InsertRunParams) (SyncRun, 
 		&i.StartedAt,
 		&i.FinishedAt,
 		&i.ResumeAt,
+		&i.LostLeases,
 	)
 	return i, err
 }
 
 const listRuns = `-- name: ListRuns :many
-SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at FROM sync_runs
+SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at, lost_leases FROM sync_runs
 WHERE connector_id = $1 AND ($2::text = '' OR lane = $2::text)
 ORDER BY id DESC
 LIMIT $3
@@ -402,6 +408,7 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]SyncRun, 
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.ResumeAt,
+			&i.LostLeases,
 		); err != nil {
 			return nil, err
 		}
@@ -590,7 +597,7 @@ func (q *Queries) ShareLease(ctx context.Context, arg ShareLeaseParams) (int64, 
 }
 
 const staleRuns = `-- name: StaleRuns :many
-SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at FROM sync_runs
+SELECT id, connector_id, lane, trigger, status, checkpoint, counts, progress, unavailable, error_kind, error_text, attempts, lease_owner, lease_expires_at, heartbeat_at, started_at, finished_at, resume_at, lost_leases FROM sync_runs
 WHERE status = 'running' AND (lease_owner IS NULL OR lease_expires_at < COALESCE($1::timestamptz, now()))
   AND CASE WHEN resume_at IS NOT NULL AND resume_at > heartbeat_at THEN resume_at < $2
            ELSE (heartbeat_at < $2 OR attempts >= $3::integer) END
@@ -633,6 +640,7 @@ func (q *Queries) StaleRuns(ctx context.Context, arg StaleRunsParams) ([]SyncRun
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.ResumeAt,
+			&i.LostLeases,
 		); err != nil {
 			return nil, err
 		}
