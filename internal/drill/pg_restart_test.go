@@ -18,10 +18,18 @@ import (
 
 // TestDrillDatabaseRestarted restarts PostgreSQL in the middle of a full sync: a private server (pgembed, the
 // machine's PostgreSQL binaries, run as the postgres user when the test runs as root) is shut down after the
-// sync committed three pages, the sync's next write finds it down, and it is started again on the same port
-// before the runner goes on, so that every connection the store's pool held is dead. The run either completes
-// or fails cleanly (recorded as failed, nothing expired), and then the next run completes; the inventory equals
-// an uninterrupted run's.
+// sync committed three pages, and started again on the same port, so that every connection the store's pool
+// held is dead:
+//
+//   - "back at once": it is started again right after the sync's next store call failed on it, before the runner
+//     records the failure;
+//   - "down for the invocation": it is started again only after the invocation ended, so the runner cannot
+//     record anything.
+//
+// The run then completes, or is recorded as failed (nothing expired) and the next run completes, or, when
+// nothing could be recorded, keeps its lease until it expires and is taken over from its checkpoint (one lost
+// lease). Either way the inventory ends equal to an uninterrupted run's. Both modes share one server, one after
+// the other.
 func TestDrillDatabaseRestarted(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -32,46 +40,66 @@ func TestDrillDatabaseRestarted(t *testing.T) {
 	t.Cleanup(db.Close)
 	_, err = db.Migrate(ctx)
 	must(t, err)
+	for _, backAtOnce := range []bool{true, false} {
+		name := map[bool]string{true: "back at once", false: "down for the invocation"}[backAtOnce]
+		t.Run(name, func(t *testing.T) { restartDuringSync(t, srv, db, clk, backAtOnce) })
+	}
+}
 
+func restartDuringSync(t *testing.T, srv *privateServer, db *postgres.DB, clk *clocktest.Clock, backAtOnce bool) {
+	ctx := context.Background()
 	sim := newOrg(t, clk, oktasim.HookOptions{})
-	c := oktaConnector(sim, "okta-drill")
+	prefix := map[bool]string{true: "at-once", false: "down"}[backAtOnce]
+	c, ref := oktaConnector(sim, prefix+"-drill"), oktaConnector(sim, prefix+"-reference")
 	addConnector(t, db, c)
-	fullSync(t, newRunner(db, clk), c.ID, "first")
+	addConnector(t, db, ref)
+	r := newRunner(db, clk)
+	fullSync(t, r, c.ID, "first")
 	before := takeSnapshot(t, db, c.ID)
 	deleteSome(t, sim)
 	clk.Advance(time.Hour)
-	ref := oktaConnector(sim, "okta-reference") // an uninterrupted run of the org as it is now
-	addConnector(t, db, ref)
-	fullSync(t, newRunner(db, clk), ref.ID, "reference")
+	fullSync(t, r, ref.ID, "reference") // an uninterrupted run of the org as it is now
 	want := takeSnapshot(t, db, ref.ID)
 
-	store := &restartAfter{RunStore: db, t: t, srv: srv, pages: 3}
-	r := newRunner(store, clk)
-	res, err := r.Run(ctx, sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: c.ID}, "during-restart", time.Time{})
-	if !store.restarted {
-		t.Fatal("the run ended before the database was restarted")
+	store := &restartAfter{RunStore: db, t: t, srv: srv, pages: 3, backAtOnce: backAtOnce}
+	res, err := newRunner(store, clk).Run(ctx, sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: c.ID}, "during-restart", time.Time{})
+	if !store.stopped {
+		t.Fatal("the run ended before the database was stopped")
 	}
-	t.Logf("the run during the restart: %s, %v (%v); the write that found the database down: %v", res.Outcome, res.Err, err, store.downErr)
-	if err != nil {
-		t.Fatalf("the runner could not record the run's end on the restarted database: %v", err)
+	if !backAtOnce {
+		srv.start(t)
 	}
-	switch res.Outcome {
-	case lane.OutcomeSucceeded:
-	case lane.OutcomeFailed:
-		rec, err := db.Run(ctx, res.Run.ID)
-		must(t, err)
-		if rec.Status != sspm.RunFailed || rec.ErrorText == "" {
+	t.Logf("the run during the restart: %s %v (recording it: %v); the call that found the database down: %v", res.Outcome, res.Err, err, store.downErr)
+	runs, rerr := db.Runs(ctx, c.ID, sspm.LaneFull, 1)
+	if rerr != nil || len(runs) != 1 {
+		t.Fatalf("runs: %v %v", runs, rerr)
+	}
+	rec := runs[0]
+	if d := takeSnapshot(t, db, c.ID).missing(before); d != "" && res.Outcome != lane.OutcomeSucceeded {
+		t.Fatalf("the interrupted run lost or expired rows: %s", d)
+	}
+	switch {
+	case err != nil: // nothing could be recorded: the run waits for its lease to expire, then is taken over
+		if rec.Status != sspm.RunRunning || rec.Progress.Pages != 3 {
+			t.Fatalf("the run that could record nothing: %s after %d pages; want running after 3", rec.Status, rec.Progress.Pages)
+		}
+		clk.Advance(time.Minute + time.Second)
+		next := fullSync(t, r, c.ID, "after-restart")
+		if !next.Resumed || next.Run.ID != rec.ID {
+			t.Fatalf("the next run %d (resumed %v) did not take over run %d", next.Run.ID, next.Resumed, rec.ID)
+		}
+		if done, _ := db.Run(ctx, rec.ID); done.LostLeases != 1 || done.Attempts != 2 {
+			t.Fatalf("the taken-over run's record: %d lost leases, %d attempts; want 1 and 2", done.LostLeases, done.Attempts)
+		}
+	case res.Outcome == lane.OutcomeFailed:
+		if rec.Status != sspm.RunFailed || rec.ErrorText == "" || rec.ID != res.Run.ID {
 			t.Fatalf("the failed run's record: %s %q", rec.Status, rec.ErrorText)
 		}
-		if d := takeSnapshot(t, db, c.ID).missing(before); d != "" {
-			t.Fatalf("the failed run lost or expired rows: %s", d)
-		}
 		clk.Advance(time.Hour) // past the failure's back-off
-		next := fullSync(t, newRunner(db, clk), c.ID, "after-restart")
-		if next.Run.ID == res.Run.ID {
+		if next := fullSync(t, r, c.ID, "after-restart"); next.Run.ID == rec.ID {
 			t.Fatal("the failed run was continued")
 		}
-	default:
+	case res.Outcome != lane.OutcomeSucceeded:
 		t.Fatalf("the run during the restart: %s (%v)", res.Outcome, res.Err)
 	}
 	if d := takeSnapshot(t, db, c.ID).diff(want, true); d != "" {
@@ -130,26 +158,29 @@ func (p *privateServer) start(t *testing.T) {
 	p.srv = s
 }
 
-// restartAfter is a run store whose database is shut down once pages pages are committed, and started again
-// after the next write failed on it.
+// restartAfter is a run store whose database is shut down once pages pages are committed; with backAtOnce it
+// is started again right after the next store call failed on it.
 type restartAfter struct {
 	lane.RunStore
-	t         *testing.T
-	srv       *privateServer
-	pages     int
-	written   int
-	down      bool
-	restarted bool
-	downErr   error
+	t          *testing.T
+	srv        *privateServer
+	pages      int
+	backAtOnce bool
+	written    int
+	down       bool
+	stopped    bool
+	downErr    error
 }
 
-// during runs a store call; a call while the database is down starts it again afterwards.
+// during runs a store call; the first call while the database is down keeps its error and, with backAtOnce,
+// starts the database again afterwards.
 func (r *restartAfter) during(call func() error) error {
 	err := call()
 	if r.down {
 		r.downErr, r.down = err, false
-		r.srv.start(r.t)
-		r.restarted = true
+		if r.backAtOnce {
+			r.srv.start(r.t)
+		}
 	}
 	return err
 }
@@ -159,10 +190,10 @@ func (r *restartAfter) WritePage(ctx context.Context, connectorID string, l sspm
 		n, err = r.RunStore.WritePage(ctx, connectorID, l, page, state)
 		return err
 	})
-	if err == nil && !r.restarted {
+	if err == nil && !r.stopped {
 		if r.written++; r.written == r.pages {
 			r.srv.stop(r.t)
-			r.down = true
+			r.down, r.stopped = true, true
 		}
 	}
 	return n, err
