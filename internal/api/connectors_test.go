@@ -96,6 +96,27 @@ func TestConnectionTest(t *testing.T) {
 	b.must(http.StatusUnprocessableEntity, http.MethodPost, "/api/connectors/c1/test", b.admin, map[string]any{"config": map[string]any{}}, nil)
 }
 
+// A run taken over after its invocation died holding it (the fault drill's killed sync) says so: two attempts,
+// one lost lease.
+func TestRunsShowLostLeases(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.createConnector("c1", "good-secret-value")
+	ctx := context.Background()
+	// The first invocation's lease has run out already, as a killed invocation's does.
+	if _, _, _, err := b.db.StartRun(ctx, "c1", sspm.LaneFull, sspm.TriggerSchedule, "killed", -time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, resumed, err := b.db.StartRun(ctx, "c1", sspm.LaneFull, sspm.TriggerSchedule, "next", time.Minute); err != nil || !resumed {
+		t.Fatalf("take over: resumed %v, %v", resumed, err)
+	}
+	var runs api.Page[api.Run]
+	b.must(http.StatusOK, http.MethodGet, "/api/connectors/c1/runs", b.viewer, nil, &runs)
+	if len(runs.Items) != 1 || runs.Items[0].Attempts != 2 || runs.Items[0].LostLeases != 1 {
+		t.Fatalf("runs = %+v; want one run of 2 attempts and 1 lost lease", runs.Items)
+	}
+}
+
 func TestHealthShowsRunsLanesAndResync(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

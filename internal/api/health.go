@@ -36,6 +36,7 @@ type Run struct {
 	ErrorKind   string           `json:"error_kind,omitempty"`
 	ErrorText   string           `json:"error_text,omitempty" doc:"The run's error in full."`
 	Attempts    int              `json:"attempts"`
+	LostLeases  int              `json:"lost_leases" doc:"Invocations that died holding the run (killed, or cut off from the database) before another took it over from its checkpoint."`
 	StartedAt   time.Time        `json:"started_at"`
 	FinishedAt  *time.Time       `json:"finished_at,omitempty"`
 	HeartbeatAt *time.Time       `json:"heartbeat_at,omitempty"`
@@ -296,7 +297,7 @@ func (a *Admin) runOut(r sspm.SyncRun) Run {
 	out := Run{ID: r.ID, ConnectorID: r.ConnectorID, Lane: string(r.Lane), Trigger: string(r.Trigger), Status: string(r.Status),
 		Stage: r.Checkpoint.Stage, StagesDone: r.Checkpoint.Done, Counts: r.Counts, Unavailable: r.Unavailable,
 		Progress:  RunProgress{Stage: r.Progress.Stage, Pages: r.Progress.Pages, Rows: r.Progress.Rows, Message: r.Progress.Message},
-		ErrorKind: r.ErrorKind, ErrorText: r.ErrorText, Attempts: r.Attempts, StartedAt: r.StartedAt.UTC(),
+		ErrorKind: r.ErrorKind, ErrorText: r.ErrorText, Attempts: r.Attempts, LostLeases: r.LostLeases, StartedAt: r.StartedAt.UTC(),
 		FinishedAt: timePtr(r.FinishedAt), HeartbeatAt: timePtr(r.HeartbeatAt)}
 	if r.Status == sspm.RunRunning && r.ResumeAt.After(a.now()) {
 		out.ResumeAt = timePtr(r.ResumeAt)

@@ -1148,6 +1148,11 @@ export interface components {
       /** Format: int64 */
       id: number;
       lane: string;
+      /**
+       * Format: int64
+       * @description Invocations that died holding the run (killed, or cut off from the database) before another took it over from its checkpoint.
+       */
+      lost_leases: number;
       progress: components["schemas"]["RunProgress"];
       /**
        * Format: date-time
