@@ -2,6 +2,7 @@ package drill_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"testing"
@@ -116,9 +117,15 @@ type privateServer struct {
 
 func newPrivateServer(t *testing.T) *privateServer {
 	t.Helper()
+	// The machine's binaries when it has them (OPEN_SSPM_PG_BIN, then system PostgreSQL), else pgembed's npm
+	// package, as make test's own embedded server.
 	cfg := pgembed.Config{DataDir: t.TempDir(), Ephemeral: true, NoInstall: true, Database: "drill",
 		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	s, err := pgembed.Start(t.Context(), cfg)
+	if errors.Is(err, pgembed.ErrNoBinaries) {
+		cfg.NoInstall = false
+		s, err = pgembed.Start(t.Context(), cfg)
+	}
 	if err != nil {
 		t.Fatalf("start a private PostgreSQL: %v", err)
 	}
