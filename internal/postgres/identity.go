@@ -2,10 +2,10 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,8 +34,9 @@ func (db *DB) LinkAccounts(ctx context.Context, connectorID string, authoritativ
 		if err = q.LockLinking(ctx); err != nil {
 			return err
 		}
-		// Anchored flags must be current before choosing between identities.
-		if _, err = recompute(ctx, q, staleBefore, nil); err != nil {
+		// Anchored flags must be current before choosing between identities: those the connector's unlinked
+		// accounts may be linked to (none in a steady run, where every account is linked already).
+		if _, err = recompute(ctx, q, staleBefore, sqlgen.IdentityAccountsParams{CandidatesOf: pgtype.Text{String: connectorID, Valid: true}}); err != nil {
 			return err
 		}
 		if r.Created, err = q.CreateIdentitiesForEmails(ctx, connectorID); err != nil {
@@ -44,7 +45,7 @@ func (db *DB) LinkAccounts(ctx context.Context, connectorID string, authoritativ
 		if r.Linked, err = q.LinkByEmail(ctx, sqlgen.LinkByEmailParams{ConnectorID: connectorID, Authoritative: authoritative}); err != nil {
 			return err
 		}
-		if r.Recomputed, err = recompute(ctx, q, staleBefore, nil); err != nil {
+		if r.Recomputed, err = recompute(ctx, q, staleBefore, sqlgen.IdentityAccountsParams{}); err != nil {
 			return err
 		}
 		_, err = q.ClearOrphanIdentities(ctx, nil)
@@ -68,7 +69,7 @@ func recomputeIdentities(ctx context.Context, q *sqlgen.Queries, ids ...*int64) 
 	if len(list) == 0 {
 		return nil
 	}
-	if _, err := recompute(ctx, q, time.Now().Add(-identity.StaleAfter), list); err != nil {
+	if _, err := recompute(ctx, q, time.Now().Add(-identity.StaleAfter), sqlgen.IdentityAccountsParams{Ids: list}); err != nil {
 		return fmt.Errorf("recompute identities %v: %w", list, err)
 	}
 	if _, err := q.ClearOrphanIdentities(ctx, list); err != nil {
@@ -77,11 +78,11 @@ func recomputeIdentities(ctx context.Context, q *sqlgen.Queries, ids ...*int64) 
 	return nil
 }
 
-// recompute derives the attributes and flags of every identity with live linked accounts (or of those in ids)
-// with identity.Rollup over the accounts streamed by identity, and writes those that changed in one statement.
-// It returns how many identities changed.
-func recompute(ctx context.Context, q *sqlgen.Queries, staleBefore time.Time, ids []int64) (int64, error) {
-	rows, err := q.IdentityAccounts(ctx, ids)
+// recompute derives the attributes and flags of every identity with live linked accounts (or of those which
+// picks) with identity.Rollup over the accounts streamed by identity, and writes those that changed in one
+// statement. It returns how many identities changed.
+func recompute(ctx context.Context, q *sqlgen.Queries, staleBefore time.Time, which sqlgen.IdentityAccountsParams) (int64, error) {
+	rows, err := q.IdentityAccounts(ctx, which)
 	if err != nil {
 		return 0, fmt.Errorf("read linked accounts: %w", err)
 	}
@@ -103,9 +104,7 @@ func recompute(ctx context.Context, q *sqlgen.Queries, staleBefore time.Time, id
 			LastSeenAt: fromTS(r.IdentityLastSeenAt), Flags: identity.Flags{Anchored: r.Anchored, Privileged: r.Privileged,
 				MFA: boolPtr(r.Mfa), Stale: r.Stale, Leaver: r.Leaver}, Accounts: int(r.Accounts), Connectors: r.Connectors}
 		if next := identity.Rollup(current, accounts, staleBefore); !next.Equal(current) {
-			if err := appendAttributes(&p, r.IdentityID, next); err != nil {
-				return 0, err
-			}
+			appendAttributes(&p, r.IdentityID, next)
 		}
 		start = end
 	}
@@ -119,11 +118,7 @@ func recompute(ctx context.Context, q *sqlgen.Queries, staleBefore time.Time, id
 	return n, nil
 }
 
-func appendAttributes(p *sqlgen.SetIdentityAttributesParams, id int64, a identity.Attributes) error {
-	connectors, err := json.Marshal(a.Connectors)
-	if err != nil {
-		return fmt.Errorf("encode connectors of identity %d: %w", id, err)
-	}
+func appendAttributes(p *sqlgen.SetIdentityAttributesParams, id int64, a identity.Attributes) {
 	mfa := ""
 	if a.MFA != nil {
 		mfa = strconv.FormatBool(*a.MFA)
@@ -132,8 +127,7 @@ func appendAttributes(p *sqlgen.SetIdentityAttributesParams, id int64, a identit
 	p.Statuses, p.LastSeenAts = append(p.Statuses, a.Status), append(p.LastSeenAts, ts(a.LastSeenAt))
 	p.Anchored, p.Privileged, p.Mfa = append(p.Anchored, a.Anchored), append(p.Privileged, a.Privileged), append(p.Mfa, mfa)
 	p.Stale, p.Leaver, p.Accounts = append(p.Stale, a.Stale), append(p.Leaver, a.Leaver), append(p.Accounts, int32(a.Accounts))
-	p.Connectors = append(p.Connectors, string(connectors))
-	return nil
+	p.Connectors = append(p.Connectors, strings.Join(a.Connectors, ",")) // connector ids have no commas
 }
 
 // AccountLink is how an account is linked.

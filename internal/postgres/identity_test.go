@@ -253,3 +253,34 @@ func TestIdentitiesList(t *testing.T) {
 		})
 	}
 }
+
+// TestLinkingSeesTheEmailAnIdentityIsAboutToTake: a sync changes an account's email and brings a new account
+// with that email; the linking run first recomputes the identities it may link to (not every identity: a steady
+// run reads none), including the one whose account's new email makes it the owner of that email, so the new
+// account joins it instead of a new identity.
+func TestLinkingSeesTheEmailAnIdentityIsAboutToTake(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta", Kind: sspm.KindOkta, Name: "Okta", Enabled: true, Authoritative: true}, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	syncAccounts(t, db, "okta", sspm.Account{ExternalID: "00u-1", Kind: sspm.AccountUser, Email: "old@example.com", Active: true})
+	if r := link(t, db, "okta", true); r.Created != 1 || r.Linked != 1 {
+		t.Fatalf("first link = %+v", r)
+	}
+	syncAccounts(t, db, "okta",
+		sspm.Account{ExternalID: "00u-1", Kind: sspm.AccountUser, Email: "new@example.com", Active: true},
+		sspm.Account{ExternalID: "00u-2", Kind: sspm.AccountUser, Email: "new@example.com", Active: true})
+	if r := link(t, db, "okta", true); r.Created != 0 || r.Linked != 1 {
+		t.Fatalf("second link = %+v, want the new account linked to the existing identity, none created", r)
+	}
+	first, second := identityOf(t, db, "okta", "00u-1"), identityOf(t, db, "okta", "00u-2")
+	if first.IdentityID == nil || second.IdentityID == nil || *first.IdentityID != *second.IdentityID {
+		t.Fatalf("identities %v and %v, want one", first.IdentityID, second.IdentityID)
+	}
+	// A steady run changes nothing.
+	if r := link(t, db, "okta", true); r != (postgres.LinkResult{}) {
+		t.Fatalf("steady link = %+v, want nothing", r)
+	}
+}

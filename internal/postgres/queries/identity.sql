@@ -33,8 +33,11 @@ WHERE a.connector_id = @connector_id AND a.expired_at IS NULL AND a.kind = 'user
 ON CONFLICT (account_id) DO NOTHING;
 
 -- name: IdentityAccounts :many
--- The live linked accounts of every identity (or, with ids, of those identities) with the identity's stored
--- attributes, by identity: what identity.Rollup derives an identity's attributes and flags from.
+-- The live linked accounts of every identity (or, with ids, of those identities; with candidates_of, of the
+-- identities a linking run of that connector may link an account to: those whose email, as stored or as a
+-- rollup may make it (the email of one of its live accounts), a live, unlinked user account of the connector
+-- carries) with the identity's stored attributes, by identity: what identity.Rollup derives an identity's
+-- attributes and flags from.
 SELECT i.id AS identity_id, i.display_name AS identity_display_name, i.primary_email AS identity_email,
        i.status AS identity_status, i.last_seen_at AS identity_last_seen_at, i.anchored, i.privileged, i.mfa, i.stale,
        i.leaver, i.accounts, i.connectors,
@@ -46,16 +49,29 @@ JOIN connectors c ON c.id = a.connector_id
 JOIN identities i ON i.id = l.identity_id
 WHERE l.identity_id IS NOT NULL
   AND (sqlc.narg(ids)::bigint[] IS NULL OR l.identity_id = ANY(sqlc.narg(ids)::bigint[]))
+  AND (sqlc.narg(candidates_of)::text IS NULL OR l.identity_id IN (
+      SELECT ci.id
+      FROM accounts u LEFT JOIN identity_links ul ON ul.account_id = u.id
+      JOIN identities ci ON lower(ci.primary_email) = u.email
+      WHERE u.connector_id = sqlc.narg(candidates_of)::text AND u.expired_at IS NULL AND u.kind = 'user'
+        AND u.email <> '' AND ul.account_id IS NULL
+      UNION
+      SELECT cl.identity_id
+      FROM accounts u LEFT JOIN identity_links ul ON ul.account_id = u.id
+      JOIN accounts ca ON ca.email = u.email AND ca.expired_at IS NULL
+      JOIN identity_links cl ON cl.account_id = ca.id AND cl.identity_id IS NOT NULL
+      WHERE u.connector_id = sqlc.narg(candidates_of)::text AND u.expired_at IS NULL AND u.kind = 'user'
+        AND u.email <> '' AND ul.account_id IS NULL))
 ORDER BY l.identity_id;
 
 -- name: SetIdentityAttributes :execrows
 -- Writes identities' derived attributes and flags (identity.Rollup), one array element per identity. MFA is
--- 'true', 'false' or '' (unknown); connectors is a JSON array of connector ids.
+-- 'true', 'false' or '' (unknown); connectors is the connector ids joined by commas (an id has none).
 UPDATE identities i
 SET display_name = n.display_name, primary_email = n.primary_email, status = n.status, last_seen_at = n.last_seen_at,
     anchored = n.anchored, privileged = n.privileged, mfa = NULLIF(n.mfa, '')::boolean, stale = n.stale,
     leaver = n.leaver, accounts = n.accounts,
-    connectors = ARRAY(SELECT jsonb_array_elements_text(n.connectors::jsonb)), updated_at = now()
+    connectors = string_to_array(n.connectors, ','), updated_at = now()
 FROM (SELECT unnest(@ids::bigint[]) AS id,
              unnest(@display_names::text[]) AS display_name,
              unnest(@primary_emails::text[]) AS primary_email,

@@ -143,8 +143,26 @@ JOIN connectors c ON c.id = a.connector_id
 JOIN identities i ON i.id = l.identity_id
 WHERE l.identity_id IS NOT NULL
   AND ($1::bigint[] IS NULL OR l.identity_id = ANY($1::bigint[]))
+  AND ($2::text IS NULL OR l.identity_id IN (
+      SELECT ci.id
+      FROM accounts u LEFT JOIN identity_links ul ON ul.account_id = u.id
+      JOIN identities ci ON lower(ci.primary_email) = u.email
+      WHERE u.connector_id = $2::text AND u.expired_at IS NULL AND u.kind = 'user'
+        AND u.email <> '' AND ul.account_id IS NULL
+      UNION
+      SELECT cl.identity_id
+      FROM accounts u LEFT JOIN identity_links ul ON ul.account_id = u.id
+      JOIN accounts ca ON ca.email = u.email AND ca.expired_at IS NULL
+      JOIN identity_links cl ON cl.account_id = ca.id AND cl.identity_id IS NOT NULL
+      WHERE u.connector_id = $2::text AND u.expired_at IS NULL AND u.kind = 'user'
+        AND u.email <> '' AND ul.account_id IS NULL))
 ORDER BY l.identity_id
 `
+
+type IdentityAccountsParams struct {
+	Ids          []int64
+	CandidatesOf pgtype.Text
+}
 
 type IdentityAccountsRow struct {
 	IdentityID          int64
@@ -171,10 +189,13 @@ type IdentityAccountsRow struct {
 	Status              string
 }
 
-// The live linked accounts of every identity (or, with ids, of those identities) with the identity's stored
-// attributes, by identity: what identity.Rollup derives an identity's attributes and flags from.
-func (q *Queries) IdentityAccounts(ctx context.Context, ids []int64) ([]IdentityAccountsRow, error) {
-	rows, err := q.db.Query(ctx, identityAccounts, ids)
+// The live linked accounts of every identity (or, with ids, of those identities; with candidates_of, of the
+// identities a linking run of that connector may link an account to: those whose email, as stored or as a
+// rollup may make it (the email of one of its live accounts), a live, unlinked user account of the connector
+// carries) with the identity's stored attributes, by identity: what identity.Rollup derives an identity's
+// attributes and flags from.
+func (q *Queries) IdentityAccounts(ctx context.Context, arg IdentityAccountsParams) ([]IdentityAccountsRow, error) {
+	rows, err := q.db.Query(ctx, identityAccounts, arg.Ids, arg.CandidatesOf)
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +338,7 @@ UPDATE identities i
 SET display_name = n.display_name, primary_email = n.primary_email, status = n.status, last_seen_at = n.last_seen_at,
     anchored = n.anchored, privileged = n.privileged, mfa = NULLIF(n.mfa, '')::boolean, stale = n.stale,
     leaver = n.leaver, accounts = n.accounts,
-    connectors = ARRAY(SELECT jsonb_array_elements_text(n.connectors::jsonb)), updated_at = now()
+    connectors = string_to_array(n.connectors, ','), updated_at = now()
 FROM (SELECT unnest($1::bigint[]) AS id,
              unnest($2::text[]) AS display_name,
              unnest($3::text[]) AS primary_email,
@@ -349,7 +370,7 @@ type SetIdentityAttributesParams struct {
 }
 
 // Writes identities' derived attributes and flags (identity.Rollup), one array element per identity. MFA is
-// 'true', 'false' or ” (unknown); connectors is a JSON array of connector ids.
+// 'true', 'false' or ” (unknown); connectors is the connector ids joined by commas (an id has none).
 func (q *Queries) SetIdentityAttributes(ctx context.Context, arg SetIdentityAttributesParams) (int64, error) {
 	result, err := q.db.Exec(ctx, setIdentityAttributes,
 		arg.Ids,
