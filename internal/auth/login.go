@@ -68,6 +68,10 @@ type Login struct {
 	dummy string
 	// check is CheckPassword; tests count the checks through it.
 	check func(hash, password string) (bool, error)
+	// slotTimeout returns what ends a sign-in's wait for a free check, and its stop: a timer of hashWait; tests
+	// end the wait themselves. waiting, when set, is told that a sign-in starts waiting for a check (tests).
+	slotTimeout func(d time.Duration) (<-chan time.Time, func() bool)
+	waiting     func()
 }
 
 // NewLogin returns a password sign-in.
@@ -80,7 +84,8 @@ func NewLogin(users sspm.Users, sessions sspm.Sessions, issuer *Issuer, o LoginO
 		return nil, err
 	}
 	l := &Login{users: users, sessions: sessions, issuer: issuer, byEmail: o.Limiter, byAddr: o.AddrLimiter,
-		hashWait: o.HashWait, ttl: o.SessionTTL, logger: o.Logger, dummy: dummy, check: CheckPassword}
+		hashWait: o.HashWait, ttl: o.SessionTTL, logger: o.Logger, dummy: dummy, check: CheckPassword,
+		slotTimeout: func(d time.Duration) (<-chan time.Time, func() bool) { t := time.NewTimer(d); return t.C, t.Stop }}
 	if l.byEmail == nil {
 		l.byEmail = NewLimiter(LimiterOptions{})
 	}
@@ -150,11 +155,14 @@ func (l *Login) Login(ctx context.Context, email, password, client string) (Toke
 
 // checkPassword runs a password check in one of the slots, waiting at most hashWait for one.
 func (l *Login) checkPassword(ctx context.Context, hash, password string) (bool, error) {
-	t := time.NewTimer(l.hashWait)
-	defer t.Stop()
+	timeout, stop := l.slotTimeout(l.hashWait)
+	defer stop()
+	if l.waiting != nil {
+		l.waiting()
+	}
 	select {
 	case l.hashes <- struct{}{}:
-	case <-t.C:
+	case <-timeout:
 		return false, sspm.Errorf(sspm.CodeUnavailable, "too many sign-ins at once; try again shortly")
 	case <-ctx.Done():
 		return false, ctx.Err()

@@ -64,8 +64,10 @@ func TestParallelWrongPasswordsAreCheckedAtMostTheLimit(t *testing.T) {
 	l := newTestLogin(t, LoginOptions{Limiter: NewLimiter(LimiterOptions{Max: limit}), MaxHashes: parallel})
 	var checks atomic.Int32
 	start := make(chan struct{})
+	settled := make(chan struct{}, parallel) // an attempt is in its check, or was refused without one
 	l.check = func(hash, password string) (bool, error) {
 		checks.Add(1)
+		settled <- struct{}{}
 		<-start // every attempt is in flight before any check ends
 		return CheckPassword(hash, password)
 	}
@@ -78,17 +80,17 @@ func TestParallelWrongPasswordsAreCheckedAtMostTheLimit(t *testing.T) {
 			switch {
 			case errors.As(err, &le):
 				locked.Add(1)
+				settled <- struct{}{}
 			case sspm.ErrorCode(err) == sspm.CodeUnauthorized:
 				bad.Add(1)
 			default:
 				t.Errorf("attempt %d: %v", i, err)
+				settled <- struct{}{}
 			}
 		})
 	}
-	// Wait until every attempt was either refused or is waiting in its check.
-	deadline := time.Now().Add(10 * time.Second)
-	for checks.Load()+locked.Load() < parallel && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
+	for range parallel {
+		<-settled
 	}
 	close(start)
 	wg.Wait()
@@ -107,7 +109,10 @@ func TestPasswordChecksRunAtMostMaxHashesAtOnce(t *testing.T) {
 	l := newTestLogin(t, LoginOptions{MaxHashes: slots, HashWait: 10 * time.Second})
 	var running, peak atomic.Int32
 	release := make(chan struct{})
+	waiting, checking := make(chan struct{}, parallel), make(chan struct{}, parallel)
+	l.waiting = func() { waiting <- struct{}{} }
 	l.check = func(hash, password string) (bool, error) {
+		checking <- struct{}{}
 		n := running.Add(1)
 		for {
 			p := peak.Load()
@@ -125,7 +130,12 @@ func TestPasswordChecksRunAtMostMaxHashesAtOnce(t *testing.T) {
 			_, _, _ = l.Login(context.Background(), fmt.Sprintf("u%d@example.com", i), "x", fmt.Sprintf("192.0.2.%d", i))
 		})
 	}
-	time.Sleep(200 * time.Millisecond) // the attempts pile up on the slots
+	for range parallel { // the attempts pile up on the slots: all wait for one, the slots' worth check
+		<-waiting
+	}
+	for range slots {
+		<-checking
+	}
 	close(release)
 	wg.Wait()
 	if p := peak.Load(); p > slots || p == 0 {
@@ -133,11 +143,15 @@ func TestPasswordChecksRunAtMostMaxHashesAtOnce(t *testing.T) {
 	}
 
 	// No slot within HashWait: refused as unavailable, not checked.
-	l = newTestLogin(t, LoginOptions{MaxHashes: 1, HashWait: 50 * time.Millisecond})
-	hold := make(chan struct{})
-	l.check = func(string, string) (bool, error) { <-hold; return false, nil }
+	// The wait's timer is the test's: it has run out for the second sign-in, whose only slot the first holds.
+	l = newTestLogin(t, LoginOptions{MaxHashes: 1})
+	hold, holding := make(chan struct{}), make(chan struct{})
+	l.check = func(string, string) (bool, error) { close(holding); <-hold; return false, nil }
 	go func() { _, _, _ = l.Login(context.Background(), "a@example.com", "x", "192.0.2.1") }()
-	time.Sleep(20 * time.Millisecond)
+	<-holding
+	over := make(chan time.Time)
+	close(over)
+	l.slotTimeout = func(time.Duration) (<-chan time.Time, func() bool) { return over, func() bool { return true } }
 	_, _, err := l.Login(context.Background(), "b@example.com", "x", "192.0.2.2")
 	close(hold)
 	if sspm.ErrorCode(err) != sspm.CodeUnavailable {

@@ -1,10 +1,11 @@
 package oktasim
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"sync"
+	"runtime"
 	"testing"
 	"time"
 
@@ -114,23 +115,28 @@ func authed(s *Server, path string) (*http.Response, error) {
 	return s.Client().Do(req)
 }
 
-// TestConcurrencyLimit answers 429 with zero headers beyond MaxConcurrent.
+// TestConcurrencyLimit answers 429 with zero headers beyond MaxConcurrent. The first request is held in flight by
+// its fault until the test cancels it; the second is sent once the server counts the first (no real-time wait).
 func TestConcurrencyLimit(t *testing.T) {
 	c := company(t, providersim.Small())
-	s := New(c, Options{MaxConcurrent: 1, Faults: []Fault{{Path: "/api/v1/apps", Delay: 200 * time.Millisecond}}})
+	s := New(c, Options{MaxConcurrent: 1, Faults: []Fault{{Path: "/api/v1/apps", Delay: time.Hour}}})
 	defer s.Close()
-	var wg sync.WaitGroup
-	wg.Add(1)
+	ctx, cancel := context.WithCancel(context.Background())
+	held := make(chan struct{})
 	go func() {
-		defer wg.Done()
-		resp, err := authed(s, "/api/v1/apps")
-		if err == nil {
+		defer close(held)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/api/v1/apps", nil)
+		req.Header.Set("Authorization", "SSWS "+DefaultToken)
+		if resp, err := s.Client().Do(req); err == nil {
 			resp.Body.Close()
 		}
 	}()
-	time.Sleep(50 * time.Millisecond)
+	for s.flight.Load() == 0 {
+		runtime.Gosched()
+	}
 	resp, _ := get(t, s, "/api/v1/groups")
-	wg.Wait()
+	cancel()
+	<-held
 	if resp.StatusCode != 429 || resp.Header.Get("X-Rate-Limit-Limit") != "0" || resp.Header.Get("X-Rate-Limit-Remaining") != "0" {
 		t.Errorf("got %d with limit %s", resp.StatusCode, resp.Header.Get("X-Rate-Limit-Limit"))
 	}
