@@ -131,7 +131,7 @@ func (r *Runner) Run(ctx context.Context, inv sspm.Invocation, owner string, dea
 		return Result{}, err
 	}
 	log := r.logger().With("connector", c.ID, "lane", inv.Lane, "run", run.ID)
-	log.Info("run started", "resumed", resumed, "trigger", run.Trigger, "stage", run.Checkpoint.Stage)
+	log.Info("run started", "resumed", resumed, "trigger", run.Trigger, "stage", run.Checkpoint.Stage, "attempts", run.Attempts, "lost_leases", run.LostLeases)
 
 	// A lost lease cancels the run: the heartbeat stops the work, and every write checks the lease anyway.
 	runCtx, cancel := context.WithCancelCause(ctx)
