@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"time"
 
@@ -77,6 +78,8 @@ type TailStatus struct {
 	UnavailableReason string     `json:"unavailable_reason,omitempty" doc:"Why the stream is unavailable."`
 	NextReadAt        *time.Time `json:"next_read_at,omitempty" doc:"The stream is held back until then (a rate limit, or the next try of an unavailable stream)."`
 	UpdatedAt         time.Time  `json:"updated_at"`
+	RequestsPerMinute float64    `json:"requests_per_minute" doc:"The tail's requests per minute to the provider (recent reads)."`
+	BucketLimit       int        `json:"bucket_limit_per_minute,omitempty" doc:"Requests per minute the provider's rate-limit bucket of those requests allows, as it last said; absent when unknown."`
 }
 
 // InboxStatus counts a connector's push deliveries.
@@ -276,7 +279,7 @@ func (a *Admin) lanes(ctx context.Context, id string) ([]LaneStatus, []TailStatu
 	for i, t := range ts {
 		tails[i] = TailStatus{ConnectorID: t.ConnectorID, Stream: t.Stream, HighWaterAt: timePtr(t.HighWater),
 			LagSeconds: t.LagSeconds, LastError: t.LastError, Unavailable: t.Unavailable != "", UnavailableReason: t.Unavailable,
-			UpdatedAt: t.UpdatedAt.UTC()}
+			UpdatedAt: t.UpdatedAt.UTC(), RequestsPerMinute: math.Round(t.RequestsPerMinute*10) / 10, BucketLimit: t.BucketLimit}
 		if t.NotBefore.After(a.now()) {
 			tails[i].NextReadAt = timePtr(t.NotBefore)
 		}

@@ -119,7 +119,8 @@ func (t *Tailer) Step(ctx context.Context, connectorID, stream string) (TailResu
 	if hw.IsZero() {
 		hw = cur.HighWater
 	}
-	fresh, err := t.Store.CommitTail(ctx, connectorID, stream, page.Events, sspm.TailCursor{Cursor: page.Cursor, HighWater: hw}, now)
+	fresh, err := t.Store.CommitTail(ctx, connectorID, stream, page.Events, sspm.TailCursor{Cursor: page.Cursor, HighWater: hw,
+		Requests: page.Requests, BucketLimit: page.BucketLimit}, now)
 	if err != nil {
 		return TailResult{}, err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/open-sspm/open-sspm/internal/postgres/sqlgen"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
@@ -98,6 +100,11 @@ type TailState struct {
 	Unavailable string
 	NotBefore   time.Time
 	UpdatedAt   time.Time
+	// RequestsPerMinute is the stream's request rate: over the current counting window once it spans a minute,
+	// else the previous window's; 0 before any read. BucketLimit is its rate-limit bucket's requests per minute
+	// (0 unknown).
+	RequestsPerMinute float64
+	BucketLimit       int
 }
 
 // TailStates lists the tail cursors of a connector, or of every connector with connectorID "".
@@ -110,9 +117,22 @@ func (db *DB) TailStates(ctx context.Context, connectorID string) ([]TailState, 
 	for i, r := range rows {
 		out[i] = TailState{ConnectorID: r.ConnectorID, Stream: r.Stream, HighWater: fromTS(r.HighWaterAt),
 			LagSeconds: r.LagSeconds, LastError: r.LastError, Unavailable: r.Unavailable, NotBefore: fromTS(r.NotBefore),
-			UpdatedAt: fromTS(r.UpdatedAt)}
+			UpdatedAt: fromTS(r.UpdatedAt), BucketLimit: int(r.BucketLimit)}
+		out[i].RequestsPerMinute = requestRate(r.RateRequests, fromTS(r.RateWindowStart), fromTS(r.RateWindowEnd), r.PrevRequestsPerMinute)
 	}
 	return out, nil
+}
+
+// requestRate is the rate of a counting window that spans a minute or more, else the previous window's, else
+// the current window's count as if it were a minute.
+func requestRate(requests int32, start, end time.Time, prev pgtype.Float8) float64 {
+	if span := end.Sub(start); span >= time.Minute {
+		return float64(requests) / span.Minutes()
+	}
+	if prev.Valid {
+		return prev.Float64
+	}
+	return float64(requests)
 }
 
 // InboxStats counts a connector's push deliveries by status.

@@ -118,6 +118,7 @@ func (db *DB) CommitTail(ctx context.Context, connectorID, stream string, events
 		}
 		return q.SaveTailCursor(ctx, sqlgen.SaveTailCursorParams{
 			ConnectorID: connectorID, Stream: stream, Cursor: c.Cursor, HighWaterAt: ts(c.HighWater), LagSeconds: lag,
+			Now: ts(now), Requests: int32(min(c.Requests, 1<<20)), BucketLimit: int32(min(c.BucketLimit, 1<<30)),
 		})
 	})
 	if err != nil {

@@ -68,4 +68,8 @@ type TailCursor struct {
 	// NotBefore: the stream is not read again before this time (a provider's rate limit, or the rare retry of an
 	// unavailable stream). Zero: read at once.
 	NotBefore time.Time
+	// Requests and BucketLimit are what the committed read reports (StreamPage): the store counts the stream's
+	// request rate from them.
+	Requests    int
+	BucketLimit int
 }

@@ -47,6 +47,11 @@ type StreamPage struct {
 	// HighWater is the newest event time the cursor covers.
 	HighWater time.Time
 	More      bool
+	// Requests is how many provider requests the read made, and BucketLimit the requests per minute the
+	// provider's rate-limit bucket of those requests allows (0 when it did not say): the health page shows the
+	// tail's request rate against it.
+	Requests    int
+	BucketLimit int
 }
 
 // Refresher is implemented by sources that can re-read what an event touched at once (push-assisted sync):

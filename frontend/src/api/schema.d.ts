@@ -1224,6 +1224,11 @@ export interface components {
       tail: components["schemas"]["TailStatus"][];
     };
     TailStatus: {
+      /**
+       * Format: int64
+       * @description Requests per minute the provider's rate-limit bucket of those requests allows, as it last said; absent when unknown.
+       */
+      bucket_limit_per_minute?: number;
       connector_id: string;
       /** Format: date-time */
       high_water_at?: string;
@@ -1235,6 +1240,11 @@ export interface components {
        * @description The stream is held back until then (a rate limit, or the next try of an unavailable stream).
        */
       next_read_at?: string;
+      /**
+       * Format: double
+       * @description The tail's requests per minute to the provider (recent reads).
+       */
+      requests_per_minute: number;
       stream: string;
       /** @description The connector cannot read this stream (its plan or credential): a state, not an error. */
       unavailable: boolean;

@@ -36,6 +36,11 @@ func (s *Source) appsStep(ctx context.Context, cursor string) (sspm.StepResult, 
 		pg := s.mem.appPage
 		if pg == nil || pg.token != cur.Page {
 			page, refs, err := s.appsPage(ctx, cur.Page)
+			if forbidden(err) {
+				res.Unavailable = []sspm.Entity{sspm.EntityResources, sspm.EntityGrants, sspm.DatasetEntity(DatasetApps)}
+				res.Message = "apps unavailable (403): kept the stored apps and grants"
+				return res, nil
+			}
 			if err != nil {
 				return sspm.StepResult{}, err
 			}
@@ -59,6 +64,9 @@ func (s *Source) appsStep(ctx context.Context, cursor string) (sspm.StepResult, 
 		}
 		cur.Loaded = true
 		i := locate(pg.ids, cur.Index, cur.ID)
+		if cur.Skip {
+			i = len(pg.ids)
+		}
 		for i < len(pg.ids) {
 			if st.full(res.Page.Len()) {
 				cur.Index, cur.ID = i, pg.ids[i]
@@ -66,8 +74,18 @@ func (s *Source) appsStep(ctx context.Context, cursor string) (sspm.StepResult, 
 				return res, nil
 			}
 			done, err := s.appStep(ctx, pg.ids[i], &cur, &res.Page, &st)
+			if forbidden(err) { // the assignments of the remaining apps are not read either
+				res.Unavailable = append(res.Unavailable, sspm.EntityGrants)
+				res.Message = "app assignments unavailable (403): kept the stored grants"
+				cur.Skip, i = true, len(pg.ids)
+				break
+			}
 			if err != nil {
 				return sspm.StepResult{}, err
+			}
+			if s.mem.viaUnknown && !slices.Contains(res.Unavailable, sspm.EntityGrants) {
+				res.Unavailable = append(res.Unavailable, sspm.EntityGrants)
+				res.Message = "group members unavailable (403): assignments through groups not read, kept the stored grants"
 			}
 			if done {
 				i++
@@ -78,7 +96,7 @@ func (s *Source) appsStep(ctx context.Context, cursor string) (sspm.StepResult, 
 			s.mem.appsComplete = s.mem.appsFromTop
 			return res, nil
 		}
-		cur = listCursor{Page: pg.next}
+		cur = listCursor{Page: pg.next, Skip: cur.Skip}
 		if st.full(res.Page.Len()) {
 			res.Next = encodeCursor(cur)
 			return res, nil
@@ -114,7 +132,9 @@ func (s *Source) appStep(ctx context.Context, appID string, cur *listCursor, pag
 			return false, err
 		}
 	}
-	if err := s.indexGroups(ctx, s.mem.appGroups); err != nil {
+	if err := s.indexGroups(ctx, s.mem.appGroups); forbidden(err) {
+		s.mem.viaUnknown = true // grants through groups cannot be told: only direct ones are emitted
+	} else if err != nil {
 		return false, err
 	}
 	grants, next, err := s.appUsersPage(ctx, appID, cur.After)
@@ -281,6 +301,9 @@ func (s *Source) appUsersPage(ctx context.Context, appID, after string) ([]sspm.
 		if direct {
 			g.Via = "direct"
 			grants = append(grants, g)
+		}
+		if s.mem.viaUnknown {
+			continue
 		}
 		via := s.mem.members.via(uid, s.mem.appGroups)
 		for _, gid := range via {

@@ -199,22 +199,32 @@ func (c *client) call(ctx context.Context, op string, do func(ctx context.Contex
 
 // list reads one listing page: the body must be a JSON array.
 func (c *client) list(ctx context.Context, op string, do func(ctx context.Context) (*okta.APIResponse, error)) (rawPage, error) {
-	body, h, err := c.call(ctx, op, do)
+	p, _, err := c.listPage(ctx, op, do)
 	if err != nil {
 		return rawPage{}, err
 	}
+	if len(p.items) == 0 { // an empty page ends a listing, even if it links to another (a cursor that never ends)
+		p.next = ""
+	}
+	return p, nil
+}
+
+// listPage reads one listing page and returns its next link whatever the page holds (the System Log's polling
+// requests link an empty page to the next poll), with the response's headers.
+func (c *client) listPage(ctx context.Context, op string, do func(ctx context.Context) (*okta.APIResponse, error)) (rawPage, http.Header, error) {
+	body, h, err := c.call(ctx, op, do)
+	if err != nil {
+		return rawPage{}, nil, err
+	}
 	items, err := splitArray(body)
 	if err != nil {
-		return rawPage{}, sspm.Errorf(sspm.CodeUnavailable, "okta %s: %v", op, err)
+		return rawPage{}, nil, sspm.Errorf(sspm.CodeUnavailable, "okta %s: %v", op, err)
 	}
 	next, err := nextAfter(h)
 	if err != nil {
-		return rawPage{}, sspm.Errorf(sspm.CodeUnavailable, "okta %s: %v", op, err)
+		return rawPage{}, nil, sspm.Errorf(sspm.CodeUnavailable, "okta %s: %v", op, err)
 	}
-	if len(items) == 0 { // an empty page ends a listing, even if it links to another (a cursor that never ends)
-		next = ""
-	}
-	return rawPage{items: items, next: next}, nil
+	return rawPage{items: items, next: next}, h, nil
 }
 
 // nextAfter returns the `after` parameter of the rel="next" Link, "" when there is none. It accepts one header
@@ -262,6 +272,10 @@ func statusOf(err error) int {
 	}
 	return 0
 }
+
+// forbidden reports a 403: the credential may not read the listing. The stage marks what the listing feeds
+// unavailable (its stored rows are kept, nothing of it is swept) and the run goes on.
+func forbidden(err error) bool { return statusOf(err) == http.StatusForbidden }
 
 // apiError maps a failed call: 401 and 403 are CodeUnauthorized, 429 (after our waits), 5xx, timeouts and
 // broken connections CodeUnavailable. Messages carry Okta's error code and summary, never a credential.

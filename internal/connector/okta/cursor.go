@@ -27,6 +27,8 @@ type listCursor struct {
 	// Phase is the child listing being read ("g" app groups, "u" app users); After its `after` token.
 	Phase string `json:"ph,omitempty"`
 	After string `json:"a,omitempty"`
+	// Skip says the child listings answered 403: the rest of the parent listing is walked without them.
+	Skip bool `json:"sk,omitempty"`
 }
 
 // factorCursor walks users for per-user factor reads within a request budget. The stage's watermark is a

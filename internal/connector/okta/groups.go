@@ -30,6 +30,11 @@ func (s *Source) groupsStep(ctx context.Context, cursor string) (sspm.StepResult
 				_, resp, err := r.Execute()
 				return resp, err
 			})
+			if forbidden(err) {
+				res.Unavailable = []sspm.Entity{sspm.EntityGroups, sspm.EntityGroupMembers}
+				res.Message = "groups unavailable (403): kept the stored groups and members"
+				return res, nil
+			}
 			if err != nil {
 				return sspm.StepResult{}, err
 			}
@@ -46,6 +51,9 @@ func (s *Source) groupsStep(ctx context.Context, cursor string) (sspm.StepResult
 		}
 		cur.Loaded = true
 		i := locate(pg.ids, cur.Index, cur.ID)
+		if cur.Skip {
+			i = len(pg.ids)
+		}
 		for i < len(pg.ids) {
 			if st.full(res.Page.Len()) {
 				cur.Index, cur.ID = i, pg.ids[i]
@@ -61,6 +69,11 @@ func (s *Source) groupsStep(ctx context.Context, cursor string) (sspm.StepResult
 			switch {
 			case statusOf(err) == 404: // deleted since the groups page was read
 				next = ""
+			case forbidden(err): // the members of the remaining groups are not read either
+				res.Unavailable = []sspm.Entity{sspm.EntityGroupMembers}
+				res.Message = "group members unavailable (403): kept the stored members"
+				cur.Skip, cur.After, i = true, "", len(pg.ids)
+				continue
 			case err != nil:
 				return sspm.StepResult{}, err
 			}
@@ -78,7 +91,7 @@ func (s *Source) groupsStep(ctx context.Context, cursor string) (sspm.StepResult
 		if pg.next == "" {
 			return res, nil
 		}
-		cur = listCursor{Page: pg.next}
+		cur = listCursor{Page: pg.next, Skip: cur.Skip}
 		if st.full(res.Page.Len()) {
 			res.Next = encodeCursor(cur)
 			return res, nil
@@ -115,6 +128,9 @@ func (s *Source) groupMembers(ctx context.Context, groupID, after string) ([]ssp
 // indexGroups makes sure the members of every group in ids are indexed, reading the groups this invocation
 // has not read completely.
 func (s *Source) indexGroups(ctx context.Context, ids []string) error {
+	if s.mem.viaUnknown {
+		return nil
+	}
 	for _, gid := range ids {
 		if s.mem.members.isComplete(gid) {
 			continue

@@ -20,6 +20,9 @@ type memory struct {
 	// appGroups are the groups assigned to the app the apps stage is reading.
 	appGroupsOf string
 	appGroups   []string
+	// viaUnknown: group members answered 403, so which assigned group an app user came through is unknown and
+	// only direct assignments are emitted (the run marks grants unavailable).
+	viaUnknown bool
 	// apps lists every app with its access policy (for okta:policies/app-signin), once complete.
 	apps         []appRef
 	appsFromTop  bool // the apps stage started at the first page in this invocation

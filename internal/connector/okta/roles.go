@@ -21,15 +21,21 @@ func (s *Source) rolesStep(ctx context.Context, cursor string) (sspm.StepResult,
 	if err := decodeCursor(cursor, &cur); err != nil {
 		return sspm.StepResult{}, err
 	}
-	if err := s.loadAdmins(ctx); err != nil {
-		return sspm.StepResult{}, err
-	}
 	var res sspm.StepResult
+	admErr := s.loadAdmins(ctx)
+	if admErr != nil && !forbidden(admErr) {
+		return sspm.StepResult{}, admErr
+	}
 	if cursor == "" {
 		raw, _ := json.Marshal(map[string]string{"org_url": s.c.org.String()})
 		res.Page.Resources = append(res.Page.Resources, sspm.Resource{
 			ExternalID: OrgResourceID, Kind: "org", Name: s.c.org.Hostname(), URL: s.c.org.String(), Raw: raw,
 		})
+	}
+	if admErr != nil {
+		res.Unavailable = []sspm.Entity{sspm.EntityGrants}
+		res.Message = "admin role holders unavailable (403): kept the stored grants"
+		return res, nil
 	}
 	admins := s.mem.adminList
 	st := s.stepper()
@@ -43,6 +49,11 @@ func (s *Source) rolesStep(ctx context.Context, cursor string) (sspm.StepResult,
 		st.requests++
 		if statusOf(err) == 404 { // the user was deleted
 			continue
+		}
+		if forbidden(err) { // every holder's roles are behind the same permission
+			res.Unavailable = []sspm.Entity{sspm.EntityGrants}
+			res.Message = "admin roles unavailable (403): kept the stored grants"
+			return res, nil
 		}
 		if err != nil {
 			return sspm.StepResult{}, err

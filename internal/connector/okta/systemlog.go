@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,10 +14,14 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// The tail reads the System Log with polling requests (since, ascending, no until): Okta returns events in the
-// order it stored them, so an event published late is still read. Each read starts overlap before the newest
-// `published` seen (the log is not strictly ordered) and follows `after` while pages come back full; events
-// read twice are stored once (by uuid).
+// The tail reads the System Log with polling requests (GET /api/v1/logs with since, ascending, no until): Okta
+// returns events in the order it stored them, so an event published late is still read, and every page, even an
+// empty one, carries a `next` link that is the stream's position. The cursor keeps that position; the next read
+// follows it (more pages at once while they come back full, else at the next poll). The 5-minute overlap is only
+// for recovery: when there is no position (an older cursor) or Okta no longer accepts it (400), the read starts
+// again from the high-water mark minus the overlap, and events read twice are stored once (by uuid). The
+// high-water mark is the newest `published` time seen that is not in the future, so one event stamped ahead of the
+// clock cannot move it past the others.
 const (
 	overlap      = 5 * time.Minute
 	tailBackfill = 24 * time.Hour // the first read of a new connector
@@ -34,20 +40,24 @@ func (s *Source) ReadStream(ctx context.Context, stream, cursor string) (sspm.St
 	if err := decodeCursor(cursor, &cur); err != nil {
 		return sspm.StreamPage{}, err
 	}
+	now := s.opts.now()
 	hw, _ := time.Parse(time.RFC3339Nano, cur.HighWater)
-	since := s.opts.now().Add(-tailBackfill)
+	since := now.Add(-tailBackfill)
 	if !hw.IsZero() {
 		since = hw.Add(-overlap)
 	}
-	p, err := s.logPage(ctx, "read the system log", cur.After, since, time.Time{}, "")
-	if statusOf(err) == 400 && cur.After != "" { // the after token is no longer accepted
-		cur.After = ""
-		p, err = s.logPage(ctx, "read the system log", "", since, time.Time{}, "")
+	out := sspm.StreamPage{}
+	p, h, err := s.pollLog(ctx, cur.After, since)
+	out.Requests++
+	if statusOf(err) == 400 && cur.After != "" { // the position is no longer accepted: recover from the high-water mark
+		p, h, err = s.pollLog(ctx, "", since)
+		out.Requests++
 	}
 	if err != nil {
 		return sspm.StreamPage{}, err
 	}
-	out := sspm.StreamPage{Events: make([]sspm.Event, 0, len(p.items))}
+	out.BucketLimit, _ = strconv.Atoi(h.Get("X-Rate-Limit-Limit"))
+	out.Events = make([]sspm.Event, 0, len(p.items))
 	for _, item := range p.items {
 		e, _, err := mapEvent(item)
 		if err != nil {
@@ -55,19 +65,34 @@ func (s *Source) ReadStream(ctx context.Context, stream, cursor string) (sspm.St
 		}
 		e.Source = "tail"
 		out.Events = append(out.Events, e)
-		if e.OccurredAt.After(hw) {
+		if e.OccurredAt.After(hw) && !e.OccurredAt.After(now) {
 			hw = e.OccurredAt
 		}
 	}
-	next := logCursor{}
+	next := logCursor{After: p.next}
+	if next.After == "" && len(p.items) == 0 { // no new position: keep the one we have
+		next.After = cur.After
+	}
 	if !hw.IsZero() {
 		next.HighWater = hw.UTC().Format(time.RFC3339Nano)
 	}
-	if len(p.items) >= logPageSize && p.next != "" {
-		next.After, out.More = p.next, true
-	}
+	out.More = len(p.items) >= logPageSize && p.next != ""
 	out.Cursor, out.HighWater = encodeCursor(next), hw
 	return out, nil
+}
+
+// pollLog makes a polling request: after the position Okta handed out, or from since when there is none.
+func (s *Source) pollLog(ctx context.Context, after string, since time.Time) (rawPage, http.Header, error) {
+	return s.c.listPage(ctx, "read the system log", func(ctx context.Context) (*okta.APIResponse, error) {
+		r := s.c.api.SystemLogAPI.ListLogEvents(ctx).Limit(logPageSize).SortOrder("ASCENDING")
+		if after != "" {
+			r = r.After(after) // `after` and `since` exclude each other
+		} else {
+			r = r.Since(since)
+		}
+		_, resp, err := r.Execute()
+		return resp, err
+	})
 }
 
 // logPage reads a page of the System Log: after a token, or from since (and until, for a bounded read).

@@ -38,13 +38,24 @@ func (s *Source) usersStep(ctx context.Context, cursor string) (sspm.StepResult,
 	if err := decodeCursor(cursor, &cur); err != nil {
 		return sspm.StepResult{}, err
 	}
-	if err := s.loadAdmins(ctx); err != nil {
+	var res sspm.StepResult
+	if err := s.loadAdmins(ctx); forbidden(err) {
+		// Without the admin role holders an account's admin flag is unknown: writing the accounts would clear
+		// it. The accounts (and the role grants) keep their stored rows.
+		res.Unavailable = []sspm.Entity{sspm.EntityAccounts, sspm.EntityGrants}
+		res.Message = "admin role holders unavailable (403): kept the stored accounts and grants"
+		return res, nil
+	} else if err != nil {
 		return sspm.StepResult{}, err
 	}
-	var res sspm.StepResult
 	st := s.stepper()
 	for {
 		p, err := s.listUsers(ctx, cur.List, cur.Page)
+		if forbidden(err) {
+			res.Unavailable = []sspm.Entity{sspm.EntityAccounts}
+			res.Message = "users unavailable (403): kept the stored accounts"
+			return res, nil
+		}
 		if err != nil {
 			return sspm.StepResult{}, err
 		}

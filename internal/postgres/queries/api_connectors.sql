@@ -31,7 +31,8 @@ WHERE (@connector_id::text = '' OR s.connector_id = @connector_id::text)
 ORDER BY s.connector_id, s.lane;
 
 -- name: APITailCursors :many
-SELECT connector_id, stream, high_water_at, lag_seconds, last_error, unavailable, not_before, updated_at
+SELECT connector_id, stream, high_water_at, lag_seconds, last_error, unavailable, not_before, updated_at,
+       rate_window_start, rate_window_end, rate_requests, prev_requests_per_minute, bucket_limit
 FROM tail_cursors
 WHERE (@connector_id::text = '' OR connector_id = @connector_id::text)
 ORDER BY connector_id, stream;

@@ -34,12 +34,30 @@ SELECT count(*)::bigint FROM events WHERE connector_id = @connector_id;
 SELECT * FROM tail_cursors WHERE connector_id = @connector_id AND stream = @stream;
 
 -- name: SaveTailCursor :exec
-INSERT INTO tail_cursors (connector_id, stream, cursor, high_water_at, lag_seconds, last_error, updated_at)
-VALUES (@connector_id, @stream, @cursor, @high_water_at, @lag_seconds, @last_error, now())
+-- The request rate counts in windows of ten minutes on the tailer's clock (@now): a read past the window's end
+-- keeps the window's rate as the previous one and starts the next.
+INSERT INTO tail_cursors (connector_id, stream, cursor, high_water_at, lag_seconds, last_error, updated_at,
+                          rate_window_start, rate_window_end, rate_requests, bucket_limit)
+VALUES (@connector_id, @stream, @cursor, @high_water_at, @lag_seconds, @last_error, now(),
+        @now::timestamptz, @now::timestamptz, @requests::integer, @bucket_limit::integer)
 ON CONFLICT (connector_id, stream) DO UPDATE
 SET cursor = EXCLUDED.cursor, high_water_at = COALESCE(EXCLUDED.high_water_at, tail_cursors.high_water_at),
     lag_seconds = EXCLUDED.lag_seconds, last_error = EXCLUDED.last_error, unavailable = '', not_before = NULL,
-    updated_at = now();
+    updated_at = now(),
+    prev_requests_per_minute = CASE
+        WHEN tail_cursors.rate_window_start IS NULL OR EXCLUDED.rate_window_end < tail_cursors.rate_window_start + interval '10 minutes'
+            THEN tail_cursors.prev_requests_per_minute
+        ELSE tail_cursors.rate_requests * 60.0 / GREATEST(60.0, extract(epoch FROM EXCLUDED.rate_window_end - tail_cursors.rate_window_start)) END,
+    rate_requests = CASE
+        WHEN tail_cursors.rate_window_start IS NULL OR EXCLUDED.rate_window_end >= tail_cursors.rate_window_start + interval '10 minutes'
+            THEN EXCLUDED.rate_requests
+        ELSE tail_cursors.rate_requests + EXCLUDED.rate_requests END,
+    rate_window_start = CASE
+        WHEN tail_cursors.rate_window_start IS NULL OR EXCLUDED.rate_window_end >= tail_cursors.rate_window_start + interval '10 minutes'
+            THEN EXCLUDED.rate_window_start
+        ELSE tail_cursors.rate_window_start END,
+    rate_window_end = EXCLUDED.rate_window_end,
+    bucket_limit = CASE WHEN EXCLUDED.bucket_limit > 0 THEN EXCLUDED.bucket_limit ELSE tail_cursors.bucket_limit END;
 
 -- name: SetTailError :exec
 INSERT INTO tail_cursors (connector_id, stream, last_error, updated_at)

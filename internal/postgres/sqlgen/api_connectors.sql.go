@@ -334,21 +334,27 @@ func (q *Queries) APIListRuns(ctx context.Context, arg APIListRunsParams) ([]API
 }
 
 const aPITailCursors = `-- name: APITailCursors :many
-SELECT connector_id, stream, high_water_at, lag_seconds, last_error, unavailable, not_before, updated_at
+SELECT connector_id, stream, high_water_at, lag_seconds, last_error, unavailable, not_before, updated_at,
+       rate_window_start, rate_window_end, rate_requests, prev_requests_per_minute, bucket_limit
 FROM tail_cursors
 WHERE ($1::text = '' OR connector_id = $1::text)
 ORDER BY connector_id, stream
 `
 
 type APITailCursorsRow struct {
-	ConnectorID string
-	Stream      string
-	HighWaterAt pgtype.Timestamptz
-	LagSeconds  float64
-	LastError   string
-	Unavailable string
-	NotBefore   pgtype.Timestamptz
-	UpdatedAt   pgtype.Timestamptz
+	ConnectorID           string
+	Stream                string
+	HighWaterAt           pgtype.Timestamptz
+	LagSeconds            float64
+	LastError             string
+	Unavailable           string
+	NotBefore             pgtype.Timestamptz
+	UpdatedAt             pgtype.Timestamptz
+	RateWindowStart       pgtype.Timestamptz
+	RateWindowEnd         pgtype.Timestamptz
+	RateRequests          int32
+	PrevRequestsPerMinute pgtype.Float8
+	BucketLimit           int32
 }
 
 func (q *Queries) APITailCursors(ctx context.Context, connectorID string) ([]APITailCursorsRow, error) {
@@ -369,6 +375,11 @@ func (q *Queries) APITailCursors(ctx context.Context, connectorID string) ([]API
 			&i.Unavailable,
 			&i.NotBefore,
 			&i.UpdatedAt,
+			&i.RateWindowStart,
+			&i.RateWindowEnd,
+			&i.RateRequests,
+			&i.PrevRequestsPerMinute,
+			&i.BucketLimit,
 		); err != nil {
 			return nil, err
 		}

@@ -24,7 +24,7 @@ func (q *Queries) CountEvents(ctx context.Context, connectorID string) (int64, e
 }
 
 const getTailCursor = `-- name: GetTailCursor :one
-SELECT connector_id, stream, cursor, high_water_at, lag_seconds, last_error, updated_at, unavailable, not_before FROM tail_cursors WHERE connector_id = $1 AND stream = $2
+SELECT connector_id, stream, cursor, high_water_at, lag_seconds, last_error, updated_at, unavailable, not_before, rate_window_start, rate_window_end, rate_requests, prev_requests_per_minute, bucket_limit FROM tail_cursors WHERE connector_id = $1 AND stream = $2
 `
 
 type GetTailCursorParams struct {
@@ -45,6 +45,11 @@ func (q *Queries) GetTailCursor(ctx context.Context, arg GetTailCursorParams) (T
 		&i.UpdatedAt,
 		&i.Unavailable,
 		&i.NotBefore,
+		&i.RateWindowStart,
+		&i.RateWindowEnd,
+		&i.RateRequests,
+		&i.PrevRequestsPerMinute,
+		&i.BucketLimit,
 	)
 	return i, err
 }
@@ -183,12 +188,28 @@ func (q *Queries) InsertEvents(ctx context.Context, arg InsertEventsParams) ([]I
 }
 
 const saveTailCursor = `-- name: SaveTailCursor :exec
-INSERT INTO tail_cursors (connector_id, stream, cursor, high_water_at, lag_seconds, last_error, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, now())
+INSERT INTO tail_cursors (connector_id, stream, cursor, high_water_at, lag_seconds, last_error, updated_at,
+                          rate_window_start, rate_window_end, rate_requests, bucket_limit)
+VALUES ($1, $2, $3, $4, $5, $6, now(),
+        $7::timestamptz, $7::timestamptz, $8::integer, $9::integer)
 ON CONFLICT (connector_id, stream) DO UPDATE
 SET cursor = EXCLUDED.cursor, high_water_at = COALESCE(EXCLUDED.high_water_at, tail_cursors.high_water_at),
     lag_seconds = EXCLUDED.lag_seconds, last_error = EXCLUDED.last_error, unavailable = '', not_before = NULL,
-    updated_at = now()
+    updated_at = now(),
+    prev_requests_per_minute = CASE
+        WHEN tail_cursors.rate_window_start IS NULL OR EXCLUDED.rate_window_end < tail_cursors.rate_window_start + interval '10 minutes'
+            THEN tail_cursors.prev_requests_per_minute
+        ELSE tail_cursors.rate_requests * 60.0 / GREATEST(60.0, extract(epoch FROM EXCLUDED.rate_window_end - tail_cursors.rate_window_start)) END,
+    rate_requests = CASE
+        WHEN tail_cursors.rate_window_start IS NULL OR EXCLUDED.rate_window_end >= tail_cursors.rate_window_start + interval '10 minutes'
+            THEN EXCLUDED.rate_requests
+        ELSE tail_cursors.rate_requests + EXCLUDED.rate_requests END,
+    rate_window_start = CASE
+        WHEN tail_cursors.rate_window_start IS NULL OR EXCLUDED.rate_window_end >= tail_cursors.rate_window_start + interval '10 minutes'
+            THEN EXCLUDED.rate_window_start
+        ELSE tail_cursors.rate_window_start END,
+    rate_window_end = EXCLUDED.rate_window_end,
+    bucket_limit = CASE WHEN EXCLUDED.bucket_limit > 0 THEN EXCLUDED.bucket_limit ELSE tail_cursors.bucket_limit END
 `
 
 type SaveTailCursorParams struct {
@@ -198,8 +219,13 @@ type SaveTailCursorParams struct {
 	HighWaterAt pgtype.Timestamptz
 	LagSeconds  float64
 	LastError   string
+	Now         pgtype.Timestamptz
+	Requests    int32
+	BucketLimit int32
 }
 
+// The request rate counts in windows of ten minutes on the tailer's clock (@now): a read past the window's end
+// keeps the window's rate as the previous one and starts the next.
 func (q *Queries) SaveTailCursor(ctx context.Context, arg SaveTailCursorParams) error {
 	_, err := q.db.Exec(ctx, saveTailCursor,
 		arg.ConnectorID,
@@ -208,6 +234,9 @@ func (q *Queries) SaveTailCursor(ctx context.Context, arg SaveTailCursorParams) 
 		arg.HighWaterAt,
 		arg.LagSeconds,
 		arg.LastError,
+		arg.Now,
+		arg.Requests,
+		arg.BucketLimit,
 	)
 	return err
 }

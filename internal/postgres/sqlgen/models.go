@@ -454,15 +454,20 @@ type SyncRun struct {
 }
 
 type TailCursor struct {
-	ConnectorID string
-	Stream      string
-	Cursor      string
-	HighWaterAt pgtype.Timestamptz
-	LagSeconds  float64
-	LastError   string
-	UpdatedAt   pgtype.Timestamptz
-	Unavailable string
-	NotBefore   pgtype.Timestamptz
+	ConnectorID           string
+	Stream                string
+	Cursor                string
+	HighWaterAt           pgtype.Timestamptz
+	LagSeconds            float64
+	LastError             string
+	UpdatedAt             pgtype.Timestamptz
+	Unavailable           string
+	NotBefore             pgtype.Timestamptz
+	RateWindowStart       pgtype.Timestamptz
+	RateWindowEnd         pgtype.Timestamptz
+	RateRequests          int32
+	PrevRequestsPerMinute pgtype.Float8
+	BucketLimit           int32
 }
 
 type User struct {

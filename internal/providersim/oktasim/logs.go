@@ -122,6 +122,9 @@ func (s *Server) listLogs(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	oldest := rq.now.Add(-retention)
+	s.mu.Lock()
+	s.storeDue() // what the lag held back is visible once stored, to every request
+	s.mu.Unlock()
 	jw := s.bufs.get()
 	defer s.bufs.put(jw)
 	next := func() string {

@@ -43,6 +43,11 @@ type Options struct {
 	HookClient *http.Client
 	// Hooks shape event hook deliveries.
 	Hooks HookOptions
+	// LogLag delays each new System Log event's persistence by a pseudo-random time of up to LogLag after it
+	// was published, as Okta's log pipeline does: polling requests see an event only once it is stored, in the
+	// order of storage, so events published within the lag window of each other come out of `published` order.
+	// 0 stores every event at once.
+	LogLag time.Duration
 	// Run tells one start of the org from another of the same company: the ids of System Log events and event
 	// hook deliveries are derived from it (objects keep theirs), so a restarted org's new events are not taken
 	// for an earlier start's. 0 keeps them a function of the company's seed alone.
@@ -72,6 +77,8 @@ type Server struct {
 	mu       sync.RWMutex // guards org, log, hooks and byPerson
 	org      *org
 	log      *systemLog
+	pending  []*logEvent // published, not yet stored (LogLag)
+	lagSeq   uint64
 	hooks    hookSet
 	byPerson []*user
 	appByKey map[string]*app

@@ -21,7 +21,7 @@ const health = {
   ],
   lanes: [{ lane: 'full', running: 1, failing: 1, last_activity_at: '2026-01-01T10:00:04Z' }],
   inbox: [{ connector_id: 'okta-main', received: 4, processed: 100, failed: 1, dead: 2 }],
-  tail: [{ connector_id: 'okta-main', stream: 'system-log', lag_seconds: 95, last_error: 'okta logs: 429 Too Many Requests', updated_at: '2026-01-01T10:00:00Z' }],
+  tail: [{ connector_id: 'okta-main', stream: 'system-log', lag_seconds: 95, requests_per_minute: 1, last_error: 'okta logs: 429 Too Many Requests', updated_at: '2026-01-01T10:00:00Z' }],
   queue: { ready: 3, dead: 0 },
 }
 

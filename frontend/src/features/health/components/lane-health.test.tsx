@@ -6,7 +6,7 @@ import { LaneHealth } from './lane-health'
 
 const base: SystemHealth = { lanes: [], connectors: [], inbox: [], tail: [] }
 const tail = (t: Partial<SystemHealth['tail'][number]>): SystemHealth['tail'][number] => ({
-  connector_id: 'github-acme', stream: 'audit_log', lag_seconds: 0, unavailable: false, updated_at: '2026-01-01T10:00:00Z', ...t,
+  connector_id: 'github-acme', stream: 'audit_log', lag_seconds: 0, requests_per_minute: 0, unavailable: false, updated_at: '2026-01-01T10:00:00Z', ...t,
 })
 
 describe('LaneHealth tails', () => {
@@ -31,5 +31,22 @@ describe('LaneHealth tails', () => {
     expect(rows[0]!.querySelector('pre.inline-error')).toBeNull()
     expect(rows[1]!.textContent).toMatch(/waiting for the provider's rate limit until/)
     expect(rows[2]!.querySelector('pre.inline-error')?.textContent).toBe('okta logs: 502 Bad Gateway')
+  })
+
+  it("shows each tail's request rate against its rate-limit bucket", () => {
+    render(
+      <LaneHealth
+        health={{
+          ...base,
+          tail: [
+            tail({ connector_id: 'okta-main', stream: 'system_log', requests_per_minute: 2.5, bucket_limit_per_minute: 50 }),
+            tail({ requests_per_minute: 1 }),
+          ],
+        }}
+      />,
+    )
+    const rows = screen.getByRole('table', { name: 'Tail lag' }).querySelectorAll('tbody tr')
+    expect(rows[0]!.textContent).toContain('2.5/min of 50/min (5%)')
+    expect(rows[1]!.textContent).toContain('1/min')
   })
 })

@@ -66,6 +66,7 @@ export function LaneHealth({ health }: { health: SystemHealth }) {
               { key: 's', header: 'Stream', cell: (t) => t.stream },
               { key: 'lag', header: 'Lag', cell: (t) => formatSeconds(t.lag_seconds) },
               { key: 'hw', header: 'Read up to', cell: (t) => formatAgo(t.high_water_at) },
+              { key: 'rate', header: 'Requests', cell: (t) => tailRate(t) },
               { key: 'state', header: 'State', cell: (t) => <TailState tail={t} /> },
             ]}
           />
@@ -73,6 +74,14 @@ export function LaneHealth({ health }: { health: SystemHealth }) {
       </Panel>
     </>
   )
+}
+
+/** The tail's request rate against its provider's rate-limit bucket, e.g. "2/min of 50/min (4%)". */
+export function tailRate(tail: Tail): string {
+  const rate = `${tail.requests_per_minute}/min`
+  if (!tail.bucket_limit_per_minute) return rate
+  const share = Math.round((100 * tail.requests_per_minute) / tail.bucket_limit_per_minute)
+  return `${rate} of ${tail.bucket_limit_per_minute}/min (${share}%)`
 }
 
 /**
