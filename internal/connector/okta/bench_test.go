@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,8 +32,36 @@ import (
 // client. peak-RSS-MB and peak-heap-MB are that process's; sim-RSS-MB is the child's peak RSS, and the log
 // line gives both and their sum.
 //
-//	TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres go test -run '^$' -bench BenchmarkFullSync -benchtime 1x ./internal/connector/okta/
+// It runs at three sizes: users=50000 (Large), users=100000 and users=250000 (Large scaled: a tenth as many
+// groups, ten memberships a user, an app per hundred users); pick one with -bench 'BenchmarkFullSync/users=100000'.
+//
+//	TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres go test -run '^$' -bench BenchmarkFullSync/users=50000 -benchtime 1x ./internal/connector/okta/
 func BenchmarkFullSync(b *testing.B) {
+	for _, users := range []int{50000, 100000, 250000} {
+		b.Run(fmt.Sprint("users=", users), func(b *testing.B) {
+			b.Setenv(simUsersEnv, fmt.Sprint(users))
+			benchFullSync(b)
+		})
+	}
+}
+
+// simUsersEnv sizes the benchmark org of the simulator child (see benchCompany).
+const simUsersEnv = "OPEN_SSPM_OKTA_BENCH_USERS"
+
+// benchCompany is providersim.Large scaled to the users simUsersEnv asks for (Large's 50,000 when unset).
+func benchCompany() providersim.CompanyConfig {
+	cfg := providersim.Large()
+	n, err := strconv.Atoi(os.Getenv(simUsersEnv))
+	if err != nil || n <= 0 || n == cfg.Users {
+		return cfg
+	}
+	scale := func(x int) int { return max(1, int(int64(x)*int64(n)/int64(cfg.Users))) }
+	cfg.Groups, cfg.Apps, cfg.SignIns, cfg.OAuthGrants = scale(cfg.Groups), scale(cfg.Apps), scale(cfg.SignIns), scale(cfg.OAuthGrants)
+	cfg.Users = n
+	return cfg
+}
+
+func benchFullSync(b *testing.B) {
 	isolate(b)
 	sim := simproc.Start(b, simChildEnv)
 	db := postgrestest.New(b)
@@ -84,7 +113,7 @@ const simChildEnv = "OPEN_SSPM_OKTA_BENCH_SIM"
 // serveSimChild serves providersim.Large as an Okta org on a loopback port (see simproc.Serve).
 // /__bench/stats returns the request counters (?reset=1 zeroes them).
 func serveSimChild() {
-	company, err := providersim.NewCompany(providersim.Large())
+	company, err := providersim.NewCompany(benchCompany())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -68,6 +68,20 @@ var oktaHarness = sourcetest.Harness{
 		{Name: "/api/v1/users/{userId}/factors", Stage: okta.StageFactors, Tolerant: true},
 	},
 	RateLimits: []string{"429 with X-Rate-Limit-Reset"},
+	Discovery: &sourcetest.Discovery{
+		Endpoints: []sourcetest.Endpoint{
+			{Name: "/api/v1/logs", Stage: okta.StageEvidence, Paging: []sourcetest.Paging{sourcetest.LinkHeader}},
+			// The apps give evidence its domains: without them the evidence is recorded without.
+			{Name: "/api/v1/apps", Stage: okta.StageEvidence, Unavailable: []sspm.Entity{sspm.EntityResources}},
+		},
+		Emit: func(t testing.TB, tn sourcetest.Tenant, n int) {
+			sim := tn.(*oktaTenant).sim
+			users, apps := ids(simTruth(t, sim, "/api/v1/users")), ids(simTruth(t, sim, "/api/v1/apps"))
+			for i := range n {
+				must(t, sim.RecordSSO(users[(i+7)%len(users)], apps[(i+3)%len(apps)]))
+			}
+		},
+	},
 	Push:       &sourcetest.Push{Delivery: oktaDelivery, Stale: http.StatusOK},
 	Tail: &sourcetest.Tail{Stream: okta.StreamSystemLog, Emit: func(t testing.TB, tn sourcetest.Tenant, n int) {
 		sim := tn.(*oktaTenant).sim
@@ -90,6 +104,7 @@ func newOktaTenant(t testing.TB, clk *clocktest.Clock, n int) sourcetest.Tenant 
 	isolate(t)
 	cfg := providersim.Small()
 	cfg.Seed = int64(n + 1)
+	cfg.SignIns = 15000 // a week of sign-ins fills several System Log pages of 1,000 (discovery)
 	if n > 0 {
 		cfg.Name, cfg.Domain = fmt.Sprintf("Tenant%d", n), fmt.Sprintf("tenant%d.example", n)
 	}

@@ -42,15 +42,19 @@ func (s *Source) evidenceStep(ctx context.Context, cursor string) (sspm.StepResu
 	if err1 != nil || err2 != nil {
 		return sspm.StepResult{}, sspm.Errorf(sspm.CodeInvalid, "okta: malformed discovery cursor")
 	}
+	var res sspm.StepResult
 	domains, err := s.appsByID(ctx)
-	if err != nil {
+	if forbidden(err) { // evidence keeps the app's id and name from the event, without its domain
+		domains = map[string]appRef{}
+		res.Unavailable = []sspm.Entity{sspm.EntityResources}
+		res.Message = "apps unavailable (403): evidence recorded without app domains"
+	} else if err != nil {
 		return sspm.StepResult{}, err
 	}
 	p, err := s.logPage(ctx, "read the system log", cur.After, since, until, evidenceFilter)
 	if err != nil {
 		return sspm.StepResult{}, err
 	}
-	var res sspm.StepResult
 	for _, item := range p.items {
 		e, le, err := mapEvent(item)
 		if err != nil {

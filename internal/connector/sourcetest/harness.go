@@ -47,6 +47,8 @@ type Harness struct {
 	Push *Push
 	// Tail is set for kinds that tail an event stream.
 	Tail *Tail
+	// Discovery is set for kinds with a discovery lane (discovery.go).
+	Discovery *Discovery
 }
 
 // Tenant is one simulated tenant of the provider.

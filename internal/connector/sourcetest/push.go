@@ -244,10 +244,12 @@ func tail(t *testing.T, h Harness) {
 		t.Fatalf("without a commit the cursor moved (%q → %q) or events were stored (%d → %d)", caughtUp.Cursor, cur.Cursor, total, count())
 	}
 
-	// The next read goes back over the overlap: it reads events already stored again and stores only the new.
+	// The next read continues from the committed cursor: a kind that follows the provider's position reads the
+	// 2 new events; one that goes back over an overlap reads events already stored again. Either stores only the
+	// new ones.
 	res := catchUp()
-	if res.Stored != 2 || res.Read <= 2 || count() != total+2 {
-		t.Fatalf("read %d, stored %d (store %d → %d); want the overlap read again and only the 2 new events stored", res.Read, res.Stored, total, count())
+	if res.Stored != 2 || res.Read < 2 || count() != total+2 {
+		t.Fatalf("read %d, stored %d (store %d → %d); want only the 2 new events stored", res.Read, res.Stored, total, count())
 	}
 	cur, _ := r.db.TailCursor(ctx, c.ID, stream)
 	if cur.Cursor == caughtUp.Cursor && !cur.HighWater.After(caughtUp.HighWater) {

@@ -30,6 +30,9 @@ func Run(t *testing.T, h Harness) {
 	if h.Tail != nil {
 		t.Run("tail overlap and cursor", func(t *testing.T) { tail(t, h) })
 	}
+	if h.Discovery != nil {
+		t.Run("discovery", func(t *testing.T) { runDiscovery(t, h) })
+	}
 }
 
 // crashing panics at its second step, as a process that dies right after the runner committed a page.
