@@ -82,7 +82,7 @@ var oktaHarness = sourcetest.Harness{
 			}
 		},
 	},
-	Push:       &sourcetest.Push{Delivery: oktaDelivery, Stale: http.StatusOK},
+	Push: &sourcetest.Push{Delivery: oktaDelivery, Stale: http.StatusOK},
 	Tail: &sourcetest.Tail{Stream: okta.StreamSystemLog, Emit: func(t testing.TB, tn sourcetest.Tenant, n int) {
 		sim := tn.(*oktaTenant).sim
 		users := ids(simTruth(t, sim, "/api/v1/users"))
