@@ -34,10 +34,16 @@ func (db *DB) LinkAccounts(ctx context.Context, connectorID string, authoritativ
 		if err = q.LockLinking(ctx); err != nil {
 			return err
 		}
-		// Anchored flags must be current before choosing between identities: those the connector's unlinked
-		// accounts may be linked to (none in a steady run, where every account is linked already).
-		if _, err = recompute(ctx, q, staleBefore, sqlgen.IdentityAccountsParams{CandidatesOf: pgtype.Text{String: connectorID, Valid: true}}); err != nil {
+		// Anchored flags (and emails) must be current before choosing between identities, when there is anything
+		// to link: a steady run, where every account is linked already, reads the accounts once, not twice.
+		linkable, err := q.HasLinkableAccounts(ctx, connectorID)
+		if err != nil {
 			return err
+		}
+		if linkable {
+			if _, err = recompute(ctx, q, staleBefore, nil); err != nil {
+				return err
+			}
 		}
 		if r.Created, err = q.CreateIdentitiesForEmails(ctx, connectorID); err != nil {
 			return err
@@ -45,7 +51,7 @@ func (db *DB) LinkAccounts(ctx context.Context, connectorID string, authoritativ
 		if r.Linked, err = q.LinkByEmail(ctx, sqlgen.LinkByEmailParams{ConnectorID: connectorID, Authoritative: authoritative}); err != nil {
 			return err
 		}
-		if r.Recomputed, err = recompute(ctx, q, staleBefore, sqlgen.IdentityAccountsParams{}); err != nil {
+		if r.Recomputed, err = recompute(ctx, q, staleBefore, nil); err != nil {
 			return err
 		}
 		_, err = q.ClearOrphanIdentities(ctx, nil)
@@ -69,7 +75,7 @@ func recomputeIdentities(ctx context.Context, q *sqlgen.Queries, ids ...*int64) 
 	if len(list) == 0 {
 		return nil
 	}
-	if _, err := recompute(ctx, q, time.Now().Add(-identity.StaleAfter), sqlgen.IdentityAccountsParams{Ids: list}); err != nil {
+	if _, err := recompute(ctx, q, time.Now().Add(-identity.StaleAfter), list); err != nil {
 		return fmt.Errorf("recompute identities %v: %w", list, err)
 	}
 	if _, err := q.ClearOrphanIdentities(ctx, list); err != nil {
@@ -78,11 +84,11 @@ func recomputeIdentities(ctx context.Context, q *sqlgen.Queries, ids ...*int64) 
 	return nil
 }
 
-// recompute derives the attributes and flags of every identity with live linked accounts (or of those which
-// picks) with identity.Rollup over the accounts streamed by identity, and writes those that changed in one
-// statement. It returns how many identities changed.
-func recompute(ctx context.Context, q *sqlgen.Queries, staleBefore time.Time, which sqlgen.IdentityAccountsParams) (int64, error) {
-	rows, err := q.IdentityAccounts(ctx, which)
+// recompute derives the attributes and flags of every identity with live linked accounts (or of those in ids)
+// with identity.Rollup over the accounts streamed by identity, and writes those that changed in one statement.
+// It returns how many identities changed.
+func recompute(ctx context.Context, q *sqlgen.Queries, staleBefore time.Time, ids []int64) (int64, error) {
+	rows, err := q.IdentityAccounts(ctx, ids)
 	if err != nil {
 		return 0, fmt.Errorf("read linked accounts: %w", err)
 	}

@@ -255,9 +255,9 @@ func TestIdentitiesList(t *testing.T) {
 }
 
 // TestLinkingSeesTheEmailAnIdentityIsAboutToTake: a sync changes an account's email and brings a new account
-// with that email; the linking run first recomputes the identities it may link to (not every identity: a steady
-// run reads none), including the one whose account's new email makes it the owner of that email, so the new
-// account joins it instead of a new identity.
+// with that email; a linking run with accounts to link first recomputes the identities (a steady run, with
+// none, skips that pass), so the identity whose account's new email makes it the owner of that email is found
+// and the new account joins it instead of a new identity.
 func TestLinkingSeesTheEmailAnIdentityIsAboutToTake(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

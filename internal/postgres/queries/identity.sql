@@ -15,6 +15,14 @@ FROM (SELECT DISTINCT ON (a.email) a.email, a.display_name
       ORDER BY a.email, a.id) e
 WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE lower(i.primary_email) = e.email);
 
+-- name: HasLinkableAccounts :one
+-- Whether the connector has live, unlinked user accounts with an email: what LinkByEmail links.
+SELECT EXISTS (
+    SELECT 1 FROM accounts a
+    LEFT JOIN identity_links l ON l.account_id = a.id
+    WHERE a.connector_id = @connector_id AND a.expired_at IS NULL AND a.kind = 'user' AND a.email <> ''
+      AND l.account_id IS NULL)::boolean;
+
 -- name: LinkByEmail :execrows
 -- Links the connector's live, unlinked user accounts to the identity of their email (case-insensitive),
 -- preferring an identity an authoritative source anchors, then the oldest. Manual links and manual unlinks
@@ -33,11 +41,8 @@ WHERE a.connector_id = @connector_id AND a.expired_at IS NULL AND a.kind = 'user
 ON CONFLICT (account_id) DO NOTHING;
 
 -- name: IdentityAccounts :many
--- The live linked accounts of every identity (or, with ids, of those identities; with candidates_of, of the
--- identities a linking run of that connector may link an account to: those whose email, as stored or as a
--- rollup may make it (the email of one of its live accounts), a live, unlinked user account of the connector
--- carries) with the identity's stored attributes, by identity: what identity.Rollup derives an identity's
--- attributes and flags from.
+-- The live linked accounts of every identity (or, with ids, of those identities) with the identity's stored
+-- attributes, by identity: what identity.Rollup derives an identity's attributes and flags from.
 SELECT i.id AS identity_id, i.display_name AS identity_display_name, i.primary_email AS identity_email,
        i.status AS identity_status, i.last_seen_at AS identity_last_seen_at, i.anchored, i.privileged, i.mfa, i.stale,
        i.leaver, i.accounts, i.connectors,
@@ -49,19 +54,6 @@ JOIN connectors c ON c.id = a.connector_id
 JOIN identities i ON i.id = l.identity_id
 WHERE l.identity_id IS NOT NULL
   AND (sqlc.narg(ids)::bigint[] IS NULL OR l.identity_id = ANY(sqlc.narg(ids)::bigint[]))
-  AND (sqlc.narg(candidates_of)::text IS NULL OR l.identity_id IN (
-      SELECT ci.id
-      FROM accounts u LEFT JOIN identity_links ul ON ul.account_id = u.id
-      JOIN identities ci ON lower(ci.primary_email) = u.email
-      WHERE u.connector_id = sqlc.narg(candidates_of)::text AND u.expired_at IS NULL AND u.kind = 'user'
-        AND u.email <> '' AND ul.account_id IS NULL
-      UNION
-      SELECT cl.identity_id
-      FROM accounts u LEFT JOIN identity_links ul ON ul.account_id = u.id
-      JOIN accounts ca ON ca.email = u.email AND ca.expired_at IS NULL
-      JOIN identity_links cl ON cl.account_id = ca.id AND cl.identity_id IS NOT NULL
-      WHERE u.connector_id = sqlc.narg(candidates_of)::text AND u.expired_at IS NULL AND u.kind = 'user'
-        AND u.email <> '' AND ul.account_id IS NULL))
 ORDER BY l.identity_id;
 
 -- name: SetIdentityAttributes :execrows

@@ -131,6 +131,22 @@ func (q *Queries) GetIdentity(ctx context.Context, id int64) (Identity, error) {
 	return i, err
 }
 
+const hasLinkableAccounts = `-- name: HasLinkableAccounts :one
+SELECT EXISTS (
+    SELECT 1 FROM accounts a
+    LEFT JOIN identity_links l ON l.account_id = a.id
+    WHERE a.connector_id = $1 AND a.expired_at IS NULL AND a.kind = 'user' AND a.email <> ''
+      AND l.account_id IS NULL)::boolean
+`
+
+// Whether the connector has live, unlinked user accounts with an email: what LinkByEmail links.
+func (q *Queries) HasLinkableAccounts(ctx context.Context, connectorID string) (bool, error) {
+	row := q.db.QueryRow(ctx, hasLinkableAccounts, connectorID)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const identityAccounts = `-- name: IdentityAccounts :many
 SELECT i.id AS identity_id, i.display_name AS identity_display_name, i.primary_email AS identity_email,
        i.status AS identity_status, i.last_seen_at AS identity_last_seen_at, i.anchored, i.privileged, i.mfa, i.stale,
@@ -143,26 +159,8 @@ JOIN connectors c ON c.id = a.connector_id
 JOIN identities i ON i.id = l.identity_id
 WHERE l.identity_id IS NOT NULL
   AND ($1::bigint[] IS NULL OR l.identity_id = ANY($1::bigint[]))
-  AND ($2::text IS NULL OR l.identity_id IN (
-      SELECT ci.id
-      FROM accounts u LEFT JOIN identity_links ul ON ul.account_id = u.id
-      JOIN identities ci ON lower(ci.primary_email) = u.email
-      WHERE u.connector_id = $2::text AND u.expired_at IS NULL AND u.kind = 'user'
-        AND u.email <> '' AND ul.account_id IS NULL
-      UNION
-      SELECT cl.identity_id
-      FROM accounts u LEFT JOIN identity_links ul ON ul.account_id = u.id
-      JOIN accounts ca ON ca.email = u.email AND ca.expired_at IS NULL
-      JOIN identity_links cl ON cl.account_id = ca.id AND cl.identity_id IS NOT NULL
-      WHERE u.connector_id = $2::text AND u.expired_at IS NULL AND u.kind = 'user'
-        AND u.email <> '' AND ul.account_id IS NULL))
 ORDER BY l.identity_id
 `
-
-type IdentityAccountsParams struct {
-	Ids          []int64
-	CandidatesOf pgtype.Text
-}
 
 type IdentityAccountsRow struct {
 	IdentityID          int64
@@ -189,13 +187,10 @@ type IdentityAccountsRow struct {
 	Status              string
 }
 
-// The live linked accounts of every identity (or, with ids, of those identities; with candidates_of, of the
-// identities a linking run of that connector may link an account to: those whose email, as stored or as a
-// rollup may make it (the email of one of its live accounts), a live, unlinked user account of the connector
-// carries) with the identity's stored attributes, by identity: what identity.Rollup derives an identity's
-// attributes and flags from.
-func (q *Queries) IdentityAccounts(ctx context.Context, arg IdentityAccountsParams) ([]IdentityAccountsRow, error) {
-	rows, err := q.db.Query(ctx, identityAccounts, arg.Ids, arg.CandidatesOf)
+// The live linked accounts of every identity (or, with ids, of those identities) with the identity's stored
+// attributes, by identity: what identity.Rollup derives an identity's attributes and flags from.
+func (q *Queries) IdentityAccounts(ctx context.Context, ids []int64) ([]IdentityAccountsRow, error) {
+	rows, err := q.db.Query(ctx, identityAccounts, ids)
 	if err != nil {
 		return nil, err
 	}
