@@ -290,6 +290,7 @@ func (r *Runner) steps(ctx context.Context, connectorID string, lane sspm.Lane, 
 func (r *Runner) succeed(ctx context.Context, c sspm.Connector, lane sspm.Lane, lease sspm.Lease, res Result, log *slog.Logger) (Result, error) {
 	var sweep []sspm.Entity
 	var keep []string
+	var scoped map[sspm.Entity][]map[string]string
 	if lane == sspm.LaneFull {
 		for _, e := range sspm.Entities {
 			if !slices.Contains(res.Run.Unavailable, string(e)) {
@@ -299,11 +300,22 @@ func (r *Runner) succeed(ctx context.Context, c sspm.Connector, lane sspm.Lane, 
 		for _, u := range res.Run.Unavailable {
 			if name, ok := strings.CutPrefix(u, "dataset:"); ok {
 				keep = append(keep, name)
+				continue
+			}
+			e, cols, ok := sspm.ParseScope(u)
+			switch {
+			case !ok: // a scope the store cannot read: keep the whole entity rather than expire what was not read
+				sweep = slices.DeleteFunc(sweep, func(x sspm.Entity) bool { return x == e })
+			case cols != nil:
+				if scoped == nil {
+					scoped = map[sspm.Entity][]map[string]string{}
+				}
+				scoped[e] = append(scoped[e], cols)
 			}
 		}
 	}
 	expired, err := r.Store.FinishRun(ctx, c.ID, lane, lease, sspm.RunOutcome{
-		Status: sspm.RunSucceeded, Sweep: sweep, KeepDatasets: keep, NextDueAt: r.now().Add(interval(c, lane)),
+		Status: sspm.RunSucceeded, Sweep: sweep, KeepDatasets: keep, Keep: scoped, NextDueAt: r.now().Add(interval(c, lane)),
 	})
 	if err != nil {
 		return res, err

@@ -144,7 +144,11 @@ func (db *DB) FinishRun(ctx context.Context, connectorID string, lane sspm.Lane,
 		if o.Status == sspm.RunSucceeded {
 			kept := nonNil(o.KeepDatasets)
 			for _, e := range o.Sweep {
-				n, err := expire(ctx, q, e, connectorID, l, kept)
+				scopes, err := keptScopes(o.Keep[e])
+				if err != nil {
+					return fmt.Errorf("expire %s: %w", e, err)
+				}
+				n, err := expire(ctx, q, e, connectorID, l, kept, scopes)
 				if err != nil {
 					return fmt.Errorf("expire %s: %w", e, err)
 				}
@@ -172,21 +176,34 @@ func (db *DB) FinishRun(ctx context.Context, connectorID string, lane sspm.Lane,
 	return expired, nil
 }
 
-func expire(ctx context.Context, q *sqlgen.Queries, e sspm.Entity, connectorID string, l sspm.Lease, keptDatasets []string) (int64, error) {
+// keptScopes encodes scopes (column → value) as the JSON objects the sweep queries keep the rows of.
+func keptScopes(scopes []map[string]string) ([]json.RawMessage, error) {
+	out := []json.RawMessage{}
+	for _, s := range scopes {
+		b, err := json.Marshal(s)
+		if err != nil {
+			return nil, fmt.Errorf("encode scope: %w", err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func expire(ctx context.Context, q *sqlgen.Queries, e sspm.Entity, connectorID string, l sspm.Lease, keptDatasets []string, kept []json.RawMessage) (int64, error) {
 	started := ts(l.StartedAt)
 	switch e {
 	case sspm.EntityAccounts:
-		return q.ExpireAccounts(ctx, sqlgen.ExpireAccountsParams{ConnectorID: connectorID, RunID: l.RunID, RunStartedAt: started})
+		return q.ExpireAccounts(ctx, sqlgen.ExpireAccountsParams{ConnectorID: connectorID, RunID: l.RunID, RunStartedAt: started, Kept: kept})
 	case sspm.EntityGroups:
-		return q.ExpireGroups(ctx, sqlgen.ExpireGroupsParams{ConnectorID: connectorID, RunID: l.RunID, RunStartedAt: started})
+		return q.ExpireGroups(ctx, sqlgen.ExpireGroupsParams{ConnectorID: connectorID, RunID: l.RunID, RunStartedAt: started, Kept: kept})
 	case sspm.EntityGroupMembers:
-		return q.ExpireGroupMembers(ctx, sqlgen.ExpireGroupMembersParams{ConnectorID: connectorID, RunID: l.RunID, RunStartedAt: started})
+		return q.ExpireGroupMembers(ctx, sqlgen.ExpireGroupMembersParams{ConnectorID: connectorID, RunID: l.RunID, RunStartedAt: started, Kept: kept})
 	case sspm.EntityResources:
-		return q.ExpireResources(ctx, sqlgen.ExpireResourcesParams{ConnectorID: connectorID, RunID: l.RunID, RunStartedAt: started})
+		return q.ExpireResources(ctx, sqlgen.ExpireResourcesParams{ConnectorID: connectorID, RunID: l.RunID, RunStartedAt: started, Kept: kept})
 	case sspm.EntityGrants:
-		return q.ExpireGrants(ctx, sqlgen.ExpireGrantsParams{ConnectorID: connectorID, RunID: l.RunID, RunStartedAt: started})
+		return q.ExpireGrants(ctx, sqlgen.ExpireGrantsParams{ConnectorID: connectorID, RunID: l.RunID, RunStartedAt: started, Kept: kept})
 	case sspm.EntityCredentials:
-		return q.ExpireCredentials(ctx, sqlgen.ExpireCredentialsParams{ConnectorID: connectorID, RunID: l.RunID, RunStartedAt: started})
+		return q.ExpireCredentials(ctx, sqlgen.ExpireCredentialsParams{ConnectorID: connectorID, RunID: l.RunID, RunStartedAt: started, Kept: kept})
 	case sspm.EntityDatasets:
 		return q.ExpireDatasets(ctx, sqlgen.ExpireDatasetsParams{ConnectorID: connectorID, RunID: l.RunID, RunStartedAt: started, KeptDatasets: keptDatasets})
 	}

@@ -2,6 +2,8 @@ package sspm
 
 import (
 	"encoding/json"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -185,4 +187,38 @@ type Page struct {
 func (p *Page) Len() int {
 	return len(p.Accounts) + len(p.Groups) + len(p.GroupMembers) + len(p.Resources) + len(p.Grants) +
 		len(p.Credentials) + len(p.Datasets) + len(p.Events) + len(p.Evidence) + len(p.MFA)
+}
+
+// ScopedEntity names the rows of entity e whose columns hold the values of cols (the credentials of kind
+// github_pat: {"kind": "github_pat"}), for a run's Unavailable list: a source that could not read one listing
+// marks only the rows that listing feeds, and the sweep keeps those while it expires the entity's other unseen
+// rows. It reads "credentials[kind=github_pat]"; columns are the table's (its JSON form), values are escaped.
+func ScopedEntity(e Entity, cols map[string]string) Entity {
+	v := url.Values{}
+	for k, x := range cols {
+		v.Set(k, x)
+	}
+	return Entity(string(e) + "[" + v.Encode() + "]")
+}
+
+// ParseScope splits an Unavailable entry into its entity and, for a ScopedEntity, the columns of its scope
+// (nil for a whole entity or a dataset). ok is false for a malformed scope.
+func ParseScope(u string) (e Entity, cols map[string]string, ok bool) {
+	name, rest, scoped := strings.Cut(u, "[")
+	if !scoped {
+		return Entity(u), nil, true
+	}
+	q, found := strings.CutSuffix(rest, "]")
+	if !found {
+		return Entity(name), nil, false
+	}
+	v, err := url.ParseQuery(q)
+	if err != nil || len(v) == 0 {
+		return Entity(name), nil, false
+	}
+	cols = make(map[string]string, len(v))
+	for k, xs := range v {
+		cols[k] = xs[0]
+	}
+	return Entity(name), cols, true
 }

@@ -37,6 +37,8 @@ type RunOutcome struct {
 	Sweep []Entity
 	// KeepDatasets lists datasets the run could not read: their rows are kept when datasets are swept.
 	KeepDatasets []string
+	// Keep lists, per swept entity, the scopes (column → value, see ScopedEntity) whose unseen rows are kept.
+	Keep map[Entity][]map[string]string
 	// When the lane is next due, and the failures in a row so far (0 after a success).
 	NextDueAt           time.Time
 	ConsecutiveFailures int

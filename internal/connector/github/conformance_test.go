@@ -34,15 +34,19 @@ var githubHarness = sourcetest.Harness{
 		return ghc.NewKind(ghc.Options{AllowLoopback: true, Outbound: sourcetest.Loopback, PerPage: 3, Now: clk.Now, Sleep: clk.Sleep})
 	},
 	NewTenant: newGitHubTenant,
+	// A 403 on any listing marks only the rows it feeds unavailable (by scope: members' accounts and not outside
+	// collaborators', one team's members, one repository's collaborators, one kind of credential).
 	Endpoints: []sourcetest.Endpoint{
-		{Name: "GET /orgs/{org}/members", Stage: ghc.StageMembers, Paging: rest},
-		{Name: "POST /graphql", Stage: ghc.StageMembers, Paging: []sourcetest.Paging{sourcetest.BodyToken}},
+		{Name: "GET /orgs/{org}/members", Stage: ghc.StageMembers, Paging: rest,
+			Unavailable: []sspm.Entity{sspm.EntityAccounts, sspm.EntityGroupMembers, sspm.EntityGrants}},
+		// GraphQL: emails (which hide no row) and the teams' immediate members.
+		{Name: "POST /graphql", Stage: ghc.StageMembers, Paging: []sourcetest.Paging{sourcetest.BodyToken}, Unavailable: []sspm.Entity{sspm.EntityGroupMembers}},
 		{Name: "GET /orgs/{org}/outside_collaborators", Stage: ghc.StageOutside, Paging: rest, Unavailable: []sspm.Entity{sspm.EntityAccounts}},
 		{Name: "GET /orgs/{org}/teams", Stage: ghc.StageTeams, Paging: rest,
 			Unavailable: []sspm.Entity{sspm.EntityGroups, sspm.EntityGroupMembers, sspm.EntityGrants}},
-		{Name: "GET /orgs/{org}/teams/{team_slug}/members", Stage: ghc.StageTeams, Paging: rest},
-		{Name: "GET /orgs/{org}/teams/{team_slug}/repos", Stage: ghc.StageTeams, Paging: rest},
-		{Name: "GET /orgs/{org}/repos", Stage: ghc.StageRepos, Paging: rest, Unavailable: []sspm.Entity{sspm.EntityResources, sspm.EntityGrants}},
+		{Name: "GET /orgs/{org}/teams/{team_slug}/repos", Stage: ghc.StageTeams, Paging: rest, Unavailable: []sspm.Entity{sspm.EntityGrants}},
+		{Name: "GET /orgs/{org}/repos", Stage: ghc.StageRepos, Paging: rest,
+			Unavailable: []sspm.Entity{sspm.EntityResources, sspm.EntityGrants, sspm.EntityCredentials}},
 		{Name: "GET /repos/{owner}/{repo}/collaborators", Stage: ghc.StageRepos, Paging: rest, Unavailable: []sspm.Entity{sspm.EntityGrants}},
 		{Name: "GET /repos/{owner}/{repo}/keys", Stage: ghc.StageRepos, Paging: rest, Unavailable: creds},
 		{Name: "GET /orgs/{org}/installations", Stage: ghc.StageInstallations, Unavailable: creds},
@@ -77,7 +81,9 @@ func newGitHubTenant(t testing.TB, clk *clocktest.Clock, n int) sourcetest.Tenan
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := githubsim.New(company, githubsim.Options{Org: org, Clock: clk.Now})
+	// Token auth: the rig lets the token list the fine-grained PATs (GitHub answers a token 403 there) so that
+	// those listings are exercised.
+	sim := githubsim.New(company, githubsim.Options{Org: org, Clock: clk.Now, TokensListPATs: true})
 	t.Cleanup(sim.Close)
 	return &githubTenant{sim: sim}
 }
@@ -117,9 +123,16 @@ func (g *githubTenant) ClearFaults() { g.sim.ClearFaults() }
 
 func (g *githubTenant) Requests(endpoint string) int { return g.sim.Stats().ByRoute[endpoint] }
 
-// Delete removes a repository collaborator and deletes a team (its memberships and repository grants go with it).
+// Delete removes a repository collaborator and deletes a team (its memberships and repository grants go with
+// it), a deploy key and an App installation.
 func (g *githubTenant) Delete(t testing.TB) []sspm.Entity {
 	t.Helper()
+	if _, err := g.sim.DeleteDeployKey(g.sim.ReposWithDeployKeys()[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.sim.Uninstall(g.sim.Installations()[0]); err != nil {
+		t.Fatal(err)
+	}
 	for _, r := range g.sim.Repos() {
 		if cs := g.sim.Collaborators(r); len(cs) > 0 {
 			if err := g.sim.RemoveCollaborator(r, cs[0]); err != nil {
@@ -132,7 +145,7 @@ func (g *githubTenant) Delete(t testing.TB) []sspm.Entity {
 	if err := g.sim.DeleteTeam(teams[len(teams)-1]); err != nil {
 		t.Fatal(err)
 	}
-	return []sspm.Entity{sspm.EntityGroups, sspm.EntityGroupMembers, sspm.EntityGrants}
+	return []sspm.Entity{sspm.EntityGroups, sspm.EntityGroupMembers, sspm.EntityGrants, sspm.EntityCredentials}
 }
 
 // githubDelivery builds organization webhook deliveries as GitHub sends them: event and delivery id in headers,

@@ -17,7 +17,7 @@ func (s *Source) installationsStep(ctx context.Context, page int) (sspm.StepResu
 	var res sspm.StepResult
 	ins, resp, err := s.c.gh.Organizations.ListInstallations(ctx, s.c.org, s.listPtr(page))
 	if err = classify("list app installations", err); errors.Is(err, errUnreadable) {
-		res.Unavailable, res.Message = []sspm.Entity{sspm.EntityCredentials}, "app installations: "+errUnreadable.Error()
+		res.Unavailable, res.Message = []sspm.Entity{scopeInstallations}, "app installations: "+errUnreadable.Error()
 		return res, nil
 	} else if err != nil {
 		return res, err

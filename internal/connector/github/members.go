@@ -28,7 +28,9 @@ func (s *Source) membersStep(ctx context.Context, page int) (sspm.StepResult, er
 		res.Page.Groups = append(res.Page.Groups, orgMembersGroup(org))
 	}
 	if s.admins == nil {
-		if err := s.loadAdmins(ctx); err != nil {
+		if err := s.loadAdmins(ctx); errors.Is(err, errUnreadable) {
+			return s.membersUnreadable(res, org), nil
+		} else if err != nil {
 			return res, err
 		}
 	}
@@ -39,8 +41,10 @@ func (s *Source) membersStep(ctx context.Context, page int) (sspm.StepResult, er
 		res.Message = s.emailNote
 	}
 	users, resp, err := s.c.gh.Organizations.ListMembers(ctx, s.c.org, &gh.ListMembersOptions{Role: "all", ListOptions: s.list(page)})
-	if err != nil {
-		return res, classify("list members", err)
+	if err = classify("list members", err); errors.Is(err, errUnreadable) {
+		return s.membersUnreadable(res, org), nil
+	} else if err != nil {
+		return res, err
 	}
 	if err := s.profiles(ctx, users, &res); err != nil {
 		return res, err
@@ -62,6 +66,15 @@ func (s *Source) membersStep(ctx context.Context, page int) (sspm.StepResult, er
 	}
 	res.Next = nextCursor(resp.NextPage)
 	return res, nil
+}
+
+// membersUnreadable ends the members stage when the credential may not list the members: the rows the listing
+// feeds (members' accounts, org role grants, the org members group's members) keep their earlier state.
+func (s *Source) membersUnreadable(res sspm.StepResult, org *gh.Organization) sspm.StepResult {
+	addUnavailable(&res, membersScopes(org.GetID())...)
+	res.Message = join(res.Message, "members: "+errUnreadable.Error())
+	res.Next = ""
+	return res
 }
 
 // organization reads the organization once per Source.
@@ -132,7 +145,7 @@ func (s *Source) outsideStep(ctx context.Context, page int) (sspm.StepResult, er
 	}
 	users, resp, err := s.c.gh.Organizations.ListOutsideCollaborators(ctx, s.c.org, &gh.ListOutsideCollaboratorsOptions{ListOptions: s.list(page)})
 	if err = classify("list outside collaborators", err); errors.Is(err, errUnreadable) {
-		res.Unavailable, res.Message = []sspm.Entity{sspm.EntityAccounts}, "outside collaborators: "+errUnreadable.Error()
+		res.Unavailable, res.Message = []sspm.Entity{scopeOutside}, "outside collaborators: "+errUnreadable.Error()
 		return res, nil
 	} else if err != nil {
 		return res, err

@@ -33,12 +33,13 @@ type fineGrainedPAT struct {
 
 // patsStep reads one page of the fine-grained PATs granted access to the organization (requests false) or of
 // the pending requests (requests true) as credential metadata. Listing them needs a GitHub App with the
-// organization permission "Personal access tokens: read"; a 403/404 makes credentials Unavailable.
+// organization permission "Personal access tokens: read" (GitHub answers a token 403): a 403/404 makes only the
+// credentials of that kind unavailable, so removed installations and deploy keys still expire.
 func (s *Source) patsStep(ctx context.Context, page int, requests bool) (sspm.StepResult, error) {
 	var res sspm.StepResult
-	path, kind, what := "personal-access-tokens", "github_pat", "fine-grained PATs"
+	path, kind, what, hidden := "personal-access-tokens", "github_pat", "fine-grained PATs", scopePATs
 	if requests {
-		path, kind, what = "personal-access-token-requests", "github_pat_request", "fine-grained PAT requests"
+		path, kind, what, hidden = "personal-access-token-requests", "github_pat_request", "fine-grained PAT requests", scopePATRequests
 	}
 	req, err := s.c.gh.NewRequest("GET", fmt.Sprintf("orgs/%s/%s?page=%d&per_page=%d", s.c.org, path, page, s.perPage), nil)
 	if err != nil {
@@ -47,7 +48,7 @@ func (s *Source) patsStep(ctx context.Context, page int, requests bool) (sspm.St
 	var items []fineGrainedPAT
 	resp, err := s.c.gh.Do(ctx, req, &items)
 	if err = classify("list "+what, err); errors.Is(err, errUnreadable) {
-		res.Unavailable, res.Message = []sspm.Entity{sspm.EntityCredentials}, what+": "+errUnreadable.Error()
+		res.Unavailable, res.Message = []sspm.Entity{hidden}, what+": "+errUnreadable.Error()
 		return res, nil
 	} else if err != nil {
 		return res, err

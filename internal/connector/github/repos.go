@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 
 	gh "github.com/google/go-github/v62/github"
 
@@ -22,7 +23,11 @@ func (s *Source) reposStep(ctx context.Context, page int) (sspm.StepResult, erro
 	}
 	repos, resp, err := s.c.gh.Repositories.ListByOrg(ctx, s.c.org, &gh.RepositoryListByOrgOptions{Type: "all", ListOptions: s.list(page)})
 	if err = classify("list repositories", err); errors.Is(err, errUnreadable) {
-		res.Unavailable, res.Message = []sspm.Entity{sspm.EntityResources, sspm.EntityGrants}, "repositories: "+errUnreadable.Error()
+		// Collaborator grants are told from the org role grants (also via direct) only by their repository: the
+		// direct grants are kept whole.
+		res.Unavailable = []sspm.Entity{scopeRepos, scopeBaseGrants, scope(sspm.EntityGrants, "via", "direct"),
+			scope(sspm.EntityGrants, "via", viaEffective), scopeDeployKeys}
+		res.Message = "repositories: " + errUnreadable.Error()
 		return res, nil
 	} else if err != nil {
 		return res, err
@@ -60,12 +65,14 @@ func (s *Source) reposStep(ctx context.Context, page int) (sspm.StepResult, erro
 		res.Page.Grants = append(res.Page.Grants, baseGrant(org, strconv.FormatInt(r.GetID(), 10))...)
 		res.Page.Grants = append(res.Page.Grants, grants[i]...)
 		res.Page.Credentials = append(res.Page.Credentials, keys[i]...)
-		if hidden[i] && !slices.Contains(res.Unavailable, sspm.EntityGrants) {
-			res.Unavailable = append(res.Unavailable, sspm.EntityGrants)
-			res.Message = join(res.Message, "repository collaborators: "+errUnreadable.Error())
+		if hidden[i] {
+			addUnavailable(&res, scopeRepoCollaborators(strconv.FormatInt(r.GetID(), 10))...)
+			if !strings.Contains(res.Message, "repository collaborators: ") {
+				res.Message = join(res.Message, "repository collaborators: "+errUnreadable.Error())
+			}
 		}
-		if keysHidden[i] && !slices.Contains(res.Unavailable, sspm.EntityCredentials) {
-			res.Unavailable = append(res.Unavailable, sspm.EntityCredentials)
+		if keysHidden[i] && !slices.Contains(res.Unavailable, scopeDeployKeys) {
+			res.Unavailable = append(res.Unavailable, scopeDeployKeys)
 			res.Message = join(res.Message, "deploy keys: "+errUnreadable.Error())
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 
 	gh "github.com/google/go-github/v62/github"
 
@@ -17,13 +18,15 @@ func (s *Source) teamsStep(ctx context.Context, page int) (sspm.StepResult, erro
 	var res sspm.StepResult
 	teams, resp, err := s.c.gh.Teams.ListTeams(ctx, s.c.org, s.listPtr(page))
 	if err = classify("list teams", err); errors.Is(err, errUnreadable) {
-		res.Unavailable = []sspm.Entity{sspm.EntityGroups, sspm.EntityGroupMembers, sspm.EntityGrants}
+		// The team links hang off the teams too, and nothing tells a team's member rows from the org members
+		// group's: group members are kept whole.
+		res.Unavailable = []sspm.Entity{scopeTeams, sspm.EntityGroupMembers, scopeTeamGrants}
 		res.Message = "teams: " + errUnreadable.Error()
 		return res, nil
 	} else if err != nil {
 		return res, err
 	}
-	parts := make([]sspm.Page, len(teams))
+	parts := make([]teamPart, len(teams))
 	err = forEach(ctx, len(teams), func(ctx context.Context, i int) error {
 		p, err := s.team(ctx, teams[i])
 		parts[i] = p
@@ -36,6 +39,12 @@ func (s *Source) teamsStep(ctx context.Context, page int) (sspm.StepResult, erro
 		res.Page.Groups = append(res.Page.Groups, p.Groups...)
 		res.Page.GroupMembers = append(res.Page.GroupMembers, p.GroupMembers...)
 		res.Page.Grants = append(res.Page.Grants, p.Grants...)
+		addUnavailable(&res, p.unavailable...)
+		for _, n := range p.notes {
+			if !strings.Contains(res.Message, n) {
+				res.Message = join(res.Message, n)
+			}
+		}
 	}
 	res.Next = nextCursor(resp.NextPage)
 	return res, nil
@@ -46,8 +55,26 @@ func (s *Source) listPtr(page int) *gh.ListOptions {
 	return &o
 }
 
-func (s *Source) team(ctx context.Context, t *gh.Team) (sspm.Page, error) {
-	var p sspm.Page
+// teamPart is what a team's listings gave: its rows, the scopes of the listings the credential may not read
+// (their earlier rows are kept), and notes for the run's progress.
+type teamPart struct {
+	sspm.Page
+	unavailable []sspm.Entity
+	notes       []string
+}
+
+// unreadable records a listing of the team the credential may not read; other errors are returned.
+func (p *teamPart) unreadable(err error, what string, hidden sspm.Entity) error {
+	if !errors.Is(err, errUnreadable) {
+		return err
+	}
+	p.unavailable = append(p.unavailable, hidden)
+	p.notes = append(p.notes, what+": "+errUnreadable.Error())
+	return nil
+}
+
+func (s *Source) team(ctx context.Context, t *gh.Team) (teamPart, error) {
+	var p teamPart
 	if t.GetID() == 0 || t.GetSlug() == "" {
 		return p, &sspm.Error{Code: sspm.CodeUnavailable, Message: "github: a team without id or slug"}
 	}
@@ -58,40 +85,107 @@ func (s *Source) team(ctx context.Context, t *gh.Team) (sspm.Page, error) {
 		p.GroupMembers = append(p.GroupMembers, sspm.GroupMember{GroupExternalID: strconv.FormatInt(parent.GetID(), 10),
 			MemberExternalID: id, MemberKind: sspm.MemberGroup, Role: "child_team"})
 	}
-	maintainers := map[int64]bool{}
-	err := s.eachPage(func(page int) (int, error) {
-		users, resp, err := s.c.gh.Teams.ListTeamMembersBySlug(ctx, s.c.org, t.GetSlug(), &gh.TeamListTeamMembersOptions{Role: "maintainer", ListOptions: s.list(page)})
-		for _, u := range users {
-			maintainers[u.GetID()] = true
+	members, err := s.teamMembers(ctx, t, id)
+	if err = p.unreadable(err, "team members", scopeTeamMembers(id)); err != nil {
+		return p, err
+	}
+	p.GroupMembers = append(p.GroupMembers, members...)
+	grants, err := s.teamRepos(ctx, t, id)
+	if err = p.unreadable(err, "team repositories", scopeTeamRepos(id)); err != nil {
+		return p, err
+	}
+	p.Grants = append(p.Grants, grants...)
+	return p, nil
+}
+
+// teamMembersQuery reads a team's immediate members with their team role. The REST team members listing
+// includes the members of child teams (documented), which would store them as direct members of the parent;
+// GraphQL's membership: IMMEDIATE gives the team's own, and the nesting (child teams as group members) carries
+// the inherited part.
+const teamMembersQuery = `query($org: String!, $slug: String!, $first: Int!, $after: String) {
+  organization(login: $org) { team(slug: $slug) {
+    members(membership: IMMEDIATE, first: $first, after: $after) {
+      edges { role node { databaseId login } }
+      pageInfo { hasNextPage endCursor } } } } }`
+
+type teamMembersAnswer struct {
+	Data struct {
+		Organization *struct {
+			Team *struct {
+				Members struct {
+					Edges []struct {
+						Role string `json:"role"`
+						Node struct {
+							DatabaseID int64  `json:"databaseId"`
+							Login      string `json:"login"`
+						} `json:"node"`
+					} `json:"edges"`
+					PageInfo struct {
+						HasNextPage bool   `json:"hasNextPage"`
+						EndCursor   string `json:"endCursor"`
+					} `json:"pageInfo"`
+				} `json:"members"`
+			} `json:"team"`
+		} `json:"organization"`
+	} `json:"data"`
+	Errors []graphqlError `json:"errors"`
+}
+
+// teamMembers reads a team's immediate members with their team role (maintainer or member). A team or
+// organization the credential may not see (403, or GraphQL's FORBIDDEN / NOT_FOUND, or a null team) is
+// errUnreadable; other GraphQL errors fail the step.
+func (s *Source) teamMembers(ctx context.Context, t *gh.Team, id string) ([]sspm.GroupMember, error) {
+	var out []sspm.GroupMember
+	after := ""
+	for {
+		vars := map[string]any{"org": s.c.org, "slug": t.GetSlug(), "first": s.perPage}
+		if after != "" {
+			vars["after"] = after
 		}
-		return next(resp), classify("list team maintainers", err)
+		var ans teamMembersAnswer
+		if err := s.graphql(ctx, teamMembersQuery, vars, &ans); err != nil {
+			return out, classify("read team members", err)
+		}
+		for _, e := range ans.Errors {
+			if e.Type == "FORBIDDEN" || e.Type == "NOT_FOUND" {
+				return out, &sspm.Error{Code: sspm.CodeForbidden, Message: "github read team members: " + e.Message, Err: errUnreadable}
+			}
+		}
+		if len(ans.Errors) > 0 {
+			return out, &sspm.Error{Code: sspm.CodeUnavailable, Message: "github read team members: " + ans.Errors[0].Message}
+		}
+		org := ans.Data.Organization
+		if org == nil || org.Team == nil {
+			return out, &sspm.Error{Code: sspm.CodeForbidden, Message: "github read team members: team not visible", Err: errUnreadable}
+		}
+		for _, e := range org.Team.Members.Edges {
+			if e.Node.DatabaseID == 0 {
+				return nil, &sspm.Error{Code: sspm.CodeUnavailable, Message: "github: a team member without databaseId"}
+			}
+			out = append(out, sspm.GroupMember{GroupExternalID: id, MemberExternalID: strconv.FormatInt(e.Node.DatabaseID, 10),
+				MemberKind: sspm.MemberAccount, Role: strings.ToLower(e.Role)})
+		}
+		pi := org.Team.Members.PageInfo
+		if !pi.HasNextPage || pi.EndCursor == "" || pi.EndCursor == after {
+			return out, nil
+		}
+		after = pi.EndCursor
+	}
+}
+
+// teamRepos reads a team's repositories as grants via the team.
+func (s *Source) teamRepos(ctx context.Context, t *gh.Team, id string) ([]sspm.Grant, error) {
+	var out []sspm.Grant
+	err := s.eachPage(func(page int) (int, error) {
+		repos, resp, err := s.c.gh.Teams.ListTeamReposBySlug(ctx, s.c.org, t.GetSlug(), &gh.ListOptions{Page: page, PerPage: s.perPage})
+		for _, r := range repos {
+			out = append(out, sspm.Grant{PrincipalExternalID: id, PrincipalKind: sspm.MemberGroup,
+				ResourceExternalID: strconv.FormatInt(r.GetID(), 10), Permission: permissionOf(r.GetRoleName(), r.GetPermissions()),
+				Via: "team", ViaExternalID: id})
+		}
+		return next(resp), classify("list team repositories", err)
 	})
-	if err == nil {
-		err = s.eachPage(func(page int) (int, error) {
-			users, resp, err := s.c.gh.Teams.ListTeamMembersBySlug(ctx, s.c.org, t.GetSlug(), &gh.TeamListTeamMembersOptions{Role: "all", ListOptions: s.list(page)})
-			for _, u := range users {
-				role := "member"
-				if maintainers[u.GetID()] {
-					role = "maintainer"
-				}
-				p.GroupMembers = append(p.GroupMembers, sspm.GroupMember{GroupExternalID: id, MemberExternalID: strconv.FormatInt(u.GetID(), 10),
-					MemberKind: sspm.MemberAccount, Role: role})
-			}
-			return next(resp), classify("list team members", err)
-		})
-	}
-	if err == nil {
-		err = s.eachPage(func(page int) (int, error) {
-			repos, resp, err := s.c.gh.Teams.ListTeamReposBySlug(ctx, s.c.org, t.GetSlug(), &gh.ListOptions{Page: page, PerPage: s.perPage})
-			for _, r := range repos {
-				p.Grants = append(p.Grants, sspm.Grant{PrincipalExternalID: id, PrincipalKind: sspm.MemberGroup,
-					ResourceExternalID: strconv.FormatInt(r.GetID(), 10), Permission: permissionOf(r.GetRoleName(), r.GetPermissions()),
-					Via: "team", ViaExternalID: id})
-			}
-			return next(resp), classify("list team repositories", err)
-		})
-	}
-	return p, err
+	return out, err
 }
 
 // permissionOf names a permission by its role name, or by the highest permission flag set.

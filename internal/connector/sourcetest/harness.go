@@ -73,8 +73,10 @@ type Endpoint struct {
 	Name string
 	// Stage is the full-lane stage that reads it first.
 	Stage string
-	// Unavailable lists the entities a 403 on this endpoint makes unavailable (their rows are kept); empty means
-	// the endpoint is required and a 403 fails the run.
+	// Unavailable lists the entities a 403 on this endpoint makes unavailable, wholly or in part: the run may name
+	// them whole or by scopes (sspm.ScopedEntity, e.g. the credentials of one kind, the members of one group), and
+	// the rows it names are kept while the rest are swept. Empty means the endpoint is required and a 403 fails
+	// the run; every listing should declare what it feeds instead (issue #11: a 403 hides only what it hides).
 	Unavailable []sspm.Entity
 	// Paging lists the ways the endpoint's pages can carry the next page; empty when it is read in one answer.
 	Paging []Paging

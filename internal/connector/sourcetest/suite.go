@@ -172,63 +172,6 @@ func failureMidStage(t *testing.T, h Harness) {
 	}
 }
 
-// forbidden answers 403 on each endpoint in turn: an endpoint that feeds optional entities marks only those
-// unavailable, the run succeeds, and their rows stay; a required endpoint fails the run and expires nothing.
-func forbidden(t *testing.T, h Harness) {
-	required := false
-	for _, ep := range h.Endpoints {
-		if ep.Tolerant || (len(ep.Unavailable) == 0 && required) {
-			continue
-		}
-		required = required || len(ep.Unavailable) == 0
-		t.Run(ep.Name, func(t *testing.T) {
-			clk := clocktest.New(Start)
-			tn := h.NewTenant(t, clk, 0)
-			r := newRig(t, h, clk)
-			r.add(t, "forbidden", tn)
-			r.sync(t, "forbidden", "first")
-			before := r.snapshot(t, "forbidden")
-			tn.Inject(Fault{Endpoint: ep.Name, Kind: Forbidden})
-			res := r.run(t, "forbidden", "forbidden", time.Time{})
-			if len(ep.Unavailable) == 0 {
-				if res.Outcome != lane.OutcomeFailed || res.Run.ErrorKind != "auth" {
-					t.Fatalf("a 403 on the required %s: %s kind %q (%v); want a failed run of kind auth", ep.Name, res.Outcome, res.Run.ErrorKind, res.Err)
-				}
-				if d := r.snapshot(t, "forbidden").diff(before, false); d != "" {
-					t.Fatalf("the failed run expired rows: %s", d)
-				}
-				return
-			}
-			if res.Outcome != lane.OutcomeSucceeded {
-				t.Fatalf("a 403 on %s failed the run: %v", ep.Name, res.Err)
-			}
-			var want []string
-			for _, e := range ep.Unavailable {
-				want = append(want, string(e))
-			}
-			got := slices.Clone(res.Run.Unavailable)
-			slices.Sort(got)
-			slices.Sort(want)
-			if !slices.Equal(got, want) {
-				t.Fatalf("a 403 on %s made %v unavailable, want %v", ep.Name, got, want)
-			}
-			after := r.snapshot(t, "forbidden")
-			for _, e := range ep.Unavailable {
-				if d := diffRows(after[e], before[e], false); d != "" || len(before[e]) == 0 {
-					t.Errorf("%s (unavailable) lost rows: %s (had %d)", e, d, len(before[e]))
-				}
-				if res.Expired[e] != 0 {
-					t.Errorf("%s (unavailable): %d rows expired", e, res.Expired[e])
-				}
-			}
-			tn.ClearFaults()
-			if res := r.sync(t, "forbidden", "readable"); len(res.Run.Unavailable) != 0 {
-				t.Errorf("readable again, still unavailable: %v", res.Run.Unavailable)
-			}
-		})
-	}
-}
-
 // rateLimits answers each of the provider's rate-limit answers once, mid-listing: a short wait is slept on the
 // fake clock (at least as long as asked) and the run completes; a wait beyond the invocation's budget pauses the
 // run until the provider's reset, sleeping nothing, and the invocation after the reset completes it.

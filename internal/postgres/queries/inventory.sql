@@ -160,31 +160,38 @@ INSERT INTO lane_watermarks (connector_id, lane, stage, watermark) VALUES (@conn
 ON CONFLICT (connector_id, lane, stage) DO UPDATE SET watermark = EXCLUDED.watermark, updated_at = now();
 
 -- Sweeps: at the end of a complete, successful run, expire the connector's live rows the run did not see.
--- Rows written after the run started (by a push-assisted refresh) are kept.
+-- Rows written after the run started (by a push-assisted refresh) are kept, and so are the rows of the scopes the
+-- run could not read (kept: JSON objects of column values, sspm.ScopedEntity; a row in one is kept).
 
 -- name: ExpireAccounts :execrows
-UPDATE accounts SET expired_at = now()
-WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at;
+UPDATE accounts x SET expired_at = now()
+WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at
+  AND NOT (to_jsonb(x) @> ANY(@kept::jsonb[]));
 
 -- name: ExpireGroups :execrows
-UPDATE groups SET expired_at = now()
-WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at;
+UPDATE groups x SET expired_at = now()
+WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at
+  AND NOT (to_jsonb(x) @> ANY(@kept::jsonb[]));
 
 -- name: ExpireGroupMembers :execrows
-UPDATE group_members SET expired_at = now()
-WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at;
+UPDATE group_members x SET expired_at = now()
+WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at
+  AND NOT (to_jsonb(x) @> ANY(@kept::jsonb[]));
 
 -- name: ExpireResources :execrows
-UPDATE resources SET expired_at = now()
-WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at;
+UPDATE resources x SET expired_at = now()
+WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at
+  AND NOT (to_jsonb(x) @> ANY(@kept::jsonb[]));
 
 -- name: ExpireGrants :execrows
-UPDATE grants SET expired_at = now()
-WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at;
+UPDATE grants x SET expired_at = now()
+WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at
+  AND NOT (to_jsonb(x) @> ANY(@kept::jsonb[]));
 
 -- name: ExpireCredentials :execrows
-UPDATE credentials SET expired_at = now()
-WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at;
+UPDATE credentials x SET expired_at = now()
+WHERE connector_id = @connector_id AND expired_at IS NULL AND seen_in_run <> @run_id AND seen_at < @run_started_at
+  AND NOT (to_jsonb(x) @> ANY(@kept::jsonb[]));
 
 -- name: ExpireDatasets :execrows
 -- Datasets the run could not read (kept_datasets) keep their rows.

@@ -46,20 +46,28 @@ func (q *Queries) CountLive(ctx context.Context, connectorID string) (CountLiveR
 
 const expireAccounts = `-- name: ExpireAccounts :execrows
 
-UPDATE accounts SET expired_at = now()
+UPDATE accounts x SET expired_at = now()
 WHERE connector_id = $1 AND expired_at IS NULL AND seen_in_run <> $2 AND seen_at < $3
+  AND NOT (to_jsonb(x) @> ANY($4::jsonb[]))
 `
 
 type ExpireAccountsParams struct {
 	ConnectorID  string
 	RunID        int64
 	RunStartedAt pgtype.Timestamptz
+	Kept         []json.RawMessage
 }
 
 // Sweeps: at the end of a complete, successful run, expire the connector's live rows the run did not see.
-// Rows written after the run started (by a push-assisted refresh) are kept.
+// Rows written after the run started (by a push-assisted refresh) are kept, and so are the rows of the scopes the
+// run could not read (kept: JSON objects of column values, sspm.ScopedEntity; a row in one is kept).
 func (q *Queries) ExpireAccounts(ctx context.Context, arg ExpireAccountsParams) (int64, error) {
-	result, err := q.db.Exec(ctx, expireAccounts, arg.ConnectorID, arg.RunID, arg.RunStartedAt)
+	result, err := q.db.Exec(ctx, expireAccounts,
+		arg.ConnectorID,
+		arg.RunID,
+		arg.RunStartedAt,
+		arg.Kept,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -67,18 +75,25 @@ func (q *Queries) ExpireAccounts(ctx context.Context, arg ExpireAccountsParams) 
 }
 
 const expireCredentials = `-- name: ExpireCredentials :execrows
-UPDATE credentials SET expired_at = now()
+UPDATE credentials x SET expired_at = now()
 WHERE connector_id = $1 AND expired_at IS NULL AND seen_in_run <> $2 AND seen_at < $3
+  AND NOT (to_jsonb(x) @> ANY($4::jsonb[]))
 `
 
 type ExpireCredentialsParams struct {
 	ConnectorID  string
 	RunID        int64
 	RunStartedAt pgtype.Timestamptz
+	Kept         []json.RawMessage
 }
 
 func (q *Queries) ExpireCredentials(ctx context.Context, arg ExpireCredentialsParams) (int64, error) {
-	result, err := q.db.Exec(ctx, expireCredentials, arg.ConnectorID, arg.RunID, arg.RunStartedAt)
+	result, err := q.db.Exec(ctx, expireCredentials,
+		arg.ConnectorID,
+		arg.RunID,
+		arg.RunStartedAt,
+		arg.Kept,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -113,18 +128,25 @@ func (q *Queries) ExpireDatasets(ctx context.Context, arg ExpireDatasetsParams) 
 }
 
 const expireGrants = `-- name: ExpireGrants :execrows
-UPDATE grants SET expired_at = now()
+UPDATE grants x SET expired_at = now()
 WHERE connector_id = $1 AND expired_at IS NULL AND seen_in_run <> $2 AND seen_at < $3
+  AND NOT (to_jsonb(x) @> ANY($4::jsonb[]))
 `
 
 type ExpireGrantsParams struct {
 	ConnectorID  string
 	RunID        int64
 	RunStartedAt pgtype.Timestamptz
+	Kept         []json.RawMessage
 }
 
 func (q *Queries) ExpireGrants(ctx context.Context, arg ExpireGrantsParams) (int64, error) {
-	result, err := q.db.Exec(ctx, expireGrants, arg.ConnectorID, arg.RunID, arg.RunStartedAt)
+	result, err := q.db.Exec(ctx, expireGrants,
+		arg.ConnectorID,
+		arg.RunID,
+		arg.RunStartedAt,
+		arg.Kept,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -132,18 +154,25 @@ func (q *Queries) ExpireGrants(ctx context.Context, arg ExpireGrantsParams) (int
 }
 
 const expireGroupMembers = `-- name: ExpireGroupMembers :execrows
-UPDATE group_members SET expired_at = now()
+UPDATE group_members x SET expired_at = now()
 WHERE connector_id = $1 AND expired_at IS NULL AND seen_in_run <> $2 AND seen_at < $3
+  AND NOT (to_jsonb(x) @> ANY($4::jsonb[]))
 `
 
 type ExpireGroupMembersParams struct {
 	ConnectorID  string
 	RunID        int64
 	RunStartedAt pgtype.Timestamptz
+	Kept         []json.RawMessage
 }
 
 func (q *Queries) ExpireGroupMembers(ctx context.Context, arg ExpireGroupMembersParams) (int64, error) {
-	result, err := q.db.Exec(ctx, expireGroupMembers, arg.ConnectorID, arg.RunID, arg.RunStartedAt)
+	result, err := q.db.Exec(ctx, expireGroupMembers,
+		arg.ConnectorID,
+		arg.RunID,
+		arg.RunStartedAt,
+		arg.Kept,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -151,18 +180,25 @@ func (q *Queries) ExpireGroupMembers(ctx context.Context, arg ExpireGroupMembers
 }
 
 const expireGroups = `-- name: ExpireGroups :execrows
-UPDATE groups SET expired_at = now()
+UPDATE groups x SET expired_at = now()
 WHERE connector_id = $1 AND expired_at IS NULL AND seen_in_run <> $2 AND seen_at < $3
+  AND NOT (to_jsonb(x) @> ANY($4::jsonb[]))
 `
 
 type ExpireGroupsParams struct {
 	ConnectorID  string
 	RunID        int64
 	RunStartedAt pgtype.Timestamptz
+	Kept         []json.RawMessage
 }
 
 func (q *Queries) ExpireGroups(ctx context.Context, arg ExpireGroupsParams) (int64, error) {
-	result, err := q.db.Exec(ctx, expireGroups, arg.ConnectorID, arg.RunID, arg.RunStartedAt)
+	result, err := q.db.Exec(ctx, expireGroups,
+		arg.ConnectorID,
+		arg.RunID,
+		arg.RunStartedAt,
+		arg.Kept,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -170,18 +206,25 @@ func (q *Queries) ExpireGroups(ctx context.Context, arg ExpireGroupsParams) (int
 }
 
 const expireResources = `-- name: ExpireResources :execrows
-UPDATE resources SET expired_at = now()
+UPDATE resources x SET expired_at = now()
 WHERE connector_id = $1 AND expired_at IS NULL AND seen_in_run <> $2 AND seen_at < $3
+  AND NOT (to_jsonb(x) @> ANY($4::jsonb[]))
 `
 
 type ExpireResourcesParams struct {
 	ConnectorID  string
 	RunID        int64
 	RunStartedAt pgtype.Timestamptz
+	Kept         []json.RawMessage
 }
 
 func (q *Queries) ExpireResources(ctx context.Context, arg ExpireResourcesParams) (int64, error) {
-	result, err := q.db.Exec(ctx, expireResources, arg.ConnectorID, arg.RunID, arg.RunStartedAt)
+	result, err := q.db.Exec(ctx, expireResources,
+		arg.ConnectorID,
+		arg.RunID,
+		arg.RunStartedAt,
+		arg.Kept,
+	)
 	if err != nil {
 		return 0, err
 	}

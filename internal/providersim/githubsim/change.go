@@ -79,3 +79,52 @@ func (s *Server) DeleteRepo(repoName string) error {
 	}
 	return nil
 }
+
+// DeleteDeployKey deletes a repository's first deploy key and returns its id.
+func (s *Server) DeleteDeployKey(repoName string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.org.repo(repoName)
+	if r == nil || len(r.Keys) == 0 {
+		return 0, fmt.Errorf("githubsim: repository %q has no deploy key", repoName)
+	}
+	k := r.Keys[0]
+	r.Keys = r.Keys[1:]
+	return k.ID, nil
+}
+
+// Uninstall removes a GitHub App installation from the organization.
+func (s *Server) Uninstall(installationID int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.org.installs)
+	s.org.installs = slices.DeleteFunc(s.org.installs, func(in installation) bool { return in.ID == installationID })
+	if len(s.org.installs) == n {
+		return fmt.Errorf("githubsim: no installation %d", installationID)
+	}
+	return nil
+}
+
+// Installations returns the ids of the organization's GitHub App installations.
+func (s *Server) Installations() []int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []int64
+	for _, in := range s.org.installs {
+		out = append(out, in.ID)
+	}
+	return out
+}
+
+// ReposWithDeployKeys returns the names of the repositories that have a deploy key.
+func (s *Server) ReposWithDeployKeys() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []string
+	for _, r := range s.org.repos {
+		if len(r.Keys) > 0 {
+			out = append(out, r.Name)
+		}
+	}
+	return out
+}

@@ -66,8 +66,13 @@ func (s *Server) patJSON(p pat) map[string]any {
 	return m
 }
 
+// listPATs answers GET /orgs/{org}/personal-access-tokens (or …-token-requests). GitHub documents these for
+// GitHub Apps only: a token (classic or fine-grained PAT) gets 403, unless Options.TokensListPATs.
 func (s *Server) listPATs(request bool) func(*http.Request) reply {
 	return func(r *http.Request) reply {
+		if !s.opts.TokensListPATs && !s.appTokenValid(r.Header.Get("Authorization")) {
+			return errReply(http.StatusForbidden, "Resource not accessible by personal access token")
+		}
 		var out []map[string]any
 		for _, p := range s.org.pats {
 			if p.Request == request {

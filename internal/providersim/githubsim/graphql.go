@@ -22,6 +22,9 @@ func (s *Server) graphql(r *http.Request) reply {
 	if strings.Contains(q.Query, "nodes(") {
 		return s.graphqlNodes(login, q.Variables["ids"])
 	}
+	if strings.Contains(q.Query, "team(slug:") {
+		return s.graphqlTeamMembers(r, login, q.Query, q.Variables)
+	}
 	if !strings.Contains(q.Query, "externalIdentities") {
 		return reply{body: map[string]any{"errors": []map[string]any{{"message": "unsupported query"}}}}
 	}
@@ -102,4 +105,58 @@ func (s *Server) graphqlNodes(org string, rawIDs any) reply {
 		body["errors"] = errs
 	}
 	return reply{body: body}
+}
+
+// graphqlTeamMembers answers organization(login:).team(slug:).members(membership:, first:, after:) with edges of
+// {role (MAINTAINER or MEMBER), node {databaseId login}} and pageInfo; membership is a literal in the query or
+// the variable $membership, IMMEDIATE, CHILD_TEAM or ALL (the default, as GitHub's).
+func (s *Server) graphqlTeamMembers(r *http.Request, login, query string, vars map[string]any) reply {
+	if !strings.EqualFold(login, s.org.Login) {
+		return reply{body: map[string]any{"data": map[string]any{"organization": nil},
+			"errors": []map[string]any{{"type": "NOT_FOUND", "message": "Could not resolve to an Organization with the login of '" + login + "'."}}}}
+	}
+	slug, _ := vars["slug"].(string)
+	t := s.org.team(slug)
+	if t == nil {
+		return reply{body: map[string]any{"data": map[string]any{"organization": map[string]any{"team": nil}}}}
+	}
+	membership := membershipAll
+	if m, ok := vars["membership"].(string); ok && m != "" {
+		membership = m
+	}
+	for _, m := range []string{membershipImmediate, membershipChildTeam} {
+		if strings.Contains(query, "membership: "+m) || strings.Contains(query, "membership:"+m) {
+			membership = m
+		}
+	}
+	if membership != membershipImmediate && membership != membershipChildTeam && membership != membershipAll {
+		return reply{body: map[string]any{"errors": []map[string]any{{"message": "Argument 'membership' has an invalid value (" + membership + ")."}}}}
+	}
+	members := s.org.teamMembers(t, membership)
+	first := 100
+	if f, ok := vars["first"].(float64); ok && f >= 1 && f <= 100 {
+		first = int(f)
+	}
+	start := 0
+	if a, ok := vars["after"].(string); ok && a != "" {
+		b, err := base64.StdEncoding.DecodeString(a)
+		n, err2 := strconv.Atoi(strings.TrimPrefix(string(b), "cursor:"))
+		if err != nil || err2 != nil {
+			return reply{body: map[string]any{"errors": []map[string]any{{"message": "invalid cursor"}}}}
+		}
+		start = n
+	}
+	start = min(start, len(members))
+	end := min(start+first, len(members))
+	edges := make([]map[string]any, 0, end-start)
+	for _, m := range members[start:end] {
+		u := s.org.user(m.Login)
+		if u == nil {
+			continue
+		}
+		edges = append(edges, map[string]any{"role": strings.ToUpper(m.Role), "node": map[string]any{"databaseId": u.ID, "login": u.Login}})
+	}
+	endCursor := base64.StdEncoding.EncodeToString([]byte("cursor:" + strconv.Itoa(end)))
+	conn := map[string]any{"edges": edges, "pageInfo": map[string]any{"hasNextPage": end < len(members) || (emptyLast(r) && end > start), "endCursor": endCursor}}
+	return reply{body: map[string]any{"data": map[string]any{"organization": map[string]any{"team": map[string]any{"members": conn}}}}}
 }

@@ -131,7 +131,7 @@ func (s *Server) listTeamMembers(r *http.Request) reply {
 	}
 	role := r.URL.Query().Get("role")
 	var out []map[string]any
-	for _, m := range t.Members {
+	for _, m := range s.org.teamMembers(t, membershipAll) {
 		if role != "" && role != "all" && role != m.Role {
 			continue
 		}
@@ -141,6 +141,55 @@ func (s *Server) listTeamMembers(r *http.Request) reply {
 	}
 	page, link := paginate(r, out)
 	return reply{body: nonNil(page), link: link}
+}
+
+// Team membership as GraphQL's Team.members(membership:) filters it: IMMEDIATE (the team's own members),
+// CHILD_TEAM (members of its child teams, at any depth, and not of the team itself) or ALL.
+const (
+	membershipImmediate = "IMMEDIATE"
+	membershipChildTeam = "CHILD_TEAM"
+	membershipAll       = "ALL"
+)
+
+// teamMembers lists a team's members for a membership filter, each user once: its own members with their role,
+// then the members of its child teams (depth first) as "member" unless they are the team's own. GitHub documents
+// that the REST team members listing "will include the members of child teams", that is membership ALL.
+func (o *org) teamMembers(t *team, membership string) []teamMember {
+	seen := map[string]bool{}
+	var out []teamMember
+	if membership != membershipChildTeam {
+		for _, m := range t.Members {
+			seen[m.Login] = true
+			out = append(out, m)
+		}
+	} else {
+		for _, m := range t.Members {
+			seen[m.Login] = true
+		}
+	}
+	if membership == membershipImmediate {
+		return out
+	}
+	var walk func(parent string, depth int)
+	walk = func(parent string, depth int) {
+		if depth > len(o.teams) {
+			return
+		}
+		for _, c := range o.teams {
+			if c.Parent != parent {
+				continue
+			}
+			for _, m := range c.Members {
+				if !seen[m.Login] {
+					seen[m.Login] = true
+					out = append(out, teamMember{Login: m.Login, Role: "member"})
+				}
+			}
+			walk(c.Slug, depth+1)
+		}
+	}
+	walk(t.Slug, 0)
+	return out
 }
 
 func (s *Server) repoJSON(rp *repo) map[string]any {

@@ -30,6 +30,10 @@ type Options struct {
 	// Forbidden lists route patterns the token may not read ("GET /orgs/{org}/installations"); they answer
 	// 403 "Resource not accessible by personal access token".
 	Forbidden []string
+	// TokensListPATs lets a token (not only a GitHub App installation token) list the fine-grained PATs and
+	// their requests. GitHub does not: those listings accept GitHub App tokens only and answer a token 403, as
+	// the simulator does without this; it serves rigs that use token auth to exercise those listings.
+	TokensListPATs bool
 	// NoSAML answers the external-identities query with samlIdentityProvider null (no SAML SSO configured).
 	NoSAML bool
 	// NoAuditLog answers the audit log with 404, as GitHub does for an organization without Enterprise Cloud. (A
@@ -226,4 +230,24 @@ func (s *Server) EmailSource(login string) string {
 		return "public"
 	}
 	return ""
+}
+
+// TeamMembers returns the logins of a team's members: its own (immediate) members, or with the members of its
+// child teams at any depth as well (what the REST team members listing answers).
+func (s *Server) TeamMembers(slug string, withChildTeams bool) []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.org.team(slug)
+	if t == nil {
+		return nil
+	}
+	membership := membershipImmediate
+	if withChildTeams {
+		membership = membershipAll
+	}
+	var out []string
+	for _, m := range s.org.teamMembers(t, membership) {
+		out = append(out, m.Login)
+	}
+	return out
 }
