@@ -102,7 +102,13 @@ func orgMembersGroup(o *gh.Organization) sspm.Group {
 		Description: "Every member of the organization; holds the org base repository permission", Raw: raw}
 }
 
-// baseGrant is the org base permission on a repository, nil when the base permission is none.
+// baseUnreadable says why a run has no base grants: GitHub shows default_repository_permission only to an
+// organization owner (a classic PAT also needs admin:org; a GitHub App or fine-grained token the organization
+// permission Administration: read).
+const baseUnreadable = "base permission: default_repository_permission not visible to this credential " +
+	"(needs an organization owner's token with admin:org, or a GitHub App with Administration: read); base grants kept as they were"
+
+// baseGrant is the org base permission on a repository, nil when the base permission is none or not visible.
 func baseGrant(o *gh.Organization, repoID string) []sspm.Grant {
 	perm := o.GetDefaultRepoPermission()
 	if perm == "" || perm == "none" {

@@ -32,6 +32,10 @@ func (s *Source) reposStep(ctx context.Context, page int) (sspm.StepResult, erro
 	} else if err != nil {
 		return res, err
 	}
+	if org.DefaultRepoPermission == nil { // not an owner's token: no base grants, and the earlier ones are kept
+		addUnavailable(&res, scopeBaseGrants)
+		res.Message = join(res.Message, baseUnreadable)
+	}
 	grants := make([][]sspm.Grant, len(repos))
 	keys := make([][]sspm.Credential, len(repos))
 	hidden, keysHidden := make([]bool, len(repos)), make([]bool, len(repos))

@@ -41,11 +41,18 @@ func (s *Server) orgOnly(h func(*http.Request) reply) func(*http.Request) reply 
 	}
 }
 
-func (s *Server) getOrg(_ *http.Request) reply {
+// getOrg answers GET /orgs/{org}. GitHub shows the full details (the base permission
+// default_repository_permission, two_factor_requirement_enabled, members_can_create_repositories, ...) only to
+// an organization owner, and to a classic PAT only with admin:org: others get the public fields (NotOwner).
+func (s *Server) getOrg(r *http.Request) reply {
 	o := s.org
-	return reply{body: map[string]any{"login": o.Login, "id": o.ID, "node_id": fmt.Sprintf("O_%d", o.ID), "name": o.Name,
-		"type": "Organization", "default_repository_permission": o.BasePerm, "two_factor_requirement_enabled": true,
-		"members_can_create_repositories": false, "html_url": "https://github.com/" + o.Login}}
+	body := map[string]any{"login": o.Login, "id": o.ID, "node_id": fmt.Sprintf("O_%d", o.ID), "name": o.Name,
+		"type": "Organization", "html_url": "https://github.com/" + o.Login}
+	if !s.opts.NotOwner || s.appTokenValid(r.Header.Get("Authorization")) {
+		body["default_repository_permission"], body["two_factor_requirement_enabled"] = o.BasePerm, true
+		body["members_can_create_repositories"] = false
+	}
+	return reply{body: body}
 }
 
 func userJSON(u *user) map[string]any {

@@ -34,6 +34,10 @@ type Options struct {
 	// their requests. GitHub does not: those listings accept GitHub App tokens only and answer a token 403, as
 	// the simulator does without this; it serves rigs that use token auth to exercise those listings.
 	TokensListPATs bool
+	// NotOwner serves a token that is not an organization owner's (or a classic PAT without admin:org): GET
+	// /orgs/{org} answers without the fields GitHub shows only to owners, among them
+	// default_repository_permission (the base permission). GitHub App installation tokens still see them.
+	NotOwner bool
 	// NoSAML answers the external-identities query with samlIdentityProvider null (no SAML SSO configured).
 	NoSAML bool
 	// NoAuditLog answers the audit log with 404, as GitHub does for an organization without Enterprise Cloud. (A
@@ -250,4 +254,11 @@ func (s *Server) TeamMembers(slug string, withChildTeams bool) []string {
 		out = append(out, m.Login)
 	}
 	return out
+}
+
+// SetNotOwner changes Options.NotOwner: as if the connector's token were replaced by a non-owner's.
+func (s *Server) SetNotOwner(notOwner bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.NotOwner = notOwner
 }
