@@ -27,6 +27,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync"
 	"time"
 
 	gh "github.com/google/go-github/v62/github"
@@ -140,6 +141,9 @@ type Source struct {
 	// verified-domain and public emails was given.
 	emailNote    string
 	profileNoted bool
+	// mu guards outside, read by the repositories' concurrent collaborator listings.
+	mu      sync.Mutex
+	outside func(id int64) bool // tells outside collaborators; nil until read
 }
 
 // NewSource builds the source of a connector from its config and secret.

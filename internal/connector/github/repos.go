@@ -84,16 +84,73 @@ func (s *Source) reposStep(ctx context.Context, page int) (sspm.StepResult, erro
 	return res, nil
 }
 
+// collaborators reads a repository's direct collaborators (affiliation=direct). GitHub documents the listing's
+// role_name (and permissions) as the collaborator's highest role from every source (the direct grant, teams, the
+// base permission, organization roles), so it is stored as what it is: a grant Via "effective". Only an outside
+// collaborator's role is its direct grant (it can be in no team and gets no base permission): that one is
+// stored Via "direct". Without the outside collaborators listing every collaborator's grant is effective.
 func (s *Source) collaborators(ctx context.Context, r *gh.Repository) ([]sspm.Grant, error) {
+	outside, err := s.outsiders(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []sspm.Grant
 	repoID := strconv.FormatInt(r.GetID(), 10)
-	err := s.eachPage(func(page int) (int, error) {
+	err = s.eachPage(func(page int) (int, error) {
 		users, resp, err := s.c.gh.Repositories.ListCollaborators(ctx, s.c.org, r.GetName(), &gh.ListCollaboratorsOptions{Affiliation: "direct", ListOptions: s.list(page)})
 		for _, u := range users {
+			via := viaEffective
+			if outside(u.GetID()) {
+				via = "direct"
+			}
 			out = append(out, sspm.Grant{PrincipalExternalID: strconv.FormatInt(u.GetID(), 10), PrincipalKind: sspm.MemberAccount,
-				ResourceExternalID: repoID, Permission: permissionOf(u.GetRoleName(), u.GetPermissions()), Via: "direct"})
+				ResourceExternalID: repoID, Permission: permissionOf(u.GetRoleName(), u.GetPermissions()), Via: via})
 		}
 		return next(resp), classify("list collaborators", err)
 	})
 	return out, err
+}
+
+// outsiders tells outside collaborators by id, read once per Source: from the outside collaborators listing,
+// else (a credential that may not read it) as the users who are not members; when neither can be read, nobody
+// is told apart and every collaborator's grant is labelled effective.
+func (s *Source) outsiders(ctx context.Context) (func(id int64) bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.outside != nil {
+		return s.outside, nil
+	}
+	read := func(list func(page int) ([]*gh.User, *gh.Response, error), op string) (map[int64]bool, error) {
+		set := map[int64]bool{}
+		err := s.eachPage(func(page int) (int, error) {
+			users, resp, err := list(page)
+			for _, u := range users {
+				set[u.GetID()] = true
+			}
+			return next(resp), classify(op, err)
+		})
+		return set, err
+	}
+	outside, err := read(func(page int) ([]*gh.User, *gh.Response, error) {
+		return s.c.gh.Organizations.ListOutsideCollaborators(ctx, s.c.org, &gh.ListOutsideCollaboratorsOptions{ListOptions: s.list(page)})
+	}, "list outside collaborators")
+	switch {
+	case err == nil:
+		s.outside = func(id int64) bool { return outside[id] }
+		return s.outside, nil
+	case !errors.Is(err, errUnreadable):
+		return nil, err
+	}
+	members, err := read(func(page int) ([]*gh.User, *gh.Response, error) {
+		return s.c.gh.Organizations.ListMembers(ctx, s.c.org, &gh.ListMembersOptions{Role: "all", ListOptions: s.list(page)})
+	}, "list members")
+	switch {
+	case err == nil:
+		s.outside = func(id int64) bool { return !members[id] }
+	case errors.Is(err, errUnreadable):
+		s.outside = func(int64) bool { return false }
+	default:
+		return nil, err
+	}
+	return s.outside, nil
 }

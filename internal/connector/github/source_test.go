@@ -66,7 +66,7 @@ func TestFullSyncMatchesTheOrganization(t *testing.T) {
 			if g.PrincipalKind != sspm.MemberGroup || !strings.HasPrefix(g.PrincipalExternalID, "org_members:") || g.Permission != "read" {
 				t.Errorf("base grant %+v", g)
 			}
-		case "direct":
+		case "direct", "effective": // outside collaborators' direct grants, members' effective roles
 			if !strings.HasPrefix(g.ResourceExternalID, "org:") {
 				direct++
 			}

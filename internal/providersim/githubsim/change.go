@@ -3,6 +3,7 @@ package githubsim
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // The changes below are recorded in the audit log like GitHub records them.
@@ -124,6 +125,49 @@ func (s *Server) ReposWithDeployKeys() []string {
 	for _, r := range s.org.repos {
 		if len(r.Keys) > 0 {
 			out = append(out, r.Name)
+		}
+	}
+	return out
+}
+
+// AddCollaborator grants a user direct access to a repository with a permission (pull, triage, push, maintain,
+// admin), replacing a direct grant the user had.
+func (s *Server) AddCollaborator(repoName, login, perm string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, u := s.org.repo(repoName), s.org.user(login)
+	if r == nil || u == nil || permRank[perm] == 0 {
+		return fmt.Errorf("githubsim: cannot grant %s %q on %q", login, perm, repoName)
+	}
+	r.Collabs = slices.DeleteFunc(r.Collabs, func(c collaborator) bool { return c.Login == u.Login })
+	r.Collabs = append(r.Collabs, collaborator{Login: u.Login, Perm: perm})
+	s.audit("repo.add_member", map[string]any{"repo": repoName, "user": u.Login})
+	return nil
+}
+
+// DirectPermission is a user's direct grant on a repository as a role name (read, triage, write, maintain,
+// admin), "" when none.
+func (s *Server) DirectPermission(repoName, login string) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if r := s.org.repo(repoName); r != nil {
+		for _, c := range r.Collabs {
+			if strings.EqualFold(c.Login, login) {
+				return roleName(c.Perm)
+			}
+		}
+	}
+	return ""
+}
+
+// TeamRepos returns a team's repositories with the team's permission on each, as role names.
+func (s *Server) TeamRepos(slug string) map[string]string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := map[string]string{}
+	if t := s.org.team(slug); t != nil {
+		for _, tr := range t.Repos {
+			out[tr.Repo] = roleName(tr.Perm)
 		}
 	}
 	return out

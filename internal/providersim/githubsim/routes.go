@@ -3,6 +3,7 @@ package githubsim
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -249,8 +250,42 @@ func (s *Server) listRepos(r *http.Request) reply {
 	return reply{body: nonNil(page), link: link}
 }
 
+// permRank orders the repository roles.
+var permRank = map[string]int{"pull": 1, "read": 1, "triage": 2, "push": 3, "write": 3, "maintain": 4, "admin": 5}
+
+// effectivePerm is a user's highest role on a repository from every source, as GitHub reports it in the
+// collaborators listing's role_name ("the highest role assigned to the collaborator after considering all
+// sources of grants, including: repo, teams, organization, and enterprise"): the direct grant, the teams the
+// user is an immediate member of and their ancestors (a child team inherits its parent's access), and, for a
+// member, the organization's base permission.
+func (o *org) effectivePerm(u *user, rp *repo, direct string) string {
+	best := direct
+	better := func(p string) {
+		if permRank[p] > permRank[best] {
+			best = p
+		}
+	}
+	if !u.Outside {
+		better(o.BasePerm)
+		for _, t := range o.teams {
+			if !slices.ContainsFunc(t.Members, func(m teamMember) bool { return m.Login == u.Login }) {
+				continue
+			}
+			for at, depth := t, 0; at != nil && depth <= len(o.teams); at, depth = o.team(at.Parent), depth+1 {
+				for _, tr := range at.Repos {
+					if tr.Repo == rp.Name {
+						better(tr.Perm)
+					}
+				}
+			}
+		}
+	}
+	return best
+}
+
 // listCollaborators serves affiliation=direct (default all) and outside; "all" here equals direct because the
-// simulator does not expand team and base-permission access.
+// simulator does not list users whose only access is through a team or the base permission. role_name and
+// permissions are the collaborator's highest role from every source (effectivePerm), as GitHub documents them.
 func (s *Server) listCollaborators(r *http.Request) reply {
 	rp := s.org.repo(r.PathValue("repo"))
 	if !strings.EqualFold(r.PathValue("owner"), s.org.Login) || rp == nil {
@@ -264,7 +299,8 @@ func (s *Server) listCollaborators(r *http.Request) reply {
 			continue
 		}
 		m := userJSON(u)
-		m["permissions"], m["role_name"] = permissionsOf(c.Perm), roleName(c.Perm)
+		eff := s.org.effectivePerm(u, rp, c.Perm)
+		m["permissions"], m["role_name"] = permissionsOf(eff), roleName(eff)
 		out = append(out, m)
 	}
 	page, link := paginate(r, out)
