@@ -67,7 +67,8 @@ const ConfigSchema = `{
 // Scopes are the read-only permissions to grant, shown in the connector form.
 var Scopes = []string{
 	"organization: Members (read)", "organization: Administration (read)", "repository: Metadata (read)",
-	"repository: Administration (read)", "classic PAT: read:org, repo",
+	"repository: Administration (read)",
+	"classic PAT: read:org, repo (the base permission also needs an organization owner's token with admin:org; read:org does not show it)",
 }
 
 // settings is a parsed, validated Config.

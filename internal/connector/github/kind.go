@@ -3,10 +3,11 @@
 //
 //   - Full lane, in stages: members (org role; emails from SAML, then SCIM identities, then verified-domain
 //     emails, then the public profile email, never invented; every member also in the synthetic group
-//     "org_members:{org id}"), outside_collaborators, teams (teams → groups, nesting, members with their team
-//     role, team → repository grants), repos (repositories → resources, direct collaborators → grants, the org
-//     base permission → one grant per repository from the org members group, Via "org_base", deploy keys →
-//     credential metadata), installations (App installations → credential metadata), pats and pat_requests
+//     "org_members:{org id}"), outside_collaborators, teams (teams → groups, nesting, immediate members with
+//     their team role from GraphQL, team → repository grants), repos (repositories → resources, direct
+//     collaborators → grants with their role_name, Via "effective" for members and "direct" for outside
+//     collaborators, the org base permission → one grant per repository from the org members group, Via
+//     "org_base", deploy keys → credential metadata), installations (App installations → credential metadata), pats and pat_requests
 //     (fine-grained PATs granted access to the organization and pending requests → credential metadata).
 //   - Auth: a token, or a GitHub App installation (RS256 App JWT exchanged for an installation token, renewed
 //     five minutes before it expires).
@@ -15,8 +16,9 @@
 //   - Tail: the organization audit log (stream "audit_log", auditlog.go) as canonical events.
 //
 // Every step reads one page of its stage's listing (and what hangs off the items of that page) and returns the
-// next page number as the cursor, so a new Source resumes a run. An endpoint the credential may not read puts
-// the entities it feeds into the step's Unavailable list; a 5xx fails the step.
+// next page number as the cursor, so a new Source resumes a run. A listing the credential may not read puts
+// the rows it feeds, by scope (scopes.go), into the step's Unavailable list and the run goes on; a 5xx fails the
+// step.
 //
 // Repeat syncs are cheap: with Options.Cache (the store, bound by the composition root through Kind.Bind), every
 // listing is a conditional request and a 304 replays the stored page (httpcache.go), so a run of an unchanged

@@ -7,6 +7,7 @@ import { formatAgo } from '@/lib/format'
 import type { LaneStatus } from '../api/get-system-health'
 import { RunError, RunProgressBar, RunStatus } from './run-status'
 import { RunsTable } from './runs-table'
+import { RunUnavailable } from './run-unavailable'
 
 /** One connector's health: each lane's last run, a running run's progress, the newest failure in full, the runs. */
 export function ConnectorLanes({
@@ -44,6 +45,7 @@ export function ConnectorLanes({
       {failures.map((r) => (
         <RunError key={r.id} run={r} />
       ))}
+      {lanes.flatMap((l) => (l.last_run && l.last_run.status !== 'running' ? [<RunUnavailable key={l.lane} run={l.last_run} />] : []))}
       <h3>Newest runs</h3>
       <RunsTable connectorId={connectorId} />
     </Panel>
