@@ -73,7 +73,7 @@ type Grant struct {
 	PrincipalKind       MemberKind
 	ResourceExternalID  string
 	Permission          string
-	Via                 string // direct, group, team, org_base
+	Via                 string // direct, effective (the highest role from every source, when the direct one cannot be told apart), group, team, org_base
 	ViaExternalID       string // the group or team the grant comes through
 }
 

@@ -40,6 +40,8 @@ var githubHarness = sourcetest.Harness{
 		{Name: "GET /orgs/{org}/members", Stage: ghc.StageMembers, Paging: rest,
 			Unavailable: []sspm.Entity{sspm.EntityAccounts, sspm.EntityGroupMembers, sspm.EntityGrants}},
 		// GraphQL: emails (which hide no row) and the teams' immediate members.
+		// The organization itself (its id names the org's rows): a credential that may not read it fails the run.
+		{Name: "GET /orgs/{org}", Stage: ghc.StageMembers},
 		{Name: "POST /graphql", Stage: ghc.StageMembers, Paging: []sourcetest.Paging{sourcetest.BodyToken}, Unavailable: []sspm.Entity{sspm.EntityGroupMembers}},
 		{Name: "GET /orgs/{org}/outside_collaborators", Stage: ghc.StageOutside, Paging: rest, Unavailable: []sspm.Entity{sspm.EntityAccounts}},
 		{Name: "GET /orgs/{org}/teams", Stage: ghc.StageTeams, Paging: rest,

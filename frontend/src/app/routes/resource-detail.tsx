@@ -11,7 +11,7 @@ import { formatDateTime } from '@/lib/format'
 import { pageWindow, searchEnum, searchPage, searchString, sortValues } from '@/lib/search'
 
 const sorts = sortValues(['principal_name', 'permission', 'via'] as const)
-const vias = ['direct', 'group', 'team', 'org_base'] as const
+const vias = ['direct', 'effective', 'group', 'team', 'org_base'] as const
 
 export interface ResourceDetailSearch {
   q?: string | undefined
