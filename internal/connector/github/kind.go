@@ -144,8 +144,9 @@ type Source struct {
 	emailNote    string
 	profileNoted bool
 	// mu guards outside, read by the repositories' concurrent collaborator listings.
-	mu      sync.Mutex
-	outside func(id int64) bool // tells outside collaborators; nil until read
+	mu          sync.Mutex
+	outside     func(id int64) bool // tells outside collaborators; nil until read
+	outsideSeen map[int64]bool      // outside collaborators of the outside stage's pages so far, from its first
 }
 
 // NewSource builds the source of a connector from its config and secret.

@@ -159,6 +159,7 @@ func (s *Source) outsideStep(ctx context.Context, page int) (sspm.StepResult, er
 	if err := s.profiles(ctx, users, &res); err != nil {
 		return res, err
 	}
+	s.noteOutside(page, users, resp.NextPage == 0)
 	for _, u := range users {
 		a, err := s.account(u, "outside", "outside_collaborator")
 		if err != nil {
@@ -168,6 +169,26 @@ func (s *Source) outsideStep(ctx context.Context, page int) (sspm.StepResult, er
 	}
 	res.Next = nextCursor(resp.NextPage)
 	return res, nil
+}
+
+// noteOutside collects the outside collaborators a Source reads from the first page of the stage to its last,
+// so that the repositories stage tells them apart without listing them again (outsiders).
+func (s *Source) noteOutside(page int, users []*gh.User, last bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if page == 1 {
+		s.outsideSeen = map[int64]bool{}
+	}
+	if s.outsideSeen == nil {
+		return // resumed mid-stage: outsiders reads the listing
+	}
+	for _, u := range users {
+		s.outsideSeen[u.GetID()] = true
+	}
+	if last {
+		seen := s.outsideSeen
+		s.outside, s.outsideSeen = func(id int64) bool { return seen[id] }, nil
+	}
 }
 
 // profiles resolves the verified-domain and public emails of the users of a page the identities left without
