@@ -254,9 +254,7 @@ func (r *Runner) steps(ctx context.Context, connectorID string, lane sspm.Lane, 
 				return false, fmt.Errorf("stage %s: %w", stage, err)
 			}
 			for _, e := range step.Unavailable {
-				if !slices.Contains(state.Unavailable, string(e)) {
-					state.Unavailable = append(state.Unavailable, string(e))
-				}
+				state.Unavailable = addUnavailable(state.Unavailable, string(e))
 			}
 			state.Checkpoint.Stage, state.Checkpoint.Cursor = stage, step.Next
 			state.Watermark = nil
@@ -438,4 +436,36 @@ func (r *Runner) logger() *slog.Logger {
 		return r.Logger
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+// maxScopes bounds the scopes a run lists for one entity (one per team or repository the credential may not
+// read): beyond it the whole entity is listed instead, which keeps all its rows and the run's record small.
+const maxScopes = 100
+
+// addUnavailable adds u to a run's Unavailable list: once, not when its whole entity is listed already, and as
+// its whole entity when that entity already has maxScopes scopes (which it then replaces).
+func addUnavailable(list []string, u string) []string {
+	if slices.Contains(list, u) {
+		return list
+	}
+	e, cols, ok := sspm.ParseScope(u)
+	if !ok || cols == nil {
+		if ok && !strings.HasPrefix(u, "dataset:") { // a whole entity subsumes its scopes
+			list = slices.DeleteFunc(list, func(x string) bool { return strings.HasPrefix(x, string(e)+"[") })
+		}
+		return append(list, u)
+	}
+	if slices.Contains(list, string(e)) {
+		return list
+	}
+	n := 0
+	for _, x := range list {
+		if strings.HasPrefix(x, string(e)+"[") {
+			n++
+		}
+	}
+	if n >= maxScopes {
+		return addUnavailable(list, string(e))
+	}
+	return append(list, u)
 }
