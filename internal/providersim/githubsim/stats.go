@@ -64,10 +64,11 @@ func (s *Server) ResetStats() {
 }
 
 // MinimumRequests is the fewest requests a full read of the organization needs at perPage items a page (1-100),
-// by route: every listing page (members, owners, outside collaborators, teams with their maintainers, members and
-// repositories, repositories with their direct collaborators and deploy keys, installations, PATs, PAT
-// requests; at least one request each), the organization itself, and the GraphQL requests: the external
-// identities (perPage a page) and the emails of the users they leave without one (a hundred users a request).
+// by route: every listing page (members, owners, outside collaborators, teams with their repositories,
+// repositories with their direct collaborators and deploy keys, installations, PATs, PAT requests; at least one
+// request each), the organization itself, and the GraphQL requests: the external identities (perPage a page),
+// the emails of the users they leave without one (a hundred users a request) and each team's immediate members
+// (perPage a page).
 func (s *Server) MinimumRequests(perPage int) map[string]int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -117,13 +118,7 @@ func (s *Server) MinimumRequests(perPage int) map[string]int {
 	m["GET /orgs/{org}/personal-access-tokens"] = pages(granted, per)
 	m["GET /orgs/{org}/personal-access-token-requests"] = pages(requested, per)
 	for _, t := range o.teams {
-		maint := 0
-		for _, tm := range t.Members {
-			if tm.Role == "maintainer" {
-				maint++
-			}
-		}
-		m["GET /orgs/{org}/teams/{team_slug}/members"] += pages(maint, per) + pages(len(t.Members), per)
+		m["POST /graphql"] += pages(len(t.Members), per) // the team's immediate members, with their role
 		m["GET /orgs/{org}/teams/{team_slug}/repos"] += pages(len(t.Repos), per)
 	}
 	for _, r := range o.repos {
