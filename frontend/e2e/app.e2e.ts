@@ -272,6 +272,38 @@ describe('admin UI against open-sspm dev with the simulator', () => {
     expect(audit).toContain(newConnector.id)
   })
 
+  step('a discovered app shows the evidence its actor count comes from', async () => {
+    await nav('Discovery', 'Discovered apps')
+    const table = page.getByRole('table', { name: 'Discovered apps', exact: true })
+    const header = (await table.locator('thead').getByRole('columnheader').allInnerTexts()).map((t) => t.trim())
+    const actorsCol = header.findIndex((h) => h.startsWith('Actors'))
+    expect(actorsCol).toBeGreaterThan(0)
+    // The first app with actors in the last 30 days: its evidence must explain the count.
+    let first = bodyRows('Discovered apps').first()
+    let name = ''
+    let actors = 0
+    for (let i = 0; i < (await bodyRows('Discovered apps').count()) && actors === 0; i++) {
+      const c = await cells(bodyRows('Discovered apps').nth(i))
+      first = bodyRows('Discovered apps').nth(i)
+      name = c[0] ?? ''
+      actors = Number(c[actorsCol])
+    }
+    expect(actors, `actors of ${name}`).toBeGreaterThan(0)
+    await first.getByRole('link', { name, exact: true }).click()
+    await page.getByRole('heading', { level: 1, name, exact: true }).waitFor()
+    await settled(page)
+    const evidence = page.getByRole('region', { name: /^Evidence \(\d+\)$/ })
+    const total = Number(/\((\d+)\)/.exec((await evidence.getByRole('heading').innerText()))?.[1] ?? '0')
+    expect(total, `evidence rows of ${name} (${actors} actors in 30 days)`).toBeGreaterThan(0)
+    const rows = evidence.getByRole('table', { name: 'Evidence', exact: true }).locator('tbody').getByRole('row')
+    const shown = await rows.count()
+    const people = new Set<string>()
+    for (let i = 0; i < shown; i++) people.add((await cells(rows.nth(i)))[1] ?? '')
+    if (shown === total) expect(people.size, `distinct actors in the evidence of ${name}`).toBe(actors)
+    else expect(people.size).toBeGreaterThan(0)
+    await screenshot(page, '21-discovered-app')
+  })
+
   step('no uncaught errors in the page', async () => {
     expect(s.pageErrors).toEqual([])
   })

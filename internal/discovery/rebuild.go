@@ -97,7 +97,7 @@ func hasBinding(bs []Binding, connectorID string) bool {
 	return slices.ContainsFunc(bs, func(b Binding) bool { return b.ConnectorID == connectorID })
 }
 
-// aggregate groups evidence into apps by canonical key, in a stable order.
+// aggregate groups evidence into apps by the canonical key it is stored under, in a stable order.
 func aggregate(evidence []sspm.EvidenceRecord) []*sspm.SaaSApp {
 	type acc struct {
 		app    *sspm.SaaSApp
@@ -108,7 +108,10 @@ func aggregate(evidence []sspm.EvidenceRecord) []*sspm.SaaSApp {
 	var keys []string
 	for _, e := range evidence {
 		ref := AppRef{Source: e.ConnectorKind, SourceName: e.ConnectorID, AppID: e.AppID, AppName: e.AppName, Domain: e.Domain}
-		key := CanonicalKey(ref)
+		key := e.AppKey // the key the evidence is stored under, so an app's detail finds the evidence it counts
+		if key == "" {
+			key = CanonicalKey(ref)
+		}
 		a, ok := byKey[key]
 		if !ok {
 			a = &acc{app: &sspm.SaaSApp{Key: key, DisplayName: DisplayName(ref), Domain: RegistrableDomain(e.Domain),

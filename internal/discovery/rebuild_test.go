@@ -35,6 +35,9 @@ func TestRebuildScoresAppsFromEvidenceAndKeepsGovernance(t *testing.T) {
 	}
 	ev = append(ev, sspm.Evidence{Kind: "sso", AppID: "0oaGH", AppName: "GitHub Enterprise", Domain: "github.com", ActorID: "ua", OccurredAt: now.Add(-time.Hour)})
 	ev = append(ev, sspm.Evidence{Kind: "sso", AppName: "Old Tool", Domain: "oldtool.io", ActorID: "ua", OccurredAt: now.Add(-40 * 24 * time.Hour)})
+	for i := range ev { // the key the lane runner gives evidence
+		ev[i].AppKey = discovery.CanonicalKey(discovery.AppRef{Source: sspm.KindOkta, SourceName: "okta-1", AppID: ev[i].AppID, AppName: ev[i].AppName, Domain: ev[i].Domain})
+	}
 	_, lease, _, err := db.StartRun(ctx, "okta-1", sspm.LaneDiscovery, sspm.TriggerManual, "t", time.Minute)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/open-sspm/open-sspm/internal/discovery"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -162,7 +163,7 @@ func (r *Runner) Run(ctx context.Context, inv sspm.Invocation, owner string, dea
 	// Steps stop at the deadline, and so do the connectors' rate-limit waits: a longer wait ends the step with a
 	// *sspm.WaitError and the run pauses until the provider's reset.
 	stepCtx := sspm.WithWaitBudget(runCtx, deadline, r.Now)
-	done, err := r.steps(stepCtx, c.ID, inv.Lane, src, lease, &res.Run, deadline)
+	done, err := r.steps(stepCtx, c, inv.Lane, src, lease, &res.Run, deadline)
 	wait, waiting := sspm.AsWait(err)
 	switch {
 	case err != nil && errors.Is(context.Cause(runCtx), sspm.ErrLeaseLost):
@@ -224,7 +225,7 @@ func (r *Runner) stillWaiting(ctx context.Context, lease sspm.Lease, res Result)
 
 // steps reads every remaining page of every stage from the run's checkpoint, committing each page with the next
 // checkpoint. It returns done=false when the deadline passes first.
-func (r *Runner) steps(ctx context.Context, connectorID string, lane sspm.Lane, src sspm.Source, lease sspm.Lease, run *sspm.SyncRun, deadline time.Time) (bool, error) {
+func (r *Runner) steps(ctx context.Context, c sspm.Connector, lane sspm.Lane, src sspm.Source, lease sspm.Lease, run *sspm.SyncRun, deadline time.Time) (bool, error) {
 	state := sspm.RunState{Checkpoint: run.Checkpoint, Counts: run.Counts, Progress: run.Progress, Unavailable: run.Unavailable}
 	if state.Counts == nil {
 		state.Counts = map[string]int64{}
@@ -237,7 +238,7 @@ func (r *Runner) steps(ctx context.Context, connectorID string, lane sspm.Lane, 
 		if state.Checkpoint.Stage == stage {
 			cursor = state.Checkpoint.Cursor
 		} else {
-			w, err := r.Store.Watermark(ctx, connectorID, lane, stage)
+			w, err := r.Store.Watermark(ctx, c.ID, lane, stage)
 			if err != nil {
 				return false, err
 			}
@@ -268,7 +269,8 @@ func (r *Runner) steps(ctx context.Context, connectorID string, lane sspm.Lane, 
 			state.Progress.Stage, state.Progress.Message = stage, step.Message
 			state.Progress.Pages++
 			state.Progress.Rows += int64(step.Page.Len())
-			written, err := r.Store.WritePage(ctx, connectorID, lease, &step.Page, state)
+			keyEvidence(c, step.Page.Evidence)
+			written, err := r.Store.WritePage(ctx, c.ID, lease, &step.Page, state)
 			if err != nil {
 				return false, err
 			}
@@ -283,6 +285,15 @@ func (r *Runner) steps(ctx context.Context, connectorID string, lane sspm.Lane, 
 		}
 	}
 	return true, nil
+}
+
+// keyEvidence gives every piece of evidence its app's canonical key (rules.md §6.1), the one key the discovered
+// app, its counts and its evidence list share.
+func keyEvidence(c sspm.Connector, ev []sspm.Evidence) {
+	for i := range ev {
+		ev[i].AppKey = discovery.CanonicalKey(discovery.AppRef{Source: c.Kind, SourceName: c.ID, AppID: ev[i].AppID,
+			AppName: ev[i].AppName, Domain: ev[i].Domain})
+	}
 }
 
 func (r *Runner) succeed(ctx context.Context, c sspm.Connector, lane sspm.Lane, lease sspm.Lease, res Result, log *slog.Logger) (Result, error) {

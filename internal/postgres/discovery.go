@@ -25,7 +25,7 @@ func (db *DB) EvidenceSince(ctx context.Context, since time.Time) ([]sspm.Eviden
 	out := make([]sspm.EvidenceRecord, len(rows))
 	for i, r := range rows {
 		out[i] = sspm.EvidenceRecord{ConnectorID: r.ConnectorID, ConnectorKind: sspm.Kind(r.ConnectorKind), Kind: r.Kind,
-			AppID: r.AppID, AppName: r.AppName, Domain: r.Domain, ActorKey: r.ActorKey, Scopes: r.Scopes,
+			AppKey: r.AppKey, AppID: r.AppID, AppName: r.AppName, Domain: r.Domain, ActorKey: r.ActorKey, Scopes: r.Scopes,
 			FirstSeenAt: fromTS(r.FirstSeenAt), LastSeenAt: fromTS(r.LastSeenAt)}
 	}
 	return out, nil

@@ -166,7 +166,11 @@ func upsertPage(ctx context.Context, q *sqlgen.Queries, connectorID string, runI
 		written[string(sspm.EntityDatasets)] += n
 	}
 	if len(p.Evidence) > 0 {
-		n, err := q.UpsertEvidence(ctx, evidenceParams(connectorID, p.Evidence))
+		params, err := evidenceParams(connectorID, p.Evidence)
+		if err != nil {
+			return err
+		}
+		n, err := q.UpsertEvidence(ctx, params)
 		if err != nil {
 			return fmt.Errorf("upsert evidence: %w", err)
 		}
@@ -345,8 +349,9 @@ func datasetParams(connectorID string, runID int64, rows []sspm.DatasetRow) sqlg
 }
 
 // evidenceParams aggregates a page's evidence per (kind, app, actor): one row with the count, the first and last
-// time, the union of scopes and the newest event.
-func evidenceParams(connectorID string, rows []sspm.Evidence) sqlgen.UpsertEvidenceParams {
+// time, the union of scopes and the newest event. The app is the evidence's canonical key (the lane runner sets
+// it): evidence without one is refused, since the store cannot tell which discovered app it belongs to.
+func evidenceParams(connectorID string, rows []sspm.Evidence) (sqlgen.UpsertEvidenceParams, error) {
 	type agg struct {
 		e           sspm.Evidence
 		first, last time.Time
@@ -356,7 +361,10 @@ func evidenceParams(connectorID string, rows []sspm.Evidence) sqlgen.UpsertEvide
 	byKey := map[string]*agg{}
 	var order []string
 	for _, e := range rows {
-		appKey, actorKey := EvidenceAppKey(e), EvidenceActorKey(e)
+		if e.AppKey == "" {
+			return sqlgen.UpsertEvidenceParams{}, sspm.Errorf(sspm.CodeInvalid, "evidence of app %q (%s) has no canonical app key", e.AppName, e.AppID)
+		}
+		appKey, actorKey := e.AppKey, EvidenceActorKey(e)
 		k := e.Kind + "\x00" + appKey + "\x00" + actorKey
 		a, ok := byKey[k]
 		if !ok {
@@ -389,24 +397,12 @@ func evidenceParams(connectorID string, rows []sspm.Evidence) sqlgen.UpsertEvide
 			scopes = append(scopes, s)
 		}
 		sort.Strings(scopes)
-		p.Kinds[i], p.AppKeys[i], p.AppIds[i], p.AppNames[i] = a.e.Kind, EvidenceAppKey(a.e), a.e.AppID, a.e.AppName
+		p.Kinds[i], p.AppKeys[i], p.AppIds[i], p.AppNames[i] = a.e.Kind, a.e.AppKey, a.e.AppID, a.e.AppName
 		p.Domains[i], p.ActorKeys[i], p.ActorIds[i] = strings.ToLower(a.e.Domain), EvidenceActorKey(a.e), a.e.ActorID
 		p.ActorEmails[i], p.Scopes[i], p.Occurrences[i] = strings.ToLower(a.e.ActorEmail), strings.Join(scopes, " "), a.n
 		p.FirstSeenAts[i], p.LastSeenAts[i], p.LastEventIds[i] = ts(a.first), ts(a.last), a.e.SourceEvent
 	}
-	return p
-}
-
-// EvidenceAppKey is the key evidence is de-duplicated under: the provider's app id, else the domain, else the
-// lower-cased app name.
-func EvidenceAppKey(e sspm.Evidence) string {
-	switch {
-	case e.AppID != "":
-		return "id:" + e.AppID
-	case e.Domain != "":
-		return "domain:" + strings.ToLower(e.Domain)
-	}
-	return "name:" + strings.ToLower(strings.TrimSpace(e.AppName))
+	return p, nil
 }
 
 // EvidenceActorKey is the actor evidence is de-duplicated under: the actor id, else the lower-cased email.

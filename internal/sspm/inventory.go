@@ -131,6 +131,7 @@ type DatasetRow struct {
 // Evidence is de-duplicated per (connector, kind, app, actor): repeats raise the count and the last-seen time.
 type Evidence struct {
 	Kind        string // sso, oauth_grant
+	AppKey      string // the app's canonical key (rules.md §6.1), set by the lane runner from the connector's kind and id
 	AppID       string // the provider's id of the app or OAuth client, when it has one
 	AppName     string
 	Domain      string

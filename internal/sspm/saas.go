@@ -7,6 +7,7 @@ type EvidenceRecord struct {
 	ConnectorID   string
 	ConnectorKind Kind
 	Kind          string // sso, oauth_grant
+	AppKey        string // the canonical key it was stored under (rules.md §6.1)
 	AppID         string
 	AppName       string
 	Domain        string

@@ -1,6 +1,6 @@
 -- name: EvidenceForScoring :many
 -- Every connector's evidence observed since the cutoff (older evidence is stale and no longer counts).
-SELECT e.connector_id, c.kind AS connector_kind, e.kind, e.app_id, e.app_name, e.domain, e.actor_key, e.scopes,
+SELECT e.connector_id, c.kind AS connector_kind, e.kind, e.app_key, e.app_id, e.app_name, e.domain, e.actor_key, e.scopes,
        e.first_seen_at, e.last_seen_at
 FROM saas_app_evidence e JOIN connectors c ON c.id = e.connector_id
 WHERE e.last_seen_at >= @since

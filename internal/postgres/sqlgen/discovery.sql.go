@@ -71,7 +71,7 @@ func (q *Queries) ConnectorFreshness(ctx context.Context) ([]ConnectorFreshnessR
 }
 
 const evidenceForScoring = `-- name: EvidenceForScoring :many
-SELECT e.connector_id, c.kind AS connector_kind, e.kind, e.app_id, e.app_name, e.domain, e.actor_key, e.scopes,
+SELECT e.connector_id, c.kind AS connector_kind, e.kind, e.app_key, e.app_id, e.app_name, e.domain, e.actor_key, e.scopes,
        e.first_seen_at, e.last_seen_at
 FROM saas_app_evidence e JOIN connectors c ON c.id = e.connector_id
 WHERE e.last_seen_at >= $1
@@ -82,6 +82,7 @@ type EvidenceForScoringRow struct {
 	ConnectorID   string
 	ConnectorKind string
 	Kind          string
+	AppKey        string
 	AppID         string
 	AppName       string
 	Domain        string
@@ -105,6 +106,7 @@ func (q *Queries) EvidenceForScoring(ctx context.Context, since pgtype.Timestamp
 			&i.ConnectorID,
 			&i.ConnectorKind,
 			&i.Kind,
+			&i.AppKey,
 			&i.AppID,
 			&i.AppName,
 			&i.Domain,
