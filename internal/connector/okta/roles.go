@@ -27,9 +27,13 @@ func (s *Source) rolesStep(ctx context.Context, cursor string) (sspm.StepResult,
 		return sspm.StepResult{}, admErr
 	}
 	if cursor == "" {
+		name, err := s.orgName(ctx)
+		if err != nil {
+			return sspm.StepResult{}, err
+		}
 		raw, _ := json.Marshal(map[string]string{"org_url": s.c.org.String()})
 		res.Page.Resources = append(res.Page.Resources, sspm.Resource{
-			ExternalID: OrgResourceID, Kind: "org", Name: s.c.org.Hostname(), URL: s.c.org.String(), Raw: raw,
+			ExternalID: OrgResourceID, Kind: "org", Name: name, URL: s.c.org.String(), Raw: raw,
 		})
 	}
 	if admErr != nil {
@@ -61,6 +65,49 @@ func (s *Source) rolesStep(ctx context.Context, cursor string) (sspm.StepResult,
 		res.Page.Grants = append(res.Page.Grants, grants...)
 	}
 	return res, nil
+}
+
+// orgName names the org resource as people know the org: its company name (GET /api/v1/org), else its subdomain
+// ("acme" in acme.okta.com), else the host of its URL. A token without okta.orgs.read (403), or an org answering
+// 401 or 404, falls back to the subdomain; any other failure fails the step (a rate limit waits as usual).
+func (s *Source) orgName(ctx context.Context) (string, error) {
+	body, _, err := s.c.call(ctx, "get org settings", func(ctx context.Context) (*okta.APIResponse, error) {
+		_, resp, err := s.c.api.OrgSettingAPI.GetOrgSettings(ctx).Execute()
+		return resp, err
+	})
+	switch statusOf(err) {
+	case 0:
+		if err != nil {
+			return "", err
+		}
+	case 401, 403, 404:
+		body = nil
+	default:
+		return "", err
+	}
+	var org struct {
+		CompanyName string `json:"companyName"`
+		Subdomain   string `json:"subdomain"`
+	}
+	_ = json.Unmarshal(body, &org) // a malformed body names the org by its URL
+	switch {
+	case strings.TrimSpace(org.CompanyName) != "":
+		return strings.TrimSpace(org.CompanyName), nil
+	case strings.TrimSpace(org.Subdomain) != "":
+		return strings.TrimSpace(org.Subdomain), nil
+	}
+	return orgSubdomain(s.c.org.Hostname()), nil
+}
+
+// orgSubdomain is the org's label under an Okta domain (acme.okta.com, acme.oktapreview.com, acme.okta-emea.com,
+// acme.okta-gov.com), else the host itself (a custom domain).
+func orgSubdomain(host string) string {
+	for _, d := range []string{".okta.com", ".oktapreview.com", ".okta-emea.com", ".okta-gov.com", ".okta.mil"} {
+		if sub, ok := strings.CutSuffix(strings.ToLower(host), d); ok && sub != "" && !strings.Contains(sub, ".") {
+			return sub
+		}
+	}
+	return host
 }
 
 // userRoleGrants reads a user's admin roles (direct and through groups).

@@ -197,3 +197,38 @@ func keysOf(m map[string]map[string]any) []string {
 	}
 	return out
 }
+
+// The org resource is named as people know the org: its company name, else (a token without okta.orgs.read) the
+// subdomain of its Okta URL; never the host of a loopback address when the org says its name.
+func TestOrgResourceIsNamedByTheOrg(t *testing.T) {
+	cfg := providersim.Small()
+	company, err := providersim.NewCompany(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgOf := func(p sspm.Page) sspm.Resource {
+		for _, r := range p.Resources {
+			if r.ExternalID == okta.OrgResourceID {
+				return r
+			}
+		}
+		t.Fatalf("no org resource among %d resources", len(p.Resources))
+		return sspm.Resource{}
+	}
+	e := newEnv(t, cfg, oktasim.Options{}, nil)
+	if got := orgOf(drain(t, e.source(t), sspm.LaneFull, nil, okta.StageRoles).page); got.Name != company.Name {
+		t.Errorf("org resource named %q, want the company name %q", got.Name, company.Name)
+	}
+	e = newEnv(t, cfg, oktasim.Options{Faults: []oktasim.Fault{{Path: "/api/v1/org", Status: 403}}}, nil)
+	if got := orgOf(drain(t, e.source(t), sspm.LaneFull, nil, okta.StageRoles).page); got.Name == "" {
+		t.Error("org resource unnamed when the org settings are forbidden")
+	}
+	for host, want := range map[string]string{
+		"acme.okta.com": "acme", "Acme-Dev.oktapreview.com": "acme-dev", "globex.okta-emea.com": "globex",
+		"login.acme.com": "login.acme.com", "127.0.0.1": "127.0.0.1", "a.b.okta.com": "a.b.okta.com",
+	} {
+		if got := okta.OrgSubdomain(host); got != want {
+			t.Errorf("OrgSubdomain(%q) = %q, want %q", host, got, want)
+		}
+	}
+}
