@@ -26,16 +26,17 @@ type IdentityFilter struct {
 	MFA         *bool
 }
 
-// identitySorts maps the identities list's sort keys to ORDER BY clauses; the identities_list_* indexes serve
+// identitySorts maps the identities list's sort keys to ORDER BY clauses (names and emails regardless of case);
+// the identities_list_* indexes serve
 // every sort but the accounts count in either direction (the id breaks ties in the same direction).
 var identitySorts = map[string]string{
 	"":               "i.id",
 	"id":             "i.id",
 	"-id":            "i.id DESC",
-	"display_name":   "i.display_name, i.id",
-	"-display_name":  "i.display_name DESC, i.id DESC",
-	"primary_email":  "i.primary_email, i.id",
-	"-primary_email": "i.primary_email DESC, i.id DESC",
+	"display_name":   "lower(i.display_name), i.id",
+	"-display_name":  "lower(i.display_name) DESC, i.id DESC",
+	"primary_email":  "lower(i.primary_email), i.id",
+	"-primary_email": "lower(i.primary_email) DESC, i.id DESC",
 	"last_seen_at":   "i.last_seen_at ASC NULLS FIRST, i.id",
 	"-last_seen_at":  "i.last_seen_at DESC NULLS LAST, i.id DESC",
 	"accounts":       "i.accounts, i.id",

@@ -284,3 +284,48 @@ func TestLinkingSeesTheEmailAnIdentityIsAboutToTake(t *testing.T) {
 		t.Fatalf("steady link = %+v, want nothing", r)
 	}
 }
+
+// Names sort regardless of case ("esilva" before "Yuki Jones", whatever the database's collation) and account
+// statuses are stored in one case, whichever case the provider uses (Okta ACTIVE, GitHub active).
+func TestNamesSortIgnoringCaseAndStatusesHaveOneCase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta", Kind: sspm.KindOkta, Name: "Okta", Enabled: true, Authoritative: true}, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	syncAccounts(t, db, "okta",
+		sspm.Account{ExternalID: "1", Kind: sspm.AccountUser, Email: "yuki@example.com", DisplayName: "Yuki Jones", Status: "ACTIVE", Active: true},
+		sspm.Account{ExternalID: "2", Kind: sspm.AccountUser, Email: "esilva@example.com", DisplayName: "esilva", Status: "active", Active: true},
+		sspm.Account{ExternalID: "3", Kind: sspm.AccountUser, Email: "Bo@example.com", DisplayName: "Bo Lee", Status: "Suspended"},
+	)
+	link(t, db, "okta", true)
+	ids, err := db.Identities(ctx, postgres.IdentityFilter{}, postgres.ListOptions{Limit: 10, Sort: "display_name"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names, statuses []string
+	for _, i := range ids.Items {
+		names, statuses = append(names, i.DisplayName), append(statuses, i.Status)
+	}
+	if got := strings.Join(names, ","); got != "Bo Lee,esilva,Yuki Jones" {
+		t.Errorf("identities by name: %s", got)
+	}
+	if got := strings.Join(statuses, ","); got != "suspended,active,active" {
+		t.Errorf("identity statuses: %s", got)
+	}
+	accts, err := db.Accounts(ctx, "okta", postgres.AccountFilter{}, postgres.ListOptions{Limit: 10, Sort: "-display_name"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, statuses = nil, nil
+	for _, a := range accts.Items {
+		names, statuses = append(names, a.DisplayName), append(statuses, a.Status)
+	}
+	if got := strings.Join(names, ","); got != "Yuki Jones,esilva,Bo Lee" {
+		t.Errorf("accounts by name, descending: %s", got)
+	}
+	if got := strings.Join(statuses, ","); got != "active,active,suspended" {
+		t.Errorf("account statuses: %s", got)
+	}
+}

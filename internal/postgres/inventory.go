@@ -233,7 +233,7 @@ func accountParams(connectorID string, runID int64, rows []sspm.Account) sqlgen.
 	}
 	for i, a := range rows {
 		p.ExternalIds[i], p.Kinds[i], p.Emails[i] = a.ExternalID, string(a.Kind), strings.TrimSpace(a.Email)
-		p.Usernames[i], p.DisplayNames[i], p.Statuses[i] = a.Username, a.DisplayName, a.Status
+		p.Usernames[i], p.DisplayNames[i], p.Statuses[i] = a.Username, a.DisplayName, strings.ToLower(a.Status) // one case: Okta's ACTIVE, GitHub's active
 		p.Actives[i], p.LastLogins[i], p.Admins[i], p.Raws[i] = a.Active, ts(a.LastLoginAt), a.IsAdmin, rawOrEmpty(a.Raw)
 		if a.MFAEnrolled != nil {
 			p.Mfas[i] = fmt.Sprint(*a.MFAEnrolled)

@@ -7,8 +7,8 @@ WHERE (@state::text = '' OR s.state = @state::text)
   AND (@search::text = '' OR s.display_name ILIKE @search::text OR s.domain ILIKE @search::text OR s.app_key ILIKE @search::text)
 ORDER BY CASE WHEN @sort::text = 'risk_score' THEN s.risk_score END ASC,
          CASE WHEN @sort::text = '-risk_score' THEN s.risk_score END DESC,
-         CASE WHEN @sort::text = 'display_name' THEN s.display_name END ASC,
-         CASE WHEN @sort::text = '-display_name' THEN s.display_name END DESC,
+         CASE WHEN @sort::text = 'display_name' THEN lower(s.display_name) END ASC,
+         CASE WHEN @sort::text = '-display_name' THEN lower(s.display_name) END DESC,
          CASE WHEN @sort::text = 'last_seen_at' THEN s.last_seen_at END ASC,
          CASE WHEN @sort::text = '-last_seen_at' THEN s.last_seen_at END DESC,
          CASE WHEN @sort::text = 'first_seen_at' THEN s.first_seen_at END ASC,

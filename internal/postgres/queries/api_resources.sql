@@ -8,8 +8,8 @@ WHERE r.expired_at IS NULL
   AND (@connector_id::text = '' OR r.connector_id = @connector_id::text)
   AND (@kind::text = '' OR r.kind = @kind::text)
   AND (@search::text = '' OR r.name ILIKE @search::text OR r.external_id ILIKE @search::text OR r.url ILIKE @search::text)
-ORDER BY CASE WHEN @sort::text = 'name' THEN r.name END ASC,
-         CASE WHEN @sort::text = '-name' THEN r.name END DESC,
+ORDER BY CASE WHEN @sort::text = 'name' THEN lower(r.name) END ASC,
+         CASE WHEN @sort::text = '-name' THEN lower(r.name) END DESC,
          CASE WHEN @sort::text = 'kind' THEN r.kind END ASC,
          CASE WHEN @sort::text = '-kind' THEN r.kind END DESC,
          CASE WHEN @sort::text = 'connector_id' THEN r.connector_id END ASC,
@@ -42,8 +42,8 @@ WHERE g.connector_id = @connector_id AND g.resource_external_id = @resource_exte
   AND (@principal_kind::text = '' OR g.principal_kind = @principal_kind::text)
   AND (@search::text = '' OR a.email ILIKE @search::text OR a.display_name ILIKE @search::text OR pg.name ILIKE @search::text
        OR g.principal_external_id ILIKE @search::text)
-ORDER BY CASE WHEN @sort::text = 'principal_name' THEN COALESCE(a.display_name, pg.name, '') END ASC,
-         CASE WHEN @sort::text = '-principal_name' THEN COALESCE(a.display_name, pg.name, '') END DESC,
+ORDER BY CASE WHEN @sort::text = 'principal_name' THEN lower(COALESCE(a.display_name, pg.name, '')) END ASC,
+         CASE WHEN @sort::text = '-principal_name' THEN lower(COALESCE(a.display_name, pg.name, '')) END DESC,
          CASE WHEN @sort::text = 'permission' THEN g.permission END ASC,
          CASE WHEN @sort::text = '-permission' THEN g.permission END DESC,
          CASE WHEN @sort::text = 'via' THEN g.via END ASC,

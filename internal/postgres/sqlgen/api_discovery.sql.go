@@ -121,8 +121,8 @@ WHERE ($1::text = '' OR s.state = $1::text)
   AND ($4::text = '' OR s.display_name ILIKE $4::text OR s.domain ILIKE $4::text OR s.app_key ILIKE $4::text)
 ORDER BY CASE WHEN $5::text = 'risk_score' THEN s.risk_score END ASC,
          CASE WHEN $5::text = '-risk_score' THEN s.risk_score END DESC,
-         CASE WHEN $5::text = 'display_name' THEN s.display_name END ASC,
-         CASE WHEN $5::text = '-display_name' THEN s.display_name END DESC,
+         CASE WHEN $5::text = 'display_name' THEN lower(s.display_name) END ASC,
+         CASE WHEN $5::text = '-display_name' THEN lower(s.display_name) END DESC,
          CASE WHEN $5::text = 'last_seen_at' THEN s.last_seen_at END ASC,
          CASE WHEN $5::text = '-last_seen_at' THEN s.last_seen_at END DESC,
          CASE WHEN $5::text = 'first_seen_at' THEN s.first_seen_at END ASC,

@@ -58,8 +58,8 @@ WHERE r.expired_at IS NULL
   AND ($1::text = '' OR r.connector_id = $1::text)
   AND ($2::text = '' OR r.kind = $2::text)
   AND ($3::text = '' OR r.name ILIKE $3::text OR r.external_id ILIKE $3::text OR r.url ILIKE $3::text)
-ORDER BY CASE WHEN $4::text = 'name' THEN r.name END ASC,
-         CASE WHEN $4::text = '-name' THEN r.name END DESC,
+ORDER BY CASE WHEN $4::text = 'name' THEN lower(r.name) END ASC,
+         CASE WHEN $4::text = '-name' THEN lower(r.name) END DESC,
          CASE WHEN $4::text = 'kind' THEN r.kind END ASC,
          CASE WHEN $4::text = '-kind' THEN r.kind END DESC,
          CASE WHEN $4::text = 'connector_id' THEN r.connector_id END ASC,
@@ -147,8 +147,8 @@ WHERE g.connector_id = $1 AND g.resource_external_id = $2 AND g.expired_at IS NU
   AND ($4::text = '' OR g.principal_kind = $4::text)
   AND ($5::text = '' OR a.email ILIKE $5::text OR a.display_name ILIKE $5::text OR pg.name ILIKE $5::text
        OR g.principal_external_id ILIKE $5::text)
-ORDER BY CASE WHEN $6::text = 'principal_name' THEN COALESCE(a.display_name, pg.name, '') END ASC,
-         CASE WHEN $6::text = '-principal_name' THEN COALESCE(a.display_name, pg.name, '') END DESC,
+ORDER BY CASE WHEN $6::text = 'principal_name' THEN lower(COALESCE(a.display_name, pg.name, '')) END ASC,
+         CASE WHEN $6::text = '-principal_name' THEN lower(COALESCE(a.display_name, pg.name, '')) END DESC,
          CASE WHEN $6::text = 'permission' THEN g.permission END ASC,
          CASE WHEN $6::text = '-permission' THEN g.permission END DESC,
          CASE WHEN $6::text = 'via' THEN g.via END ASC,
