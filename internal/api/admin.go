@@ -126,10 +126,11 @@ func (a *Admin) Mount(mux *http.ServeMux) {
 	if err != nil {
 		panic("api: marshal the OpenAPI document: " + err.Error()) // a programming error in the operations
 	}
-	mux.Handle("GET /api/openapi.json", a.requireToken(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	// The document describes the operations and holds no data: it needs no token, like `open-sspm openapi`.
+	mux.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/openapi+json")
 		_, _ = w.Write(doc)
-	})))
+	})
 	if a.JWKS != nil {
 		mux.Handle("GET /auth/jwks.json", a.JWKS)
 	}

@@ -145,23 +145,6 @@ func (a *Admin) authenticate(ctx context.Context, header string) (auth.Principal
 	return p, nil
 }
 
-// requireToken guards a plain handler with the same token check (any role that may read).
-func (a *Admin) requireToken(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := a.authenticate(r.Context(), r.Header.Get("Authorization"))
-		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="open-sspm"`)
-			writeProblem(w, http.StatusUnauthorized, "a valid bearer token is required")
-			return
-		}
-		if !p.Role.CanRead() {
-			writeProblem(w, http.StatusForbidden, "your role may not do this")
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
 func notFoundProblem(w http.ResponseWriter, _ *http.Request) {
 	writeProblem(w, http.StatusNotFound, "no such API route")
 }

@@ -198,10 +198,7 @@ func (rt *runtime) handle(ctx context.Context, inv sspm.Invocation) error {
 		_, err := local.TailLoop(ctx, rt.app.Tailer, inv.ConnectorID, inv.Stream, 50, rt.log)
 		return err
 	case sspm.LaneEvaluator:
-		rep, err := rt.app.Evaluate(ctx, inv)
-		if err == nil {
-			rt.log.Info("evaluated", "connector", inv.ConnectorID, "trigger", inv.Trigger, "report", rep)
-		}
+		_, err := rt.app.Evaluate(ctx, inv) // the evaluator logs its one line
 		return err
 	}
 	return fmt.Errorf("lane %s cannot be invoked locally yet", inv.Lane)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -150,9 +151,34 @@ func (e *Evaluator) Evaluate(ctx context.Context, s EvalScope) (EvalReport, erro
 			return rep, err
 		}
 	}
-	e.logger().Info("evaluated", "connector", s.ConnectorID, "statuses", rep.Statuses, "posture_findings", rep.PostureFindings,
-		"identity_findings", rep.IdentityFindings, "events", rep.Events, "event_findings", rep.EventFindings)
+	e.logger().Info("evaluated", append([]any{"connector", s.ConnectorID}, rep.logAttrs()...)...)
 	return rep, nil
+}
+
+// logAttrs is an evaluation's one log line: counts only, flat (results by status as "fail=3 pass=12", findings
+// observed and resolved), never a Go value's dump.
+func (r EvalReport) logAttrs() []any {
+	statuses := make([]string, 0, len(r.Statuses))
+	for st, n := range r.Statuses {
+		statuses = append(statuses, fmt.Sprintf("%s=%d", st, n))
+	}
+	sort.Strings(statuses)
+	attrs := []any{"results", strings.Join(statuses, " "),
+		"posture_observed", r.PostureFindings.Observed, "posture_resolved", r.PostureFindings.Resolved,
+		"identity_observed", r.IdentityFindings.Observed, "identity_resolved", r.IdentityFindings.Resolved,
+		"events", r.Events, "event_findings", r.EventFindings}
+	if r.Seeded.Rules > 0 || r.Seeded.Retired > 0 {
+		attrs = append(attrs, "rules_seeded", r.Seeded.Rules, "rules_retired", r.Seeded.Retired)
+	}
+	if len(r.Resync) > 0 {
+		attrs = append(attrs, "resync", strings.Join(r.Resync, " "))
+	}
+	return attrs
+}
+
+// LogValue logs a report as its counts (the evaluation's log line), so a report logged elsewhere is no dump.
+func (r EvalReport) LogValue() slog.Value {
+	return slog.GroupValue(slog.Group("", r.logAttrs()...).Value.Group()...)
 }
 
 // posture evaluates the connector's rulesets over the datasets of its last complete, successful full sync.

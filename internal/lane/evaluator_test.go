@@ -1,9 +1,12 @@
 package lane_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -393,5 +396,30 @@ func TestEvaluatorNotifiesFindingChanges(t *testing.T) {
 	}
 	if len(rec.got) != n {
 		t.Fatalf("a repeated evaluation notified %d more changes", len(rec.got)-n)
+	}
+}
+
+// An evaluation logs one line at INFO, of counts: no Go value dumped (a map, a struct) and no second line.
+func TestEvaluationLogsOneFlatLine(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta-1", Kind: sspm.KindOkta, Name: "Okta", Enabled: true, Authoritative: true}, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	ev := newEvaluator(t, db, &now)
+	var logs bytes.Buffer
+	ev.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	fullSync(t, db, "okta-1", sspm.Page{Datasets: oktaDatasets(8)})
+	if _, err := ev.Evaluate(ctx, lane.AfterFullSync("okta-1")); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "msg=evaluated") {
+		t.Fatalf("log lines of one evaluation:\n%s", logs.String())
+	}
+	if strings.ContainsAny(lines[0], "{}[]&") || !strings.Contains(lines[0], `results="`) {
+		t.Fatalf("the evaluation's line dumps a Go value: %s", lines[0])
 	}
 }
