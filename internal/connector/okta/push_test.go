@@ -115,7 +115,7 @@ func TestEventHooksEndToEnd(t *testing.T) {
 	for _, acc := range live {
 		refreshed[acc.ExternalID] = acc
 	}
-	if refreshed[users[1]].Status != "DEPROVISIONED" || refreshed[users[2]].MFAEnrolled == nil || !*refreshed[users[2]].MFAEnrolled {
+	if refreshed[users[1]].Status != "deprovisioned" || refreshed[users[2]].MFAEnrolled == nil || !*refreshed[users[2]].MFAEnrolled {
 		t.Fatalf("push-assisted refresh: %+v / %+v", refreshed[users[1]], refreshed[users[2]])
 	}
 	if c, _ := db.Counts(ctx, conn.ID); c[sspm.EntityGroupMembers] != int64(len(truth(t, e, "/api/v1/groups/"+group+"/users"))) {
