@@ -86,7 +86,7 @@ type AccountGrant struct {
 	ResourceName        string `json:"resource_name"`
 	ResourceKind        string `json:"resource_kind"`
 	Permission          string `json:"permission"`
-	Via                 string `json:"via" doc:"direct, group, team, org_base, as the source says."`
+	Via                 string `json:"via" doc:"How the grant is held, as the source says: direct, effective (the highest role from every source, where the provider cannot tell a direct one apart), group, team, org_base."`
 	ViaExternalID       string `json:"via_external_id,omitempty"`
 	PrincipalKind       string `json:"principal_kind" enum:"account,group" doc:"group: granted to a group the account belongs to."`
 	PrincipalExternalID string `json:"principal_external_id"`

@@ -43,7 +43,7 @@ type Access struct {
 	IdentityID          *int64 `json:"identity_id,omitempty" doc:"The identity of an account principal."`
 	Members             int64  `json:"members" doc:"Live members of a group principal."`
 	Permission          string `json:"permission"`
-	Via                 string `json:"via" doc:"direct, group, team, org_base."`
+	Via                 string `json:"via" doc:"How the grant is held: direct, effective (the highest role from every source, where the provider cannot tell a direct one apart), group, team, org_base."`
 	ViaExternalID       string `json:"via_external_id,omitempty"`
 	ViaName             string `json:"via_name,omitempty"`
 }

@@ -243,7 +243,7 @@ export interface components {
       /** @enum {string} */
       principal_kind: "account" | "group";
       principal_name: string;
-      /** @description direct, group, team, org_base. */
+      /** @description How the grant is held: direct, effective (the highest role from every source, where the provider cannot tell a direct one apart), group, team, org_base. */
       via: string;
       via_external_id?: string;
       via_name?: string;
@@ -291,7 +291,7 @@ export interface components {
       resource_id?: number;
       resource_kind: string;
       resource_name: string;
-      /** @description direct, group, team, org_base, as the source says. */
+      /** @description How the grant is held, as the source says: direct, effective (the highest role from every source, where the provider cannot tell a direct one apart), group, team, org_base. */
       via: string;
       via_external_id?: string;
     };
