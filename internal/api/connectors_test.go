@@ -232,3 +232,59 @@ func TestLoginThroughTheAPI(t *testing.T) {
 	b.must(http.StatusUnauthorized, http.MethodPost, "/auth/login", "", map[string]any{"email": "nobody@example.com", "password": password}, nil)
 	b.must(http.StatusOK, http.MethodGet, "/auth/jwks.json", "", nil, nil)
 }
+
+// Connector health shows only the lanes the connector's kind has (the test kind reads no SaaS evidence: no
+// discovery lane, although the scheduler made its row), the evaluator's last activity (it has no due time),
+// and why a tail is behind.
+func TestHealthShowsTheKindsLanesEvaluatorActivityAndWhyATailIsBehind(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.createConnector("c1", "good-secret-value")
+	ctx := context.Background()
+	now := time.Now()
+	if _, err := b.db.Due(ctx, []sspm.Lane{sspm.LaneFull, sspm.LaneDiscovery}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.db.RecordLaneActivity(ctx, "c1", sspm.LaneEvaluator, now.Add(-15*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	// One stream read a minute ago, its newest event 20 minutes old; one last read half an hour ago.
+	if _, err := b.db.CommitTail(ctx, "c1", "quiet", nil, sspm.TailCursor{Cursor: "x", HighWater: now.Add(-20 * time.Minute)}, now.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.CommitTail(ctx, "c1", "stopped", nil, sspm.TailCursor{Cursor: "y", HighWater: now.Add(-40 * time.Minute)}, now.Add(-30*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.Pool().Exec(ctx, `UPDATE tail_cursors SET updated_at = $1 WHERE stream = 'stopped'`, now.Add(-30*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	var h api.ConnectorHealth
+	b.must(http.StatusOK, http.MethodGet, "/api/connectors/c1/health", b.viewer, nil, &h)
+	lanes := map[string]api.LaneStatus{}
+	for _, l := range h.Lanes {
+		lanes[l.Lane] = l
+	}
+	if _, ok := lanes["discovery"]; ok || len(lanes) != 2 {
+		t.Errorf("lanes %v, want full and evaluator (the kind has no discovery)", h.Lanes)
+	}
+	if ev := lanes["evaluator"]; ev.LastActivityAt == nil || now.Sub(*ev.LastActivityAt) > time.Minute || ev.NextDueAt != nil {
+		t.Errorf("evaluator lane = %+v, want its activity 15 s ago and no due time", ev)
+	}
+	behind := map[string]string{}
+	for _, tl := range h.Tail {
+		behind[tl.Stream] = tl.Behind
+		if tl.BehindReason == "" {
+			t.Errorf("tail %s behind (%s) says no reason", tl.Stream, tl.Behind)
+		}
+	}
+	if behind["quiet"] != "quiet" || behind["stopped"] != "not_read" {
+		t.Errorf("tails behind: %v", behind)
+	}
+	var sys api.SystemHealth
+	b.must(http.StatusOK, http.MethodGet, "/api/health", b.viewer, nil, &sys)
+	for _, l := range sys.Lanes {
+		if l.Lane == "evaluator" && l.LastActivityAt == nil {
+			t.Errorf("system health: evaluator never active: %+v", l)
+		}
+	}
+}

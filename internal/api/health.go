@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -80,6 +81,31 @@ type TailStatus struct {
 	UpdatedAt         time.Time  `json:"updated_at"`
 	RequestsPerMinute float64    `json:"requests_per_minute" doc:"The tail's requests per minute to the provider (recent reads)."`
 	BucketLimit       int        `json:"bucket_limit_per_minute,omitempty" doc:"Requests per minute the provider's rate-limit bucket of those requests allows, as it last said; absent when unknown."`
+	Behind            string     `json:"behind,omitempty" enum:"unavailable,rate_limited,error,quiet,not_read" doc:"Why the tail is behind, when it is: the stream is unavailable (plan or credential), held back by a rate limit, failing, caught up with a provider log that has nothing newer (the lag is the age of its newest event, a quiet log or one the provider publishes late), or not read lately."`
+	BehindReason      string     `json:"behind_reason,omitempty" doc:"The reason in words."`
+}
+
+// behindAfter is the lag past which a tail without another state says why it is behind.
+const behindAfter = 5 * time.Minute
+
+// tailBehind says why a tail is behind: its state (unavailable, rate limit, error), else, past behindAfter of
+// lag, whether the last read was recent (the provider had nothing newer) or the tail has not been read lately.
+func tailBehind(t TailStatus, now time.Time) (string, string) {
+	switch {
+	case t.Unavailable:
+		return "unavailable", "the provider does not let this connector read the stream: " + t.UnavailableReason
+	case t.NextReadAt != nil:
+		return "rate_limited", "waiting for the provider's rate limit until " + t.NextReadAt.UTC().Format(time.RFC3339)
+	case t.LastError != "":
+		return "error", "the last read failed: " + t.LastError
+	case time.Duration(t.LagSeconds*float64(time.Second)) < behindAfter:
+		return "", ""
+	case now.Sub(t.UpdatedAt) <= behindAfter:
+		return "quiet", fmt.Sprintf("read %s ago; the provider's log had nothing newer, so the lag is the age of its newest event "+
+			"(a quiet log, or entries the provider publishes late: the next reads go back over the overlap for them)",
+			now.Sub(t.UpdatedAt).Round(time.Second))
+	}
+	return "not_read", fmt.Sprintf("not read for %s: the tail lane has not run since", now.Sub(t.UpdatedAt).Round(time.Second))
 }
 
 // InboxStatus counts a connector's push deliveries.
@@ -264,9 +290,19 @@ func (a *Admin) lanes(ctx context.Context, id string) ([]LaneStatus, []TailStatu
 			last[k] = &out
 		}
 	}
+	has, err := a.kindLanes(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	lanes := make([]LaneStatus, 0, len(states))
 	for _, s := range states {
+		if !has(s.ConnectorID, s.Lane) {
+			continue // a schedule row of a lane the kind does not have (GitHub has no discovery)
+		}
 		k := key{s.ConnectorID, string(s.Lane)}
+		if s.Lane == sspm.LaneEvaluator {
+			s.NextDueAt = time.Time{} // the evaluator follows syncs and events; it has no due time
+		}
 		lanes = append(lanes, LaneStatus{ConnectorID: s.ConnectorID, Lane: string(s.Lane), NextDueAt: timePtr(s.NextDueAt),
 			ConsecutiveFailures: s.ConsecutiveFailures, LastStatus: s.LastStatus, LastSuccessAt: timePtr(s.LastSuccessAt),
 			LastActivityAt: timePtr(s.LastActivityAt), LastRun: last[k], LastFailure: failed[k]})
@@ -283,6 +319,7 @@ func (a *Admin) lanes(ctx context.Context, id string) ([]LaneStatus, []TailStatu
 		if t.NotBefore.After(a.now()) {
 			tails[i].NextReadAt = timePtr(t.NotBefore)
 		}
+		tails[i].Behind, tails[i].BehindReason = tailBehind(tails[i], a.now())
 	}
 	stats, err := a.Store.InboxStatsByConnector(ctx, id)
 	if err != nil {
@@ -294,6 +331,28 @@ func (a *Admin) lanes(ctx context.Context, id string) ([]LaneStatus, []TailStatu
 			Dead: s.Dead, LastReceivedAt: timePtr(s.LastReceivedAt), LastProcessedAt: timePtr(s.LastProcessedAt)}
 	}
 	return lanes, tails, inbox, nil
+}
+
+// kindLanes returns whether a connector's kind has a lane (connector.Kind.Lanes). A connector of a kind this
+// server does not know keeps every lane.
+func (a *Admin) kindLanes(ctx context.Context) (func(connectorID string, l sspm.Lane) bool, error) {
+	conns, err := a.Store.Connectors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lanes := make(map[string][]sspm.Lane, len(conns))
+	for _, c := range conns {
+		if a.Registry == nil {
+			break
+		}
+		if k, err := a.Registry.Lookup(c.Kind); err == nil {
+			lanes[c.ID] = k.Lanes()
+		}
+	}
+	return func(id string, l sspm.Lane) bool {
+		ls, ok := lanes[id]
+		return !ok || slices.Contains(ls, l)
+	}, nil
 }
 
 func (a *Admin) runOut(r sspm.SyncRun) Run {

@@ -31,6 +31,8 @@ type Kind struct {
 	Validate func(config json.RawMessage, secret []byte) error
 	// NewSource builds the full and discovery lane source.
 	NewSource func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.Source, error)
+	// Discovery says the kind's source runs the discovery lane (SaaS evidence from an identity provider's log).
+	Discovery bool
 	// NewStreams builds the tail lane source; nil when the kind has no event log to tail.
 	NewStreams func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.StreamSource, error)
 	// Push is set for kinds that receive push deliveries.
@@ -38,6 +40,23 @@ type Kind struct {
 	// Bind, when set, returns the kind wired to the dependencies the composition root opens after building the
 	// registry (Registry.Bind).
 	Bind func(Deps) Kind
+}
+
+// Lanes lists the lanes a connector of the kind has, in sspm.Lanes order: full with a source, discovery when it
+// reads SaaS evidence, the event inbox with push deliveries, the tail with event logs, and always the evaluator.
+func (k Kind) Lanes() []sspm.Lane {
+	var out []sspm.Lane
+	for _, l := range sspm.Lanes {
+		switch {
+		case l == sspm.LaneFull && k.NewSource != nil,
+			l == sspm.LaneDiscovery && k.NewSource != nil && k.Discovery,
+			l == sspm.LaneEventInbox && k.Push != nil,
+			l == sspm.LaneTail && k.NewStreams != nil,
+			l == sspm.LaneEvaluator:
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // Deps are what the composition root hands the kinds once the store is open.

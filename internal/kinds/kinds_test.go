@@ -1,6 +1,7 @@
 package kinds_test
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -162,5 +163,18 @@ func TestListHasEveryKind(t *testing.T) {
 	}
 	if err := demo.Validate(sspm.Connector{ID: "o", Name: "O", Kind: sspm.KindOkta, Config: loopback}, nil); err != nil {
 		t.Errorf("okta with a simulator refuses the simulator's loopback org URL: %v", err)
+	}
+}
+
+// The kinds say which lanes they have: Okta reads SaaS evidence (discovery), GitHub does not.
+func TestKindsSayWhichLanesTheyHave(t *testing.T) {
+	want := map[sspm.Kind]string{
+		sspm.KindOkta:   "[full discovery event-inbox tail evaluator]",
+		sspm.KindGitHub: "[full event-inbox tail evaluator]",
+	}
+	for _, k := range kinds.List(kinds.Options{}) {
+		if got := fmt.Sprint(k.Lanes()); got != want[k.Kind] {
+			t.Errorf("%s lanes = %s, want %s", k.Kind, got, want[k.Kind])
+		}
 	}
 }

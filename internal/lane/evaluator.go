@@ -35,6 +35,7 @@ type EvaluatorStore interface {
 	EventsAfter(ctx context.Context, connectorID string, kind sspm.Kind, afterID int64, limit int) ([]sspm.Event, error)
 	LookbackEvents(ctx context.Context, kind sspm.Kind, q rules.LookbackQuery) ([]sspm.Event, error)
 	SaveEventFindings(ctx context.Context, connectorID string, fs []sspm.Finding, from, to int64) (sspm.FindingChanges, error)
+	RecordLaneActivity(ctx context.Context, connectorID string, lane sspm.Lane, at time.Time) error
 }
 
 // Evaluator is the evaluator lane: posture rulesets over a connector's datasets after its full sync, global
@@ -148,6 +149,12 @@ func (e *Evaluator) Evaluate(ctx context.Context, s EvalScope) (EvalReport, erro
 	}
 	if s.Global {
 		if err := e.global(ctx, s.Rules, now, &rep); err != nil {
+			return rep, err
+		}
+	}
+	if s.ConnectorID != "" && (s.Posture || s.Events) {
+		// The connector's health shows when the evaluator last worked for it.
+		if err := e.Store.RecordLaneActivity(ctx, s.ConnectorID, sspm.LaneEvaluator, e.now()); err != nil {
 			return rep, err
 		}
 	}

@@ -422,4 +422,16 @@ func TestEvaluationLogsOneFlatLine(t *testing.T) {
 	if strings.ContainsAny(lines[0], "{}[]&") || !strings.Contains(lines[0], `results="`) {
 		t.Fatalf("the evaluation's line dumps a Go value: %s", lines[0])
 	}
+	// The connector's health shows the evaluation as the evaluator lane's activity.
+	states, err := db.LaneStates(ctx, "okta-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var active bool
+	for _, s := range states {
+		active = active || (s.Lane == sspm.LaneEvaluator && s.LastActivityAt.Equal(now))
+	}
+	if !active {
+		t.Errorf("lane states %+v: no evaluator activity at %s", states, now)
+	}
 }

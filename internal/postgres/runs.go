@@ -360,3 +360,12 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// RecordLaneActivity records that a lane without sync runs (the evaluator) did its work for a connector at at:
+// the connector's health shows it as the lane's last activity. A connector deleted meanwhile records nothing.
+func (db *DB) RecordLaneActivity(ctx context.Context, connectorID string, lane sspm.Lane, at time.Time) error {
+	if err := db.q.RecordLaneActivity(ctx, sqlgen.RecordLaneActivityParams{ConnectorID: connectorID, Lane: string(lane), At: ts(at)}); err != nil {
+		return fmt.Errorf("record %s activity of %s: %w", lane, connectorID, err)
+	}
+	return nil
+}

@@ -1225,6 +1225,13 @@ export interface components {
     };
     TailStatus: {
       /**
+       * @description Why the tail is behind, when it is: the stream is unavailable (plan or credential), held back by a rate limit, failing, caught up with a provider log that has nothing newer (the lag is the age of its newest event, a quiet log or one the provider publishes late), or not read lately.
+       * @enum {string}
+       */
+      behind?: "unavailable" | "rate_limited" | "error" | "quiet" | "not_read";
+      /** @description The reason in words. */
+      behind_reason?: string;
+      /**
        * Format: int64
        * @description Requests per minute the provider's rate-limit bucket of those requests allows, as it last said; absent when unknown.
        */

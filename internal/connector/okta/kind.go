@@ -83,6 +83,7 @@ func NewKind(opts Options) connector.Kind {
 		NewSource: func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.Source, error) {
 			return opts.NewSource(ctx, c, secret)
 		},
+		Discovery: true, // SSO sign-ins and OAuth consents in the System Log
 		NewStreams: func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.StreamSource, error) {
 			return opts.NewSource(ctx, c, secret)
 		},

@@ -117,3 +117,10 @@ ON CONFLICT (connector_id, lane) DO NOTHING;
 -- name: ShareLease :execrows
 -- Proves the caller holds a run's lease and keeps it from being taken over until the transaction ends.
 SELECT 1 FROM sync_runs WHERE id = @id AND status = 'running' AND lease_owner = @owner::text FOR SHARE;
+
+-- name: RecordLaneActivity :exec
+-- A lane that runs without sync runs (the evaluator) records when it last did its work for a connector.
+INSERT INTO lane_schedules (connector_id, lane, last_status, last_success_at, last_activity_at)
+SELECT c.id, @lane::text, 'succeeded', @at::timestamptz, @at::timestamptz FROM connectors c WHERE c.id = @connector_id::text
+ON CONFLICT (connector_id, lane) DO UPDATE
+SET last_status = 'succeeded', last_success_at = EXCLUDED.last_success_at, last_activity_at = EXCLUDED.last_activity_at;

@@ -449,6 +449,25 @@ func (q *Queries) PauseRun(ctx context.Context, arg PauseRunParams) (int64, erro
 	return result.RowsAffected(), nil
 }
 
+const recordLaneActivity = `-- name: RecordLaneActivity :exec
+INSERT INTO lane_schedules (connector_id, lane, last_status, last_success_at, last_activity_at)
+SELECT c.id, $1::text, 'succeeded', $2::timestamptz, $2::timestamptz FROM connectors c WHERE c.id = $3::text
+ON CONFLICT (connector_id, lane) DO UPDATE
+SET last_status = 'succeeded', last_success_at = EXCLUDED.last_success_at, last_activity_at = EXCLUDED.last_activity_at
+`
+
+type RecordLaneActivityParams struct {
+	Lane        string
+	At          pgtype.Timestamptz
+	ConnectorID string
+}
+
+// A lane that runs without sync runs (the evaluator) records when it last did its work for a connector.
+func (q *Queries) RecordLaneActivity(ctx context.Context, arg RecordLaneActivityParams) error {
+	_, err := q.db.Exec(ctx, recordLaneActivity, arg.Lane, arg.At, arg.ConnectorID)
+	return err
+}
+
 const recordRunOutcome = `-- name: RecordRunOutcome :exec
 UPDATE lane_schedules
 SET last_status = $1, last_run_id = $2::bigint, next_due_at = $3,

@@ -49,4 +49,21 @@ describe('LaneHealth tails', () => {
     expect(rows[0]!.textContent).toContain('2.5/min of 50/min (5%)')
     expect(rows[1]!.textContent).toContain('1/min')
   })
+
+  it('says why a tail is behind when it has no other state', () => {
+    render(
+      <LaneHealth
+        health={{
+          ...base,
+          tail: [
+            tail({ lag_seconds: 1200, behind: 'quiet', behind_reason: "read 1m0s ago; the provider's log had nothing newer" }),
+            tail({ connector_id: 'okta-2', stream: 'system_log', lag_seconds: 2400, behind: 'not_read', behind_reason: 'not read for 30m0s' }),
+          ],
+        }}
+      />,
+    )
+    const rows = screen.getByRole('table', { name: 'Tail lag' }).querySelectorAll('tbody tr')
+    expect(rows[0]!.textContent).toMatch(/caught up: read 1m0s ago; the provider's log had nothing newer/)
+    expect(rows[1]!.textContent).toMatch(/not read for 30m0s/)
+  })
 })

@@ -101,5 +101,8 @@ export function TailState({ tail }: { tail: Tail }) {
   if (tail.next_read_at) {
     return <span className="muted">waiting for the provider's rate limit until {formatDateTime(tail.next_read_at)}</span>
   }
+  // Behind without another state: the provider's log is quiet (or publishes late), or the tail is not read.
+  if (tail.behind === 'quiet') return <span className="muted">caught up: {tail.behind_reason}</span>
+  if (tail.behind === 'not_read') return <StatusBadge tone="bad">{tail.behind_reason}</StatusBadge>
   return <>—</>
 }
