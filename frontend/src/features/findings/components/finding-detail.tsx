@@ -4,6 +4,7 @@ import { Panel } from '@/components/panel'
 import { formatAgo, formatDateTime } from '@/lib/format'
 
 import type { Finding } from '../api/list-findings'
+import { EvidenceTable } from './evidence-table'
 import { FindingActions } from './finding-actions'
 import { SeverityBadge } from './severity-badge'
 
@@ -68,7 +69,7 @@ export function FindingDetailView({ finding: f, readOnly }: { finding: Finding; 
         {f.evidence === undefined || f.evidence === null ? (
           <p className="muted">No evidence recorded.</p>
         ) : (
-          <pre className="raw">{JSON.stringify(f.evidence, null, 2)}</pre>
+          <EvidenceTable evidence={f.evidence} />
         )}
       </Panel>
     </>
