@@ -295,7 +295,7 @@ func (s *Source) appUsersPage(ctx context.Context, appID, after string) ([]sspm.
 		if err != nil || len(f[0]) < 3 || f[0][0] != '"' {
 			return nil, "", sspm.Errorf(sspm.CodeUnavailable, "okta list app users: an assignment without user id")
 		}
-		uid := s.mem.internID(f[0][1 : len(f[0])-1])
+		uid := string(f[0][1 : len(f[0])-1])
 		g := sspm.Grant{PrincipalExternalID: uid, PrincipalKind: sspm.MemberAccount, ResourceExternalID: appID, Permission: PermissionAssigned}
 		direct := str(f[1]) != "GROUP"
 		if direct {

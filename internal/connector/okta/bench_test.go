@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/connector/okta"
+	"github.com/open-sspm/open-sspm/internal/connector/sourcetest"
 	"github.com/open-sspm/open-sspm/internal/lane"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/providersim"
@@ -70,7 +71,7 @@ func benchFullSync(b *testing.B) {
 	if _, err := db.CreateConnector(ctx, sspm.Connector{ID: "okta-bench", Kind: sspm.KindOkta, Name: "Okta", Enabled: true, Config: conf}, nil, ""); err != nil {
 		b.Fatal(err)
 	}
-	opts := okta.Options{AllowLoopback: true, HTTPClient: &http.Client{}}
+	opts := okta.Options{AllowLoopback: true, Outbound: sourcetest.Loopback} // the simulator child listens on loopback
 	runner := &lane.Runner{Store: db, LeaseTTL: 10 * time.Minute, Sources: func(ctx context.Context, c sspm.Connector) (sspm.Source, error) {
 		return opts.NewSource(ctx, c, []byte(oktasim.DefaultToken))
 	}}

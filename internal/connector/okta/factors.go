@@ -95,6 +95,9 @@ func (s *Source) userPage(ctx context.Context, token string) (userPage, error) {
 	if up, ok := s.mem.userPages[token]; ok {
 		return up, nil
 	}
+	if l := s.mem.lastUserPage; l != nil && l.token == token {
+		return l.page, nil
+	}
 	p, err := s.listUsers(ctx, usersAll, token)
 	if err != nil {
 		return userPage{}, err
@@ -109,7 +112,11 @@ func (s *Source) userPage(ctx context.Context, token string) (userPage, error) {
 			up.ids = append(up.ids, str(f[0]))
 		}
 	}
-	s.mem.userPages[token] = up
+	s.mem.keepUserPage(token, up)
+	s.mem.lastUserPage = &struct {
+		token string
+		page  userPage
+	}{token, up}
 	return up, nil
 }
 

@@ -118,7 +118,7 @@ func (s *Source) groupMembers(ctx context.Context, groupID, after string) ([]ssp
 		if err != nil || len(f[0]) < 3 || f[0][0] != '"' {
 			return nil, "", sspm.Errorf(sspm.CodeUnavailable, "okta list group members: a member without id")
 		}
-		uid := s.mem.internID(f[0][1 : len(f[0])-1])
+		uid := string(f[0][1 : len(f[0])-1])
 		s.mem.members.add(groupID, uid)
 		out = append(out, sspm.GroupMember{GroupExternalID: groupID, MemberExternalID: uid, MemberKind: sspm.MemberAccount, Role: "member"})
 	}

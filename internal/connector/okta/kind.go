@@ -121,7 +121,7 @@ const (
 // A step reads pages until it holds about stepRows rows or has made stepRequests requests, so that small pages
 // (a group's hundred members) do not each cost a transaction.
 const (
-	stepRows     = 5000
+	stepRows     = 2000
 	stepRequests = 100
 )
 

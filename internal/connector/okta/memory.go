@@ -1,6 +1,9 @@
 package okta
 
-import "slices"
+import (
+	"hash/maphash"
+	"slices"
+)
 
 // memory is what a Source learned during this invocation. Everything in it can be rebuilt from the API, so a
 // Source that resumes another invocation's cursor starts empty and reads what it misses.
@@ -29,9 +32,18 @@ type memory struct {
 	appsComplete bool
 	// appDomains maps app ids to their domain (discovery evidence).
 	appDomains map[string]appRef
-	// intern keeps one copy of each user id string.
-	intern map[string]string
+	// userPageIDs counts the ids kept in userPages, at most maxUserPageIDs; lastUserPage is the page the factors
+	// stage read last (beyond the bound).
+	userPageIDs  int
+	lastUserPage *struct {
+		token string
+		page  userPage
+	}
 }
+
+// maxUserPageIDs bounds the users the users stage keeps for the factors stage (about 0.5 MiB): beyond it, the
+// factors stage lists the users pages it walks again, so that memory does not grow with the org.
+const maxUserPageIDs = 10000
 
 type userPage struct {
 	ids  []string
@@ -51,17 +63,16 @@ type appRef struct {
 }
 
 func newMemory() memory {
-	return memory{userPages: map[string]userPage{}, members: newMembership(), intern: map[string]string{}}
+	return memory{userPages: map[string]userPage{}, members: newMembership()}
 }
 
-// internID returns a shared copy of id.
-func (m *memory) internID(id []byte) string {
-	if s, ok := m.intern[string(id)]; ok {
-		return s
+// keepUserPage keeps a users page's ids for the factors stage while they fit in maxUserPageIDs.
+func (m *memory) keepUserPage(token string, up userPage) {
+	if _, ok := m.userPages[token]; ok || m.userPageIDs+len(up.ids) > maxUserPageIDs {
+		return
 	}
-	s := string(id)
-	m.intern[s] = s
-	return s
+	m.userPages[token] = up
+	m.userPageIDs += len(up.ids)
 }
 
 // locate returns where to continue in ids: at index when the id there is still id, else where id moved to, else
@@ -76,19 +87,26 @@ func locate(ids []string, index int, id string) int {
 	return min(index, len(ids))
 }
 
-// membership indexes which groups each user is in, for the groups whose members were all read.
+// membership indexes the members of the groups whose members were read, for the app assignments that come
+// through a group. It holds 8 bytes per membership (a 64-bit hash of the user id, sorted per group once the
+// group is complete) and nothing per user, so that the full sync's memory does not grow with a copy of every user
+// id. Two ids of an org sharing a hash (about 1 in 10^8 for a million ids) would only name a wrong group on an
+// assignment that is through a group anyway.
 type membership struct {
-	groupIdx   map[string]uint32
-	groups     []string
-	userGroups map[string][]uint32
-	// started: some members were indexed; complete: all were.
-	started, complete map[uint32]bool
+	groupIdx map[string]uint32
+	groups   []string
+	// members holds the hashed member ids of each group read (in part); complete: all were read (and sorted).
+	members  map[uint32][]uint64
+	complete map[uint32]bool
 }
 
 func newMembership() membership {
-	return membership{groupIdx: map[string]uint32{}, userGroups: map[string][]uint32{},
-		started: map[uint32]bool{}, complete: map[uint32]bool{}}
+	return membership{groupIdx: map[string]uint32{}, members: map[uint32][]uint64{}, complete: map[uint32]bool{}}
 }
+
+var memberSeed = maphash.MakeSeed()
+
+func memberKey(user string) uint64 { return maphash.String(memberSeed, user) }
 
 func (m *membership) idx(group string) uint32 {
 	i, ok := m.groupIdx[group]
@@ -103,41 +121,40 @@ func (m *membership) idx(group string) uint32 {
 // add records that user is in group.
 func (m *membership) add(group, user string) {
 	g := m.idx(group)
-	m.started[g] = true
-	gs := m.userGroups[user]
-	if !slices.Contains(gs, g) {
-		m.userGroups[user] = append(gs, g)
-	}
+	m.members[g] = append(m.members[g], memberKey(user))
 }
 
-// reset forgets a group's members before they are read again. Only a group read part-way costs a scan.
+// reset forgets a group's members before they are read again.
 func (m *membership) reset(group string) {
 	g := m.idx(group)
 	delete(m.complete, g)
-	if !m.started[g] {
-		return
-	}
-	delete(m.started, g)
-	for u, gs := range m.userGroups {
-		if i := slices.Index(gs, g); i >= 0 {
-			m.userGroups[u] = slices.Delete(gs, i, i+1)
-		}
-	}
+	delete(m.members, g)
 }
 
-func (m *membership) markComplete(group string) { m.complete[m.idx(group)] = true }
+// markComplete says every member of group was read: its members are sorted (and trimmed) for look-ups.
+func (m *membership) markComplete(group string) {
+	g := m.idx(group)
+	ks := m.members[g]
+	slices.Sort(ks)
+	m.members[g] = slices.Clip(slices.Compact(ks))
+	m.complete[g] = true
+}
 
 func (m *membership) isComplete(group string) bool {
 	g, ok := m.groupIdx[group]
 	return ok && m.complete[g]
 }
 
-// via returns the groups among candidates that user is in.
+// via returns the groups among candidates, read completely, that user is in.
 func (m *membership) via(user string, candidates []string) []string {
-	gs := m.userGroups[user]
+	k := memberKey(user)
 	var out []string
 	for _, c := range candidates {
-		if g, ok := m.groupIdx[c]; ok && slices.Contains(gs, g) {
+		g, ok := m.groupIdx[c]
+		if !ok || !m.complete[g] {
+			continue
+		}
+		if _, found := slices.BinarySearch(m.members[g], k); found {
 			out = append(out, c)
 		}
 	}

@@ -72,7 +72,7 @@ func (s *Source) usersStep(ctx context.Context, cursor string) (sspm.StepResult,
 			}
 		}
 		if cur.List == usersAll {
-			s.mem.userPages[cur.Page] = userPage{ids: worth, next: p.next}
+			s.mem.keepUserPage(cur.Page, userPage{ids: worth, next: p.next})
 		}
 		switch {
 		case p.next != "":
