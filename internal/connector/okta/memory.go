@@ -136,7 +136,8 @@ func (m *membership) markComplete(group string) {
 	g := m.idx(group)
 	ks := m.members[g]
 	slices.Sort(ks)
-	m.members[g] = slices.Clip(slices.Compact(ks))
+	ks = slices.Compact(ks)
+	m.members[g] = append(make([]uint64, 0, len(ks)), ks...) // without the slack appending left
 	m.complete[g] = true
 }
 
