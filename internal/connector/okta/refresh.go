@@ -138,7 +138,7 @@ func (s *Source) refreshGroup(ctx context.Context, id string, page *sspm.Page) e
 	s.mem.members.reset(id)
 	after := ""
 	for {
-		members, next, err := s.groupMembers(ctx, id, after)
+		members, next, err := s.groupMembers(ctx, id, after, true)
 		if statusOf(err) == 404 {
 			return nil
 		}
