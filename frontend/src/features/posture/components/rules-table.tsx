@@ -55,5 +55,27 @@ export function RulesTable({ rulesetKey, results, scope, canEdit }: {
     { key: 'at', header: 'Evaluated', cell: (r) => formatAgo(r.evaluated_at) },
   ]
   if (canEdit) columns.push({ key: 'actions', header: 'Actions', cell: (r) => <RuleActions result={r} scope={scope} /> })
-  return <DataTable<RuleResult> caption={`Rules of ${rulesetKey}`} rows={results} rowKey={(r) => r.rule_key} columns={columns} />
+  // Grouped by status, failing first; passing rules are collapsed under their count.
+  const open = results
+    .filter((r) => r.status !== 'pass')
+    .sort((a, b) => (statusRank[a.status] ?? 9) - (statusRank[b.status] ?? 9))
+  const passing = results.filter((r) => r.status === 'pass')
+  return (
+    <>
+      {open.length > 0 || passing.length === 0 ? (
+        <DataTable<RuleResult> caption={`Rules of ${rulesetKey}`} rows={open} rowKey={(r) => r.rule_key} columns={columns} />
+      ) : (
+        <p className="muted">Every rule passes.</p>
+      )}
+      {passing.length > 0 && (
+        <details className="passing-rules">
+          <summary>Passing rules ({passing.length})</summary>
+          <DataTable<RuleResult> caption={`Passing rules of ${rulesetKey}`} rows={passing} rowKey={(r) => r.rule_key} columns={columns} />
+        </details>
+      )}
+    </>
+  )
 }
+
+/** The order of the status groups: what needs work first. */
+const statusRank: Record<string, number> = { fail: 0, error: 1, unknown: 2, not_applicable: 3 }
