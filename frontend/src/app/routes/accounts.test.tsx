@@ -43,4 +43,22 @@ describe('Accounts', () => {
     await screen.findByText('bob-gh', { selector: 'code' })
     expect(screen.queryByRole('button', { name: /Link/ })).toBeNull()
   })
+
+  it('marks the selected view tab, also with a search or a sort', async () => {
+    renderApp('/connectors/github-acme/accounts?view=needs-anchor&q=bo&sort=email', {
+      'GET /api/connectors/github-acme/needs-anchor': page([bob]),
+    })
+    await screen.findByRole('heading', { level: 1, name: 'Needs anchor: github-acme' })
+    const tabs = screen.getByRole('navigation', { name: 'Account views' })
+    const current = [...tabs.querySelectorAll('a')].filter((a) => a.getAttribute('aria-current') === 'page').map((a) => a.textContent)
+    expect(current).toEqual(['Needs anchor'])
+  })
+
+  it('marks "All accounts" on the list of all accounts with a search', async () => {
+    renderApp('/connectors/github-acme/accounts?q=bo', { 'GET /api/connectors/github-acme/accounts': page([bob]) })
+    await screen.findByRole('heading', { level: 1, name: 'Accounts: github-acme' })
+    const tabs = screen.getByRole('navigation', { name: 'Account views' })
+    const current = [...tabs.querySelectorAll('a')].filter((a) => a.getAttribute('aria-current') === 'page').map((a) => a.textContent)
+    expect(current).toEqual(['All accounts'])
+  })
 })

@@ -45,7 +45,8 @@ export function AccountsPage() {
     <>
       <h1>{needsAnchor ? 'Needs anchor' : 'Accounts'}: {id}</h1>
       <nav className="tabs" aria-label="Account views">
-        <Link to="/connectors/$id/accounts" params={{ id }} search={{}} activeOptions={{ includeSearch: true }}>
+        {/* Each tab is active on its view whatever the search and sort (an empty search would match every URL). */}
+        <Link to="/connectors/$id/accounts" params={{ id }} search={{ view: undefined }} activeOptions={{ includeSearch: true, explicitUndefined: true }}>
           All accounts
         </Link>
         <Link to="/connectors/$id/accounts" params={{ id }} search={{ view: 'needs-anchor' }} activeOptions={{ includeSearch: true }}>
