@@ -1,0 +1,61 @@
+package entrasim
+
+import (
+	"net/http"
+	"sync"
+)
+
+// Fault makes matching Graph requests fail. Zero fields match everything, so Fault{Status: 503} fails every
+// Graph request.
+type Fault struct {
+	// Path matches a route pattern as registered ("/v1.0/groups/{id}/members") or a concrete request path;
+	// empty matches every Graph route.
+	Path string
+	// Times is how many times the fault fires before it retires; 0 = forever.
+	Times int
+	// Status is answered with Graph's error body for it (403 Authorization_RequestDenied, 404
+	// Request_ResourceNotFound, 429 TooManyRequests, 503 serviceNotAvailable, ...).
+	Status int
+	// RetryAfter is sent as Retry-After (seconds) with 429 and 503; 0 sends "0".
+	RetryAfter int
+}
+
+type faultSet struct {
+	mu     sync.Mutex
+	faults []*faultState
+}
+
+type faultState struct {
+	f     Fault
+	fired int
+}
+
+func (fs *faultSet) add(f Fault) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.faults = append(fs.faults, &faultState{f: f})
+}
+
+func (fs *faultSet) clear() {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.faults = nil
+}
+
+// match returns the first live fault matching the request and counts it as fired.
+func (fs *faultSet) match(pattern string, r *http.Request) (Fault, bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for _, st := range fs.faults {
+		f := st.f
+		if f.Times > 0 && st.fired >= f.Times {
+			continue
+		}
+		if f.Path != "" && f.Path != pattern && f.Path != r.URL.Path {
+			continue
+		}
+		st.fired++
+		return f, true
+	}
+	return Fault{}, false
+}

@@ -1,0 +1,151 @@
+package entrasim
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// NewUser describes a user AddUser creates.
+type NewUser struct {
+	DisplayName, Mail, UserPrincipalName string
+	// Guest makes a B2B guest (userType Guest) instead of a member.
+	Guest    bool
+	Disabled bool
+}
+
+// AddUser creates a user and returns its id; delta rounds report it from now on.
+func (s *Server) AddUser(nu NewUser) (string, error) {
+	if nu.UserPrincipalName == "" {
+		return "", errors.New("entrasim add user: user principal name required")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.dir
+	for _, u := range d.users {
+		if u.deleted == "" && u.upn == nu.UserPrincipalName {
+			return "", fmt.Errorf("entrasim add user: %s exists", nu.UserPrincipalName)
+		}
+	}
+	d.seq++
+	u := &user{id: guid(d.seed, kindUser, d.nextUser), displayName: nu.DisplayName, mail: nu.Mail,
+		upn: nu.UserPrincipalName, userType: "Member", accountEnabled: !nu.Disabled, created: s.now(), seq: d.seq}
+	d.nextUser++
+	if nu.Guest {
+		u.userType, u.externalState = "Guest", "PendingAcceptance"
+	}
+	d.addUser(u)
+	return u.id, nil
+}
+
+// SetAccountEnabled enables or disables a user.
+func (s *Server) SetAccountEnabled(id string, enabled bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.dir.userByID[id]
+	if u == nil || u.deleted != "" {
+		return fmt.Errorf("entrasim set account enabled: no user %s", id)
+	}
+	s.dir.seq++
+	u.accountEnabled, u.seq = enabled, s.dir.seq
+	return nil
+}
+
+// DeleteUser deletes a user and removes it from every group. A soft delete (permanent false) moves it to
+// deleted items, reported in delta as @removed {"reason":"changed"}; a permanent delete as "deleted".
+func (s *Server) DeleteUser(id string, permanent bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.dir
+	u := d.userByID[id]
+	if u == nil || u.deleted != "" {
+		return fmt.Errorf("entrasim delete user: no user %s", id)
+	}
+	d.seq++
+	u.seq, u.deleted = d.seq, "changed"
+	if permanent {
+		u.deleted = "deleted"
+	}
+	for _, g := range d.groups {
+		if i := slices.Index(g.members, id); i >= 0 {
+			g.members = slices.Delete(g.members, i, i+1)
+			g.changes = append(g.changes, memberChange{seq: d.seq, id: id})
+			g.seq = d.seq
+		}
+	}
+	return nil
+}
+
+// AddMember adds a user or group to a group.
+func (s *Server) AddMember(groupID, memberID string) error {
+	return s.setMember(groupID, memberID, true)
+}
+
+// RemoveMember removes a user or group from a group.
+func (s *Server) RemoveMember(groupID, memberID string) error {
+	return s.setMember(groupID, memberID, false)
+}
+
+func (s *Server) setMember(groupID, memberID string, add bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.dir
+	g := d.grpByID[groupID]
+	if g == nil || g.deleted != "" {
+		return fmt.Errorf("entrasim membership: no group %s", groupID)
+	}
+	u, sub := d.userByID[memberID], d.grpByID[memberID]
+	if (u == nil || u.deleted != "") && (sub == nil || sub.deleted != "") {
+		return fmt.Errorf("entrasim membership: no directory object %s", memberID)
+	}
+	i := slices.Index(g.members, memberID)
+	switch {
+	case add && i >= 0, !add && i < 0:
+		return nil
+	case add:
+		g.members = append(g.members, memberID)
+	default:
+		g.members = slices.Delete(g.members, i, i+1)
+	}
+	d.seq++
+	g.seq = d.seq
+	g.changes = append(g.changes, memberChange{seq: d.seq, id: memberID, added: add})
+	return nil
+}
+
+// UserIDs returns the ids of the users not deleted, in creation order.
+func (s *Server) UserIDs() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []string
+	for _, u := range s.dir.users {
+		if u.deleted == "" {
+			out = append(out, u.id)
+		}
+	}
+	return out
+}
+
+// GroupIDs returns the ids of the groups, in creation order.
+func (s *Server) GroupIDs() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []string
+	for _, g := range s.dir.groups {
+		if g.deleted == "" {
+			out = append(out, g.id)
+		}
+	}
+	return out
+}
+
+// UserIDOf returns the id of the user for the company's person (Person.Index).
+func (s *Server) UserIDOf(person int) (string, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u := s.dir.byPerson[person]
+	if u == nil {
+		return "", false
+	}
+	return u.id, true
+}
