@@ -131,6 +131,12 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, c *call, src
 		}
 		t = pageToken{Kind: "dskip", Res: src.res, Sel: q.sel, Top: top, Upto: d.seq, Issued: now.Unix()}
 	}
+	if t.Top <= 0 {
+		t.Top = defaultPage
+		if s.opts.PageCap > 0 {
+			t.Top = min(t.Top, s.opts.PageCap)
+		}
+	}
 	if src.res == "users" && contains(t.Sel, "signInActivity") {
 		s.graphError(w, r, http.StatusBadRequest, codeUnsupportedQuery, "Unsupported query: signInActivity is not supported by delta; read it from the users list.")
 		return

@@ -59,6 +59,24 @@ func company(t *testing.T) *providersim.Company {
 	return small
 }
 
+var (
+	mediumOnce sync.Once
+	mediumCo   *providersim.Company
+)
+
+// medium is a 1,000-person company, for page caps the small one cannot reach.
+func medium(t *testing.T) *providersim.Company {
+	t.Helper()
+	mediumOnce.Do(func() {
+		c, err := providersim.NewCompany(providersim.Medium())
+		if err != nil {
+			panic(err)
+		}
+		mediumCo = c
+	})
+	return mediumCo
+}
+
 // newServer starts a tenant on a fake clock.
 func newServer(t *testing.T, opts Options) (*Server, *fakeClock) {
 	t.Helper()

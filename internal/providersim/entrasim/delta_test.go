@@ -1,0 +1,157 @@
+package entrasim
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// deltaRound follows a delta round from path to its deltaLink and returns the items and the deltaLink.
+func deltaRound(t *testing.T, s *Server, path string) ([]map[string]any, string, int) {
+	t.Helper()
+	items, last, pages := collect(t, s, DefaultToken, path)
+	link, _ := last["@odata.deltaLink"].(string)
+	if link == "" || !strings.Contains(link, "$deltatoken=") {
+		t.Fatalf("last page has no deltaLink: %v", last)
+	}
+	return items, link, pages
+}
+
+func byID(items []map[string]any) map[string]map[string]any {
+	m := map[string]map[string]any{}
+	for _, it := range items {
+		m[it["id"].(string)] = it // last occurrence wins, as Graph's clients apply it
+	}
+	return m
+}
+
+func TestUsersDelta(t *testing.T) {
+	s, clk := newServer(t, Options{})
+	ids := s.UserIDs()
+	for _, suffix := range []string{"delta", "delta()", "microsoft.graph.delta"} {
+		items, _, pages := deltaRound(t, s, "/v1.0/users/"+suffix+"?$select=id,accountEnabled,mail&$top=10")
+		if len(byID(items)) != len(ids) || pages != (len(ids)+9)/10 {
+			t.Fatalf("%s: initial round %d users in %d pages, want %d in %d", suffix, len(items), pages, len(ids), (len(ids)+9)/10)
+		}
+	}
+	_, link, _ := deltaRound(t, s, "/v1.0/users/delta?$select=id,accountEnabled,mail&$top=10")
+	_, latest, _ := deltaRound(t, s, "/v1.0/users/delta?$select=id,accountEnabled,mail&$deltatoken=latest")
+
+	added, err := s.AddUser(NewUser{DisplayName: "New Hire", Mail: "new.hire@acme.example", UserPrincipalName: "new.hire@acme.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetAccountEnabled(ids[1], false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser(ids[2], false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser(ids[3], true); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		link string
+	}{{"deltaLink of a full round", link}, {"deltatoken=latest", latest}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			items, next, _ := deltaRound(t, s, tt.link)
+			got := byID(items)
+			if len(got) != 4 {
+				t.Fatalf("%d changes, want 4: %v", len(got), items)
+			}
+			if got[added]["mail"] != "new.hire@acme.example" || got[ids[1]]["accountEnabled"] != false {
+				t.Errorf("added %v, disabled %v", got[added], got[ids[1]])
+			}
+			for id, reason := range map[string]string{ids[2]: "changed", ids[3]: "deleted"} {
+				rm, _ := got[id]["@removed"].(map[string]any)
+				if rm["reason"] != reason {
+					t.Errorf("%s: @removed %v, want reason %s", id, got[id], reason)
+				}
+			}
+			again, _, _ := deltaRound(t, s, next)
+			if len(again) != 0 {
+				t.Errorf("a round with no changes returned %v", again)
+			}
+		})
+	}
+
+	other := New(s.Company(), Options{Run: 9, Clock: clk.now})
+	defer other.Close()
+	_, foreign, _ := deltaRound(t, other, "/v1.0/users/delta?$top=999")
+	foreign = s.URL() + foreign[strings.Index(foreign, "/v1.0/"):]
+	status, _, body := get(t, s, DefaultToken, foreign)
+	if status != http.StatusBadRequest || graphCode(body) != codeSyncStateNotFund {
+		t.Errorf("delta link of another run: %d %v", status, body)
+	}
+	clk.add(deltaLifetime + time.Hour)
+	status, _, body = get(t, s, DefaultToken, link)
+	if status != http.StatusBadRequest || graphCode(body) != codeSyncStateNotFund {
+		t.Errorf("delta link older than 7 days: %d %v", status, body)
+	}
+}
+
+func TestGroupsDeltaMembers(t *testing.T) {
+	s, _ := newServer(t, Options{})
+	c := s.Company()
+	items, link, _ := deltaRound(t, s, "/v1.0/groups/delta?$select=displayName,members&$top=4")
+	got := byID(items)
+	g0 := s.GroupIDs()[0]
+	md, _ := got[g0]["members@delta"].([]any)
+	if len(md) != len(c.Groups[0].Members) {
+		t.Fatalf("initial members@delta of %s: %d, want %d", c.Groups[0].Name, len(md), len(c.Groups[0].Members))
+	}
+	leaving, _ := s.UserIDOf(c.Groups[0].Members[0])
+	var joining string
+	for _, id := range s.UserIDs() {
+		if !strings.Contains(strings.Join(memberIDs(md), ","), id) {
+			joining = id
+			break
+		}
+	}
+	if err := s.RemoveMember(g0, leaving); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddMember(g0, joining); err != nil {
+		t.Fatal(err)
+	}
+	items, _, _ = deltaRound(t, s, link)
+	if len(items) != 1 || items[0]["id"] != g0 {
+		t.Fatalf("after two membership changes of one group: %v", items)
+	}
+	changes := items[0]["members@delta"].([]any)
+	if len(changes) != 2 {
+		t.Fatalf("members@delta %v, want one removal and one addition", changes)
+	}
+	for _, ch := range changes {
+		m := ch.(map[string]any)
+		_, removed := m["@removed"]
+		switch m["id"] {
+		case leaving:
+			if !removed {
+				t.Errorf("removed member without @removed: %v", m)
+			}
+		case joining:
+			if removed || m["@odata.type"] != "#microsoft.graph.user" {
+				t.Errorf("added member %v", m)
+			}
+		default:
+			t.Errorf("unexpected member change %v", m)
+		}
+	}
+	// Without members in $select, members@delta is left out.
+	items, _, _ = deltaRound(t, s, "/v1.0/groups/delta?$select=displayName&$top=999")
+	if _, ok := items[0]["members@delta"]; ok {
+		t.Errorf("members@delta without members selected: %v", items[0])
+	}
+}
+
+func memberIDs(md []any) []string {
+	var out []string
+	for _, m := range md {
+		out = append(out, m.(map[string]any)["id"].(string))
+	}
+	return out
+}
