@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -271,20 +272,23 @@ func (a *Admin) syncConnector(ctx context.Context, in *struct {
 	return bodyOf(out), nil
 }
 
-// cannotSync says why a manual run of lane cannot start, or "".
+// cannotSync says why a manual run of lane cannot start, or "". A kind without a discovery lane (see
+// connector.Kind.Lanes) never starts a discovery run, whatever the discovery settings say.
 func (a *Admin) cannotSync(c sspm.Connector, lane sspm.Lane) string {
+	kind, err := a.Registry.Lookup(c.Kind)
 	switch {
 	case !c.Enabled:
 		return "the connector is disabled"
 	case lane != sspm.LaneFull && lane != sspm.LaneDiscovery:
 		return "only the full and discovery lanes run on request"
+	case err != nil || kind.NewSource == nil:
+		return "its kind has no inventory to sync"
+	case lane == sspm.LaneDiscovery && !slices.Contains(kind.Lanes(), sspm.LaneDiscovery):
+		return "its kind has no discovery lane"
 	case lane == sspm.LaneDiscovery && !a.DiscoveryEnabled:
 		return "discovery is off (set SYNC_DISCOVERY_ENABLED=1)"
 	case lane == sspm.LaneDiscovery && !c.DiscoveryEnabled:
 		return "discovery is off for this connector"
-	}
-	if kind, err := a.Registry.Lookup(c.Kind); err != nil || kind.NewSource == nil {
-		return "its kind has no inventory to sync"
 	}
 	return ""
 }

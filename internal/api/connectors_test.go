@@ -38,11 +38,19 @@ func TestConnectorLifecycleIsAudited(t *testing.T) {
 	b.must(http.StatusOK, http.MethodPut, "/api/connectors/c1/secret", b.admin, map[string]any{"secret": "second-secret-value"}, nil)
 	b.must(http.StatusUnprocessableEntity, http.MethodPost, "/api/connectors/c1/sync", b.admin, map[string]any{"lane": "full"}, nil) // disabled
 	b.must(http.StatusOK, http.MethodPatch, "/api/connectors/c1", b.admin, map[string]any{"enabled": true}, nil)
-	b.must(http.StatusAccepted, http.MethodPost, "/api/connectors/c1/sync", b.admin, map[string]any{"lane": "discovery"}, nil)
+	// The test kind has no discovery lane: asking for one is refused, the full lane starts.
+	var refused struct {
+		Detail string `json:"detail"`
+	}
+	b.must(http.StatusUnprocessableEntity, http.MethodPost, "/api/connectors/c1/sync", b.admin, map[string]any{"lane": "discovery"}, &refused)
+	if !strings.Contains(refused.Detail, "no discovery lane") {
+		t.Fatalf("discovery refusal = %q", refused.Detail)
+	}
+	b.must(http.StatusAccepted, http.MethodPost, "/api/connectors/c1/sync", b.admin, map[string]any{"lane": "full"}, nil)
 	b.must(http.StatusNoContent, http.MethodDelete, "/api/connectors/c1", b.admin, nil, nil)
 	b.must(http.StatusNotFound, http.MethodGet, "/api/connectors/c1", b.admin, nil, nil)
 
-	if got := b.invoker.invocations(); len(got) != 1 || got[0] != (sspm.Invocation{Lane: sspm.LaneDiscovery, ConnectorID: "c1", Trigger: sspm.TriggerManual}) {
+	if got := b.invoker.invocations(); len(got) != 1 || got[0] != (sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: "c1", Trigger: sspm.TriggerManual}) {
 		t.Fatalf("invocations = %+v", got)
 	}
 	var audit api.Page[api.AuditEntry]
@@ -163,7 +171,8 @@ func TestHealthShowsRunsLanesAndResync(t *testing.T) {
 
 	var res api.ResyncResult
 	b.must(http.StatusAccepted, http.MethodPost, "/api/sync", b.admin, nil, &res)
-	if fmt.Sprint(res.Started) != "[{c1 full } {c1 discovery } {c1 tail log}]" {
+	if fmt.Sprint(res.Started) != "[{c1 full } {c1 tail log}]" ||
+		fmt.Sprint(res.Skipped) != "[{c1 discovery its kind has no discovery lane}]" {
 		t.Fatalf("resync started %v, skipped %v", res.Started, res.Skipped)
 	}
 }
