@@ -37,10 +37,20 @@
 //     TooManyRequests with Retry-After in seconds; x-ms-resource-unit and x-ms-throttle-limit-percentage
 //     headers.
 //   - Faults (Options.Faults, AddFault): a status with Graph's error body for it on a route, N times.
+//   - GET /v1.0/applications and /servicePrincipals (the company's apps as app registrations with their
+//     enterprise applications, Microsoft Graph's service principal, and third-party service principals for
+//     shadow apps consented through Entra): passwordCredentials of OIDC apps (metadata only, secretText null,
+//     every fifth expired), SAML signing keyCredentials on service principals; /{id}/owners (a quarter of the
+//     apps have none); /servicePrincipals/{id}/appRoleAssignedTo (the company's direct user and group
+//     assignments; on Graph's service principal, User.Read.All granted to each OIDC app);
+//     /oauth2PermissionGrants (one Principal grant per person and shadow app, scopes merged);
+//     /roleManagement/directory/roleDefinitions and /roleAssignments (the company's admin roles mapped to
+//     built-in roles, tenant-wide, to users and to role-assignable groups);
+//     /reports/authenticationMethods/userRegistrationDetails from the people's factors (P1-gated). Each checks
+//     its application permission.
 //
-// Not simulated yet: applications, servicePrincipals (credentials, owners, appRoleAssignedTo),
-// oauth2PermissionGrants, directoryRoles and roleManagement, auditLogs (directoryAudits, signIns),
-// reports/authenticationMethods/userRegistrationDetails, subscriptions and the change-notification sender,
+// Not simulated yet: auditLogs (directoryAudits, signIns), /directoryRoles, the delta endpoints of
+// applications, service principals and grants, subscriptions and the change-notification sender,
 // the reports 5-requests-per-10-s bucket, group deletion in delta, members@delta split over several pages,
 // $count/$search/$orderby/$expand, and ConsistencyLevel: eventual advanced queries.
 package entrasim

@@ -42,6 +42,7 @@ func (s *Server) routes() {
 		{pattern: "/v1.0/groups/{id}/transitiveMembers", roles: rolesGroups, cost: 5, h: s.listMembers(true)},
 		{pattern: "/v1.0/", cost: 1, h: s.unknownSegment},
 	}
+	table = append(table, s.appRoutes()...)
 	for _, suffix := range []string{"delta", "delta()", "microsoft.graph.delta", "microsoft.graph.delta()"} {
 		table = append(table,
 			route{pattern: "/v1.0/users/" + suffix, roles: rolesUsers, cost: 2, h: s.usersDelta},

@@ -85,8 +85,9 @@ type Server struct {
 	reqSeq   atomic.Int64
 	requests atomic.Int64
 
-	mu  sync.RWMutex // guards dir
-	dir *directory
+	mu   sync.RWMutex // guards dir and apps
+	dir  *directory
+	apps *appsDir
 }
 
 // New builds the tenant for the company and serves it on a loopback httptest server. Close it when done.
@@ -127,6 +128,7 @@ func NewHandler(c *providersim.Company, opts Options) *Server {
 		s.faults.add(f)
 	}
 	s.dir = buildDirectory(c, seed)
+	s.apps = buildApps(c, s.dir, s.tenantID)
 	s.mux = http.NewServeMux()
 	s.routes()
 	return s
