@@ -44,7 +44,8 @@ type appsDir struct {
 	grants      []record            // oauth2PermissionGrants
 	roleDefs    []record
 	roleAssigns []record
-	registered  []record // userRegistrationDetails
+	registered  []record          // userRegistrationDetails
+	shadow      map[string]record // shadow app key → its third-party service principal
 }
 
 // buildApps turns the company's IdP apps into app registrations with their enterprise applications (service
@@ -56,7 +57,7 @@ type appsDir struct {
 // oauth2PermissionGrants to Microsoft Graph.
 func buildApps(c *providersim.Company, d *directory, tenantID string) *appsDir {
 	seed := d.seed
-	a := &appsDir{owners: map[string][]string{}, assignedTo: map[string][]record{}}
+	a := &appsDir{owners: map[string][]string{}, assignedTo: map[string][]record{}, shadow: map[string]record{}}
 	graphSP := record{"id": guid(seed, kindSP, 1<<20), "appId": graphAppID, "displayName": "Microsoft Graph",
 		"appOwnerOrganizationId": microsoftTenant, "publisherName": "Microsoft Services", "servicePrincipalType": "Application",
 		"accountEnabled": true, "appRoleAssignmentRequired": false, "tags": []string{}, "replyUrls": []string{},
@@ -166,8 +167,6 @@ func buildApps(c *providersim.Company, d *directory, tenantID string) *appsDir {
 // addShadowGrants makes a third-party service principal for each shadow app someone consented to through
 // Entra, and one oauth2PermissionGrant per (app, person) with the union of the consented scopes.
 func (a *appsDir) addShadowGrants(c *providersim.Company, d *directory, graphSP record) {
-	seed := d.seed
-	spOf := map[string]record{}
 	type key struct{ app, person string }
 	scopes := map[key][]string{}
 	var order []key
@@ -179,28 +178,7 @@ func (a *appsDir) addShadowGrants(c *providersim.Company, d *directory, graphSP 
 		if u == nil {
 			continue
 		}
-		sp := spOf[g.App]
-		if sp == nil {
-			k := uint64(len(spOf))
-			var shadow providersim.SaaSApp
-			for _, s := range c.ShadowApps {
-				if s.Key == g.App {
-					shadow = s
-				}
-			}
-			sp = record{"id": guid(seed, kindShadowSP, k), "appId": guid(seed, kindShadowSP, k+1<<32), "displayName": shadow.Name,
-				"appOwnerOrganizationId": guid(seed, kindPublisher, k), "publisherName": shadow.Name + " Inc.",
-				"servicePrincipalType": "Application", "accountEnabled": true, "appRoleAssignmentRequired": false,
-				"homepage": "https://" + shadow.Domain + "/", "replyUrls": []string{"https://" + shadow.Domain + "/oauth/callback"},
-				"tags": []string{"WindowsAzureActiveDirectoryIntegratedApp"}, "passwordCredentials": []any{}, "keyCredentials": []any{},
-				"createdDateTime": timeJSON(g.At), "preferredSingleSignOnMode": nil,
-				"verifiedPublisher": map[string]any{"displayName": nil, "verifiedPublisherId": nil, "addedDateTime": nil}}
-			if k%2 == 0 {
-				sp["verifiedPublisher"] = map[string]any{"displayName": shadow.Name + " Inc.", "verifiedPublisherId": "5" + strings.Repeat("0", 6), "addedDateTime": timeJSON(g.At)}
-			}
-			spOf[g.App] = sp
-			a.sps = append(a.sps, sp)
-		}
+		sp := a.shadowSP(c, d, g.App, g.At)
 		k := key{sp["id"].(string), u.id}
 		if _, ok := scopes[k]; !ok {
 			order = append(order, k)
@@ -214,7 +192,7 @@ func (a *appsDir) addShadowGrants(c *providersim.Company, d *directory, graphSP 
 	for n, k := range order {
 		ss := append([]string(nil), scopes[k]...)
 		sort.Strings(ss)
-		a.grants = append(a.grants, record{"id": guid(seed, kindGrant, uint64(n)), "clientId": k.app, "consentType": "Principal",
+		a.grants = append(a.grants, record{"id": guid(d.seed, kindGrant, uint64(n)), "clientId": k.app, "consentType": "Principal",
 			"principalId": k.person, "resourceId": graphSP["id"], "scope": strings.Join(ss, " ")})
 	}
 }

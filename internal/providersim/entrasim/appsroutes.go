@@ -24,6 +24,8 @@ func (s *Server) appRoutes() []route {
 		{pattern: "/v1.0/oauth2PermissionGrants", roles: rolesGrants, cost: 2, h: s.recordList("oauth2PermissionGrants", "OAuth2PermissionGrant", func(a *appsDir) []record { return a.grants }, setOf("id", "clientId", "consentType", "principalId", "resourceId"))},
 		{pattern: "/v1.0/roleManagement/directory/roleDefinitions", roles: rolesRoles, cost: 1, h: s.recordList("roleManagement/directory/roleDefinitions", "UnifiedRoleDefinition", func(a *appsDir) []record { return a.roleDefs }, setOf("id", "displayName", "templateId", "isBuiltIn"))},
 		{pattern: "/v1.0/roleManagement/directory/roleAssignments", roles: rolesRoles, cost: 1, h: s.recordList("roleManagement/directory/roleAssignments", "UnifiedRoleAssignment", func(a *appsDir) []record { return a.roleAssigns }, setOf("id", "principalId", "roleDefinitionId", "directoryScopeId"))},
+		{pattern: "/v1.0/auditLogs/signIns", roles: rolesAudit, cost: 1, report: true, h: s.premium(s.listSignIns)},
+		{pattern: "/v1.0/auditLogs/directoryAudits", roles: rolesAudit, cost: 1, report: true, h: s.listDirectoryAudits},
 		{pattern: "/v1.0/reports/authenticationMethods/userRegistrationDetails", roles: rolesMFA, cost: 1, h: s.premium(s.recordList("reports/authenticationMethods/userRegistrationDetails", "UserRegistrationDetails", func(a *appsDir) []record { return a.registered }, setOf("id", "userPrincipalName", "userType", "isAdmin", "isMfaRegistered", "isMfaCapable")))},
 	}
 }

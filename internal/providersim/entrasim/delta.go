@@ -119,7 +119,7 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, c *call, src
 			s.graphError(w, r, http.StatusBadRequest, codeUnsupportedQuery, "Unsupported query: $filter is not supported by this delta query.")
 			return
 		}
-		q, err := s.parseQuery(url.Values{"$select": {v.Get("$select")}}, src.entity, src.props, nil)
+		q, err := s.parseQuery(url.Values{"$select": {v.Get("$select")}}, src.entity, src.props, nil, directoryPaging, nil)
 		if err != nil {
 			s.queryFailed(w, r, err)
 			return
@@ -215,7 +215,7 @@ func (s *Server) deltaPageSize(v url.Values, r *http.Request) (int, error) {
 			v = url.Values{"$top": {val}}
 		}
 	}
-	return s.pageSize(v)
+	return s.pageSize(v, directoryPaging)
 }
 
 func selList(v url.Values) []string {

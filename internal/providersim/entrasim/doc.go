@@ -48,8 +48,15 @@
 //     built-in roles, tenant-wide, to users and to role-assignable groups);
 //     /reports/authenticationMethods/userRegistrationDetails from the people's factors (P1-gated). Each checks
 //     its application permission.
+//   - GET /v1.0/auditLogs/signIns (the company's sign-ins recorded by Entra; P1-gated) and
+//     /auditLogs/directoryAudits (users created and consents given within the window, then every change made
+//     through the mutation methods), newest first, $top up to 1,000 (the default), $filter with ge/gt/le/lt on
+//     createdDateTime / activityDateTime and eq on a few fields, 30 days of retention (directory audits: 7 days
+//     without P1). Options.ReportRequests is the reports bucket (Graph: 5 requests per 10 s per app), apart
+//     from resource units. A new entry shifts the positions of later pages of a listing already under way
+//     (clients de-duplicate by id).
 //
-// Not simulated yet: auditLogs (directoryAudits, signIns), /directoryRoles, the delta endpoints of
+// Not simulated yet: /directoryRoles, the delta endpoints of
 // applications, service principals and grants, subscriptions and the change-notification sender,
 // the reports 5-requests-per-10-s bucket, group deletion in delta, members@delta split over several pages,
 // $count/$search/$orderby/$expand, and ConsistencyLevel: eventual advanced queries.

@@ -23,6 +23,8 @@ type listing struct {
 	props      map[string]bool
 	filterable map[string]bool
 	defaults   []string
+	paging     paging          // zero: directoryPaging
+	ranged     map[string]bool // date-time properties $filter may compare with ge/gt/le/lt
 	length     int
 	// at returns the object at position i, its @odata.type when the collection mixes types, and whether it
 	// is live (not deleted).
@@ -35,6 +37,9 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, c *call, l li
 	v := r.URL.Query()
 	var q query
 	offset := 0
+	if l.paging.max == 0 {
+		l.paging = directoryPaging
+	}
 	if tok := v.Get("$skiptoken"); tok != "" {
 		t, err := s.decodeToken(tok)
 		if err != nil || t.Kind != "list" || t.Res != l.res {
@@ -43,11 +48,11 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, c *call, l li
 		}
 		q.sel, q.top, offset = t.Sel, t.Top, t.Offset
 		if t.Filter != "" {
-			q.filter, _ = parseFilter(t.Filter, l.entity, l.filterable)
+			q.filter, _ = parseFilter(t.Filter, l.entity, l.filterable, l.ranged)
 		}
 	} else {
 		var err error
-		if q, err = s.parseQuery(v, l.entity, l.props, l.filterable); err != nil {
+		if q, err = s.parseQuery(v, l.entity, l.props, l.filterable, l.paging, l.ranged); err != nil {
 			s.queryFailed(w, r, err)
 			return
 		}
@@ -114,10 +119,10 @@ func filterString(cl []clause) string {
 	var parts []string
 	for _, c := range cl {
 		v := c.value
-		if v != "true" && v != "false" {
+		if c.op == "eq" && v != "true" && v != "false" {
 			v = "'" + strings.ReplaceAll(v, "'", "''") + "'"
 		}
-		parts = append(parts, c.prop+" eq "+v)
+		parts = append(parts, c.prop+" "+c.op+" "+v)
 	}
 	return strings.Join(parts, " and ")
 }
@@ -248,7 +253,7 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, c *call) {
 }
 
 func (s *Server) getOne(w http.ResponseWriter, r *http.Request, c *call, obj item, entity, ctx string, props map[string]bool, defaults []string) {
-	q, err := s.parseQuery(r.URL.Query(), entity, props, nil)
+	q, err := s.parseQuery(r.URL.Query(), entity, props, nil, directoryPaging, nil)
 	if err != nil {
 		s.queryFailed(w, r, err)
 		return

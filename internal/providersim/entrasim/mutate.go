@@ -35,6 +35,7 @@ func (s *Server) AddUser(nu NewUser) (string, error) {
 		u.userType, u.externalState = "Guest", "PendingAcceptance"
 	}
 	d.addUser(u)
+	s.audit("Add user", "UserManagement", "User", u.id, u.displayName, u.upn)
 	return u.id, nil
 }
 
@@ -48,6 +49,11 @@ func (s *Server) SetAccountEnabled(id string, enabled bool) error {
 	}
 	s.dir.seq++
 	u.accountEnabled, u.seq = enabled, s.dir.seq
+	activity := "Disable account"
+	if enabled {
+		activity = "Enable account"
+	}
+	s.audit(activity, "UserManagement", "User", u.id, u.displayName, u.upn)
 	return nil
 }
 
@@ -63,8 +69,10 @@ func (s *Server) DeleteUser(id string, permanent bool) error {
 	}
 	d.seq++
 	u.seq, u.deleted = d.seq, "changed"
+	s.audit("Delete user", "UserManagement", "User", u.id, u.displayName, u.upn)
 	if permanent {
 		u.deleted = "deleted"
+		s.audit("Hard delete user", "UserManagement", "User", u.id, u.displayName, u.upn)
 	}
 	for _, g := range d.groups {
 		if i := slices.Index(g.members, id); i >= 0 {
@@ -110,6 +118,11 @@ func (s *Server) setMember(groupID, memberID string, add bool) error {
 	d.seq++
 	g.seq = d.seq
 	g.changes = append(g.changes, memberChange{seq: d.seq, id: memberID, added: add})
+	activity := "Remove member from group"
+	if add {
+		activity = "Add member to group"
+	}
+	s.audit(activity, "GroupManagement", "Group", g.id, g.displayName, "")
 	return nil
 }
 

@@ -29,8 +29,15 @@ func (e *queryError) Error() string { return e.msg }
 // clause is one "property eq value" term of $filter.
 type clause struct {
 	prop  string
-	value string // string literal unquoted, or "true"/"false"
+	op    string // "eq", or "ge", "gt", "le", "lt" on date-time properties
+	value string // string literal unquoted, "true"/"false", or a date-time
 }
+
+// paging is a listing's default and maximum page size.
+type paging struct{ def, max int }
+
+// directoryPaging is Graph's paging of directory objects: 100 by default, $top up to 999.
+var directoryPaging = paging{defaultPage, maxPage}
 
 // query is the OData options of a listing.
 type query struct {
@@ -42,7 +49,7 @@ type query struct {
 // parseQuery reads $select, $filter and $top for a listing of the resource kind (entity names the type in
 // messages: "User", "Group"); props are the properties $select and $filter may name, filterable those $filter
 // may compare.
-func (s *Server) parseQuery(v url.Values, entity string, props map[string]bool, filterable map[string]bool) (query, error) {
+func (s *Server) parseQuery(v url.Values, entity string, props map[string]bool, filterable map[string]bool, pg paging, ranged map[string]bool) (query, error) {
 	var q query
 	if sel := v.Get("$select"); sel != "" {
 		for _, p := range strings.Split(sel, ",") {
@@ -54,13 +61,13 @@ func (s *Server) parseQuery(v url.Values, entity string, props map[string]bool, 
 		}
 	}
 	if f := v.Get("$filter"); f != "" {
-		cl, err := parseFilter(f, entity, filterable)
+		cl, err := parseFilter(f, entity, filterable, ranged)
 		if err != nil {
 			return q, err
 		}
 		q.filter = cl
 	}
-	top, err := s.pageSize(v)
+	top, err := s.pageSize(v, pg)
 	if err != nil {
 		return q, err
 	}
@@ -68,13 +75,13 @@ func (s *Server) parseQuery(v url.Values, entity string, props map[string]bool, 
 	return q, nil
 }
 
-// pageSize reads $top: 1..999, default 100, capped by Options.PageCap.
-func (s *Server) pageSize(v url.Values) (int, error) {
-	top := defaultPage
+// pageSize reads $top: 1..pg.max, default pg.def, capped by Options.PageCap.
+func (s *Server) pageSize(v url.Values, pg paging) (int, error) {
+	top := pg.def
 	if t := v.Get("$top"); t != "" {
 		n, err := strconv.Atoi(t)
-		if err != nil || n < 1 || n > maxPage {
-			return 0, &queryError{codeRequestBad, "Invalid page size specified: '" + t + "'. Must be between 1 and 999 inclusive."}
+		if err != nil || n < 1 || n > pg.max {
+			return 0, &queryError{codeRequestBad, "Invalid page size specified: '" + t + "'. Must be between 1 and " + strconv.Itoa(pg.max) + " inclusive."}
 		}
 		top = n
 	}
@@ -85,7 +92,7 @@ func (s *Server) pageSize(v url.Values) (int, error) {
 }
 
 // parseFilter accepts "p eq v" clauses joined by "and".
-func parseFilter(f, entity string, filterable map[string]bool) ([]clause, error) {
+func parseFilter(f, entity string, filterable, ranged map[string]bool) ([]clause, error) {
 	var out []clause
 	for _, term := range splitAnd(f) {
 		fields := strings.SplitN(strings.TrimSpace(term), " ", 3)
@@ -93,17 +100,24 @@ func parseFilter(f, entity string, filterable map[string]bool) ([]clause, error)
 			return nil, &queryError{codeRequestBad, "Invalid filter clause: syntax error in '" + f + "'."}
 		}
 		prop, op, val := fields[0], strings.ToLower(fields[1]), strings.TrimSpace(fields[2])
-		if op != "eq" || !filterable[prop] {
+		rangeOp := op == "ge" || op == "gt" || op == "le" || op == "lt"
+		if !(op == "eq" && filterable[prop]) && !(rangeOp && ranged[prop]) {
 			return nil, &queryError{codeUnsupportedQuery, "Unsupported or invalid query filter clause specified for property '" + prop + "' of resource '" + entity + "'."}
 		}
 		switch {
+		case rangeOp:
+			t, err := time.Parse(time.RFC3339, val)
+			if err != nil {
+				return nil, &queryError{codeRequestBad, "Invalid filter clause: '" + val + "' is not a valid DateTimeOffset."}
+			}
+			val = timeJSON(t)
 		case len(val) >= 2 && val[0] == '\'' && val[len(val)-1] == '\'':
 			val = strings.ReplaceAll(val[1:len(val)-1], "''", "'")
 		case val == "true" || val == "false":
 		default:
 			return nil, &queryError{codeRequestBad, "Invalid filter clause: the value of '" + prop + "' must be a quoted string or a boolean."}
 		}
-		out = append(out, clause{prop: prop, value: val})
+		out = append(out, clause{prop: prop, op: op, value: val})
 	}
 	return out, nil
 }
@@ -130,8 +144,17 @@ func matches(filter []clause, get func(string) any) bool {
 	for _, c := range filter {
 		switch v := get(c.prop).(type) {
 		case string:
-			if !strings.EqualFold(v, c.value) {
-				return false
+			switch c.op {
+			case "ge", "gt", "le", "lt":
+				// Date-times are formatted alike (timeJSON), so they compare as strings.
+				cmp := strings.Compare(v, c.value)
+				if c.op == "ge" && cmp < 0 || c.op == "gt" && cmp <= 0 || c.op == "le" && cmp > 0 || c.op == "lt" && cmp >= 0 {
+					return false
+				}
+			default:
+				if !strings.EqualFold(v, c.value) {
+					return false
+				}
 			}
 		case bool:
 			if strconv.FormatBool(v) != c.value {

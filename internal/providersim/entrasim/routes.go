@@ -18,6 +18,7 @@ type route struct {
 	pattern string
 	roles   []string
 	cost    int
+	report  bool // counts against the reports bucket (Options.ReportRequests), not resource units
 	h       func(http.ResponseWriter, *http.Request, *call)
 }
 
@@ -70,7 +71,11 @@ func (s *Server) serve(rt *route) http.Handler {
 			s.graphError(w, r, http.StatusForbidden, codeDenied, "Insufficient privileges to complete the operation.")
 			return
 		}
-		if !s.throttle.admit(w, g.app.ClientID, requestCost(rt.cost, r), s.now()) {
+		bucket, cost := s.throttle, requestCost(rt.cost, r)
+		if rt.report {
+			bucket, cost = s.reports, 1
+		}
+		if !bucket.admit(w, g.app.ClientID, cost, s.now()) {
 			s.graphError(w, r, http.StatusTooManyRequests, codeThrottled, "Too many requests.")
 			return
 		}

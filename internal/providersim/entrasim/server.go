@@ -56,6 +56,8 @@ type Options struct {
 	// ResourceUnits is the per-app throttling budget in resource units per 10 seconds (Graph: 3,500 / 5,000 /
 	// 8,000 by tenant size); 0 means unlimited.
 	ResourceUnits int
+	// ReportRequests is the per-app budget of audit log requests per 10 seconds (Graph: 5); 0 means unlimited.
+	ReportRequests int
 	// PageCap caps every page below Graph's maximum (999); 0 keeps Graph's.
 	PageCap int
 	// Faults are installed at start; see AddFault.
@@ -82,12 +84,14 @@ type Server struct {
 	throttle *throttle
 	faults   faultSet
 	key      []byte // MAC key of skip and delta tokens
+	reports  *throttle
 	reqSeq   atomic.Int64
 	requests atomic.Int64
 
 	mu   sync.RWMutex // guards dir and apps
 	dir  *directory
 	apps *appsDir
+	log  *auditLog
 }
 
 // New builds the tenant for the company and serves it on a loopback httptest server. Close it when done.
@@ -124,11 +128,13 @@ func NewHandler(c *providersim.Company, opts Options) *Server {
 	}
 	s.auth = newAuthState(apps, tokens)
 	s.throttle = newThrottle(opts.ResourceUnits)
+	s.reports = newThrottle(opts.ReportRequests)
 	for _, f := range opts.Faults {
 		s.faults.add(f)
 	}
 	s.dir = buildDirectory(c, seed)
 	s.apps = buildApps(c, s.dir, s.tenantID)
+	s.log = buildAuditLog(c, s.dir, s.apps)
 	s.mux = http.NewServeMux()
 	s.routes()
 	return s
