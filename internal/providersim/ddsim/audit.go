@@ -126,8 +126,21 @@ func (s *Server) appendLocked(e Event) *auditEvent {
 	}
 	copy(raw[16:], []byte{byte(s.eventSeq >> 24), byte(s.eventSeq >> 16), byte(s.eventSeq >> 8), byte(s.eventSeq)})
 	ev := &auditEvent{ID: "AQAAAZ" + base64.RawURLEncoding.EncodeToString(raw[:]), Time: e.Time.UTC().Truncate(time.Millisecond), Ev: e, actorID: actorID}
-	s.events = append(s.events, ev)
+	// Keep s.events in ascending (timestamp, id) order; events are mostly appended at the end.
+	i := len(s.events)
+	if i > 0 && eventOrder(s.events[i-1], ev) > 0 {
+		i, _ = slices.BinarySearchFunc(s.events, ev, eventOrder)
+	}
+	s.events = slices.Insert(s.events, i, ev)
 	return ev
+}
+
+// eventOrder orders events by timestamp, then id.
+func eventOrder(a, b *auditEvent) int {
+	if c := a.Time.Compare(b.Time); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
 }
 
 func (s *Server) eventResource(e *auditEvent) resource {
@@ -240,38 +253,39 @@ func (s *Server) audit(r *http.Request, aq auditQuery, get bool) reply {
 		}
 		after = &c
 	}
+	// s.events is in ascending (timestamp, id) order: find the window's bounds, then walk it from the cursor
+	// in the requested direction.
 	s.mu.RLock()
-	var sel []*auditEvent
-	for _, e := range s.events {
-		if e.Time.Before(from) || e.Time.After(to) || !match(e) {
-			continue
-		}
-		sel = append(sel, e)
-	}
-	s.mu.RUnlock()
-	order := func(a, b *auditEvent) int {
-		c := a.Time.Compare(b.Time)
-		if c == 0 {
-			c = cmp.Compare(a.ID, b.ID)
-		}
-		if desc {
-			return -c
-		}
-		return c
-	}
-	slices.SortFunc(sel, order)
+	lo, _ := slices.BinarySearchFunc(s.events, from, func(e *auditEvent, t time.Time) int { return e.Time.Compare(t) })
+	hi, _ := slices.BinarySearchFunc(s.events, to.Add(time.Nanosecond), func(e *auditEvent, t time.Time) int { return e.Time.Compare(t) })
 	if after != nil {
 		pos := &auditEvent{Time: time.UnixMilli(after.T).UTC(), ID: after.ID}
-		i, _ := slices.BinarySearchFunc(sel, pos, order)
-		for i < len(sel) && order(sel[i], pos) <= 0 {
-			i++
+		i, found := slices.BinarySearchFunc(s.events, pos, eventOrder)
+		if desc {
+			hi = min(hi, i)
+		} else {
+			if found {
+				i++
+			}
+			lo = max(lo, i)
 		}
-		sel = sel[i:]
 	}
-	more := len(sel) > aq.limit
-	if more {
-		sel = sel[:aq.limit]
+	var sel []*auditEvent
+	more := false
+	for k := range max(0, hi-lo) {
+		i := lo + k
+		if desc {
+			i = hi - 1 - k
+		}
+		if e := s.events[i]; match(e) {
+			if len(sel) == aq.limit {
+				more = true
+				break
+			}
+			sel = append(sel, e)
+		}
 	}
+	s.mu.RUnlock()
 	data := make([]resource, 0, len(sel))
 	for _, e := range sel {
 		data = append(data, s.eventResource(e))

@@ -12,7 +12,7 @@ import (
 )
 
 // page of the audit events: by GET or by POST search.
-func auditPage(t *testing.T, s *ddsim.Server, search bool, query, from, to, sort, cursor string, limit int) answer {
+func auditPage(t testing.TB, s *ddsim.Server, search bool, query, from, to, sort, cursor string, limit int) answer {
 	t.Helper()
 	if search {
 		body := map[string]any{"filter": map[string]string{"query": query, "from": from, "to": to},
@@ -35,7 +35,7 @@ type tailed struct {
 }
 
 // tail follows meta.page.after to the end, checking links.next comes with every cursor.
-func tail(t *testing.T, s *ddsim.Server, search bool, query, from, to, sort string, limit int) tailed {
+func tail(t testing.TB, s *ddsim.Server, search bool, query, from, to, sort string, limit int) tailed {
 	t.Helper()
 	var out tailed
 	cursor := ""

@@ -56,7 +56,7 @@ type req struct {
 	gzip         bool
 }
 
-func do(t *testing.T, s *ddsim.Server, r req) answer {
+func do(t testing.TB, s *ddsim.Server, r req) answer {
 	t.Helper()
 	if r.method == "" {
 		r.method = http.MethodGet

@@ -1,6 +1,7 @@
 package ddsim
 
 import (
+	"cmp"
 	"encoding/hex"
 	"fmt"
 	"slices"
@@ -89,6 +90,7 @@ type user struct {
 	Modified       time.Time
 	Roles          []int // indexes into org.roles
 	Person         int   // index in the company, -1 for none
+	lowerName      string
 }
 
 type apiKey struct {
@@ -119,6 +121,7 @@ type org struct {
 	roleByID   map[string]int
 	permByName map[string]int
 	counts     []int // users per role
+	byName     []int // user indexes by lower-case name, then id
 	admin      int   // the user index acting in generated audit events
 }
 
@@ -206,6 +209,9 @@ func buildOrg(c *providersim.Company, opts Options) *org {
 		if !p.HasAccount(providersim.Datadog) {
 			continue
 		}
+		if opts.Users > 0 && len(o.users) >= opts.Users {
+			break
+		}
 		u := &user{ID: g.uuid("user", i), Name: p.DisplayName, Title: p.Title, Person: i, Created: p.Created}
 		u.Email = p.EmailIn(providersim.Datadog)
 		u.Handle = u.Email
@@ -270,6 +276,14 @@ func buildOrg(c *providersim.Company, opts Options) *org {
 	for i, u := range o.users {
 		o.userByID[u.ID] = i
 	}
+	o.byName = make([]int, len(o.users))
+	for i, u := range o.users {
+		o.byName[i] = i
+		u.lowerName = strings.ToLower(u.Name)
+	}
+	slices.SortStableFunc(o.byName, func(a, b int) int {
+		return cmp.Or(cmp.Compare(o.users[a].lowerName, o.users[b].lowerName), cmp.Compare(o.users[a].ID, o.users[b].ID))
+	})
 	o.counts = make([]int, len(o.roles))
 	for i, r := range o.roles {
 		o.roleByID[r.ID] = i

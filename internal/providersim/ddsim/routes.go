@@ -103,25 +103,13 @@ func (s *Server) userQuery(r *http.Request, candidates []int) ([]int, *reply) {
 			statuses = append(statuses, st)
 		}
 	}
-	var out []int
-	for _, i := range candidates {
-		u := s.org.users[i]
-		if statuses != nil && !slices.Contains(statuses, u.Status) {
-			continue
-		}
-		if text != "" && !strings.Contains(strings.ToLower(u.Name+"\x00"+u.Email+"\x00"+u.Handle), text) {
-			continue
-		}
-		out = append(out, i)
-	}
 	key, desc := strings.CutPrefix(q.Get("sort"), "-")
 	if q.Get("sort_dir") == "desc" {
 		desc = true
 	}
 	var by func(a, b *user) int
 	switch key {
-	case "", "name":
-		by = func(a, b *user) int { return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) }
+	case "", "name": // candidates come in name order
 	case "email":
 		by = func(a, b *user) int { return cmp.Compare(a.Email, b.Email) }
 	case "status":
@@ -133,6 +121,23 @@ func (s *Server) userQuery(r *http.Request, candidates []int) ([]int, *reply) {
 	default:
 		rep := errReply(http.StatusBadRequest, "sort must be one of name, email, status, modified_at, created_at")
 		return nil, &rep
+	}
+	var out []int
+	for _, i := range candidates {
+		u := s.org.users[i]
+		if statuses != nil && !slices.Contains(statuses, u.Status) {
+			continue
+		}
+		if text != "" && !strings.Contains(strings.ToLower(u.Name+"\x00"+u.Email+"\x00"+u.Handle), text) {
+			continue
+		}
+		out = append(out, i)
+	}
+	if by == nil {
+		if desc {
+			slices.Reverse(out)
+		}
+		return out, nil
 	}
 	slices.SortStableFunc(out, func(a, b int) int {
 		c := by(s.org.users[a], s.org.users[b])
@@ -172,13 +177,8 @@ func (s *Server) usersPage(r *http.Request, candidates []int) reply {
 	return reply{body: body}
 }
 
-func (s *Server) allUsers() []int {
-	out := make([]int, len(s.org.users))
-	for i := range out {
-		out[i] = i
-	}
-	return out
-}
+// allUsers is every user index in name order.
+func (s *Server) allUsers() []int { return s.org.byName }
 
 func (s *Server) listUsers(r *http.Request) reply { return s.usersPage(r, s.allUsers()) }
 
@@ -193,8 +193,8 @@ func (s *Server) roleUsers(r *http.Request) reply {
 		return errReply(http.StatusNotFound, "Not found")
 	}
 	var members []int
-	for i, u := range s.org.users {
-		if slices.Contains(u.Roles, ri) {
+	for _, i := range s.org.byName {
+		if slices.Contains(s.org.users[i].Roles, ri) {
 			members = append(members, i)
 		}
 	}

@@ -35,6 +35,9 @@ type Options struct {
 	Faults []Fault
 	// TLS serves https with httptest's certificate.
 	TLS bool
+	// Users caps the organization at that many users, in the company's order (benchmarks: 10,000 users of the
+	// Large company); 0 keeps every person with a Datadog account.
+	Users int
 	// ExtraRoles adds that many custom roles (read permissions only) with members spread over the users, for
 	// sizing (50 roles); ExtraKeys adds that many application keys owned round-robin by the users (2,000 keys).
 	ExtraRoles, ExtraKeys int
