@@ -61,7 +61,7 @@ func buildApps(c *providersim.Company, d *directory, tenantID string) *appsDir {
 	graphSP := record{"id": guid(seed, kindSP, 1<<20), "appId": graphAppID, "displayName": "Microsoft Graph",
 		"appOwnerOrganizationId": microsoftTenant, "publisherName": "Microsoft Services", "servicePrincipalType": "Application",
 		"accountEnabled": true, "appRoleAssignmentRequired": false, "tags": []string{}, "replyUrls": []string{},
-		"homepage": nil, "passwordCredentials": []any{}, "keyCredentials": []any{},
+		"homepage": nil, "passwordCredentials": []any{}, "keyCredentials": []any{}, "preferredSingleSignOnMode": nil,
 		"verifiedPublisher": map[string]any{"displayName": nil, "verifiedPublisherId": nil, "addedDateTime": nil},
 		"createdDateTime":   timeJSON(c.Now.Add(-6 * 365 * 24 * time.Hour))}
 	a.sps = append(a.sps, graphSP)

@@ -41,12 +41,12 @@ func (s *Server) premium(h func(http.ResponseWriter, *http.Request, *call)) func
 	}
 }
 
-// recordListing pages a slice of records; every property of the records may be selected, and their
-// properties are the default.
+// recordListing pages a slice of records (all with the same properties); every property may be selected, and
+// all are the default.
 func recordListing(res, entity string, rs []record, filterable map[string]bool) listing {
 	props := map[string]bool{}
-	for _, r := range rs {
-		for k := range r {
+	if len(rs) > 0 {
+		for k := range rs[0] {
 			props[k] = true
 		}
 	}

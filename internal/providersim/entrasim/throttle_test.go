@@ -89,6 +89,7 @@ func TestFaults(t *testing.T) {
 	}{
 		{name: "503 on members", fault: Fault{Path: "/v1.0/groups/{id}/members", Status: 503, RetryAfter: 2, Times: 1}, path: "/v1.0/groups/{g}/members", wantStatus: 503, wantCode: codeUnavailable, wantRetry: "2"},
 		{name: "403 on groups", fault: Fault{Path: "/v1.0/groups", Status: 403, Times: 1}, path: "/v1.0/groups", wantStatus: 403, wantCode: codeDenied},
+		{name: "410 on users delta", fault: Fault{Path: "/v1.0/users/delta", Status: 410, Times: 1}, path: "/v1.0/users/delta", wantStatus: 410, wantCode: codeSyncStateNotFund},
 		{name: "429 on users", fault: Fault{Status: 429, Times: 1}, path: "/v1.0/users", wantStatus: 429, wantCode: codeThrottled, wantRetry: "0"},
 	}
 	for _, tt := range tests {
