@@ -90,6 +90,7 @@ type user struct {
 	Modified       time.Time
 	Roles          []int // indexes into org.roles
 	Person         int   // index in the company, -1 for none
+	PersonID       string
 	lowerName      string
 }
 
@@ -212,7 +213,7 @@ func buildOrg(c *providersim.Company, opts Options) *org {
 		if opts.Users > 0 && len(o.users) >= opts.Users {
 			break
 		}
-		u := &user{ID: g.uuid("user", i), Name: p.DisplayName, Title: p.Title, Person: i, Created: p.Created}
+		u := &user{ID: g.uuid("user", i), Name: p.DisplayName, Title: p.Title, Person: i, PersonID: p.ID, Created: p.Created}
 		u.Email = p.EmailIn(providersim.Datadog)
 		u.Handle = u.Email
 		if u.Handle == "" {

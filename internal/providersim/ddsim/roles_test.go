@@ -161,3 +161,33 @@ func TestKeys(t *testing.T) {
 		t.Errorf("filter[owned_by]: %d keys, want %d", len(data(owned)), len(data(saKeys)))
 	}
 }
+
+// TestInventory: the accessors tests build expectations from agree with what the API serves.
+func TestInventory(t *testing.T) {
+	s := newSim(t, ddsim.Options{})
+	served := map[string]map[string]any{}
+	for _, u := range data(do(t, s, req{path: "/api/v2/users?page[size]=100"})) {
+		served[u["id"].(string)] = attrs(u)
+	}
+	users := s.Users()
+	if len(users) != len(served) {
+		t.Fatalf("Users() %d, served %d", len(users), len(served))
+	}
+	for _, u := range users {
+		at := served[u.ID]
+		if at == nil || at["handle"] != u.Handle || at["status"] != u.Status || at["service_account"] != u.ServiceAccount ||
+			len(u.Roles) == 0 || u.PersonID == "" {
+			t.Errorf("user %+v served as %v", u, at)
+		}
+	}
+	roles := s.Roles()
+	if len(roles) != pageMeta(do(t, s, req{path: "/api/v2/roles"}), "total_count") || roles[0].Name != ddsim.RoleAdmin {
+		t.Errorf("Roles() %d, first %q", len(roles), roles[0].Name)
+	}
+	keys := s.Keys()
+	api := pageMeta(do(t, s, req{path: "/api/v2/api_keys"}), "total_filtered_count")
+	app := pageMeta(do(t, s, req{path: "/api/v2/application_keys"}), "total_filtered_count")
+	if len(keys) != api+app {
+		t.Errorf("Keys() %d, served %d + %d", len(keys), api, app)
+	}
+}
