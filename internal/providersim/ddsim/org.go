@@ -63,7 +63,10 @@ var permCatalog = []struct {
 	{"security_monitoring_rules_write", "Cloud Security Platform", false},
 }
 
-// adminGrade are the permissions that make a custom role privileged.
+// AdminGradePermissions returns the permissions that make a role privileged in the simulated org: the custom
+// roles "Security Engineering" and "User Managers" hold some of them under names that do not say admin.
+func AdminGradePermissions() []string { return slices.Clone(adminGrade) }
+
 var adminGrade = []string{"admin", "org_management", "user_access_manage", "user_access_invite", "api_keys_write",
 	"org_app_keys_write", "service_account_write", "billing_edit"}
 

@@ -184,6 +184,13 @@ func TestInventory(t *testing.T) {
 	if len(roles) != pageMeta(do(t, s, req{path: "/api/v2/roles"}), "total_count") || roles[0].Name != ddsim.RoleAdmin {
 		t.Errorf("Roles() %d, first %q", len(roles), roles[0].Name)
 	}
+	for _, r := range roles {
+		privileged := slices.ContainsFunc(r.Permissions, func(p string) bool { return slices.Contains(ddsim.AdminGradePermissions(), p) })
+		want := r.Name == ddsim.RoleAdmin || r.Name == "Security Engineering" || r.Name == "User Managers"
+		if privileged != want {
+			t.Errorf("role %q admin-grade %v, want %v", r.Name, privileged, want)
+		}
+	}
 	keys := s.Keys()
 	api := pageMeta(do(t, s, req{path: "/api/v2/api_keys"}), "total_filtered_count")
 	app := pageMeta(do(t, s, req{path: "/api/v2/application_keys"}), "total_filtered_count")
