@@ -16,7 +16,7 @@ type deltaSource struct {
 	props   map[string]bool // what $select may name
 	length  int
 	at      func(i int) (obj item, seq uint64, deleted string)
-	members func(i int, since uint64) (string, bool) // members@delta JSON for groups
+	members func(i int, since uint64) ([]string, bool) // members@delta entries (JSON objects) for groups
 }
 
 // usersDelta serves GET /users/delta.
@@ -35,38 +35,31 @@ func (s *Server) groupsDelta(w http.ResponseWriter, r *http.Request, c *call) {
 	d := s.dir
 	s.serveDelta(w, r, c, deltaSource{res: "groups", entity: "Group", props: union(groupProps, setOf("members")), length: len(d.groups),
 		at: func(i int) (item, uint64, string) { g := d.groups[i]; return g, g.seq, g.deleted },
-		members: func(i int, since uint64) (string, bool) {
+		members: func(i int, since uint64) ([]string, bool) {
 			return d.membersDelta(d.groups[i], since)
 		}})
 }
 
-// membersDelta renders members@delta: every member on an initial round (since 0), else the net membership
-// changes after since, removals carrying @removed {"reason":"deleted"}.
-func (d *directory) membersDelta(g *group, since uint64) (string, bool) {
-	var b strings.Builder
-	b.WriteByte('[')
-	n := 0
+// membersDelta returns the members@delta entries: every member on an initial round (since 0), else the net
+// membership changes after since, removals carrying @removed {"reason":"deleted"}.
+func (d *directory) membersDelta(g *group, since uint64) ([]string, bool) {
+	var out []string
 	entry := func(id string, removed bool) {
-		if n > 0 {
-			b.WriteByte(',')
-		}
-		n++
 		typ := "#microsoft.graph.user"
 		if d.grpByID[id] != nil {
 			typ = "#microsoft.graph.group"
 		}
-		b.WriteString(`{"@odata.type":` + strconv.Quote(typ) + `,"id":` + strconv.Quote(id))
+		e := `{"@odata.type":` + strconv.Quote(typ) + `,"id":` + strconv.Quote(id)
 		if removed {
-			b.WriteString(`,"@removed":{"reason":"deleted"}`)
+			e += `,"@removed":{"reason":"deleted"}`
 		}
-		b.WriteByte('}')
+		out = append(out, e+"}")
 	}
 	if since == 0 {
 		for _, id := range g.members {
 			entry(id, false)
 		}
-		b.WriteByte(']')
-		return b.String(), true
+		return out, true
 	}
 	last := map[string]bool{}
 	var order []string
@@ -82,8 +75,7 @@ func (d *directory) membersDelta(g *group, since uint64) (string, bool) {
 	for _, id := range order {
 		entry(id, !last[id])
 	}
-	b.WriteByte(']')
-	return b.String(), n > 0
+	return out, len(out) > 0
 }
 
 // serveDelta answers one page of a delta round. A round starts without a token (everything live) or with a
@@ -153,11 +145,13 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, c *call, src
 		_, seq, deleted := src.at(i)
 		return seq > t.Since && (t.Since > 0 || deleted == "")
 	}
+	chunk := s.opts.DeltaMembersPerObject
 	var b bytes.Buffer
 	b.WriteByte('[')
-	n, i := 0, t.Offset
-	for ; i < src.length && n < t.Top; i++ {
+	n, i, mo := 0, t.Offset, t.MemberOffset
+	for i < src.length && n < t.Top {
 		if !qualifies(i) {
+			i, mo = i+1, 0
 			continue
 		}
 		obj, _, deleted := src.at(i)
@@ -167,27 +161,37 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, c *call, src
 		n++
 		if deleted != "" {
 			b.WriteString(`{"id":` + strconv.Quote(obj.get("id").(string)) + `,"@removed":{"reason":"` + deleted + `"}}`)
+			i, mo = i+1, 0
 			continue
 		}
 		var extra [][2]string
+		done := true
 		if withMembers {
-			if m, ok := src.members(i, t.Since); ok {
-				extra = append(extra, [2]string{"members@delta", m})
+			if entries, ok := src.members(i, t.Since); ok {
+				part := entries[min(mo, len(entries)):]
+				if chunk > 0 && len(part) > chunk {
+					part, done = part[:chunk], false
+				}
+				extra = append(extra, [2]string{"members@delta", "[" + strings.Join(part, ",") + "]"})
 			}
 		}
 		writeObject(&b, "", obj.get, sel, src.props, extra...)
+		if done {
+			i, mo = i+1, 0
+		} else {
+			mo += chunk
+		}
 	}
 	b.WriteByte(']')
-	more := false
-	for j := i; j < src.length; j++ {
+	more := mo > 0
+	for j := i; !more && j < src.length; j++ {
 		if qualifies(j) {
 			more = true
-			break
 		}
 	}
 	if more {
 		next := t
-		next.Offset = i
+		next.Offset, next.MemberOffset = i, mo
 		s.writeDeltaPage(w, r, src, b.String(), s.encodeToken(next), pageToken{})
 		return
 	}

@@ -155,3 +155,53 @@ func memberIDs(md []any) []string {
 	}
 	return out
 }
+
+func TestGroupsDeltaSplitsMembers(t *testing.T) {
+	tests := []struct {
+		name      string
+		chunk     int
+		top       string
+		wantSplit bool
+	}{
+		{name: "whole", chunk: 0, top: "3", wantSplit: false},
+		{name: "parts of 2 on pages of 3", chunk: 2, top: "3", wantSplit: true},
+		{name: "parts of 5 on pages of 1", chunk: 5, top: "1", wantSplit: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newServer(t, Options{DeltaMembersPerObject: tt.chunk})
+			c := s.Company()
+			items, link, _ := deltaRound(t, s, "/v1.0/groups/delta?$select=displayName,members&$top="+tt.top)
+			merged := map[string]map[string]bool{}
+			occurrences := map[string]int{}
+			for _, it := range items {
+				id := it["id"].(string)
+				occurrences[id]++
+				if merged[id] == nil {
+					merged[id] = map[string]bool{}
+				}
+				md, _ := it["members@delta"].([]any)
+				if tt.chunk > 0 && len(md) > tt.chunk {
+					t.Fatalf("a part of %d entries, want at most %d", len(md), tt.chunk)
+				}
+				for _, m := range memberIDs(md) {
+					merged[id][m] = true
+				}
+			}
+			ids := s.GroupIDs()
+			split := false
+			for gi, cg := range c.Groups {
+				if len(merged[ids[gi]]) != len(cg.Members) {
+					t.Fatalf("%s: %d members merged from %d occurrences, want %d", cg.Name, len(merged[ids[gi]]), occurrences[ids[gi]], len(cg.Members))
+				}
+				split = split || occurrences[ids[gi]] > 1
+			}
+			if split != tt.wantSplit || len(merged) != len(ids) {
+				t.Errorf("split %v, want %v; %d groups of %d", split, tt.wantSplit, len(merged), len(ids))
+			}
+			if again, _, _ := deltaRound(t, s, link); len(again) != 0 {
+				t.Errorf("no changes, yet %d items", len(again))
+			}
+		})
+	}
+}

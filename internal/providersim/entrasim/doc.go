@@ -31,7 +31,8 @@
 //     @removed {"reason":"changed"} (soft delete) or "deleted" (permanent); groups carry members@delta (every
 //     member on the first round, then additions and removals). $deltatoken=latest; tokens older than 7 days or
 //     from another run: 400 syncStateNotFound. Tests change the tenant between rounds with AddUser,
-//     SetAccountEnabled, DeleteUser, AddMember and RemoveMember.
+//     SetAccountEnabled, DeleteUser, AddMember and RemoveMember. Options.DeltaMembersPerObject splits a
+//     group's members@delta into parts, the group repeated once per part, as Graph does for large groups.
 //   - Throttling: Options.ResourceUnits is a per-app resource-unit bucket per 10 s, with Graph's request costs
 //     (users 2, members 3, transitiveMembers 5, others 1; $select and $top<20 each −1); over budget: 429
 //     TooManyRequests with Retry-After in seconds; x-ms-resource-unit and x-ms-throttle-limit-percentage
@@ -58,6 +59,6 @@
 //
 // Not simulated yet: /directoryRoles, the delta endpoints of
 // applications, service principals and grants, subscriptions and the change-notification sender,
-// the reports 5-requests-per-10-s bucket, group deletion in delta, members@delta split over several pages,
+// group deletion in delta,
 // $count/$search/$orderby/$expand, and ConsistencyLevel: eventual advanced queries.
 package entrasim

@@ -170,15 +170,18 @@ func matches(filter []clause, get func(string) any) bool {
 // pageToken is the state a $skiptoken or $deltatoken carries. It is serialized, MAC'd with the run's key and
 // base64url-encoded, so clients see an opaque string and a token from another run is refused.
 type pageToken struct {
-	Kind   string   `json:"k"`           // "list", "dskip" (a page of a delta round) or "delta" (a delta link)
-	Res    string   `json:"r"`           // resource path the token belongs to
-	Offset int      `json:"o,omitempty"` // next position in the resource's list
-	Since  uint64   `json:"s,omitempty"` // delta: changes after this sequence number
-	Sel    []string `json:"sel,omitempty"`
-	Filter string   `json:"f,omitempty"`
-	Top    int      `json:"t,omitempty"`
-	Upto   uint64   `json:"u,omitempty"` // delta: the sequence number when the round started
-	Issued int64    `json:"i,omitempty"` // delta: when the round started (unix seconds)
+	Kind   string `json:"k"`           // "list", "dskip" (a page of a delta round) or "delta" (a delta link)
+	Res    string `json:"r"`           // resource path the token belongs to
+	Offset int    `json:"o,omitempty"` // next position in the resource's list
+	// MemberOffset is, in a groups delta round, how many members@delta entries of the group at Offset were
+	// already sent.
+	MemberOffset int      `json:"m,omitempty"`
+	Since        uint64   `json:"s,omitempty"` // delta: changes after this sequence number
+	Sel          []string `json:"sel,omitempty"`
+	Filter       string   `json:"f,omitempty"`
+	Top          int      `json:"t,omitempty"`
+	Upto         uint64   `json:"u,omitempty"` // delta: the sequence number when the round started
+	Issued       int64    `json:"i,omitempty"` // delta: when the round started (unix seconds)
 }
 
 func tokenKey(seed, run int64) []byte {

@@ -58,6 +58,10 @@ type Options struct {
 	ResourceUnits int
 	// ReportRequests is the per-app budget of audit log requests per 10 seconds (Graph: 5); 0 means unlimited.
 	ReportRequests int
+	// DeltaMembersPerObject splits a group's members@delta in a groups delta round into parts of at most this
+	// many entries, the group appearing once per part (on one page or over several), as Graph does for large
+	// groups: clients must merge the parts, not keep the last. 0 sends each group's entries whole.
+	DeltaMembersPerObject int
 	// PageCap caps every page below Graph's maximum (999); 0 keeps Graph's.
 	PageCap int
 	// Faults are installed at start; see AddFault.
