@@ -44,8 +44,10 @@ type appsDir struct {
 	grants      []record            // oauth2PermissionGrants
 	roleDefs    []record
 	roleAssigns []record
-	registered  []record          // userRegistrationDetails
-	shadow      map[string]record // shadow app key → its third-party service principal
+	dirRoles    []record            // activated directory roles
+	roleMembers map[string][]string // directory role id → member ids
+	registered  []record            // userRegistrationDetails
+	shadow      map[string]record   // shadow app key → its third-party service principal
 }
 
 // buildApps turns the company's IdP apps into app registrations with their enterprise applications (service

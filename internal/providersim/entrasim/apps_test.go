@@ -168,6 +168,22 @@ func TestDirectoryRoles(t *testing.T) {
 	if !defined["62e90394-69f5-4237-9190-012177145e10"] {
 		t.Error("Global Administrator is not defined")
 	}
+	roles, _, _ := collect(t, s, DefaultToken, "/v1.0/directoryRoles")
+	viaRoles := map[string]int{}
+	for _, role := range roles {
+		members, _, _ := collect(t, s, DefaultToken, "/v1.0/directoryRoles/"+role["id"].(string)+"/members?$top=2")
+		for _, m := range members {
+			viaRoles[m["id"].(string)+" "+role["roleTemplateId"].(string)]++
+		}
+	}
+	if len(viaRoles) != len(want) {
+		t.Fatalf("directoryRoles members %v, want %v", viaRoles, want)
+	}
+	for k, n := range want {
+		if viaRoles[k] != n {
+			t.Errorf("directoryRoles: %s %d times, want %d", k, viaRoles[k], n)
+		}
+	}
 }
 
 func TestUserRegistrationDetails(t *testing.T) {
@@ -230,7 +246,7 @@ func TestAppPermissions(t *testing.T) {
 	_, tok := postToken(t, s, s.TenantID(), url.Values{"grant_type": {"client_credentials"}, "client_id": {only.ClientID},
 		"client_secret": {only.Secret}, "scope": {GraphScope}})
 	for _, path := range []string{"/v1.0/applications", "/v1.0/servicePrincipals", "/v1.0/oauth2PermissionGrants",
-		"/v1.0/roleManagement/directory/roleAssignments", "/v1.0/reports/authenticationMethods/userRegistrationDetails"} {
+		"/v1.0/roleManagement/directory/roleAssignments", "/v1.0/directoryRoles", "/v1.0/reports/authenticationMethods/userRegistrationDetails"} {
 		if status, _, body := get(t, s, tok["access_token"].(string), path); status != http.StatusForbidden || graphCode(body) != codeDenied {
 			t.Errorf("%s without its permission: %d %v", path, status, body)
 		}

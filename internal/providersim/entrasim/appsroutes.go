@@ -24,6 +24,8 @@ func (s *Server) appRoutes() []route {
 		{pattern: "/v1.0/oauth2PermissionGrants", roles: rolesGrants, cost: 2, h: s.recordList("oauth2PermissionGrants", "OAuth2PermissionGrant", func(a *appsDir) []record { return a.grants }, setOf("id", "clientId", "consentType", "principalId", "resourceId"))},
 		{pattern: "/v1.0/roleManagement/directory/roleDefinitions", roles: rolesRoles, cost: 1, h: s.recordList("roleManagement/directory/roleDefinitions", "UnifiedRoleDefinition", func(a *appsDir) []record { return a.roleDefs }, setOf("id", "displayName", "templateId", "isBuiltIn"))},
 		{pattern: "/v1.0/roleManagement/directory/roleAssignments", roles: rolesRoles, cost: 1, h: s.recordList("roleManagement/directory/roleAssignments", "UnifiedRoleAssignment", func(a *appsDir) []record { return a.roleAssigns }, setOf("id", "principalId", "roleDefinitionId", "directoryScopeId"))},
+		{pattern: "/v1.0/directoryRoles", roles: rolesRoles, cost: 1, h: s.recordList("directoryRoles", "DirectoryRole", func(a *appsDir) []record { return a.dirRoles }, setOf("id", "displayName", "roleTemplateId"))},
+		{pattern: "/v1.0/directoryRoles/{id}/members", roles: rolesRoles, cost: 1, h: s.listRoleMembers},
 		{pattern: "/v1.0/auditLogs/signIns", roles: rolesAudit, cost: 1, report: true, h: s.premium(s.listSignIns)},
 		{pattern: "/v1.0/auditLogs/directoryAudits", roles: rolesAudit, cost: 1, report: true, h: s.listDirectoryAudits},
 		{pattern: "/v1.0/reports/authenticationMethods/userRegistrationDetails", roles: rolesMFA, cost: 1, h: s.premium(s.recordList("reports/authenticationMethods/userRegistrationDetails", "UserRegistrationDetails", func(a *appsDir) []record { return a.registered }, setOf("id", "userPrincipalName", "userType", "isAdmin", "isMfaRegistered", "isMfaCapable")))},
@@ -109,4 +111,26 @@ func (s *Server) listAssignedTo(w http.ResponseWriter, r *http.Request, c *call)
 	l := recordListing(r.URL.Path, "AppRoleAssignment", s.apps.assignedTo[id], setOf("id", "principalId", "principalType", "appRoleId"))
 	l.props = union(l.props, setOf("id", "appRoleId", "createdDateTime", "principalDisplayName", "principalId", "principalType", "resourceDisplayName", "resourceId", "deletedDateTime"))
 	s.serveList(w, r, c, l)
+}
+
+// listRoleMembers serves /directoryRoles/{id}/members: users and role-assignable groups holding the role.
+func (s *Server) listRoleMembers(w http.ResponseWriter, r *http.Request, c *call) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id := r.PathValue("id")
+	if findRecord(s.apps.dirRoles, id) == nil {
+		s.notFound(w, r, id)
+		return
+	}
+	ids := s.apps.roleMembers[id]
+	d := s.dir
+	s.serveList(w, r, c, listing{res: r.URL.Path, entity: "DirectoryObject", context: "directoryObjects", props: memberProps,
+		filterable: setOf("id"), defaults: userDefault, length: len(ids),
+		at: func(i int) (item, string, bool) {
+			if u := d.userByID[ids[i]]; u != nil {
+				return u, "#microsoft.graph.user", u.deleted == ""
+			}
+			g := d.grpByID[ids[i]]
+			return g, "#microsoft.graph.group", g != nil && g.deleted == ""
+		}})
 }

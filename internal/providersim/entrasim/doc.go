@@ -46,7 +46,8 @@
 //     assignments; on Graph's service principal, User.Read.All granted to each OIDC app);
 //     /oauth2PermissionGrants (one Principal grant per person and shadow app, scopes merged);
 //     /roleManagement/directory/roleDefinitions and /roleAssignments (the company's admin roles mapped to
-//     built-in roles, tenant-wide, to users and to role-assignable groups);
+//     built-in roles, tenant-wide, to users and to role-assignable groups) and /directoryRoles with
+//     /{id}/members (the roles that have an assignment);
 //     /reports/authenticationMethods/userRegistrationDetails from the people's factors (P1-gated). Each checks
 //     its application permission.
 //   - GET /v1.0/auditLogs/signIns (the company's sign-ins recorded by Entra; P1-gated) and
@@ -57,8 +58,7 @@
 //     from resource units. A new entry shifts the positions of later pages of a listing already under way
 //     (clients de-duplicate by id).
 //
-// Not simulated yet: /directoryRoles, the delta endpoints of
-// applications, service principals and grants, subscriptions and the change-notification sender,
-// group deletion in delta,
-// $count/$search/$orderby/$expand, and ConsistencyLevel: eventual advanced queries.
+// Not simulated yet: the delta endpoints of applications, service principals and grants; subscriptions and
+// the change-notification sender; group deletion in delta; $count, $search, $orderby, $expand and
+// ConsistencyLevel: eventual advanced queries; PIM schedules.
 package entrasim

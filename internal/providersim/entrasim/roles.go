@@ -49,6 +49,7 @@ func (a *appsDir) addRoles(c *providersim.Company, d *directory) {
 		n++
 	}
 	def(providersim.SuperAdmin)
+	defer a.activateRoles(d)
 	for i := range c.People {
 		u := d.byPerson[i]
 		if u == nil {
@@ -135,5 +136,25 @@ func (a *appsDir) addRegistration(c *providersim.Company, d *directory) {
 			"isSsprCapable": len(methods) > 0 && u.accountEnabled, "isSystemPreferredAuthenticationMethodEnabled": false,
 			"methodsRegistered": methods, "defaultMfaMethod": defMethod, "lastUpdatedDateTime": lastJSON,
 			"systemPreferredAuthenticationMethods": []string{}, "userPreferredMethodForSecondaryAuthentication": defMethod})
+	}
+}
+
+// activateRoles builds /directoryRoles: one activated role (object id derived from the template) per role
+// that has an assignment, its members being the assignments' principals.
+func (a *appsDir) activateRoles(d *directory) {
+	a.roleMembers = map[string][]string{}
+	byTemplate := map[string]record{}
+	for _, as := range a.roleAssigns {
+		tmpl := as["roleDefinitionId"].(string)
+		role := byTemplate[tmpl]
+		if role == nil {
+			def := findRecord(a.roleDefs, tmpl)
+			role = record{"id": guid(d.seed, kindRoleAssignment, 1<<40+uint64(len(byTemplate))), "displayName": def["displayName"],
+				"description": def["description"], "roleTemplateId": tmpl, "deletedDateTime": nil}
+			byTemplate[tmpl] = role
+			a.dirRoles = append(a.dirRoles, role)
+		}
+		id := role["id"].(string)
+		a.roleMembers[id] = append(a.roleMembers[id], as["principalId"].(string))
 	}
 }
