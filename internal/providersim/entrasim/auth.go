@@ -150,8 +150,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		aud := baseURL(r) + "/" + tenant + "/oauth2/v2.0/token"
-		if code, err := s.checkAssertion(app, assertion, aud); err != nil {
-			s.stsError(w, r, http.StatusUnauthorized, "invalid_client", code, err.Error())
+		if code, msg := s.checkAssertion(app, assertion, aud); code != 0 {
+			s.stsError(w, r, http.StatusUnauthorized, "invalid_client", code, msg)
 			return
 		}
 	default:
@@ -220,11 +220,11 @@ func (s *Server) bearer(w http.ResponseWriter, r *http.Request) (grant, bool) {
 
 // checkAssertion validates a client assertion: a JWS whose iss and sub are the client id, aud the token
 // endpoint, exp in the future (nbf not ahead), signed by one of the app's registered certificates. It returns
-// the AADSTS code for a failure.
-func (s *Server) checkAssertion(app *App, jwt, aud string) (int, error) {
+// the AADSTS code and message of a failure, or 0.
+func (s *Server) checkAssertion(app *App, jwt, aud string) (int, string) {
 	parts := strings.Split(jwt, ".")
 	if len(parts) != 3 {
-		return 50027, errors.New("JWT token is invalid or malformed.")
+		return 50027, "JWT token is invalid or malformed."
 	}
 	var header struct {
 		Alg     string   `json:"alg"`
@@ -240,20 +240,20 @@ func (s *Server) checkAssertion(app *App, jwt, aud string) (int, error) {
 		Nbf int64           `json:"nbf"`
 	}
 	if decodeSegment(parts[0], &header) != nil || decodeSegment(parts[1], &claims) != nil {
-		return 50027, errors.New("JWT token is invalid or malformed.")
+		return 50027, "JWT token is invalid or malformed."
 	}
 	now := s.now()
 	switch {
 	case claims.Iss != app.ClientID || claims.Sub != app.ClientID:
-		return 700021, errors.New("Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .")
+		return 700021, "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials ."
 	case !audienceIs(claims.Aud, aud):
-		return 700212, errors.New("The audience claim of the client assertion must be the token endpoint '" + aud + "'.")
+		return 700212, "The audience claim of the client assertion must be the token endpoint '" + aud + "'."
 	case claims.Exp == 0 || !now.Before(time.Unix(claims.Exp, 0)) || (claims.Nbf != 0 && now.Add(5*time.Minute).Before(time.Unix(claims.Nbf, 0))):
-		return 700024, errors.New("Client assertion is not within its valid time range.")
+		return 700024, "Client assertion is not within its valid time range."
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
 	if err != nil {
-		return 50027, errors.New("JWT token is invalid or malformed.")
+		return 50027, "JWT token is invalid or malformed."
 	}
 	signed := parts[0] + "." + parts[1]
 	matched := false
@@ -263,13 +263,13 @@ func (s *Server) checkAssertion(app *App, jwt, aud string) (int, error) {
 		}
 		matched = true
 		if verifyJWS(header.Alg, cert.PublicKey, signed, sig) == nil {
-			return 0, nil
+			return 0, ""
 		}
 	}
 	if !matched {
-		return 700027, errors.New("The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '" + header.X5t + "']")
+		return 700027, "The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '" + header.X5t + "']"
 	}
-	return 700027, errors.New("Client assertion failed signature validation.")
+	return 700027, "Client assertion failed signature validation."
 }
 
 // certMatches reports whether the assertion header names cert (no thumbprint: any registered cert may match).
