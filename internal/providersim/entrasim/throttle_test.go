@@ -39,6 +39,10 @@ func TestThrottling(t *testing.T) {
 					t.Fatalf("status %d, x-ms-resource-unit %q, want 200 and %d", status, h.Get("x-ms-resource-unit"), tt.cost)
 				}
 				admitted++
+				used := float64(admitted*tt.cost) / float64(tt.budget)
+				if got := h.Get("x-ms-throttle-limit-percentage"); (used >= 0.8) != (got != "") || (got != "" && got != strconv.FormatFloat(used, 'f', 2, 64)) {
+					t.Errorf("after %d requests (%.2f of the budget): x-ms-throttle-limit-percentage %q", admitted, used, got)
+				}
 				if admitted > tt.wantAdmit {
 					t.Fatalf("more than %d requests admitted", tt.wantAdmit)
 				}
