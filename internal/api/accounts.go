@@ -12,24 +12,34 @@ import (
 
 // Account is a principal of one source and how it is linked.
 type Account struct {
-	ID          int64      `json:"id"`
-	ConnectorID string     `json:"connector_id"`
-	ExternalID  string     `json:"external_id"`
-	Kind        string     `json:"kind"`
-	Email       string     `json:"email"`
-	Username    string     `json:"username"`
-	DisplayName string     `json:"display_name"`
-	Status      string     `json:"status"`
-	Active      bool       `json:"active"`
-	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
-	MFAEnrolled *bool      `json:"mfa_enrolled,omitempty"`
-	IsAdmin     bool       `json:"is_admin"`
-	FirstSeenAt time.Time  `json:"first_seen_at"`
-	Expired     bool       `json:"expired"`
-	IdentityID  *int64     `json:"identity_id,omitempty"`
-	LinkReason  string     `json:"link_reason,omitempty" doc:"authoritative, auto_email or manual; manual without an identity means deliberately unlinked."`
-	LinkedBy    string     `json:"linked_by,omitempty"`
-	Anchored    bool       `json:"anchored" doc:"Its identity is anchored by an authoritative source."`
+	ID           int64      `json:"id"`
+	ConnectorID  string     `json:"connector_id"`
+	ExternalID   string     `json:"external_id"`
+	Kind         string     `json:"kind"`
+	Email        string     `json:"email"`
+	Username     string     `json:"username"`
+	DisplayName  string     `json:"display_name"`
+	Status       string     `json:"status"`
+	Active       bool       `json:"active"`
+	LastLoginAt  *time.Time `json:"last_login_at,omitempty"`
+	MFAEnrolled  *bool      `json:"mfa_enrolled,omitempty"`
+	IsAdmin      bool       `json:"is_admin"`
+	FirstSeenAt  time.Time  `json:"first_seen_at"`
+	Expired      bool       `json:"expired"`
+	IdentityID   *int64     `json:"identity_id,omitempty"`
+	LinkReason   string     `json:"link_reason,omitempty" doc:"authoritative, auto_email or manual; manual without an identity means deliberately unlinked."`
+	LinkedBy     string     `json:"linked_by,omitempty"`
+	Anchored     bool       `json:"anchored" doc:"Its identity is anchored by an authoritative source."`
+	AnchorReason string     `json:"anchor_reason,omitempty" enum:"unlinked_by_hand,service_account,identity_not_anchored,no_email,email_matches_no_identity,several_candidates,awaiting_linking" doc:"Why no anchored identity claims it; absent when one does. identity_not_anchored: linked by hand to an identity no authoritative source has; email_matches_no_identity and several_candidates count anchored identities with its email; awaiting_linking: one has it, the next linking run links it."`
+}
+
+// IdentitySuggestion is an identity likely to own an account, and why.
+type IdentitySuggestion struct {
+	ID           int64    `json:"id"`
+	DisplayName  string   `json:"display_name"`
+	PrimaryEmail string   `json:"primary_email"`
+	Anchored     bool     `json:"anchored"`
+	Reasons      []string `json:"reasons" nullable:"false" doc:"same_name, email_local_part (its email's local part is the account's email local part or username), known_alias (another account of it has the account's email or username)."`
 }
 
 // LinkInput names the identity to link an account to.
@@ -73,6 +83,8 @@ func (a *Admin) registerAccounts(api huma.API) {
 		Summary: "A connector's accounts", Tags: tags, Errors: []int{404, 422}}, a.listAccounts)
 	operation(a, api, huma.Operation{OperationID: "listNeedsAnchor", Method: http.MethodGet, Path: "/api/connectors/{id}/needs-anchor",
 		Summary: "A connector's live accounts no anchored identity claims", Tags: tags, Errors: []int{404, 422}}, a.listNeedsAnchor)
+	operation(a, api, huma.Operation{OperationID: "suggestIdentities", Method: http.MethodGet, Path: "/api/connectors/{id}/accounts/{external_id}/suggestions",
+		Summary: "Identities likely to own an account", Tags: tags, Errors: []int{404}}, a.suggestIdentities)
 	operation(a, api, huma.Operation{OperationID: "linkAccount", Method: http.MethodPut, Path: "/api/connectors/{id}/accounts/{external_id}/link",
 		Summary: "Link an account to an identity by hand (or re-point its link)", Description: "A manual link is never changed by a sync.",
 		Tags: tags, DefaultStatus: http.StatusNoContent, Errors: []int{404, 422}}, a.linkAccount)
@@ -109,7 +121,25 @@ func accountOut(r postgres.AccountRow) Account {
 	return Account{ID: r.ID, ConnectorID: r.ConnectorID, ExternalID: r.ExternalID, Kind: r.Kind, Email: r.Email, Username: r.Username,
 		DisplayName: r.DisplayName, Status: r.Status, Active: r.Active, LastLoginAt: timePtr(r.LastLoginAt), MFAEnrolled: r.MFAEnrolled,
 		IsAdmin: r.IsAdmin, FirstSeenAt: r.FirstSeenAt.UTC(), Expired: !r.ExpiredAt.IsZero(), IdentityID: r.IdentityID,
-		LinkReason: r.LinkReason, LinkedBy: r.LinkedBy, Anchored: r.Anchored}
+		LinkReason: r.LinkReason, LinkedBy: r.LinkedBy, Anchored: r.Anchored, AnchorReason: r.AnchorReason}
+}
+
+// maxSuggestions bounds the identities suggested for an account.
+const maxSuggestions = 10
+
+func (a *Admin) suggestIdentities(ctx context.Context, in *AccountPath) (*body[[]IdentitySuggestion], error) {
+	if _, err := a.Store.Connector(ctx, in.ID); err != nil {
+		return nil, connectorNotFound(err, in.ID)
+	}
+	rows, err := a.Store.AccountSuggestions(ctx, in.ID, in.ExternalID, maxSuggestions)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]IdentitySuggestion, len(rows))
+	for i, r := range rows {
+		out[i] = IdentitySuggestion{ID: r.ID, DisplayName: r.DisplayName, PrimaryEmail: r.PrimaryEmail, Anchored: r.Anchored, Reasons: r.Reasons}
+	}
+	return bodyOf(out), nil
 }
 
 func (a *Admin) linkAccount(ctx context.Context, in *struct {

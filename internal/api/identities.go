@@ -19,6 +19,7 @@ type identityStore interface {
 	AccountGrants(ctx context.Context, accountIDs []int64) ([]postgres.AccountGrant, error)
 	IdentityEvents(ctx context.Context, identityID int64, limit int) ([]postgres.EventSummary, error)
 	Accounts(ctx context.Context, connectorID string, f postgres.AccountFilter, o postgres.ListOptions) (postgres.List[postgres.AccountRow], error)
+	AccountSuggestions(ctx context.Context, connectorID, externalID string, limit int) ([]postgres.IdentitySuggestion, error)
 	SetManualLinkAudited(ctx context.Context, connectorID, externalID string, identityID *int64, actor string) error
 	ClearManualLinkAudited(ctx context.Context, connectorID, externalID, actor string) error
 }

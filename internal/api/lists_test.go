@@ -220,3 +220,78 @@ func TestEventsFilter(t *testing.T) {
 		t.Fatalf("ada's events = %d, want 3 (two as actor, one as target)", len(id.Events))
 	}
 }
+
+// TestNeedsAnchorReasonsAndSuggestions: each needs-anchor account says why it needs one, and the suggestions
+// for an account name the identities likely to own it (same name, email local part, known alias), best first.
+func TestNeedsAnchorReasonsAndSuggestions(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	seedPeople(t, b)
+	b.createConnector("crm", "crm-secret-1")
+	b.syncAccounts("crm", false,
+		sspm.Account{ExternalID: "c-cy", Kind: sspm.AccountUser, DisplayName: "Cy Young", Active: true},
+		sspm.Account{ExternalID: "c-bob", Kind: sspm.AccountUser, Email: "bob.b@other.example", Username: "bob", DisplayName: "B.", Active: true},
+		sspm.Account{ExternalID: "c-zed", Kind: sspm.AccountUser, Username: "zed", Active: true},
+		sspm.Account{ExternalID: "c-svc", Kind: sspm.AccountServiceAccount, DisplayName: "Cy Young", Active: true},
+	)
+	reasons := func(connector string) string {
+		t.Helper()
+		var needs api.Page[api.Account]
+		b.must(http.StatusOK, http.MethodGet, "/api/connectors/"+connector+"/needs-anchor?sort=external_id", b.viewer, nil, &needs)
+		out := []string{}
+		for _, a := range needs.Items {
+			out = append(out, a.ExternalID+":"+a.AnchorReason)
+		}
+		return fmt.Sprint(out)
+	}
+	if got, want := reasons("app"), "[a-bot:service_account a-zed:email_matches_no_identity]"; got != want {
+		t.Fatalf("app needs anchor = %s, want %s", got, want)
+	}
+	if got, want := reasons("crm"), "[c-bob:email_matches_no_identity c-cy:no_email c-svc:service_account c-zed:no_email]"; got != want {
+		t.Fatalf("crm needs anchor = %s, want %s", got, want)
+	}
+	var accts api.Page[api.Account]
+	b.must(http.StatusOK, http.MethodGet, "/api/connectors/app/accounts?q=ada", b.viewer, nil, &accts)
+	if len(accts.Items) != 1 || accts.Items[0].AnchorReason != "" {
+		t.Fatalf("an anchored account has a needs-anchor reason: %+v", accts.Items)
+	}
+
+	suggest := func(connector, externalID string) string {
+		t.Helper()
+		var got []api.IdentitySuggestion
+		b.must(http.StatusOK, http.MethodGet, "/api/connectors/"+connector+"/accounts/"+externalID+"/suggestions", b.viewer, nil, &got)
+		out := []string{}
+		for _, s := range got {
+			out = append(out, fmt.Sprintf("%s%v", s.DisplayName, s.Reasons))
+		}
+		return fmt.Sprint(out)
+	}
+	tests := []struct{ connector, account, want string }{
+		{"crm", "c-cy", "[Cy Young[same_name]]"},
+		{"crm", "c-bob", "[Bob Builder[email_local_part known_alias]]"},
+		{"crm", "c-zed", "[Zed Outsider[email_local_part known_alias]]"},
+		{"app", "a-zed", "[]"}, // its own identity is not suggested
+		{"crm", "nobody", "[]"},
+	}
+	for _, tt := range tests {
+		if got := suggest(tt.connector, tt.account); got != tt.want {
+			t.Errorf("suggestions for %s/%s = %s, want %s", tt.connector, tt.account, got, tt.want)
+		}
+	}
+	b.must(http.StatusNotFound, http.MethodGet, "/api/connectors/nope/accounts/x/suggestions", b.viewer, nil, nil)
+
+	// Linked by hand to an identity no authoritative source has; unlinked by hand.
+	var zed api.Page[api.Identity]
+	b.must(http.StatusOK, http.MethodGet, "/api/identities?q=zed@", b.viewer, nil, &zed)
+	if len(zed.Items) != 1 {
+		t.Fatalf("zed = %+v", zed)
+	}
+	b.must(http.StatusNoContent, http.MethodPut, "/api/connectors/crm/accounts/c-zed/link", b.admin, map[string]any{"identity_id": zed.Items[0].ID}, nil)
+	b.must(http.StatusNoContent, http.MethodPost, "/api/connectors/crm/accounts/c-bob/unlink", b.admin, nil, nil)
+	if got, want := reasons("crm"), "[c-bob:unlinked_by_hand c-cy:no_email c-svc:service_account c-zed:identity_not_anchored]"; got != want {
+		t.Fatalf("crm needs anchor after the decisions = %s, want %s", got, want)
+	}
+	if got := suggest("crm", "c-zed"); got != "[]" {
+		t.Fatalf("suggestions for an account linked to the only candidate = %s", got)
+	}
+}

@@ -252,6 +252,11 @@ type AccountRow struct {
 	IdentityID                                                          *int64
 	LinkReason, LinkedBy                                                string
 	Anchored                                                            bool // its identity is anchored
+	// AnchorReason says why no anchored identity claims the account, "" when one does: unlinked_by_hand,
+	// service_account (not a user), identity_not_anchored (linked by hand to one), no_email,
+	// email_matches_no_identity (no anchored one), several_candidates (several anchored ones have its email) or
+	// awaiting_linking (one has its email: the next linking run links it).
+	AnchorReason string
 }
 
 // Accounts lists a connector's accounts (sort: external_id, display_name, email, last_login_at, first_seen_at).
@@ -271,12 +276,34 @@ func (db *DB) Accounts(ctx context.Context, connectorID string, f AccountFilter,
 			Username: r.Username, DisplayName: r.DisplayName, Status: r.Status, Active: r.Active, LastLoginAt: fromTS(r.LastLoginAt),
 			MFAEnrolled: boolPtr(r.MfaEnrolled), IsAdmin: r.IsAdmin, FirstSeenAt: fromTS(r.FirstSeenAt), SeenAt: fromTS(r.SeenAt),
 			ExpiredAt: fromTS(r.ExpiredAt), IdentityID: int64Ptr(r.IdentityID), LinkReason: r.LinkReason, LinkedBy: r.LinkedBy,
-			Anchored: r.Anchored}
+			Anchored: r.Anchored, AnchorReason: r.AnchorReason}
 	})
 	if err != nil {
 		return l, fmt.Errorf("accounts of %s: %w", connectorID, err)
 	}
 	return l, nil
+}
+
+// IdentitySuggestion is an identity likely to own an account, and why.
+type IdentitySuggestion struct {
+	ID                        int64
+	DisplayName, PrimaryEmail string
+	Anchored                  bool
+	Reasons                   []string // same_name, email_local_part, known_alias
+}
+
+// AccountSuggestions lists up to limit identities likely to own a connector's account (not the one it is
+// linked to), those with the most reasons first.
+func (db *DB) AccountSuggestions(ctx context.Context, connectorID, externalID string, limit int) ([]IdentitySuggestion, error) {
+	rows, err := db.q.APIAccountSuggestions(ctx, sqlgen.APIAccountSuggestionsParams{ConnectorID: connectorID, ExternalID: externalID, MaxRows: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("identity suggestions for %s/%s: %w", connectorID, externalID, err)
+	}
+	out := make([]IdentitySuggestion, len(rows))
+	for i, r := range rows {
+		out[i] = IdentitySuggestion{ID: r.ID, DisplayName: r.DisplayName, PrimaryEmail: r.PrimaryEmail, Anchored: r.Anchored, Reasons: r.Reasons}
+	}
+	return out, nil
 }
 
 type linkState struct {

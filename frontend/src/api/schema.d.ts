@@ -46,6 +46,10 @@ export interface paths {
      */
     delete: operations["clearAccountLink"];
   };
+  "/api/connectors/{id}/accounts/{external_id}/suggestions": {
+    /** Identities likely to own an account */
+    get: operations["suggestIdentities"];
+  };
   "/api/connectors/{id}/accounts/{external_id}/unlink": {
     /**
      * Unlink an account for good
@@ -250,6 +254,11 @@ export interface components {
     };
     Account: {
       active: boolean;
+      /**
+       * @description Why no anchored identity claims it; absent when one does. identity_not_anchored: linked by hand to an identity no authoritative source has; email_matches_no_identity and several_candidates count anchored identities with its email; awaiting_linking: one has it, the next linking run links it.
+       * @enum {string}
+       */
+      anchor_reason?: "unlinked_by_hand" | "service_account" | "identity_not_anchored" | "no_email" | "email_matches_no_identity" | "several_candidates" | "awaiting_linking";
       /** @description Its identity is anchored by an authoritative source. */
       anchored: boolean;
       connector_id: string;
@@ -707,6 +716,15 @@ export interface components {
       privileged: boolean;
       stale: boolean;
       status: string;
+    };
+    IdentitySuggestion: {
+      anchored: boolean;
+      display_name: string;
+      /** Format: int64 */
+      id: number;
+      primary_email: string;
+      /** @description same_name, email_local_part (its email's local part is the account's email local part or username), known_alias (another account of it has the account's email or username). */
+      reasons: string[];
     };
     InboxStatus: {
       connector_id: string;
@@ -1793,6 +1811,55 @@ export interface operations {
       };
       /** @description Conflict */
       409: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
+  /** Identities likely to own an account */
+  suggestIdentities: {
+    parameters: {
+      path: {
+        /** @description Connector id. */
+        id: string;
+        /** @description The account's id in the source (percent-encoded). */
+        external_id: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["IdentitySuggestion"][] | null;
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Not Found */
+      404: {
         content: {
           "application/problem+json": components["schemas"]["ErrorModel"];
         };

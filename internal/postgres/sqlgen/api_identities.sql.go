@@ -188,6 +188,78 @@ func (q *Queries) APIAccountGroups(ctx context.Context, accountIds []int64) ([]A
 	return items, nil
 }
 
+const aPIAccountSuggestions = `-- name: APIAccountSuggestions :many
+WITH acct AS (
+    SELECT a.id, lower(a.email) AS email, lower(a.username) AS username, lower(a.display_name) AS display_name,
+           lower(split_part(a.email, '@', 1)) AS local_part, l.identity_id
+    FROM accounts a LEFT JOIN identity_links l ON l.account_id = a.id
+    WHERE a.connector_id = $2 AND a.external_id = $3
+), matches AS (
+    SELECT i.id AS identity_id, 'same_name'::text AS why
+    FROM acct JOIN identities i ON acct.display_name <> '' AND lower(i.display_name) = acct.display_name
+    UNION ALL
+    SELECT i.id, 'email_local_part'
+    FROM acct JOIN identities i ON i.primary_email <> ''
+         AND lower(split_part(i.primary_email, '@', 1)) IN (NULLIF(acct.local_part, ''), NULLIF(acct.username, ''))
+    UNION ALL
+    SELECT l.identity_id, 'known_alias'
+    FROM acct JOIN accounts o ON o.id <> acct.id
+         AND ((acct.email <> '' AND lower(o.email) = acct.email)
+              OR (acct.username <> '' AND (lower(o.username) = acct.username OR lower(split_part(o.email, '@', 1)) = acct.username)))
+    JOIN identity_links l ON l.account_id = o.id AND l.identity_id IS NOT NULL
+)
+SELECT i.id, i.display_name, i.primary_email, i.anchored,
+       array_agg(DISTINCT m.why ORDER BY m.why)::text[] AS reasons
+FROM matches m JOIN identities i ON i.id = m.identity_id
+WHERE i.id IS DISTINCT FROM (SELECT identity_id FROM acct)
+GROUP BY i.id, i.display_name, i.primary_email, i.anchored
+ORDER BY count(DISTINCT m.why) DESC, i.anchored DESC, lower(i.display_name), i.id
+LIMIT $1
+`
+
+type APIAccountSuggestionsParams struct {
+	MaxRows     int32
+	ConnectorID string
+	ExternalID  string
+}
+
+type APIAccountSuggestionsRow struct {
+	ID           int64
+	DisplayName  string
+	PrimaryEmail string
+	Anchored     bool
+	Reasons      []string
+}
+
+// Identities likely to own an account, with why: the same display name, an email whose local part is the
+// account's email local part or username, or a known alias (another account of the identity with the same
+// email, or whose username or email local part is the account's username). The account's own identity is left out.
+func (q *Queries) APIAccountSuggestions(ctx context.Context, arg APIAccountSuggestionsParams) ([]APIAccountSuggestionsRow, error) {
+	rows, err := q.db.Query(ctx, aPIAccountSuggestions, arg.MaxRows, arg.ConnectorID, arg.ExternalID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []APIAccountSuggestionsRow{}
+	for rows.Next() {
+		var i APIAccountSuggestionsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.DisplayName,
+			&i.PrimaryEmail,
+			&i.Anchored,
+			&i.Reasons,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const aPIIdentityAccounts = `-- name: APIIdentityAccounts :many
 
 SELECT a.id, a.connector_id, c.kind AS connector_kind, c.name AS connector_name, c.authoritative, a.external_id,
@@ -351,10 +423,27 @@ const aPIListAccounts = `-- name: APIListAccounts :many
 SELECT a.id, a.connector_id, a.external_id, a.kind, a.email, a.username, a.display_name, a.status, a.active,
        a.last_login_at, a.mfa_enrolled, a.is_admin, a.first_seen_at, a.seen_at, a.expired_at,
        l.identity_id, COALESCE(l.reason, '')::text AS link_reason, COALESCE(l.linked_by, '')::text AS linked_by,
-       COALESCE(i.anchored, false)::boolean AS anchored, count(*) OVER () AS total
+       COALESCE(i.anchored, false)::boolean AS anchored,
+       -- Why no anchored identity claims the account ('' when one does); same_email counts the anchored
+       -- identities with its email.
+       (CASE
+            WHEN i.anchored THEN ''
+            WHEN l.account_id IS NOT NULL AND l.identity_id IS NULL THEN 'unlinked_by_hand'
+            WHEN a.kind <> 'user' THEN 'service_account'
+            WHEN l.reason = 'manual' THEN 'identity_not_anchored'
+            WHEN a.email = '' THEN 'no_email'
+            WHEN same_email.n = 0 THEN 'email_matches_no_identity'
+            WHEN same_email.n > 1 THEN 'several_candidates'
+            ELSE 'awaiting_linking'
+        END)::text AS anchor_reason,
+       count(*) OVER () AS total
 FROM accounts a
 LEFT JOIN identity_links l ON l.account_id = a.id
 LEFT JOIN identities i ON i.id = l.identity_id
+LEFT JOIN LATERAL (
+    SELECT count(*) AS n FROM identities e
+    WHERE a.email <> '' AND e.anchored AND lower(e.primary_email) = lower(a.email)
+) same_email ON true
 WHERE a.connector_id = $1
   AND ($2::boolean OR a.expired_at IS NULL)
   AND ($3::text = '' OR a.email ILIKE $3::text OR a.display_name ILIKE $3::text
@@ -395,26 +484,27 @@ type APIListAccountsParams struct {
 }
 
 type APIListAccountsRow struct {
-	ID          int64
-	ConnectorID string
-	ExternalID  string
-	Kind        string
-	Email       string
-	Username    string
-	DisplayName string
-	Status      string
-	Active      bool
-	LastLoginAt pgtype.Timestamptz
-	MfaEnrolled pgtype.Bool
-	IsAdmin     bool
-	FirstSeenAt pgtype.Timestamptz
-	SeenAt      pgtype.Timestamptz
-	ExpiredAt   pgtype.Timestamptz
-	IdentityID  pgtype.Int8
-	LinkReason  string
-	LinkedBy    string
-	Anchored    bool
-	Total       int64
+	ID           int64
+	ConnectorID  string
+	ExternalID   string
+	Kind         string
+	Email        string
+	Username     string
+	DisplayName  string
+	Status       string
+	Active       bool
+	LastLoginAt  pgtype.Timestamptz
+	MfaEnrolled  pgtype.Bool
+	IsAdmin      bool
+	FirstSeenAt  pgtype.Timestamptz
+	SeenAt       pgtype.Timestamptz
+	ExpiredAt    pgtype.Timestamptz
+	IdentityID   pgtype.Int8
+	LinkReason   string
+	LinkedBy     string
+	Anchored     bool
+	AnchorReason string
+	Total        int64
 }
 
 func (q *Queries) APIListAccounts(ctx context.Context, arg APIListAccountsParams) ([]APIListAccountsRow, error) {
@@ -459,6 +549,7 @@ func (q *Queries) APIListAccounts(ctx context.Context, arg APIListAccountsParams
 			&i.LinkReason,
 			&i.LinkedBy,
 			&i.Anchored,
+			&i.AnchorReason,
 			&i.Total,
 		); err != nil {
 			return nil, err
