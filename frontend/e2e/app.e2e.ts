@@ -203,8 +203,13 @@ describe('admin UI against open-sspm dev with the simulator', () => {
     const linkButton = account.getByRole('button', { name: /^Link / })
     const who = ((await linkButton.textContent()) ?? '').replace(/^Link\s*/, '').trim()
     expect(who).not.toBe('')
-    await account.getByLabel(`Identity ID to link ${who} to`).fill(person.id)
-    await account.getByRole('button', { name: `Link ${who}`, exact: true }).click()
+    // The row says why the account needs an anchor.
+    expect(await account.innerText()).toMatch(/no email|matches no anchored identity|several identities|no authoritative source|next linking run/)
+    // The picker: search the identity by email, pick it from the results (suggestions may list it too).
+    await linkButton.click()
+    await account.getByLabel(`Find the identity to link ${who} to`).fill(person.email)
+    const results = account.getByRole('list', { name: `Identities matching ${person.email}` })
+    await results.getByRole('button', { name: `Link ${who} to ${person.name}`, exact: true }).click()
     await expect
       .poll(() => page.getByRole('button', { name: `Link ${who}`, exact: true }).count(), { timeout: 15_000 })
       .toBe(0)

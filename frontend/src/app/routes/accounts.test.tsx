@@ -10,14 +10,21 @@ const bob = {
 }
 
 describe('Accounts', () => {
-  it('lists needs-anchor accounts and links one to an identity', async () => {
+  it('lists needs-anchor accounts with why, and links one to an identity found by name', async () => {
     const { fetch } = renderApp('/connectors/github-acme/accounts?view=needs-anchor', {
-      'GET /api/connectors/github-acme/needs-anchor': page([bob]),
-      'PUT /api/connectors/github-acme/accounts/bob-gh/link': { status: 200, json: { ...bob, identity_id: 7, link_reason: 'manual' } },
+      'GET /api/connectors/github-acme/needs-anchor': page([{ ...bob, anchor_reason: 'no_email' }]),
+      'GET /api/connectors/github-acme/accounts/bob-gh/suggestions': { status: 200, json: [] },
+      'GET /api/identities': ({ url }) =>
+        url.searchParams.get('q') === 'rob'
+          ? page([{ id: 7, display_name: 'Robert Jones', primary_email: 'rob@example.com' }])
+          : page([]),
+      'PUT /api/connectors/github-acme/accounts/bob-gh/link': { status: 204, text: '' },
     })
     expect(await screen.findByRole('heading', { level: 1, name: 'Needs anchor: github-acme' })).toBeTruthy()
-    fireEvent.change(await screen.findByLabelText('Identity ID to link bob-gh to'), { target: { value: '7' } })
+    expect(await screen.findByRole('cell', { name: 'no email' })).toBeTruthy()
     fireEvent.click(screen.getByRole('button', { name: 'Link bob-gh' }))
+    fireEvent.change(await screen.findByLabelText('Find the identity to link bob-gh to'), { target: { value: 'rob' } })
+    fireEvent.click(await screen.findByRole('button', { name: 'Link bob-gh to Robert Jones' }))
     await waitFor(() => expect(requested(fetch, 'PUT', '/api/connectors/github-acme/accounts/bob-gh/link')).toHaveLength(1))
     const put = fetch.mock.calls.find(([, i]) => i?.method === 'PUT')
     expect(JSON.parse(String(put?.[1]?.body))).toEqual({ identity_id: 7 })

@@ -65,7 +65,7 @@ export function AccountsPage() {
             <Empty>No accounts{needsAnchor ? ' need an anchor' : ''}.</Empty>
           ) : (
             <>
-              <AccountsTable connectorId={id} accounts={p.items} sort={query.sort} canEdit={isAdmin}
+              <AccountsTable connectorId={id} accounts={p.items} sort={query.sort} canEdit={isAdmin} showAnchorReason={needsAnchor}
                 onSortChange={(sort) => set({ sort: sort as AccountsSearch['sort'] })} />
               <Pager total={p.total} limit={p.limit} offset={p.offset} onPage={(page) => set({ page })} />
             </>

@@ -7,18 +7,31 @@ import { formatAgo } from '@/lib/format'
 import type { Account } from '../api/list-accounts'
 import { AccountActions } from './account-actions'
 
+/** Why an account needs an anchor, for a person (see the API's anchor_reason). */
+export const anchorReasons: Record<string, string> = {
+  unlinked_by_hand: 'unlinked by hand',
+  service_account: 'not a person (service account or bot)',
+  identity_not_anchored: 'linked by hand to an identity no authoritative source has',
+  no_email: 'no email',
+  email_matches_no_identity: 'its email matches no anchored identity',
+  several_candidates: 'several identities have its email',
+  awaiting_linking: 'an identity has its email: the next linking run links it',
+}
+
 export function AccountsTable({
   connectorId,
   accounts,
   sort,
   onSortChange,
   canEdit,
+  showAnchorReason = false,
 }: {
   connectorId: string
   accounts: Account[]
   sort: string | undefined
   onSortChange: (s: string) => void
   canEdit: boolean
+  showAnchorReason?: boolean
 }) {
   const columns: Column<Account>[] = [
     { key: 'id', header: 'External ID', sort: 'external_id', cell: (a) => <code>{a.external_id}</code> },
@@ -48,6 +61,9 @@ export function AccountsTable({
           '—'
         ),
     },
+    ...(showAnchorReason
+      ? [{ key: 'why', header: 'Why it needs an anchor', cell: (a: Account) => (a.anchor_reason ? (anchorReasons[a.anchor_reason] ?? a.anchor_reason) : '—') }]
+      : []),
     { key: 'reason', header: 'Linked', cell: (a) => (a.link_reason ? a.link_reason.replace('_', ' ') : '—') },
     { key: 'login', header: 'Last login', sort: 'last_login_at', cell: (a) => formatAgo(a.last_login_at) },
   ]
