@@ -266,6 +266,20 @@ func buildOrg(c *providersim.Company, opts Options) *org {
 		}
 		o.users = append(o.users, u)
 	}
+	// The custom roles (two hold admin-grade permissions) always have a member (the first active engineers
+	// without another admin role), so a connector has someone to flag by permissions rather than by name.
+	for _, cr := range []int{rSecurity, rUserMgr, rAuditor} {
+		if slices.ContainsFunc(o.users, func(u *user) bool { return slices.Contains(u.Roles, cr) }) {
+			continue
+		}
+		for _, u := range o.users {
+			if u.Status == "Active" && !u.ServiceAccount && slices.Contains(u.Roles, rStandard) &&
+				!slices.ContainsFunc(u.Roles, func(r int) bool { return r == rSecurity || r == rUserMgr || r == rAuditor }) {
+				u.Roles = append(u.Roles, cr)
+				break
+			}
+		}
+	}
 	o.admin = -1
 	for i, u := range o.users {
 		if u.Status == "Active" && !u.ServiceAccount && slices.Contains(u.Roles, rAdmin) {

@@ -164,7 +164,7 @@ func TestKeys(t *testing.T) {
 
 // TestInventory: the accessors tests build expectations from agree with what the API serves.
 func TestInventory(t *testing.T) {
-	s := newSim(t, ddsim.Options{})
+	s := newSim(t, ddsim.Options{ExtraRoles: 2})
 	served := map[string]map[string]any{}
 	for _, u := range data(do(t, s, req{path: "/api/v2/users?page[size]=100"})) {
 		served[u["id"].(string)] = attrs(u)
@@ -187,8 +187,11 @@ func TestInventory(t *testing.T) {
 	for _, r := range roles {
 		privileged := slices.ContainsFunc(r.Permissions, func(p string) bool { return slices.Contains(ddsim.AdminGradePermissions(), p) })
 		want := r.Name == ddsim.RoleAdmin || r.Name == "Security Engineering" || r.Name == "User Managers"
-		if privileged != want {
-			t.Errorf("role %q admin-grade %v, want %v", r.Name, privileged, want)
+		if r.UserCount == 0 {
+			t.Errorf("role %q has no user", r.Name)
+		}
+		if privileged != want || privileged && r.UserCount == 0 {
+			t.Errorf("role %q admin-grade %v with %d users, want admin-grade %v with users", r.Name, privileged, r.UserCount, want)
 		}
 	}
 	keys := s.Keys()
