@@ -26,7 +26,7 @@
 //     meta.page.after, links.next and page[cursor]. Events are generated for the company's admin activity (user
 //     created, added to a role, disabled; API and application key created), with ids that change with
 //     Options.Run; AppendEvent adds more;
-//   - faults (any status per route and count);
+//   - faults (any status per route and count) and request statistics (Stats, ResetStats);
 //   - sizing for the issue's figures: Options.Users caps the users (10,000 of the Large company), ExtraRoles and
 //     ExtraKeys add roles and application keys (BenchmarkIssueFigures: 50 roles, about 2,000 keys, 100,000
 //     audit events).

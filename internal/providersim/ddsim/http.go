@@ -1,6 +1,7 @@
 package ddsim
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -52,7 +53,9 @@ type route struct {
 // handle registers a route behind the middleware: key check, permission check, faults, rate limit.
 func (s *Server) handle(rt route, h func(r *http.Request) reply) {
 	s.mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) {
-		s.write(w, rt, s.serve(w, r, rt, h))
+		rep := s.serve(w, r, rt, h)
+		s.write(w, rt, rep)
+		s.stats.record(rt.pattern, cmp.Or(rep.status, http.StatusOK))
 	})
 }
 

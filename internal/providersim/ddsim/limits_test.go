@@ -56,6 +56,11 @@ func TestRateLimits(t *testing.T) {
 			}
 		})
 	}
+	st := s.Stats()
+	if st.Total != 5 || st.RateLimited != 1 || st.Forbidden != 1 || st.ByRoute["GET /api/v2/users"] != 4 || st.ByStatus[200] != 3 {
+		t.Errorf("stats %+v", st)
+	}
+	s.ResetStats()
 	clock.Add(7 * time.Second)
 	if a := do(t, s, req{path: "/api/v2/users"}); a.status != 200 || a.header.Get("X-RateLimit-Remaining") != "1" ||
 		a.header.Get("X-RateLimit-Reset") != "10" {

@@ -54,6 +54,7 @@ type Server struct {
 	mux    *http.ServeMux
 	ts     *httptest.Server
 	faults faultSet
+	stats  statsRecorder
 	limit  *limiter
 	org    *org // read-only after build
 
