@@ -14,6 +14,7 @@ import (
 type findingStore interface {
 	Findings(ctx context.Context, f postgres.FindingFilter, o postgres.ListOptions) (postgres.List[postgres.FindingRow], error)
 	Finding(ctx context.Context, id int64) (postgres.FindingRow, error)
+	FindingSubjects(ctx context.Context, connectorID string, externalIDs []string, identityIDs []int64) ([]postgres.FindingSubject, error)
 }
 
 // Finding is a posture, event or identity finding (read-only here).
@@ -35,6 +36,17 @@ type Finding struct {
 	LastSeenAt   time.Time  `json:"last_seen_at"`
 	ResolvedAt   *time.Time `json:"resolved_at,omitempty"`
 	Evidence     any        `json:"evidence,omitempty" doc:"Detail only."`
+	Affected     []Affected `json:"affected,omitempty" doc:"Detail only: the live resources and accounts its evidence names (a posture rule's affected ids, an event's targets) and the identity an identity finding is about."`
+}
+
+// Affected is a resource, account or identity a finding names, for a link to its page.
+type Affected struct {
+	Type        string `json:"type" enum:"resource,account,identity"`
+	ID          int64  `json:"id" doc:"The resource's, account's or identity's id."`
+	ConnectorID string `json:"connector_id,omitempty"`
+	ExternalID  string `json:"external_id,omitempty"`
+	Name        string `json:"name"`
+	IdentityID  *int64 `json:"identity_id,omitempty" doc:"An account's identity."`
 }
 
 type listFindingsInput struct {
@@ -88,10 +100,55 @@ func (a *Admin) getFinding(ctx context.Context, in *findingPath) (*body[Finding]
 		return nil, err
 	}
 	out := findingOut(f)
+	if out.Affected, err = a.affected(ctx, f); err != nil {
+		return nil, err
+	}
 	if a.Rules != nil {
 		if g, ok := a.Rules.Guidance(f.RulesetKey, f.RuleKey); ok {
 			out.Rationale, out.Remediation = g.Rationale, g.Remediation
 		}
 	}
 	return bodyOf(out), nil
+}
+
+// affected resolves what a finding's evidence names: posture rules' affected ids and events' targets are the
+// external ids of the finding's connector; identity findings name an identity_id.
+func (a *Admin) affected(ctx context.Context, f postgres.FindingRow) ([]Affected, error) {
+	var ev struct {
+		Affected []struct {
+			ID string `json:"id"`
+		} `json:"affected_resources"`
+		Event struct {
+			Targets []struct {
+				ID string `json:"id"`
+			} `json:"targets"`
+		} `json:"event"`
+		IdentityID int64 `json:"identity_id"`
+	}
+	if len(f.Evidence) > 0 {
+		_ = json.Unmarshal(f.Evidence, &ev) // evidence of another shape names nothing
+	}
+	var ids []string
+	for _, r := range ev.Affected {
+		ids = append(ids, r.ID)
+	}
+	for _, t := range ev.Event.Targets {
+		ids = append(ids, t.ID)
+	}
+	var identities []int64
+	if ev.IdentityID > 0 {
+		identities = append(identities, ev.IdentityID)
+	}
+	if len(identities) == 0 && (len(ids) == 0 || f.ConnectorID == "") {
+		return nil, nil
+	}
+	rows, err := a.Store.FindingSubjects(ctx, f.ConnectorID, ids, identities)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Affected, len(rows))
+	for i, r := range rows {
+		out[i] = Affected{Type: r.Type, ID: r.ID, ConnectorID: r.ConnectorID, ExternalID: r.ExternalID, Name: r.Name, IdentityID: r.IdentityID}
+	}
+	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/api"
 	"github.com/open-sspm/open-sspm/internal/lane"
 	"github.com/open-sspm/open-sspm/internal/rules"
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // testRuleset is a global ruleset of a manual rule and a parameterised rule over the normalized accounts.
@@ -343,4 +344,67 @@ func TestRuleControlsUnavailable(t *testing.T) {
 	t.Cleanup(b.srv.Close)
 	b.must(http.StatusServiceUnavailable, http.MethodPut, manualPath+"/attestation", b.admin, map[string]any{"status": "pass", "note": "x"}, nil)
 	b.must(http.StatusServiceUnavailable, http.MethodDelete, setPath+"/override", b.admin, nil, nil)
+}
+
+// A finding's detail names the live resources and accounts its evidence lists (a posture rule's affected ids),
+// with the ids their pages take; ids the connector does not have are left out.
+func TestFindingNamesAffectedResourcesAndAccounts(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.createConnector("app", "app-secret-1")
+	ctx := context.Background()
+	_, lease, _, err := b.db.StartRun(ctx, "app", sspm.LaneFull, sspm.TriggerSchedule, "t", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.WritePage(ctx, "app", lease, &sspm.Page{
+		Accounts:  []sspm.Account{{ExternalID: "u-zed", Kind: sspm.AccountUser, Email: "zed@example.com", DisplayName: "Zed", Active: true}},
+		Resources: []sspm.Resource{{ExternalID: "app-payroll", Kind: "app", Name: "Payroll"}},
+	}, sspm.RunState{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.FinishRun(ctx, "app", sspm.LaneFull, lease, sspm.RunOutcome{Status: sspm.RunSucceeded, Sweep: sspm.Entities, NextDueAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.LinkAccounts(ctx, "app", false, time.Now().Add(-90*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.SeedRules(ctx, []rules.SeedSet{{Key: "t.set", Kind: "posture", Name: "Test set", ScopeKind: rules.ScopeConnector,
+		Status: "active", Definition: json.RawMessage(`{}`), Hash: "h", Rules: []rules.SeedRule{{Key: "R-A", Title: "Apps without MFA",
+			Severity: "high", Monitoring: "automated", RequiredData: []string{}, Parameters: json.RawMessage(`{}`),
+			Definition: json.RawMessage(`{}`), Hash: "R-A", Active: true}}}}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if _, err := b.db.SaveRuleResults(ctx, rules.ConnectorScope("test", "app"), []rules.Result{{RulesetKey: "t.set", RuleKey: "R-A",
+		Title: "Apps without MFA", Severity: "high", Status: rules.StatusFail, Selected: 3, EvaluatedAt: now,
+		Affected: []rules.Affected{{ID: "app-payroll"}, {ID: "u-zed"}, {ID: "not-there"}}}}, now); err != nil {
+		t.Fatal(err)
+	}
+	var l api.Page[api.Finding]
+	b.must(http.StatusOK, http.MethodGet, "/api/findings?rule=R-A", b.viewer, nil, &l)
+	if len(l.Items) != 1 || l.Items[0].Affected != nil {
+		t.Fatalf("findings = %+v (the list leaves the affected out)", l.Items)
+	}
+	var f api.Finding
+	b.must(http.StatusOK, http.MethodGet, fmt.Sprintf("/api/findings/%d", l.Items[0].ID), b.viewer, nil, &f)
+	got := []string{}
+	for _, a := range f.Affected {
+		if a.ID == 0 || a.ConnectorID != "app" {
+			t.Errorf("affected %+v lacks its id or connector", a)
+		}
+		got = append(got, fmt.Sprintf("%s %s %s identity:%v", a.Type, a.ExternalID, a.Name, a.IdentityID != nil))
+	}
+	if want := "[account u-zed Zed identity:true resource app-payroll Payroll identity:false]"; fmt.Sprint(got) != want {
+		t.Fatalf("affected = %v, want %s", got, want)
+	}
+	var r api.Resource
+	for _, a := range f.Affected {
+		if a.Type == "resource" {
+			b.must(http.StatusOK, http.MethodGet, fmt.Sprintf("/api/resources/%d", a.ID), b.viewer, nil, &r)
+		}
+	}
+	if r.ExternalID != "app-payroll" {
+		t.Fatalf("the resource link opens %+v", r)
+	}
 }

@@ -70,3 +70,28 @@ func (db *DB) Finding(ctx context.Context, id int64) (FindingRow, error) {
 		Severity: r.Severity, Status: r.Status, Title: r.Title, StatusReason: r.StatusReason, StatusUntil: fromTS(r.StatusUntil),
 		FirstSeenAt: fromTS(r.FirstSeenAt), LastSeenAt: fromTS(r.LastSeenAt), ResolvedAt: fromTS(r.ResolvedAt), Evidence: r.Evidence}, nil
 }
+
+// FindingSubject is a resource, account or identity a finding names.
+type FindingSubject struct {
+	Type                          string // resource, account or identity
+	ID                            int64  // the resource's, account's or identity's id
+	ConnectorID, ExternalID, Name string
+	IdentityID                    *int64 // an account's identity; the identity itself
+}
+
+// FindingSubjects looks up the live resources and accounts of a connector with the given external ids, and the
+// identities with the given ids (at most 200 in all).
+func (db *DB) FindingSubjects(ctx context.Context, connectorID string, externalIDs []string, identityIDs []int64) ([]FindingSubject, error) {
+	if externalIDs == nil {
+		externalIDs = []string{}
+	}
+	rows, err := db.q.APIFindingSubjects(ctx, sqlgen.APIFindingSubjectsParams{ConnectorID: connectorID, ExternalIds: externalIDs, IdentityIds: nonNilIDs(identityIDs)})
+	if err != nil {
+		return nil, fmt.Errorf("finding subjects in %s: %w", connectorID, err)
+	}
+	out := make([]FindingSubject, len(rows))
+	for i, r := range rows {
+		out[i] = FindingSubject{Type: r.Type, ID: r.ID, ConnectorID: r.ConnectorID, ExternalID: r.ExternalID, Name: r.Name, IdentityID: int64Ptr(r.IdentityID)}
+	}
+	return out, nil
+}

@@ -311,6 +311,23 @@ export interface components {
       /** @description The nested group it belongs through; absent when direct. */
       via_group?: string;
     };
+    Affected: {
+      connector_id?: string;
+      external_id?: string;
+      /**
+       * Format: int64
+       * @description The resource's, account's or identity's id.
+       */
+      id: number;
+      /**
+       * Format: int64
+       * @description An account's identity.
+       */
+      identity_id?: number;
+      name: string;
+      /** @enum {string} */
+      type: "resource" | "account" | "identity";
+    };
     AffectedResource: {
       display?: string;
       id: string;
@@ -584,6 +601,8 @@ export interface components {
       scopes: string[];
     };
     Finding: {
+      /** @description Detail only: the live resources and accounts its evidence names (a posture rule's affected ids, an event's targets) and the identity an identity finding is about. */
+      affected?: components["schemas"]["Affected"][] | null;
       connector_id?: string;
       dedupe_key: string;
       /** @description Detail only. */

@@ -12,6 +12,66 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const aPIFindingSubjects = `-- name: APIFindingSubjects :many
+SELECT 'resource'::text AS type, r.id, r.connector_id, r.external_id, r.name AS name, NULL::bigint AS identity_id
+FROM resources r
+WHERE r.connector_id = $1 AND r.external_id = ANY($2::text[]) AND r.expired_at IS NULL
+UNION ALL
+SELECT 'account', a.id, a.connector_id, a.external_id,
+       COALESCE(NULLIF(a.display_name, ''), NULLIF(a.username, ''), NULLIF(a.email, ''), a.external_id), l.identity_id
+FROM accounts a LEFT JOIN identity_links l ON l.account_id = a.id
+WHERE a.connector_id = $1 AND a.external_id = ANY($2::text[]) AND a.expired_at IS NULL
+UNION ALL
+SELECT 'identity', i.id, '', '', COALESCE(NULLIF(i.display_name, ''), NULLIF(i.primary_email, ''), '#' || i.id), i.id
+FROM identities i
+WHERE i.id = ANY($3::bigint[])
+ORDER BY 1, 5, 2
+LIMIT 200
+`
+
+type APIFindingSubjectsParams struct {
+	ConnectorID string
+	ExternalIds []string
+	IdentityIds []int64
+}
+
+type APIFindingSubjectsRow struct {
+	Type        string
+	ID          int64
+	ConnectorID string
+	ExternalID  string
+	Name        string
+	IdentityID  pgtype.Int8
+}
+
+// The live resources and accounts of a connector a finding names by external id, and the identities it names.
+func (q *Queries) APIFindingSubjects(ctx context.Context, arg APIFindingSubjectsParams) ([]APIFindingSubjectsRow, error) {
+	rows, err := q.db.Query(ctx, aPIFindingSubjects, arg.ConnectorID, arg.ExternalIds, arg.IdentityIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []APIFindingSubjectsRow{}
+	for rows.Next() {
+		var i APIFindingSubjectsRow
+		if err := rows.Scan(
+			&i.Type,
+			&i.ID,
+			&i.ConnectorID,
+			&i.ExternalID,
+			&i.Name,
+			&i.IdentityID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const aPIGetFinding = `-- name: APIGetFinding :one
 SELECT f.id, f.dedupe_key, f.kind, f.connector_id, f.rule_key, f.severity, f.status, f.title, f.evidence,
        f.status_reason, f.status_until, f.first_seen_at, f.last_seen_at, f.resolved_at, f.ruleset_key

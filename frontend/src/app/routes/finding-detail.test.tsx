@@ -29,6 +29,25 @@ describe('Finding detail', () => {
     expect(fix.textContent).toContain('2. Require it.')
   })
 
+  it('names the affected resources and accounts with links to their pages', async () => {
+    renderApp('/findings/9', {
+      'GET /api/findings/9': {
+        status: 200,
+        json: {
+          ...finding, connector_id: 'okta-1', affected: [
+            { type: 'account', id: 4, connector_id: 'okta-1', external_id: 'u-zed', name: 'Zed', identity_id: 12 },
+            { type: 'account', id: 5, connector_id: 'okta-1', external_id: 'u-amy', name: 'Amy' },
+            { type: 'resource', id: 31, connector_id: 'okta-1', external_id: '0oa1', name: 'Payroll' },
+          ],
+        },
+      },
+    })
+    const affected = await screen.findByRole('region', { name: 'Affected (3)' })
+    expect(within(affected).getByRole('link', { name: 'Payroll' }).getAttribute('href')).toBe('/resources/31')
+    expect(within(affected).getByRole('link', { name: 'Zed' }).getAttribute('href')).toBe('/identities/12')
+    expect(within(affected).getByRole('link', { name: 'Amy' }).getAttribute('href')).toBe('/connectors/okta-1/accounts?q=u-amy')
+  })
+
   it('accepts the risk with a reason and an expiry', async () => {
     let current: object = finding
     const { fetch } = renderApp('/findings/9', {

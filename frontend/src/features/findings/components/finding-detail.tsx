@@ -8,6 +8,18 @@ import { EvidenceTable } from './evidence-table'
 import { FindingActions } from './finding-actions'
 import { SeverityBadge } from './severity-badge'
 
+type AffectedRef = NonNullable<Finding['affected']>[number]
+
+/** A link to the page of what a finding names: a resource, an identity, or an account's identity (else its accounts list). */
+function AffectedLink({ a }: { a: AffectedRef }) {
+  if (a.type === 'resource') return <Link to="/resources/$id" params={{ id: String(a.id) }}>{a.name || a.external_id}</Link>
+  if (a.type === 'identity') return <Link to="/identities/$id" params={{ id: String(a.id) }}>{a.name}</Link>
+  if (a.identity_id !== undefined) return <Link to="/identities/$id" params={{ id: String(a.identity_id) }}>{a.name}</Link>
+  return (
+    <Link to="/connectors/$id/accounts" params={{ id: a.connector_id ?? '' }} search={{ q: a.external_id }}>{a.name}</Link>
+  )
+}
+
 /** A finding with its lifecycle state, evidence and (for admins) the lifecycle actions. */
 export function FindingDetailView({ finding: f, readOnly }: { finding: Finding; readOnly: boolean }) {
   return (
@@ -63,6 +75,18 @@ export function FindingDetailView({ finding: f, readOnly }: { finding: Finding; 
       {f.remediation && (
         <Panel title="How to fix it">
           <p className="steps">{f.remediation}</p>
+        </Panel>
+      )}
+      {f.affected && f.affected.length > 0 && (
+        <Panel title={`Affected (${f.affected.length})`}>
+          <ul className="affected-list">
+            {f.affected.map((a) => (
+              <li key={`${a.type}-${a.id}`}>
+                <span className="muted small">{a.type}</span> <AffectedLink a={a} />
+                {a.external_id && a.external_id !== a.name && <> <code className="small">{a.external_id}</code></>}
+              </li>
+            ))}
+          </ul>
         </Panel>
       )}
       <Panel title="Evidence">
