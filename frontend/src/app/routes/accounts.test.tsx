@@ -21,7 +21,7 @@ describe('Accounts', () => {
       'PUT /api/connectors/github-acme/accounts/bob-gh/link': { status: 204, text: '' },
     })
     expect(await screen.findByRole('heading', { level: 1, name: 'Needs anchor: github-acme' })).toBeTruthy()
-    expect(await screen.findByRole('cell', { name: 'no email' })).toBeTruthy()
+    expect(await screen.findByText('needs an anchor: no email')).toBeTruthy()
     fireEvent.click(screen.getByRole('button', { name: 'Link bob-gh' }))
     fireEvent.change(await screen.findByLabelText('Find the identity to link bob-gh to'), { target: { value: 'rob' } })
     fireEvent.click(await screen.findByRole('button', { name: 'Link bob-gh to Robert Jones' }))

@@ -16,19 +16,21 @@ export function AccountActions({ connectorId, account }: { connectorId: string; 
   const who = account.username || account.email || account.external_id
   return (
     <div className="row-actions">
-      <button type="button" className="button small" aria-expanded={picking} onClick={() => setPicking(!picking)}>
-        Link <span className="visually-hidden">{who}</span>
-      </button>
-      {(account.identity_id !== undefined || account.link_reason !== 'manual') && (
-        <button type="button" className="button small" disabled={unlink.isPending} onClick={() => unlink.mutate(account.external_id)}>
-          Unlink <span className="visually-hidden">{who}</span>
+      <span className="row-buttons">
+        <button type="button" className="button small" aria-expanded={picking} onClick={() => setPicking(!picking)}>
+          Link <span className="visually-hidden">{who}</span>
         </button>
-      )}
-      {account.link_reason === 'manual' && (
-        <button type="button" className="button small" disabled={clear.isPending} onClick={() => clear.mutate(account.external_id)}>
-          Clear decision <span className="visually-hidden">for {who}</span>
-        </button>
-      )}
+        {(account.identity_id !== undefined || account.link_reason !== 'manual') && (
+          <button type="button" className="button small" disabled={unlink.isPending} onClick={() => unlink.mutate(account.external_id)}>
+            Unlink <span className="visually-hidden">{who}</span>
+          </button>
+        )}
+        {account.link_reason === 'manual' && (
+          <button type="button" className="button small" disabled={clear.isPending} onClick={() => clear.mutate(account.external_id)}>
+            Clear decision <span className="visually-hidden">for {who}</span>
+          </button>
+        )}
+      </span>
       {picking && (
         <IdentityPicker connectorId={connectorId} externalId={account.external_id} who={who} pending={link.isPending}
           onPick={(identityId) => link.mutate({ externalId: account.external_id, identityId }, { onSuccess: () => setPicking(false) })} />

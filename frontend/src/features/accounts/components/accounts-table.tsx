@@ -35,7 +35,17 @@ export function AccountsTable({
 }) {
   const columns: Column<Account>[] = [
     { key: 'id', header: 'External ID', sort: 'external_id', cell: (a) => <code>{a.external_id}</code> },
-    { key: 'name', header: 'Name', sort: 'display_name', cell: (a) => a.display_name || a.username },
+    {
+      key: 'name', header: 'Name', sort: 'display_name',
+      cell: (a) => (
+        <>
+          {a.display_name || a.username}
+          {showAnchorReason && a.anchor_reason && (
+            <span className="muted small cell-note">needs an anchor: {anchorReasons[a.anchor_reason] ?? a.anchor_reason}</span>
+          )}
+        </>
+      ),
+    },
     { key: 'email', header: 'Email', sort: 'email', cell: (a) => a.email || '—' },
     { key: 'kind', header: 'Kind', cell: (a) => a.kind },
     {
@@ -61,10 +71,8 @@ export function AccountsTable({
           '—'
         ),
     },
-    ...(showAnchorReason
-      ? [{ key: 'why', header: 'Why it needs an anchor', cell: (a: Account) => (a.anchor_reason ? (anchorReasons[a.anchor_reason] ?? a.anchor_reason) : '—') }]
-      : []),
-    { key: 'reason', header: 'Linked', cell: (a) => (a.link_reason ? a.link_reason.replace('_', ' ') : '—') },
+    // The needs-anchor view says why instead of how the account is linked (rows stay narrow enough for their actions).
+    ...(showAnchorReason ? [] : [{ key: 'reason', header: 'Linked', cell: (a: Account) => (a.link_reason ? a.link_reason.replace('_', ' ') : '—') }]),
     { key: 'login', header: 'Last login', sort: 'last_login_at', cell: (a) => formatAgo(a.last_login_at) },
   ]
   if (canEdit) columns.push({ key: 'actions', header: 'Actions', cell: (a) => <AccountActions connectorId={connectorId} account={a} /> })
