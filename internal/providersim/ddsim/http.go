@@ -6,9 +6,10 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/providersim/simhttp"
 )
 
 // Rate-limit buckets, one per endpoint (X-RateLimit-Name).
@@ -213,51 +214,25 @@ type Fault struct {
 	Status int
 }
 
-type faultSet struct {
-	mu     sync.Mutex
-	faults []*faultState
-}
-
-type faultState struct {
-	f     Fault
-	fired int
-}
+type faultSet struct{ simhttp.Faults[Fault] }
 
 func (fs *faultSet) add(f Fault) {
 	if f.Status == 0 {
 		f.Status = http.StatusInternalServerError
 	}
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	fs.faults = append(fs.faults, &faultState{f: f})
+	fs.Add(f)
 }
 
 func (fs *faultSet) match(pattern, path string) (Fault, bool) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	for _, st := range fs.faults {
-		f := st.f
-		if f.Path != "" && f.Path != pattern && f.Path != path && !strings.HasSuffix(pattern, " "+f.Path) {
-			continue
-		}
-		if f.Times > 0 && st.fired >= f.Times {
-			continue
-		}
-		st.fired++
-		return f, true
-	}
-	return Fault{}, false
+	return fs.First(func(f Fault) int { return f.Times },
+		func(f Fault) bool { return simhttp.RouteMatches(f.Path, pattern, path) })
 }
 
 // AddFault installs a fault; ClearFaults removes them all.
 func (s *Server) AddFault(f Fault) { s.faults.add(f) }
 
 // ClearFaults removes every fault.
-func (s *Server) ClearFaults() {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	s.faults.faults = nil
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
 // paging reads page[size] (default 10, at most maxSize) and the 0-based page[number].
 func paging(r *http.Request, maxSize int) (size, number int, bad *reply) {

@@ -2,11 +2,11 @@ package ddsim
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/providersim/simhttp"
 )
 
 // Default credentials accepted when Options.APIKeys or Options.AppKeys is nil.
@@ -52,7 +52,7 @@ type Server struct {
 	opts   Options
 	clock  func() time.Time
 	mux    *http.ServeMux
-	ts     *httptest.Server
+	ln     simhttp.Listener
 	faults faultSet
 	stats  statsRecorder
 	limit  *limiter
@@ -70,11 +70,7 @@ type Server struct {
 // New builds the organization for the company and serves it on a loopback httptest server. Close it when done.
 func New(c *providersim.Company, opts Options) *Server {
 	s := NewHandler(c, opts)
-	if opts.TLS {
-		s.ts = httptest.NewTLSServer(s.mux)
-	} else {
-		s.ts = httptest.NewServer(s.mux)
-	}
+	s.ln.Start(s.mux, opts.TLS)
 	return s
 }
 
@@ -111,29 +107,19 @@ func NewHandler(c *providersim.Company, opts Options) *Server {
 
 // URL is the server's base URL (no trailing slash): the SDK's server index 1 takes its host as "name".
 func (s *Server) URL() string {
-	if s.ts == nil {
-		return ""
-	}
-	return s.ts.URL
+	return s.ln.URL()
 }
 
 // Client returns an http.Client that trusts the server (its TLS certificate when TLS is on).
 func (s *Server) Client() *http.Client {
-	if s.ts == nil {
-		return http.DefaultClient
-	}
-	return s.ts.Client()
+	return s.ln.Client(http.DefaultClient)
 }
 
 // Handler serves the API.
 func (s *Server) Handler() http.Handler { return s.mux }
 
 // Close stops the listener.
-func (s *Server) Close() {
-	if s.ts != nil {
-		s.ts.Close()
-	}
-}
+func (s *Server) Close() { s.ln.Close() }
 
 // Hosts returns the Host header of every authenticated request so far, in order (the site the client chose).
 func (s *Server) Hosts() []string {

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/providersim/simhttp"
 )
 
 const assertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -239,14 +241,14 @@ func (s *Server) checkAssertion(app *App, jwt, aud string) (int, string) {
 		Exp int64           `json:"exp"`
 		Nbf int64           `json:"nbf"`
 	}
-	if decodeSegment(parts[0], &header) != nil || decodeSegment(parts[1], &claims) != nil {
+	if simhttp.DecodeSegment(parts[0], &header) != nil || simhttp.DecodeSegment(parts[1], &claims) != nil {
 		return 50027, "JWT token is invalid or malformed."
 	}
 	now := s.now()
 	switch {
 	case claims.Iss != app.ClientID || claims.Sub != app.ClientID:
 		return 700021, "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials ."
-	case !audienceIs(claims.Aud, aud):
+	case !simhttp.AudienceIs(claims.Aud, aud):
 		return 700212, "The audience claim of the client assertion must be the token endpoint '" + aud + "'."
 	case claims.Exp == 0 || !now.Before(time.Unix(claims.Exp, 0)) || (claims.Nbf != 0 && now.Add(5*time.Minute).Before(time.Unix(claims.Nbf, 0))):
 		return 700024, "Client assertion is not within its valid time range."
@@ -285,31 +287,6 @@ func certMatches(cert *x509.Certificate, x5t, x5tS256 string, x5c []string) bool
 		return x5c[0] == base64.StdEncoding.EncodeToString(cert.Raw)
 	}
 	return true
-}
-
-func decodeSegment(seg string, v any) error {
-	raw, err := base64.RawURLEncoding.DecodeString(seg)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(raw, v)
-}
-
-// audienceIs accepts aud as a string or an array of strings.
-func audienceIs(raw json.RawMessage, want string) bool {
-	var one string
-	if json.Unmarshal(raw, &one) == nil {
-		return one == want
-	}
-	var many []string
-	if json.Unmarshal(raw, &many) == nil {
-		for _, a := range many {
-			if a == want {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // verifyJWS checks an RS256, PS256 or ES256 signature.

@@ -2,7 +2,8 @@ package entrasim
 
 import (
 	"net/http"
-	"sync"
+
+	"github.com/open-sspm/open-sspm/internal/providersim/simhttp"
 )
 
 // Fault makes matching Graph requests fail. Zero fields match everything, so Fault{Status: 503} fails every
@@ -20,42 +21,14 @@ type Fault struct {
 	RetryAfter int
 }
 
-type faultSet struct {
-	mu     sync.Mutex
-	faults []*faultState
-}
+type faultSet struct{ simhttp.Faults[Fault] }
 
-type faultState struct {
-	f     Fault
-	fired int
-}
+func (fs *faultSet) add(f Fault) { fs.Add(f) }
 
-func (fs *faultSet) add(f Fault) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	fs.faults = append(fs.faults, &faultState{f: f})
-}
-
-func (fs *faultSet) clear() {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	fs.faults = nil
-}
+func (fs *faultSet) clear() { fs.Clear() }
 
 // match returns the first live fault matching the request and counts it as fired.
 func (fs *faultSet) match(pattern string, r *http.Request) (Fault, bool) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	for _, st := range fs.faults {
-		f := st.f
-		if f.Times > 0 && st.fired >= f.Times {
-			continue
-		}
-		if f.Path != "" && f.Path != pattern && f.Path != r.URL.Path {
-			continue
-		}
-		st.fired++
-		return f, true
-	}
-	return Fault{}, false
+	return fs.First(func(f Fault) int { return f.Times },
+		func(f Fault) bool { return simhttp.RouteMatches(f.Path, pattern, r.URL.Path) })
 }

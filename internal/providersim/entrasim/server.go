@@ -3,12 +3,12 @@ package entrasim
 import (
 	"crypto/x509"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/providersim/simhttp"
 )
 
 // Defaults used when Options leaves them empty.
@@ -83,7 +83,7 @@ type Server struct {
 	clock    func() time.Time
 	tenantID string
 	mux      *http.ServeMux
-	ts       *httptest.Server
+	ln       simhttp.Listener
 	auth     *authState
 	throttle *throttle
 	faults   faultSet
@@ -101,11 +101,7 @@ type Server struct {
 // New builds the tenant for the company and serves it on a loopback httptest server. Close it when done.
 func New(c *providersim.Company, opts Options) *Server {
 	s := NewHandler(c, opts)
-	if opts.TLS {
-		s.ts = httptest.NewTLSServer(s.mux)
-	} else {
-		s.ts = httptest.NewServer(s.mux)
-	}
+	s.ln.Start(s.mux, opts.TLS)
 	return s
 }
 
@@ -147,28 +143,18 @@ func NewHandler(c *providersim.Company, opts Options) *Server {
 // URL returns the server's base URL; Graph is under URL()+"/v1.0", the token endpoint under
 // URL()+"/{tenant}/oauth2/v2.0/token".
 func (s *Server) URL() string {
-	if s.ts == nil {
-		return ""
-	}
-	return s.ts.URL
+	return s.ln.URL()
 }
 
 // Close stops the listener.
-func (s *Server) Close() {
-	if s.ts != nil {
-		s.ts.Close()
-	}
-}
+func (s *Server) Close() { s.ln.Close() }
 
 // Handler returns the HTTP handler serving Graph and the token endpoint.
 func (s *Server) Handler() http.Handler { return s.mux }
 
 // Client returns an HTTP client for the server; with TLS it trusts the server's certificate.
 func (s *Server) Client() *http.Client {
-	if s.ts == nil {
-		return &http.Client{}
-	}
-	return s.ts.Client()
+	return s.ln.Client(&http.Client{})
 }
 
 // TenantID returns the tenant's directory id.

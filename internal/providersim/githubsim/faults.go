@@ -3,9 +3,9 @@ package githubsim
 import (
 	"net/http"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/providersim/simhttp"
 )
 
 // Fault injects a failure into the requests it matches. Zero fields match everything.
@@ -29,51 +29,21 @@ type Fault struct {
 	EmptyLastPage bool
 }
 
-type faultSet struct {
-	mu     sync.Mutex
-	faults []*faultState
-}
+type faultSet struct{ simhttp.Faults[Fault] }
 
-type faultState struct {
-	f     Fault
-	fired int
-}
-
-func (fs *faultSet) add(f Fault) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	fs.faults = append(fs.faults, &faultState{f: f})
-}
+func (fs *faultSet) add(f Fault) { fs.Add(f) }
 
 func (fs *faultSet) match(route, path string, page int) (Fault, bool) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	for _, st := range fs.faults {
-		f := st.f
-		if f.Path != "" && f.Path != route && f.Path != path && !strings.HasSuffix(route, " "+f.Path) {
-			continue
-		}
-		if f.Page > 0 && f.Page != page {
-			continue
-		}
-		if f.Times > 0 && st.fired >= f.Times {
-			continue
-		}
-		st.fired++
-		return f, true
-	}
-	return Fault{}, false
+	return fs.First(func(f Fault) int { return f.Times }, func(f Fault) bool {
+		return simhttp.RouteMatches(f.Path, route, path) && (f.Page <= 0 || f.Page == page)
+	})
 }
 
 // AddFault installs a fault; ClearFaults removes them all.
 func (s *Server) AddFault(f Fault) { s.faults.add(f) }
 
 // ClearFaults removes every fault.
-func (s *Server) ClearFaults() {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	s.faults.faults = nil
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
 func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, f Fault) int {
 	wait := f.RetryAfter

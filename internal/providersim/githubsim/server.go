@@ -2,12 +2,12 @@ package githubsim
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/providersim/simhttp"
 )
 
 // DefaultToken is the token accepted when Options.Tokens is nil.
@@ -67,7 +67,7 @@ type Server struct {
 	opts   Options
 	clock  func() time.Time
 	mux    *http.ServeMux
-	ts     *httptest.Server
+	ln     simhttp.Listener
 	faults faultSet
 	stats  statsRecorder
 	limit  limiter
@@ -80,11 +80,7 @@ type Server struct {
 // New builds the organization for the company and serves it on a loopback httptest server. Close it when done.
 func New(c *providersim.Company, opts Options) *Server {
 	s := NewHandler(c, opts)
-	if opts.TLS {
-		s.ts = httptest.NewTLSServer(s.mux)
-	} else {
-		s.ts = httptest.NewServer(s.mux)
-	}
+	s.ln.Start(s.mux, opts.TLS)
 	return s
 }
 
@@ -114,29 +110,19 @@ func NewHandler(c *providersim.Company, opts Options) *Server {
 
 // URL is the server's base URL (no trailing slash); go-github wants URL()+"/".
 func (s *Server) URL() string {
-	if s.ts == nil {
-		return ""
-	}
-	return s.ts.URL
+	return s.ln.URL()
 }
 
 // Client returns an http.Client that trusts the server (its TLS certificate when TLS is on).
 func (s *Server) Client() *http.Client {
-	if s.ts == nil {
-		return http.DefaultClient
-	}
-	return s.ts.Client()
+	return s.ln.Client(http.DefaultClient)
 }
 
 // Handler serves the API.
 func (s *Server) Handler() http.Handler { return s.mux }
 
 // Close stops the listener.
-func (s *Server) Close() {
-	if s.ts != nil {
-		s.ts.Close()
-	}
-}
+func (s *Server) Close() { s.ln.Close() }
 
 // Org is the organization's login.
 func (s *Server) Org() string { return s.opts.Org }

@@ -1,10 +1,10 @@
 package githubsim
 
 import (
-	"maps"
 	"net/http"
 	"strings"
-	"sync"
+
+	"github.com/open-sspm/open-sspm/internal/providersim/simhttp"
 )
 
 // Stats counts the requests a server answered since it started or since the last ResetStats.
@@ -19,49 +19,35 @@ type Stats struct {
 	Faulted     int
 }
 
-type statsRecorder struct {
-	mu sync.Mutex
-	s  Stats
-}
+type statsRecorder struct{ simhttp.Recorder[Stats] }
 
 func (sr *statsRecorder) record(route string, status int, faulted bool) {
-	sr.mu.Lock()
-	defer sr.mu.Unlock()
-	if sr.s.ByRoute == nil {
-		sr.s.ByRoute, sr.s.ByStatus = map[string]int{}, map[int]int{}
-	}
-	sr.s.Total++
-	sr.s.ByRoute[route]++
-	sr.s.ByStatus[status]++
-	switch status {
-	case http.StatusNotModified:
-		sr.s.NotModified++
-	case http.StatusTooManyRequests:
-		sr.s.RateLimited++
-	}
-	if faulted {
-		sr.s.Faulted++
-	}
+	sr.Update(func(s *Stats) {
+		s.Total++
+		simhttp.Count(&s.ByRoute, route)
+		simhttp.Count(&s.ByStatus, status)
+		switch status {
+		case http.StatusNotModified:
+			s.NotModified++
+		case http.StatusTooManyRequests:
+			s.RateLimited++
+		}
+		if faulted {
+			s.Faulted++
+		}
+	})
 }
 
 // Stats returns a copy of the counters.
 func (s *Server) Stats() Stats {
-	s.stats.mu.Lock()
-	defer s.stats.mu.Unlock()
-	out := s.stats.s
-	out.ByRoute, out.ByStatus = maps.Clone(out.ByRoute), maps.Clone(out.ByStatus)
-	if out.ByRoute == nil {
-		out.ByRoute, out.ByStatus = map[string]int{}, map[int]int{}
-	}
-	return out
+	return s.stats.Snapshot(func(out Stats) Stats {
+		out.ByRoute, out.ByStatus = simhttp.CloneCounts(out.ByRoute), simhttp.CloneCounts(out.ByStatus)
+		return out
+	})
 }
 
 // ResetStats zeroes the counters.
-func (s *Server) ResetStats() {
-	s.stats.mu.Lock()
-	defer s.stats.mu.Unlock()
-	s.stats.s = Stats{}
-}
+func (s *Server) ResetStats() { s.stats.Reset(Stats{}) }
 
 // MinimumRequests is the fewest requests a full read of the organization needs at perPage items a page (1-100),
 // by route: every listing page (members, owners, outside collaborators, teams with their repositories,

@@ -3,8 +3,9 @@ package oktasim
 import (
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/providersim/simhttp"
 )
 
 // Fault injects a failure into the requests it matches. Zero fields match
@@ -55,51 +56,21 @@ const (
 )
 
 // faultSet holds the installed faults and how often each fired.
-type faultSet struct {
-	mu     sync.Mutex
-	faults []*faultState
-}
+type faultSet struct{ simhttp.Faults[Fault] }
 
-type faultState struct {
-	f     Fault
-	fired int
-}
+func (fs *faultSet) add(f Fault) { fs.Add(f) }
 
-func (fs *faultSet) add(f Fault) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	fs.faults = append(fs.faults, &faultState{f: f})
-}
-
-func (fs *faultSet) clear() {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	fs.faults = nil
-}
+func (fs *faultSet) clear() { fs.Clear() }
 
 // match returns the combined effect of the faults matching the request and
 // counts them as fired.
 func (fs *faultSet) match(rt *route, r *http.Request, page int) (Fault, bool) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
+	hits := fs.All(func(f Fault) int { return f.Times }, func(f Fault) bool {
+		return simhttp.RouteMatches(f.Path, rt.path, r.URL.Path) &&
+			(f.Method == "" || f.Method == r.Method) && (f.Page <= 0 || f.Page == page)
+	})
 	var out Fault
-	hit := false
-	for _, st := range fs.faults {
-		f := st.f
-		if f.Times > 0 && st.fired >= f.Times {
-			continue
-		}
-		if f.Path != "" && f.Path != rt.path && f.Path != r.URL.Path {
-			continue
-		}
-		if f.Method != "" && f.Method != r.Method {
-			continue
-		}
-		if f.Page > 0 && f.Page != page {
-			continue
-		}
-		st.fired++
-		hit = true
+	for _, f := range hits {
 		if f.Status != 0 {
 			out.Status = f.Status
 		}
@@ -114,7 +85,7 @@ func (fs *faultSet) match(rt *route, r *http.Request, page int) (Fault, bool) {
 			out.Reset = f.Reset
 		}
 	}
-	return out, hit
+	return out, len(hits) > 0
 }
 
 // truncatingWriter forwards the headers and the first half of the body,

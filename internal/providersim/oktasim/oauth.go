@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/providersim/simhttp"
 )
 
 // tokenLifetime is how long issued access tokens live.
@@ -89,10 +91,10 @@ func (s *Server) checkAssertion(jwt, aud string, now time.Time) (OAuthClient, er
 		Aud json.RawMessage `json:"aud"`
 		Exp int64           `json:"exp"`
 	}
-	if err := decodeSegment(parts[0], &header); err != nil {
+	if err := simhttp.DecodeSegment(parts[0], &header); err != nil {
 		return OAuthClient{}, errors.New("client_assertion header is invalid")
 	}
-	if err := decodeSegment(parts[1], &claims); err != nil {
+	if err := simhttp.DecodeSegment(parts[1], &claims); err != nil {
 		return OAuthClient{}, errors.New("client_assertion claims are invalid")
 	}
 	s.auth.mu.Lock()
@@ -103,7 +105,7 @@ func (s *Server) checkAssertion(jwt, aud string, now time.Time) (OAuthClient, er
 		return OAuthClient{}, errors.New("client_id is not registered")
 	case claims.Sub != claims.Iss:
 		return OAuthClient{}, errors.New("the sub claim must equal the client id")
-	case !audienceIs(claims.Aud, aud):
+	case !simhttp.AudienceIs(claims.Aud, aud):
 		return OAuthClient{}, errors.New("the aud claim must be " + aud)
 	case claims.Exp == 0 || !now.Before(time.Unix(claims.Exp, 0)):
 		return OAuthClient{}, errors.New("the client_assertion has expired")
@@ -118,31 +120,6 @@ func (s *Server) checkAssertion(jwt, aud string, now time.Time) (OAuthClient, er
 		}
 	}
 	return client, nil
-}
-
-func decodeSegment(seg string, v any) error {
-	raw, err := base64.RawURLEncoding.DecodeString(seg)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(raw, v)
-}
-
-// audienceIs accepts aud as a string or an array of strings.
-func audienceIs(raw json.RawMessage, want string) bool {
-	var one string
-	if json.Unmarshal(raw, &one) == nil {
-		return one == want
-	}
-	var many []string
-	if json.Unmarshal(raw, &many) == nil {
-		for _, a := range many {
-			if a == want {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // verifyJWS checks a JWS signature for the RS* and ES* algorithms.

@@ -2,12 +2,12 @@ package oktasim
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/providersim/simhttp"
 )
 
 // Options configure a simulated Okta org. The zero value serves the company
@@ -64,7 +64,7 @@ type Server struct {
 	// eventSeed derives event and delivery ids: the company's seed, mixed with Options.Run when set.
 	eventSeed int64
 	mux       *http.ServeMux
-	ts        *httptest.Server
+	ln        simhttp.Listener
 	bufs      bufPool
 	errSeq    atomic.Int64
 	reqSeq    atomic.Int64
@@ -89,11 +89,7 @@ type Server struct {
 // loopback httptest server. Close it when done.
 func New(c *providersim.Company, opts Options) *Server {
 	s := NewHandler(c, opts)
-	if opts.TLS {
-		s.ts = httptest.NewTLSServer(s.mux)
-	} else {
-		s.ts = httptest.NewServer(s.mux)
-	}
+	s.ln.Start(s.mux, opts.TLS)
 	return s
 }
 
@@ -129,18 +125,11 @@ func NewHandler(c *providersim.Company, opts Options) *Server {
 
 // URL returns the org URL (http://127.0.0.1:port or https://...).
 func (s *Server) URL() string {
-	if s.ts == nil {
-		return ""
-	}
-	return s.ts.URL
+	return s.ln.URL()
 }
 
 // Close stops the listener.
-func (s *Server) Close() {
-	if s.ts != nil {
-		s.ts.Close()
-	}
-}
+func (s *Server) Close() { s.ln.Close() }
 
 // Handler returns the HTTP handler serving the API.
 func (s *Server) Handler() http.Handler { return s.mux }
@@ -148,10 +137,7 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // Client returns an HTTP client for the server; with TLS it trusts the
 // server's certificate.
 func (s *Server) Client() *http.Client {
-	if s.ts == nil {
-		return &http.Client{}
-	}
-	return s.ts.Client()
+	return s.ln.Client(&http.Client{})
 }
 
 // Company returns the company the org was built from.

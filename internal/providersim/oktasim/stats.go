@@ -1,9 +1,6 @@
 package oktasim
 
-import (
-	"maps"
-	"sync"
-)
+import "github.com/open-sspm/open-sspm/internal/providersim/simhttp"
 
 // Stats counts the requests a server answered since it started or since the
 // last ResetStats.
@@ -24,50 +21,34 @@ type Stats struct {
 	Faulted int
 }
 
-type statsRecorder struct {
-	mu sync.Mutex
-	s  Stats
-}
-
-func newStats() Stats {
-	return Stats{ByRoute: map[string]int{}, ByPath: map[string]int{}, ByBucket: map[string]int{}, ByStatus: map[int]int{}}
-}
+type statsRecorder struct{ simhttp.Recorder[Stats] }
 
 func (sr *statsRecorder) record(route, path, bucket string, status int, faulted bool) {
-	sr.mu.Lock()
-	defer sr.mu.Unlock()
-	if sr.s.ByRoute == nil {
-		sr.s = newStats()
-	}
-	sr.s.Total++
-	sr.s.ByRoute[route]++
-	sr.s.ByPath[path]++
-	sr.s.ByBucket[bucket]++
-	sr.s.ByStatus[status]++
-	if status == 429 {
-		sr.s.RateLimited++
-	}
-	if faulted {
-		sr.s.Faulted++
-	}
+	sr.Update(func(s *Stats) {
+		s.Total++
+		simhttp.Count(&s.ByRoute, route)
+		simhttp.Count(&s.ByPath, path)
+		simhttp.Count(&s.ByBucket, bucket)
+		simhttp.Count(&s.ByStatus, status)
+		if status == 429 {
+			s.RateLimited++
+		}
+		if faulted {
+			s.Faulted++
+		}
+	})
 }
 
 func (sr *statsRecorder) snapshot() Stats {
-	sr.mu.Lock()
-	defer sr.mu.Unlock()
-	out := sr.s
-	if out.ByRoute == nil {
-		return newStats()
-	}
-	out.ByRoute, out.ByPath, out.ByStatus = maps.Clone(out.ByRoute), maps.Clone(out.ByPath), maps.Clone(out.ByStatus)
-	out.ByBucket = maps.Clone(out.ByBucket)
-	return out
+	return sr.Snapshot(func(out Stats) Stats {
+		out.ByRoute, out.ByPath = simhttp.CloneCounts(out.ByRoute), simhttp.CloneCounts(out.ByPath)
+		out.ByBucket, out.ByStatus = simhttp.CloneCounts(out.ByBucket), simhttp.CloneCounts(out.ByStatus)
+		return out
+	})
 }
 
 func (sr *statsRecorder) reset() {
-	sr.mu.Lock()
-	defer sr.mu.Unlock()
-	sr.s = newStats()
+	sr.Reset(Stats{ByRoute: map[string]int{}, ByPath: map[string]int{}, ByBucket: map[string]int{}, ByStatus: map[int]int{}})
 }
 
 // MinListingRequests returns, per route pattern, the fewest requests that
