@@ -198,47 +198,36 @@ func discoveryFailure(t *testing.T, h Harness) {
 // discoveryForbidden answers 403 on each discovery endpoint in turn: the evidence stays as it was; an endpoint
 // that feeds optional data lets the run succeed and reports what it hid, a required one fails the run as auth.
 func discoveryForbidden(t *testing.T, h Harness) {
-	for _, ep := range h.Discovery.Endpoints {
-		if ep.Tolerant {
-			continue
+	eachForbidden(t, h, h.Discovery.Endpoints, func(t *testing.T, ep Endpoint, clk *clocktest.Clock, tn Tenant, r *rig) {
+		r.discover(t, "forbidden", "first")
+		before := r.evidence(t, "forbidden")
+		clk.Advance(time.Minute)
+		tn.Inject(Fault{Endpoint: ep.Name, Kind: Forbidden})
+		res := r.runLane(t, sspm.LaneDiscovery, "forbidden", "forbidden")
+		after := r.evidence(t, "forbidden")
+		for k := range before {
+			if _, ok := after[k]; !ok {
+				t.Errorf("evidence %s went", k)
+			}
 		}
-		t.Run(ep.Name, func(t *testing.T) {
-			clk := clocktest.New(Start)
-			tn := h.NewTenant(t, clk, 0)
-			r := newRig(t, h, clk)
-			r.add(t, "forbidden", tn)
-			r.discover(t, "forbidden", "first")
-			before := r.evidence(t, "forbidden")
-			clk.Advance(time.Minute)
-			tn.Inject(Fault{Endpoint: ep.Name, Kind: Forbidden})
-			res := r.runLane(t, sspm.LaneDiscovery, "forbidden", "forbidden")
-			after := r.evidence(t, "forbidden")
-			for k := range before {
-				if _, ok := after[k]; !ok {
-					t.Errorf("evidence %s went", k)
-				}
-			}
-			if len(ep.Unavailable) == 0 {
-				if res.Outcome != lane.OutcomeFailed || res.Run.ErrorKind != "auth" {
-					t.Fatalf("a 403 on the required %s: %s kind %q (%v); want a failed run of kind auth", ep.Name, res.Outcome, res.Run.ErrorKind, res.Err)
-				}
-				return
-			}
-			if res.Outcome != lane.OutcomeSucceeded {
-				t.Fatalf("a 403 on %s failed the run: %v", ep.Name, res.Err)
-			}
-			var want []string
-			for _, e := range ep.Unavailable {
-				want = append(want, string(e))
-			}
-			got := slices.Clone(res.Run.Unavailable)
-			slices.Sort(got)
-			slices.Sort(want)
-			if !slices.Equal(got, want) {
-				t.Fatalf("a 403 on %s made %v unavailable, want %v", ep.Name, got, want)
-			}
-		})
-	}
+		if len(ep.Unavailable) == 0 {
+			failedAsAuth(t, ep, res)
+			return
+		}
+		if res.Outcome != lane.OutcomeSucceeded {
+			t.Fatalf("a 403 on %s failed the run: %v", ep.Name, res.Err)
+		}
+		var want []string
+		for _, e := range ep.Unavailable {
+			want = append(want, string(e))
+		}
+		got := slices.Clone(res.Run.Unavailable)
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("a 403 on %s made %v unavailable, want %v", ep.Name, got, want)
+		}
+	})
 }
 
 // drainDiscovery reads the discovery lane from a new source without storing it: the evidence keys it returns.
@@ -282,40 +271,12 @@ func discoveryPaging(t *testing.T, h Harness) {
 	if len(want) == 0 {
 		t.Fatal("the tenant's logs hold no evidence")
 	}
-	for _, ep := range h.Discovery.Endpoints {
-		if len(ep.Paging) == 0 {
-			continue
+	pagedReads(t, tn, h.Discovery.Endpoints, func(t *testing.T) string {
+		if d := diffRows(keys(drainDiscovery(t, r, tn)), keys(want), false); d != "" {
+			return "evidence differs: " + d
 		}
-		base := tn.Requests(ep.Name)
-		drainDiscovery(t, r, tn)
-		plain := tn.Requests(ep.Name) - base
-		var faults []Fault
-		if len(ep.Paging) > 1 {
-			for _, p := range ep.Paging {
-				faults = append(faults, Fault{Endpoint: ep.Name, Kind: Style, Paging: p})
-			}
-		}
-		faults = append(faults, Fault{Endpoint: ep.Name, Kind: EmptyLastPage})
-		for _, f := range faults {
-			name := string(f.Paging)
-			if f.Kind == EmptyLastPage {
-				name = "empty last page"
-			}
-			t.Run(ep.Name+"/"+name, func(t *testing.T) {
-				tn.Inject(f)
-				defer tn.ClearFaults()
-				base := tn.Requests(ep.Name)
-				got := drainDiscovery(t, r, tn)
-				if d := diffRows(keys(got), keys(want), false); d != "" {
-					t.Fatalf("evidence differs: %s", d)
-				}
-				n := tn.Requests(ep.Name) - base
-				if n < plain || (f.Kind == EmptyLastPage && n == plain) {
-					t.Errorf("%d requests, %d without the fault: the empty last pages were not followed", n, plain)
-				}
-			})
-		}
-	}
+		return ""
+	})
 }
 
 func keys(m map[string]bool) map[string]string {

@@ -20,7 +20,65 @@ import (
 // uninterrupted run of the tenant, and the next readable run is whole again. A required endpoint (declaring
 // nothing) fails the run as an auth error and expires nothing.
 func forbidden(t *testing.T, h Harness) {
-	for _, ep := range h.Endpoints {
+	eachForbidden(t, h, h.Endpoints, func(t *testing.T, ep Endpoint, clk *clocktest.Clock, tn Tenant, r *rig) {
+		r.sync(t, "forbidden", "first")
+		before := r.snapshot(t, "forbidden")
+		tn.Delete(t)
+		want := reference(t, h, clk, tn) // the tenant after the deletions, read whole
+		tn.Inject(Fault{Endpoint: ep.Name, Kind: Forbidden})
+		asked := tn.Requests(ep.Name)
+		res := r.run(t, "forbidden", "forbidden", time.Time{})
+		if tn.Requests(ep.Name) == asked {
+			t.Fatalf("the run never asked %s", ep.Name)
+		}
+		if len(ep.Unavailable) == 0 {
+			failedAsAuth(t, ep, res)
+			if d := r.snapshot(t, "forbidden").diff(before, false); d != "" {
+				t.Fatalf("the failed run expired rows: %s", d)
+			}
+			return
+		}
+		if res.Outcome != lane.OutcomeSucceeded {
+			t.Fatalf("a 403 on %s: %s (%v); want the run to succeed with what it hides unavailable", ep.Name, res.Outcome, res.Err)
+		}
+		scopes := map[sspm.Entity][]map[string]string{} // entity → scopes kept; a nil scope keeps the whole entity
+		for _, u := range res.Run.Unavailable {
+			e, cols, ok := sspm.ParseScope(u)
+			if !ok {
+				t.Fatalf("unavailable %q: a malformed scope", u)
+			}
+			scopes[e] = append(scopes[e], cols)
+		}
+		got := slices.Sorted(maps.Keys(scopes))
+		wantEntities := slices.Clone(ep.Unavailable)
+		slices.Sort(wantEntities)
+		wantEntities = slices.Compact(wantEntities)
+		if !slices.Equal(got, wantEntities) {
+			t.Fatalf("a 403 on %s made %v unavailable (%v), want %v", ep.Name, got, res.Run.Unavailable, wantEntities)
+		}
+		after := r.snapshot(t, "forbidden")
+		for _, e := range slices.Sorted(maps.Keys(unionSnap(before, want, after))) {
+			if d := forbiddenRows(e, scopes[e], before[e], want[e], after[e]); d != "" {
+				t.Errorf("%s: %s", e, d)
+			}
+			if whole(scopes[e]) && res.Expired[e] != 0 {
+				t.Errorf("%s (unavailable): %d rows expired", e, res.Expired[e])
+			}
+		}
+		tn.ClearFaults()
+		if res := r.sync(t, "forbidden", "readable"); len(res.Run.Unavailable) != 0 {
+			t.Errorf("readable again, still unavailable: %v", res.Run.Unavailable)
+		}
+		if d := r.snapshot(t, "forbidden").diff(want, false); d != "" {
+			t.Errorf("readable again, the store differs from the tenant: %s", d)
+		}
+	})
+}
+
+// eachForbidden runs check as a subtest for each endpoint of eps that is not Tolerant, on a new tenant added to a
+// new rig as connector "forbidden".
+func eachForbidden(t *testing.T, h Harness, eps []Endpoint, check func(t *testing.T, ep Endpoint, clk *clocktest.Clock, tn Tenant, r *rig)) {
+	for _, ep := range eps {
 		if ep.Tolerant {
 			continue
 		}
@@ -29,60 +87,16 @@ func forbidden(t *testing.T, h Harness) {
 			tn := h.NewTenant(t, clk, 0)
 			r := newRig(t, h, clk)
 			r.add(t, "forbidden", tn)
-			r.sync(t, "forbidden", "first")
-			before := r.snapshot(t, "forbidden")
-			tn.Delete(t)
-			want := reference(t, h, clk, tn) // the tenant after the deletions, read whole
-			tn.Inject(Fault{Endpoint: ep.Name, Kind: Forbidden})
-			asked := tn.Requests(ep.Name)
-			res := r.run(t, "forbidden", "forbidden", time.Time{})
-			if tn.Requests(ep.Name) == asked {
-				t.Fatalf("the run never asked %s", ep.Name)
-			}
-			if len(ep.Unavailable) == 0 {
-				if res.Outcome != lane.OutcomeFailed || res.Run.ErrorKind != "auth" {
-					t.Fatalf("a 403 on the required %s: %s kind %q (%v); want a failed run of kind auth", ep.Name, res.Outcome, res.Run.ErrorKind, res.Err)
-				}
-				if d := r.snapshot(t, "forbidden").diff(before, false); d != "" {
-					t.Fatalf("the failed run expired rows: %s", d)
-				}
-				return
-			}
-			if res.Outcome != lane.OutcomeSucceeded {
-				t.Fatalf("a 403 on %s: %s (%v); want the run to succeed with what it hides unavailable", ep.Name, res.Outcome, res.Err)
-			}
-			scopes := map[sspm.Entity][]map[string]string{} // entity → scopes kept; a nil scope keeps the whole entity
-			for _, u := range res.Run.Unavailable {
-				e, cols, ok := sspm.ParseScope(u)
-				if !ok {
-					t.Fatalf("unavailable %q: a malformed scope", u)
-				}
-				scopes[e] = append(scopes[e], cols)
-			}
-			got := slices.Sorted(maps.Keys(scopes))
-			wantEntities := slices.Clone(ep.Unavailable)
-			slices.Sort(wantEntities)
-			wantEntities = slices.Compact(wantEntities)
-			if !slices.Equal(got, wantEntities) {
-				t.Fatalf("a 403 on %s made %v unavailable (%v), want %v", ep.Name, got, res.Run.Unavailable, wantEntities)
-			}
-			after := r.snapshot(t, "forbidden")
-			for _, e := range slices.Sorted(maps.Keys(unionSnap(before, want, after))) {
-				if d := forbiddenRows(e, scopes[e], before[e], want[e], after[e]); d != "" {
-					t.Errorf("%s: %s", e, d)
-				}
-				if whole(scopes[e]) && res.Expired[e] != 0 {
-					t.Errorf("%s (unavailable): %d rows expired", e, res.Expired[e])
-				}
-			}
-			tn.ClearFaults()
-			if res := r.sync(t, "forbidden", "readable"); len(res.Run.Unavailable) != 0 {
-				t.Errorf("readable again, still unavailable: %v", res.Run.Unavailable)
-			}
-			if d := r.snapshot(t, "forbidden").diff(want, false); d != "" {
-				t.Errorf("readable again, the store differs from the tenant: %s", d)
-			}
+			check(t, ep, clk, tn, r)
 		})
+	}
+}
+
+// failedAsAuth fails the test unless a 403 on the required endpoint ep failed the run as an auth error.
+func failedAsAuth(t *testing.T, ep Endpoint, res lane.Result) {
+	t.Helper()
+	if res.Outcome != lane.OutcomeFailed || res.Run.ErrorKind != "auth" {
+		t.Fatalf("a 403 on the required %s: %s kind %q (%v); want a failed run of kind auth", ep.Name, res.Outcome, res.Run.ErrorKind, res.Err)
 	}
 }
 
