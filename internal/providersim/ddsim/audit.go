@@ -119,7 +119,7 @@ func (s *Server) appendLocked(e Event) *auditEvent {
 		}
 	}
 	s.eventSeq++
-	a, b := splitmix(s.evSeed^s.eventSeq), splitmix(s.eventSeq^s.evSeed<<1)
+	a, b := providersim.SplitMix64(s.evSeed^s.eventSeq), providersim.SplitMix64(s.eventSeq^s.evSeed<<1)
 	var raw [20]byte
 	for i := range 8 {
 		raw[i], raw[8+i] = byte(a>>(8*i)), byte(b>>(8*i))

@@ -2,7 +2,6 @@ package ddsim
 
 import (
 	"cmp"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -133,31 +132,16 @@ type org struct {
 type idGen struct{ seed uint64 }
 
 func (g idGen) uuid(kind string, n int) string {
-	h := splitmix(g.seed ^ uint64(n)*0x9E3779B97F4A7C15)
+	h := providersim.SplitMix64(g.seed ^ uint64(n)*0x9E3779B97F4A7C15)
 	for _, c := range kind {
-		h = splitmix(h ^ uint64(c))
+		h = providersim.SplitMix64(h ^ uint64(c))
 	}
-	l := splitmix(h ^ 0xD1B54A32D192ED03)
-	var raw [16]byte
-	for i := 0; i < 8; i++ {
-		raw[i], raw[8+i] = byte(h>>(8*i)), byte(l>>(8*i))
-	}
-	raw[6] = raw[6]&0x0f | 0x40
-	raw[8] = raw[8]&0x3f | 0x80
-	x := hex.EncodeToString(raw[:])
-	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
-}
-
-func splitmix(x uint64) uint64 {
-	x += 0x9E3779B97F4A7C15
-	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9
-	x = (x ^ (x >> 27)) * 0x94D049BB133111EB
-	return x ^ (x >> 31)
+	return providersim.UUIDv4(h, providersim.SplitMix64(h^0xD1B54A32D192ED03))
 }
 
 // buildOrg derives the organization from the company; the same company yields the same organization.
 func buildOrg(c *providersim.Company, opts Options) *org {
-	g := idGen{seed: splitmix(uint64(c.Config.Seed) ^ 0x646f67)}
+	g := idGen{seed: providersim.SplitMix64(uint64(c.Config.Seed) ^ 0x646f67)}
 	o := &org{ID: g.uuid("org", 0), Name: c.Name, userByID: map[string]int{}, roleByID: map[string]int{}, permByName: map[string]int{}}
 	orgCreated := c.Now.AddDate(-3, 0, 0)
 	for i, p := range permCatalog {

@@ -90,9 +90,9 @@ func NewHandler(c *providersim.Company, opts Options) *Server {
 	if s.clock == nil {
 		s.clock = time.Now
 	}
-	s.evSeed = splitmix(uint64(c.Config.Seed) ^ 0x6464)
+	s.evSeed = providersim.SplitMix64(uint64(c.Config.Seed) ^ 0x6464)
 	if opts.Run != 0 {
-		s.evSeed ^= splitmix(uint64(opts.Run))
+		s.evSeed ^= providersim.SplitMix64(uint64(opts.Run))
 	}
 	s.limit = newLimiter(opts.RateLimits, opts.RatePeriod)
 	for _, f := range opts.Faults {

@@ -1,12 +1,13 @@
 package entrasim
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/providersim"
 )
 
 // Graph error codes the simulator answers with (Microsoft Graph error responses; directory codes).
@@ -91,7 +92,7 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 
 // requestID returns a fresh GUID for request-id, trace and correlation ids.
 func (s *Server) requestID() string {
-	return guid(s.company.Config.Seed^int64(splitmix(uint64(s.opts.Run))), kindRequest, uint64(s.reqSeq.Add(1)))
+	return guid(s.company.Config.Seed^int64(providersim.SplitMix64(uint64(s.opts.Run))), kindRequest, uint64(s.reqSeq.Add(1)))
 }
 
 // baseURL is the scheme and host the request came to; links point back at it.
@@ -114,34 +115,8 @@ const (
 
 // guid returns a deterministic version-4-shaped GUID for (seed, kind, n).
 func guid(seed int64, kind, n uint64) string {
-	a := splitmix(uint64(seed) ^ kind<<56 ^ n)
-	b := splitmix(a ^ n*0x9E3779B97F4A7C15 ^ kind)
-	var raw [16]byte
-	for i := 0; i < 8; i++ {
-		raw[i] = byte(a >> (8 * i))
-		raw[8+i] = byte(b >> (8 * i))
-	}
-	raw[6] = raw[6]&0x0f | 0x40
-	raw[8] = raw[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], raw[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], raw[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], raw[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], raw[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], raw[10:])
-	return string(out[:])
-}
-
-// splitmix is the SplitMix64 mixer.
-func splitmix(x uint64) uint64 {
-	x += 0x9E3779B97F4A7C15
-	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9
-	x = (x ^ (x >> 27)) * 0x94D049BB133111EB
-	return x ^ (x >> 31)
+	a := providersim.SplitMix64(uint64(seed) ^ kind<<56 ^ n)
+	return providersim.UUIDv4(a, providersim.SplitMix64(a^n*0x9E3779B97F4A7C15^kind))
 }
 
 // timeJSON formats a Graph DateTimeOffset.

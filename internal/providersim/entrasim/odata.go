@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/providersim"
 )
 
 // Page sizes: Graph's directory listings default to 100 objects a page and accept $top up to 999.
@@ -186,8 +188,8 @@ type pageToken struct {
 
 func tokenKey(seed, run int64) []byte {
 	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:8], splitmix(uint64(seed)^0x656e747261))
-	binary.LittleEndian.PutUint64(b[8:], splitmix(uint64(run)^0x72756e))
+	binary.LittleEndian.PutUint64(b[:8], providersim.SplitMix64(uint64(seed)^0x656e747261))
+	binary.LittleEndian.PutUint64(b[8:], providersim.SplitMix64(uint64(run)^0x72756e))
 	return b[:]
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/providersim"
 )
 
 // DefaultToken is the API token a server accepts when Options.Tokens is nil.
@@ -120,7 +122,7 @@ func (a *authState) issue(clientID string, scopes []string, expires time.Time) s
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.issued++
-	tok := "sim-at-" + strconv.FormatInt(a.issued, 10) + "-" + strconv.FormatUint(splitmix(uint64(a.issued))%1e12, 36)
+	tok := "sim-at-" + strconv.FormatInt(a.issued, 10) + "-" + strconv.FormatUint(providersim.SplitMix64(uint64(a.issued))%1e12, 36)
 	set := make(map[string]bool, len(scopes))
 	for _, sc := range scopes {
 		set[sc] = true

@@ -18,7 +18,7 @@ func (s *Server) emit(e *logEvent) {
 	e.stored = now
 	if s.opts.LogLag > 0 {
 		s.lagSeq++
-		e.stored = now.Add(time.Duration(splitmix(uint64(s.eventSeed)^s.lagSeq) % uint64(s.opts.LogLag)))
+		e.stored = now.Add(time.Duration(providersim.SplitMix64(uint64(s.eventSeed)^s.lagSeq) % uint64(s.opts.LogLag)))
 	}
 	if e.severity == "" {
 		e.severity = "INFO"

@@ -1,6 +1,6 @@
 package oktasim
 
-import "encoding/hex"
+import "github.com/open-sspm/open-sspm/internal/providersim"
 
 // base62 digits in ASCII order, so fixed-width encodings sort numerically.
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -31,7 +31,7 @@ const (
 type idMaker struct{ salt string }
 
 func newIDMaker(seed int64) idMaker {
-	x := splitmix(uint64(seed) ^ 0x6f6b7461)
+	x := providersim.SplitMix64(uint64(seed) ^ 0x6f6b7461)
 	var b [7]byte
 	for i := range b {
 		b[i] = base62[x%62]
@@ -52,33 +52,7 @@ func (m idMaker) id(prefix string, seq int64) string {
 	return string(b[:])
 }
 
-// splitmix is the SplitMix64 mixer: a cheap deterministic hash.
-func splitmix(x uint64) uint64 {
-	x += 0x9E3779B97F4A7C15
-	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9
-	x = (x ^ (x >> 27)) * 0x94D049BB133111EB
-	return x ^ (x >> 31)
-}
-
 // uuid returns a deterministic version-4-shaped UUID for (seed, n).
 func uuid(seed int64, n uint64) string {
-	a, b := splitmix(uint64(seed)^n*0x9E37), splitmix(n^uint64(seed)<<1^0xABCDEF)
-	var raw [16]byte
-	for i := 0; i < 8; i++ {
-		raw[i] = byte(a >> (8 * i))
-		raw[8+i] = byte(b >> (8 * i))
-	}
-	raw[6] = raw[6]&0x0f | 0x40
-	raw[8] = raw[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], raw[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], raw[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], raw[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], raw[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], raw[10:])
-	return string(out[:])
+	return providersim.UUIDv4(providersim.SplitMix64(uint64(seed)^n*0x9E37), providersim.SplitMix64(n^uint64(seed)<<1^0xABCDEF))
 }

@@ -98,7 +98,7 @@ func New(c *providersim.Company, opts Options) *Server {
 func NewHandler(c *providersim.Company, opts Options) *Server {
 	s := &Server{opts: opts, company: c, clock: opts.Clock, ids: newIDMaker(c.Config.Seed), eventSeed: c.Config.Seed}
 	if opts.Run != 0 {
-		s.eventSeed ^= int64(splitmix(uint64(opts.Run)))
+		s.eventSeed ^= int64(providersim.SplitMix64(uint64(opts.Run)))
 	}
 	if s.clock == nil {
 		s.clock = time.Now
