@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/providersim/ddsim"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
 
 // page of the audit events: by GET or by POST search.
@@ -81,7 +82,7 @@ func tail(t testing.TB, s *ddsim.Server, search bool, query, from, to, sort stri
 // TestAuditTail: cursor paging by GET and by search yields every event of the window once, in timestamp order;
 // filters narrow it; appended events show up in the next tail from the last timestamp; ids change per Run.
 func TestAuditTail(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
 	s := newSim(t, ddsim.Options{Clock: clock.Now, Run: 1})
 	total := s.Events()
 	if total < 20 {
@@ -131,7 +132,7 @@ func TestAuditTail(t *testing.T) {
 	// new.
 	all := tail(t, s, false, "*", from, "now", "timestamp", 100)
 	last := all.times[len(all.times)-1]
-	clock.Add(time.Minute)
+	clock.Advance(time.Minute)
 	added := []string{
 		s.AppendEvent(ddsim.Event{Action: "modified", AssetType: "user", AssetName: "x@acme.example", Message: "disabled"}),
 		s.AppendEvent(ddsim.Event{Name: "Authentication", Action: "login", AssetType: "user"}),

@@ -2,27 +2,18 @@ package ddsim_test
 
 import (
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/providersim/ddsim"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
 
 // TestRateLimits: every answer carries the five X-RateLimit headers of its endpoint's bucket; once the
 // bucket's budget of the window is spent the answer is 429 with Remaining 0 and Reset in seconds from now;
 // other buckets are not charged; the next window serves again.
 func TestRateLimits(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 12, 1, 10, 0, 3, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 12, 1, 10, 0, 3, 0, time.UTC))
 	s := newSim(t, ddsim.Options{Clock: clock.Now, RatePeriod: 10 * time.Second,
 		RateLimits: map[string]int{ddsim.BucketUsers: 2}})
 	type want struct {
@@ -61,7 +52,7 @@ func TestRateLimits(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 	s.ResetStats()
-	clock.Add(7 * time.Second)
+	clock.Advance(7 * time.Second)
 	if a := do(t, s, req{path: "/api/v2/users"}); a.status != 200 || a.header.Get("X-RateLimit-Remaining") != "1" ||
 		a.header.Get("X-RateLimit-Reset") != "10" {
 		t.Errorf("next window: %d remaining %s reset %s", a.status, a.header.Get("X-RateLimit-Remaining"), a.header.Get("X-RateLimit-Reset"))

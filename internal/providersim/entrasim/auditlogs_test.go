@@ -61,7 +61,7 @@ func TestSignIns(t *testing.T) {
 func TestDirectoryAudits(t *testing.T) {
 	s, clk := newServer(t, Options{ReportRequests: 5})
 	before, _, _ := collect(t, s, DefaultToken, "/v1.0/auditLogs/directoryAudits")
-	clk.add(time.Minute)
+	clk.Advance(time.Minute)
 	id, err := s.AddUser(NewUser{DisplayName: "Audit Me", UserPrincipalName: "audit.me@acme.example"})
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +69,7 @@ func TestDirectoryAudits(t *testing.T) {
 	if err := s.AddMember(s.GroupIDs()[0], id); err != nil {
 		t.Fatal(err)
 	}
-	status, _, body := get(t, s, DefaultToken, "/v1.0/auditLogs/directoryAudits?$filter="+url.QueryEscape("activityDateTime ge "+timeJSON(clk.now())))
+	status, _, body := get(t, s, DefaultToken, "/v1.0/auditLogs/directoryAudits?$filter="+url.QueryEscape("activityDateTime ge "+timeJSON(clk.Now())))
 	if status != http.StatusOK {
 		t.Fatalf("%d %v", status, body)
 	}

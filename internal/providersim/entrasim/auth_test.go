@@ -19,7 +19,7 @@ func TestTokenEndpoint(t *testing.T) {
 	}})
 	tenant := s.TenantID()
 	aud := s.URL() + "/" + tenant + "/oauth2/v2.0/token"
-	now := clk.now()
+	now := clk.Now()
 	claims := func(mut func(map[string]any)) map[string]any {
 		c := map[string]any{"iss": certApp, "sub": certApp, "aud": aud, "exp": now.Add(10 * time.Minute).Unix(),
 			"nbf": now.Add(-time.Minute).Unix(), "jti": "x"}
@@ -118,7 +118,7 @@ func TestBearer(t *testing.T) {
 		return body["access_token"].(string)
 	}
 	old := tokenFor(DefaultClientID, DefaultSecret)
-	clk.add(time.Hour) // tokens live 3,599 s
+	clk.Advance(time.Hour) // tokens live 3,599 s
 	fresh := tokenFor(DefaultClientID, DefaultSecret)
 	limitedTok := tokenFor(limited.ClientID, limited.Secret)
 	tests := []struct {

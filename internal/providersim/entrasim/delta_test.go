@@ -78,7 +78,7 @@ func TestUsersDelta(t *testing.T) {
 		})
 	}
 
-	other := New(s.Company(), Options{Run: 9, Clock: clk.now})
+	other := New(s.Company(), Options{Run: 9, Clock: clk.Now})
 	defer other.Close()
 	_, foreign, _ := deltaRound(t, other, "/v1.0/users/delta?$top=999")
 	foreign = s.URL() + foreign[strings.Index(foreign, "/v1.0/"):]
@@ -86,7 +86,7 @@ func TestUsersDelta(t *testing.T) {
 	if status != http.StatusBadRequest || graphCode(body) != codeSyncStateNotFund {
 		t.Errorf("delta link of another run: %d %v", status, body)
 	}
-	clk.add(deltaLifetime + time.Hour)
+	clk.Advance(deltaLifetime + time.Hour)
 	status, _, body = get(t, s, DefaultToken, link)
 	if status != http.StatusBadRequest || graphCode(body) != codeSyncStateNotFund {
 		t.Errorf("delta link older than 7 days: %d %v", status, body)

@@ -22,25 +22,8 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
-
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 var (
 	smallOnce sync.Once
@@ -78,11 +61,11 @@ func medium(t *testing.T) *providersim.Company {
 }
 
 // newServer starts a tenant on a fake clock.
-func newServer(t *testing.T, opts Options) (*Server, *fakeClock) {
+func newServer(t *testing.T, opts Options) (*Server, *clocktest.Clock) {
 	t.Helper()
-	clk := &fakeClock{t: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC))
 	if opts.Clock == nil {
-		opts.Clock = clk.now
+		opts.Clock = clk.Now
 	}
 	s := New(company(t), opts)
 	t.Cleanup(s.Close)

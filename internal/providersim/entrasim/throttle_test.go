@@ -54,11 +54,11 @@ func TestThrottling(t *testing.T) {
 			if err != nil || wait < 1 {
 				t.Fatalf("Retry-After %q", h.Get("Retry-After"))
 			}
-			clk.add(time.Duration(wait-1) * time.Second)
+			clk.Advance(time.Duration(wait-1) * time.Second)
 			if status, _, _ := get(t, s, DefaultToken, path); status != http.StatusTooManyRequests {
 				t.Fatalf("admitted a second before Retry-After elapsed: %d", status)
 			}
-			clk.add(time.Second)
+			clk.Advance(time.Second)
 			if status, _, body := get(t, s, DefaultToken, path); status != http.StatusOK {
 				t.Fatalf("refused after Retry-After: %d %v", status, body)
 			}

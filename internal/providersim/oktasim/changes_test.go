@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
 
 // newEvents returns the event types emitted since the log had n events.
@@ -124,7 +125,7 @@ func TestChangesEmitEventsAndShowInTheAPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := New(c, Options{Clock: (&fakeClock{t: c.Now.Add(time.Hour)}).now})
+			s := New(c, Options{Clock: clocktest.New(c.Now.Add(time.Hour)).Now})
 			defer s.Close()
 			user, _ := s.UserID(person)
 			group, _ := s.AddGroup("Project Falcon", "temporary")

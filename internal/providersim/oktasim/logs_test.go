@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
 
 type logPage []struct {
@@ -39,8 +40,8 @@ func q(kv ...string) string {
 // filters, retention and cursors.
 func TestSystemLogSemantics(t *testing.T) {
 	c := company(t, providersim.Small())
-	clock := &fakeClock{t: c.Now.Add(time.Hour)}
-	s := New(c, Options{Clock: clock.now})
+	clock := clocktest.New(c.Now.Add(time.Hour))
+	s := New(c, Options{Clock: clock.Now})
 	defer s.Close()
 	total := len(s.log.events)
 	month := c.Now.Add(-40 * 24 * time.Hour).Format(time.RFC3339)
@@ -105,7 +106,7 @@ func TestSystemLogSemantics(t *testing.T) {
 	t.Run("default since is 7 days", func(t *testing.T) {
 		page, _, _ := readLogs(t, s, q("limit", "1000"))
 		for _, e := range page {
-			if e.Published.Before(clock.t.Add(-7 * 24 * time.Hour)) {
+			if e.Published.Before(clock.Now().Add(-7 * 24 * time.Hour)) {
 				t.Fatalf("event from %v in a default window", e.Published)
 			}
 		}
@@ -116,8 +117,8 @@ func TestSystemLogSemantics(t *testing.T) {
 		}
 	})
 	t.Run("retention", func(t *testing.T) {
-		clock.advance(100 * 24 * time.Hour)
-		defer clock.advance(-100 * 24 * time.Hour)
+		clock.Advance(100 * 24 * time.Hour)
+		defer clock.Advance(-100 * 24 * time.Hour)
 		page, _, _ := readLogs(t, s, q("since", "2020-01-01T00:00:00.000Z", "limit", "1000"))
 		if len(page) != 0 {
 			t.Errorf("got %d events older than 90 days", len(page))
@@ -129,13 +130,13 @@ func TestSystemLogSemantics(t *testing.T) {
 // time: an event published before the cursor but stored after it is read.
 func TestPollingCursorSeesLateEvents(t *testing.T) {
 	c := company(t, providersim.Small())
-	clock := &fakeClock{t: c.Now.Add(time.Hour)}
-	s := New(c, Options{Clock: clock.now})
+	clock := clocktest.New(c.Now.Add(time.Hour))
+	s := New(c, Options{Clock: clock.Now})
 	defer s.Close()
-	_, next, _ := readLogs(t, s, q("since", clock.t.Add(-time.Minute).Format(time.RFC3339), "limit", "1000"))
-	clock.advance(time.Minute)
+	_, next, _ := readLogs(t, s, q("since", clock.Now().Add(-time.Minute).Format(time.RFC3339), "limit", "1000"))
+	clock.Advance(time.Minute)
 	s.mu.Lock()
-	s.emit(&logEvent{eventType: "user.session.start", displayMessage: "late", published: clock.t.Add(-time.Hour), actor: s.admin})
+	s.emit(&logEvent{eventType: "user.session.start", displayMessage: "late", published: clock.Now().Add(-time.Hour), actor: s.admin})
 	s.mu.Unlock()
 	page, _, _ := readLogs(t, s, next)
 	if len(page) != 1 || page[0].EventType != "user.session.start" {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
 
 // signJWT makes a compact JWS with RS256 or ES256.
@@ -52,17 +53,17 @@ func TestTokenEndpoint(t *testing.T) {
 	c := company(t, providersim.Small())
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	clock := &fakeClock{t: time.Now()}
-	s := New(c, Options{Clock: clock.now, OAuthClients: []OAuthClient{
+	clock := clocktest.New(time.Now())
+	s := New(c, Options{Clock: clock.Now, OAuthClients: []OAuthClient{
 		{ClientID: "rsa-client", PublicKey: &rsaKey.PublicKey},
 		{ClientID: "ec-client", PublicKey: &ecKey.PublicKey, Scopes: []string{"okta.logs.read"}},
 	}})
 	defer s.Close()
 	aud := s.URL() + "/oauth2/v1/token"
 	claims := func(iss, aud string, exp time.Time) map[string]any {
-		return map[string]any{"iss": iss, "sub": iss, "aud": aud, "exp": exp.Unix(), "iat": clock.t.Unix(), "jti": "j"}
+		return map[string]any{"iss": iss, "sub": iss, "aud": aud, "exp": exp.Unix(), "iat": clock.Now().Unix(), "jti": "j"}
 	}
-	later := clock.t.Add(time.Hour)
+	later := clock.Now().Add(time.Hour)
 	tests := []struct {
 		name, grant, assertion, scope string
 		wantStatus                    int
@@ -75,7 +76,7 @@ func TestTokenEndpoint(t *testing.T) {
 		{"not a jwt", "client_credentials", "abc", "okta.users.read", 401, "invalid_client"},
 		{"unknown client", "client_credentials", signJWT(t, rsaKey, "RS256", claims("who", aud, later)), "okta.users.read", 401, "invalid_client"},
 		{"wrong audience", "client_credentials", signJWT(t, rsaKey, "RS256", claims("rsa-client", "https://x.okta.com/oauth2/v1/token", later)), "okta.users.read", 401, "invalid_client"},
-		{"expired", "client_credentials", signJWT(t, rsaKey, "RS256", claims("rsa-client", aud, clock.t.Add(-time.Minute))), "okta.users.read", 401, "invalid_client"},
+		{"expired", "client_credentials", signJWT(t, rsaKey, "RS256", claims("rsa-client", aud, clock.Now().Add(-time.Minute))), "okta.users.read", 401, "invalid_client"},
 		{"wrong key", "client_credentials", signJWT(t, ecKey, "ES256", claims("rsa-client", aud, later)), "okta.users.read", 401, "invalid_client"},
 	}
 	for _, tt := range tests {
@@ -111,8 +112,8 @@ func TestTokenEndpoint(t *testing.T) {
 		})
 	}
 	t.Run("expired token", func(t *testing.T) {
-		tok := s.auth.issue("rsa-client", []string{"okta.users.read"}, clock.t.Add(time.Minute))
-		clock.advance(2 * time.Minute)
+		tok := s.auth.issue("rsa-client", []string{"okta.users.read"}, clock.Now().Add(time.Minute))
+		clock.Advance(2 * time.Minute)
 		req, _ := http.NewRequest(http.MethodGet, s.URL()+"/api/v1/users", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
 		resp, err := s.Client().Do(req)

@@ -5,33 +5,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/okta/okta-sdk-golang/v5/okta"
 
 	"github.com/open-sspm/open-sspm/internal/providersim"
 )
-
-// fakeClock is a settable clock for the simulator, safe for the server's
-// goroutines. Tests read t directly only while no request is in flight.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // company builds a company or fails the test.
 func company(t testing.TB, cfg providersim.CompanyConfig) *providersim.Company {

@@ -11,6 +11,7 @@ import (
 	"github.com/okta/okta-sdk-golang/v5/okta"
 
 	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
 
 // TestSDKTailsSystemLog follows the tail lane's cursor procedure with the
@@ -18,12 +19,12 @@ import (
 // changes, and read exactly the new events from the token.
 func TestSDKTailsSystemLog(t *testing.T) {
 	c := company(t, providersim.Small())
-	clock := &fakeClock{t: c.Now.Add(time.Hour)}
-	s := New(c, Options{Clock: clock.now})
+	clock := clocktest.New(c.Now.Add(time.Hour))
+	s := New(c, Options{Clock: clock.Now})
 	defer s.Close()
 	client := sdkClient(t, s)
 	ctx := context.Background()
-	since := clock.t.Add(-31 * 24 * time.Hour)
+	since := clock.Now().Add(-31 * 24 * time.Hour)
 
 	const limit = 25
 	events, resp, err := client.SystemLogAPI.ListLogEvents(ctx).Since(since).Limit(limit).Execute()
@@ -55,7 +56,7 @@ func TestSDKTailsSystemLog(t *testing.T) {
 	}
 	after := afterParam(t, resp.NextPage())
 
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	id, _ := s.UserID(c.People[1].ID)
 	if err := s.SuspendUser(id); err != nil {
 		t.Fatal(err)
@@ -89,7 +90,7 @@ func eventTypes(es []okta.LogEvent) []string {
 type clockOn429 struct {
 	next  http.RoundTripper
 	mu    sync.Mutex
-	clock *fakeClock
+	clock *clocktest.Clock
 	seen  int
 }
 
@@ -99,7 +100,7 @@ func (c *clockOn429) RoundTrip(r *http.Request) (*http.Response, error) {
 		c.mu.Lock()
 		c.seen++
 		c.mu.Unlock()
-		c.clock.advance(61 * time.Second)
+		c.clock.Advance(61 * time.Second)
 	}
 	return resp, err
 }
@@ -109,8 +110,8 @@ func (c *clockOn429) RoundTrip(r *http.Request) (*http.Response, error) {
 // waits (capped at 1 s) and retries, and the listing completes.
 func TestSDKRetriesAfter429(t *testing.T) {
 	c := company(t, providersim.Medium())
-	clock := &fakeClock{t: c.Now}
-	s := New(c, Options{Clock: clock.now, RateLimits: map[string]int{BucketUsers: 3}})
+	clock := clocktest.New(c.Now)
+	s := New(c, Options{Clock: clock.Now, RateLimits: map[string]int{BucketUsers: 3}})
 	defer s.Close()
 	rt := &clockOn429{next: http.DefaultTransport, clock: clock}
 	client := sdkClient(t, s, okta.WithHttpClientPtr(&http.Client{Transport: rt}), okta.WithRateLimitMaxBackOff(1))

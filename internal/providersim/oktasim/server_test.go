@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
 )
 
 // get sends an authenticated GET and returns the response and body.
@@ -179,8 +180,8 @@ func TestSameSeedSameResponses(t *testing.T) {
 // reset of the window by the clock.
 func TestRateLimitWindow(t *testing.T) {
 	c := company(t, providersim.Small())
-	clock := &fakeClock{t: c.Now}
-	s := New(c, Options{Clock: clock.now, RateLimits: map[string]int{BucketGroups: 2}})
+	clock := clocktest.New(c.Now)
+	s := New(c, Options{Clock: clock.Now, RateLimits: map[string]int{BucketGroups: 2}})
 	defer s.Close()
 	wantStatus := []int{200, 200, 429}
 	for i, want := range wantStatus {
@@ -198,7 +199,7 @@ func TestRateLimitWindow(t *testing.T) {
 	if resp, _ := get(t, s, "/api/v1/users"); resp.StatusCode != 200 {
 		t.Errorf("another bucket was limited: %d", resp.StatusCode)
 	}
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	if resp, _ := get(t, s, "/api/v1/groups"); resp.StatusCode != 200 {
 		t.Errorf("after the window: %d", resp.StatusCode)
 	}
