@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -233,31 +232,12 @@ func discoveryForbidden(t *testing.T, h Harness) {
 // drainDiscovery reads the discovery lane from a new source without storing it: the evidence keys it returns.
 func drainDiscovery(t *testing.T, r *rig, tn Tenant) map[string]bool {
 	t.Helper()
-	ctx := context.Background()
-	src, err := r.kind.NewSource(ctx, tn.Connector("drain"), tn.Secret())
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]bool{}
-	for _, stage := range src.Stages(sspm.LaneDiscovery) {
-		cursor := ""
-		for steps := 0; ; steps++ {
-			if steps > 10000 {
-				t.Fatalf("stage %s never ends", stage)
-			}
-			res, err := src.Step(ctx, sspm.LaneDiscovery, stage, cursor)
-			if err != nil {
-				t.Fatalf("stage %s at %q: %v", stage, cursor, err)
-			}
-			for _, e := range res.Page.Evidence {
-				out[e.Kind+"/"+e.SourceEvent] = true
-			}
-			if res.Next == "" {
-				break
-			}
-			cursor = res.Next
+	stepAll(t, r.kind, tn, sspm.LaneDiscovery, func(p sspm.Page) {
+		for _, e := range p.Evidence {
+			out[e.Kind+"/"+e.SourceEvent] = true
 		}
-	}
+	})
 	return out
 }
 
@@ -299,22 +279,7 @@ func discoveryTenantsApart(t *testing.T, h Harness) {
 	r := newRig(t, h, clk)
 	r.add(t, "tenant-a", a)
 	r.add(t, "tenant-b", b)
-	var wg sync.WaitGroup
-	results := make([]lane.Result, 2)
-	errs := make([]error, 2)
-	for i, id := range []string{"tenant-a", "tenant-b"} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = r.runner.Run(context.Background(), sspm.Invocation{Lane: sspm.LaneDiscovery, ConnectorID: id}, id, time.Time{})
-		}()
-	}
-	wg.Wait()
-	for i := range results {
-		if errs[i] != nil || results[i].Outcome != lane.OutcomeSucceeded {
-			t.Fatalf("run %d: %s %v %v", i, results[i].Outcome, errs[i], results[i].Err)
-		}
-	}
+	runApart(t, r, sspm.LaneDiscovery)
 	if d := diffRows(r.evidence(t, "tenant-a"), wantA, true); d != "" {
 		t.Errorf("tenant a: %s", d)
 	}

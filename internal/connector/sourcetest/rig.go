@@ -210,11 +210,6 @@ func (r *rig) stages(t *testing.T, tn Tenant) []string {
 // it; it returns the rows' keys in the snapshot's form.
 func drain(t *testing.T, kind connector.Kind, tn Tenant) map[sspm.Entity]map[string]bool {
 	t.Helper()
-	ctx := context.Background()
-	src, err := kind.NewSource(ctx, tn.Connector("drain"), tn.Secret())
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[sspm.Entity]map[string]bool{}
 	add := func(e sspm.Entity, k string) {
 		if out[e] == nil {
@@ -222,45 +217,58 @@ func drain(t *testing.T, kind connector.Kind, tn Tenant) map[sspm.Entity]map[str
 		}
 		out[e][k] = true
 	}
-	for _, stage := range src.Stages(sspm.LaneFull) {
+	stepAll(t, kind, tn, sspm.LaneFull, func(p sspm.Page) {
+		for _, a := range p.Accounts {
+			add(sspm.EntityAccounts, a.ExternalID)
+		}
+		for _, g := range p.Groups {
+			add(sspm.EntityGroups, g.ExternalID)
+		}
+		for _, m := range p.GroupMembers {
+			add(sspm.EntityGroupMembers, strings.Join([]string{m.GroupExternalID, m.MemberExternalID, string(m.MemberKind)}, "/"))
+		}
+		for _, x := range p.Resources {
+			add(sspm.EntityResources, x.ExternalID)
+		}
+		for _, g := range p.Grants {
+			add(sspm.EntityGrants, strings.Join([]string{g.PrincipalExternalID, string(g.PrincipalKind), g.ResourceExternalID, g.Permission, g.Via, g.ViaExternalID}, "/"))
+		}
+		for _, c := range p.Credentials {
+			add(sspm.EntityCredentials, c.ExternalID)
+		}
+		for _, d := range p.Datasets {
+			add(sspm.DatasetEntity(d.Dataset), d.Dataset+"/"+d.ExternalID)
+		}
+	})
+	return out
+}
+
+// stepAll reads every stage of the lane from a new source of the tenant, as one uninterrupted run would, without
+// storing it: each page goes to page.
+func stepAll(t *testing.T, kind connector.Kind, tn Tenant, ln sspm.Lane, page func(sspm.Page)) {
+	t.Helper()
+	ctx := context.Background()
+	src, err := kind.NewSource(ctx, tn.Connector("drain"), tn.Secret())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stage := range src.Stages(ln) {
 		cursor := ""
 		for steps := 0; ; steps++ {
 			if steps > 10000 {
 				t.Fatalf("stage %s never ends", stage)
 			}
-			res, err := src.Step(ctx, sspm.LaneFull, stage, cursor)
+			res, err := src.Step(ctx, ln, stage, cursor)
 			if err != nil {
 				t.Fatalf("stage %s at %q: %v", stage, cursor, err)
 			}
-			p := res.Page
-			for _, a := range p.Accounts {
-				add(sspm.EntityAccounts, a.ExternalID)
-			}
-			for _, g := range p.Groups {
-				add(sspm.EntityGroups, g.ExternalID)
-			}
-			for _, m := range p.GroupMembers {
-				add(sspm.EntityGroupMembers, strings.Join([]string{m.GroupExternalID, m.MemberExternalID, string(m.MemberKind)}, "/"))
-			}
-			for _, x := range p.Resources {
-				add(sspm.EntityResources, x.ExternalID)
-			}
-			for _, g := range p.Grants {
-				add(sspm.EntityGrants, strings.Join([]string{g.PrincipalExternalID, string(g.PrincipalKind), g.ResourceExternalID, g.Permission, g.Via, g.ViaExternalID}, "/"))
-			}
-			for _, c := range p.Credentials {
-				add(sspm.EntityCredentials, c.ExternalID)
-			}
-			for _, d := range p.Datasets {
-				add(sspm.DatasetEntity(d.Dataset), d.Dataset+"/"+d.ExternalID)
-			}
+			page(res.Page)
 			if res.Next == "" {
 				break
 			}
 			cursor = res.Next
 		}
 	}
-	return out
 }
 
 func sameKeys(got, want map[sspm.Entity]map[string]bool) string {

@@ -307,6 +307,18 @@ func tenantsApart(t *testing.T, h Harness) {
 	r := newRig(t, h, clk)
 	r.add(t, "tenant-a", a)
 	r.add(t, "tenant-b", b)
+	runApart(t, r, sspm.LaneFull)
+	if d := r.snapshot(t, "tenant-a").diff(wantA, true); d != "" {
+		t.Errorf("tenant a: %s", d)
+	}
+	if d := r.snapshot(t, "tenant-b").diff(wantB, true); d != "" {
+		t.Errorf("tenant b: %s", d)
+	}
+}
+
+// runApart runs the lane of connectors tenant-a and tenant-b at the same time; both must succeed.
+func runApart(t *testing.T, r *rig, ln sspm.Lane) {
+	t.Helper()
 	var wg sync.WaitGroup
 	results := make([]lane.Result, 2)
 	errs := make([]error, 2)
@@ -314,7 +326,7 @@ func tenantsApart(t *testing.T, h Harness) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i], errs[i] = r.runner.Run(context.Background(), sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: id}, id, time.Time{})
+			results[i], errs[i] = r.runner.Run(context.Background(), sspm.Invocation{Lane: ln, ConnectorID: id}, id, time.Time{})
 		}()
 	}
 	wg.Wait()
@@ -322,11 +334,5 @@ func tenantsApart(t *testing.T, h Harness) {
 		if errs[i] != nil || results[i].Outcome != lane.OutcomeSucceeded {
 			t.Fatalf("run %d: %s %v %v", i, results[i].Outcome, errs[i], results[i].Err)
 		}
-	}
-	if d := r.snapshot(t, "tenant-a").diff(wantA, true); d != "" {
-		t.Errorf("tenant a: %s", d)
-	}
-	if d := r.snapshot(t, "tenant-b").diff(wantB, true); d != "" {
-		t.Errorf("tenant b: %s", d)
 	}
 }
