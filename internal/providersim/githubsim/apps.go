@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/providersim/simhttp"
 )
 
 // App is a GitHub App registered with the simulator: its id, the public half of its private key, and the id of
@@ -110,13 +112,6 @@ func (s *Server) verifyAppJWT(h string) (*App, string) {
 	if len(parts) != 3 {
 		return nil, "A JSON web token could not be decoded"
 	}
-	enc := base64.RawURLEncoding
-	head, err1 := enc.DecodeString(parts[0])
-	body, err2 := enc.DecodeString(parts[1])
-	sig, err3 := enc.DecodeString(parts[2])
-	if err1 != nil || err2 != nil || err3 != nil {
-		return nil, "A JSON web token could not be decoded"
-	}
 	var hdr struct {
 		Alg string `json:"alg"`
 	}
@@ -125,7 +120,9 @@ func (s *Server) verifyAppJWT(h string) (*App, string) {
 		Iat int64           `json:"iat"`
 		Exp int64           `json:"exp"`
 	}
-	if json.Unmarshal(head, &hdr) != nil || hdr.Alg != "RS256" || json.Unmarshal(body, &claims) != nil {
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil || simhttp.DecodeSegment(parts[0], &hdr) != nil || hdr.Alg != "RS256" ||
+		simhttp.DecodeSegment(parts[1], &claims) != nil {
 		return nil, "A JSON web token could not be decoded"
 	}
 	iss := strings.Trim(string(claims.Iss), `"`)
