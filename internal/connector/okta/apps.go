@@ -77,7 +77,7 @@ func (s *Source) appsStep(ctx context.Context, cursor string) (sspm.StepResult, 
 			if forbidden(err) { // the assignments of the remaining apps are not read either
 				res.Unavailable = append(res.Unavailable, sspm.EntityGrants)
 				res.Message = "app assignments unavailable (403): kept the stored grants"
-				cur.Skip, i = true, len(pg.ids)
+				cur.Skip = true
 				break
 			}
 			if err != nil {
