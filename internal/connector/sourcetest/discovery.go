@@ -2,7 +2,6 @@ package sourcetest
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -96,22 +95,7 @@ func discoveryResume(t *testing.T, h Harness) {
 	}
 	r := newRig(t, h, clk)
 	r.add(t, "resume", tn)
-	r.wrap = func(s sspm.Source) sspm.Source { return &crashing{Source: s} }
-	crashes := 0
-	for {
-		res, crashed := runCrashingLane(t, r, sspm.LaneDiscovery, "resume", fmt.Sprintf("inv-%d", crashes))
-		clk.Advance(r.runner.LeaseTTL + time.Second)
-		if !crashed {
-			if res.Outcome != lane.OutcomeSucceeded || (crashes > 0 && !res.Resumed) {
-				t.Fatalf("after %d crashes: %s resumed %v (%v)", crashes, res.Outcome, res.Resumed, res.Err)
-			}
-			break
-		}
-		crashes++
-		if crashes > 2000 {
-			t.Fatal("the run never completes")
-		}
-	}
+	crashes := crashUntilDone(t, r, clk, sspm.LaneDiscovery, "resume")
 	if crashes < 2 {
 		t.Fatalf("only %d crashes: the tenant's evidence is on too few pages to resume from many cursors", crashes)
 	}

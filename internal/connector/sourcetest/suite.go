@@ -57,22 +57,7 @@ func resumeEveryPage(t *testing.T, h Harness) {
 	want := reference(t, h, clk, tn)
 	r := newRig(t, h, clk)
 	r.add(t, "resume", tn)
-	r.wrap = func(s sspm.Source) sspm.Source { return &crashing{Source: s} }
-	crashes := 0
-	for {
-		res, crashed := runCrashing(t, r, "resume", fmt.Sprintf("inv-%d", crashes))
-		clk.Advance(r.runner.LeaseTTL + time.Second) // the crashed invocation's lease expires
-		if !crashed {
-			if res.Outcome != lane.OutcomeSucceeded || (crashes > 0 && !res.Resumed) {
-				t.Fatalf("after %d crashes: %s resumed %v (%v)", crashes, res.Outcome, res.Resumed, res.Err)
-			}
-			break
-		}
-		crashes++
-		if crashes > 2000 {
-			t.Fatal("the run never completes")
-		}
-	}
+	crashes := crashUntilDone(t, r, clk, sspm.LaneFull, "resume")
 	if crashes < 5 {
 		t.Fatalf("only %d crashes: the tenant's pages are too few to resume from many cursors", crashes)
 	}
@@ -82,17 +67,27 @@ func resumeEveryPage(t *testing.T, h Harness) {
 	t.Logf("%d crashes, each resumed from its checkpoint by a new source", crashes)
 }
 
-func runCrashing(t *testing.T, r *rig, id, owner string) (res lane.Result, crashed bool) {
+// crashUntilDone runs the lane of connector id, its sources crashing (crashing) after a page, one invocation after
+// another, each after the crashed one's lease expired, until a run completes; that run must have succeeded, and
+// resumed when anything crashed before it. It returns how many invocations crashed.
+func crashUntilDone(t *testing.T, r *rig, clk *clocktest.Clock, ln sspm.Lane, id string) int {
 	t.Helper()
-	defer func() {
-		if p := recover(); p != nil {
-			if p != "crash" {
-				panic(p)
+	r.wrap = func(s sspm.Source) sspm.Source { return &crashing{Source: s} }
+	crashes := 0
+	for {
+		res, crashed := runCrashingLane(t, r, ln, id, fmt.Sprintf("inv-%d", crashes))
+		clk.Advance(r.runner.LeaseTTL + time.Second) // the crashed invocation's lease expires
+		if !crashed {
+			if res.Outcome != lane.OutcomeSucceeded || (crashes > 0 && !res.Resumed) {
+				t.Fatalf("after %d crashes: %s resumed %v (%v)", crashes, res.Outcome, res.Resumed, res.Err)
 			}
-			crashed = true
+			return crashes
 		}
-	}()
-	return r.run(t, id, owner, time.Time{}), false
+		crashes++
+		if crashes > 2000 {
+			t.Fatal("the run never completes")
+		}
+	}
 }
 
 // failPage is the page a fault on ep fires at: the second of a listing that took several requests in a full
