@@ -68,7 +68,8 @@ const ConfigSchema = `{
 var Scopes = []string{
 	"organization: Members (read)", "organization: Administration (read)", "repository: Metadata (read)",
 	"repository: Administration (read)",
-	"classic PAT: read:org, repo (the base permission also needs an organization owner's token with admin:org; read:org does not show it)",
+	"classic PAT: read:org, repo",
+	"base permission: an organization owner's token with admin:org (read:org does not show it)",
 }
 
 // settings is a parsed, validated Config.
