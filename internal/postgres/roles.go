@@ -68,7 +68,7 @@ var FunctionRoles = map[string]FunctionRole{
 	"evaluator": {Name: "open_sspm_evaluator", Grants: map[string][]string{
 		privRead:  join(tablesSchema, tablesRuns, tablesInventory, tablesEvents),
 		privAll:   tablesPosture,
-		privWrite: {"lane_watermarks"},
+		privWrite: {"lane_watermarks", "lane_schedules"}, // its watermark and its own activity on the schedule
 	}},
 	// api: the admin API changes connectors, rules, findings and users, and deletes a connector's inventory.
 	"api": {Name: "open_sspm_api", Grants: map[string][]string{
