@@ -174,7 +174,8 @@ func TestDemoRestartHasNoFailureAndEventsKeepFlowing(t *testing.T) {
 
 	restarted := time.Now()
 	stop = start("1s")
-	waitFor("second start: new events stored", 30*time.Second, func() bool {
+	// Within a minute, as the issue asks (30 s was missed once on a loaded CI machine).
+	waitFor("second start: new events stored", time.Minute, func() bool {
 		return count(t, db, `SELECT count(*) FROM events WHERE source = 'push' AND received_at > $1`, restarted) > 0
 	})
 	// The restarted scheduler works against the connectors: every stream is tailed again.
