@@ -47,7 +47,7 @@ func TestDrillDeliveriesTwiceOutOfOrder(t *testing.T) {
 			t.Fatalf("event %s: %q; in order %q", id, got[id], content)
 		}
 	}
-	inboxWant, inboxGot := r.inboxRecord(t, inOrder.ID), r.inboxRecord(t, replayed.ID)
+	inboxWant, inboxGot := inboxOf(t, r.db, inOrder.ID), inboxOf(t, r.db, replayed.ID)
 	if len(inboxWant) != batches || len(inboxGot) != batches {
 		t.Fatalf("inbox records: %d in order, %d replayed; want %d each", len(inboxWant), len(inboxGot), batches)
 	}

@@ -118,19 +118,7 @@ func TestDrillGitHubDeliveriesTwiceOutOfOrder(t *testing.T) {
 			t.Fatalf("event %s: %q; in order %q", id, got[id], content)
 		}
 	}
-	inbox := func(id string) map[string]string {
-		rows, err := db.Pool().Query(ctx, `SELECT delivery_id, status || '/' || attempts FROM inbox WHERE connector_id = $1`, id)
-		must(t, err)
-		out := map[string]string{}
-		for rows.Next() {
-			var k, v string
-			must(t, rows.Scan(&k, &v))
-			out[k] = v
-		}
-		must(t, rows.Err())
-		return out
-	}
-	inboxWant, inboxGot := inbox(inOrder.ID), inbox(replayed.ID)
+	inboxWant, inboxGot := inboxOf(t, db, inOrder.ID), inboxOf(t, db, replayed.ID)
 	if len(inboxWant) != len(sent) || len(inboxGot) != len(sent) {
 		t.Fatalf("inbox records: %d in order, %d redelivered; want %d each", len(inboxWant), len(inboxGot), len(sent))
 	}

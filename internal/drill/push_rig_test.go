@@ -176,21 +176,6 @@ func (r *pushRig) process(t *testing.T, n int) int {
 	return len(msgs)
 }
 
-// inboxRecord is a connector's inbox: delivery id → "status/attempts".
-func (r *pushRig) inboxRecord(t *testing.T, id string) map[string]string {
-	t.Helper()
-	rows, err := r.db.Pool().Query(context.Background(), `SELECT delivery_id, status || '/' || attempts FROM inbox WHERE connector_id = $1`, id)
-	must(t, err)
-	out := map[string]string{}
-	for rows.Next() {
-		var k, v string
-		must(t, rows.Scan(&k, &v))
-		out[k] = v
-	}
-	must(t, rows.Err())
-	return out
-}
-
 func orgUsers(sim *oktasim.Server) []string {
 	var out []string
 	for _, p := range sim.Company().People {

@@ -128,7 +128,7 @@ func redelivered(t *testing.T, newQueue func(*postgres.DB, *clocktest.Clock) ssp
 	if d := takeSnapshot(t, r.db, c.ID).diff(inventory, true); d != "" {
 		t.Fatalf("the redelivered messages changed the inventory: %s", d)
 	}
-	inbox := r.inboxRecord(t, c.ID)
+	inbox := inboxOf(t, r.db, c.ID)
 	if len(inbox) != batches {
 		t.Fatalf("%d inbox records for %d deliveries", len(inbox), batches)
 	}

@@ -211,8 +211,20 @@ func signIns(t *testing.T, sim *oktasim.Server, n int) {
 // eventsOf is a connector's stored events: provider id → content (without the store's own columns).
 func eventsOf(t *testing.T, db *postgres.DB, id string) map[string]string {
 	t.Helper()
-	rows, err := db.Pool().Query(context.Background(), `SELECT provider_event_id,
+	return textMap(t, db, `SELECT provider_event_id,
 		(to_jsonb(e) - 'id' - 'connector_id' - 'received_at')::text FROM events e WHERE connector_id = $1`, id)
+}
+
+// inboxOf is a connector's inbox record: delivery id → status/attempts.
+func inboxOf(t *testing.T, db *postgres.DB, id string) map[string]string {
+	t.Helper()
+	return textMap(t, db, `SELECT delivery_id, status || '/' || attempts FROM inbox WHERE connector_id = $1`, id)
+}
+
+// textMap reads a query's two text columns as key → value.
+func textMap(t *testing.T, db *postgres.DB, query string, args ...any) map[string]string {
+	t.Helper()
+	rows, err := db.Pool().Query(context.Background(), query, args...)
 	must(t, err)
 	out := map[string]string{}
 	for rows.Next() {
