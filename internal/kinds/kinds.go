@@ -9,6 +9,7 @@ package kinds
 import (
 	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/connector/github"
+	"github.com/open-sspm/open-sspm/internal/connector/google"
 	"github.com/open-sspm/open-sspm/internal/connector/okta"
 	"github.com/open-sspm/open-sspm/internal/outbound"
 )
@@ -28,6 +29,7 @@ func List(o Options) []connector.Kind {
 	return []connector.Kind{
 		okta.NewKind(okta.Options{AllowLoopback: o.AllowLoopback, Outbound: o.Outbound}),
 		github.NewKind(github.Options{AllowLoopback: o.AllowLoopback, Outbound: o.Outbound}),
+		google.NewKind(google.Options{AllowLoopback: o.AllowLoopback, Outbound: o.Outbound}),
 	}
 }
 

@@ -150,7 +150,7 @@ func TestListHasEveryKind(t *testing.T) {
 		}
 		got[k.Kind] = true
 	}
-	for _, want := range []sspm.Kind{sspm.KindOkta, sspm.KindGitHub} {
+	for _, want := range []sspm.Kind{sspm.KindOkta, sspm.KindGitHub, sspm.KindGoogle} {
 		if !got[want] {
 			t.Errorf("kind %s is not listed", want)
 		}
@@ -171,6 +171,7 @@ func TestKindsSayWhichLanesTheyHave(t *testing.T) {
 	want := map[sspm.Kind]string{
 		sspm.KindOkta:   "[full discovery event-inbox tail evaluator]",
 		sspm.KindGitHub: "[full event-inbox tail evaluator]",
+		sspm.KindGoogle: "[full discovery tail evaluator]",
 	}
 	for _, k := range kinds.List(kinds.Options{}) {
 		if got := fmt.Sprint(k.Lanes()); got != want[k.Kind] {

@@ -1,0 +1,7 @@
+package google
+
+// SetLimits sets a source's tokens read per step and its page size (0 keeps Google's maximum), for tests that
+// want many checkpoints from a small domain.
+func SetLimits(s *Source, tokensPerStep int, pageSize int64) {
+	s.limits = stepLimits{tokensPerStep: tokensPerStep, pageSize: pageSize}
+}
