@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -148,6 +149,11 @@ func Rows(counts map[string]int64) int64 {
 	return rows
 }
 
+// PeakProfileEnv names a file: when set, samplePeakHeap writes a heap profile there each time the heap in use
+// passes its peak by 2 MiB, so the last one shows what the sync held near its peak
+// (`go tool pprof -sample_index=inuse_space -top file`).
+const PeakProfileEnv = "OPEN_SSPM_BENCH_PEAK_PROFILE"
+
 // samplePeakHeap samples the Go heap in use until the returned function is called, and returns the peak.
 func samplePeakHeap() func() uint64 {
 	done := make(chan struct{})
@@ -159,6 +165,12 @@ func samplePeakHeap() func() uint64 {
 		defer t.Stop()
 		for {
 			runtime.ReadMemStats(&ms)
+			if path := os.Getenv(PeakProfileEnv); path != "" && ms.HeapInuse > peak+(2<<20) {
+				if f, err := os.Create(path); err == nil {
+					_ = pprof.WriteHeapProfile(f)
+					f.Close()
+				}
+			}
 			peak = max(peak, ms.HeapInuse)
 			select {
 			case <-done:
