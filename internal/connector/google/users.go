@@ -3,6 +3,8 @@ package google
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -33,6 +35,11 @@ func (s *Source) usersStep(ctx context.Context, cursor string) (sspm.StepResult,
 		return sspm.StepResult{}, err
 	}
 	var res sspm.StepResult
+	if cursor == "" {
+		if err := s.checkSubject(ctx); err != nil {
+			return res, err
+		}
+	}
 	call := s.c.dir.Users.List().Customer(s.c.customer).MaxResults(s.pageSize(500)).OrderBy("email").Projection("basic").Context(ctx)
 	if cur.Page != "" {
 		call = call.PageToken(cur.Page)
@@ -138,4 +145,24 @@ func emailsOf(v any) []string {
 		}
 	}
 	return out
+}
+
+// checkSubject reads the admin the connector acts as, first in a run: a token error (delegation, key, subject)
+// or a subject Google refuses the Admin SDK fails the run with what to fix, before anything is written.
+func (s *Source) checkSubject(ctx context.Context) error {
+	_, err := s.c.dir.Users.Get(s.c.subject).Projection("basic").Fields("id", "isAdmin", "isDelegatedAdmin").Context(ctx).Do()
+	if err == nil {
+		return nil
+	}
+	err = s.c.apiError(ctx, "read the admin_email user", err)
+	var e *sspm.Error
+	if errors.As(err, &e) && e.Code == sspm.CodeForbidden && statusOf(err) == 403 && !strings.Contains(e.Message, "scope is missing") {
+		return &sspm.Error{Code: sspm.CodeForbidden, Err: err, Message: fmt.Sprintf(
+			"google: admin_email %s is not a Workspace admin: Google refuses it the Admin SDK; set admin_email to an admin "+
+				"(ideally with a custom role holding only the read privileges: Users, Groups, Admin roles, Reports)", s.c.subject)}
+	}
+	if statusOf(err) == 404 {
+		return nil // a user the admin may not see by that address: the listings will tell
+	}
+	return err
 }

@@ -179,7 +179,13 @@ func (s *Server) Authorize(userKey, app string, scopes []string) (string, error)
 	if !ok {
 		return "", fmt.Errorf("googlesim: no user %q", userKey)
 	}
-	client := ClientID(s.company.Config.Seed, slug(app))
+	key := slug(app)
+	for _, a := range s.company.ShadowApps {
+		if a.Name == app {
+			key = a.Key // a company app keeps its client id
+		}
+	}
+	client := ClientID(s.company.Config.Seed, key)
 	toks := s.dir.tokens[u.ID]
 	if i := slices.IndexFunc(toks, func(t Token) bool { return t.ClientID == client }); i >= 0 {
 		toks[i].Scopes = mergeScopes(toks[i].Scopes, scopes)
