@@ -8,6 +8,7 @@ import (
 
 	"github.com/open-sspm/open-sspm/internal/api"
 	"github.com/open-sspm/open-sspm/internal/lane"
+	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -80,7 +81,18 @@ func (a *App) refresh(ctx context.Context, c sspm.Connector, events []sspm.Event
 	if page.Len() == 0 {
 		return nil
 	}
-	return a.DB.WriteRefresh(ctx, c.ID, &page)
+	return a.DB.WriteRefreshFor(ctx, c.ID, &page, refreshCause(events))
+}
+
+// refreshCause names the newest stored event of a refresh as what observed its changes.
+func refreshCause(events []sspm.Event) postgres.ChangeCause {
+	var cause postgres.ChangeCause
+	for _, e := range events {
+		if e.ID != 0 && (cause.EventID == 0 || !e.OccurredAt.Before(cause.ProviderAt)) {
+			cause.EventID, cause.ProviderAt = e.ID, e.OccurredAt
+		}
+	}
+	return cause
 }
 
 // WebhookSecret returns a connector's webhook secret, to register with the provider.

@@ -106,6 +106,9 @@ func (db *DB) DeleteConnector(ctx context.Context, id string) error {
 		if err := q.DeleteConnectorInventory(ctx, id); err != nil {
 			return fmt.Errorf("delete connector %s: inventory: %w", id, err)
 		}
+		if err := q.DeleteConnectorAccessChanges(ctx, id); err != nil {
+			return fmt.Errorf("delete connector %s: access history: %w", id, err)
+		}
 		return nil
 	})
 }

@@ -46,7 +46,18 @@ const PushRun = 0
 
 // WriteRefresh upserts rows read by a push-assisted refresh, outside any sync run.
 func (db *DB) WriteRefresh(ctx context.Context, connectorID string, page *sspm.Page) error {
+	return db.WriteRefreshFor(ctx, connectorID, page, ChangeCause{})
+}
+
+// WriteRefreshFor is WriteRefresh with what caused the refresh (the stored event it follows and the provider's
+// time of it), which the access changes it records name.
+func (db *DB) WriteRefreshFor(ctx context.Context, connectorID string, page *sspm.Page, cause ChangeCause) error {
 	return db.inTx(ctx, func(q *sqlgen.Queries) error {
+		if cause != (ChangeCause{}) {
+			if err := setChangeCause(ctx, q, cause); err != nil {
+				return err
+			}
+		}
 		return upsertPage(ctx, q, connectorID, PushRun, page, map[string]int64{})
 	})
 }

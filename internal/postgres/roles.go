@@ -17,6 +17,7 @@ const (
 	privRead  = "SELECT"
 	privWrite = "SELECT, INSERT, UPDATE"
 	privAll   = "SELECT, INSERT, UPDATE, DELETE"
+	privPrune = "SELECT, DELETE"
 )
 
 // Tables by what they hold. Every table of the schema is in exactly one group (TestFunctionRolesCoverEveryTable):
@@ -27,7 +28,7 @@ var (
 	// tablesInventory: what the syncs store, the identity graph, discovery, and the providers' HTTP cache.
 	tablesInventory = []string{"accounts", "groups", "group_members", "resources", "grants", "credentials",
 		"datasets", "saas_app_evidence", "identities", "identity_links", "saas_apps", "saas_app_bindings",
-		"http_cache"}
+		"http_cache", "access_changes"}
 	// tablesEvents: events pushed or tailed, the local push queue and inbox.
 	tablesEvents = []string{"events", "event_targets", "inbox", "queue_messages"}
 	// tablesPosture: rules, their results, findings and the finding alert outbox.
@@ -69,6 +70,7 @@ var FunctionRoles = map[string]FunctionRole{
 		privRead:  join(tablesSchema, tablesRuns, tablesInventory, tablesEvents),
 		privAll:   tablesPosture,
 		privWrite: {"lane_watermarks", "lane_schedules"}, // its watermark and its own activity on the schedule
+		privPrune: {"access_changes"},                    // the access history's retention step
 	}},
 	// api: the admin API changes connectors, rules, findings and users, and deletes a connector's inventory.
 	"api": {Name: "open_sspm_api", Grants: map[string][]string{

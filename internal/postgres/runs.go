@@ -142,6 +142,9 @@ func (db *DB) FinishRun(ctx context.Context, connectorID string, lane sspm.Lane,
 	expired := map[sspm.Entity]int64{}
 	err := db.inTx(ctx, func(q *sqlgen.Queries) error {
 		if o.Status == sspm.RunSucceeded {
+			if err := setChangeCause(ctx, q, ChangeCause{RunID: l.RunID}); err != nil { // the sweep's changes are the run's
+				return err
+			}
 			kept := nonNil(o.KeepDatasets)
 			for _, e := range o.Sweep {
 				scopes, err := keptScopes(o.Keep[e])

@@ -10,6 +10,29 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type AccessChange struct {
+	ID                  int64
+	ConnectorID         string
+	Entity              string
+	Change              string
+	ObservedAt          pgtype.Timestamptz
+	ProviderAt          pgtype.Timestamptz
+	RunID               pgtype.Int8
+	EventID             pgtype.Int8
+	PrincipalKind       string
+	PrincipalExternalID string
+	AccountID           pgtype.Int8
+	TargetKind          string
+	TargetExternalID    string
+	Permission          string
+	Via                 string
+	ViaExternalID       string
+	OldValue            string
+	NewValue            string
+	IdentityID          pgtype.Int8
+	Privileged          bool
+}
+
 type Account struct {
 	ID          int64
 	ConnectorID string

@@ -1,0 +1,208 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/open-sspm/open-sspm/internal/postgres"
+	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+// historyRun runs a complete, successful full run of pages; with resume, each page is written, the lease given
+// up, the run taken over again (as a fresh invocation would) and the page written a second time.
+func historyRun(t *testing.T, db *postgres.DB, cid string, resume bool, pages ...*sspm.Page) int64 {
+	t.Helper()
+	ctx := context.Background()
+	_, lease, _, err := db.StartRun(ctx, cid, sspm.LaneFull, sspm.TriggerManual, "t", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pages {
+		if _, err := db.WritePage(ctx, cid, lease, p, sspm.RunState{}); err != nil {
+			t.Fatal(err)
+		}
+		if !resume {
+			continue
+		}
+		if err := db.ReleaseRun(ctx, lease); err != nil {
+			t.Fatal(err)
+		}
+		var resumed bool
+		if _, lease, resumed, err = db.StartRun(ctx, cid, sspm.LaneFull, sspm.TriggerManual, "t2", time.Minute); err != nil || !resumed {
+			t.Fatalf("resume: %v %v", resumed, err)
+		}
+		if _, err := db.WritePage(ctx, cid, lease, p, sspm.RunState{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.FinishRun(ctx, cid, sspm.LaneFull, lease, sspm.RunOutcome{Status: sspm.RunSucceeded, Sweep: sspm.Entities, NextDueAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	return lease.RunID
+}
+
+// changeLines renders changes as sorted "change principal target old>new [privileged] run" lines.
+func changeLines(t *testing.T, db *postgres.DB, f sspm.ChangeFilter) []string {
+	t.Helper()
+	cs, err := db.AccessChanges(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range cs {
+		line := strings.Join(strings.Fields(fmt.Sprintf("%s %s %s %s>%s", c.Change, c.PrincipalExternalID, c.TargetExternalID, c.OldValue, c.NewValue)), " ")
+		if c.Via != "" && c.Via != "direct" {
+			line += " via " + c.Via + ":" + c.ViaExternalID
+		}
+		if c.Privileged {
+			line += " privileged"
+		}
+		out = append(out, line)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func historyBaseline() *sspm.Page {
+	future := time.Now().Add(30 * 24 * time.Hour)
+	return &sspm.Page{
+		Accounts: []sspm.Account{
+			{ExternalID: "u1", Kind: sspm.AccountUser, Email: "ann@example.com", Status: "ACTIVE", Active: true},
+			{ExternalID: "u2", Kind: sspm.AccountUser, Email: "bob@example.com", Status: "ACTIVE", Active: true},
+			{ExternalID: "u3", Kind: sspm.AccountUser, Email: "cat@example.com", Status: "ACTIVE", Active: true},
+		},
+		Groups:       []sspm.Group{{ExternalID: "g1", Name: "Engineering"}, {ExternalID: "g2", Name: "Okta Admins"}},
+		GroupMembers: []sspm.GroupMember{{GroupExternalID: "g1", MemberExternalID: "u1"}, {GroupExternalID: "g1", MemberExternalID: "u2"}},
+		Resources:    []sspm.Resource{{ExternalID: "r1", Kind: "app", Name: "Payroll"}},
+		Grants: []sspm.Grant{
+			{PrincipalExternalID: "u1", ResourceExternalID: "r1", Permission: "read"},
+			{PrincipalExternalID: "g1", PrincipalKind: sspm.MemberGroup, ResourceExternalID: "r1", Permission: "user"},
+		},
+		Credentials: []sspm.Credential{{ExternalID: "c1", Kind: "api_token", OwnerExternalID: "u1", Scopes: []string{"okta.users.read"}, ExpiresAt: future}},
+	}
+}
+
+func historyChanged() *sspm.Page {
+	p := historyBaseline()
+	p.Accounts = []sspm.Account{
+		{ExternalID: "u1", Kind: sspm.AccountUser, Email: "ann@example.com", Status: "SUSPENDED", Active: false},
+		{ExternalID: "u2", Kind: sspm.AccountUser, Email: "bob@example.com", Status: "ACTIVE", Active: true, IsAdmin: true},
+		{ExternalID: "u4", Kind: sspm.AccountUser, Email: "dan@example.com", Status: "ACTIVE", Active: true},
+	}
+	p.GroupMembers = []sspm.GroupMember{{GroupExternalID: "g1", MemberExternalID: "u1"}, {GroupExternalID: "g2", MemberExternalID: "u4"}}
+	p.Grants = []sspm.Grant{
+		{PrincipalExternalID: "u1", ResourceExternalID: "r1", Permission: "admin"},
+		{PrincipalExternalID: "g1", PrincipalKind: sspm.MemberGroup, ResourceExternalID: "r1", Permission: "user"},
+		{PrincipalExternalID: "u4", ResourceExternalID: "r1", Permission: "user", Via: "group", ViaExternalID: "g1"},
+	}
+	p.Credentials = []sspm.Credential{{ExternalID: "c2", Kind: "api_token", OwnerExternalID: "u4", Scopes: []string{"okta.users.manage"}}}
+	return p
+}
+
+func TestAccessHistoryRecordsEachChangeOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	newConnector(t, db, "okta-h")
+	historyRun(t, db, "okta-h", false, historyBaseline())
+	if got := changeLines(t, db, sspm.ChangeFilter{}); len(got) != 0 {
+		t.Fatalf("the baseline run recorded %q, want nothing", got)
+	}
+	historyRun(t, db, "okta-h", true, historyBaseline())
+	if got := changeLines(t, db, sspm.ChangeFilter{}); len(got) != 0 {
+		t.Fatalf("an unchanged run recorded %q, want nothing", got)
+	}
+	run := historyRun(t, db, "okta-h", true, historyChanged())
+	want := []string{
+		"account_added u4 >active",
+		"account_admin_granted u2 false>true privileged",
+		"account_removed u3 active>",
+		"account_status_changed u1 active>suspended",
+		"credential_added u4 c2 >api_token",
+		"credential_revoked u1 c1 api_token>",
+		"grant_added u1 r1 >admin privileged",
+		"grant_added u4 r1 >user via group:g1",
+		"grant_permission_changed u1 r1 read>admin privileged",
+		"membership_added u4 g2 >member privileged",
+		"membership_removed u2 g1 member>",
+	}
+	got := changeLines(t, db, sspm.ChangeFilter{})
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("changes (resumed run):\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	all, err := db.AccessChanges(ctx, sspm.ChangeFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range all {
+		if c.RunID != run || c.ConnectorID != "okta-h" {
+			t.Fatalf("change %+v: run %d, want %d", c, c.RunID, run)
+		}
+		if c.PrincipalKind == sspm.MemberAccount && c.AccountID == 0 && c.Change != sspm.ChangeAccountRemoved {
+			t.Fatalf("change %s of %s has no account id", c.Change, c.PrincipalExternalID)
+		}
+	}
+	historyRun(t, db, "okta-h", true, historyChanged())
+	if got2 := changeLines(t, db, sspm.ChangeFilter{}); len(got2) != len(want) {
+		t.Fatalf("a second run of the same state recorded more: %q", got2)
+	}
+
+	// Filters: privileged only, by change kind, by target, by principal, paging.
+	if got := changeLines(t, db, sspm.ChangeFilter{PrivilegedOnly: true}); len(got) != 4 {
+		t.Fatalf("privileged = %q, want 4", got)
+	}
+	if got := changeLines(t, db, sspm.ChangeFilter{Changes: []string{sspm.ChangeGrantAdded}, Principal: "u4"}); len(got) != 1 {
+		t.Fatalf("grants added to u4 = %q", got)
+	}
+	if got := changeLines(t, db, sspm.ChangeFilter{Target: "g2"}); len(got) != 1 {
+		t.Fatalf("changes of g2 = %q", got)
+	}
+	page1, err := db.AccessChanges(ctx, sspm.ChangeFilter{Limit: 6})
+	if err != nil || len(page1) != 6 {
+		t.Fatalf("page 1: %d %v", len(page1), err)
+	}
+	last := page1[len(page1)-1]
+	page2, err := db.AccessChanges(ctx, sspm.ChangeFilter{Limit: 6, BeforeAt: last.ObservedAt, BeforeID: last.ID})
+	if err != nil || len(page2) != len(want)-6 {
+		t.Fatalf("page 2: %d %v", len(page2), err)
+	}
+	if future := changeLines(t, db, sspm.ChangeFilter{Since: time.Now().Add(time.Hour)}); len(future) != 0 {
+		t.Fatalf("changes since an hour from now: %q", future)
+	}
+}
+
+func TestAccessHistoryRecordsNothingARolledBackWriteMade(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	newConnector(t, db, "okta-f")
+	historyRun(t, db, "okta-f", false, historyBaseline())
+
+	_, lease, _, err := db.StartRun(ctx, "okta-f", sspm.LaneFull, sspm.TriggerManual, "t", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A page whose transaction fails part-way (its evidence has no app key) keeps none of its rows or changes.
+	bad := historyChanged()
+	bad.Evidence = []sspm.Evidence{{Kind: "sso", AppName: "x", OccurredAt: time.Now()}}
+	if _, err := db.WritePage(ctx, "okta-f", lease, bad, sspm.RunState{}); err == nil {
+		t.Fatal("a page with evidence without an app key was written")
+	}
+	// A page written without the lease is refused whole.
+	if _, err := db.WritePage(ctx, "okta-f", sspm.Lease{RunID: lease.RunID, Owner: "other"}, historyChanged(), sspm.RunState{}); !errors.Is(err, sspm.ErrLeaseLost) {
+		t.Fatalf("write without the lease: %v", err)
+	}
+	// A failed run sweeps nothing, so its end records nothing either.
+	if _, err := db.FinishRun(ctx, "okta-f", sspm.LaneFull, lease, sspm.RunOutcome{Status: sspm.RunFailed, ErrorKind: "x", NextDueAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if got := changeLines(t, db, sspm.ChangeFilter{}); len(got) != 0 {
+		t.Fatalf("rolled-back writes recorded %q", got)
+	}
+}
