@@ -40,6 +40,8 @@ type Deps struct {
 	DiscoveryEnabled bool
 	Logger           *slog.Logger     // nil discards
 	Now              func() time.Time // nil means time.Now
+	// HistoryRetention is how long access changes are kept (zero: lane.DefaultHistoryRetention).
+	HistoryRetention time.Duration
 }
 
 // App holds the wired parts. New sets every field; nothing changes them afterwards.
@@ -88,7 +90,7 @@ func New(d Deps) (*App, error) {
 	a.Runner = &lane.Runner{Store: d.DB, Sources: a.source, Logger: logger, AfterSuccess: a.afterSync}
 	a.Dispatcher = &lane.Dispatcher{Store: d.DB, Invoker: invokerFunc(a.invoke), Logger: logger}
 	a.Tailer = &lane.Tailer{Store: d.DB, Streams: a.streams, AfterStore: a.afterEvents}
-	a.Evaluator = &lane.Evaluator{Store: d.DB, Catalog: catalog, Logger: logger}
+	a.Evaluator = &lane.Evaluator{Store: d.DB, Catalog: catalog, Logger: logger, HistoryRetention: d.HistoryRetention}
 	a.routeAlerts(d.AlertRoutes)
 	return a, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/alert"
+	"github.com/open-sspm/open-sspm/internal/app"
 )
 
 // Config is a function's configuration, from environment variables. Every function reads the same variables;
@@ -63,6 +64,9 @@ type Config struct {
 	// that evaluates enqueues alerts for them; the evaluator function delivers (it reads the Slack URL and the
 	// webhook secret from Secrets Manager by ARN, and publishes to ALERT_SNS_TOPIC_ARN).
 	Alerts alert.Config
+	// HistoryRetention (ACCESS_HISTORY_RETENTION_DAYS, default 400 days) is how long access changes are kept;
+	// the evaluator's sweep deletes older ones.
+	HistoryRetention time.Duration
 }
 
 // Defaults.
@@ -101,6 +105,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	if c.Alerts, err = alert.ConfigFromEnv(getenv); err != nil {
+		return Config{}, err
+	}
+	if c.HistoryRetention, err = app.ParseHistoryRetention(getenv(app.HistoryRetentionEnv)); err != nil {
 		return Config{}, err
 	}
 	if c.DatabaseURL == "" && c.DatabaseSecretARN == "" {

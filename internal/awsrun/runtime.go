@@ -211,7 +211,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*Runtime, error) {
 	}
 	rt.router = rt.invoker(d.Clients)
 	rt.App, err = app.New(app.Deps{DB: db, Keys: keys, Registry: reg, Invoker: rt.router,
-		AlertRoutes: cfg.Alerts.Routes(), DiscoveryEnabled: cfg.Discovery, Logger: log, Now: d.Now})
+		AlertRoutes: cfg.Alerts.Routes(), DiscoveryEnabled: cfg.Discovery, Logger: log, Now: d.Now,
+		HistoryRetention: cfg.HistoryRetention})
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -27,19 +27,22 @@ type Env struct {
 	SPADir       string // OPEN_SSPM_SPA_DIR, default frontend/dist
 	// Discovery is the global discovery switch (SYNC_DISCOVERY_ENABLED=1).
 	Discovery bool
+	// HistoryRetention (ACCESS_HISTORY_RETENTION_DAYS) is how many days access changes are kept; empty: 400.
+	HistoryRetention string
 }
 
 // EnvFromOS reads the environment.
 func EnvFromOS() Env {
 	return Env{
-		DataDir:      getenv("OPEN_SSPM_DATA", ".data"),
-		DatabaseURL:  os.Getenv("DATABASE_URL"),
-		SecretKey:    os.Getenv("CONNECTOR_SECRET_KEY"),
-		PreviousKeys: splitList(os.Getenv("CONNECTOR_SECRET_KEY_PREVIOUS")),
-		LogFormat:    getenv("LOG_FORMAT", "text"),
-		LogLevel:     getenv("LOG_LEVEL", "info"),
-		SPADir:       getenv("OPEN_SSPM_SPA_DIR", filepath.Join("frontend", "dist")),
-		Discovery:    os.Getenv("SYNC_DISCOVERY_ENABLED") == "1",
+		DataDir:          getenv("OPEN_SSPM_DATA", ".data"),
+		DatabaseURL:      os.Getenv("DATABASE_URL"),
+		SecretKey:        os.Getenv("CONNECTOR_SECRET_KEY"),
+		PreviousKeys:     splitList(os.Getenv("CONNECTOR_SECRET_KEY_PREVIOUS")),
+		LogFormat:        getenv("LOG_FORMAT", "text"),
+		LogLevel:         getenv("LOG_LEVEL", "info"),
+		SPADir:           getenv("OPEN_SSPM_SPA_DIR", filepath.Join("frontend", "dist")),
+		Discovery:        os.Getenv("SYNC_DISCOVERY_ENABLED") == "1",
+		HistoryRetention: os.Getenv("ACCESS_HISTORY_RETENTION_DAYS"),
 	}
 }
 

@@ -101,8 +101,12 @@ func open(ctx context.Context, env Env, log *slog.Logger, ko kinds.Options, o op
 		rt.inv = local.NewInvoker(o.workers, o.backlog, rt.handle, log) // takes work only once the App exists
 		invoker = rt.inv
 	}
+	retention, err := app.ParseHistoryRetention(rt.env.HistoryRetention)
+	if err != nil {
+		return nil, err
+	}
 	rt.app, err = app.New(app.Deps{DB: rt.db, Keys: keys, Registry: kinds.NewRegistry(ko), Invoker: invoker,
-		AlertRoutes: rt.alerts.Routes(), DiscoveryEnabled: rt.env.Discovery, Logger: log})
+		AlertRoutes: rt.alerts.Routes(), DiscoveryEnabled: rt.env.Discovery, Logger: log, HistoryRetention: retention})
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,7 @@ type EvaluatorStore interface {
 	LookbackEvents(ctx context.Context, kind sspm.Kind, q rules.LookbackQuery) ([]sspm.Event, error)
 	SaveEventFindings(ctx context.Context, connectorID string, fs []sspm.Finding, from, to int64) (sspm.FindingChanges, error)
 	RecordLaneActivity(ctx context.Context, connectorID string, lane sspm.Lane, at time.Time) error
+	PruneAccessChanges(ctx context.Context, cutoff time.Time) (int64, error)
 }
 
 // Evaluator is the evaluator lane: posture rulesets over a connector's datasets after its full sync, global
@@ -55,7 +56,13 @@ type Evaluator struct {
 	// transaction committed. The store has already enqueued their alerts in that transaction; the sink only
 	// wakes delivery (alert.Outbox wakes the local deliverer). It must not wait for a destination.
 	Alerts AlertSink
+	// HistoryRetention is how long access changes are kept: Sweep deletes older ones (default
+	// DefaultHistoryRetention).
+	HistoryRetention time.Duration
 }
+
+// DefaultHistoryRetention is how long access changes are kept unless configured otherwise.
+const DefaultHistoryRetention = 400 * 24 * time.Hour
 
 // AlertSink takes finding state changes to notify, without waiting for delivery; *alert.Outbox is one.
 type AlertSink interface {
@@ -111,6 +118,7 @@ type EvalReport struct {
 	EventFindings    int64    // event findings observed
 	Resync           []string // posture datasets event policies marked stale: refresh them, then evaluate again
 	Reopened         int64    // findings whose suppression expired
+	PrunedChanges    int64    // access changes older than the retention, deleted by Sweep
 }
 
 func (r *EvalReport) count(results []rules.Result) {
@@ -453,11 +461,21 @@ func evalScopeOf(scope rules.Scope, ref rules.RuleRef) EvalScope {
 	return EvalScope{ConnectorID: scope.SourceName, Posture: true, Rules: []rules.RuleRef{ref}}
 }
 
-// Sweep reopens findings whose suppression or accepted risk expired, and evaluates again the rules whose
-// attestation expired. Run it periodically (the evaluator schedule).
+// Sweep reopens findings whose suppression or accepted risk expired, evaluates again the rules whose
+// attestation expired, and deletes access changes older than the history retention. Run it periodically (the
+// evaluator schedule).
 func (e *Evaluator) Sweep(ctx context.Context) (EvalReport, error) {
 	var rep EvalReport
 	now := e.now()
+	retention := e.HistoryRetention
+	if retention <= 0 {
+		retention = DefaultHistoryRetention
+	}
+	pruned, err := e.Store.PruneAccessChanges(ctx, now.Add(-retention))
+	if err != nil {
+		return rep, err
+	}
+	rep.PrunedChanges = pruned
 	reopened, err := e.Store.ReopenExpired(ctx, now)
 	if err != nil {
 		return rep, err

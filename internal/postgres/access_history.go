@@ -15,9 +15,6 @@ import (
 // Access history is recorded by triggers on the inventory tables (migration 00160), in the transaction of each
 // write: this file reads it, sets the change context writers give it, and prunes it.
 
-// DefaultHistoryRetention is how long access changes are kept unless configured otherwise.
-const DefaultHistoryRetention = 400 * 24 * time.Hour
-
 // MaxChangePage is the most changes one page returns.
 const MaxChangePage = 1000
 

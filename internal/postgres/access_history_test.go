@@ -206,3 +206,86 @@ func TestAccessHistoryRecordsNothingARolledBackWriteMade(t *testing.T) {
 		t.Fatalf("rolled-back writes recorded %q", got)
 	}
 }
+
+// heldLines renders an "as of" answer as sorted "account status admin | entity target permission via" lines.
+func heldLines(a sspm.AccessAsOf) []string {
+	var out []string
+	for _, acc := range a.Accounts {
+		out = append(out, fmt.Sprintf("%s %s admin=%v", acc.ExternalID, acc.Status, acc.IsAdmin))
+		for _, h := range acc.Access {
+			line := fmt.Sprintf("%s %s %s %s %s", acc.ExternalID, h.Entity, h.TargetExternalID, h.Permission, h.Via)
+			if h.ViaExternalID != "" {
+				line += ":" + h.ViaExternalID
+			}
+			out = append(out, line)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestAccessAsOfReconstructsAKnownHistory(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	newConnector(t, db, "okta-a")
+	before := time.Now()
+	time.Sleep(10 * time.Millisecond)
+	historyRun(t, db, "okta-a", false, historyBaseline())
+	link(t, db, "okta-a", true)
+	ann := identityOf(t, db, "okta-a", "u1").IdentityID
+	time.Sleep(10 * time.Millisecond)
+	t1 := time.Now()
+	time.Sleep(10 * time.Millisecond)
+	historyRun(t, db, "okta-a", false, historyChanged())
+	link(t, db, "okta-a", true)
+	dan := identityOf(t, db, "okta-a", "u4").IdentityID
+	if ann == nil || dan == nil {
+		t.Fatal("accounts not linked")
+	}
+	if got := changeLines(t, db, sspm.ChangeFilter{Entities: []string{"identity_link"}}); len(got) != 1 || !strings.HasPrefix(got[0], "identity_linked u4 ") {
+		t.Fatalf("link changes = %q, want u4's link alone (the baseline's links are the baseline)", got)
+	}
+	tests := []struct {
+		name     string
+		identity int64
+		at       time.Time
+		want     []string
+	}{
+		{"ann before the baseline is ann as first seen", *ann, before, nil},
+		{"ann between the runs", *ann, t1, []string{
+			"u1 active admin=false",
+			"u1 credential c1 okta.users.read direct",
+			"u1 grant r1 read direct",
+			"u1 grant r1 user group:g1",
+			"u1 membership g1 member direct",
+		}},
+		{"ann now", *ann, time.Now().Add(time.Minute), []string{
+			"u1 grant r1 admin direct",
+			"u1 grant r1 user group:g1",
+			"u1 membership g1 member direct",
+			"u1 suspended admin=false",
+		}},
+		{"dan between the runs had no account", *dan, t1, nil},
+		{"dan now", *dan, time.Now().Add(time.Minute), []string{
+			"u4 active admin=false",
+			"u4 credential c2 okta.users.manage direct",
+			"u4 grant r1 user group:g1", // the connector's own grant through g1; g2 grants nothing
+			"u4 membership g2 member direct",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := db.AccessAsOf(ctx, tt.identity, tt.at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(heldLines(got), "\n") != strings.Join(tt.want, "\n") {
+				t.Fatalf("as of %s:\n%s\nwant:\n%s", tt.at, strings.Join(heldLines(got), "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+	if _, err := db.AccessAsOf(ctx, 999999, time.Now()); sspm.ErrorCode(err) != sspm.CodeNotFound {
+		t.Fatalf("unknown identity: %v", err)
+	}
+}

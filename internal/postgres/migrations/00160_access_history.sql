@@ -79,6 +79,10 @@ $$;
 -- +goose StatementBegin
 CREATE FUNCTION record_account_inserts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM (SELECT DISTINCT connector_id FROM new_rows) c
+                   WHERE access_history_since(c.connector_id) IS NOT NULL) THEN
+        RETURN NULL; -- no connector of these rows records history yet (its baseline), or no rows
+    END IF;
     INSERT INTO access_changes (connector_id, entity, change, run_id, event_id, provider_at, principal_external_id,
                                 account_id, new_value, privileged)
     SELECT n.connector_id, 'account', 'account_added', access_change_run(n.seen_in_run), access_change_event(),
@@ -93,6 +97,10 @@ END $$;
 -- +goose StatementBegin
 CREATE FUNCTION record_account_updates() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM (SELECT DISTINCT connector_id FROM new_rows) c
+                   WHERE access_history_since(c.connector_id) IS NOT NULL) THEN
+        RETURN NULL; -- no connector of these rows records history yet (its baseline), or no rows
+    END IF;
     INSERT INTO access_changes (connector_id, entity, change, run_id, event_id, provider_at, principal_external_id,
                                 account_id, old_value, new_value, privileged)
     SELECT x.connector_id, 'account', v.change, access_change_run(x.seen_in_run), access_change_event(),
@@ -124,17 +132,23 @@ END $$;
 -- +goose StatementBegin
 CREATE FUNCTION record_member_inserts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM (SELECT DISTINCT connector_id FROM new_rows) c
+                   WHERE access_history_since(c.connector_id) IS NOT NULL) THEN
+        RETURN NULL; -- no connector of these rows records history yet (its baseline), or no rows
+    END IF;
     INSERT INTO access_changes (connector_id, entity, change, run_id, event_id, provider_at, principal_kind,
                                 principal_external_id, account_id, target_kind, target_external_id, permission, via,
                                 new_value, privileged)
     SELECT n.connector_id, 'membership', 'membership_added', access_change_run(n.seen_in_run), access_change_event(),
-           access_change_provider_at(), n.member_kind, n.member_external_id, a.id, 'group', n.group_external_id,
-           n.role, 'direct', n.role, access_privileged(n.role) OR access_privileged(g.name)
+           access_change_provider_at(), n.member_kind, n.member_external_id,
+           CASE WHEN n.member_kind = 'account' THEN (SELECT a.id FROM accounts a
+               WHERE a.connector_id = n.connector_id AND a.external_id = n.member_external_id) END,
+           'group', n.group_external_id, n.role, 'direct', n.role,
+           access_privileged(n.role) OR coalesce((SELECT access_privileged(g.name) FROM groups g
+               WHERE g.connector_id = n.connector_id AND g.external_id = n.group_external_id), false)
     FROM new_rows n
     JOIN (SELECT c.connector_id FROM (SELECT DISTINCT connector_id FROM new_rows) c
-          WHERE access_history_since(c.connector_id) IS NOT NULL) h ON h.connector_id = n.connector_id
-    LEFT JOIN accounts a ON n.member_kind = 'account' AND a.connector_id = n.connector_id AND a.external_id = n.member_external_id
-    LEFT JOIN groups g ON g.connector_id = n.connector_id AND g.external_id = n.group_external_id;
+          WHERE access_history_since(c.connector_id) IS NOT NULL) h ON h.connector_id = n.connector_id;
     RETURN NULL;
 END $$;
 -- +goose StatementEnd
@@ -142,13 +156,21 @@ END $$;
 -- +goose StatementBegin
 CREATE FUNCTION record_member_updates() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM (SELECT DISTINCT connector_id FROM new_rows) c
+                   WHERE access_history_since(c.connector_id) IS NOT NULL) THEN
+        RETURN NULL; -- no connector of these rows records history yet (its baseline), or no rows
+    END IF;
     INSERT INTO access_changes (connector_id, entity, change, run_id, event_id, provider_at, principal_kind,
                                 principal_external_id, account_id, target_kind, target_external_id, permission, via,
                                 old_value, new_value, privileged)
     SELECT x.connector_id, 'membership', v.change, access_change_run(x.seen_in_run), access_change_event(),
-           access_change_provider_at(), x.member_kind, x.member_external_id, a.id, 'group', x.group_external_id,
-           CASE WHEN x.live THEN x.role ELSE x.o_role END, 'direct', v.old_value, v.new_value,
-           access_privileged(x.role) OR access_privileged(x.o_role) OR access_privileged(g.name)
+           access_change_provider_at(), x.member_kind, x.member_external_id,
+           CASE WHEN x.member_kind = 'account' THEN (SELECT a.id FROM accounts a
+               WHERE a.connector_id = x.connector_id AND a.external_id = x.member_external_id) END,
+           'group', x.group_external_id, CASE WHEN x.live THEN x.role ELSE x.o_role END, 'direct', v.old_value,
+           v.new_value, access_privileged(x.role) OR access_privileged(x.o_role)
+               OR coalesce((SELECT access_privileged(g.name) FROM groups g
+                            WHERE g.connector_id = x.connector_id AND g.external_id = x.group_external_id), false)
     FROM (SELECT n.connector_id, n.member_kind, n.member_external_id, n.group_external_id, n.seen_in_run, n.role,
                  o.role AS o_role, n.expired_at IS NULL AS live, o.expired_at IS NULL AS o_live
           FROM old_rows o JOIN new_rows n ON n.id = o.id
@@ -160,8 +182,6 @@ BEGIN
               WHEN x.live AND x.role <> x.o_role THEN 'membership_role_changed' END,
          CASE WHEN x.o_live THEN x.o_role ELSE '' END, CASE WHEN x.live THEN x.role ELSE '' END)
     ) AS v(change, old_value, new_value)
-    LEFT JOIN accounts a ON x.member_kind = 'account' AND a.connector_id = x.connector_id AND a.external_id = x.member_external_id
-    LEFT JOIN groups g ON g.connector_id = x.connector_id AND g.external_id = x.group_external_id
     WHERE v.change IS NOT NULL;
     RETURN NULL;
 END $$;
@@ -172,16 +192,21 @@ END $$;
 -- +goose StatementBegin
 CREATE FUNCTION record_grant_inserts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM (SELECT DISTINCT connector_id FROM new_rows) c
+                   WHERE access_history_since(c.connector_id) IS NOT NULL) THEN
+        RETURN NULL; -- no connector of these rows records history yet (its baseline), or no rows
+    END IF;
     INSERT INTO access_changes (connector_id, entity, change, run_id, event_id, provider_at, principal_kind,
                                 principal_external_id, account_id, target_kind, target_external_id, permission, via,
                                 via_external_id, new_value, privileged)
     SELECT n.connector_id, 'grant', 'grant_added', access_change_run(n.seen_in_run), access_change_event(),
-           access_change_provider_at(), n.principal_kind, n.principal_external_id, a.id, 'resource',
+           access_change_provider_at(), n.principal_kind, n.principal_external_id,
+           CASE WHEN n.principal_kind = 'account' THEN (SELECT a.id FROM accounts a
+               WHERE a.connector_id = n.connector_id AND a.external_id = n.principal_external_id) END, 'resource',
            n.resource_external_id, n.permission, n.via, n.via_external_id, n.permission, access_privileged(n.permission)
     FROM new_rows n
     JOIN (SELECT c.connector_id FROM (SELECT DISTINCT connector_id FROM new_rows) c
-          WHERE access_history_since(c.connector_id) IS NOT NULL) h ON h.connector_id = n.connector_id
-    LEFT JOIN accounts a ON n.principal_kind = 'account' AND a.connector_id = n.connector_id AND a.external_id = n.principal_external_id;
+          WHERE access_history_since(c.connector_id) IS NOT NULL) h ON h.connector_id = n.connector_id;
     RETURN NULL;
 END $$;
 -- +goose StatementEnd
@@ -191,11 +216,17 @@ END $$;
 -- a permission change (old → new), not a removal.
 CREATE FUNCTION record_grant_updates() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM (SELECT DISTINCT connector_id FROM new_rows) c
+                   WHERE access_history_since(c.connector_id) IS NOT NULL) THEN
+        RETURN NULL; -- no connector of these rows records history yet (its baseline), or no rows
+    END IF;
     INSERT INTO access_changes (connector_id, entity, change, run_id, event_id, provider_at, principal_kind,
                                 principal_external_id, account_id, target_kind, target_external_id, permission, via,
                                 via_external_id, old_value, new_value, privileged)
     SELECT x.connector_id, 'grant', v.change, access_change_run(x.seen_in_run), access_change_event(),
-           access_change_provider_at(), x.principal_kind, x.principal_external_id, a.id, 'resource',
+           access_change_provider_at(), x.principal_kind, x.principal_external_id,
+           CASE WHEN x.principal_kind = 'account' THEN (SELECT a.id FROM accounts a
+               WHERE a.connector_id = x.connector_id AND a.external_id = x.principal_external_id) END, 'resource',
            x.resource_external_id, x.permission, x.via, x.via_external_id, v.old_value, v.new_value,
            access_privileged(x.permission) OR access_privileged(v.new_value)
     FROM (SELECT n.connector_id, n.principal_kind, n.principal_external_id, n.resource_external_id, n.permission,
@@ -216,8 +247,7 @@ BEGIN
               ELSE 'grant_removed' END,
          CASE WHEN x.live THEN '' ELSE x.permission END,
          CASE WHEN x.live THEN x.permission ELSE coalesce(sib.permission, '') END)
-    ) AS v(change, old_value, new_value)
-    LEFT JOIN accounts a ON x.principal_kind = 'account' AND a.connector_id = x.connector_id AND a.external_id = x.principal_external_id;
+    ) AS v(change, old_value, new_value);
     RETURN NULL;
 END $$;
 -- +goose StatementEnd
@@ -227,15 +257,20 @@ END $$;
 -- +goose StatementBegin
 CREATE FUNCTION record_credential_inserts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM (SELECT DISTINCT connector_id FROM new_rows) c
+                   WHERE access_history_since(c.connector_id) IS NOT NULL) THEN
+        RETURN NULL; -- no connector of these rows records history yet (its baseline), or no rows
+    END IF;
     INSERT INTO access_changes (connector_id, entity, change, run_id, event_id, provider_at, principal_external_id,
                                 account_id, target_kind, target_external_id, permission, via, new_value, privileged)
     SELECT n.connector_id, 'credential', 'credential_added', access_change_run(n.seen_in_run), access_change_event(),
-           coalesce(access_change_provider_at(), n.created_at), n.owner_external_id, a.id, 'credential', n.external_id,
+           coalesce(access_change_provider_at(), n.created_at), n.owner_external_id,
+           (SELECT a.id FROM accounts a WHERE a.connector_id = n.connector_id AND a.external_id = n.owner_external_id),
+           'credential', n.external_id,
            array_to_string(n.scopes, ' '), 'direct', n.kind, access_privileged(array_to_string(n.scopes, ' '))
     FROM new_rows n
     JOIN (SELECT c.connector_id FROM (SELECT DISTINCT connector_id FROM new_rows) c
-          WHERE access_history_since(c.connector_id) IS NOT NULL) h ON h.connector_id = n.connector_id
-    LEFT JOIN accounts a ON n.owner_external_id <> '' AND a.connector_id = n.connector_id AND a.external_id = n.owner_external_id;
+          WHERE access_history_since(c.connector_id) IS NOT NULL) h ON h.connector_id = n.connector_id;
     RETURN NULL;
 END $$;
 -- +goose StatementEnd
@@ -246,11 +281,17 @@ END $$;
 -- expired already).
 CREATE FUNCTION record_credential_updates() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM (SELECT DISTINCT connector_id FROM new_rows) c
+                   WHERE access_history_since(c.connector_id) IS NOT NULL) THEN
+        RETURN NULL; -- no connector of these rows records history yet (its baseline), or no rows
+    END IF;
     INSERT INTO access_changes (connector_id, entity, change, run_id, event_id, provider_at, principal_external_id,
                                 account_id, target_kind, target_external_id, permission, via, old_value, new_value,
                                 privileged)
     SELECT x.connector_id, 'credential', v.change, access_change_run(x.seen_in_run), access_change_event(),
-           coalesce(v.provider_at, access_change_provider_at()), x.owner_external_id, a.id, 'credential',
+           coalesce(v.provider_at, access_change_provider_at()), x.owner_external_id,
+           (SELECT a.id FROM accounts a WHERE a.connector_id = x.connector_id AND a.external_id = x.owner_external_id),
+           'credential',
            x.external_id, x.scopes, 'direct', v.old_value, v.new_value,
            access_privileged(x.scopes) OR access_privileged(x.o_scopes)
     FROM (SELECT n.connector_id, n.external_id, n.owner_external_id, n.seen_in_run, n.kind,
@@ -272,7 +313,6 @@ BEGIN
         (CASE WHEN x.live AND x.o_live AND x.scopes <> x.o_scopes THEN 'credential_scopes_changed' END,
          NULL, x.o_scopes, x.scopes)
     ) AS v(change, provider_at, old_value, new_value)
-    LEFT JOIN accounts a ON x.owner_external_id <> '' AND a.connector_id = x.connector_id AND a.external_id = x.owner_external_id
     WHERE v.change IS NOT NULL;
     RETURN NULL;
 END $$;

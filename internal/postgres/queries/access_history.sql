@@ -112,3 +112,6 @@ SELECT cr.connector_id, cr.external_id, cr.kind, cr.name, cr.owner_external_id,
 FROM credentials cr
 JOIN (SELECT unnest(@connector_ids::text[]) AS connector_id, unnest(@external_ids::text[]) AS external_id) p
   ON cr.connector_id = p.connector_id AND cr.owner_external_id = p.external_id;
+
+-- name: AccessHistorySince :one
+SELECT access_history_since(@connector_id::text)::timestamptz AS since;

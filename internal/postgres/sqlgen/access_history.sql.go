@@ -11,6 +11,17 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const accessHistorySince = `-- name: AccessHistorySince :one
+SELECT access_history_since($1::text)::timestamptz AS since
+`
+
+func (q *Queries) AccessHistorySince(ctx context.Context, connectorID string) (pgtype.Timestamptz, error) {
+	row := q.db.QueryRow(ctx, accessHistorySince, connectorID)
+	var since pgtype.Timestamptz
+	err := row.Scan(&since)
+	return since, err
+}
+
 const asOfAccountChanges = `-- name: AsOfAccountChanges :many
 SELECT id, connector_id, entity, change, observed_at, principal_kind, principal_external_id, account_id,
        target_kind, target_external_id, permission, via, via_external_id, old_value, new_value, identity_id, privileged
