@@ -8,6 +8,7 @@ package kinds
 
 import (
 	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/connector/entra"
 	"github.com/open-sspm/open-sspm/internal/connector/github"
 	"github.com/open-sspm/open-sspm/internal/connector/google"
 	"github.com/open-sspm/open-sspm/internal/connector/okta"
@@ -30,6 +31,7 @@ func List(o Options) []connector.Kind {
 		okta.NewKind(okta.Options{AllowLoopback: o.AllowLoopback, Outbound: o.Outbound}),
 		github.NewKind(github.Options{AllowLoopback: o.AllowLoopback, Outbound: o.Outbound}),
 		google.NewKind(google.Options{AllowLoopback: o.AllowLoopback, Outbound: o.Outbound}),
+		entra.NewKind(entra.Options{AllowLoopback: o.AllowLoopback, Outbound: o.Outbound}),
 	}
 }
 

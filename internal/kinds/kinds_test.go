@@ -150,7 +150,7 @@ func TestListHasEveryKind(t *testing.T) {
 		}
 		got[k.Kind] = true
 	}
-	for _, want := range []sspm.Kind{sspm.KindOkta, sspm.KindGitHub, sspm.KindGoogle} {
+	for _, want := range []sspm.Kind{sspm.KindOkta, sspm.KindGitHub, sspm.KindGoogle, sspm.KindEntra} {
 		if !got[want] {
 			t.Errorf("kind %s is not listed", want)
 		}
@@ -172,6 +172,7 @@ func TestKindsSayWhichLanesTheyHave(t *testing.T) {
 		sspm.KindOkta:   "[full discovery event-inbox tail evaluator]",
 		sspm.KindGitHub: "[full event-inbox tail evaluator]",
 		sspm.KindGoogle: "[full discovery tail evaluator]",
+		sspm.KindEntra:  "[full evaluator]",
 	}
 	for _, k := range kinds.List(kinds.Options{}) {
 		if got := fmt.Sprint(k.Lanes()); got != want[k.Kind] {

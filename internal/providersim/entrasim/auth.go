@@ -169,14 +169,20 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, body)
 }
 
-// graphDefaultScope accepts Graph's .default scope by URI or application id.
+// graphDefaultScope accepts Graph's .default scope by URI or application id, once, alongside the OpenID scopes
+// MSAL adds to every token request (openid, profile, offline_access), which client credentials ignore.
 func graphDefaultScope(scope string) bool {
-	fs := strings.Fields(scope)
-	if len(fs) != 1 {
-		return false
+	n := 0
+	for _, f := range strings.Fields(scope) {
+		switch f {
+		case GraphScope, "https://graph.microsoft.com//.default", "00000003-0000-0000-c000-000000000000/.default":
+			n++
+		case "openid", "profile", "offline_access":
+		default:
+			return false
+		}
 	}
-	return fs[0] == GraphScope || fs[0] == "https://graph.microsoft.com//.default" ||
-		fs[0] == "00000003-0000-0000-c000-000000000000/.default"
+	return n == 1
 }
 
 // issue mints a JWT-shaped access token for the app (its signature is not meant to be checked: Graph

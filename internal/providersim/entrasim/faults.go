@@ -19,6 +19,12 @@ type Fault struct {
 	Status int
 	// RetryAfter is sent as Retry-After (seconds) with 429 and 503; 0 sends "0".
 	RetryAfter int
+	// Page, when > 0, matches only that page of a listing: 1 is the first request (no $skiptoken), 2 the
+	// page its nextLink names, and so on.
+	Page int
+	// EmptyLastPage (with Status 0) gives a listing's last page an @odata.nextLink to one more page, which is
+	// empty and has none: clients must follow links to the end, not stop at a short page.
+	EmptyLastPage bool
 }
 
 type faultSet struct{ simhttp.Faults[Fault] }
@@ -27,8 +33,17 @@ func (fs *faultSet) add(f Fault) { fs.Add(f) }
 
 func (fs *faultSet) clear() { fs.Clear() }
 
-// match returns the first live fault matching the request and counts it as fired.
-func (fs *faultSet) match(pattern string, r *http.Request) (Fault, bool) {
+// match returns the first live fault with a status matching the request (page is the listing's page number)
+// and counts it as fired.
+func (fs *faultSet) match(pattern string, r *http.Request, page int) (Fault, bool) {
 	return fs.First(func(f Fault) int { return f.Times },
-		func(f Fault) bool { return simhttp.RouteMatches(f.Path, pattern, r.URL.Path) })
+		func(f Fault) bool {
+			return f.Status != 0 && simhttp.RouteMatches(f.Path, pattern, r.URL.Path) && (f.Page <= 0 || f.Page == page)
+		})
+}
+
+// emptyLast reports whether an EmptyLastPage fault matches the route.
+func (fs *faultSet) emptyLast(pattern string, r *http.Request) bool {
+	return len(fs.All(func(f Fault) int { return f.Times },
+		func(f Fault) bool { return f.EmptyLastPage && simhttp.RouteMatches(f.Path, pattern, r.URL.Path) })) > 0
 }

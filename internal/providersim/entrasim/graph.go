@@ -36,7 +36,7 @@ type listing struct {
 func (s *Server) serveList(w http.ResponseWriter, r *http.Request, c *call, l listing) {
 	v := r.URL.Query()
 	var q query
-	offset := 0
+	offset, page, empty := 0, 1, false
 	if l.paging.max == 0 {
 		l.paging = directoryPaging
 	}
@@ -46,7 +46,7 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, c *call, l li
 			s.graphError(w, r, http.StatusBadRequest, codeExpiredPageToken, "The specified page token value has expired and can no longer be included in your request.")
 			return
 		}
-		q.sel, q.top, offset = t.Sel, t.Top, t.Offset
+		q.sel, q.top, offset, page, empty = t.Sel, t.Top, t.Offset, t.Page, t.Empty
 		if t.Filter != "" {
 			q.filter, _ = parseFilter(t.Filter, l.entity, l.filterable, l.ranged)
 		}
@@ -91,8 +91,11 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, c *call, l li
 			break
 		}
 	}
+	if !more && !empty && s.faults.emptyLast(c.route.pattern, r) {
+		more, empty, i = true, true, l.length
+	}
 	if more {
-		t := pageToken{Kind: "list", Res: l.res, Offset: i, Sel: q.sel, Top: q.top, Filter: v.Get("$filter")}
+		t := pageToken{Kind: "list", Res: l.res, Offset: i, Sel: q.sel, Top: q.top, Filter: v.Get("$filter"), Page: page + 1, Empty: empty}
 		if v.Get("$skiptoken") != "" {
 			t.Filter = filterString(q.filter)
 		}

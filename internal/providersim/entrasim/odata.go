@@ -184,6 +184,8 @@ type pageToken struct {
 	Top          int      `json:"t,omitempty"`
 	Upto         uint64   `json:"u,omitempty"` // delta: the sequence number when the round started
 	Issued       int64    `json:"i,omitempty"` // delta: when the round started (unix seconds)
+	Page         int      `json:"p,omitempty"` // list: the page number the token names (Fault.Page)
+	Empty        bool     `json:"e,omitempty"` // list: the extra empty page of an EmptyLastPage fault
 }
 
 func tokenKey(seed, run int64) []byte {

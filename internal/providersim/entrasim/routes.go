@@ -59,7 +59,8 @@ func (s *Server) routes() {
 func (s *Server) serve(rt *route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
-		if f, ok := s.faults.match(rt.pattern, r); ok && f.Status != 0 {
+		s.stats.count(routeName(rt.pattern))
+		if f, ok := s.faults.match(rt.pattern, r, s.pageNumber(r)); ok {
 			s.statusError(w, r, f)
 			return
 		}
@@ -102,4 +103,28 @@ func (s *Server) unknownSegment(w http.ResponseWriter, r *http.Request, _ *call)
 	seg := strings.TrimPrefix(r.URL.Path, "/v1.0/")
 	seg, _, _ = strings.Cut(seg, "/")
 	s.graphError(w, r, http.StatusBadRequest, codeBadRequest, "Resource not found for the segment '"+seg+"'.")
+}
+
+// routeName is the name Stats counts a route under: delta routes by their plain form.
+func routeName(pattern string) string {
+	for _, suffix := range []string{"/microsoft.graph.delta()", "/microsoft.graph.delta", "/delta()"} {
+		if p, ok := strings.CutSuffix(pattern, suffix); ok {
+			return p + "/delta"
+		}
+	}
+	return pattern
+}
+
+// pageNumber is the page of a listing a request asks for: 1 without a $skiptoken, else the number its token
+// carries (0 when it carries none).
+func (s *Server) pageNumber(r *http.Request) int {
+	tok := r.URL.Query().Get("$skiptoken")
+	if tok == "" {
+		return 1
+	}
+	t, err := s.decodeToken(tok)
+	if err != nil {
+		return 0
+	}
+	return t.Page
 }

@@ -87,6 +87,7 @@ type Server struct {
 	auth     *authState
 	throttle *throttle
 	faults   faultSet
+	stats    statsRecorder
 	key      []byte // MAC key of skip and delta tokens
 	reports  *throttle
 	reqSeq   atomic.Int64

@@ -1,0 +1,188 @@
+package entra_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
+	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/connector/entra"
+	"github.com/open-sspm/open-sspm/internal/connector/sourcetest"
+	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/providersim/entrasim"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
+)
+
+// TestConformance runs the connector conformance suite against simulated Entra ID tenants. Every run enumerates
+// (full_resync_hours 0): the suite checks what a full run stores and expires; delta runs are tested in
+// delta_test.go.
+func TestConformance(t *testing.T) {
+	sourcetest.Run(t, entraHarness)
+}
+
+// staticToken is a token credential that always returns the simulator's static token: the suite runs on a fake
+// clock, which azidentity's token cache does not follow (auth_test.go signs in for real).
+type staticToken struct{}
+
+func (staticToken) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return azcore.AccessToken{Token: entrasim.DefaultToken, ExpiresOn: time.Now().Add(24 * time.Hour)}, nil
+}
+
+func testOptions(clk *clocktest.Clock) entra.Options {
+	return entra.Options{AllowLoopback: true, Outbound: sourcetest.Loopback, Now: clk.Now, Sleep: clk.Sleep, Credential: staticToken{}}
+}
+
+var entraHarness = sourcetest.Harness{
+	Kind: func(clk *clocktest.Clock) connector.Kind {
+		opts := testOptions(clk)
+		k := entra.NewKind(opts)
+		k.Bind = nil // bound already: its outbound policy is set
+		k.NewSource = func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.Source, error) {
+			src, err := opts.NewSource(ctx, c, secret)
+			if err != nil {
+				return nil, err
+			}
+			entra.SetStepLimits(src, 40, 3) // many checkpoints from a small tenant
+			return src, nil
+		}
+		return k
+	},
+	NewTenant: func(t testing.TB, clk *clocktest.Clock, n int) sourcetest.Tenant {
+		return newEntraTenant(t, clk, n, entrasim.Options{PageCap: 7})
+	},
+	Endpoints: []sourcetest.Endpoint{
+		{Name: "/v1.0/users", Stage: entra.StageUsers, Paging: []sourcetest.Paging{sourcetest.BodyLink},
+			Unavailable: []sspm.Entity{sspm.EntityAccounts}},
+		// The admins come first: without them the accounts' admin flags are unknown and accounts are kept.
+		{Name: "/v1.0/directoryRoles", Stage: entra.StageRoles, Paging: []sourcetest.Paging{sourcetest.BodyLink},
+			Unavailable: []sspm.Entity{sspm.EntityAccounts, sspm.EntityResources, sspm.EntityGrants}},
+		// The roles stage reads the roles and their holders together: any of its listings refused keeps the roles,
+		// their grants and (admin flags unknown) the accounts.
+		{Name: "/v1.0/directoryRoles/{id}/members", Stage: entra.StageRoles, Paging: []sourcetest.Paging{sourcetest.BodyLink},
+			Unavailable: []sspm.Entity{sspm.EntityAccounts, sspm.EntityResources, sspm.EntityGrants}},
+		// Role-assignable groups' members are admins too; the same listing gives every group its members.
+		{Name: "/v1.0/groups/{id}/members", Stage: entra.StageRoles, Paging: []sourcetest.Paging{sourcetest.BodyLink},
+			Unavailable: []sspm.Entity{sspm.EntityAccounts, sspm.EntityResources, sspm.EntityGrants, sspm.EntityGroupMembers}},
+		{Name: "/v1.0/groups", Stage: entra.StageGroups, Paging: []sourcetest.Paging{sourcetest.BodyLink},
+			Unavailable: []sspm.Entity{sspm.EntityGroups, sspm.EntityGroupMembers}},
+		// Service principals are accounts, resources and credential holders; the OAuth grants name their apps by them.
+		{Name: "/v1.0/servicePrincipals", Stage: entra.StageApps, Paging: []sourcetest.Paging{sourcetest.BodyLink},
+			Unavailable: []sspm.Entity{sspm.EntityAccounts, sspm.EntityResources, sspm.EntityCredentials, sspm.EntityGrants}},
+		{Name: "/v1.0/servicePrincipals/{id}/owners", Stage: entra.StageApps, Paging: []sourcetest.Paging{sourcetest.BodyLink},
+			Unavailable: []sspm.Entity{sspm.EntityGrants}},
+		{Name: "/v1.0/servicePrincipals/{id}/appRoleAssignedTo", Stage: entra.StageApps, Paging: []sourcetest.Paging{sourcetest.BodyLink},
+			Unavailable: []sspm.Entity{sspm.EntityGrants}},
+		{Name: "/v1.0/applications", Stage: entra.StageApps, Paging: []sourcetest.Paging{sourcetest.BodyLink},
+			Unavailable: []sspm.Entity{sspm.EntityResources, sspm.EntityCredentials, sspm.EntityGrants}},
+		{Name: "/v1.0/applications/{id}/owners", Stage: entra.StageApps, Paging: []sourcetest.Paging{sourcetest.BodyLink},
+			Unavailable: []sspm.Entity{sspm.EntityGrants}},
+		{Name: "/v1.0/oauth2PermissionGrants", Stage: entra.StageGrants, Paging: []sourcetest.Paging{sourcetest.BodyLink},
+			Unavailable: []sspm.Entity{sspm.EntityCredentials}},
+		{Name: "/v1.0/reports/authenticationMethods/userRegistrationDetails", Stage: entra.StageMFA,
+			Paging: []sourcetest.Paging{sourcetest.BodyLink}, Tolerant: true},
+	},
+	RateLimits: []string{"429 with Retry-After"},
+}
+
+// entraTenant is a simulated Entra ID tenant of a small company.
+type entraTenant struct {
+	sim    *entrasim.Server
+	resync int
+}
+
+func newEntraTenant(t testing.TB, clk *clocktest.Clock, n int, opts entrasim.Options) *entraTenant {
+	t.Helper()
+	cfg := providersim.Small()
+	cfg.Seed = int64(n + 1)
+	if n > 0 {
+		cfg.Name, cfg.Domain = fmt.Sprintf("Tenant%d", n), fmt.Sprintf("tenant%d.example", n)
+	}
+	company, err := providersim.NewCompany(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Clock = clk.Now
+	sim := entrasim.New(company, opts)
+	t.Cleanup(sim.Close)
+	return &entraTenant{sim: sim}
+}
+
+func (e *entraTenant) config(resync int) json.RawMessage {
+	raw, _ := json.Marshal(map[string]any{"tenant_id": e.sim.TenantID(), "client_id": entrasim.DefaultClientID,
+		"auth": "client_secret", "graph_url": e.sim.URL() + "/v1.0", "authority_host": e.sim.URL(), "full_resync_hours": resync})
+	return raw
+}
+
+func (e *entraTenant) Connector(id string) sspm.Connector {
+	return sspm.Connector{ID: id, Kind: sspm.KindEntra, Name: "Entra " + id, Enabled: true, Config: e.config(e.resync)}
+}
+
+func (e *entraTenant) Secret() []byte { return []byte(entrasim.DefaultSecret) }
+
+func (e *entraTenant) Inject(f sourcetest.Fault) {
+	sf := entrasim.Fault{Path: f.Endpoint, Page: f.Page, Times: f.Times}
+	switch f.Kind {
+	case sourcetest.ServerError:
+		sf.Status = http.StatusServiceUnavailable
+	case sourcetest.Forbidden:
+		sf.Status = http.StatusForbidden
+	case sourcetest.RateLimited:
+		sf.Status, sf.RetryAfter = http.StatusTooManyRequests, int(f.Wait/time.Second)
+	case sourcetest.EmptyLastPage:
+		sf.EmptyLastPage = true
+	}
+	e.sim.AddFault(sf)
+}
+
+func (e *entraTenant) ClearFaults() { e.sim.ClearFaults() }
+
+func (e *entraTenant) Requests(endpoint string) int { return e.sim.Stats().ByRoute[endpoint] }
+
+// Delete deletes a user and removes a membership.
+func (e *entraTenant) Delete(t testing.TB) []sspm.Entity {
+	t.Helper()
+	users, groups := e.sim.UserIDs(), e.sim.GroupIDs()
+	if err := e.sim.DeleteUser(users[3], false); err != nil {
+		t.Fatal(err)
+	}
+	members := groupMembers(t, e.sim, groups[2])
+	if err := e.sim.RemoveMember(groups[2], members[0]); err != nil {
+		t.Fatal(err)
+	}
+	return []sspm.Entity{sspm.EntityAccounts, sspm.EntityGroupMembers}
+}
+
+// groupMembers lists a group's direct members' ids from the simulator.
+func groupMembers(t testing.TB, sim *entrasim.Server, group string) []string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, sim.URL()+"/v1.0/groups/"+group+"/members?$select=id&$top=999", nil)
+	req.Header.Set("Authorization", "Bearer "+entrasim.DefaultToken)
+	resp, err := sim.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Value []struct {
+			ID string `json:"id"`
+		} `json:"value"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(page.Value))
+	for i, v := range page.Value {
+		out[i] = v.ID
+	}
+	if len(out) == 0 {
+		t.Fatalf("group %s has no members", group)
+	}
+	return out
+}

@@ -1,0 +1,4 @@
+package entra
+
+// SetStepLimits bounds the source's steps (tests: many checkpoints from a small tenant).
+func SetStepLimits(s *Source, rows, requests int) { s.limits = stepLimits{rows, requests} }
