@@ -1,6 +1,7 @@
 package entrasim
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
@@ -281,18 +282,29 @@ func (s *Server) checkAssertion(app *App, jwt, aud string) (int, string) {
 }
 
 // certMatches reports whether the assertion header names cert (no thumbprint: any registered cert may match).
+// Thumbprints are accepted in base64url (RFC 7515) and in standard base64, which MSAL sends.
 func certMatches(cert *x509.Certificate, x5t, x5tS256 string, x5c []string) bool {
-	enc := base64.RawURLEncoding.EncodeToString
 	s1, s256 := sha1.Sum(cert.Raw), sha256.Sum256(cert.Raw)
 	switch {
 	case x5tS256 != "":
-		return strings.TrimRight(x5tS256, "=") == enc(s256[:])
+		return bytes.Equal(thumbprintBytes(x5tS256), s256[:])
 	case x5t != "":
-		return strings.TrimRight(x5t, "=") == enc(s1[:])
+		return bytes.Equal(thumbprintBytes(x5t), s1[:])
 	case len(x5c) > 0:
 		return x5c[0] == base64.StdEncoding.EncodeToString(cert.Raw)
 	}
 	return true
+}
+
+// thumbprintBytes decodes a base64url or standard base64 thumbprint, padded or not; nil when it is neither.
+func thumbprintBytes(t string) []byte {
+	t = strings.TrimRight(t, "=")
+	for _, enc := range []*base64.Encoding{base64.RawURLEncoding, base64.RawStdEncoding} {
+		if b, err := enc.DecodeString(t); err == nil {
+			return b
+		}
+	}
+	return nil
 }
 
 // verifyJWS checks an RS256, PS256 or ES256 signature.

@@ -1,6 +1,8 @@
 package entrasim
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"testing"
 )
@@ -59,5 +61,19 @@ func TestGraphDefaultScope(t *testing.T) {
 		if got := graphDefaultScope(scope); got != want {
 			t.Errorf("graphDefaultScope(%q) = %v, want %v", scope, got, want)
 		}
+	}
+}
+
+// TestThumbprintEncodings: x5t#S256 in base64url or in MSAL's standard base64 names the same certificate.
+func TestThumbprintEncodings(t *testing.T) {
+	cert := newCert(t, rsaKey(t))
+	sum := sha256.Sum256(cert.Raw)
+	for _, enc := range []*base64.Encoding{base64.RawURLEncoding, base64.URLEncoding, base64.StdEncoding, base64.RawStdEncoding} {
+		if !certMatches(cert, "", enc.EncodeToString(sum[:]), nil) {
+			t.Errorf("thumbprint %q does not match", enc.EncodeToString(sum[:]))
+		}
+	}
+	if certMatches(cert, "", base64.StdEncoding.EncodeToString(make([]byte, 32)), nil) {
+		t.Error("a zero thumbprint matches")
 	}
 }
