@@ -1,0 +1,171 @@
+package entra_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/open-sspm/open-sspm/internal/connector/entra"
+	"github.com/open-sspm/open-sspm/internal/connector/sourcetest"
+	"github.com/open-sspm/open-sspm/internal/lane"
+	"github.com/open-sspm/open-sspm/internal/postgres"
+	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
+	"github.com/open-sspm/open-sspm/internal/providersim/entrasim"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
+)
+
+// deltaEnv is a tenant, a connector with delta on (weekly re-enumeration) stored in a database, and a runner.
+type deltaEnv struct {
+	clk    *clocktest.Clock
+	tn     *entraTenant
+	db     *postgres.DB
+	runner *lane.Runner
+	conn   sspm.Connector
+}
+
+func newDeltaEnv(t *testing.T) *deltaEnv {
+	t.Helper()
+	clk := clocktest.New(sourcetest.Start)
+	tn := newEntraTenant(t, clk, 0, entrasim.Options{PageCap: 7})
+	tn.resync = entra.DefaultFullResyncHours
+	db := postgrestest.New(t, postgres.WithClock(clk.Now))
+	e := &deltaEnv{clk: clk, tn: tn, db: db, conn: tn.Connector("delta")}
+	if _, err := db.CreateConnector(context.Background(), e.conn, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	opts := testOptions(clk)
+	e.runner = &lane.Runner{Store: db, Now: clk.Now, Sleep: clk.Sleep, LeaseTTL: time.Minute,
+		Sources: func(ctx context.Context, c sspm.Connector) (sspm.Source, error) {
+			return opts.NewSource(ctx, c, tn.Secret())
+		}}
+	return e
+}
+
+func (e *deltaEnv) sync(t *testing.T) lane.Result {
+	t.Helper()
+	e.clk.Advance(time.Hour)
+	res, err := e.runner.Run(context.Background(), sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: e.conn.ID}, "t", time.Time{})
+	if err != nil || res.Outcome != lane.OutcomeSucceeded {
+		t.Fatalf("sync: %s %v %v", res.Outcome, err, res.Err)
+	}
+	return res
+}
+
+// live reads one column of a live row of the connector's table, "" when there is none.
+func (e *deltaEnv) live(t *testing.T, query string, args ...any) string {
+	t.Helper()
+	var out string
+	err := e.db.Pool().QueryRow(context.Background(), query, append([]any{e.conn.ID}, args...)...).Scan(&out)
+	if err != nil && !strings.Contains(err.Error(), "no rows") {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestDeltaBetweenFullEnumerations: the first run enumerates and keeps the deltaLinks; the next applies the users
+// and groups delta (a new user, a disabled one, a deleted one deprovisioned, a new membership) without listing
+// users or groups and expires nothing of them; a week later a full re-enumeration sweeps the removed membership.
+func TestDeltaBetweenFullEnumerations(t *testing.T) {
+	e := newDeltaEnv(t)
+	sim := e.tn.sim
+	e.sync(t)
+	users, groups := sim.UserIDs(), sim.GroupIDs()
+	added, err := sim.AddUser(entrasim.NewUser{DisplayName: "New Hire", Mail: "new.hire@example.test", UserPrincipalName: "new.hire@example.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, sim.SetAccountEnabled(users[1], false))
+	must(t, sim.DeleteUser(users[2], false))
+	must(t, sim.AddMember(groups[0], added))
+	removed := groupMembers(t, sim, groups[1])[0]
+	must(t, sim.RemoveMember(groups[1], removed))
+
+	sim.ResetStats()
+	res := e.sync(t)
+	st := sim.Stats().ByRoute
+	// Members are read only for the role-assignable groups that hold roles (the admins), not for every group.
+	if st["/v1.0/users"] != 0 || st["/v1.0/groups"] != 0 || st["/v1.0/groups/{id}/members"] >= len(groups)/2 {
+		t.Errorf("the delta run listed users %d, groups %d, members %d times", st["/v1.0/users"], st["/v1.0/groups"], st["/v1.0/groups/{id}/members"])
+	}
+	if st["/v1.0/users/delta"] == 0 || st["/v1.0/groups/delta"] == 0 {
+		t.Errorf("the delta run read no delta: %v", st)
+	}
+	if n := res.Expired[sspm.EntityAccounts] + res.Expired[sspm.EntityGroups] + res.Expired[sspm.EntityGroupMembers]; n != 0 {
+		t.Errorf("the delta run expired %v", res.Expired)
+	}
+	for id, want := range map[string]string{added: "active", users[1]: "suspended", users[2]: "deprovisioned"} {
+		q := `SELECT status FROM accounts WHERE connector_id = $1 AND external_id = $2 AND expired_at IS NULL`
+		if got := e.live(t, q, id); got != want {
+			t.Errorf("account %s: status %q, want %q", id, got, want)
+		}
+	}
+	memberQ := `SELECT member_external_id FROM group_members WHERE connector_id = $1 AND group_external_id = $2 AND member_external_id = $3 AND expired_at IS NULL`
+	if e.live(t, memberQ, groups[0], added) == "" {
+		t.Error("the membership added in the delta is not stored")
+	}
+	if e.live(t, memberQ, groups[1], removed) == "" {
+		t.Error("a delta run expired a membership: only a full re-enumeration sweeps")
+	}
+
+	e.clk.Advance(8 * 24 * time.Hour) // the weekly re-enumeration is due
+	sim.ResetStats()
+	res = e.sync(t)
+	if sim.Stats().ByRoute["/v1.0/users"] == 0 {
+		t.Fatal("the weekly run did not enumerate users")
+	}
+	if e.live(t, memberQ, groups[1], removed) != "" {
+		t.Error("the full re-enumeration did not expire the removed membership")
+	}
+	if res.Expired[sspm.EntityGroupMembers] == 0 || len(res.Run.Unavailable) != 0 {
+		t.Errorf("the full re-enumeration expired %v, unavailable %v", res.Expired, res.Run.Unavailable)
+	}
+}
+
+// TestDeltaLinkGoneFallsBackToFullEnumeration: a deltaLink Graph answers with 410 starts a full enumeration in
+// the same run, which says so, and leaves a fresh deltaLink for the next run.
+func TestDeltaLinkGoneFallsBackToFullEnumeration(t *testing.T) {
+	e := newDeltaEnv(t)
+	e.sync(t)
+	e.tn.sim.AddFault(entrasim.Fault{Path: "/v1.0/users/delta", Status: http.StatusGone, Times: 1})
+	var msgs []string
+	opts := testOptions(e.clk)
+	e.runner.Sources = func(ctx context.Context, c sspm.Connector) (sspm.Source, error) {
+		src, err := opts.NewSource(ctx, c, e.tn.Secret())
+		return &recording{Source: src, msgs: &msgs}, err
+	}
+	e.tn.sim.ResetStats()
+	e.sync(t)
+	if !strings.Contains(strings.Join(msgs, "\n"), "the users deltaLink was refused") {
+		t.Errorf("the run does not say the deltaLink was refused: %q", msgs)
+	}
+	if e.tn.sim.Stats().ByRoute["/v1.0/users"] == 0 {
+		t.Error("no full enumeration after the 410")
+	}
+	e.tn.sim.ResetStats()
+	e.sync(t)
+	if st := e.tn.sim.Stats().ByRoute; st["/v1.0/users"] != 0 || st["/v1.0/users/delta"] == 0 {
+		t.Errorf("the run after the fallback did not apply the delta: %v", st)
+	}
+}
+
+// recording keeps every step's message.
+type recording struct {
+	*entra.Source
+	msgs *[]string
+}
+
+func (r *recording) Step(ctx context.Context, l sspm.Lane, stage, cursor string) (sspm.StepResult, error) {
+	res, err := r.Source.Step(ctx, l, stage, cursor)
+	*r.msgs = append(*r.msgs, res.Message)
+	return res, err
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
