@@ -25,7 +25,7 @@ type env struct {
 
 // newEnv starts the Small company's domain with opts and a source acting as subject ("" for the super admin)
 // with secret (nil for the domain's generated key).
-func newEnv(t *testing.T, opts googlesim.Options, subject string, secret []byte, config map[string]any) *env {
+func newEnv(t testing.TB, opts googlesim.Options, subject string, secret []byte, config map[string]any) *env {
 	t.Helper()
 	company, err := providersim.NewCompany(providersim.Small())
 	if err != nil {
@@ -55,7 +55,7 @@ func newEnv(t *testing.T, opts googlesim.Options, subject string, secret []byte,
 }
 
 // drain runs every stage of the full lane to its end and returns the pages and the unavailable entities.
-func (e *env) drain(t *testing.T) (sspm.Page, []sspm.Entity, error) {
+func (e *env) drain(t testing.TB) (sspm.Page, []sspm.Entity, error) {
 	t.Helper()
 	var all sspm.Page
 	var unavailable []sspm.Entity
@@ -84,7 +84,7 @@ func (e *env) drain(t *testing.T) (sspm.Page, []sspm.Entity, error) {
 }
 
 // serviceAccount returns a new key and its service account with the given delegated scopes.
-func serviceAccount(t *testing.T, delegated []string) (googlesim.ServiceAccount, []byte) {
+func serviceAccount(t testing.TB, delegated []string) (googlesim.ServiceAccount, []byte) {
 	t.Helper()
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {

@@ -3,7 +3,6 @@ package googlesim
 import (
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -75,19 +74,34 @@ func str(name, v string) Parameter { return Parameter{Name: name, Value: v} }
 
 func boolean(name string, v bool) Parameter { return Parameter{Name: name, BoolValue: &v} }
 
-// activityLog holds each application's activities, newest first.
+// activityLog holds each application's activities, oldest first (listings walk it backwards: newest first).
 type activityLog struct {
 	seed     int64
 	customer string
 	domain   string
 	apps     map[string][]*Activity
 	seq      uint64
+	building bool // add appends; buildActivities sorts at the end
 }
 
 // buildActivities records the company's history as activities: sign-ins (login), OAuth grants and "Sign in
 // with Google" (token), SAML sign-ins to apps (saml) and user and role changes (admin).
 func buildActivities(c *providersim.Company, d *directory) *activityLog {
-	l := &activityLog{seed: c.Config.Seed, customer: d.customerID, domain: c.Domain, apps: map[string][]*Activity{}}
+	l := &activityLog{seed: c.Config.Seed, customer: d.customerID, domain: c.Domain, apps: map[string][]*Activity{}, building: true}
+	defer func() {
+		for _, list := range l.apps {
+			slices.SortStableFunc(list, func(a, b *Activity) int {
+				switch {
+				case newer(b, a):
+					return -1
+				case newer(a, b):
+					return 1
+				}
+				return 0
+			})
+		}
+		l.building = false
+	}()
 	since := c.Now.Add(-c.Config.History)
 	byPerson := map[int]*User{}
 	for _, u := range d.users {
@@ -180,10 +194,16 @@ func (l *activityLog) add(app string, actor *User, at time.Time, ip string, ev E
 		ID:    ActivityID{Time: rfc3339(at), UniqueQualifier: strconv.FormatInt(uq, 10), ApplicationName: app, CustomerID: l.customer},
 		Actor: Actor{CallerType: "USER", Email: actor.PrimaryEmail, ProfileID: actor.ID}, IPAddress: ip, OwnerDomain: l.domain,
 		Events: []Event{ev}}
-	list := l.apps[app]
-	i := sort.Search(len(list), func(i int) bool { return newer(a, list[i]) })
-	list = slices.Insert(list, i, a)
-	l.apps[app] = list
+	list := l.apps[app] // oldest first, so that recording now appends
+	if l.building {
+		l.apps[app] = append(list, a)
+		return a
+	}
+	i := len(list)
+	for i > 0 && newer(list[i-1], a) {
+		i--
+	}
+	l.apps[app] = slices.Insert(list, i, a)
 	return a
 }
 
@@ -248,7 +268,9 @@ func (s *Server) listActivities(w http.ResponseWriter, r *http.Request, c *call)
 		userKey = u.ID
 	}
 	var out []*Activity
-	for _, a := range s.log.apps[app] {
+	list := s.log.apps[app]
+	for i := len(list) - 1; i >= 0; i-- {
+		a := list[i]
 		if a.at.Before(start) || a.at.After(end) || a.at.Add(lag).After(now) {
 			continue
 		}
