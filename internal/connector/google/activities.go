@@ -183,8 +183,12 @@ func activityKey(a *reports.Activity) string {
 func targetsOf(a *reports.Activity, ev *reports.ActivityEvents) []sspm.EventTarget {
 	var out []sspm.EventTarget
 	params := map[string]string{}
+	var scopes []string
 	for _, p := range ev.Parameters {
 		params[p.Name] = p.Value
+		if p.Name == "scope" {
+			scopes = append(scopes, p.MultiValue...)
+		}
 	}
 	if v := params["USER_EMAIL"]; v != "" {
 		out = append(out, sspm.EventTarget{Type: "user", ExternalID: strings.ToLower(v), DisplayName: v})
@@ -193,10 +197,20 @@ func targetsOf(a *reports.Activity, ev *reports.ActivityEvents) []sspm.EventTarg
 		out = append(out, sspm.EventTarget{Type: "group", ExternalID: strings.ToLower(v), DisplayName: v})
 	}
 	if v := params["ROLE_NAME"]; v != "" {
-		out = append(out, sspm.EventTarget{Type: "role", ExternalID: v, DisplayName: v})
+		display := v
+		if v == superAdminRole {
+			display = "Super Admin (" + v + ")"
+		}
+		out = append(out, sspm.EventTarget{Type: "role", ExternalID: v, DisplayName: display})
+	}
+	if ev.Name == "GRANT_ADMIN_PRIVILEGE" { // making a user super admin
+		out = append(out, sspm.EventTarget{Type: "role", ExternalID: superAdminRole, DisplayName: "Super Admin (" + superAdminRole + ")"})
 	}
 	if v := params["client_id"]; v != "" {
 		out = append(out, sspm.EventTarget{Type: "oauth_client", ExternalID: v, DisplayName: params["app_name"]})
+	}
+	for _, sc := range scopes {
+		out = append(out, sspm.EventTarget{Type: "scope", ExternalID: sc, DisplayName: sc})
 	}
 	if v := params["application_name"]; v != "" {
 		out = append(out, sspm.EventTarget{Type: "app", ExternalID: v, DisplayName: v})
@@ -206,6 +220,9 @@ func targetsOf(a *reports.Activity, ev *reports.ActivityEvents) []sspm.EventTarg
 	}
 	return out
 }
+
+// superAdminRole is the name Google gives the super admin role.
+const superAdminRole = "_SEED_ADMIN_ROLE"
 
 func itoa(n int) string { return itoa64(int64(n)) }
 

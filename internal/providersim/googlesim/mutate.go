@@ -201,3 +201,27 @@ func (s *Server) Authorize(userKey, app string, scopes []string) (string, error)
 func (s *Server) adminEvent(typ, name string, params ...Parameter) {
 	s.log.add(AppAdmin, s.dir.users[s.dir.superAdmin], s.now(), "198.51.100.7", Event{Type: typ, Name: name, Parameters: params})
 }
+
+// AssignRole assigns the role (by name, e.g. "_SEED_ADMIN_ROLE") to a user customer-wide, as an admin does in
+// the Admin console; the user becomes a super admin or a delegated admin.
+func (s *Server) AssignRole(userKey, roleName string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.dir.user(userKey)
+	if !ok {
+		return fmt.Errorf("googlesim: no user %q", userKey)
+	}
+	i := slices.IndexFunc(s.dir.roles, func(r Role) bool { return r.RoleName == roleName })
+	if i < 0 {
+		return fmt.Errorf("googlesim: no role %q", roleName)
+	}
+	r := s.dir.roles[i]
+	s.dir.assign(s.company.Config.Seed, r.RoleID, u.ID, "user", false)
+	if r.IsSuperAdminRole {
+		u.IsAdmin = true
+	} else {
+		u.IsDelegatedAdmin = true
+	}
+	s.adminEvent("DELEGATED_ADMIN_SETTINGS", "ASSIGN_ROLE", str("ROLE_NAME", r.RoleName), str("USER_EMAIL", u.PrimaryEmail))
+	return nil
+}
