@@ -23,7 +23,8 @@ type LinkResult struct {
 	Recomputed int64 // identities whose attributes or flags changed
 }
 
-// LinkAccounts links a connector's live, unlinked user accounts by email (case-insensitive) to identities,
+// LinkAccounts links a connector's live, unlinked user accounts by email (case-insensitive), or by an alias when no
+// identity has the primary email (Google Workspace), to identities,
 // creating an identity for an email none has, preferring identities an authoritative source anchors; service and
 // bot accounts are never linked automatically, and manual decisions are never overwritten. Then it recomputes
 // every identity's attributes and flags with identity.Rollup (stale: no activity since staleBefore). One
@@ -45,12 +46,17 @@ func (db *DB) LinkAccounts(ctx context.Context, connectorID string, authoritativ
 				return err
 			}
 		}
+		aliased, err := q.LinkByAlias(ctx, sqlgen.LinkByAliasParams{ConnectorID: connectorID, Authoritative: authoritative})
+		if err != nil {
+			return err
+		}
 		if r.Created, err = q.CreateIdentitiesForEmails(ctx, connectorID); err != nil {
 			return err
 		}
 		if r.Linked, err = q.LinkByEmail(ctx, sqlgen.LinkByEmailParams{ConnectorID: connectorID, Authoritative: authoritative}); err != nil {
 			return err
 		}
+		r.Linked += aliased
 		if r.Recomputed, err = recompute(ctx, q, staleBefore, nil); err != nil {
 			return err
 		}

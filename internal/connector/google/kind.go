@@ -72,8 +72,11 @@ func NewKind(opts Options) connector.Kind {
 		opts.Outbound = outbound.Strict()
 	}
 	return connector.Kind{
-		Kind:          sspm.KindGoogle,
-		Authoritative: true,
+		Kind: sspm.KindGoogle,
+		// Not authoritative by default: where Okta or Entra is the identity provider of record, Workspace users link
+		// to its people by primary email or alias, and "needs anchor" lists those matching no person. An operator
+		// whose identity provider is Workspace marks the connector authoritative.
+		Authoritative: false,
 		ConfigSchema:  json.RawMessage(ConfigSchema),
 		Scopes:        Scopes,
 		Endpoint:      connector.Endpoint{Field: "api_url", Default: DefaultAPIURL},

@@ -232,6 +232,37 @@ func (q *Queries) IdentityAccounts(ctx context.Context, ids []int64) ([]Identity
 	return items, nil
 }
 
+const linkByAlias = `-- name: LinkByAlias :execrows
+INSERT INTO identity_links (account_id, identity_id, reason)
+SELECT DISTINCT ON (a.id) a.id, i.id, CASE WHEN $1::boolean THEN 'authoritative' ELSE 'auto_email' END
+FROM accounts a
+LEFT JOIN identity_links l ON l.account_id = a.id
+CROSS JOIN LATERAL jsonb_array_elements_text(
+    CASE WHEN jsonb_typeof(a.raw -> 'aliases') = 'array' THEN a.raw -> 'aliases' ELSE '[]'::jsonb END) x(alias)
+JOIN identities i ON lower(i.primary_email) = lower(x.alias)
+WHERE a.connector_id = $2 AND a.expired_at IS NULL AND a.kind = 'user' AND l.account_id IS NULL
+  AND NOT EXISTS (SELECT 1 FROM identities p WHERE lower(p.primary_email) = a.email)
+ORDER BY a.id, i.anchored DESC, i.id
+ON CONFLICT (account_id) DO NOTHING
+`
+
+type LinkByAliasParams struct {
+	Authoritative bool
+	ConnectorID   string
+}
+
+// Links the connector's live, unlinked user accounts whose primary email no identity has to the identity of one of
+// their aliases (the raw record's "aliases", a list of addresses: Google Workspace), anchored identities first, then
+// the oldest. It runs before identities are created for emails, so an account known by an alias joins the person
+// it belongs to instead of starting an identity of its own.
+func (q *Queries) LinkByAlias(ctx context.Context, arg LinkByAliasParams) (int64, error) {
+	result, err := q.db.Exec(ctx, linkByAlias, arg.Authoritative, arg.ConnectorID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const linkByEmail = `-- name: LinkByEmail :execrows
 INSERT INTO identity_links (account_id, identity_id, reason)
 SELECT a.id,
