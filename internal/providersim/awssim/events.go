@@ -90,7 +90,7 @@ func (o *org) history(now time.Time) {
 	for i, u := range o.users {
 		if now.Sub(u.Created) < 85*day && u.Created.Before(now) {
 			o.newEvent(eventSpec{name: "CreateUser", source: SourceIdentityStore, actor: "scim-provisioner", at: u.Created,
-				request: map[string]any{"identityStoreId": o.identityStoreID, "userName": "HIDDEN_DUE_TO_SECURITY_REASONS"},
+				request:  map[string]any{"identityStoreId": o.identityStoreID, "userName": "HIDDEN_DUE_TO_SECURITY_REASONS"},
 				response: map[string]any{"userId": u.ID, "identityStoreId": o.identityStoreID}})
 		}
 		if u.Status == "ENABLED" && i%3 == 0 {
