@@ -8,6 +8,7 @@ package kinds
 
 import (
 	"github.com/open-sspm/open-sspm/internal/connector"
+	awsidc "github.com/open-sspm/open-sspm/internal/connector/aws"
 	"github.com/open-sspm/open-sspm/internal/connector/entra"
 	"github.com/open-sspm/open-sspm/internal/connector/github"
 	"github.com/open-sspm/open-sspm/internal/connector/google"
@@ -32,6 +33,7 @@ func List(o Options) []connector.Kind {
 		github.NewKind(github.Options{AllowLoopback: o.AllowLoopback, Outbound: o.Outbound}),
 		google.NewKind(google.Options{AllowLoopback: o.AllowLoopback, Outbound: o.Outbound}),
 		entra.NewKind(entra.Options{AllowLoopback: o.AllowLoopback, Outbound: o.Outbound}),
+		awsidc.NewKind(awsidc.Options{AllowLoopback: o.AllowLoopback, Outbound: o.Outbound}),
 	}
 }
 

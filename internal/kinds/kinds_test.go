@@ -150,7 +150,7 @@ func TestListHasEveryKind(t *testing.T) {
 		}
 		got[k.Kind] = true
 	}
-	for _, want := range []sspm.Kind{sspm.KindOkta, sspm.KindGitHub, sspm.KindGoogle, sspm.KindEntra} {
+	for _, want := range []sspm.Kind{sspm.KindOkta, sspm.KindGitHub, sspm.KindGoogle, sspm.KindEntra, sspm.KindAWSIDC} {
 		if !got[want] {
 			t.Errorf("kind %s is not listed", want)
 		}
@@ -173,6 +173,7 @@ func TestKindsSayWhichLanesTheyHave(t *testing.T) {
 		sspm.KindGitHub: "[full event-inbox tail evaluator]",
 		sspm.KindGoogle: "[full discovery tail evaluator]",
 		sspm.KindEntra:  "[full evaluator]",
+		sspm.KindAWSIDC: "[full tail evaluator]",
 	}
 	for _, k := range kinds.List(kinds.Options{}) {
 		if got := fmt.Sprint(k.Lanes()); got != want[k.Kind] {
