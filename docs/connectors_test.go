@@ -9,6 +9,7 @@ import (
 
 	"github.com/open-sspm/open-sspm/internal/connector"
 	awsidc "github.com/open-sspm/open-sspm/internal/connector/aws"
+	"github.com/open-sspm/open-sspm/internal/connector/datadog"
 	"github.com/open-sspm/open-sspm/internal/connector/github"
 	"github.com/open-sspm/open-sspm/internal/connector/google"
 	"github.com/open-sspm/open-sspm/internal/connector/okta"
@@ -17,7 +18,7 @@ import (
 // Every connector kind has docs/connectors/<kind>.md (the admin UI links each connector form to it), the page
 // names every permission the form lists, and kinds that take pushes say where they arrive.
 func TestEveryKindHasItsPage(t *testing.T) {
-	kinds := []connector.Kind{okta.NewKind(okta.Options{}), github.NewKind(github.Options{}), google.NewKind(google.Options{}), awsidc.NewKind(awsidc.Options{})}
+	kinds := []connector.Kind{okta.NewKind(okta.Options{}), github.NewKind(github.Options{}), google.NewKind(google.Options{}), awsidc.NewKind(awsidc.Options{}), datadog.NewKind(datadog.Options{})}
 	for _, k := range kinds {
 		b, err := os.ReadFile(filepath.Join("connectors", string(k.Kind)+".md"))
 		if err != nil {

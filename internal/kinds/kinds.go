@@ -9,6 +9,7 @@ package kinds
 import (
 	"github.com/open-sspm/open-sspm/internal/connector"
 	awsidc "github.com/open-sspm/open-sspm/internal/connector/aws"
+	"github.com/open-sspm/open-sspm/internal/connector/datadog"
 	"github.com/open-sspm/open-sspm/internal/connector/entra"
 	"github.com/open-sspm/open-sspm/internal/connector/github"
 	"github.com/open-sspm/open-sspm/internal/connector/google"
@@ -34,6 +35,7 @@ func List(o Options) []connector.Kind {
 		google.NewKind(google.Options{AllowLoopback: o.AllowLoopback, Outbound: o.Outbound}),
 		entra.NewKind(entra.Options{AllowLoopback: o.AllowLoopback, Outbound: o.Outbound}),
 		awsidc.NewKind(awsidc.Options{AllowLoopback: o.AllowLoopback, Outbound: o.Outbound}),
+		datadog.NewKind(datadog.Options{AllowLoopback: o.AllowLoopback, Outbound: o.Outbound}),
 	}
 }
 

@@ -150,7 +150,7 @@ func TestListHasEveryKind(t *testing.T) {
 		}
 		got[k.Kind] = true
 	}
-	for _, want := range []sspm.Kind{sspm.KindOkta, sspm.KindGitHub, sspm.KindGoogle, sspm.KindEntra, sspm.KindAWSIDC} {
+	for _, want := range []sspm.Kind{sspm.KindOkta, sspm.KindGitHub, sspm.KindGoogle, sspm.KindEntra, sspm.KindAWSIDC, sspm.KindDatadog} {
 		if !got[want] {
 			t.Errorf("kind %s is not listed", want)
 		}
@@ -169,11 +169,12 @@ func TestListHasEveryKind(t *testing.T) {
 // The kinds say which lanes they have: Okta reads SaaS evidence (discovery), GitHub does not.
 func TestKindsSayWhichLanesTheyHave(t *testing.T) {
 	want := map[sspm.Kind]string{
-		sspm.KindOkta:   "[full discovery event-inbox tail evaluator]",
-		sspm.KindGitHub: "[full event-inbox tail evaluator]",
-		sspm.KindGoogle: "[full discovery tail evaluator]",
-		sspm.KindEntra:  "[full evaluator]",
-		sspm.KindAWSIDC: "[full tail evaluator]",
+		sspm.KindOkta:    "[full discovery event-inbox tail evaluator]",
+		sspm.KindGitHub:  "[full event-inbox tail evaluator]",
+		sspm.KindGoogle:  "[full discovery tail evaluator]",
+		sspm.KindEntra:   "[full evaluator]",
+		sspm.KindAWSIDC:  "[full tail evaluator]",
+		sspm.KindDatadog: "[full tail evaluator]",
 	}
 	for _, k := range kinds.List(kinds.Options{}) {
 		if got := fmt.Sprint(k.Lanes()); got != want[k.Kind] {

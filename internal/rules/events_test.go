@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -54,6 +55,47 @@ func TestEventPolicies(t *testing.T) {
 			f := EventFinding(got[0], time.Now())
 			if f.DedupeKey != EventDedupeKey(tt.want, "okta-1", tt.give.ProviderEventID) || f.Kind != sspm.FindingEvent {
 				t.Fatalf("finding = %+v", f)
+			}
+		})
+	}
+}
+
+// Datadog Audit Trail events as the connector maps them: a role grant carries the role's admin_tier.
+func TestDatadogEventPolicies(t *testing.T) {
+	cat := loadCatalog(t)
+	grant := func(id int64, tier string) sspm.Event {
+		return sspm.Event{ID: id, ConnectorID: "dd-1", SourceKind: "datadog", ProviderEventID: fmt.Sprintf("dd-%d", id),
+			Type: "role.member_added", Category: "iam.role.grant", Outcome: "success", Source: "tail",
+			OccurredAt: time.Date(2026, 6, 1, 10, 0, int(id), 0, time.UTC),
+			Targets: []sspm.EventTarget{{Type: "user", ExternalID: "bob@acme.example", DisplayName: "bob@acme.example"},
+				{Type: "role", ExternalID: "r-1", DisplayName: "Security Engineering"}},
+			Raw: json.RawMessage(`{"id":"x","attributes":{"message":"m"},"admin_tier":"` + tier + `"}`)}
+	}
+	key := sspm.Event{ID: 9, ConnectorID: "dd-1", SourceKind: "datadog", ProviderEventID: "dd-9", Type: "api_key.created",
+		Category: "credential.create", Outcome: "success", Source: "tail", OccurredAt: time.Date(2026, 6, 1, 10, 0, 9, 0, time.UTC),
+		Raw: json.RawMessage(`{}`)}
+	tests := []struct {
+		name string
+		give sspm.Event
+		want map[string]string // policy id → severity
+	}{
+		{"a custom role with admin-grade permissions", grant(1, "privileged"), map[string]string{"EV-001": "high", "EV-008": "high"}},
+		{"the Datadog Admin Role is critical", grant(2, "super"), map[string]string{"EV-001": "critical", "EV-008": "high"}},
+		{"a role of read permissions", grant(3, "none"), map[string]string{}},
+		{"an API key created", key, map[string]string{"EV-003": "medium"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := cat.MatchEvents(context.Background(), "datadog", []sspm.Event{tt.give}, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]string{}
+			for _, m := range got {
+				seen[m.Ref.Policy.ID] = m.Severity
+			}
+			if fmt.Sprint(seen) != fmt.Sprint(tt.want) {
+				t.Fatalf("matched %v, want %v", seen, tt.want)
 			}
 		})
 	}

@@ -95,6 +95,9 @@ const (
 	BodyLink Paging = "next link in the body"
 	// BodyToken: a continuation token in the body (GraphQL's pageInfo.endCursor).
 	BodyToken Paging = "token in the body"
+	// PageNumber: the client asks for page[number] n+1 while the pages come back full (Datadog's 0-based
+	// page[number]); EmptyLastPage fills the last page so that an empty one ends the listing.
+	PageNumber Paging = "page number"
 )
 
 // FaultKind says what a fault does.

@@ -81,6 +81,8 @@ func (s *Server) buildAudit(c *providersim.Company) {
 
 // AppendEvent adds an event to the Audit Trail and returns its id.
 func (s *Server) AppendEvent(e Event) string {
+	s.orgMu.RLock() // the actor is looked up among the users
+	defer s.orgMu.RUnlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.appendLocked(e).ID

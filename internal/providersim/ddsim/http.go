@@ -2,7 +2,9 @@ package ddsim
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -75,13 +77,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route, h func(
 	if !s.limit.take(w.Header(), rt.bucket, now) {
 		return errReply(http.StatusTooManyRequests, "Too many requests")
 	}
-	if f, ok := s.faults.match(rt.pattern, r.URL.Path); ok {
+	if f, ok := s.faults.match(rt.pattern, r.URL.Path, pageOf(r)); ok {
+		if f.EmptyLastPage {
+			return s.locked(func() reply { return padded(h(withoutPaging(r)), r) })
+		}
 		if f.Status == http.StatusTooManyRequests {
 			w.Header().Set("X-RateLimit-Remaining", "0")
+			if f.Reset > 0 {
+				w.Header().Set("X-RateLimit-Reset", strconv.Itoa(int((f.Reset+time.Second-1)/time.Second)))
+			}
 		}
 		return errReply(f.Status, faultText(f.Status))
 	}
-	return h(r)
+	return s.locked(func() reply { return h(r) })
 }
 
 // authenticate checks both key headers; it returns the application key's permissions (nil: all).
@@ -118,6 +126,8 @@ func (s *Server) write(w http.ResponseWriter, rt route, rep reply) {
 	}
 	if w.Header().Get("X-RateLimit-Name") == "" {
 		s.limit.headers(w.Header(), rt.bucket, s.clock())
+	} else if rep.status == http.StatusTooManyRequests && w.Header().Get("X-RateLimit-Remaining") != "0" {
+		w.Header().Set("X-RateLimit-Remaining", "0")
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(rep.status)
@@ -206,12 +216,24 @@ func (s *Server) SetRateLimits(limits map[string]int) {
 
 // Fault answers the requests it matches with Status and Datadog's error body. Zero fields match everything.
 type Fault struct {
-	// Path matches a route as registered ("GET /api/v2/users") or a concrete path ("/api/v2/roles/…/users").
+	// Path matches a route as registered ("GET /api/v2/users"), the pattern without its method
+	// ("/api/v2/roles/{role_id}/users") or a concrete path ("/api/v2/roles/…/users").
 	Path string
+	// Page, when > 0, matches only that page of a page-number listing (1 is page[number]=0).
+	Page int
 	// Times is how many times the fault fires before it retires; 0 = forever.
 	Times int
 	// Status answered; 429 also sets X-RateLimit-Remaining: 0.
 	Status int
+	// Reset, with Status 429, is the wait X-RateLimit-Reset asks for (whole seconds, rounded up); 0 keeps the
+	// window's reset.
+	Reset time.Duration
+	// EmptyLastPage answers a page-number listing normally except that every page is full: a short last page
+	// is filled with items from the listing's start again, and one more full page of such repeats follows
+	// before the empty page that ends it. A client that stops on a short page must read to the empty one and
+	// take the repeats once (Datadog's offset pages repeat items when the listing changes between requests).
+	// Status is not used.
+	EmptyLastPage bool
 }
 
 type faultSet struct{ simhttp.Faults[Fault] }
@@ -223,9 +245,52 @@ func (fs *faultSet) add(f Fault) {
 	fs.Add(f)
 }
 
-func (fs *faultSet) match(pattern, path string) (Fault, bool) {
+func (fs *faultSet) match(pattern, path string, page int) (Fault, bool) {
 	return fs.First(func(f Fault) int { return f.Times },
-		func(f Fault) bool { return simhttp.RouteMatches(f.Path, pattern, path) })
+		func(f Fault) bool { return simhttp.RouteMatches(f.Path, pattern, path) && (f.Page == 0 || f.Page == page) })
+}
+
+// pageOf is the 1-based page a page-number listing request asks for (page[number] + 1).
+func pageOf(r *http.Request) int {
+	n, err := strconv.Atoi(r.URL.Query().Get("page[number]"))
+	if err != nil || n < 0 {
+		return 1
+	}
+	return n + 1
+}
+
+// withoutPaging returns r asking for the whole listing in one page (page[size] and page[number] removed and a
+// size no listing reaches), for padded.
+func withoutPaging(r *http.Request) *http.Request {
+	q := r.URL.Query()
+	q.Del("page[number]")
+	q.Del("page[size]")
+	r2 := r.Clone(context.WithValue(r.Context(), unpagedKey{}, true))
+	r2.URL.RawQuery = q.Encode()
+	return r2
+}
+
+type unpagedKey struct{}
+
+// padded cuts the page r asks for out of whole, the listing answered in one page (see Fault.EmptyLastPage).
+func padded(whole reply, r *http.Request) reply {
+	body, ok := whole.body.(listBody)
+	if !ok || whole.status >= 300 {
+		return whole
+	}
+	size, number, bad := paging(r, 100)
+	if bad != nil {
+		return *bad
+	}
+	n := len(body.Data)
+	pages := (n + size - 1) / size // data pages, the last one filled up
+	out := listBody{Data: []resource{}, Included: body.Included, Meta: body.Meta}
+	if n > 0 && number <= pages {
+		for i := range size {
+			out.Data = append(out.Data, body.Data[(number*size+i)%n])
+		}
+	}
+	return reply{status: whole.status, body: out}
 }
 
 // AddFault installs a fault; ClearFaults removes them all.
@@ -237,6 +302,9 @@ func (s *Server) ClearFaults() { s.faults.Clear() }
 // paging reads page[size] (default 10, at most maxSize) and the 0-based page[number].
 func paging(r *http.Request, maxSize int) (size, number int, bad *reply) {
 	size, number = 10, 0
+	if r.Context().Value(unpagedKey{}) != nil {
+		return math.MaxInt32, 0, nil
+	}
 	q := r.URL.Query()
 	if v := q.Get("page[size]"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -37,6 +37,8 @@ type Key struct {
 
 // Users returns the organization's users in name order.
 func (s *Server) Users() []User {
+	s.orgMu.RLock()
+	defer s.orgMu.RUnlock()
 	out := make([]User, 0, len(s.org.users))
 	for _, i := range s.org.byName {
 		u := s.org.users[i]
@@ -52,6 +54,8 @@ func (s *Server) Users() []User {
 
 // Roles returns the roles in creation order (the managed roles first).
 func (s *Server) Roles() []Role {
+	s.orgMu.RLock()
+	defer s.orgMu.RUnlock()
 	out := make([]Role, 0, len(s.org.roles))
 	for i, r := range s.org.roles {
 		v := Role{ID: r.ID, Name: r.Name, UserCount: s.org.counts[i]}
@@ -65,6 +69,8 @@ func (s *Server) Roles() []Role {
 
 // Keys returns the API keys, then the application keys, in creation order of the simulator.
 func (s *Server) Keys() []Key {
+	s.orgMu.RLock()
+	defer s.orgMu.RUnlock()
 	var out []Key
 	for _, k := range s.org.apiKeys {
 		out = append(out, Key{ID: k.ID, Name: k.Name, Last4: k.Last4, Kind: "api_key", OwnerID: s.org.users[k.CreatedBy].ID,

@@ -56,7 +56,8 @@ type Server struct {
 	faults faultSet
 	stats  statsRecorder
 	limit  *limiter
-	org    *org // read-only after build
+	orgMu  sync.RWMutex // guards org: handlers read it, the Delete* methods change it
+	org    *org
 
 	mu       sync.RWMutex // guards events and eventSeq
 	events   []*auditEvent
@@ -134,4 +135,11 @@ func (s *Server) sawHost(h string) {
 	if len(s.hosts) < 10000 {
 		s.hosts = append(s.hosts, h)
 	}
+}
+
+// locked runs a handler under the organization's read lock.
+func (s *Server) locked(h func() reply) reply {
+	s.orgMu.RLock()
+	defer s.orgMu.RUnlock()
+	return h()
 }

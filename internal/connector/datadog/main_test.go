@@ -1,0 +1,16 @@
+package datadog_test
+
+import (
+	"testing"
+
+	"github.com/open-sspm/open-sspm/internal/connector/sourcetest"
+	"github.com/open-sspm/open-sspm/internal/outbound"
+	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
+)
+
+func TestMain(m *testing.M) {
+	postgrestest.Main(m)
+}
+
+// loopback is the outbound policy that reaches the simulators' listeners.
+func loopback() *outbound.Policy { return sourcetest.Loopback }
