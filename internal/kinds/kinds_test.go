@@ -171,7 +171,7 @@ func TestKindsSayWhichLanesTheyHave(t *testing.T) {
 	want := map[sspm.Kind]string{
 		sspm.KindOkta:    "[full discovery event-inbox tail evaluator]",
 		sspm.KindGitHub:  "[full event-inbox tail evaluator]",
-		sspm.KindGoogle:  "[full discovery tail evaluator]",
+		sspm.KindGoogle:  "[full discovery event-inbox tail evaluator]",
 		sspm.KindEntra:   "[full evaluator]",
 		sspm.KindAWSIDC:  "[full tail evaluator]",
 		sspm.KindDatadog: "[full tail evaluator]",

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/connector/google"
@@ -56,6 +58,7 @@ var googleHarness = sourcetest.Harness{
 		{Name: googlesim.RouteTokens, Stage: google.StageTokens, Unavailable: tokenScoped},
 	},
 	RateLimits: []string{"429 with Retry-After"},
+	Push:       &sourcetest.Push{Delivery: googleDelivery, Stale: http.StatusOK},
 	Tail: &sourcetest.Tail{Stream: "login", Emit: func(t testing.TB, tn sourcetest.Tenant, n int) {
 		sim := tn.(*googleTenant).sim
 		users := sim.Users()
@@ -161,4 +164,37 @@ func (g *googleTenant) Delete(t testing.TB) []sspm.Entity {
 		t.Fatal(err)
 	}
 	return []sspm.Entity{sspm.EntityAccounts, sspm.EntityGroups, sspm.EntityGroupMembers, sspm.EntityGrants, sspm.EntityCredentials}
+}
+
+// activityJSON is a Reports activity as a push notification carries it.
+func activityJSON(uq int64, at time.Time, extra string) string {
+	return fmt.Sprintf(`{"kind":"admin#reports#activity","id":{"time":%q,"uniqueQualifier":"%d","applicationName":"login",`+
+		`"customerId":"C0sim"},"actor":{"email":"ann@acme.example","profileId":"1001"},"events":[{"type":"login",`+
+		`"name":"login_success","parameters":[{"name":"login_type","value":"google_password%s"}]}]}`, at.UTC().Format(time.RFC3339), uq, extra)
+}
+
+// googleDelivery builds Reports channel notifications as Google sends them: the channel id and token in headers,
+// one activity in the body.
+func googleDelivery(t testing.TB, _ sourcetest.Tenant, c sourcetest.DeliveryCase, secret []byte, maxBody int64) sourcetest.Delivery {
+	now := sourcetest.Start
+	h := func(token string, since time.Time) http.Header {
+		return http.Header{"Content-Type": {"application/json; charset=UTF-8"}, "X-Goog-Channel-Id": {google.ChannelID(string(secret), "login", since)},
+			"X-Goog-Channel-Token": {token}, "X-Goog-Resource-State": {"login_success"}, "X-Goog-Message-Number": {"2"},
+			"X-Goog-Resource-Id": {"res-1"}}
+	}
+	switch c {
+	case sourcetest.Valid:
+		return sourcetest.Delivery{Header: h(string(secret), now), Body: []byte(activityJSON(11, now.Add(-time.Minute), "")), Events: 1}
+	case sourcetest.BadSignature:
+		return sourcetest.Delivery{Header: h(string(secret)+"x", now), Body: []byte(activityJSON(12, now, ""))}
+	case sourcetest.Stale: // Google signs no timestamp: a notification of an old channel is accepted, its activity keeps its time
+		old := now.Add(-400 * 24 * time.Hour)
+		return sourcetest.Delivery{Header: h(string(secret), old), Body: []byte(activityJSON(13, old, "")), Events: 1}
+	case sourcetest.Oversize:
+		return sourcetest.Delivery{Header: h(string(secret), now), Body: []byte(activityJSON(14, now, strings.Repeat("x", int(maxBody))))}
+	case sourcetest.Malformed:
+		return sourcetest.Delivery{Header: h(string(secret), now), Body: []byte(`{"kind":"admin#reports#activity","events":[{"name":"login_success"}]}`)}
+	}
+	t.Fatalf("no delivery for %s", c)
+	return sourcetest.Delivery{}
 }

@@ -11,6 +11,8 @@
 //     apps, keyed by client id or app name.
 //   - Tail: Reports activities of login, token, admin and saml as canonical events, one stream each, read from a
 //     (time, uniqueQualifier) cursor with an overlap for Google's reporting lag.
+//   - Push: Reports activities.watch channel notifications (RegisterPush, VerifyPush, ParsePush), mapped as the
+//     tail maps them, so an activity is stored once whichever way it came.
 //
 // Every step reads one page (or the members of one page of groups) and returns a cursor holding what is needed to
 // continue, so a new Source resumes a run after a crash. Requests are paced below the Admin SDK's default quota,
@@ -88,6 +90,7 @@ func NewKind(opts Options) connector.Kind {
 		NewStreams: func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.StreamSource, error) {
 			return opts.NewSource(ctx, c, secret)
 		},
+		Push: &connector.Push{Verify: VerifyPush, Parse: ParsePush, Register: opts.RegisterPush},
 		Bind: bind,
 	}
 }

@@ -37,9 +37,13 @@
 //     Reports 503 backendError. Faults (AddFault) answer any status with Google's error body: 403 with a
 //     reason (userRateLimitExceeded, rateLimitExceeded, quotaExceeded, forbidden, ...), 429 RESOURCE_EXHAUSTED,
 //     503 backendError, with Retry-After when asked; EmptyLastPage adds an empty page at a listing's end.
-//   - Changes (DeleteUser, SuspendUser, RemoveMember, DeleteGroup, RevokeToken, RecordLogin, Authorize) are
+//   - Push: POST .../applications/{app}/watch makes a channel (id unique while live, at most 6 h); POST
+//     admin/reports_v1/channels/stop stops it; DeliverPush sends each channel a sync message, then each new
+//     activity of its application as the body, with X-Goog-Channel-ID, -Token, -Expiration, X-Goog-Resource-ID,
+//     -URI, -State and X-Goog-Message-Number.
+//   - Changes (DeleteUser, SuspendUser, RemoveMember, DeleteGroup, RevokeToken, RecordLogin, Authorize, AssignRole) are
 //     recorded in Reports at the clock's time.
 //
-// Not simulated yet: activities.watch and channels.stop (push), users.watch, the IAM Credentials signJwt
-// endpoint (keyless signing), orgunits, domains, customer usage reports.
+// Not simulated yet: users.watch, the IAM Credentials signJwt endpoint (keyless signing), orgunits, domains,
+// customer usage reports.
 package googlesim

@@ -59,6 +59,12 @@ func (s *Server) routes() {
 		rt := &table[i]
 		s.mux.Handle("GET "+rt.pattern, s.serve(rt))
 	}
+	for _, rt := range []*route{
+		{pattern: RouteWatch, scopes: []string{ScopeReportsAuditReadonly}, reports: true, h: s.watch},
+		{pattern: RouteStop, scopes: []string{ScopeReportsAuditReadonly}, reports: true, h: s.stopChannel},
+	} {
+		s.mux.Handle("POST "+rt.pattern, s.serve(rt))
+	}
 }
 
 // serve wraps a handler: request counts, faults, the bearer token, scopes, the subject's admin rights, quota.

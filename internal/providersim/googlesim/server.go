@@ -99,6 +99,7 @@ type Server struct {
 	keyJSON  []byte
 	quota    quota
 	tokSeq   atomic.Int64
+	pushMu   channels
 
 	mu  sync.RWMutex // guards dir, log and issued
 	dir *directory

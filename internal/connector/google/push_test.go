@@ -1,0 +1,105 @@
+package google_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/open-sspm/open-sspm/internal/connector/google"
+	"github.com/open-sspm/open-sspm/internal/connector/sourcetest"
+	"github.com/open-sspm/open-sspm/internal/providersim/googlesim"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+// TestPushChannelsDeliverWhatTheTailReads: RegisterPush makes a channel per application; the domain's
+// notifications (sync first, then each new activity) verify with the webhook secret, and a pushed activity has the
+// provider event id the tail gives it, so the store keeps it once. A wrong token is refused.
+func TestPushChannelsDeliverWhatTheTailReads(t *testing.T) {
+	e := newEnv(t, googlesim.Options{}, "", nil, nil)
+	const hookSecret = "push-secret-123"
+	var mu sync.Mutex
+	var states []string
+	var pushed []sspm.Event
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		v, err := google.VerifyPush(r, body, []byte(hookSecret))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		states = append(states, r.Header.Get("X-Goog-Resource-State"))
+		if v.Challenge != nil {
+			return
+		}
+		evs, err := google.ParsePush(body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		pushed = append(pushed, evs...)
+	}))
+	defer hook.Close()
+
+	raw, _ := json.Marshal(map[string]any{"admin_email": e.sim.AdminEmail(), "token_url": e.sim.TokenURL(), "api_url": e.sim.URL() + "/"})
+	c := sspm.Connector{ID: "g", Kind: sspm.KindGoogle, Config: raw}
+	o := google.Options{AllowLoopback: true, Outbound: sourcetest.Loopback, Now: e.clk.Now, Sleep: e.clk.Sleep}
+	ids, err := o.RegisterPush(context.Background(), c, e.sim.KeyJSON(), hook.URL+"/hooks/google_workspace/g", hookSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(strings.Split(ids, ",")); n != len(google.Streams) || len(e.sim.Channels()) != n {
+		t.Fatalf("channels %q, %d live", ids, len(e.sim.Channels()))
+	}
+	user := e.sim.Users()[2]
+	if err := e.sim.RecordLogin(user.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sim.DeliverPush(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(pushed) != 1 || pushed[0].ActorExternalID != user.ID || pushed[0].Source != "push" {
+		t.Fatalf("pushed %+v (states %v)", pushed, states)
+	}
+	if states[0] != "sync" {
+		t.Fatalf("first message %q, want sync", states[0])
+	}
+	var tailed []sspm.Event
+	cursor := ""
+	for {
+		p, err := e.src.ReadStream(context.Background(), "login", cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tailed = append(tailed, p.Events...)
+		if cursor = p.Cursor; !p.More {
+			break
+		}
+	}
+	found := false
+	for _, ev := range tailed {
+		found = found || ev.ProviderEventID == pushed[0].ProviderEventID
+	}
+	if !found {
+		t.Fatalf("the tail has no event %s", pushed[0].ProviderEventID)
+	}
+
+	// A channel token other than the secret is refused.
+	req := httptest.NewRequest(http.MethodPost, "/hooks/google_workspace/g", nil)
+	req.Header.Set("X-Goog-Channel-ID", strings.Split(ids, ",")[0])
+	req.Header.Set("X-Goog-Channel-Token", "guess")
+	if _, err := google.VerifyPush(req, []byte(`{}`), []byte(hookSecret)); sspm.ErrorCode(err) != sspm.CodeUnauthorized {
+		t.Fatalf("a wrong token: %v", err)
+	}
+	req.Header.Set("X-Goog-Channel-Token", hookSecret)
+	req.Header.Set("X-Goog-Channel-ID", "oss-login-1-000000000000000000000000")
+	if _, err := google.VerifyPush(req, []byte(`{}`), []byte(hookSecret)); sspm.ErrorCode(err) != sspm.CodeUnauthorized {
+		t.Fatalf("an unknown channel id: %v", err)
+	}
+}
