@@ -1,5 +1,6 @@
 // Package demo runs Open-SSPM against the provider simulator: `make run` on a machine with no connector
-// configured starts a simulated Okta org and the same company's GitHub organization, configures a connector for
+// configured starts a simulated Okta org and the same company's GitHub organization, Google Workspace domain and
+// Datadog organization, configures a connector for
 // each, registers the Okta event hook, triggers the first syncs, and keeps the org changing (people join and leave, memberships and assignments move, people sign
 // in to sanctioned and shadow apps) so data flows in through every lane.
 package demo
@@ -13,12 +14,14 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/app"
+	"github.com/open-sspm/open-sspm/internal/connector/datadog"
 	"github.com/open-sspm/open-sspm/internal/connector/github"
 	"github.com/open-sspm/open-sspm/internal/connector/google"
 	"github.com/open-sspm/open-sspm/internal/connector/okta"
 	"github.com/open-sspm/open-sspm/internal/kinds"
 	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/providersim/ddsim"
 	"github.com/open-sspm/open-sspm/internal/providersim/githubsim"
 	"github.com/open-sspm/open-sspm/internal/providersim/googlesim"
 	"github.com/open-sspm/open-sspm/internal/providersim/oktasim"
@@ -31,11 +34,13 @@ const (
 	GitHubConnectorID = "github-demo"
 	// GoogleConnectorID is the demo's Google Workspace domain, the same company's.
 	GoogleConnectorID = "google-demo"
+	// DatadogConnectorID is the demo's Datadog organization, the same company's.
+	DatadogConnectorID = "datadog-demo"
 )
 
 // IsDemoConnector reports whether id is one of the connectors the demo configures.
 func IsDemoConnector(id string) bool {
-	return id == ConnectorID || id == GitHubConnectorID || id == GoogleConnectorID
+	return id == ConnectorID || id == GitHubConnectorID || id == GoogleConnectorID || id == DatadogConnectorID
 }
 
 // Org is a running simulated company: its Okta org and its GitHub organization.
@@ -43,8 +48,10 @@ type Org struct {
 	Sim    *oktasim.Server
 	GitHub *githubsim.Server
 	Google *googlesim.Server
-	rng    *rand.Rand
-	log    *slog.Logger
+	// Datadog is the company's Datadog organization.
+	Datadog *ddsim.Server
+	rng     *rand.Rand
+	log     *slog.Logger
 	// outbound lets the connectors reach the simulators' listeners and nothing else private.
 	outbound *outbound.Policy
 }
@@ -66,7 +73,8 @@ func Start(log *slog.Logger) (*Org, error) {
 	o := &Org{Sim: oktasim.New(company, oktasim.Options{Run: run}), GitHub: githubsim.New(company, githubsim.Options{Run: run}),
 		rng: rand.New(rand.NewPCG(uint64(run), 2)), log: log}
 	o.Google = googlesim.New(company, googlesim.Options{Run: run})
-	o.outbound = outbound.Allowing(o.Sim.URL(), o.GitHub.URL(), o.Google.URL())
+	o.Datadog = ddsim.New(company, ddsim.Options{Run: run})
+	o.outbound = outbound.Allowing(o.Sim.URL(), o.GitHub.URL(), o.Google.URL(), o.Datadog.URL())
 	return o, nil
 }
 
@@ -75,6 +83,7 @@ func (o *Org) Close() {
 	o.Sim.Close()
 	o.GitHub.Close()
 	o.Google.Close()
+	o.Datadog.Close()
 }
 
 // KindOptions are the options of demo mode's kinds: they may point at the simulators' loopback addresses and
@@ -115,7 +124,17 @@ func (o *Org) Configure(ctx context.Context, a *app.App) error {
 	}, o.Google.KeyJSON()); err != nil {
 		return err
 	}
-	return a.SetSecret(ctx, GoogleConnectorID, o.Google.KeyJSON())
+	if err := a.SetSecret(ctx, GoogleConnectorID, o.Google.KeyJSON()); err != nil {
+		return err
+	}
+	// The same company's Datadog organization: roles with admin-grade permissions under other names, service
+	// accounts (never linked automatically) and their keys, and the Audit Trail.
+	cfg, _ = json.Marshal(datadog.Config{Site: o.Datadog.URL()})
+	secret, _ := json.Marshal(datadog.Secret{APIKey: ddsim.DefaultAPIKey, AppKey: ddsim.DefaultAppKey})
+	return o.configure(ctx, a, sspm.Connector{
+		ID: DatadogConnectorID, Kind: sspm.KindDatadog, Name: "Datadog (simulated demo organization)", Enabled: true,
+		Config: cfg, Intervals: map[sspm.Lane]time.Duration{sspm.LaneFull: 10 * time.Minute},
+	}, secret)
 }
 
 // configure creates c with secret, or sets the config of the existing connector with c's id.
@@ -192,6 +211,7 @@ func (o *Org) Drive(ctx context.Context, every time.Duration) {
 		if err := o.changeGoogle(); err != nil {
 			o.log.Warn("demo: google change", "err", err)
 		}
+		o.changeDatadog()
 		if _, err := o.Sim.DeliverHooks(ctx); err != nil && ctx.Err() == nil {
 			o.log.Warn("demo: deliver hooks", "err", err)
 		}
@@ -249,4 +269,23 @@ func (o *Org) changeGoogle() error {
 	app := apps[o.rng.IntN(len(apps))]
 	_, err := o.Google.Authorize(u.ID, app.Name, []string{"openid", "email", "https://www.googleapis.com/auth/drive.readonly"})
 	return err
+}
+
+// changeDatadog records one admin action in the Datadog organization's Audit Trail: mostly a key created
+// (EV-003), sometimes a user added to a role, an admin-grade one now and then (EV-001, EV-008).
+func (o *Org) changeDatadog() {
+	users, roles := o.Datadog.Users(), o.Datadog.Roles()
+	if len(users) == 0 || len(roles) == 0 {
+		return
+	}
+	u := users[o.rng.IntN(len(users))]
+	if o.rng.IntN(3) > 0 {
+		o.Datadog.AppendEvent(ddsim.Event{Action: "created", AssetType: "application_key",
+			AssetID: fmt.Sprintf("demo-key-%d", o.rng.IntN(1<<30)), AssetName: u.Name + " key",
+			ActorEmail: u.Email, Message: "Application key " + u.Name + " key was created."})
+		return
+	}
+	r := roles[o.rng.IntN(len(roles))]
+	o.Datadog.AppendEvent(ddsim.Event{Action: "modified", AssetType: "role", AssetID: r.ID, AssetName: r.Name,
+		Message: fmt.Sprintf("added user %s to role %s.", u.Handle, r.Name)})
 }

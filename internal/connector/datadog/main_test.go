@@ -1,6 +1,7 @@
 package datadog_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/open-sspm/open-sspm/internal/connector/sourcetest"
@@ -9,6 +10,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(simChildEnv) == "1" { // the benchmark's simulator process (bench_test.go)
+		serveSimChild()
+		return
+	}
 	postgrestest.Main(m)
 }
 
