@@ -210,8 +210,7 @@ func (c *client) classify(op string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	var oe *smithy.OperationError
-	if errors.As(err, &oe) && oe.ServiceID == "STS" {
+	if fromSTS(err) {
 		return &sspm.Error{Code: sspm.CodeUnauthorized, Err: err, Message: "aws_identity_center: cannot assume role " + c.s.RoleARN +
 			": check role_arn, external_id, the role's trust policy and that the deployment may call sts:AssumeRole on it"}
 	}
@@ -271,4 +270,27 @@ func (p *pacer) wait(ctx context.Context, o Options) error {
 		return o.sleep(ctx, d)
 	}
 	return ctx.Err()
+}
+
+// fromSTS reports an error of the credential provider's AssumeRole call, wrapped in the operation that needed it.
+func fromSTS(err error) bool {
+	for e := err; e != nil; {
+		if oe, ok := e.(*smithy.OperationError); ok && oe.ServiceID == "STS" {
+			return true
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, x := range u.Unwrap() {
+				if fromSTS(x) {
+					return true
+				}
+			}
+			return false
+		case interface{ Unwrap() error }:
+			e = u.Unwrap()
+		default:
+			return false
+		}
+	}
+	return false
 }

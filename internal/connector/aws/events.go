@@ -79,6 +79,9 @@ func (s *Source) event(ctx context.Context, e cttypes.Event) sspm.Event {
 		add("aws_account", t, t)
 	}
 	if arn := str(req["permissionSetArn"]); arn != "" {
+		if cat == "policy.change" { // what the set grants changed: read it again
+			delete(s.mem.permSets, arn)
+		}
 		add("permission_set", arn, s.permissionSetDisplay(ctx, arn))
 	}
 	add("user", str(req["userId"]), "")

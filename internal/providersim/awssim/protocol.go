@@ -75,6 +75,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var out any
 	switch {
+	case c.region != s.opts.Region && target == prefixSSOAdmin+"ListInstances":
+		// Identity Center data exists only in the home region: elsewhere there is no instance.
+		out = map[string]any{"Instances": []any{}}
+	case c.region != s.opts.Region && (strings.HasPrefix(target, prefixIdentityStore) || strings.HasPrefix(target, prefixSSOAdmin)):
+		aerr = notFound("The requested resource does not exist in region %s", c.region)
 	case strings.HasPrefix(target, prefixIdentityStore):
 		out, aerr = s.identityStore(c, strings.TrimPrefix(target, prefixIdentityStore))
 	case strings.HasPrefix(target, prefixSSOAdmin):

@@ -70,6 +70,11 @@ func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request, body []byte) {
 	s.mu.Lock()
 	s.sessions[key] = sessionOf(sess.secret, sess.token, expires)
 	s.mu.Unlock()
+	// The SDK caches the session until Expiration by the wall clock; a simulated clock in the past would make it
+	// assume the role before every call.
+	if wall := time.Now().Add(time.Duration(secs) * time.Second).UTC(); wall.After(expires) {
+		expires = wall
+	}
 	type creds struct {
 		AccessKeyID     string `xml:"AccessKeyId"`
 		SecretAccessKey string `xml:"SecretAccessKey"`
