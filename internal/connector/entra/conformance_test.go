@@ -89,6 +89,15 @@ var entraHarness = sourcetest.Harness{
 			Paging: []sourcetest.Paging{sourcetest.BodyLink}, Tolerant: true},
 	},
 	RateLimits: []string{"429 with Retry-After"},
+	Tail: &sourcetest.Tail{Stream: entra.StreamDirectoryAudits, Emit: func(t testing.TB, tn sourcetest.Tenant, n int) {
+		sim := tn.(*entraTenant).sim
+		users := sim.UserIDs()
+		for i := range n { // each change is a directory audit ("Disable account")
+			if err := sim.SetAccountEnabled(users[(i+5)%len(users)], false); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}},
 }
 
 // entraTenant is a simulated Entra ID tenant of a small company.

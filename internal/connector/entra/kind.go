@@ -84,6 +84,9 @@ func NewKind(opts Options) connector.Kind {
 		NewSource: func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.Source, error) {
 			return opts.NewSource(ctx, c, secret)
 		},
+		NewStreams: func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.StreamSource, error) {
+			return opts.NewSource(ctx, c, secret)
+		},
 		Bind: bind,
 	}
 }
