@@ -1,6 +1,6 @@
 // Package demo runs Open-SSPM against the provider simulator: `make run` on a machine with no connector
 // configured starts a simulated Okta org and the same company's GitHub organization, Google Workspace domain and
-// Datadog organization, configures a connector for
+// Datadog organization and AWS IAM Identity Center instance, configures a connector for
 // each, registers the Okta event hook, triggers the first syncs, and keeps the org changing (people join and leave, memberships and assignments move, people sign
 // in to sanctioned and shadow apps) so data flows in through every lane.
 package demo
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/app"
+	awsidc "github.com/open-sspm/open-sspm/internal/connector/aws"
 	"github.com/open-sspm/open-sspm/internal/connector/datadog"
 	"github.com/open-sspm/open-sspm/internal/connector/github"
 	"github.com/open-sspm/open-sspm/internal/connector/google"
@@ -21,6 +22,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/kinds"
 	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/providersim/awssim"
 	"github.com/open-sspm/open-sspm/internal/providersim/ddsim"
 	"github.com/open-sspm/open-sspm/internal/providersim/githubsim"
 	"github.com/open-sspm/open-sspm/internal/providersim/googlesim"
@@ -36,11 +38,13 @@ const (
 	GoogleConnectorID = "google-demo"
 	// DatadogConnectorID is the demo's Datadog organization, the same company's.
 	DatadogConnectorID = "datadog-demo"
+	// AWSConnectorID is the demo's AWS IAM Identity Center instance, the same company's.
+	AWSConnectorID = "aws-demo"
 )
 
 // IsDemoConnector reports whether id is one of the connectors the demo configures.
 func IsDemoConnector(id string) bool {
-	return id == ConnectorID || id == GitHubConnectorID || id == GoogleConnectorID || id == DatadogConnectorID
+	return id == ConnectorID || id == GitHubConnectorID || id == GoogleConnectorID || id == DatadogConnectorID || id == AWSConnectorID
 }
 
 // Org is a running simulated company: its Okta org and its GitHub organization.
@@ -50,8 +54,10 @@ type Org struct {
 	Google *googlesim.Server
 	// Datadog is the company's Datadog organization.
 	Datadog *ddsim.Server
-	rng     *rand.Rand
-	log     *slog.Logger
+	// AWS is the company's IAM Identity Center instance.
+	AWS *awssim.Server
+	rng *rand.Rand
+	log *slog.Logger
 	// outbound lets the connectors reach the simulators' listeners and nothing else private.
 	outbound *outbound.Policy
 }
@@ -74,7 +80,8 @@ func Start(log *slog.Logger) (*Org, error) {
 		rng: rand.New(rand.NewPCG(uint64(run), 2)), log: log}
 	o.Google = googlesim.New(company, googlesim.Options{Run: run})
 	o.Datadog = ddsim.New(company, ddsim.Options{Run: run})
-	o.outbound = outbound.Allowing(o.Sim.URL(), o.GitHub.URL(), o.Google.URL(), o.Datadog.URL())
+	o.AWS = awssim.New(company, awssim.Options{})
+	o.outbound = outbound.Allowing(o.Sim.URL(), o.GitHub.URL(), o.Google.URL(), o.Datadog.URL(), o.AWS.URL())
 	return o, nil
 }
 
@@ -84,6 +91,7 @@ func (o *Org) Close() {
 	o.GitHub.Close()
 	o.Google.Close()
 	o.Datadog.Close()
+	o.AWS.Close()
 }
 
 // KindOptions are the options of demo mode's kinds: they may point at the simulators' loopback addresses and
@@ -131,10 +139,20 @@ func (o *Org) Configure(ctx context.Context, a *app.App) error {
 	// accounts (never linked automatically) and their keys, and the Audit Trail.
 	cfg, _ = json.Marshal(datadog.Config{Site: o.Datadog.URL()})
 	secret, _ := json.Marshal(datadog.Secret{APIKey: ddsim.DefaultAPIKey, AppKey: ddsim.DefaultAppKey})
-	return o.configure(ctx, a, sspm.Connector{
+	if err := o.configure(ctx, a, sspm.Connector{
 		ID: DatadogConnectorID, Kind: sspm.KindDatadog, Name: "Datadog (simulated demo organization)", Enabled: true,
 		Config: cfg, Intervals: map[sspm.Lane]time.Duration{sspm.LaneFull: 10 * time.Minute},
-	}, secret)
+	}, secret); err != nil {
+		return err
+	}
+	// The same company's IAM Identity Center: permission sets (some admin-grade) assigned to its groups and a few
+	// users across AWS accounts; the simulator's static keys (tests and demo only).
+	cfg, _ = json.Marshal(awsidc.Config{Region: o.AWS.Region(), InstanceARN: o.AWS.InstanceARN(), IdentityStoreID: o.AWS.IdentityStoreID(), Endpoint: o.AWS.URL()})
+	keys, _ := json.Marshal(map[string]string{"access_key_id": awssim.DefaultAccessKeyID, "secret_access_key": awssim.DefaultSecretAccessKey})
+	return o.configure(ctx, a, sspm.Connector{
+		ID: AWSConnectorID, Kind: sspm.KindAWSIDC, Name: "AWS IAM Identity Center (simulated demo instance)", Enabled: true,
+		Config: cfg, Intervals: map[sspm.Lane]time.Duration{sspm.LaneFull: 10 * time.Minute},
+	}, keys)
 }
 
 // configure creates c with secret, or sets the config of the existing connector with c's id.
@@ -192,7 +210,8 @@ func (o *Org) Start(ctx context.Context, a *app.App, baseURL string) error {
 			return err
 		}
 	}
-	return nil
+	o.log.Info("demo: simulated AWS IAM Identity Center started", "connector", AWSConnectorID, "api", o.AWS.URL())
+	return a.TriggerSync(ctx, AWSConnectorID, sspm.LaneFull)
 }
 
 // Drive changes the org every interval and delivers the matching event hooks, until ctx ends.
@@ -212,6 +231,9 @@ func (o *Org) Drive(ctx context.Context, every time.Duration) {
 			o.log.Warn("demo: google change", "err", err)
 		}
 		o.changeDatadog()
+		if err := o.changeAWS(); err != nil {
+			o.log.Warn("demo: aws change", "err", err)
+		}
 		if _, err := o.Sim.DeliverHooks(ctx); err != nil && ctx.Err() == nil {
 			o.log.Warn("demo: deliver hooks", "err", err)
 		}
@@ -288,4 +310,24 @@ func (o *Org) changeDatadog() {
 	r := roles[o.rng.IntN(len(roles))]
 	o.Datadog.AppendEvent(ddsim.Event{Action: "modified", AssetType: "role", AssetID: r.ID, AssetName: r.Name,
 		Message: fmt.Sprintf("added user %s to role %s.", u.Handle, r.Name)})
+}
+
+// changeAWS makes one change to the Identity Center instance: mostly a portal sign-in, sometimes a user added to
+// a group or an account assignment (CloudTrail events the tail reads; admin-grade ones raise EV-001 / EV-009).
+func (o *Org) changeAWS() error {
+	users, groups := o.AWS.Users(), o.AWS.Groups()
+	if len(users) == 0 || len(groups) == 0 {
+		return nil
+	}
+	u := users[o.rng.IntN(len(users))]
+	switch n := o.rng.IntN(10); {
+	case n < 7:
+		return o.AWS.SignIn(u.ID)
+	case n < 9:
+		return o.AWS.AddMember(groups[o.rng.IntN(len(groups))].ID, u.ID)
+	default:
+		sets, accounts := o.AWS.PermissionSets(), o.AWS.Accounts()
+		return o.AWS.Assign(awssim.Assignment{AccountID: accounts[o.rng.IntN(len(accounts))],
+			PermissionSetARN: sets[o.rng.IntN(len(sets))].ARN, PrincipalType: "USER", PrincipalID: u.ID})
+	}
 }
