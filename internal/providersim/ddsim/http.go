@@ -247,7 +247,9 @@ func (fs *faultSet) add(f Fault) {
 
 func (fs *faultSet) match(pattern, path string, page int) (Fault, bool) {
 	return fs.First(func(f Fault) int { return f.Times },
-		func(f Fault) bool { return simhttp.RouteMatches(f.Path, pattern, path) && (f.Page == 0 || f.Page == page) })
+		func(f Fault) bool {
+			return simhttp.RouteMatches(f.Path, pattern, path) && (f.Page == 0 || f.Page == page)
+		})
 }
 
 // pageOf is the 1-based page a page-number listing request asks for (page[number] + 1).
