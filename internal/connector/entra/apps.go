@@ -190,6 +190,8 @@ func credentials(a app, owner, holder string) []sspm.Credential {
 // spInfo is what other stages need of a service principal.
 type spInfo struct {
 	ID, AppID, DisplayName, Owner string
+	// Domain is the host of the app's homepage (or first reply URL), for discovery.
+	Domain string
 }
 
 // loadSPs reads the service principals' ids, appIds and names once per Source (app registration credentials and
@@ -199,7 +201,7 @@ func (s *Source) loadSPs(ctx context.Context) error {
 		return nil
 	}
 	byApp, byID := map[string]spInfo{}, map[string]spInfo{}
-	link := "/servicePrincipals?$select=id,appId,displayName,appOwnerOrganizationId&$top=999"
+	link := "/servicePrincipals?$select=id,appId,displayName,appOwnerOrganizationId,homepage,replyUrls&$top=999"
 	for link != "" {
 		p, err := s.readPage(ctx, "list service principals", link)
 		if err != nil {
@@ -207,16 +209,28 @@ func (s *Source) loadSPs(ctx context.Context) error {
 		}
 		for _, item := range p.Value {
 			var a struct {
-				ID, AppID, DisplayName, AppOwnerOrganizationID string
+				ID, AppID, DisplayName, AppOwnerOrganizationID, Homepage string
+				ReplyUrls                                                []string
 			}
 			if err := json.Unmarshal(item, &a); err != nil || a.ID == "" {
 				return &sspm.Error{Code: sspm.CodeUnavailable, Message: "entra list service principals: a service principal without an id"}
 			}
-			info := spInfo{ID: a.ID, AppID: a.AppID, DisplayName: a.DisplayName, Owner: a.AppOwnerOrganizationID}
+			info := spInfo{ID: a.ID, AppID: a.AppID, DisplayName: a.DisplayName, Owner: a.AppOwnerOrganizationID,
+				Domain: hostOf(append([]string{a.Homepage}, a.ReplyUrls...)...)}
 			byApp[strings.ToLower(a.AppID)], byID[a.ID] = info, info
 		}
 		link = p.Next
 	}
 	s.mem.spByAppID, s.mem.spByID = byApp, byID
 	return nil
+}
+
+// hostOf returns the host of the first absolute https URL among urls, lower-cased; "" when there is none.
+func hostOf(urls ...string) string {
+	for _, u := range urls {
+		if p, err := url.Parse(u); err == nil && (p.Scheme == "https" || p.Scheme == "http") && p.Hostname() != "" {
+			return strings.ToLower(p.Hostname())
+		}
+	}
+	return ""
 }

@@ -89,6 +89,26 @@ var entraHarness = sourcetest.Harness{
 			Paging: []sourcetest.Paging{sourcetest.BodyLink}, Tolerant: true},
 	},
 	RateLimits: []string{"429 with Retry-After"},
+	Discovery: &sourcetest.Discovery{
+		Endpoints: []sourcetest.Endpoint{
+			// The app registration's AuditLog.Read.All reads both logs: without it discovery fails (a tenant
+			// without P1 marks sign-in evidence unavailable instead: TestDiscoveryWithoutP1).
+			{Name: "/v1.0/auditLogs/signIns", Stage: entra.StageEvidence, Paging: []sourcetest.Paging{sourcetest.BodyLink}},
+			{Name: "/v1.0/auditLogs/directoryAudits", Stage: entra.StageEvidence, Paging: []sourcetest.Paging{sourcetest.BodyLink}},
+			// The service principals give evidence its app names and domains; the delegated grants a consent's scopes.
+			{Name: "/v1.0/servicePrincipals", Stage: entra.StageEvidence, Unavailable: []sspm.Entity{sspm.EntityResources}},
+			{Name: "/v1.0/oauth2PermissionGrants", Stage: entra.StageEvidence, Unavailable: []sspm.Entity{sspm.EntityCredentials}},
+		},
+		Emit: func(t testing.TB, tn sourcetest.Tenant, n int) {
+			sim := tn.(*entraTenant).sim
+			users, sps := sim.UserIDs(), sim.ServicePrincipalIDs()
+			for i := range n {
+				if err := sim.RecordSignIn(users[(i+7)%len(users)], sps[(i+3)%len(sps)]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		},
+	},
 	Tail: &sourcetest.Tail{Stream: entra.StreamDirectoryAudits, Emit: func(t testing.TB, tn sourcetest.Tenant, n int) {
 		sim := tn.(*entraTenant).sim
 		users := sim.UserIDs()
@@ -110,6 +130,7 @@ func newEntraTenant(t testing.TB, clk *clocktest.Clock, n int, opts entrasim.Opt
 	t.Helper()
 	cfg := providersim.Small()
 	cfg.Seed = int64(n + 1)
+	cfg.SignIns = 15000 // a week of sign-ins fills several pages (discovery)
 	if n > 0 {
 		cfg.Name, cfg.Domain = fmt.Sprintf("Tenant%d", n), fmt.Sprintf("tenant%d.example", n)
 	}
@@ -130,7 +151,7 @@ func (e *entraTenant) config(resync int) json.RawMessage {
 }
 
 func (e *entraTenant) Connector(id string) sspm.Connector {
-	return sspm.Connector{ID: id, Kind: sspm.KindEntra, Name: "Entra " + id, Enabled: true, Config: e.config(e.resync)}
+	return sspm.Connector{ID: id, Kind: sspm.KindEntra, Name: "Entra " + id, Enabled: true, DiscoveryEnabled: true, Config: e.config(e.resync)}
 }
 
 func (e *entraTenant) Secret() []byte { return []byte(entrasim.DefaultSecret) }

@@ -87,7 +87,8 @@ func NewKind(opts Options) connector.Kind {
 		NewStreams: func(ctx context.Context, c sspm.Connector, secret []byte) (sspm.StreamSource, error) {
 			return opts.NewSource(ctx, c, secret)
 		},
-		Bind: bind,
+		Discovery: true, // SSO sign-ins and OAuth consents
+		Bind:      bind,
 	}
 }
 
@@ -159,8 +160,11 @@ func (o Options) NewSource(_ context.Context, c sspm.Connector, secret []byte) (
 
 // Stages lists the stages of a lane.
 func (s *Source) Stages(lane sspm.Lane) []string {
-	if lane == sspm.LaneFull {
+	switch lane {
+	case sspm.LaneFull:
 		return []string{StageRoles, StageUsers, StageGroups, StageApps, StageGrants, StageMFA}
+	case sspm.LaneDiscovery:
+		return []string{StageEvidence}
 	}
 	return nil
 }
@@ -185,6 +189,8 @@ func (s *Source) Step(ctx context.Context, lane sspm.Lane, stage, cursor string)
 		res, err = s.grantsStep(ctx, cursor)
 	case lane == sspm.LaneFull && stage == StageMFA:
 		res, err = s.mfaStep(ctx, cursor)
+	case lane == sspm.LaneDiscovery && stage == StageEvidence:
+		res, err = s.evidenceStep(ctx, cursor)
 	default:
 		return sspm.StepResult{}, sspm.Errorf(sspm.CodeInvalid, "entra: no stage %q in lane %s", stage, lane)
 	}

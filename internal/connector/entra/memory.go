@@ -10,6 +10,9 @@ type memory struct {
 	roles       []roleRead
 	// spByAppID and spByID are the tenant's service principals (loadSPs).
 	spByAppID, spByID map[string]spInfo
+	// grantScopes are the delegated grants' scopes by client and user (discovery.go).
+	grantScopes    map[string][]string
+	grantScopesErr error
 	// page is the parent page being walked.
 	page *parentPage
 }

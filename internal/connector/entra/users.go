@@ -110,6 +110,9 @@ type user struct {
 	} `json:"@removed"`
 }
 
+// AccountGuest is the account kind of B2B guests (userType Guest).
+const AccountGuest sspm.AccountKind = "guest"
+
 // Normalized statuses (providers.md §1.1).
 const (
 	statusActive        = "active"
@@ -126,6 +129,11 @@ func (s *Source) mapUser(item json.RawMessage) (sspm.Account, error) {
 	}
 	a := sspm.Account{ExternalID: u.ID, Kind: sspm.AccountUser, Email: userEmail(u), Username: u.UPN,
 		DisplayName: u.DisplayName, Raw: item, IsAdmin: s.mem.admins[u.ID]}
+	if strings.EqualFold(u.UserType, "Guest") {
+		// A B2B guest is someone else's person: never linked (and so never anchored) automatically by email; it
+		// waits in "Microsoft Entra ID users needing anchor" for a decision.
+		a.Kind = AccountGuest
+	}
 	switch {
 	case u.Removed != nil:
 		a.Status = statusDeprovisioned

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"testing"
+	"time"
 )
 
 // TestFaultPageAndEmptyLastPage: a fault with Page fires only on that page of a listing; EmptyLastPage gives the
@@ -75,5 +76,23 @@ func TestThumbprintEncodings(t *testing.T) {
 	}
 	if certMatches(cert, "", base64.StdEncoding.EncodeToString(make([]byte, 32)), nil) {
 		t.Error("a zero thumbprint matches")
+	}
+}
+
+// TestRecordSignIn: a recorded sign-in is listed first (newest) by auditLogs/signIns, for the user and the app.
+func TestRecordSignIn(t *testing.T) {
+	s, clk := newServer(t, Options{})
+	clk.Advance(time.Minute)
+	user, sp := s.UserIDs()[2], s.ServicePrincipalIDs()[0]
+	if err := s.RecordSignIn(user, sp); err != nil {
+		t.Fatal(err)
+	}
+	_, _, body := get(t, s, DefaultToken, "/v1.0/auditLogs/signIns?$top=1")
+	got := values(body)
+	if len(got) != 1 || got[0]["userId"] != user || got[0]["createdDateTime"] != timeJSON(clk.Now().UTC()) {
+		t.Fatalf("newest sign-in %v", got)
+	}
+	if err := s.RecordSignIn("nobody", sp); err == nil {
+		t.Error("a sign-in of an unknown user was recorded")
 	}
 }
