@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/providersim/simhttp"
 )
 
 // Target prefixes of the JSON services.
@@ -140,6 +142,7 @@ func (s *Server) writeError(w http.ResponseWriter, c *call, e *apiError, faulted
 	_, _ = w.Write(raw)
 	throttled := e.code == "ThrottlingException" || e.code == "TooManyRequestsException"
 	s.record(c.op, c.region, e.status, throttled, faulted)
+	s.stats.Update(func(st *Stats) { simhttp.Count(&st.Errors, c.op+" "+e.code) })
 }
 
 func requestID(body []byte) string {

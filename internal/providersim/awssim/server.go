@@ -123,6 +123,8 @@ type Stats struct {
 	Throttled, Faulted int
 	// Regions counts the regions of the signatures' credential scopes.
 	Regions map[string]int
+	// Errors counts error answers by operation and code ("AWSIdentityStore.ListUsers ThrottlingException").
+	Errors map[string]int
 }
 
 // Stats returns the counters.
@@ -131,6 +133,7 @@ func (s *Server) Stats() Stats {
 		st.ByOperation = simhttp.CloneCounts(st.ByOperation)
 		st.ByStatus = simhttp.CloneCounts(st.ByStatus)
 		st.Regions = simhttp.CloneCounts(st.Regions)
+		st.Errors = simhttp.CloneCounts(st.Errors)
 		return st
 	})
 }
