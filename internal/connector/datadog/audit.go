@@ -57,6 +57,10 @@ func (s *Source) ReadStream(ctx context.Context, stream, cursor string) (sspm.St
 		_, resp, err := s.c.audit.ListAuditLogs(ctx, *p)
 		return resp, err
 	})
+	if forbidden(err) { // a state, not a failure: the health page says why, and the tail tries again later
+		return sspm.StreamPage{}, sspm.StreamUnavailable("datadog Audit Trail unavailable (403): the application key lacks "+
+			PermAuditLogsRead+", or the organization has no Audit Trail", err)
+	}
 	if err != nil {
 		return sspm.StreamPage{}, err
 	}

@@ -3,6 +3,8 @@ package datadog_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,5 +122,16 @@ func TestAuditTrailMapping(t *testing.T) {
 	}
 	if fresh != 1 || len(again) > 10 {
 		t.Errorf("the next poll read %d events, %d new; want the overlap and the 1 new event", len(again), fresh)
+	}
+}
+
+// TestAuditTrailWithoutPermission: a key without audit_logs_read makes the stream unavailable (a state the health
+// page shows), not a failure, and names the permission.
+func TestAuditTrailWithoutPermission(t *testing.T) {
+	sim := newSim(t, ddsim.Options{AppKeys: map[string][]string{"no-audit": {ddsim.PermUserAccessRead}}})
+	src := newSource(t, sim, secretOf(ddsim.DefaultAPIKey, "no-audit"))
+	_, err := src.ReadStream(context.Background(), datadog.StreamAudit, "")
+	if !errors.Is(err, sspm.ErrStreamUnavailable) || !strings.Contains(err.Error(), datadog.PermAuditLogsRead) {
+		t.Fatalf("err = %v; want the stream unavailable, naming %s", err, datadog.PermAuditLogsRead)
 	}
 }
