@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,14 +43,23 @@ type client struct {
 	clientID string
 }
 
-func newClient(s settings, key serviceAccountKey, signer Signer, o Options) (*client, error) {
-	base := o.policy().Transport(s.apiURL, s.tokenURL)
+// newClient builds the services; signer makes the token requests' assertions over the client's own transport
+// (which reaches only the API, the token endpoint and the extra origins: IAM Credentials and the keyless
+// caller's token endpoints).
+func newClient(s settings, email, clientID string, signer func(*http.Client) (asserter, error), o Options, extra ...*url.URL) (*client, error) {
+	origins := append([]*url.URL{s.apiURL, s.tokenURL}, extra...)
+	base := o.policy().Transport(origins...)
 	if o.HTTPClient != nil && o.HTTPClient.Transport != nil {
-		base = outbound.Pin(o.HTTPClient.Transport, s.apiURL, s.tokenURL)
+		base = outbound.Pin(o.HTTPClient.Transport, origins...)
 	}
 	retry := &retryTransport{base: base, now: o.now, sleep: o.sleep, interval: time.Minute / queriesPerMinute}
-	ts := &jwtSource{email: key.ClientEmail, subject: s.AdminEmail, tokenURL: s.tokenURL.String(), scopes: Scopes,
-		signer: signer, hc: &http.Client{Transport: retry, CheckRedirect: outbound.CheckRedirect}, now: o.now}
+	plain := &http.Client{Transport: retry, CheckRedirect: outbound.CheckRedirect}
+	sign, err := signer(plain)
+	if err != nil {
+		return nil, err
+	}
+	ts := &jwtSource{email: email, subject: s.AdminEmail, tokenURL: s.tokenURL.String(), scopes: Scopes,
+		signer: sign, hc: plain, now: o.now}
 	hc := &http.Client{Transport: &oauth2.Transport{Source: ts, Base: retry}, CheckRedirect: outbound.CheckRedirect}
 	ctx := context.Background()
 	dir, err := admin.NewService(ctx, option.WithEndpoint(s.apiURL.String()), option.WithHTTPClient(hc))
@@ -60,7 +70,7 @@ func newClient(s settings, key serviceAccountKey, signer Signer, o Options) (*cl
 	if err != nil {
 		return nil, fmt.Errorf("google reports service: %w", err)
 	}
-	return &client{dir: dir, rep: rep, retry: retry, customer: s.customer, subject: s.AdminEmail, clientID: key.ClientID}, nil
+	return &client{dir: dir, rep: rep, retry: retry, customer: s.customer, subject: s.AdminEmail, clientID: clientID}, nil
 }
 
 // retryTransport paces requests and retries Google's quota and availability answers: 429, 503, and 403 with
@@ -207,6 +217,10 @@ func (c *client) apiError(ctx context.Context, op string, err error) error {
 	}
 	if _, ok := sspm.AsWait(err); ok {
 		return err
+	}
+	var own *sspm.Error // keyless signing says what to fix itself
+	if errors.As(err, &own) {
+		return &sspm.Error{Code: own.Code, Err: err, Message: "google " + op + ": " + own.Message}
 	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {

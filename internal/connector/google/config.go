@@ -44,6 +44,9 @@ const ConfigSchema = `{
     "customer_id": {"type": "string", "title": "Customer id", "description": "The Workspace customer id (Admin console → Account settings), or my_customer (the admin's own)."},
     "domain": {"type": "string", "title": "Primary domain", "description": "Optional: the primary domain, for email-domain checks."},
     "token_budget": {"type": "integer", "minimum": 0, "maximum": 100000, "title": "OAuth token reads per run", "description": "How many users' third-party OAuth grants a full run reads (one request each); later runs continue. 0 turns them off."},
+    "signing": {"type": "string", "enum": ["key", "iam"], "title": "Signing", "description": "key (default): the secret is the service account's JSON key. iam (keyless): the secret is a credential configuration (for example Workload Identity Federation from AWS) of a caller allowed to sign as the service account through the IAM Credentials API."},
+    "service_account": {"type": "string", "title": "Service account (keyless)", "description": "With signing iam: the email of the service account whose client id has domain-wide delegation."},
+    "iam_url": {"type": "string", "title": "IAM Credentials URL", "description": "Advanced: the IAM Credentials API base URL (default https://iamcredentials.googleapis.com/)."},
     "token_url": {"type": "string", "title": "Token endpoint", "description": "Advanced: the OAuth token endpoint (default https://oauth2.googleapis.com/token)."},
     "api_url": {"type": "string", "title": "API base URL", "description": "Advanced: the Admin SDK base URL (default https://admin.googleapis.com/)."}
   }
@@ -57,6 +60,10 @@ type Config struct {
 	TokenBudget *int   `json:"token_budget,omitempty"`
 	TokenURL    string `json:"token_url,omitempty"`
 	APIURL      string `json:"api_url,omitempty"`
+	// Signing is SigningKey (default) or SigningIAM (keyless: ServiceAccount signs through IAMURL).
+	Signing        string `json:"signing,omitempty"`
+	ServiceAccount string `json:"service_account,omitempty"`
+	IAMURL         string `json:"iam_url,omitempty"`
 }
 
 // settings are the parsed config.
@@ -66,6 +73,7 @@ type settings struct {
 	tokenBudget int
 	tokenURL    *url.URL
 	apiURL      *url.URL
+	iamURL      *url.URL
 }
 
 func invalid(field, msg string) error {
@@ -109,6 +117,22 @@ func parseConfig(raw json.RawMessage, o Options) (settings, error) {
 	}
 	if !strings.HasSuffix(s.apiURL.Path, "/") {
 		s.apiURL.Path += "/"
+	}
+	switch s.Signing {
+	case "", SigningKey:
+		s.Signing = SigningKey
+	case SigningIAM:
+		if !strings.HasSuffix(s.ServiceAccount, ".gserviceaccount.com") || !strings.Contains(s.ServiceAccount, "@") {
+			return s, invalid("service_account", "must be a service account email (…@….iam.gserviceaccount.com) with signing iam")
+		}
+		if s.iamURL, err = parseURL("iam_url", s.IAMURL, DefaultIAMURL, o); err != nil {
+			return s, err
+		}
+		if !strings.HasSuffix(s.iamURL.Path, "/") {
+			s.iamURL.Path += "/"
+		}
+	default:
+		return s, invalid("signing", `must be "key" or "iam"`)
 	}
 	return s, nil
 }

@@ -14,6 +14,9 @@
 //   - Push: Reports activities.watch channel notifications (RegisterPush, VerifyPush, ParsePush), mapped as the
 //     tail maps them, so an activity is stored once whichever way it came.
 //
+// Authentication: the service account's JSON key as the secret (signing key), or keyless (signing iam): a caller
+// credential configuration as the secret, the assertions signed by the IAM Credentials API (iam.go).
+//
 // Every step reads one page (or the members of one page of groups) and returns a cursor holding what is needed to
 // continue, so a new Source resumes a run after a crash. Requests are paced below the Admin SDK's default quota,
 // and quota answers (429, 503, 403 userRateLimitExceeded/rateLimitExceeded/quotaExceeded) are retried after
@@ -98,10 +101,15 @@ func NewKind(opts Options) connector.Kind {
 // Validate checks a connector's config and, when given, its secret (a service account key file). Errors are
 // sspm.CodeInvalid, name the field and never quote the key.
 func (o Options) Validate(config json.RawMessage, secret []byte) error {
-	if _, err := parseConfig(config, o); err != nil {
+	s, err := parseConfig(config, o)
+	if err != nil {
 		return err
 	}
 	if secret != nil {
+		if s.Signing == SigningIAM {
+			_, err := callerHosts(secret, o)
+			return err
+		}
 		_, _, err := parseKey(secret)
 		return err
 	}
@@ -141,11 +149,26 @@ func (o Options) NewSource(_ context.Context, c sspm.Connector, secret []byte) (
 	if len(secret) == 0 {
 		return nil, sspm.Errorf(sspm.CodeInvalid, "google connector %s has no secret", c.ID)
 	}
+	var cl *client
+	if s.Signing == SigningIAM {
+		hosts, err := callerHosts(secret, o)
+		if err != nil {
+			return nil, err
+		}
+		cl, err = newClient(s, s.ServiceAccount, "", func(hc *http.Client) (asserter, error) { return newIAMSigner(s, secret, hc) },
+			o, append(hosts, s.iamURL)...)
+		if err != nil {
+			return nil, err
+		}
+		return &Source{c: cl, opts: o, set: s, limits: stepLimits{tokensPerStep: 100}}, nil
+	}
 	key, priv, err := parseKey(secret)
 	if err != nil {
 		return nil, err
 	}
-	cl, err := newClient(s, key, keySigner{key: priv, kid: key.PrivateKeyID}, o)
+	cl, err = newClient(s, key.ClientEmail, key.ClientID, func(*http.Client) (asserter, error) {
+		return keySigner{key: priv, kid: key.PrivateKeyID}, nil
+	}, o)
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,16 @@
 package google_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 )
 
-func TestMain(m *testing.M) { postgrestest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(simChildEnv) == "1" { // the benchmark's simulator process (benchproc_test.go)
+		serveSimChild()
+		return
+	}
+	postgrestest.Main(m)
+}

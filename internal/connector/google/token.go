@@ -23,11 +23,10 @@ import (
 // jwtBearer is the grant type of the service account flow (RFC 7523).
 const jwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
-// Signer signs a JWT's signing input (RS256) as the service account: with its private key, or remotely (the
-// IAM Credentials API's signJwt for keyless deployments).
-type Signer interface {
-	Sign(ctx context.Context, signingInput []byte) ([]byte, error)
-	KeyID() string
+// asserter makes the signed JWT assertion of the claims as the service account: with its private key, or
+// remotely with the IAM Credentials API's signJwt (keyless deployments).
+type asserter interface {
+	assert(ctx context.Context, claims map[string]any) (string, error)
 }
 
 // keySigner signs with the service account key from the connector's secret.
@@ -36,12 +35,23 @@ type keySigner struct {
 	kid string
 }
 
-func (k keySigner) Sign(_ context.Context, in []byte) ([]byte, error) {
-	sum := sha256.Sum256(in)
-	return rsa.SignPKCS1v15(rand.Reader, k.key, crypto.SHA256, sum[:])
+func (k keySigner) assert(_ context.Context, claims map[string]any) (string, error) {
+	enc := func(v any) string {
+		b, _ := json.Marshal(v)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	header := map[string]string{"alg": "RS256", "typ": "JWT"}
+	if k.kid != "" {
+		header["kid"] = k.kid
+	}
+	input := enc(header) + "." + enc(claims)
+	sum := sha256.Sum256([]byte(input))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, k.key, crypto.SHA256, sum[:])
+	if err != nil {
+		return "", err
+	}
+	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
 }
-
-func (k keySigner) KeyID() string { return k.kid }
 
 // jwtSource is the service account JWT bearer flow with domain-wide delegation: an assertion with iss = the
 // service account, sub = the admin, the scopes and aud = the token endpoint, signed RS256 and exchanged for an
@@ -51,7 +61,7 @@ func (k keySigner) KeyID() string { return k.kid }
 type jwtSource struct {
 	email, subject, tokenURL string
 	scopes                   []string
-	signer                   Signer
+	signer                   asserter
 	hc                       *http.Client
 	now                      func() time.Time
 
@@ -76,25 +86,16 @@ func (s *jwtSource) Token() (*oauth2.Token, error) {
 }
 
 func (s *jwtSource) exchange(ctx context.Context, now time.Time) (*oauth2.Token, time.Duration, error) {
-	enc := func(v any) string {
-		b, _ := json.Marshal(v)
-		return base64.RawURLEncoding.EncodeToString(b)
-	}
-	header := map[string]string{"alg": "RS256", "typ": "JWT"}
-	if kid := s.signer.KeyID(); kid != "" {
-		header["kid"] = kid
-	}
 	claims := map[string]any{"iss": s.email, "scope": strings.Join(s.scopes, " "), "aud": s.tokenURL,
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
 	if s.subject != "" {
 		claims["sub"] = s.subject
 	}
-	input := enc(header) + "." + enc(claims)
-	sig, err := s.signer.Sign(ctx, []byte(input))
+	assertion, err := s.signer.assert(ctx, claims)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sign the token request: %w", err)
 	}
-	form := url.Values{"grant_type": {jwtBearer}, "assertion": {input + "." + base64.RawURLEncoding.EncodeToString(sig)}}
+	form := url.Values{"grant_type": {jwtBearer}, "assertion": {assertion}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.tokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, 0, err

@@ -28,6 +28,7 @@ const googleTokenURL = "https://oauth2.googleapis.com/token"
 // grant is what an access token allows: the subject it acts as (index into dir.users, -1 for the service
 // account itself) and its scopes.
 type grant struct {
+	caller  string // the service account that got the token
 	subject int
 	scopes  []string
 	expires time.Time
@@ -156,7 +157,7 @@ func (s *Server) verifyAssertion(r *http.Request, assertion string) (grant, int,
 	if len(scopes) == 0 {
 		return grant{}, http.StatusBadRequest, "invalid_scope", "Invalid OAuth scope or ID token audience provided."
 	}
-	g := grant{subject: -1, scopes: scopes, expires: s.clock().Add(tokenLifetime)}
+	g := grant{caller: sa.ClientEmail, subject: -1, scopes: scopes, expires: s.clock().Add(tokenLifetime)}
 	if c.Sub == "" || c.Sub == c.Iss {
 		return g, 0, "", ""
 	}

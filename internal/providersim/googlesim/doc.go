@@ -16,34 +16,43 @@
 // the scopes merged. Ids are numeric strings (users, roles) or Google-shaped group ids derived from the seed.
 //
 // Simulated:
+//
 //   - POST /token: grant_type urn:ietf:params:oauth:grant-type:jwt-bearer with an RS256 assertion verified
 //     against the service account's key (kid = private_key_id), aud = the endpoint (or Google's), a lifetime of
 //     at most an hour; with sub, domain-wide delegation: every scope must be delegated to the service account
 //     (else 401 unauthorized_client) and sub must be a live user (else 400 invalid_grant "Invalid email or User
 //     ID"). Errors in Google's OAuth shape {"error","error_description"}.
+//
 //   - Bearer tokens on every API call (401 authError when missing or expired); the route's scope (403
 //     insufficientPermissions); the subject must be an admin (super admin or any role assignment, directly or
 //     through a group), else 403 forbidden "Not Authorized to access this resource/api".
+//
 //   - GET admin/directory/v1/users (customer or domain, maxResults 1..500 default 100, pageToken, orderBy,
 //     sortOrder, showDeleted, projection, a query subset), users/{userKey}, users/{userKey}/tokens (unpaged),
 //     groups (customer, domain or userKey; maxResults ≤ 200), groups/{groupKey}/members (maxResults ≤ 200,
 //     roles, includeDerivedMembership), customer/{customer}/roles (≤ 100) and roleassignments (≤ 200, roleId,
 //     userKey). Pages carry nextPageToken in the body; tokens are MAC'd per run (a foreign one: 400).
+//
 //   - GET admin/reports/v1/activity/users/{all|userKey}/applications/{app}: login, token, admin and saml
 //     activities, newest first, with startTime, endTime, eventName, maxResults 1..1000 (default 1000) and
 //     pageToken; id {time, uniqueQualifier (signed int64 as a string), applicationName, customerId}.
 //     Options.Lag delays when an application's activities become visible, as Google's reporting lag does.
+//
 //   - Quota: Options.QueriesPerMinute per minute; beyond it Directory answers 403 userRateLimitExceeded and
 //     Reports 503 backendError. Faults (AddFault) answer any status with Google's error body: 403 with a
 //     reason (userRateLimitExceeded, rateLimitExceeded, quotaExceeded, forbidden, ...), 429 RESOURCE_EXHAUSTED,
 //     503 backendError, with Retry-After when asked; EmptyLastPage adds an empty page at a listing's end.
+//
 //   - Push: POST .../applications/{app}/watch makes a channel (id unique while live, at most 6 h); POST
 //     admin/reports_v1/channels/stop stops it; DeliverPush sends each channel a sync message, then each new
 //     activity of its application as the body, with X-Goog-Channel-ID, -Token, -Expiration, X-Goog-Resource-ID,
 //     -URI, -State and X-Goog-Message-Number.
+//
 //   - Changes (DeleteUser, SuspendUser, RemoveMember, DeleteGroup, RevokeToken, RecordLogin, Authorize, AssignRole) are
 //     recorded in Reports at the clock's time.
 //
-// Not simulated yet: users.watch, the IAM Credentials signJwt endpoint (keyless signing), orgunits, domains,
-// customer usage reports.
+//   - Keyless signing: POST /v1/projects/-/serviceAccounts/{email}:signJwt signs a payload as the generated
+//     service account for a caller (Options.Callers, TokenCreator) holding a cloud-platform token.
+//
+// Not simulated yet: users.watch, orgunits, domains, customer usage reports.
 package googlesim

@@ -44,6 +44,7 @@ type call struct {
 
 func (s *Server) routes() {
 	s.mux.HandleFunc("POST /token", s.token)
+	s.mux.HandleFunc("POST "+RouteSignJwt, s.signJwt)
 	userScopes := []string{ScopeUserReadonly, ScopeUser}
 	table := []route{
 		{pattern: RouteUsers, scopes: userScopes, h: s.listUsers},

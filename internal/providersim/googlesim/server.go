@@ -56,6 +56,9 @@ type ServiceAccount struct {
 	// DelegatedScopes are the scopes authorised for it under domain-wide delegation (Admin console → Security →
 	// API controls); nil means no delegation at all.
 	DelegatedScopes []string
+	// TokenCreator: as one of Options.Callers, it holds roles/iam.serviceAccountTokenCreator on the generated
+	// service account (signJwt).
+	TokenCreator bool
 }
 
 // Options configure a simulated Workspace domain. The zero value serves the company over plain http with one
@@ -64,6 +67,9 @@ type ServiceAccount struct {
 type Options struct {
 	// ServiceAccounts may get tokens; nil means one generated key for DefaultClientEmail.
 	ServiceAccounts []ServiceAccount
+	// Callers are service accounts (without delegation) that may get tokens for themselves and call the IAM
+	// Credentials signJwt endpoint for the generated service account: keyless signing.
+	Callers []ServiceAccount
 	// Tokens are static bearer tokens acting as the first super admin with every scope; nil means {DefaultToken}.
 	Tokens []string
 	// Clock returns the current time; nil means time.Now.
@@ -97,6 +103,7 @@ type Server struct {
 	key      []byte // MAC key of page tokens
 	accounts []ServiceAccount
 	keyJSON  []byte
+	signKey  *rsa.PrivateKey // the generated service account's key, for signJwt
 	quota    quota
 	tokSeq   atomic.Int64
 	pushMu   channels
@@ -144,7 +151,9 @@ func NewHandler(c *providersim.Company, opts Options) *Server {
 			PublicKey: &priv.PublicKey, DelegatedScopes: ReadScopes}
 		s.accounts = []ServiceAccount{sa}
 		s.keyJSON = KeyJSON(sa, priv, "")
+		s.signKey = priv
 	}
+	s.accounts = append(s.accounts, opts.Callers...)
 	for _, f := range opts.Faults {
 		s.faults.Add(f)
 	}
