@@ -103,3 +103,26 @@ func TestPushChannelsDeliverWhatTheTailReads(t *testing.T) {
 		t.Fatalf("an unknown channel id: %v", err)
 	}
 }
+
+// TestRefreshReadsTheGrantorsTokens: a pushed authorize event makes the source read that user's tokens again, so
+// a new grant is stored before the next full run.
+func TestRefreshReadsTheGrantorsTokens(t *testing.T) {
+	e := newEnv(t, googlesim.Options{}, "", nil, nil)
+	user := e.sim.Users()[1]
+	client, err := e.sim.Authorize(user.ID, "Fresh App", []string{"https://www.googleapis.com/auth/drive"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := e.src.RefreshEvents(context.Background(), []sspm.Event{
+		{Type: "authorize", ActorExternalID: user.ID}, {Type: "login_success", ActorExternalID: e.sim.Users()[2].ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range page.Credentials {
+		found = found || (c.OwnerExternalID == user.ID && c.ExternalID == user.ID+"/"+client)
+	}
+	if !found || e.sim.Stats().ByRoute[googlesim.RouteTokens] != 1 {
+		t.Fatalf("credentials %+v after %d token reads", page.Credentials, e.sim.Stats().ByRoute[googlesim.RouteTokens])
+	}
+}

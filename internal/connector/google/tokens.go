@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	admin "google.golang.org/api/admin/directory/v1"
+
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -104,20 +106,7 @@ func (s *Source) tokensStep(ctx context.Context, cursor string) (sspm.StepResult
 					return res, err
 				}
 			} else {
-				for _, t := range list.Items {
-					if t.ClientId == "" {
-						continue
-					}
-					raw, _ := json.Marshal(map[string]any{"clientId": t.ClientId, "displayText": t.DisplayText, "scopes": t.Scopes,
-						"anonymous": t.Anonymous, "nativeApp": t.NativeApp, "userKey": t.UserKey})
-					client := "oauth_client:" + t.ClientId
-					res.Page.Credentials = append(res.Page.Credentials, sspm.Credential{ExternalID: u.Id + "/" + t.ClientId,
-						Kind: CredentialOAuthToken, Name: t.DisplayText, OwnerExternalID: u.Id, Scopes: t.Scopes, Raw: raw})
-					res.Page.Resources = append(res.Page.Resources, sspm.Resource{ExternalID: client, Kind: ResourceOAuthClient, Name: t.DisplayText,
-						Raw: json.RawMessage(fmt.Sprintf(`{"clientId":%q,"anonymous":%t,"nativeApp":%t}`, t.ClientId, t.Anonymous, t.NativeApp))})
-					res.Page.Grants = append(res.Page.Grants, sspm.Grant{PrincipalExternalID: u.Id, PrincipalKind: sspm.MemberAccount,
-						ResourceExternalID: client, Permission: PermOAuthGrant, Via: "direct"})
-				}
+				addTokens(&res.Page, u.Id, list.Items)
 			}
 			cur.After = u.PrimaryEmail
 			cur.Index++
@@ -127,4 +116,46 @@ func (s *Source) tokensStep(ctx context.Context, cursor string) (sspm.StepResult
 		}
 		cur.Page, cur.Index = page.NextPageToken, 0
 	}
+}
+
+// addTokens adds a user's tokens to a page: the credential, the OAuth client and the account's grant to it.
+func addTokens(p *sspm.Page, userID string, items []*admin.Token) {
+	for _, t := range items {
+		if t.ClientId == "" {
+			continue
+		}
+		raw, _ := json.Marshal(map[string]any{"clientId": t.ClientId, "displayText": t.DisplayText, "scopes": t.Scopes,
+			"anonymous": t.Anonymous, "nativeApp": t.NativeApp, "userKey": t.UserKey})
+		client := "oauth_client:" + t.ClientId
+		p.Credentials = append(p.Credentials, sspm.Credential{ExternalID: userID + "/" + t.ClientId,
+			Kind: CredentialOAuthToken, Name: t.DisplayText, OwnerExternalID: userID, Scopes: t.Scopes, Raw: raw})
+		p.Resources = append(p.Resources, sspm.Resource{ExternalID: client, Kind: ResourceOAuthClient, Name: t.DisplayText,
+			Raw: json.RawMessage(fmt.Sprintf(`{"clientId":%q,"anonymous":%t,"nativeApp":%t}`, t.ClientId, t.Anonymous, t.NativeApp))})
+		p.Grants = append(p.Grants, sspm.Grant{PrincipalExternalID: userID, PrincipalKind: sspm.MemberAccount,
+			ResourceExternalID: client, Permission: PermOAuthGrant, Via: "direct"})
+	}
+}
+
+// RefreshEvents keeps OAuth grants current between full runs: for each user a pushed token authorize event names,
+// it reads the user's tokens again and returns them (a new grant appears at once; a revoked one goes at the next
+// whole pass of the tokens stage, since a refresh writes rows and expires none).
+func (s *Source) RefreshEvents(ctx context.Context, events []sspm.Event) (sspm.Page, error) {
+	var page sspm.Page
+	seen := map[string]bool{}
+	for _, e := range events {
+		if e.Type != "authorize" || e.ActorExternalID == "" || seen[e.ActorExternalID] || s.set.tokenBudget == 0 {
+			continue
+		}
+		seen[e.ActorExternalID] = true
+		list, err := s.c.dir.Tokens.List(e.ActorExternalID).Context(ctx).Do()
+		if err != nil {
+			err = s.c.apiError(ctx, "list tokens", err)
+			if statusOf(err) == 404 || forbiddenErr(err) {
+				continue
+			}
+			return page, err
+		}
+		addTokens(&page, e.ActorExternalID, list.Items)
+	}
+	return page, nil
 }
