@@ -37,10 +37,12 @@ var ddHarness = sourcetest.Harness{
 	NewTenant: newDDTenant,
 	Endpoints: []sourcetest.Endpoint{
 		// user_access_read is the one permission the connector cannot work without: a 403 on the permission
-		// catalogue, the roles or the users fails the run (nothing is expired) and names the permission.
+		// catalogue or the roles (the run's first requests) fails the run (nothing is expired) and names it.
 		{Name: "/api/v2/permissions", Stage: datadog.StageRoles},
 		{Name: "/api/v2/roles", Stage: datadog.StageRoles, Paging: paged},
-		{Name: "/api/v2/users", Stage: datadog.StageUsers, Paging: paged},
+		// A 403 on the users alone hides what they feed: accounts, role memberships and the users' grants.
+		{Name: "/api/v2/users", Stage: datadog.StageUsers, Paging: paged,
+			Unavailable: []sspm.Entity{sspm.EntityAccounts, sspm.EntityGroupMembers, sspm.EntityGrants}},
 		// A key without api_keys_read or org_app_keys_read hides only those credentials.
 		{Name: "/api/v2/api_keys", Stage: datadog.StageAPIKeys, Paging: paged, Unavailable: []sspm.Entity{sspm.EntityCredentials}},
 		{Name: "/api/v2/application_keys", Stage: datadog.StageAppKeys, Paging: paged, Unavailable: []sspm.Entity{sspm.EntityCredentials}},

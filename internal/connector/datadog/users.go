@@ -31,7 +31,8 @@ type userAttributes struct {
 
 // usersStep reads one page of users (service accounts are users with service_account = true): each is an
 // account, a member of its roles, and granted each role's name on the organization through the role. An account
-// is an admin when one of its roles has an admin grade.
+// is an admin when one of its roles has an admin grade. A 403 on the users (the roles were readable) marks the
+// accounts, role memberships and users' grants unavailable: their stored rows are kept.
 func (s *Source) usersStep(ctx context.Context, cur pageCursor) (sspm.StepResult, error) {
 	if cur.Page < 0 {
 		return sspm.StepResult{}, sspm.Errorf(sspm.CodeInvalid, "datadog: malformed users cursor")
@@ -44,6 +45,13 @@ func (s *Source) usersStep(ctx context.Context, cur pageCursor) (sspm.StepResult
 			WithPageSize(int64(s.pageSize)).WithPageNumber(int64(cur.Page)))
 		return resp, err
 	})
+	if forbidden(err) { // the roles were readable with the same permission: hide only what the users feed
+		return sspm.StepResult{
+			Unavailable: []sspm.Entity{sspm.EntityAccounts, sspm.EntityGroupMembers,
+				sspm.ScopedEntity(sspm.EntityGrants, map[string]string{"principal_kind": string(sspm.MemberAccount)})},
+			Message: "list users: 403, the application key lacks " + PermUserAccessRead + ": kept the stored accounts, role memberships and users' grants",
+		}, nil
+	}
 	if err != nil {
 		return sspm.StepResult{}, err
 	}
