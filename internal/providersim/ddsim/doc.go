@@ -26,12 +26,15 @@
 //     meta.page.after, links.next and page[cursor]. Events are generated for the company's admin activity (user
 //     created, added to a role, disabled; API and application key created), with ids that change with
 //     Options.Run; AppendEvent adds more;
-//   - faults (any status per route and count) and request statistics (Stats, ResetStats);
+//   - faults (any status per route, page of a page-number listing and count; a 429 with the X-RateLimit-Reset it
+//     asks for; EmptyLastPage, which fills a listing's last page and follows it with an empty one) and request
+//     statistics (Stats, ResetStats);
+//   - an admin's changes between reads (DisableUser, RemoveRoleMember, DeleteRole, DeleteKey);
 //   - sizing for the issue's figures: Options.Users caps the users (10,000 of the Large company), ExtraRoles and
 //     ExtraKeys add roles and application keys (BenchmarkIssueFigures: 50 roles, about 2,000 keys, 100,000
 //     audit events).
 //
-// Not simulated yet: writes (creating or changing users, roles and keys), the v1 API, /api/v2/current_user, the
+// Not simulated yet: writes through the API (creating or changing users, roles and keys), the v1 API, /api/v2/current_user, the
 // include= parameter of the key listings, sorting users by anything but name, email, status, created_at and
 // modified_at, audit queries beyond @attribute:value terms, aggregation, response gzip and the exact message
 // texts Datadog puts in 400 answers. It imports only the standard library and package providersim.
