@@ -12,22 +12,45 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// groupsStep reads a page of groups; for each, its members and its account assignments, granted to the group and
-// through it to each member.
+// stepRows bounds the rows a groups step holds: a page of groups whose assignments expand to many grants is
+// cut into several steps (the page is kept in memory meanwhile, or read again by a new Source).
+const stepRows = 20000
+
+// groupsCursor is the groups stage's place: the ListGroups page (its token) and the next group's index in it.
+type groupsCursor struct {
+	Token string `json:"t,omitempty"`
+	Index int    `json:"i,omitempty"`
+}
+
+// groupsStep reads groups of a page; for each, its members and its account assignments, granted to the group
+// and through it to each member. A step ends at the page's end or after about stepRows rows.
 func (s *Source) groupsStep(ctx context.Context, cursor string) (sspm.StepResult, error) {
 	var res sspm.StepResult
-	out, err := do(ctx, s.c, s.c.pace, "identitystore:ListGroups", func(ctx context.Context) (*identitystore.ListGroupsOutput, error) {
-		return s.c.is.ListGroups(ctx, &identitystore.ListGroupsInput{IdentityStoreId: &s.storeID, MaxResults: s.pageSize(100), NextToken: optToken(cursor)}, s.c.isOpt(ctx))
-	})
-	if isForbidden(err) {
-		unavailable(&res, sspm.EntityGroups, sspm.EntityGroupMembers, sspm.EntityGrants)
-		res.Message = err.Error()
-		return res, nil
+	var cur groupsCursor
+	if cursor != "" {
+		if err := json.Unmarshal([]byte(cursor), &cur); err != nil {
+			return res, sspm.Errorf(sspm.CodeInvalid, "aws_identity_center: groups cursor is malformed")
+		}
 	}
-	if err != nil {
-		return res, err
+	out, ok := s.mem.groupPages[cur.Token]
+	if !ok {
+		page, err := do(ctx, s.c, s.c.pace, "identitystore:ListGroups", func(ctx context.Context) (*identitystore.ListGroupsOutput, error) {
+			return s.c.is.ListGroups(ctx, &identitystore.ListGroupsInput{IdentityStoreId: &s.storeID, MaxResults: s.pageSize(100), NextToken: optToken(cur.Token)}, s.c.isOpt(ctx))
+		})
+		if isForbidden(err) {
+			unavailable(&res, sspm.EntityGroups, sspm.EntityGroupMembers, sspm.EntityGrants)
+			res.Message = err.Error()
+			return res, nil
+		}
+		if err != nil {
+			return res, err
+		}
+		out = page
+		s.mem.groupPages = map[string]*identitystore.ListGroupsOutput{cur.Token: page} // only the page under way
 	}
-	for _, g := range out.Groups {
+	i := cur.Index
+	for ; i < len(out.Groups) && (i == cur.Index || res.Page.Len() < stepRows); i++ {
+		g := out.Groups[i]
 		id := sdkaws.ToString(g.GroupId)
 		if id == "" {
 			return sspm.StepResult{}, sspm.Errorf(sspm.CodeUnavailable, "aws_identity_center identitystore:ListGroups: a group without GroupId")
@@ -79,9 +102,11 @@ func (s *Source) groupsStep(ctx context.Context, cursor string) (sspm.StepResult
 			s.mem.members[id] = members
 		}
 	}
-	res.Next = sdkaws.ToString(out.NextToken)
-	if res.Next == cursor {
-		res.Next = ""
+	switch next := sdkaws.ToString(out.NextToken); {
+	case i < len(out.Groups):
+		res.Next = encodeCursor(groupsCursor{Token: cur.Token, Index: i})
+	case next != "" && next != cur.Token:
+		res.Next = encodeCursor(groupsCursor{Token: next})
 	}
 	return res, nil
 }

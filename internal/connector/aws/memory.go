@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 
 	"github.com/open-sspm/open-sspm/internal/sspm"
@@ -25,6 +26,8 @@ type memory struct {
 	adminAssigned   map[string][]principalRef // permission set + "|" + account → principals
 	// members of the groups an admin-grade set is assigned to (read by the groups stage).
 	members map[string][]string
+	// groupPages holds the ListGroups page the groups stage is cutting into steps.
+	groupPages map[string]*identitystore.ListGroupsOutput
 }
 
 type psPage struct {
