@@ -57,6 +57,10 @@ const (
 	// own): the UI's distribution then serves the HTTP API (/api/*, /hooks/*, /healthz) behind it, and the
 	// outputs and the SPA use that address. Default none (no WAF).
 	CtxWAFWebACLARN = "openSspm:wafWebAclArn"
+	// CtxAWSIdentityCenterRoleARNs lists the IAM roles (comma-separated, or a JSON list in cdk.json) that AWS IAM
+	// Identity Center connectors assume (their role_arn): the full and tail functions may call sts:AssumeRole on
+	// exactly these. Default none (connectors then use the functions' own credentials).
+	CtxAWSIdentityCenterRoleARNs = "openSspm:awsIdentityCenterRoleArns"
 )
 
 // config is the stack's context settings after defaults and validation.
@@ -71,6 +75,9 @@ type config struct {
 	deployNonce       string
 	alerts            alertConfig
 	wafWebACLARN      string
+	// identityCenterRoles are the roles AWS IAM Identity Center connectors assume, comma-separated (the config
+	// stays comparable).
+	identityCenterRoles string
 }
 
 // alertConfig is where finding alerts go besides the SNS topic the stack creates.
@@ -135,6 +142,11 @@ func readConfig(scope constructs.Construct) (config, error) {
 	if c.alerts, err = readAlertConfig(get); err != nil {
 		return c, err
 	}
+	roles, err := roleARNs(get(CtxAWSIdentityCenterRoleARNs))
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", CtxAWSIdentityCenterRoleARNs, err)
+	}
+	c.identityCenterRoles = strings.Join(roles, ",")
 	if v := get(CtxWAFWebACLARN); v != nil {
 		c.wafWebACLARN = strings.TrimSpace(fmt.Sprint(v))
 		if p := strings.Split(c.wafWebACLARN, ":"); len(p) != 6 || p[0] != "arn" || p[2] != "wafv2" || p[3] != "us-east-1" ||
@@ -233,4 +245,36 @@ func ReadContext(cdkJSON string) (map[string]any, error) {
 		file.Context["aws:cdk:version-reporting"] = *file.VersionReporting
 	}
 	return file.Context, nil
+}
+
+// roleARNs reads a list of IAM role ARNs: a comma-separated string or a list.
+func roleARNs(v any) ([]string, error) {
+	var raw []string
+	switch v := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		raw = strings.Split(v, ",")
+	case []any:
+		for _, x := range v {
+			raw = append(raw, fmt.Sprint(x))
+		}
+	default:
+		return nil, fmt.Errorf("want a comma-separated string or a list of role ARNs, got %T", v)
+	}
+	var out []string
+	for _, r := range raw {
+		r = strings.TrimSpace(r)
+		if r == "" {
+			continue
+		}
+		p := strings.SplitN(r, ":", 6)
+		if len(p) != 6 || p[0] != "arn" || p[2] != "iam" || len(p[4]) != 12 || !strings.HasPrefix(p[5], "role/") || strings.Contains(r, "*") {
+			return nil, fmt.Errorf("%q is not an IAM role ARN (arn:aws:iam::123456789012:role/name)", r)
+		}
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }

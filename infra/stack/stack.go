@@ -81,6 +81,7 @@ func (b *builder) build() {
 	auth := newAuth(b.stack)
 
 	fns := b.newFunctions(connectorKey, queues, auth)
+	allowAssumeIdentityCenterRoles(b.cfg.identityCenterRoles, fns[fnFull], fns[fnTail])
 	tail := newTailLoop(b.stack, fns[fnTail].fn)
 	fns[fnDispatch] = b.newDispatch(fns, tail, connectorKey)
 	allowPrivateNetworks(b.stack, fns)
