@@ -24,6 +24,7 @@ import (
 	"github.com/open-sspm/open-sspm/internal/providersim"
 	"github.com/open-sspm/open-sspm/internal/providersim/awssim"
 	"github.com/open-sspm/open-sspm/internal/providersim/ddsim"
+	"github.com/open-sspm/open-sspm/internal/providersim/entrasim"
 	"github.com/open-sspm/open-sspm/internal/providersim/githubsim"
 	"github.com/open-sspm/open-sspm/internal/providersim/googlesim"
 	"github.com/open-sspm/open-sspm/internal/providersim/oktasim"
@@ -44,7 +45,7 @@ const (
 
 // IsDemoConnector reports whether id is one of the connectors the demo configures.
 func IsDemoConnector(id string) bool {
-	return id == ConnectorID || id == GitHubConnectorID || id == GoogleConnectorID || id == DatadogConnectorID || id == AWSConnectorID
+	return id == EntraConnectorID || id == ConnectorID || id == GitHubConnectorID || id == GoogleConnectorID || id == DatadogConnectorID || id == AWSConnectorID
 }
 
 // Org is a running simulated company: its Okta org and its GitHub organization.
@@ -56,8 +57,10 @@ type Org struct {
 	Datadog *ddsim.Server
 	// AWS is the company's IAM Identity Center instance.
 	AWS *awssim.Server
-	rng *rand.Rand
-	log *slog.Logger
+	// Entra is the company's Microsoft Entra ID tenant (entra.go).
+	Entra *entrasim.Server
+	rng   *rand.Rand
+	log   *slog.Logger
 	// outbound lets the connectors reach the simulators' listeners and nothing else private.
 	outbound *outbound.Policy
 }
@@ -81,7 +84,8 @@ func Start(log *slog.Logger) (*Org, error) {
 	o.Google = googlesim.New(company, googlesim.Options{Run: run})
 	o.Datadog = ddsim.New(company, ddsim.Options{Run: run})
 	o.AWS = awssim.New(company, awssim.Options{})
-	o.outbound = outbound.Allowing(o.Sim.URL(), o.GitHub.URL(), o.Google.URL(), o.Datadog.URL(), o.AWS.URL())
+	o.Entra = startEntra(company, run)
+	o.outbound = withEntraRoots(outbound.Allowing(o.Sim.URL(), o.GitHub.URL(), o.Google.URL(), o.Datadog.URL(), o.AWS.URL(), o.Entra.URL()), o.Entra)
 	return o, nil
 }
 
@@ -92,6 +96,7 @@ func (o *Org) Close() {
 	o.Google.Close()
 	o.Datadog.Close()
 	o.AWS.Close()
+	o.Entra.Close()
 }
 
 // KindOptions are the options of demo mode's kinds: they may point at the simulators' loopback addresses and
@@ -143,6 +148,10 @@ func (o *Org) Configure(ctx context.Context, a *app.App) error {
 		ID: DatadogConnectorID, Kind: sspm.KindDatadog, Name: "Datadog (simulated demo organization)", Enabled: true,
 		Config: cfg, Intervals: map[sspm.Lane]time.Duration{sspm.LaneFull: 10 * time.Minute},
 	}, secret); err != nil {
+		return err
+	}
+	// The same company's Entra ID tenant (its people, groups, apps and consents), as an authoritative source.
+	if err := o.configureEntra(ctx, a); err != nil {
 		return err
 	}
 	// The same company's IAM Identity Center: permission sets (some admin-grade) assigned to its groups and a few
@@ -210,6 +219,9 @@ func (o *Org) Start(ctx context.Context, a *app.App, baseURL string) error {
 			return err
 		}
 	}
+	if err := o.startEntraSyncs(ctx, a); err != nil {
+		return err
+	}
 	o.log.Info("demo: simulated AWS IAM Identity Center started", "connector", AWSConnectorID, "api", o.AWS.URL())
 	return a.TriggerSync(ctx, AWSConnectorID, sspm.LaneFull)
 }
@@ -231,6 +243,9 @@ func (o *Org) Drive(ctx context.Context, every time.Duration) {
 			o.log.Warn("demo: google change", "err", err)
 		}
 		o.changeDatadog()
+		if err := o.changeEntra(); err != nil {
+			o.log.Warn("demo: entra change", "err", err)
+		}
 		if err := o.changeAWS(); err != nil {
 			o.log.Warn("demo: aws change", "err", err)
 		}

@@ -16,6 +16,8 @@ package outbound
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +50,9 @@ type Config struct {
 	DialTimeout, TLSHandshakeTimeout, ResponseHeaderTimeout, RequestTimeout time.Duration
 	// LookupIP resolves host names; nil means the system resolver. Tests map names to addresses with it.
 	LookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
+	// RootCAs, when set, are the certificate authorities trusted instead of the system's: demo mode trusts the
+	// simulators' test certificate (Entra ID's sign-in library speaks only https).
+	RootCAs *x509.CertPool
 }
 
 // Policy holds one connection pool for its Config. It is safe for concurrent use; share it.
@@ -73,6 +78,9 @@ func New(cfg Config) *Policy {
 		MaxIdleConns:          100,
 		MaxIdleConnsPerHost:   16,
 		IdleConnTimeout:       90 * time.Second,
+	}
+	if cfg.RootCAs != nil {
+		p.transport.TLSClientConfig = &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12}
 	}
 	return p
 }

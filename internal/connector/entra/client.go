@@ -192,7 +192,9 @@ func (c *client) get(ctx context.Context, op, path string) ([]byte, error) {
 	if !strings.HasPrefix(path, "https://") && !strings.HasPrefix(path, "http://") {
 		raw = c.graph + path
 	} else if !strings.HasPrefix(path, c.graph+"/") {
-		return nil, sspm.Errorf(sspm.CodeUnavailable, "entra %s: a link outside %s was refused", op, c.graph)
+		// A link to another address (kept from before the Graph URL changed) is never followed: the token would go
+		// there. Like an expired token, the listing or delta round starts over at the configured address.
+		return nil, &statusError{status: http.StatusGone, err: sspm.Errorf(sspm.CodeConflict, "entra %s: a link outside %s was not followed", op, c.graph)}
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -208,6 +210,15 @@ func (c *client) get(ctx context.Context, op, path string) ([]byte, error) {
 	}
 	b, _ := out.([]byte)
 	return b, nil
+}
+
+// relative returns a link under the Graph base URL as a path relative to it ("/users?$skiptoken=..."); other
+// links are returned as they are (get refuses them).
+func (c *client) relative(link string) string {
+	if rest, ok := strings.CutPrefix(link, c.graph); ok && strings.HasPrefix(rest, "/") {
+		return rest
+	}
+	return link
 }
 
 // statusError is a failed Graph call: its status and Graph's error code, and the sspm error it maps to.

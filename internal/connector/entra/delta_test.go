@@ -169,3 +169,26 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestGraphAddressChangeStartsOver: a tenant served at a new address (the demo's simulator restarted) refuses the
+// previous start's deltaLink, which the connector asks at the new address: the run enumerates again and succeeds.
+func TestGraphAddressChangeStartsOver(t *testing.T) {
+	e := newDeltaEnv(t)
+	e.sync(t)
+	restarted := entrasim.New(e.tn.sim.Company(), entrasim.Options{PageCap: 7, Clock: e.clk.Now, Run: 2})
+	t.Cleanup(restarted.Close)
+	old := e.tn.sim
+	e.tn.sim = restarted
+	e.conn.Config = e.tn.config(entra.DefaultFullResyncHours)
+	if _, err := e.db.UpdateConnector(context.Background(), e.conn); err != nil {
+		t.Fatal(err)
+	}
+	old.ResetStats()
+	e.sync(t)
+	if n := total(old.Stats()); n != 0 {
+		t.Errorf("%d requests went to the old address", n)
+	}
+	if restarted.Stats().ByRoute["/v1.0/users"] == 0 {
+		t.Error("the refused deltaLink did not start a full enumeration")
+	}
+}

@@ -35,8 +35,16 @@ func (s *Source) readPage(ctx context.Context, op, link string) (graphPage, erro
 	if err := json.Unmarshal(b, &p); err != nil {
 		return graphPage{}, &sspm.Error{Code: sspm.CodeUnavailable, Message: "entra " + op + ": the page is not a Graph collection", Err: err}
 	}
+	// Links are kept relative to the Graph base URL in cursors and watermarks, so a connector whose Graph
+	// address changes (the demo's simulator restarts on another port) asks its new address, which refuses a
+	// stale token as Graph does (the stage starts over) instead of calling the old one.
+	p.Next, p.Delta = s.c.relative(p.Next), s.c.relative(p.Delta)
 	return p, nil
 }
+
+// expired reports a page or delta token Graph no longer accepts (410, 400 syncStateNotFound, 400
+// Directory_ExpiredPageToken): the listing or round starts over.
+func expired(err error) bool { return sspm.ErrorCode(err) == sspm.CodeConflict }
 
 // idOf reads an item's id; an item without one cannot be stored.
 func idOf(op string, item json.RawMessage) (object, error) {

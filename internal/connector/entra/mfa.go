@@ -23,6 +23,9 @@ func (s *Source) mfaStep(ctx context.Context, cursor string) (sspm.StepResult, e
 		p, err := s.readPage(ctx, "read MFA registration", link)
 		st.requests++
 		switch {
+		case expired(err) && link != "/reports/authenticationMethods/userRegistrationDetails?$top=999":
+			link = "/reports/authenticationMethods/userRegistrationDetails?$top=999"
+			continue
 		case nonPremium(err):
 			return sspm.StepResult{Message: "MFA registration unavailable: the tenant has no Entra ID P1 (MFA state stays unknown)"}, nil
 		case isForbidden(err):

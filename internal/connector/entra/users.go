@@ -60,6 +60,10 @@ func (s *Source) usersStep(ctx context.Context, cursor string) (sspm.StepResult,
 		p, err := s.readPage(ctx, "list users", link)
 		st.requests++
 		switch {
+		case expired(err) && cur.Page != "": // the page token expired: the listing starts over (upserts again)
+			cur.Page, link = "", usersFirst(cur.NoSignIn)
+			res.Message = joinMessages(res.Message, "the users page token expired; the listing starts over")
+			continue
 		case nonPremium(err) && !cur.NoSignIn && cur.Page == "":
 			cur.NoSignIn, link = true, usersFirst(true)
 			res.Message = joinMessages(res.Message, msgNoSignIn)

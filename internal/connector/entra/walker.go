@@ -72,6 +72,11 @@ func (s *Source) walkStep(ctx context.Context, lists []listing, cur walk) (sspm.
 		if fetched {
 			st.requests++
 		}
+		if expired(err) && cur.Page != "" { // the page token expired: the listing starts over (upserts again)
+			res.Message = joinMessages(res.Message, l.op+": the page token expired; the listing starts over")
+			cur = cur.reset(cur.List, "")
+			continue
+		}
 		if isForbidden(err) {
 			res.Unavailable = append(res.Unavailable, l.forbidden...)
 			res.Message = joinMessages(res.Message, err.Error())
@@ -115,6 +120,10 @@ func (s *Source) walkStep(ctx context.Context, lists []listing, cur walk) (sspm.
 		}
 		page, err := s.readPage(ctx, ch.op, link)
 		st.requests++
+		if expired(err) && cur.Link != "" { // the child listing's page token expired: it starts over
+			cur.Link = ""
+			continue
+		}
 		if isForbidden(err) {
 			res.Unavailable = append(res.Unavailable, ch.forbidden...)
 			res.Message = joinMessages(res.Message, err.Error())
