@@ -123,7 +123,7 @@ func withToken(m map[string]any, next string) map[string]any {
 func externalIDs(xs []ExternalID) []jsonExternalID {
 	out := make([]jsonExternalID, 0, len(xs))
 	for _, x := range xs {
-		out = append(out, jsonExternalID{x.Issuer, x.ID})
+		out = append(out, jsonExternalID(x))
 	}
 	return out
 }
