@@ -116,6 +116,12 @@ func (db *DB) saveStateWith(ctx context.Context, q *sqlgen.Queries, connectorID 
 }
 
 func upsertPage(ctx context.Context, q *sqlgen.Queries, connectorID string, runID int64, p *sspm.Page, written map[string]int64) error {
+	if inventoryRows(p) > 0 {
+		// The access history triggers skip a connector's baseline without firing (migration 00161).
+		if err := q.MarkHistoryBaseline(ctx, connectorID); err != nil {
+			return fmt.Errorf("history baseline: %w", err)
+		}
+	}
 	for _, rows := range rawChunks(p.Accounts, func(a *sspm.Account) int { return len(a.Raw) }) {
 		n, err := q.UpsertAccounts(ctx, accountParams(connectorID, runID, rows))
 		if err != nil {

@@ -115,3 +115,9 @@ JOIN (SELECT unnest(@connector_ids::text[]) AS connector_id, unnest(@external_id
 
 -- name: AccessHistorySince :one
 SELECT access_history_since(@connector_id::text)::timestamptz AS since;
+
+-- name: MarkHistoryBaseline :exec
+-- Tells the history triggers (migration 00161) whether the transaction writes a connector still in its
+-- baseline (no successful full run yet): they then skip its rows without calling their functions.
+SELECT set_config('open_sspm.baseline',
+                  CASE WHEN access_history_since(@connector_id::text) IS NULL THEN 'on' ELSE '' END, true);

@@ -571,6 +571,18 @@ func (q *Queries) ListAccessChanges(ctx context.Context, arg ListAccessChangesPa
 	return items, nil
 }
 
+const markHistoryBaseline = `-- name: MarkHistoryBaseline :exec
+SELECT set_config('open_sspm.baseline',
+                  CASE WHEN access_history_since($1::text) IS NULL THEN 'on' ELSE '' END, true)
+`
+
+// Tells the history triggers (migration 00161) whether the transaction writes a connector still in its
+// baseline (no successful full run yet): they then skip its rows without calling their functions.
+func (q *Queries) MarkHistoryBaseline(ctx context.Context, connectorID string) error {
+	_, err := q.db.Exec(ctx, markHistoryBaseline, connectorID)
+	return err
+}
+
 const pruneAccessChanges = `-- name: PruneAccessChanges :execrows
 DELETE FROM access_changes WHERE id IN (
     SELECT id FROM access_changes WHERE observed_at < $1::timestamptz ORDER BY observed_at LIMIT $2)
