@@ -53,6 +53,9 @@ func (db *DB) WriteRefresh(ctx context.Context, connectorID string, page *sspm.P
 // time of it), which the access changes it records name.
 func (db *DB) WriteRefreshFor(ctx context.Context, connectorID string, page *sspm.Page, cause ChangeCause) error {
 	return db.inTx(ctx, func(q *sqlgen.Queries) error {
+		if err := q.MarkHistoryBaseline(ctx, connectorID); err != nil {
+			return fmt.Errorf("history baseline: %w", err)
+		}
 		if cause != (ChangeCause{}) {
 			if err := setChangeCause(ctx, q, cause); err != nil {
 				return err

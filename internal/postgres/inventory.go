@@ -30,7 +30,7 @@ func (db *DB) WritePage(ctx context.Context, connectorID string, l sspm.Lease, p
 		written := map[string]int64{}
 		// Rows and checkpoint commit together, so an asynchronous commit is safe: a crash can lose only whole
 		// recent pages with their checkpoints, and the run resumes from the last one that was kept.
-		err := db.inAsyncTx(ctx, func(q *sqlgen.Queries) error {
+		err := db.inPageTx(ctx, connectorID, func(q *sqlgen.Queries) error {
 			if err := upsertPage(ctx, q, connectorID, l.RunID, page, written); err != nil {
 				return err
 			}
@@ -47,7 +47,7 @@ func (db *DB) WritePage(ctx context.Context, connectorID string, l sspm.Lease, p
 	for i := range halves {
 		written[i] = map[string]int64{}
 		g.Go(func() error {
-			return db.inAsyncTx(gctx, func(q *sqlgen.Queries) error {
+			return db.inPageTx(gctx, connectorID, func(q *sqlgen.Queries) error {
 				n, err := q.ShareLease(gctx, sqlgen.ShareLeaseParams{ID: l.RunID, Owner: l.Owner})
 				if err != nil {
 					return err
@@ -72,6 +72,18 @@ func (db *DB) WritePage(ctx context.Context, connectorID string, l sspm.Lease, p
 		return nil, fmt.Errorf("write page of run %d: %w", l.RunID, err)
 	}
 	return written[0], nil
+}
+
+// inPageTx is inAsyncTx for the rows of a connector's page: the same round trip that makes the commit
+// asynchronous tells the access history triggers whether the connector is still in its baseline, so that a
+// first sync fires none of them (migration 00161).
+func (db *DB) inPageTx(ctx context.Context, connectorID string, fn func(q *sqlgen.Queries) error) error {
+	return db.inTx(ctx, func(q *sqlgen.Queries) error {
+		if err := q.AsyncPageCommit(ctx, connectorID); err != nil {
+			return err
+		}
+		return fn(q)
+	})
 }
 
 // parallelPageRows is the inventory size from which a page is written in two halves.
@@ -116,12 +128,6 @@ func (db *DB) saveStateWith(ctx context.Context, q *sqlgen.Queries, connectorID 
 }
 
 func upsertPage(ctx context.Context, q *sqlgen.Queries, connectorID string, runID int64, p *sspm.Page, written map[string]int64) error {
-	if inventoryRows(p) > 0 {
-		// The access history triggers skip a connector's baseline without firing (migration 00161).
-		if err := q.MarkHistoryBaseline(ctx, connectorID); err != nil {
-			return fmt.Errorf("history baseline: %w", err)
-		}
-	}
 	for _, rows := range rawChunks(p.Accounts, func(a *sspm.Account) int { return len(a.Raw) }) {
 		n, err := q.UpsertAccounts(ctx, accountParams(connectorID, runID, rows))
 		if err != nil {

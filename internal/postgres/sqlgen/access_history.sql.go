@@ -7,6 +7,7 @@ package sqlgen
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/jackc/pgx/v5/pgtype"
 )
@@ -409,6 +410,18 @@ func (q *Queries) AsOfPrincipalChanges(ctx context.Context, arg AsOfPrincipalCha
 	return items, nil
 }
 
+const asyncPageCommit = `-- name: AsyncPageCommit :exec
+SELECT set_config('synchronous_commit', 'off', true),
+       set_config('open_sspm.baseline',
+                  CASE WHEN access_history_since($1::text) IS NULL THEN 'on' ELSE '' END, true)
+`
+
+// AsyncCommit and MarkHistoryBaseline in one round trip, for the transactions of a run's pages.
+func (q *Queries) AsyncPageCommit(ctx context.Context, connectorID string) error {
+	_, err := q.db.Exec(ctx, asyncPageCommit, connectorID)
+	return err
+}
+
 const countPrivilegedChanges = `-- name: CountPrivilegedChanges :one
 SELECT count(*)::bigint FROM access_changes WHERE privileged AND observed_at >= $1::timestamptz
 `
@@ -581,6 +594,62 @@ SELECT set_config('open_sspm.baseline',
 func (q *Queries) MarkHistoryBaseline(ctx context.Context, connectorID string) error {
 	_, err := q.db.Exec(ctx, markHistoryBaseline, connectorID)
 	return err
+}
+
+const normalizedAccessChanges = `-- name: NormalizedAccessChanges :many
+SELECT jsonb_build_object(
+    'resource_id', 'access_change:' || x.id,
+    'display', x.change || ' ' || COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), x.principal_external_id)
+               || CASE WHEN x.target_external_id <> '' THEN ' → ' || COALESCE(NULLIF(r.name, ''), NULLIF(g.name, ''), x.target_external_id) ELSE '' END
+               || ' (' || x.connector_id || ')',
+    'change_id', x.id, 'change', x.change, 'entity', x.entity, 'source_kind', c.kind, 'source_name', c.id,
+    'privileged', x.privileged,
+    'gained', x.change IN ('account_added', 'account_admin_granted', 'membership_added', 'membership_role_changed',
+                           'grant_added', 'grant_permission_changed', 'credential_added', 'credential_scopes_changed'),
+    'outside_business_hours', extract(isodow FROM COALESCE(x.provider_at, x.observed_at) AT TIME ZONE 'UTC') > 5
+        OR extract(hour FROM COALESCE(x.provider_at, x.observed_at) AT TIME ZONE 'UTC') NOT BETWEEN 8 AND 17,
+    'through_group', x.entity = 'membership' OR x.via NOT IN ('', 'direct'),
+    'permission', x.permission,
+    'account_status', COALESCE(a.status, ''),
+    'outside_collaborator', COALESCE(lower(a.raw ->> 'user_type') = 'outside_collaborator'
+                                     OR a.raw ->> 'role' = 'outside_collaborator' OR a.status = 'outside', false),
+    'identity_leaver', COALESCE(i.leaver, false),
+    'target_kind', COALESCE(r.kind, x.target_kind),
+    'target_sensitive', COALESCE(r.raw ->> 'visibility' IN ('private', 'internal') OR r.raw -> 'private' = 'true'::jsonb
+                                 OR r.raw -> 'sensitive' = 'true'::jsonb, false))::jsonb AS row
+FROM access_changes x
+JOIN connectors c ON c.id = x.connector_id
+LEFT JOIN accounts a ON a.id = x.account_id
+LEFT JOIN identity_links l ON l.account_id = x.account_id
+LEFT JOIN identities i ON i.id = l.identity_id
+LEFT JOIN resources r ON x.target_kind = 'resource' AND r.connector_id = x.connector_id AND r.external_id = x.target_external_id
+LEFT JOIN groups g ON x.target_kind = 'group' AND g.connector_id = x.connector_id AND g.external_id = x.target_external_id
+WHERE x.observed_at >= $1::timestamptz AND x.entity <> 'identity_link'
+ORDER BY x.id
+`
+
+// The normalized:access_changes dataset (docs/rules-engine.md#normalized-datasets): the access changes observed
+// in the window before now, one row each, with what the change-based rules ask of them. The time of a change is
+// the provider's when it has one, else when it was observed; business hours are Monday to Friday, 08:00 to
+// 18:00 UTC.
+func (q *Queries) NormalizedAccessChanges(ctx context.Context, since pgtype.Timestamptz) ([]json.RawMessage, error) {
+	rows, err := q.db.Query(ctx, normalizedAccessChanges, since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []json.RawMessage{}
+	for rows.Next() {
+		var row json.RawMessage
+		if err := rows.Scan(&row); err != nil {
+			return nil, err
+		}
+		items = append(items, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const pruneAccessChanges = `-- name: PruneAccessChanges :execrows
