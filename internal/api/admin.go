@@ -115,6 +115,7 @@ type Store interface {
 	ruleResultStore
 	findingTrendStore
 	auditStore
+	historyStore
 }
 
 // Mount adds the API's routes to mux: the operations under /api, the OpenAPI document, /auth/login,
@@ -185,6 +186,7 @@ func (a *Admin) register(api huma.API) {
 	a.registerRuleControls(api)
 	a.registerFindingsTrend(api)
 	a.registerAudit(api)
+	a.registerHistory(api)
 }
 
 // Operation metadata keys.

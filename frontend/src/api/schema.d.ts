@@ -5,6 +5,18 @@
 
 
 export interface paths {
+  "/api/access-changes": {
+    /** Recorded access changes, newest first, filtered and paged by cursor */
+    get: operations["listAccessChanges"];
+  };
+  "/api/access-changes/export": {
+    /** A filtered list of access changes as CSV or JSON, for audits (at most 100,000 rows) */
+    get: operations["exportAccessChanges"];
+  };
+  "/api/access-changes/summary": {
+    /** The count of privileged access changes of the last seven days */
+    get: operations["accessChangeSummary"];
+  };
   "/api/audit": {
     /** The admin audit log, newest first */
     get: operations["listAudit"];
@@ -140,6 +152,10 @@ export interface paths {
     /** An identity's accounts in every source, their groups and grants, events and findings */
     get: operations["getIdentity"];
   };
+  "/api/identities/{id}/access-as-of": {
+    /** An identity's access at a time, reconstructed from the inventory and its history */
+    get: operations["getIdentityAccessAsOf"];
+  };
   "/api/inbox/dead": {
     /** Push deliveries that used all their attempts */
     get: operations["listDeadDeliveries"];
@@ -252,6 +268,72 @@ export interface components {
       via_external_id?: string;
       via_name?: string;
     };
+    AccessAsOf: {
+      accounts: components["schemas"]["AccountAsOf"][];
+      /** Format: date-time */
+      at: string;
+      /**
+       * Format: date-time
+       * @description The earliest time these accounts' connectors record history from; before it the answer is the first sync's state.
+       */
+      history_since?: string;
+      /** Format: int64 */
+      identity_id: number;
+    };
+    AccessChange: {
+      /** Format: int64 */
+      account_id?: number;
+      /** @description What changed: account_added, grant_permission_changed, identity_unlinked, ... */
+      change: string;
+      connector_id: string;
+      /** @enum {string} */
+      entity: "account" | "membership" | "grant" | "credential" | "identity_link";
+      /**
+       * Format: int64
+       * @description The event whose push-assisted refresh observed it.
+       */
+      event_id?: number;
+      /** Format: int64 */
+      id: number;
+      /**
+       * Format: int64
+       * @description The identity the account is linked to now, or the one a link change names.
+       */
+      identity_id?: number;
+      new_value?: string;
+      /**
+       * Format: date-time
+       * @description When a sync or refresh observed it.
+       */
+      observed_at: string;
+      old_value?: string;
+      /** @description The grant's permission, the membership's role or the credential's scopes. */
+      permission?: string;
+      principal_external_id: string;
+      /** @enum {string} */
+      principal_kind: "account" | "group";
+      /** @description The account's display name or email, or the group's name. */
+      principal_name?: string;
+      privileged: boolean;
+      /**
+       * Format: date-time
+       * @description The provider's own time of the change, when it has one.
+       */
+      provider_at?: string;
+      /**
+       * Format: int64
+       * @description The sync run that observed it.
+       */
+      run_id?: number;
+      target_external_id?: string;
+      /** @description group, resource, credential or identity. */
+      target_kind?: string;
+      target_name?: string;
+      /** @description How the access is held: direct, group, team, ... */
+      via?: string;
+      via_external_id?: string;
+      via_name?: string;
+    };
     Account: {
       active: boolean;
       /**
@@ -282,6 +364,18 @@ export interface components {
       mfa_enrolled?: boolean;
       status: string;
       username: string;
+    };
+    AccountAsOf: {
+      access: components["schemas"]["HeldAccess"][];
+      /** Format: int64 */
+      account_id: number;
+      connector_id: string;
+      display_name: string;
+      email: string;
+      external_id: string;
+      is_admin: boolean;
+      kind: string;
+      status: string;
     };
     AccountGrant: {
       permission: string;
@@ -417,6 +511,21 @@ export interface components {
       id: number;
       target_id: string;
       target_type: string;
+    };
+    ChangePage: {
+      items: components["schemas"]["AccessChange"][];
+      /** @description Pass as cursor for the next (older) page; absent on the last page. */
+      next_cursor?: string;
+    };
+    ChangeSummary: {
+      /**
+       * Format: int64
+       * @description Privileged access changes observed in the last seven days.
+       */
+      privileged_changes: number;
+      privileged_changes_url: string;
+      /** Format: date-time */
+      since: string;
     };
     Connector: {
       /** @description Its accounts anchor identities (identity providers). */
@@ -689,6 +798,17 @@ export interface components {
       owner_identity_id?: number;
       /** @enum {string} */
       state?: "sanctioned" | "unsanctioned" | "under_review" | "ignored";
+    };
+    HeldAccess: {
+      /** @enum {string} */
+      entity: "membership" | "grant" | "credential";
+      permission: string;
+      privileged: boolean;
+      target_external_id: string;
+      target_name: string;
+      via: string;
+      via_external_id?: string;
+      via_name?: string;
     };
     Identity: {
       /** Format: int64 */
@@ -1340,6 +1460,158 @@ export type external = Record<string, never>;
 
 export interface operations {
 
+  /** Recorded access changes, newest first, filtered and paged by cursor */
+  listAccessChanges: {
+    parameters: {
+      query?: {
+        /** @description RFC 3339; inclusive. */
+        since?: string;
+        /** @description RFC 3339; exclusive. */
+        until?: string;
+        connector?: string;
+        /** @description Changes of the accounts linked to this identity now or before, and its link changes. */
+        identity?: number;
+        account?: number;
+        /** @description A resource's, group's or credential's external id (the change's target). */
+        resource?: string;
+        /** @description An account's or group's external id (who holds the access). */
+        principal?: string;
+        /** @description Kinds of change; repeat or separate with commas. */
+        change?: string[] | null;
+        /** @description account, membership, grant, credential, identity_link. */
+        entity?: string[] | null;
+        /** @description Only privileged changes. */
+        privileged?: boolean;
+        /** @description Rows per page. */
+        limit?: number;
+        /** @description The next_cursor of the previous page. */
+        cursor?: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ChangePage"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
+  /** A filtered list of access changes as CSV or JSON, for audits (at most 100,000 rows) */
+  exportAccessChanges: {
+    parameters: {
+      query?: {
+        /** @description RFC 3339; inclusive. */
+        since?: string;
+        /** @description RFC 3339; exclusive. */
+        until?: string;
+        connector?: string;
+        /** @description Changes of the accounts linked to this identity now or before, and its link changes. */
+        identity?: number;
+        account?: number;
+        /** @description A resource's, group's or credential's external id (the change's target). */
+        resource?: string;
+        /** @description An account's or group's external id (who holds the access). */
+        principal?: string;
+        /** @description Kinds of change; repeat or separate with commas. */
+        change?: string[] | null;
+        /** @description account, membership, grant, credential, identity_link. */
+        entity?: string[] | null;
+        /** @description Only privileged changes. */
+        privileged?: boolean;
+        format?: "csv" | "json";
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          "Content-Disposition"?: string;
+          "Content-Type"?: string;
+        };
+        content: {
+          "application/json": string;
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
+  /** The count of privileged access changes of the last seven days */
+  accessChangeSummary: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ChangeSummary"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
   /** The admin audit log, newest first */
   listAudit: {
     parameters: {
@@ -2907,6 +3179,56 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["IdentityDetail"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
+  /** An identity's access at a time, reconstructed from the inventory and its history */
+  getIdentityAccessAsOf: {
+    parameters: {
+      query: {
+        /** @description RFC 3339: the time to answer for. */
+        at: string;
+      };
+      path: {
+        id: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["AccessAsOf"];
         };
       };
       /** @description Unauthorized */

@@ -88,7 +88,7 @@ describe('App', () => {
     expect(await screen.findByRole('region', { name: 'System health' })).toBeTruthy()
     const nav = screen.getByRole('navigation', { name: 'Main' })
     expect(Array.from(nav.querySelectorAll('a')).map((a) => a.textContent)).toEqual([
-      'Overview', 'Identities', 'Resources', 'Discovery', 'Events', 'Posture', 'Findings', 'Connectors', 'Connector health', 'Audit log',
+      'Overview', 'Identities', 'Resources', 'Discovery', 'Access changes', 'Events', 'Posture', 'Findings', 'Connectors', 'Connector health', 'Audit log',
     ])
   })
 

@@ -11,6 +11,7 @@ import {
 
 import { getToken } from '@/lib/token'
 
+import { AccessChangesPage, accessChangesSearch } from './routes/access-changes'
 import { AccountsPage, accountsSearch } from './routes/accounts'
 import { AppDetailPage } from './routes/app-detail'
 import { AuditPage, auditSearch } from './routes/audit'
@@ -89,6 +90,11 @@ const resourceRoute = createRoute({
   component: ResourceDetailPage,
 })
 const auditRoute = createRoute({ ...route('/audit'), validateSearch: auditSearch, component: AuditPage })
+const accessChangesRoute = createRoute({
+  ...route('/access-changes'),
+  validateSearch: accessChangesSearch,
+  component: AccessChangesPage,
+})
 
 const routeTree = rootRoute.addChildren([
   signInRoute,
@@ -109,6 +115,7 @@ const routeTree = rootRoute.addChildren([
   resourcesRoute,
   resourceRoute,
   auditRoute,
+  accessChangesRoute,
 ])
 
 /** createAppRouter builds the router; tests pass a memory history. */

@@ -8,6 +8,7 @@ const links = [
   { to: '/identities', label: 'Identities', exact: false },
   { to: '/resources', label: 'Resources', exact: false },
   { to: '/discovery', label: 'Discovery', exact: false },
+  { to: '/access-changes', label: 'Access changes', exact: false },
   { to: '/events', label: 'Events', exact: false },
   { to: '/posture', label: 'Posture', exact: false },
   { to: '/findings', label: 'Findings', exact: false },

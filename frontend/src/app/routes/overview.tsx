@@ -14,6 +14,7 @@ import { SeverityBadge } from '@/features/findings/components/severity-badge'
 import { ConnectorGlance } from '@/features/health/components/connector-glance'
 import { HealthPanel } from '@/features/health/components/health-panel'
 import { SyncDurations } from '@/features/health/components/sync-durations'
+import { useChangeSummary } from '@/features/history/api/access-changes'
 import { useIdentities } from '@/features/identities/api/list-identities'
 import { PostureSummary } from '@/features/posture/components/posture-summary'
 
@@ -31,6 +32,7 @@ function Counts() {
   const privileged = useIdentities({ limit: 1, offset: 0, privileged: true })
   const connectors = useConnectors({ limit: 1, offset: 0 })
   const apps = useApps({ limit: 1, offset: 0 })
+  const changes = useChangeSummary()
   return (
     <Panel title="Inventory">
       <div className="counts-row">
@@ -38,6 +40,7 @@ function Counts() {
         <Count label="Privileged" value={privileged.data?.total} to="/identities?privileged=true" />
         <Count label="Connectors" value={connectors.data?.total} to="/settings/connectors" />
         <Count label="Discovered apps" value={apps.data?.total} to="/discovery" />
+        <Count label="Privileged changes this week" value={changes.data?.privileged_changes} to="/access-changes?privileged=true" />
       </div>
     </Panel>
   )

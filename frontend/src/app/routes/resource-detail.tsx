@@ -5,6 +5,7 @@ import { Field } from '@/components/field'
 import { Panel } from '@/components/panel'
 import { Empty, QueryState } from '@/components/query-state'
 import { SearchBox } from '@/components/search-box'
+import { AccessTimeline } from '@/features/history/components/access-timeline'
 import { useResource, useResourceAccess, type AccessQuery, type Resource } from '@/features/resources/api/resources'
 import { AccessTable } from '@/features/resources/components/access-table'
 import { formatDateTime } from '@/lib/format'
@@ -100,6 +101,7 @@ function ResourceDetail({ resource: r }: { resource: Resource }) {
           }
         </QueryState>
       </Panel>
+      <AccessTimeline title="Access timeline" filter={{ connector: r.connector_id, resource: r.external_id }} />
       {r.raw !== undefined && r.raw !== null && (
         <details>
           <summary>As the source returned it</summary>
