@@ -112,7 +112,7 @@ func (s *Source) keysStep(ctx context.Context, cur pageCursor, kl keyListing) (s
 		}
 		res.Page.Credentials = append(res.Page.Credentials, c)
 	}
-	if len(l.Data) == s.pageSize {
+	if s.more(l, cur.Page) {
 		res.Next = encodeCursor(pageCursor{Page: cur.Page + 1})
 	}
 	return res, nil

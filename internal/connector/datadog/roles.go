@@ -73,6 +73,24 @@ type resource struct {
 type listing struct {
 	Data     []resource `json:"data"`
 	Included []resource `json:"included"`
+	Meta     struct {
+		Page struct {
+			TotalFiltered *int `json:"total_filtered_count"`
+		} `json:"page"`
+	} `json:"meta"`
+}
+
+// more reports whether a page-number listing has a page after page (0-based), whose answer was l: the page came
+// back full and, when Datadog reports the listing's length (meta.page.total_filtered_count), it lies beyond the
+// page. Without a length, a full page is followed by another until one comes back short or empty.
+func (s *Source) more(l listing, page int) bool {
+	if len(l.Data) < s.pageSize {
+		return false
+	}
+	if t := l.Meta.Page.TotalFiltered; t != nil && (page+1)*s.pageSize >= *t {
+		return false
+	}
+	return true
 }
 
 // relIDs returns the ids of a to-many (or to-one) relationship.
@@ -147,18 +165,18 @@ func (s *Source) loadPermissions(ctx context.Context) (map[string]string, error)
 }
 
 // rolePage reads one page of roles (GET /api/v2/roles, with their permissions' ids).
-func (s *Source) rolePage(ctx context.Context, perms map[string]string, page int) ([]roleInfo, []resource, error) {
+func (s *Source) rolePage(ctx context.Context, perms map[string]string, page int) ([]roleInfo, []resource, bool, error) {
 	body, _, err := s.c.call(ctx, "list roles", PermUserAccessRead, func(ctx context.Context) (*http.Response, error) {
 		_, resp, err := s.c.roles.ListRoles(ctx, *datadogV2.NewListRolesOptionalParameters().
 			WithPageSize(int64(s.pageSize)).WithPageNumber(int64(page)))
 		return resp, err
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	l, err := decodeListing("list roles", body)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	out := make([]roleInfo, 0, len(l.Data))
 	for _, r := range l.Data {
@@ -166,13 +184,13 @@ func (s *Source) rolePage(ctx context.Context, perms map[string]string, page int
 			Name string `json:"name"`
 		}
 		if json.Unmarshal(r.Attributes, &a) != nil || a.Name == "" {
-			return nil, nil, sspm.Errorf(sspm.CodeUnavailable, "datadog list roles: role %s without name", r.ID)
+			return nil, nil, false, sspm.Errorf(sspm.CodeUnavailable, "datadog list roles: role %s without name", r.ID)
 		}
 		info := roleInfo{ID: r.ID, Name: a.Name}
 		for _, pid := range r.relIDs("permissions") {
 			name, ok := perms[pid]
 			if !ok { // a permission newer than the catalogue we read: read it again
-				return nil, nil, errStaleCatalogue
+				return nil, nil, false, errStaleCatalogue
 			}
 			info.Permissions = append(info.Permissions, name)
 		}
@@ -180,33 +198,33 @@ func (s *Source) rolePage(ctx context.Context, perms map[string]string, page int
 		info.Grade = AdminGrade(info.Name, info.Permissions)
 		out = append(out, info)
 	}
-	return out, l.Data, nil
+	return out, l.Data, s.more(l, page), nil
 }
 
 var errStaleCatalogue = sspm.Errorf(sspm.CodeUnavailable, "datadog list roles: a role holds a permission the permission catalogue does not list")
 
 // readRolePage reads a page of roles with the catalogue, reading the catalogue again once when a role names a
 // permission it does not list.
-func (s *Source) readRolePage(ctx context.Context, page int) ([]roleInfo, []resource, error) {
+func (s *Source) readRolePage(ctx context.Context, page int) ([]roleInfo, []resource, bool, error) {
 	if s.roles == nil || s.roles.perms == nil || page == 0 {
 		perms, err := s.loadPermissions(ctx)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		if s.roles == nil || page == 0 {
 			s.roles = &roleSet{byID: map[string]*roleInfo{}}
 		}
 		s.roles.perms = perms
 	}
-	infos, items, err := s.rolePage(ctx, s.roles.perms, page)
+	infos, items, more, err := s.rolePage(ctx, s.roles.perms, page)
 	if err == errStaleCatalogue {
 		if s.roles.perms, err = s.loadPermissions(ctx); err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
-		infos, items, err = s.rolePage(ctx, s.roles.perms, page)
+		infos, items, more, err = s.rolePage(ctx, s.roles.perms, page)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	if page != s.roles.next { // resumed mid-stage: the earlier pages are not known to this source
 		s.roles.next = -1
@@ -216,10 +234,10 @@ func (s *Source) readRolePage(ctx context.Context, page int) ([]roleInfo, []reso
 	for i := range infos {
 		s.roles.byID[infos[i].ID] = &infos[i]
 	}
-	if len(infos) < s.pageSize && s.roles.next > 0 {
+	if !more && s.roles.next > 0 {
 		s.roles.complete = true
 	}
-	return infos, items, nil
+	return infos, items, more, nil
 }
 
 // ensureRoles makes sure the source knows every role (the users stage of a resumed run).
@@ -228,11 +246,11 @@ func (s *Source) ensureRoles(ctx context.Context) error {
 		return nil
 	}
 	for page := 0; ; page++ {
-		infos, _, err := s.readRolePage(ctx, page)
+		_, _, more, err := s.readRolePage(ctx, page)
 		if err != nil {
 			return err
 		}
-		if len(infos) < s.pageSize {
+		if !more {
 			return nil
 		}
 		if page > 10000 {
@@ -248,7 +266,7 @@ func (s *Source) rolesStep(ctx context.Context, cur pageCursor) (sspm.StepResult
 	if cur.Page < 0 {
 		return sspm.StepResult{}, sspm.Errorf(sspm.CodeInvalid, "datadog: malformed roles cursor")
 	}
-	infos, items, err := s.readRolePage(ctx, cur.Page)
+	infos, items, more, err := s.readRolePage(ctx, cur.Page)
 	if err != nil {
 		return sspm.StepResult{}, err
 	}
@@ -290,7 +308,7 @@ func (s *Source) rolesStep(ctx context.Context, cur pageCursor) (sspm.StepResult
 		res.Page.Grants = append(res.Page.Grants, sspm.Grant{PrincipalExternalID: info.ID, PrincipalKind: sspm.MemberGroup,
 			ResourceExternalID: OrgResourceID, Permission: info.Name, Via: "direct"})
 	}
-	if len(infos) == s.pageSize {
+	if more {
 		res.Next = encodeCursor(pageCursor{Page: cur.Page + 1})
 	}
 	return res, nil

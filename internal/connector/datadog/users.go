@@ -105,7 +105,7 @@ func (s *Source) usersStep(ctx context.Context, cur pageCursor) (sspm.StepResult
 		}
 		res.Page.Accounts = append(res.Page.Accounts, acct)
 	}
-	if len(l.Data) == s.pageSize {
+	if s.more(l, cur.Page) {
 		res.Next = encodeCursor(pageCursor{Page: cur.Page + 1})
 	}
 	return res, nil

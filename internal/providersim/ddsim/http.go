@@ -230,9 +230,9 @@ type Fault struct {
 	Reset time.Duration
 	// EmptyLastPage answers a page-number listing normally except that every page is full: a short last page
 	// is filled with items from the listing's start again, and one more full page of such repeats follows
-	// before the empty page that ends it. A client that stops on a short page must read to the empty one and
-	// take the repeats once (Datadog's offset pages repeat items when the listing changes between requests).
-	// Status is not used.
+	// before the empty page that ends it; meta.page's totals count the repeats. A client that stops on a short
+	// page reads to the empty one, one that trusts the totals to the page of repeats, and either takes the repeats
+	// once (Datadog's offset pages repeat items when the listing changes between requests). Status is not used.
 	EmptyLastPage bool
 }
 
@@ -286,7 +286,12 @@ func padded(whole reply, r *http.Request) reply {
 	}
 	n := len(body.Data)
 	pages := (n + size - 1) / size // data pages, the last one filled up
-	out := listBody{Data: []resource{}, Included: body.Included, Meta: body.Meta}
+	length := 0                    // the padded listing: the filled pages and the page of repeats
+	if n > 0 {
+		length = (pages + 1) * size
+	}
+	out := listBody{Data: []resource{}, Included: body.Included,
+		Meta: &map[string]any{"page": pageMeta{TotalCount: length, TotalFilteredCount: length}}}
 	if n > 0 && number <= pages {
 		for i := range size {
 			out.Data = append(out.Data, body.Data[(number*size+i)%n])
