@@ -172,7 +172,7 @@ func TestKindsSayWhichLanesTheyHave(t *testing.T) {
 		sspm.KindOkta:    "[full discovery event-inbox tail evaluator]",
 		sspm.KindGitHub:  "[full event-inbox tail evaluator]",
 		sspm.KindGoogle:  "[full discovery event-inbox tail evaluator]",
-		sspm.KindEntra:   "[full discovery tail evaluator]",
+		sspm.KindEntra:   "[full discovery event-inbox tail evaluator]",
 		sspm.KindAWSIDC:  "[full tail evaluator]",
 		sspm.KindDatadog: "[full tail evaluator]",
 	}

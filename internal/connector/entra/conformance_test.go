@@ -109,6 +109,7 @@ var entraHarness = sourcetest.Harness{
 			}
 		},
 	},
+	Push: &sourcetest.Push{Delivery: entraDelivery, Stale: http.StatusOK},
 	Tail: &sourcetest.Tail{Stream: entra.StreamDirectoryAudits, Emit: func(t testing.TB, tn sourcetest.Tenant, n int) {
 		sim := tn.(*entraTenant).sim
 		users := sim.UserIDs()
@@ -215,4 +216,40 @@ func groupMembers(t testing.TB, sim *entrasim.Server, group string) []string {
 		t.Fatalf("group %s has no members", group)
 	}
 	return out
+}
+
+// entraDelivery builds change notifications as Graph sends them: items with the subscription's clientState.
+func entraDelivery(t testing.TB, tn sourcetest.Tenant, c sourcetest.DeliveryCase, secret []byte, maxBody int64) sourcetest.Delivery {
+	sim := tn.(*entraTenant).sim
+	users, groups := sim.UserIDs(), sim.GroupIDs()
+	item := func(state, resource, typ, id string) map[string]any {
+		return map[string]any{"subscriptionId": "7f105c7d-2dc5-4530-97cd-4e7ae6534c07", "clientState": state,
+			"changeType": "updated", "resource": resource + "/" + id, "tenantId": sim.TenantID(),
+			"subscriptionExpirationDateTime": "2026-12-01T11:00:00.0000000Z",
+			"resourceData":                   map[string]any{"@odata.type": typ, "@odata.id": resource + "/" + id, "id": id}}
+	}
+	body := func(items ...map[string]any) []byte {
+		b, _ := json.Marshal(map[string]any{"value": items})
+		return b
+	}
+	h := http.Header{"Content-Type": {"application/json"}}
+	switch c {
+	case sourcetest.Valid:
+		return sourcetest.Delivery{Header: h, Events: 2, Body: body(item(string(secret), "Users", "#Microsoft.Graph.User", users[1]),
+			item(string(secret), "Groups", "#Microsoft.Graph.Group", groups[1]))}
+	case sourcetest.BadSignature:
+		return sourcetest.Delivery{Header: h, Body: body(item(string(secret)+"x", "Users", "#Microsoft.Graph.User", users[2]))}
+	case sourcetest.Stale: // Graph signs no timestamp: an old notification is accepted
+		return sourcetest.Delivery{Header: h, Events: 1, Body: body(item(string(secret), "Users", "#Microsoft.Graph.User", users[3]))}
+	case sourcetest.Oversize:
+		var items []map[string]any
+		for i := 0; int64(len(body(items...))) <= maxBody; i++ {
+			items = append(items, item(string(secret), "Users", "#Microsoft.Graph.User", users[i%len(users)]))
+		}
+		return sourcetest.Delivery{Header: h, Body: body(items...)}
+	case sourcetest.Malformed:
+		return sourcetest.Delivery{Header: h, Body: []byte(`{"value":[{"changeType":"updated","clientState":"` + string(secret) + `"}]}`)}
+	}
+	t.Fatalf("no delivery for %s", c)
+	return sourcetest.Delivery{}
 }

@@ -88,6 +88,7 @@ func NewKind(opts Options) connector.Kind {
 			return opts.NewSource(ctx, c, secret)
 		},
 		Discovery: true, // SSO sign-ins and OAuth consents
+		Push:      &connector.Push{Verify: VerifyNotification, Parse: ParseNotifications},
 		Bind:      bind,
 	}
 }
