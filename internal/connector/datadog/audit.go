@@ -88,6 +88,7 @@ func (s *Source) ReadStream(ctx context.Context, stream, cursor string) (sspm.St
 		}
 		if e.Category == CategoryRoleGrant || e.Category == CategoryRoleRevoke {
 			s.markRoleTier(ctx, &e)
+			s.resolveUserTarget(ctx, &e)
 		}
 		out.Events = append(out.Events, e)
 		if e.OccurredAt.After(hw) && !e.OccurredAt.After(now) {
@@ -267,4 +268,55 @@ func (s *Source) ensureRolesFresh(ctx context.Context) error {
 	s.rolesTried = true
 	s.roles = nil
 	return s.ensureRoles(ctx)
+}
+
+// resolveUserTarget replaces the handle a role membership event names its user by with the user's id (GET
+// /api/v2/users?filter=<handle>), so that the target is joined to the account in the inventory (its admin flag,
+// its person). Best effort, one request per handle and source and at most maxLookups a source (a backfill of
+// many role grants does not spend the users' rate limit): when the user is not found, the handle stays.
+func (s *Source) resolveUserTarget(ctx context.Context, e *sspm.Event) {
+	for i, t := range e.Targets {
+		if t.Type != auditTargetUser || t.ExternalID != t.DisplayName {
+			continue
+		}
+		if s.handles == nil {
+			s.handles = map[string]string{}
+		}
+		id, seen := s.handles[t.DisplayName]
+		if !seen && len(s.handles) < maxLookups {
+			id = s.userIDByHandle(ctx, t.DisplayName)
+			s.handles[t.DisplayName] = id
+		}
+		if id != "" {
+			e.Targets[i].ExternalID = id
+		}
+	}
+}
+
+// maxLookups bounds the user lookups of one tail source (one invocation).
+const maxLookups = 50
+
+// userIDByHandle finds the user whose handle or email is handle; "" when none is, or the users cannot be read.
+func (s *Source) userIDByHandle(ctx context.Context, handle string) string {
+	body, _, err := s.c.call(ctx, "find user", PermUserAccessRead, func(ctx context.Context) (*http.Response, error) {
+		_, resp, err := s.c.users.ListUsers(ctx, *datadogV2.NewListUsersOptionalParameters().WithFilter(handle).WithPageSize(10))
+		return resp, err
+	})
+	if err != nil {
+		return ""
+	}
+	l, err := decodeListing("find user", body)
+	if err != nil {
+		return ""
+	}
+	for _, u := range l.Data {
+		var a userAttributes
+		if json.Unmarshal(u.Attributes, &a) != nil {
+			continue
+		}
+		if strings.EqualFold(a.Handle, handle) || (a.Email != nil && strings.EqualFold(*a.Email, handle)) {
+			return u.ID
+		}
+	}
+	return ""
 }

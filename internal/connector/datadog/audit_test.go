@@ -93,7 +93,7 @@ func TestAuditTrailMapping(t *testing.T) {
 			if user == "" || role == "" || e.Type != "role.member_added" {
 				t.Errorf("grant %+v: want user and role targets", e)
 			}
-			if user == admin.Handle {
+			if user == admin.ID { // the handle the message names, resolved to the user's id
 				tiers[role] = d.Tier
 			}
 		case datadog.CategoryCredCreate:

@@ -140,6 +140,8 @@ type Source struct {
 	roles    *roleSet // nil until loaded
 	// rolesTried says the tail read the roles once already.
 	rolesTried bool
+	// handles maps the handles the tail's role events named to user ids ("" when not found).
+	handles map[string]string
 }
 
 // NewSource builds the source of a connector from its config and secret.
