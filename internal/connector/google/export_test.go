@@ -5,3 +5,6 @@ package google
 func SetLimits(s *Source, tokensPerStep int, pageSize int64) {
 	s.limits = stepLimits{tokensPerStep: tokensPerStep, pageSize: pageSize}
 }
+
+// NoReadAhead turns off reading the next page ahead, for tests that count requests per step.
+func NoReadAhead(s *Source) { s.noReadAhead = true }

@@ -51,6 +51,7 @@ func newEnv(t testing.TB, opts googlesim.Options, subject string, secret []byte,
 	if err != nil {
 		t.Fatal(err)
 	}
+	google.NoReadAhead(src)
 	return &env{sim: sim, clk: clk, src: src}
 }
 

@@ -132,6 +132,9 @@ type Source struct {
 	set    settings
 	limits stepLimits
 	roles  map[string]bool // role id → super admin role, learned this invocation
+	// pending is the next page being read ahead; noReadAhead turns that off (tests).
+	pending     *readAhead
+	noReadAhead bool
 }
 
 // stepLimits bound a step: the tokens stage's requests per step and page sizes (tests use smaller ones).
@@ -186,11 +189,22 @@ func (s *Source) Stages(lane sspm.Lane) []string {
 	return nil
 }
 
-// Step reads the next page of a stage.
+// Step reads the next page of a stage. While the runner stores a page of the users, groups or tokens stage, the
+// next page is read ahead (readahead.go).
 func (s *Source) Step(ctx context.Context, lane sspm.Lane, stage, cursor string) (sspm.StepResult, error) {
+	if p := s.settle(); p != nil && p.lane == lane && p.stage == stage && p.cursor == cursor && !p.stopped(ctx) {
+		s.readAhead(ctx, lane, stage, p.res, p.err)
+		return p.res, p.err
+	}
 	if ctx.Err() != nil {
 		return sspm.StepResult{}, ctx.Err()
 	}
+	res, err := s.step(ctx, lane, stage, cursor)
+	s.readAhead(ctx, lane, stage, res, err)
+	return res, err
+}
+
+func (s *Source) step(ctx context.Context, lane sspm.Lane, stage, cursor string) (sspm.StepResult, error) {
 	var res sspm.StepResult
 	var err error
 	switch {

@@ -1,0 +1,75 @@
+package awsrun_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/open-sspm/open-sspm/internal/awsrun"
+	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/connector/google"
+	"github.com/open-sspm/open-sspm/internal/connector/sourcetest"
+	"github.com/open-sspm/open-sspm/internal/lane"
+	"github.com/open-sspm/open-sspm/internal/providersim"
+	"github.com/open-sspm/open-sspm/internal/providersim/googlesim"
+	"github.com/open-sspm/open-sspm/internal/sspm"
+)
+
+// TestGoogleLanesUnderTheLambdaHandlers: the Google Workspace connector's full and discovery lanes run through
+// the full-sync function's handler and its login stream through the tail state machine's step.
+func TestGoogleLanesUnderTheLambdaHandlers(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	cfg := providersim.Small()
+	cfg.Now = e.now.Add(-time.Hour) // the domain's history is recent
+	company, err := providersim.NewCompany(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return e.now }
+	sim := googlesim.New(company, googlesim.Options{Clock: now})
+	t.Cleanup(sim.Close)
+	kind := google.NewKind(google.Options{AllowLoopback: true, Outbound: sourcetest.Loopback, Now: now})
+	kind.Bind = nil
+	rt, err := awsrun.New(t.Context(), e.cfg, awsrun.Deps{Clients: e.clients, Registry: connector.NewRegistry(kind), Metrics: e.metrics, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rt.Close)
+	conf, _ := json.Marshal(map[string]string{"admin_email": sim.AdminEmail(), "token_url": sim.TokenURL(), "api_url": sim.URL() + "/"})
+	if _, err := rt.App.CreateConnector(t.Context(), sspm.Connector{ID: "gws1", Kind: sspm.KindGoogle, Name: "Workspace", Enabled: true,
+		DiscoveryEnabled: true, Config: conf}, sim.KeyJSON()); err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := rt.Sync(lambdaContext(t, "req-gws", 5*time.Minute), sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: "gws1", Trigger: sspm.TriggerSchedule})
+	if err != nil || out.Outcome != lane.OutcomeSucceeded {
+		t.Fatalf("full sync: %+v %v", out, err)
+	}
+	run, err := rt.DB.Run(t.Context(), out.RunID)
+	if err != nil || run.Counts["accounts"] != int64(len(sim.Users())) || run.Counts["group_members"] == 0 || run.Counts["credentials"] == 0 {
+		t.Fatalf("run = %+v (%v); want %d accounts, members and credentials", run.Counts, err, len(sim.Users()))
+	}
+	out, err = rt.Sync(lambdaContext(t, "req-gws-d", 5*time.Minute), sspm.Invocation{Lane: sspm.LaneDiscovery, ConnectorID: "gws1", Trigger: sspm.TriggerSchedule})
+	if err != nil || out.Outcome != lane.OutcomeSucceeded {
+		t.Fatalf("discovery: %+v %v", out, err)
+	}
+
+	state := awsrun.TailStepInput{ConnectorID: "gws1", Stream: "login"}
+	for i := 0; ; i++ {
+		step, err := rt.TailStep(t.Context(), state)
+		if err != nil {
+			t.Fatalf("tail step %d: %v", i+1, err)
+		}
+		if step.Done {
+			t.Fatalf("tail step %d: the stream cannot be tailed: %+v", i+1, step)
+		}
+		if !step.More || i > 100 {
+			break
+		}
+		state = awsrun.TailStepInput{ConnectorID: step.ConnectorID, Stream: step.Stream, Iteration: step.Iteration}
+	}
+	if n, err := rt.DB.CountEvents(t.Context(), "gws1"); err != nil || n == 0 {
+		t.Fatalf("events stored by the tail = %d (%v)", n, err)
+	}
+}
