@@ -15,8 +15,8 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// TestGoogleLanesUnderTheLambdaHandlers: the Google Workspace connector's full and discovery lanes run through
-// the full-sync function's handler and its login stream through the tail state machine's step.
+// TestGoogleLanesUnderTheLambdaHandlers: the Google Workspace connector's full lane runs through the full-sync
+// function's handler and its login stream through the tail state machine's step.
 func TestGoogleLanesUnderTheLambdaHandlers(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
@@ -49,10 +49,6 @@ func TestGoogleLanesUnderTheLambdaHandlers(t *testing.T) {
 	run, err := rt.DB.Run(t.Context(), out.RunID)
 	if err != nil || run.Counts["accounts"] != int64(len(sim.Users())) || run.Counts["group_members"] == 0 || run.Counts["credentials"] == 0 {
 		t.Fatalf("run = %+v (%v); want %d accounts, members and credentials", run.Counts, err, len(sim.Users()))
-	}
-	out, err = rt.Sync(lambdaContext(t, "req-gws-d", 5*time.Minute), sspm.Invocation{Lane: sspm.LaneDiscovery, ConnectorID: "gws1", Trigger: sspm.TriggerSchedule})
-	if err != nil || out.Outcome != lane.OutcomeSucceeded {
-		t.Fatalf("discovery: %+v %v", out, err)
 	}
 
 	state := awsrun.TailStepInput{ConnectorID: "gws1", Stream: "login"}
