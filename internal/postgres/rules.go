@@ -357,6 +357,8 @@ func (db *DB) NormalizedRows(ctx context.Context, dataset string, now time.Time)
 		rows, err = db.q.NormalizedCredentials(ctx, sqlgen.NormalizedCredentialsParams{Now: at, HighPrivilegeKinds: sspm.HighPrivilegeCredentialKinds()})
 	case sspm.DatasetOAuthGrants:
 		rows, err = db.q.NormalizedOAuthGrants(ctx, sqlgen.NormalizedOAuthGrantsParams{Now: at, PrivilegedScopes: sspm.PrivilegedScopes()})
+	case sspm.DatasetAccessChanges:
+		rows, err = db.q.NormalizedAccessChanges(ctx, ts(now.Add(-sspm.AccessChangeWindow)))
 	default:
 		return nil, fmt.Errorf("normalized dataset %s: %w", dataset, sspm.ErrNotFound)
 	}

@@ -15,7 +15,7 @@ func TestShippedCatalogLoads(t *testing.T) {
 	type counts struct{ automated, manual int }
 	want := map[string]counts{
 		"cis.okta.idaas_stig.v2":                {automated: 21, manual: 3},
-		"opensspm.normalized.access_hygiene.v1": {automated: 18},
+		"opensspm.normalized.access_hygiene.v1": {automated: 22},
 	}
 	for _, rs := range cat.Rulesets {
 		var got counts

@@ -9,12 +9,14 @@ const (
 	DatasetEntitlements = sspm.DatasetEntitlements
 	DatasetCredentials  = sspm.DatasetCredentials
 	DatasetOAuthGrants  = sspm.DatasetOAuthGrants
+	// DatasetAccessChanges is the access history of the last week (docs/access-history.md).
+	DatasetAccessChanges = sspm.DatasetAccessChanges
 )
 
 // IsNormalized reports whether a dataset is derived from the inventory rather than read from one connector.
 func IsNormalized(dataset string) bool {
 	switch dataset {
-	case DatasetIdentities, DatasetAccounts, DatasetEntitlements, DatasetCredentials, DatasetOAuthGrants:
+	case DatasetIdentities, DatasetAccounts, DatasetEntitlements, DatasetCredentials, DatasetOAuthGrants, DatasetAccessChanges:
 		return true
 	}
 	return false
@@ -25,7 +27,7 @@ func NormalizedVersion(name string) (int, bool) {
 	switch name {
 	case DatasetIdentities, DatasetEntitlements:
 		return 2, true
-	case DatasetAccounts, DatasetCredentials, DatasetOAuthGrants:
+	case DatasetAccounts, DatasetCredentials, DatasetOAuthGrants, DatasetAccessChanges:
 		return 1, true
 	}
 	return 0, false

@@ -280,7 +280,13 @@ const (
 	DatasetEntitlements = "normalized:entitlement_assignments"
 	DatasetCredentials  = "normalized:credentials"
 	DatasetOAuthGrants  = "normalized:oauth_grants"
+	// DatasetAccessChanges holds the access changes recorded in the last AccessChangeWindow (docs/access-history.md).
+	DatasetAccessChanges = "normalized:access_changes"
 )
+
+// AccessChangeWindow is how far back normalized:access_changes reaches: the change-based rules judge the
+// changes of the last week.
+const AccessChangeWindow = 7 * 24 * time.Hour
 
 // HighPrivilegeCredentialKinds lists the credential kinds whose privilege is high (docs/discovery.md#credential-risk-levels).
 func HighPrivilegeCredentialKinds() []string {
