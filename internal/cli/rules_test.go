@@ -72,7 +72,7 @@ func TestRulesListCountsManualRules(t *testing.T) {
 	type counts struct{ rules, automated, manual int }
 	want := map[string]counts{
 		"cis.okta.idaas_stig.v2":                {24, 21, 3},
-		"opensspm.normalized.access_hygiene.v1": {18, 18, 0},
+		"opensspm.normalized.access_hygiene.v1": {22, 22, 0},
 	}
 	for _, s := range sets {
 		w, ok := want[s.Key]
