@@ -289,3 +289,32 @@ func TestAccessAsOfReconstructsAKnownHistory(t *testing.T) {
 		t.Fatalf("unknown identity: %v", err)
 	}
 }
+
+// A push-assisted refresh records its changes with the event that caused it and the provider's time, and no run.
+func TestAccessHistoryOfAPushRefreshNamesItsEvent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	newConnector(t, db, "okta-p")
+	// Before the baseline, a refresh records nothing: there is nothing to compare with.
+	if err := db.WriteRefreshFor(ctx, "okta-p", &sspm.Page{Accounts: []sspm.Account{{ExternalID: "u0", Kind: sspm.AccountUser, Status: "ACTIVE", Active: true}}},
+		postgres.ChangeCause{EventID: 1, ProviderAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	historyRun(t, db, "okta-p", false, historyBaseline())
+	if got := changeLines(t, db, sspm.ChangeFilter{}); len(got) != 0 {
+		t.Fatalf("after the baseline: %q, want nothing (its sweep of u0 is part of the baseline too)", got)
+	}
+	at := time.Date(2026, 3, 2, 22, 15, 0, 0, time.UTC)
+	if err := db.WriteRefreshFor(ctx, "okta-p", &sspm.Page{Accounts: []sspm.Account{{ExternalID: "u1", Kind: sspm.AccountUser, Email: "ann@example.com", Status: "ACTIVE", Active: true, IsAdmin: true}}},
+		postgres.ChangeCause{EventID: 42, ProviderAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := db.AccessChanges(ctx, sspm.ChangeFilter{Changes: []string{sspm.ChangeAccountAdminGranted}})
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("admin changes = %+v, %v", cs, err)
+	}
+	if c := cs[0]; c.EventID != 42 || !c.ProviderAt.Equal(at) || c.RunID != 0 || !c.Privileged {
+		t.Fatalf("change = %+v, want event 42 at %s, no run, privileged", c, at)
+	}
+}
