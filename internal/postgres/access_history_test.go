@@ -318,3 +318,59 @@ func TestAccessHistoryOfAPushRefreshNamesItsEvent(t *testing.T) {
 		t.Fatalf("change = %+v, want event 42 at %s, no run, privileged", c, at)
 	}
 }
+
+// A re-sync in which 1% of memberships and grants changed records exactly those changes and nothing else.
+func TestAccessHistoryOfAOnePercentResync(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	newConnector(t, db, "okta-1p")
+	const users, groups = 1000, 50
+	page := func(changed bool) *sspm.Page {
+		p := &sspm.Page{Resources: []sspm.Resource{{ExternalID: "app", Kind: "app"}}}
+		for g := 0; g < groups; g++ {
+			p.Groups = append(p.Groups, sspm.Group{ExternalID: fmt.Sprintf("g%d", g)})
+		}
+		for u := 0; u < users; u++ {
+			id := fmt.Sprintf("u%d", u)
+			p.Accounts = append(p.Accounts, sspm.Account{ExternalID: id, Kind: sspm.AccountUser, Status: "ACTIVE", Active: true})
+			for k := 0; k < 5; k++ { // 5,000 memberships; 1% = 50 users move from one group to another
+				g := (u + k) % groups
+				if changed && u%20 == 0 && k == 0 {
+					g = (u + 5) % groups
+				}
+				p.GroupMembers = append(p.GroupMembers, sspm.GroupMember{GroupExternalID: fmt.Sprintf("g%d", g), MemberExternalID: id})
+			}
+			perm := "user" // 1,000 grants; 1% change permission
+			if changed && u%100 == 50 {
+				perm = "admin"
+			}
+			p.Grants = append(p.Grants, sspm.Grant{PrincipalExternalID: id, ResourceExternalID: "app", Permission: perm})
+		}
+		return p
+	}
+	historyRun(t, db, "okta-1p", false, page(false))
+	historyRun(t, db, "okta-1p", false, page(false))
+	if cs, err := db.AccessChanges(ctx, sspm.ChangeFilter{}); err != nil || len(cs) != 0 {
+		t.Fatalf("unchanged re-sync recorded %d changes (%v)", len(cs), err)
+	}
+	historyRun(t, db, "okta-1p", false, page(true))
+	counts := map[string]int{}
+	for f := (sspm.ChangeFilter{}); ; {
+		cs, err := db.AccessChanges(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cs {
+			counts[c.Change]++
+		}
+		if len(cs) < postgres.MaxChangePage {
+			break
+		}
+		f.BeforeAt, f.BeforeID = cs[len(cs)-1].ObservedAt, cs[len(cs)-1].ID
+	}
+	want := map[string]int{sspm.ChangeMembershipAdded: 50, sspm.ChangeMembershipRemoved: 50, sspm.ChangeGrantAdded: 10, sspm.ChangeGrantPermission: 10}
+	if fmt.Sprint(counts) != fmt.Sprint(want) {
+		t.Fatalf("changes = %v, want %v", counts, want)
+	}
+}
