@@ -86,7 +86,12 @@ describe('admin UI against open-sspm dev with the simulator', () => {
 
   step('add a connector through Settings → Connectors', async () => {
     await nav('Connectors')
-    await expect.poll(() => bodyRows('Connectors').count()).toBe(2)
+    // Demo mode adds one connector of each kind (internal/demo): Okta, GitHub, Entra ID, Google Workspace,
+    // Datadog and AWS IAM Identity Center.
+    for (const id of ['okta-demo', 'github-demo', 'entra-demo', 'google-demo', 'datadog-demo', 'aws-demo']) {
+      await page.getByRole('link', { name: id, exact: true }).waitFor()
+    }
+    await expect.poll(() => bodyRows('Connectors').count()).toBe(6)
     await screenshot(page, '02-connectors')
 
     // The demo's GitHub connector points at the simulator; the new one reads the same organization.
