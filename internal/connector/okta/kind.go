@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/connector/readahead"
 	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
@@ -134,8 +135,9 @@ type Source struct {
 	factorBudget int
 	mem          memory
 	limits       stepLimits
-	// pending is the next page being read ahead, if any.
-	pending *readAhead
+	// ahead reads the next page of the users, groups or apps stage while the runner stores the current one:
+	// storing a page of group members takes about as long as reading it.
+	ahead *readahead.Reader
 }
 
 // NewSource builds the source of a connector from its config and secret.
@@ -159,7 +161,9 @@ func (o Options) newSource(c sspm.Connector, secret []byte, extraScopes []string
 	if err != nil {
 		return nil, err
 	}
-	return &Source{c: cl, opts: o, factorBudget: s.factorBudget, mem: newMemory(), limits: stepLimits{stepRows, stepRequests}}, nil
+	src := &Source{c: cl, opts: o, factorBudget: s.factorBudget, mem: newMemory(), limits: stepLimits{stepRows, stepRequests}}
+	src.ahead = readahead.New(src.step, o.NoReadAhead, StageUsers, StageGroups, StageApps)
+	return src, nil
 }
 
 // Stages lists the stages of a lane.
@@ -174,18 +178,9 @@ func (s *Source) Stages(lane sspm.Lane) []string {
 }
 
 // Step reads the next page of a stage. While the runner stores a page of the users, groups or apps stage, the
-// next page of the same stage is read ahead (see readahead.go).
+// next page of the same stage is read ahead (package readahead).
 func (s *Source) Step(ctx context.Context, lane sspm.Lane, stage, cursor string) (sspm.StepResult, error) {
-	if p := s.settle(); p != nil && p.lane == lane && p.stage == stage && p.cursor == cursor && !p.stopped(ctx) {
-		s.readAhead(ctx, lane, stage, p.res, p.err)
-		return p.res, p.err
-	}
-	if ctx.Err() != nil {
-		return sspm.StepResult{}, ctx.Err()
-	}
-	res, err := s.step(ctx, lane, stage, cursor)
-	s.readAhead(ctx, lane, stage, res, err)
-	return res, err
+	return s.ahead.Step(ctx, lane, stage, cursor)
 }
 
 func (s *Source) step(ctx context.Context, lane sspm.Lane, stage, cursor string) (sspm.StepResult, error) {

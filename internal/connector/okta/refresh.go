@@ -42,7 +42,7 @@ func (s *Source) RefreshEvents(ctx context.Context, events []sspm.Event) (sspm.P
 
 // Refresh re-reads the users, groups and apps the targets name.
 func (s *Source) Refresh(ctx context.Context, targets []sspm.EventTarget) (sspm.Page, error) {
-	s.settle()
+	s.ahead.Settle()
 	seen := map[string]bool{}
 	var users, groups, apps []string
 	for _, t := range targets {

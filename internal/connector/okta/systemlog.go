@@ -35,7 +35,7 @@ func (s *Source) ReadStream(ctx context.Context, stream, cursor string) (sspm.St
 	if stream != StreamSystemLog {
 		return sspm.StreamPage{}, sspm.Errorf(sspm.CodeInvalid, "okta: no stream %q", stream)
 	}
-	s.settle()
+	s.ahead.Settle()
 	var cur logCursor
 	if err := decodeCursor(cursor, &cur); err != nil {
 		return sspm.StreamPage{}, err
