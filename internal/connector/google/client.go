@@ -83,10 +83,9 @@ type retryTransport struct {
 	sleep    func(ctx context.Context, d time.Duration) error
 	interval time.Duration
 
-	mu       sync.Mutex
-	next     time.Time
-	waited   time.Duration
-	requests int
+	mu     sync.Mutex
+	next   time.Time
+	waited time.Duration
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -98,9 +97,6 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.mu.Lock()
-		t.requests++
-		t.mu.Unlock()
 		wait, throttled := retryWait(resp, attempt)
 		if !throttled || attempt >= maxRetries || (req.Body != nil && req.GetBody == nil) {
 			return resp, nil
@@ -152,13 +148,6 @@ func (t *retryTransport) takeWaited() time.Duration {
 	w := t.waited
 	t.waited = 0
 	return w
-}
-
-// Requests returns how many requests were sent.
-func (t *retryTransport) sent() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.requests
 }
 
 // retryWait says whether an answer is a quota or availability answer to retry, and after how long.

@@ -143,7 +143,6 @@ type directory struct {
 	assigns    []RoleAssignment
 	tokens     map[string][]Token // user id → tokens
 	superAdmin int                // index in users of the first super admin
-	seq        int                // ids of objects created after the build
 }
 
 // Object kinds mixed into generated ids.

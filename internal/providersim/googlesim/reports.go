@@ -34,9 +34,8 @@ type Activity struct {
 	OwnerDomain string     `json:"ownerDomain,omitempty"`
 	Events      []Event    `json:"events"`
 
-	at      time.Time
-	visible time.Time
-	uq      int64
+	at time.Time
+	uq int64
 }
 
 // ActivityID identifies an activity: time and uniqueQualifier together.
