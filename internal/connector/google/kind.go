@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/connector/readahead"
 	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
@@ -132,9 +133,9 @@ type Source struct {
 	set    settings
 	limits stepLimits
 	roles  map[string]bool // role id → super admin role, learned this invocation
-	// pending is the next page being read ahead; noReadAhead turns that off (tests).
-	pending     *readAhead
-	noReadAhead bool
+	// ahead reads the next page of the users, groups or tokens stage while the runner stores the current one:
+	// the quota paces requests, so a sync that stops reading while it writes falls behind the floor the quota sets.
+	ahead *readahead.Reader
 }
 
 // stepLimits bound a step: the tokens stage's requests per step and page sizes (tests use smaller ones).
@@ -163,7 +164,7 @@ func (o Options) NewSource(_ context.Context, c sspm.Connector, secret []byte) (
 		if err != nil {
 			return nil, err
 		}
-		return &Source{c: cl, opts: o, set: s, limits: stepLimits{tokensPerStep: 100}}, nil
+		return newSource(cl, o, s), nil
 	}
 	key, priv, err := parseKey(secret)
 	if err != nil {
@@ -175,7 +176,13 @@ func (o Options) NewSource(_ context.Context, c sspm.Connector, secret []byte) (
 	if err != nil {
 		return nil, err
 	}
-	return &Source{c: cl, opts: o, set: s, limits: stepLimits{tokensPerStep: 100}}, nil
+	return newSource(cl, o, s), nil
+}
+
+func newSource(cl *client, o Options, s settings) *Source {
+	src := &Source{c: cl, opts: o, set: s, limits: stepLimits{tokensPerStep: 100}}
+	src.ahead = readahead.New(src.step, false, StageUsers, StageGroups, StageTokens)
+	return src
 }
 
 // Stages lists the stages of a lane.
@@ -192,16 +199,7 @@ func (s *Source) Stages(lane sspm.Lane) []string {
 // Step reads the next page of a stage. While the runner stores a page of the users, groups or tokens stage, the
 // next page is read ahead (readahead.go).
 func (s *Source) Step(ctx context.Context, lane sspm.Lane, stage, cursor string) (sspm.StepResult, error) {
-	if p := s.settle(); p != nil && p.lane == lane && p.stage == stage && p.cursor == cursor && !p.stopped(ctx) {
-		s.readAhead(ctx, lane, stage, p.res, p.err)
-		return p.res, p.err
-	}
-	if ctx.Err() != nil {
-		return sspm.StepResult{}, ctx.Err()
-	}
-	res, err := s.step(ctx, lane, stage, cursor)
-	s.readAhead(ctx, lane, stage, res, err)
-	return res, err
+	return s.ahead.Step(ctx, lane, stage, cursor)
 }
 
 func (s *Source) step(ctx context.Context, lane sspm.Lane, stage, cursor string) (sspm.StepResult, error) {
