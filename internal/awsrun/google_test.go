@@ -16,7 +16,8 @@ import (
 )
 
 // TestGoogleLanesUnderTheLambdaHandlers: the Google Workspace connector's full lane runs through the full-sync
-// function's handler and its login stream through the tail state machine's step.
+// function's handler, its discovery lane through the discovery function's (the same handler, with discovery on)
+// and its login stream through the tail state machine's step.
 func TestGoogleLanesUnderTheLambdaHandlers(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
@@ -31,7 +32,9 @@ func TestGoogleLanesUnderTheLambdaHandlers(t *testing.T) {
 	t.Cleanup(sim.Close)
 	kind := google.NewKind(google.Options{AllowLoopback: true, Outbound: sourcetest.Loopback, Now: now})
 	kind.Bind = nil
-	rt, err := awsrun.New(t.Context(), e.cfg, awsrun.Deps{Clients: e.clients, Registry: connector.NewRegistry(kind), Metrics: e.metrics, Now: now})
+	rcfg := e.cfg
+	rcfg.Discovery = true // SYNC_DISCOVERY_ENABLED=1
+	rt, err := awsrun.New(t.Context(), rcfg, awsrun.Deps{Clients: e.clients, Registry: connector.NewRegistry(kind), Metrics: e.metrics, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +52,14 @@ func TestGoogleLanesUnderTheLambdaHandlers(t *testing.T) {
 	run, err := rt.DB.Run(t.Context(), out.RunID)
 	if err != nil || run.Counts["accounts"] != int64(len(sim.Users())) || run.Counts["group_members"] == 0 || run.Counts["credentials"] == 0 {
 		t.Fatalf("run = %+v (%v); want %d accounts, members and credentials", run.Counts, err, len(sim.Users()))
+	}
+
+	out, err = rt.Sync(lambdaContext(t, "req-gws-discovery", 5*time.Minute), sspm.Invocation{Lane: sspm.LaneDiscovery, ConnectorID: "gws1", Trigger: sspm.TriggerSchedule})
+	if err != nil || out.Outcome != lane.OutcomeSucceeded {
+		t.Fatalf("discovery: %+v %v", out, err)
+	}
+	if run, err := rt.DB.Run(t.Context(), out.RunID); err != nil || run.Counts["evidence"] == 0 {
+		t.Fatalf("discovery run = %+v (%v); want evidence", run.Counts, err)
 	}
 
 	state := awsrun.TailStepInput{ConnectorID: "gws1", Stream: "login"}
