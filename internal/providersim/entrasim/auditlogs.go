@@ -118,6 +118,7 @@ func (s *Server) audit(activity, category, targetType, targetID, targetName, upn
 	r := auditRecord(s.dir, 0, s.now(), activity, category, "Core Directory", targetType, targetID, targetName, upn)
 	r["id"] = "Directory_" + guid(s.dir.seed, kindAudit, 1<<40+l.n)
 	l.audits = append(l.audits, r)
+	s.notifyChange(targetType, targetID, activity)
 }
 
 // newestFirst pages rs from the newest, within the retention window.

@@ -58,7 +58,10 @@
 //     from resource units. A new entry shifts the positions of later pages of a listing already under way
 //     (clients de-duplicate by id).
 //
-// Not simulated yet: the delta endpoints of applications, service principals and grants; subscriptions and
-// the change-notification sender; group deletion in delta; $count, $search, $orderby, $expand and
+// Change notifications: /subscriptions (create with the validation handshake, list, get, renew, delete) and a
+// sender, DeliverNotifications, for changes made through the mutation methods; see subscriptions.go.
+//
+// Not simulated yet: the delta endpoints of applications, service principals and grants;
+// group deletion in delta; $count, $search, $orderby, $expand and
 // ConsistencyLevel: eventual advanced queries; PIM schedules.
 package entrasim

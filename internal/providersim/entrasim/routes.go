@@ -15,6 +15,7 @@ var (
 
 // route is one Graph endpoint: its pattern, the permissions it needs, its resource-unit cost and its handler.
 type route struct {
+	method  string // empty: GET
 	pattern string
 	roles   []string
 	cost    int
@@ -44,6 +45,7 @@ func (s *Server) routes() {
 		{pattern: "/v1.0/", cost: 1, h: s.unknownSegment},
 	}
 	table = append(table, s.appRoutes()...)
+	table = append(table, s.subscriptionRoutes()...)
 	for _, suffix := range []string{"delta", "delta()", "microsoft.graph.delta", "microsoft.graph.delta()"} {
 		table = append(table,
 			route{pattern: "/v1.0/users/" + suffix, roles: rolesUsers, cost: 2, h: s.usersDelta},
@@ -51,7 +53,11 @@ func (s *Server) routes() {
 	}
 	for i := range table {
 		rt := &table[i]
-		graph.Handle("GET "+rt.pattern, s.serve(rt))
+		method := rt.method
+		if method == "" {
+			method = "GET"
+		}
+		graph.Handle(method+" "+rt.pattern, s.serve(rt))
 	}
 }
 

@@ -66,6 +66,9 @@ type Options struct {
 	PageCap int
 	// Faults are installed at start; see AddFault.
 	Faults []Fault
+	// NotifyClient makes the subscription validation requests and delivers change notifications; nil means
+	// http.DefaultClient.
+	NotifyClient *http.Client
 	// TLS serves https with httptest's certificate; Client trusts it.
 	TLS bool
 	// Run tells one start of the tenant from another of the same company: skip tokens, delta tokens, access
@@ -97,6 +100,8 @@ type Server struct {
 	dir  *directory
 	apps *appsDir
 	log  *auditLog
+
+	subs subscriptions
 }
 
 // New builds the tenant for the company and serves it on a loopback httptest server. Close it when done.
