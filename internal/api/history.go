@@ -68,6 +68,7 @@ type ChangeFilterParams struct {
 	Change      []string  `query:"change,explode" doc:"Kinds of change; repeat or separate with commas."`
 	Entity      []string  `query:"entity,explode" doc:"account, membership, grant, credential, identity_link."`
 	Privileged  bool      `query:"privileged" doc:"Only privileged changes."`
+	ID          []string  `query:"id,explode" doc:"Change ids (a finding's access_change:<id>); repeat or separate with commas."`
 }
 
 func (p ChangeFilterParams) filter() (sspm.ChangeFilter, error) {
@@ -90,6 +91,13 @@ func (p ChangeFilterParams) filter() (sspm.ChangeFilter, error) {
 		default:
 			return f, sspm.Errorf(sspm.CodeInvalid, "unknown entity %q", e)
 		}
+	}
+	for _, s := range splitValues(p.ID) {
+		id, err := strconv.ParseInt(strings.TrimPrefix(s, "access_change:"), 10, 64)
+		if err != nil || id <= 0 {
+			return f, sspm.Errorf(sspm.CodeInvalid, "bad change id %q", s)
+		}
+		f.IDs = append(f.IDs, id)
 	}
 	return f, nil
 }

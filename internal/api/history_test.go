@@ -72,7 +72,26 @@ func TestAccessChangesListFiltersAndPages(t *testing.T) {
 	if len(second.Items) != 2 || second.NextCursor != "" || second.Items[0].ID >= first.Items[1].ID {
 		t.Fatalf("second page = %+v", second)
 	}
-	for _, bad := range []string{"change=nope", "entity=nope", "cursor=x", "limit=501"} {
+	// A finding names its changes as access_change:<id>: the list filtered to them holds exactly those.
+	var all api.ChangePage
+	b.must(http.StatusOK, http.MethodGet, "/api/access-changes", b.viewer, nil, &all)
+	for _, c := range all.Items {
+		id := strconv.FormatInt(c.ID, 10)
+		for _, q := range []string{"id=" + id, "id=access_change:" + id} {
+			var one api.ChangePage
+			b.must(http.StatusOK, http.MethodGet, "/api/access-changes?"+q, b.viewer, nil, &one)
+			if len(one.Items) != 1 || one.Items[0].ID != c.ID {
+				t.Fatalf("%s: %+v, want change %d alone", q, one.Items, c.ID)
+			}
+		}
+	}
+	var two api.ChangePage
+	b.must(http.StatusOK, http.MethodGet, "/api/access-changes?id="+url.QueryEscape(
+		"access_change:"+strconv.FormatInt(all.Items[0].ID, 10)+","+strconv.FormatInt(all.Items[2].ID, 10)), b.viewer, nil, &two)
+	if len(two.Items) != 2 || two.Items[0].ID != all.Items[0].ID || two.Items[1].ID != all.Items[2].ID {
+		t.Fatalf("two ids: %+v", two.Items)
+	}
+	for _, bad := range []string{"change=nope", "entity=nope", "cursor=x", "limit=501", "id=x", "id=0", "id=access_change:"} {
 		if status, _ := b.do(http.MethodGet, "/api/access-changes?"+bad, b.viewer, nil); status != http.StatusUnprocessableEntity && status != http.StatusBadRequest {
 			t.Errorf("%s: status %d, want 422", bad, status)
 		}

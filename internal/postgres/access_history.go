@@ -54,7 +54,7 @@ func (db *DB) AccessChanges(ctx context.Context, f sspm.ChangeFilter) ([]sspm.Ac
 	}
 	p := sqlgen.ListAccessChangesParams{
 		ConnectorID: f.ConnectorID, Target: f.Target, Principal: f.Principal, Changes: nonNil(f.Changes),
-		Entities: nonNil(f.Entities), PrivilegedOnly: f.PrivilegedOnly, BeforeID: f.BeforeID, MaxRows: int32(limit),
+		Entities: nonNil(f.Entities), PrivilegedOnly: f.PrivilegedOnly, Ids: nonNilIDs(f.IDs), BeforeID: f.BeforeID, MaxRows: int32(limit),
 	}
 	if !f.Since.IsZero() {
 		p.Since = ts(f.Since)
@@ -117,3 +117,4 @@ func (db *DB) PruneAccessChanges(ctx context.Context, cutoff time.Time) (int64, 
 		}
 	}
 }
+

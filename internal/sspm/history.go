@@ -88,6 +88,7 @@ type ChangeFilter struct {
 	Changes        []string
 	Entities       []string
 	PrivilegedOnly bool
+	IDs            []int64 // the changes with these ids (a finding's affected changes)
 	// Keyset paging: changes strictly older than (BeforeAt, BeforeID).
 	BeforeAt time.Time
 	BeforeID int64

@@ -1482,6 +1482,8 @@ export interface operations {
         entity?: string[] | null;
         /** @description Only privileged changes. */
         privileged?: boolean;
+        /** @description Change ids (a finding's access_change:<id>); repeat or separate with commas. */
+        id?: string[] | null;
         /** @description Rows per page. */
         limit?: number;
         /** @description The next_cursor of the previous page. */
@@ -1543,6 +1545,8 @@ export interface operations {
         entity?: string[] | null;
         /** @description Only privileged changes. */
         privileged?: boolean;
+        /** @description Change ids (a finding's access_change:<id>); repeat or separate with commas. */
+        id?: string[] | null;
         format?: "csv" | "json";
       };
     };

@@ -38,6 +38,7 @@ WHERE (sqlc.narg(since)::timestamptz IS NULL OR c.observed_at >= sqlc.narg(since
   AND (cardinality(@changes::text[]) = 0 OR c.change = ANY(@changes::text[]))
   AND (cardinality(@entities::text[]) = 0 OR c.entity = ANY(@entities::text[]))
   AND (NOT @privileged_only::boolean OR c.privileged)
+  AND (cardinality(@ids::bigint[]) = 0 OR c.id = ANY(@ids::bigint[]))
   AND (sqlc.narg(before_at)::timestamptz IS NULL
        OR (c.observed_at, c.id) < (sqlc.narg(before_at)::timestamptz, @before_id::bigint))
 ORDER BY c.observed_at DESC, c.id DESC

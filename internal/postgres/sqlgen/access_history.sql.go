@@ -470,10 +470,11 @@ WHERE ($1::timestamptz IS NULL OR c.observed_at >= $1::timestamptz)
   AND (cardinality($8::text[]) = 0 OR c.change = ANY($8::text[]))
   AND (cardinality($9::text[]) = 0 OR c.entity = ANY($9::text[]))
   AND (NOT $10::boolean OR c.privileged)
-  AND ($11::timestamptz IS NULL
-       OR (c.observed_at, c.id) < ($11::timestamptz, $12::bigint))
+  AND (cardinality($11::bigint[]) = 0 OR c.id = ANY($11::bigint[]))
+  AND ($12::timestamptz IS NULL
+       OR (c.observed_at, c.id) < ($12::timestamptz, $13::bigint))
 ORDER BY c.observed_at DESC, c.id DESC
-LIMIT $13
+LIMIT $14
 `
 
 type ListAccessChangesParams struct {
@@ -487,6 +488,7 @@ type ListAccessChangesParams struct {
 	Changes        []string
 	Entities       []string
 	PrivilegedOnly bool
+	Ids            []int64
 	BeforeAt       pgtype.Timestamptz
 	BeforeID       int64
 	MaxRows        int32
@@ -535,6 +537,7 @@ func (q *Queries) ListAccessChanges(ctx context.Context, arg ListAccessChangesPa
 		arg.Changes,
 		arg.Entities,
 		arg.PrivilegedOnly,
+		arg.Ids,
 		arg.BeforeAt,
 		arg.BeforeID,
 		arg.MaxRows,

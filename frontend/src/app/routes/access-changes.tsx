@@ -1,4 +1,4 @@
-import { getRouteApi } from '@tanstack/react-router'
+import { Link, getRouteApi } from '@tanstack/react-router'
 import { useState } from 'react'
 
 import { Field } from '@/components/field'
@@ -16,10 +16,13 @@ export interface AccessChangesSearch {
   since?: string | undefined
   until?: string | undefined
   privileged?: boolean | undefined
+  /** Change ids (access_change:<id> or <id>), comma-separated: the changes a finding names. */
+  id?: string | undefined
   cursor?: string | undefined
 }
 
 const day = /^\d{4}-\d{2}-\d{2}$/
+const ids = /^(access_change:)?\d+(,(access_change:)?\d+)*$/
 
 export function accessChangesSearch(s: Record<string, unknown>): AccessChangesSearch {
   const change = searchString(s['change'])
@@ -32,6 +35,7 @@ export function accessChangesSearch(s: Record<string, unknown>): AccessChangesSe
     since: since && day.test(since) ? since : undefined,
     until: until && day.test(until) ? until : undefined,
     privileged: searchBool(s['privileged']),
+    id: ((v) => (v && ids.test(v) ? v : undefined))(searchString(s['id'])),
     cursor: searchString(s['cursor']),
   }
 }
@@ -51,6 +55,7 @@ export function AccessChangesPage() {
     ...(search.since ? { since: `${search.since}T00:00:00Z` } : {}),
     ...(search.until ? { until: `${search.until}T00:00:00Z` } : {}),
     ...(search.privileged ? { privileged: true } : {}),
+    ...(search.id ? { id: search.id.split(',') } : {}),
   }
   const list = useAccessChanges({ ...filter, limit, ...(search.cursor ? { cursor: search.cursor } : {}) })
   const set = (p: Partial<AccessChangesSearch>) => void navigate({ search: (s) => ({ ...s, cursor: undefined, ...p }) })
@@ -88,6 +93,14 @@ export function AccessChangesPage() {
           )}
         </Field>
       </div>
+      {search.id && (
+        <p role="status">
+          Showing the {search.id.split(',').length === 1 ? 'change' : `${search.id.split(',').length} changes`} a finding names.{' '}
+          <Link to="/access-changes" search={{}}>
+            Show all changes
+          </Link>
+        </p>
+      )}
       <p>
         <button type="button" className="button" onClick={() => download('csv')}>
           Export CSV

@@ -48,6 +48,47 @@ describe('Finding detail', () => {
     expect(within(affected).getByRole('link', { name: 'Amy' }).getAttribute('href')).toBe('/connectors/okta-1/accounts?q=u-amy')
   })
 
+  it('links the access changes a change rule names to the changes view filtered to them', async () => {
+    const change = (id: number, change: string) => ({
+      id, connector_id: 'okta-1', entity: 'account', change, observed_at: '2026-03-07T23:00:00Z', principal_kind: 'account',
+      principal_external_id: 'u1', principal_name: 'Ann', account_id: 5, target_kind: '', target_external_id: '', permission: '',
+      via: '', old_value: 'false', new_value: 'true', privileged: true,
+    })
+    const { fetch, history } = renderApp('/findings/9', {
+      'GET /api/findings/9': {
+        status: 200,
+        json: {
+          ...finding, rule_key: 'NORM-CHG-001', evidence: { affected_resources: [
+            { id: 'access_change:41', display: 'account_admin_granted Ann (okta-1)' },
+            { id: 'access_change:42', display: 'account_admin_granted Bob (okta-1)' },
+            { id: 'u-zed', display: 'not a change' },
+          ] },
+        },
+      },
+      'GET /api/access-changes': ({ url }) => ({
+        status: 200,
+        json: { items: (url.searchParams.get('id') ?? '').split(',').map((id) => change(Number(id.replace('access_change:', '')), 'account_admin_granted')) },
+      }),
+    })
+    const panel = await screen.findByRole('region', { name: 'Access changes (2)' })
+    const ann = within(panel).getByRole('link', { name: 'account_admin_granted Ann (okta-1)' })
+    const target = (name: string) => {
+      const href = within(panel).getByRole('link', { name }).getAttribute('href')!
+      return [href.split('?')[0], new URLSearchParams(href.split('?')[1]).get('id')]
+    }
+    expect(target('account_admin_granted Ann (okta-1)')).toEqual(['/access-changes', 'access_change:41'])
+    expect(target('account_admin_granted Bob (okta-1)')).toEqual(['/access-changes', 'access_change:42'])
+    expect(target('All 2 in the changes view')).toEqual(['/access-changes', 'access_change:41,access_change:42'])
+    expect(within(panel).queryByText('not a change')).toBeNull()
+
+    fireEvent.click(ann)
+    await waitFor(() => expect(history.location.pathname).toBe('/access-changes'))
+    const table = await screen.findByRole('table', { name: 'Access changes' })
+    expect(within(table).getAllByRole('row')).toHaveLength(2) // the header and change 41
+    expect(requested(fetch, 'GET', '/api/access-changes').at(-1)!.searchParams.get('id')).toBe('access_change:41')
+    expect(screen.getByRole('status').textContent).toContain('Showing the change a finding names.')
+  })
+
   it('accepts the risk with a reason and an expiry', async () => {
     let current: object = finding
     const { fetch } = renderApp('/findings/9', {

@@ -20,8 +20,21 @@ function AffectedLink({ a }: { a: AffectedRef }) {
   )
 }
 
+/** The access changes a finding names as affected resources (access_change:<id>, docs/access-history.md). */
+export function changesOf(evidence: unknown): { id: string; display: string }[] {
+  const affected = (evidence as { affected_resources?: unknown } | null | undefined)?.affected_resources
+  if (!Array.isArray(affected)) return []
+  const out: { id: string; display: string }[] = []
+  for (const a of affected as { id?: unknown; display?: unknown }[]) {
+    const m = typeof a?.id === 'string' ? /^access_change:(\d+)$/.exec(a.id) : null
+    if (m?.[1]) out.push({ id: m[1], display: typeof a.display === 'string' && a.display ? a.display : a.id as string })
+  }
+  return out
+}
+
 /** A finding with its lifecycle state, evidence and (for admins) the lifecycle actions. */
 export function FindingDetailView({ finding: f, readOnly }: { finding: Finding; readOnly: boolean }) {
+  const changes = changesOf(f.evidence)
   return (
     <>
       <p><Link to="/findings">← Findings</Link></p>
@@ -84,6 +97,26 @@ export function FindingDetailView({ finding: f, readOnly }: { finding: Finding; 
               <li key={`${a.type}-${a.id}`}>
                 <span className="muted small">{a.type}</span> <AffectedLink a={a} />
                 {a.external_id && a.external_id !== a.name && <> <code className="small">{a.external_id}</code></>}
+              </li>
+            ))}
+          </ul>
+        </Panel>
+      )}
+      {changes.length > 0 && (
+        <Panel
+          title={`Access changes (${changes.length})`}
+          actions={
+            changes.length > 1 && (
+              <Link to="/access-changes" search={{ id: changes.map((c) => `access_change:${c.id}`).join(',') }}>
+                All {changes.length} in the changes view
+              </Link>
+            )
+          }
+        >
+          <ul className="affected-list">
+            {changes.map((c) => (
+              <li key={c.id}>
+                <Link to="/access-changes" search={{ id: `access_change:${c.id}` }}>{c.display}</Link>
               </li>
             ))}
           </ul>
