@@ -3,6 +3,7 @@ package entra
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -341,4 +342,29 @@ func (c *client) waitMessage() string {
 		total += w.Duration
 	}
 	return fmt.Sprintf("waited %s for Microsoft Graph's throttling", total.Round(time.Second))
+}
+
+// send makes a Graph call with a JSON body (nil for none) and returns the answer's body (nil for 204).
+func (c *client) send(ctx context.Context, op string, method abs.HttpMethod, path string, body any) ([]byte, error) {
+	u, err := url.Parse(c.graph + path)
+	if err != nil {
+		return nil, sspm.Errorf(sspm.CodeInvalid, "entra %s: malformed path", op)
+	}
+	ri := abs.NewRequestInformation()
+	ri.Method = method
+	ri.SetUri(*u)
+	ri.Headers.TryAdd("Accept", "application/json")
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("entra %s: %w", op, err)
+		}
+		ri.SetStreamContentAndContentType(b, "application/json")
+	}
+	out, err := c.adapter.SendPrimitive(ctx, ri, "[]byte", errorMapping)
+	if err != nil {
+		return nil, c.apiError(ctx, op, err)
+	}
+	b, _ := out.([]byte)
+	return b, nil
 }

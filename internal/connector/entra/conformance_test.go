@@ -87,6 +87,7 @@ var entraHarness = sourcetest.Harness{
 			Unavailable: []sspm.Entity{sspm.EntityCredentials}},
 		{Name: "/v1.0/reports/authenticationMethods/userRegistrationDetails", Stage: entra.StageMFA,
 			Paging: []sourcetest.Paging{sourcetest.BodyLink}, Tolerant: true},
+		{Name: "/v1.0/subscriptions", Stage: entra.StageSubscriptions},
 	},
 	RateLimits: []string{"429 with Retry-After"},
 	Discovery: &sourcetest.Discovery{

@@ -88,7 +88,7 @@ func NewKind(opts Options) connector.Kind {
 			return opts.NewSource(ctx, c, secret)
 		},
 		Discovery: true, // SSO sign-ins and OAuth consents
-		Push:      &connector.Push{Verify: VerifyNotification, Parse: ParseNotifications},
+		Push:      &connector.Push{Verify: VerifyNotification, Parse: ParseNotifications, Register: opts.Subscribe},
 		Bind:      bind,
 	}
 }
@@ -163,7 +163,7 @@ func (o Options) NewSource(_ context.Context, c sspm.Connector, secret []byte) (
 func (s *Source) Stages(lane sspm.Lane) []string {
 	switch lane {
 	case sspm.LaneFull:
-		return []string{StageRoles, StageUsers, StageGroups, StageApps, StageGrants, StageMFA}
+		return []string{StageRoles, StageUsers, StageGroups, StageApps, StageGrants, StageMFA, StageSubscriptions}
 	case sspm.LaneDiscovery:
 		return []string{StageEvidence}
 	}
@@ -190,6 +190,8 @@ func (s *Source) Step(ctx context.Context, lane sspm.Lane, stage, cursor string)
 		res, err = s.grantsStep(ctx, cursor)
 	case lane == sspm.LaneFull && stage == StageMFA:
 		res, err = s.mfaStep(ctx, cursor)
+	case lane == sspm.LaneFull && stage == StageSubscriptions:
+		res, err = s.subscriptionsStep(ctx, cursor)
 	case lane == sspm.LaneDiscovery && stage == StageEvidence:
 		res, err = s.evidenceStep(ctx, cursor)
 	default:

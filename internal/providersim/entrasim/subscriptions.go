@@ -2,6 +2,7 @@ package entrasim
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -112,7 +113,16 @@ type subscriptionBody struct {
 
 func readSubscriptionBody(r *http.Request) (subscriptionBody, error) {
 	var b subscriptionBody
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	var body io.Reader = r.Body
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") { // kiota compresses request bodies
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			return b, fmt.Errorf("Invalid gzip request body: %v", err)
+		}
+		defer zr.Close()
+		body = zr
+	}
+	dec := json.NewDecoder(io.LimitReader(body, 64<<10))
 	if err := dec.Decode(&b); err != nil {
 		return b, fmt.Errorf("Invalid request body: %v", err)
 	}
