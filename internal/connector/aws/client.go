@@ -89,7 +89,7 @@ func newClient(ctx context.Context, s settings, keys *staticKeys, o Options) (*c
 }
 
 // httpClient is the outbound policy's client for the services' origins (or the simulator's endpoint), or the
-// test's transport pinned to them.
+// test's transport pinned to them; either hands request bodies to the transport without WriteTo (readOnlyBodies).
 func (o Options) httpClient(s settings) *http.Client {
 	var origins []*url.URL
 	if s.endpoint != nil {
@@ -104,9 +104,9 @@ func (o Options) httpClient(s settings) *http.Client {
 		if base == nil {
 			base = http.DefaultTransport
 		}
-		return &http.Client{Transport: outbound.Pin(base, origins...), CheckRedirect: outbound.CheckRedirect}
+		return &http.Client{Transport: readOnlyBodies{outbound.Pin(base, origins...)}, CheckRedirect: outbound.CheckRedirect}
 	}
-	return o.policy().Client(origins...)
+	return &http.Client{Transport: readOnlyBodies{o.policy().Transport(origins...)}, CheckRedirect: outbound.CheckRedirect}
 }
 
 // retryer is the SDK's standard retryer with the connector's backoff bound to ctx (its clock, sleep and wait
