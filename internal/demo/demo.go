@@ -219,7 +219,7 @@ func (o *Org) Start(ctx context.Context, a *app.App, baseURL string) error {
 			return err
 		}
 	}
-	if err := o.startEntraSyncs(ctx, a); err != nil {
+	if err := o.startEntraSyncs(ctx, a, baseURL); err != nil {
 		return err
 	}
 	o.log.Info("demo: simulated AWS IAM Identity Center started", "connector", AWSConnectorID, "api", o.AWS.URL())
@@ -245,6 +245,9 @@ func (o *Org) Drive(ctx context.Context, every time.Duration) {
 		o.changeDatadog()
 		if err := o.changeEntra(); err != nil {
 			o.log.Warn("demo: entra change", "err", err)
+		}
+		if _, err := o.Entra.DeliverNotifications(ctx); err != nil && ctx.Err() == nil {
+			o.log.Warn("demo: deliver entra notifications", "err", err)
 		}
 		if err := o.changeAWS(); err != nil {
 			o.log.Warn("demo: aws change", "err", err)

@@ -43,9 +43,14 @@ func (o *Org) configureEntra(ctx context.Context, a *app.App) error {
 	}, []byte(entrasim.DefaultSecret))
 }
 
-// startEntraSyncs triggers the Entra connector's first full and discovery runs.
-func (o *Org) startEntraSyncs(ctx context.Context, a *app.App) error {
+// startEntraSyncs subscribes to the tenant's change notifications at baseURL (the server must answer Graph's
+// validation request) and triggers the Entra connector's first full and discovery runs. A subscription that
+// cannot be made is logged: the demo runs without Entra push.
+func (o *Org) startEntraSyncs(ctx context.Context, a *app.App, baseURL string) error {
 	o.log.Info("demo: simulated Entra ID tenant started", "connector", EntraConnectorID, "graph", o.Entra.URL()+"/v1.0")
+	if err := o.subscribeEntra(ctx, a, baseURL); err != nil {
+		o.log.Warn("demo: entra change notifications not subscribed", "err", err)
+	}
 	for _, l := range []sspm.Lane{sspm.LaneFull, sspm.LaneDiscovery} {
 		if err := a.TriggerSync(ctx, EntraConnectorID, l); err != nil {
 			return err
@@ -73,4 +78,30 @@ func (o *Org) changeEntra() error {
 		_ = o.Entra.AddMember(groups[o.rng.IntN(len(groups))], u)
 		return nil
 	}
+}
+
+// subscribeEntra registers the Entra connector's hook: the users and groups subscriptions.
+func (o *Org) subscribeEntra(ctx context.Context, a *app.App, baseURL string) error {
+	c, err := a.DB.Connector(ctx, EntraConnectorID)
+	if err != nil {
+		return err
+	}
+	hookSecret, err := a.WebhookSecret(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	kind, err := a.Registry.Lookup(c.Kind)
+	if err != nil {
+		return err
+	}
+	if kind.Push == nil || kind.Push.Register == nil {
+		return nil
+	}
+	hookURL := baseURL + "/hooks/" + string(c.Kind) + "/" + c.ID
+	ids, err := kind.Push.Register(ctx, c, []byte(entrasim.DefaultSecret), hookURL, hookSecret)
+	if err != nil {
+		return err
+	}
+	o.log.Info("demo: entra change notifications subscribed", "connector", c.ID, "subscriptions", ids, "hook", hookURL)
+	return nil
 }
