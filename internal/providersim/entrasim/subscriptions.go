@@ -117,14 +117,14 @@ func readSubscriptionBody(r *http.Request) (subscriptionBody, error) {
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") { // kiota compresses request bodies
 		zr, err := gzip.NewReader(r.Body)
 		if err != nil {
-			return b, fmt.Errorf("Invalid gzip request body: %v", err)
+			return b, graphMessage(fmt.Sprintf("Invalid gzip request body: %v", err))
 		}
 		defer zr.Close()
 		body = zr
 	}
 	dec := json.NewDecoder(io.LimitReader(body, 64<<10))
 	if err := dec.Decode(&b); err != nil {
-		return b, fmt.Errorf("Invalid request body: %v", err)
+		return b, graphMessage(fmt.Sprintf("Invalid request body: %v", err))
 	}
 	return b, nil
 }
@@ -132,18 +132,18 @@ func readSubscriptionBody(r *http.Request) (subscriptionBody, error) {
 // checkExpiration applies Graph's limits for directory resources.
 func (s *Server) checkExpiration(v *string) (time.Time, error) {
 	if v == nil || *v == "" {
-		return time.Time{}, fmt.Errorf("expirationDateTime is required.")
+		return time.Time{}, graphMessage("expirationDateTime is required.")
 	}
 	t, err := time.Parse(time.RFC3339Nano, *v)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("Invalid expirationDateTime %q.", *v)
+		return time.Time{}, graphMessage(fmt.Sprintf("Invalid expirationDateTime %q.", *v))
 	}
 	now := s.now()
 	if !t.After(now) {
-		return time.Time{}, fmt.Errorf("Subscription expiration can only be in the future.")
+		return time.Time{}, graphMessage("Subscription expiration can only be in the future.")
 	}
 	if t.Sub(now) > MaxSubscriptionMinutes*time.Minute {
-		return time.Time{}, fmt.Errorf("Subscription expiration can only be %d minutes in the future.", MaxSubscriptionMinutes)
+		return time.Time{}, graphMessage(fmt.Sprintf("Subscription expiration can only be %d minutes in the future.", MaxSubscriptionMinutes))
 	}
 	return t.UTC(), nil
 }
@@ -250,18 +250,18 @@ func (s *Server) validateEndpoint(ctx context.Context, notificationURL string) e
 	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
 	resp, err := s.notifyClient().Do(req)
 	if err != nil {
-		return fmt.Errorf("The request to %s failed or did not answer within 10 seconds.", req.URL.Host)
+		return graphMessage(fmt.Sprintf("The request to %s failed or did not answer within 10 seconds.", req.URL.Host))
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("Response status code does not indicate success: %d.", resp.StatusCode)
+		return graphMessage(fmt.Sprintf("Response status code does not indicate success: %d.", resp.StatusCode))
 	}
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
-		return fmt.Errorf("The response's content type %q is not text/plain.", ct)
+		return graphMessage(fmt.Sprintf("The response's content type %q is not text/plain.", ct))
 	}
 	if string(body) != token {
-		return fmt.Errorf("The response did not contain the validation token.")
+		return graphMessage("The response did not contain the validation token.")
 	}
 	return nil
 }
@@ -480,3 +480,9 @@ func (s *Server) post(ctx context.Context, to string, value []map[string]any) er
 	}
 	return nil
 }
+
+// graphMessage is an error whose text is Graph's own message, sent verbatim in the error answer (capitalized
+// and punctuated as Graph writes it).
+type graphMessage string
+
+func (m graphMessage) Error() string { return string(m) }
