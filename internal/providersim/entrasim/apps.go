@@ -48,6 +48,7 @@ type appsDir struct {
 	roleMembers map[string][]string // directory role id → member ids
 	registered  []record            // userRegistrationDetails
 	shadow      map[string]record   // shadow app key → its third-party service principal
+	seq         map[string]uint64   // application or service principal id → its last change (delta)
 }
 
 // buildApps turns the company's IdP apps into app registrations with their enterprise applications (service
@@ -59,7 +60,7 @@ type appsDir struct {
 // oauth2PermissionGrants to Microsoft Graph.
 func buildApps(c *providersim.Company, d *directory, tenantID string) *appsDir {
 	seed := d.seed
-	a := &appsDir{owners: map[string][]string{}, assignedTo: map[string][]record{}, shadow: map[string]record{}}
+	a := &appsDir{owners: map[string][]string{}, assignedTo: map[string][]record{}, shadow: map[string]record{}, seq: map[string]uint64{}}
 	graphSP := record{"id": guid(seed, kindSP, 1<<20), "appId": graphAppID, "displayName": "Microsoft Graph",
 		"appOwnerOrganizationId": microsoftTenant, "publisherName": "Microsoft Services", "servicePrincipalType": "Application",
 		"accountEnabled": true, "appRoleAssignmentRequired": false, "tags": []string{}, "replyUrls": []string{},

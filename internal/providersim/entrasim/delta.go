@@ -11,12 +11,13 @@ import (
 
 // deltaSource is a resource delta queries track.
 type deltaSource struct {
-	res     string // "users" or "groups"
-	entity  string
-	props   map[string]bool // what $select may name
-	length  int
-	at      func(i int) (obj item, seq uint64, deleted string)
-	members func(i int, since uint64) ([]string, bool) // members@delta entries (JSON objects) for groups
+	res      string // "users", "groups", "servicePrincipals" or "applications"
+	entity   string
+	props    map[string]bool // what $select may name
+	defaults []string        // the properties returned without $select
+	length   int
+	at       func(i int) (obj item, seq uint64, deleted string)
+	members  func(i int, since uint64) ([]string, bool) // members@delta entries (JSON objects) for groups
 }
 
 // usersDelta serves GET /users/delta.
@@ -24,7 +25,7 @@ func (s *Server) usersDelta(w http.ResponseWriter, r *http.Request, c *call) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	d := s.dir
-	s.serveDelta(w, r, c, deltaSource{res: "users", entity: "User", props: union(userProps, nil), length: len(d.users),
+	s.serveDelta(w, r, c, deltaSource{res: "users", entity: "User", props: union(userProps, nil), defaults: userDefault, length: len(d.users),
 		at: func(i int) (item, uint64, string) { u := d.users[i]; return u, u.seq, u.deleted }})
 }
 
@@ -33,11 +34,41 @@ func (s *Server) groupsDelta(w http.ResponseWriter, r *http.Request, c *call) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	d := s.dir
-	s.serveDelta(w, r, c, deltaSource{res: "groups", entity: "Group", props: union(groupProps, setOf("members")), length: len(d.groups),
+	s.serveDelta(w, r, c, deltaSource{res: "groups", entity: "Group", props: union(groupProps, setOf("members")), defaults: groupDefault, length: len(d.groups),
 		at: func(i int) (item, uint64, string) { g := d.groups[i]; return g, g.seq, g.deleted },
 		members: func(i int, since uint64) ([]string, bool) {
 			return d.membersDelta(d.groups[i], since)
 		}})
+}
+
+// servicePrincipalsDelta serves GET /servicePrincipals/delta and applicationsDelta GET /applications/delta:
+// objects changed after the round's token (appsDir.seq; an object never changed has sequence 1), or every one
+// on an initial round. Graph reports a service principal or application whose properties changed; changes to
+// its owners or app role assignments alone are not properties and are not reported.
+func (s *Server) servicePrincipalsDelta(w http.ResponseWriter, r *http.Request, c *call) {
+	s.serveRecordDelta(w, r, c, "servicePrincipals", "ServicePrincipal", s.apps.sps)
+}
+
+func (s *Server) applicationsDelta(w http.ResponseWriter, r *http.Request, c *call) {
+	s.serveRecordDelta(w, r, c, "applications", "Application", s.apps.apps)
+}
+
+func (s *Server) serveRecordDelta(w http.ResponseWriter, r *http.Request, c *call, res, entity string, rs []record) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	l := recordListing(res, entity, rs, nil)
+	a := s.apps
+	s.serveDelta(w, r, c, deltaSource{res: res, entity: entity, props: l.props, defaults: l.defaults, length: len(rs),
+		at: func(i int) (item, uint64, string) { return rs[i], a.seqOf(rs[i]), "" }})
+}
+
+// seqOf is a record's last change (1 when never changed).
+func (a *appsDir) seqOf(r record) uint64 {
+	id, _ := r["id"].(string)
+	if n := a.seq[id]; n > 0 {
+		return n
+	}
+	return 1
 }
 
 // membersDelta returns the members@delta entries: every member on an initial round (since 0), else the net
@@ -135,10 +166,7 @@ func (s *Server) serveDelta(w http.ResponseWriter, r *http.Request, c *call, src
 	}
 	sel := t.Sel
 	if sel == nil {
-		sel = userDefault
-		if src.res == "groups" {
-			sel = groupDefault
-		}
+		sel = src.defaults
 	}
 	withMembers := src.members != nil && (t.Sel == nil || contains(t.Sel, "members"))
 	qualifies := func(i int) bool {

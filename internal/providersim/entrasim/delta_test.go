@@ -205,3 +205,44 @@ func TestGroupsDeltaSplitsMembers(t *testing.T) {
 		})
 	}
 }
+
+// TestServicePrincipalsAndApplicationsDelta: an initial round returns every object; a round from its deltaLink
+// (or from $deltatoken=latest) returns only the service principal that changed, and applications none.
+func TestServicePrincipalsAndApplicationsDelta(t *testing.T) {
+	s, _ := newServer(t, Options{})
+	sps := s.ServicePrincipalIDs()
+	tests := []struct{ res, sel string }{
+		{"servicePrincipals", "id,appId,accountEnabled"},
+		{"applications", "id,appId,displayName"},
+	}
+	links := map[string][2]string{}
+	for _, tt := range tests {
+		items, link, _ := deltaRound(t, s, "/v1.0/"+tt.res+"/delta?$select="+tt.sel+"&$top=5")
+		if len(items) == 0 {
+			t.Fatalf("%s: the initial round is empty", tt.res)
+		}
+		if tt.res == "servicePrincipals" && len(byID(items)) != len(sps) {
+			t.Errorf("initial round: %d service principals, want %d", len(byID(items)), len(sps))
+		}
+		_, latest, _ := deltaRound(t, s, "/v1.0/"+tt.res+"/delta?$select="+tt.sel+"&$deltatoken=latest")
+		links[tt.res] = [2]string{link, latest}
+	}
+	if err := s.SetServicePrincipalEnabled(sps[1], false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetServicePrincipalEnabled("no-such-id", false); err == nil {
+		t.Error("disabling an unknown service principal succeeded")
+	}
+	for _, tt := range tests {
+		for _, link := range links[tt.res] {
+			items, _, _ := deltaRound(t, s, link)
+			got := byID(items)
+			switch {
+			case tt.res == "applications" && len(got) != 0:
+				t.Errorf("applications delta reported %d changes, want none", len(got))
+			case tt.res == "servicePrincipals" && (len(got) != 1 || got[sps[1]] == nil || got[sps[1]]["accountEnabled"] != false):
+				t.Errorf("servicePrincipals delta = %v, want only %s disabled", got, sps[1])
+			}
+		}
+	}
+}

@@ -57,6 +57,20 @@ func (s *Server) SetAccountEnabled(id string, enabled bool) error {
 	return nil
 }
 
+// SetServicePrincipalEnabled enables or disables a service principal (an enterprise application's sign-in); the
+// delta reports it from now on.
+func (s *Server) SetServicePrincipalEnabled(id string, enabled bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sp := findRecord(s.apps.sps, id)
+	if sp == nil {
+		return fmt.Errorf("entrasim set service principal enabled: no service principal %s", id)
+	}
+	s.dir.seq++
+	sp["accountEnabled"], s.apps.seq[id] = enabled, s.dir.seq
+	return nil
+}
+
 // DeleteUser deletes a user and removes it from every group. A soft delete (permanent false) moves it to
 // deleted items, reported in delta as @removed {"reason":"changed"}; a permanent delete as "deleted".
 func (s *Server) DeleteUser(id string, permanent bool) error {

@@ -49,7 +49,9 @@ func (s *Server) routes() {
 	for _, suffix := range []string{"delta", "delta()", "microsoft.graph.delta", "microsoft.graph.delta()"} {
 		table = append(table,
 			route{pattern: "/v1.0/users/" + suffix, roles: rolesUsers, cost: 2, h: s.usersDelta},
-			route{pattern: "/v1.0/groups/" + suffix, roles: rolesGroups, cost: 2, h: s.groupsDelta})
+			route{pattern: "/v1.0/groups/" + suffix, roles: rolesGroups, cost: 2, h: s.groupsDelta},
+			route{pattern: "/v1.0/servicePrincipals/" + suffix, roles: rolesApps, cost: 2, h: s.servicePrincipalsDelta},
+			route{pattern: "/v1.0/applications/" + suffix, roles: rolesApps, cost: 2, h: s.applicationsDelta})
 	}
 	for i := range table {
 		rt := &table[i]
