@@ -49,6 +49,10 @@ type Options struct {
 	Now func() time.Time
 	// Sleep waits (quota, retries); nil means a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Hook, when set, returns a connector's push hook URL and webhook secret (a sspm.CodeNotFound error when it
+	// takes no push), and the full lane gets its last stage, channels, which renews the Reports push channels
+	// (channels.go). Without it channels are renewed only by registering again.
+	Hook func(ctx context.Context, c sspm.Connector) (hookURL, hookSecret string, err error)
 }
 
 func (o Options) policy() *outbound.Policy {
@@ -129,6 +133,7 @@ const (
 // Source reads one Workspace domain. It is not safe for concurrent use.
 type Source struct {
 	c      *client
+	conn   sspm.Connector
 	opts   Options
 	set    settings
 	limits stepLimits
@@ -164,7 +169,7 @@ func (o Options) NewSource(_ context.Context, c sspm.Connector, secret []byte) (
 		if err != nil {
 			return nil, err
 		}
-		return newSource(cl, o, s), nil
+		return newSource(cl, o, s, c), nil
 	}
 	key, priv, err := parseKey(secret)
 	if err != nil {
@@ -176,11 +181,11 @@ func (o Options) NewSource(_ context.Context, c sspm.Connector, secret []byte) (
 	if err != nil {
 		return nil, err
 	}
-	return newSource(cl, o, s), nil
+	return newSource(cl, o, s, c), nil
 }
 
-func newSource(cl *client, o Options, s settings) *Source {
-	src := &Source{c: cl, opts: o, set: s, limits: stepLimits{tokensPerStep: 100}}
+func newSource(cl *client, o Options, s settings, c sspm.Connector) *Source {
+	src := &Source{c: cl, conn: c, opts: o, set: s, limits: stepLimits{tokensPerStep: 100}}
 	src.ahead = readahead.New(src.step, false, StageUsers, StageGroups, StageTokens)
 	return src
 }
@@ -189,6 +194,9 @@ func newSource(cl *client, o Options, s settings) *Source {
 func (s *Source) Stages(lane sspm.Lane) []string {
 	switch lane {
 	case sspm.LaneFull:
+		if s.opts.Hook != nil {
+			return []string{StageUsers, StageGroups, StageRoles, StageTokens, StageChannels}
+		}
 		return []string{StageUsers, StageGroups, StageRoles, StageTokens}
 	case sspm.LaneDiscovery:
 		return []string{StageEvidence}
@@ -214,6 +222,8 @@ func (s *Source) step(ctx context.Context, lane sspm.Lane, stage, cursor string)
 		res, err = s.rolesStep(ctx, cursor)
 	case lane == sspm.LaneFull && stage == StageTokens:
 		res, err = s.tokensStep(ctx, cursor)
+	case lane == sspm.LaneFull && stage == StageChannels && s.opts.Hook != nil:
+		res, err = s.channelsStep(ctx, cursor)
 	case lane == sspm.LaneDiscovery && stage == StageEvidence:
 		res, err = s.evidenceStep(ctx, cursor)
 	default:
