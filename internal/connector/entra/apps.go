@@ -99,7 +99,8 @@ func (s *Source) appLists() []listing {
 	}}
 }
 
-// appsStep reads the enterprise applications, then the app registrations, with their owners and assignments.
+// appsStep reads the enterprise applications, then the app registrations, with their owners and assignments:
+// whole on a full enumeration, or their deltas in between (appsdelta.go).
 func (s *Source) appsStep(ctx context.Context, cursor string) (sspm.StepResult, error) {
 	var extra []sspm.Entity
 	var msg string
@@ -112,7 +113,7 @@ func (s *Source) appsStep(ctx context.Context, cursor string) (sspm.StepResult, 
 	if err := s.loadSPs(ctx); err != nil && !isForbidden(err) {
 		return sspm.StepResult{}, err
 	}
-	res, err := s.walkCursor(ctx, s.appLists(), cursor)
+	res, err := s.appsWalk(ctx, cursor)
 	if err != nil {
 		return res, err
 	}

@@ -28,6 +28,8 @@ type walk struct {
 	NoSignIn bool `json:"ns,omitempty"`
 	// Delta is the state of a users or groups stage that reads a delta round (delta.go).
 	Delta *deltaState `json:"d,omitempty"`
+	// Ends are the deltaLinks the listings of a delta round ended with, by listing (the apps stage).
+	Ends []string `json:"e,omitempty"`
 }
 
 func encodeCursor(v any) string {

@@ -32,6 +32,10 @@ type deltaState struct {
 	Latest string `json:"lt,omitempty"`
 	// FullAt is when the last full enumeration started (unix seconds).
 	FullAt int64 `json:"f,omitempty"`
+	// AppLink and AppLatest are the apps stage's second deltaLink (applications; Link and Latest are the
+	// service principals').
+	AppLink   string `json:"al,omitempty"`
+	AppLatest string `json:"alt,omitempty"`
 }
 
 // deltaSpec describes one stage's delta.

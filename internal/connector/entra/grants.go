@@ -50,12 +50,20 @@ func (s *Source) grantLists() []listing {
 	}}
 }
 
-// grantsStep reads the delegated permission grants.
+// grantsStep reads the delegated permission grants (at most once per slowInterval with delta on: cadence.go).
 func (s *Source) grantsStep(ctx context.Context, cursor string) (sspm.StepResult, error) {
+	skip, msg, cursor := s.slowSkip(cursor, "OAuth grants")
+	if skip {
+		return sspm.StepResult{Unavailable: []sspm.Entity{oauthGrantCredentials}, Message: msg}, nil
+	}
 	if err := s.loadSPs(ctx); err != nil && !isForbidden(err) {
 		return sspm.StepResult{}, err
 	}
-	return s.walkCursor(ctx, s.grantLists(), cursor)
+	res, err := s.walkCursor(ctx, s.grantLists(), cursor)
+	if err == nil && res.Next == "" && len(res.Unavailable) == 0 {
+		res.Watermark = s.slowWatermark()
+	}
+	return res, err
 }
 
 // tenantID is the tenant's directory id when the config names it by id ("" for a domain).

@@ -10,7 +10,9 @@
 //     licensed).
 //   - Delta: users and groups are enumerated whole on the first run and every full_resync_hours (weekly by
 //     default); their deltaLinks are kept as the stages' watermarks and the runs in between apply the delta (see
-//     delta.go). Only a full enumeration expires users, groups and memberships.
+//     delta.go). Only a full enumeration expires users, groups and memberships. Apps follow the same cadence with
+//     the service principals and applications deltas (appsdelta.go); OAuth grants and MFA registration, which
+//     have no delta, are read at most daily (cadence.go).
 //
 // Every step reads one page or a few small ones and returns a cursor that holds everything needed to continue,
 // so a new Source resumes a run after a crash or at the invocation's time budget.

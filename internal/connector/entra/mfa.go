@@ -12,7 +12,17 @@ import (
 // isMfaRegistered and registered methods update the account's MFA signal. A tenant without P1, or an app without
 // the permission, leaves the MFA signal unknown: the stage says so and the run goes on.
 
+// With delta on, the stage is read at most once per slowInterval (cadence.go).
 func (s *Source) mfaStep(ctx context.Context, cursor string) (sspm.StepResult, error) {
+	if cursor != "" && !s.isLink(cursor) {
+		skip, msg, rest := s.slowSkip(cursor, "MFA registration")
+		if skip {
+			return sspm.StepResult{Message: msg}, nil
+		}
+		if cursor = rest; cursor != "" {
+			return sspm.StepResult{}, sspm.Errorf(sspm.CodeInvalid, "entra: malformed cursor")
+		}
+	}
 	link := cursor
 	if link == "" {
 		link = "/reports/authenticationMethods/userRegistrationDetails?$top=999"
@@ -50,6 +60,7 @@ func (s *Source) mfaStep(ctx context.Context, cursor string) (sspm.StepResult, e
 			res.Page.MFA = append(res.Page.MFA, sspm.MFAStatus{AccountExternalID: d.ID, Enrolled: d.IsMfaRegistered, Factors: d.MethodsRegistered})
 		}
 		if p.Next == "" {
+			res.Watermark = s.slowWatermark()
 			return res, nil
 		}
 		link = p.Next

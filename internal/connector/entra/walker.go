@@ -33,6 +33,7 @@ type parentPage struct {
 	items []json.RawMessage
 	objs  []object
 	next  string
+	delta string // the deltaLink of a delta round's last page
 }
 
 // walkCursor reads the next pages of a stage's listings from cursor, within the step's limits.
@@ -51,7 +52,7 @@ func (s *Source) walkCursor(ctx context.Context, lists []listing, cursor string)
 
 // reset moves the walk to the start of list, keeping what the run learned.
 func (w walk) reset(list int, page string) walk {
-	return walk{List: list, Page: page, Skip: w.Skip, NoSignIn: w.NoSignIn, Delta: w.Delta}
+	return walk{List: list, Page: page, Skip: w.Skip, NoSignIn: w.NoSignIn, Delta: w.Delta, Ends: w.Ends}
 }
 
 // walkStep reads the next pages of a stage's listings from cur, within the step's limits; done says the
@@ -98,13 +99,14 @@ func (s *Source) walkStep(ctx context.Context, lists []listing, cur walk) (sspm.
 		}
 		if cur.Index >= len(pp.items) {
 			if pp.next == "" {
+				cur.Ends = setEnd(cur.Ends, cur.List, pp.delta)
 				cur = cur.reset(cur.List+1, "")
 			} else {
 				cur = cur.reset(cur.List, pp.next)
 			}
 			continue
 		}
-		if cur.Child >= len(l.children) {
+		if cur.Child >= len(l.children) || pp.objs[cur.Index].Removed != nil { // a removed object has no children to read
 			cur.Index, cur.Child, cur.Link = cur.Index+1, 0, ""
 			continue
 		}
@@ -165,7 +167,7 @@ func (s *Source) parent(ctx context.Context, l listing, cur walk) (parentPage, b
 	if err != nil {
 		return parentPage{}, true, err
 	}
-	pp := parentPage{link: link, list: cur.List, items: page.Value, next: page.Next, objs: make([]object, len(page.Value))}
+	pp := parentPage{link: link, list: cur.List, items: page.Value, next: page.Next, delta: page.Delta, objs: make([]object, len(page.Value))}
 	for i, item := range page.Value {
 		if pp.objs[i], err = idOf(l.op, item); err != nil {
 			return parentPage{}, true, err
@@ -173,4 +175,16 @@ func (s *Source) parent(ctx context.Context, l listing, cur walk) (parentPage, b
 	}
 	s.mem.page = &pp
 	return pp, true, nil
+}
+
+// setEnd records the deltaLink a listing ended with (walk.Ends).
+func setEnd(ends []string, list int, link string) []string {
+	if link == "" {
+		return ends
+	}
+	for len(ends) <= list {
+		ends = append(ends, "")
+	}
+	ends[list] = link
+	return ends
 }
