@@ -182,12 +182,19 @@ type Page struct {
 	Events       []Event
 	Evidence     []Evidence
 	MFA          []MFAStatus
+	// RevokedGrants and RevokedCredentials are grants and credentials a push-assisted refresh learned are gone (a
+	// revoked OAuth token): the store expires the live rows of the same principal, resource and permission, and of
+	// the same credential external id, at once (WriteRefreshFor) instead of at the next full run's sweep. Sync runs
+	// leave them empty (their sweep expires what they did not see).
+	RevokedGrants      []Grant
+	RevokedCredentials []Credential
 }
 
 // Len counts the rows in a page.
 func (p *Page) Len() int {
 	return len(p.Accounts) + len(p.Groups) + len(p.GroupMembers) + len(p.Resources) + len(p.Grants) +
-		len(p.Credentials) + len(p.Datasets) + len(p.Events) + len(p.Evidence) + len(p.MFA)
+		len(p.Credentials) + len(p.Datasets) + len(p.Events) + len(p.Evidence) + len(p.MFA) +
+		len(p.RevokedGrants) + len(p.RevokedCredentials)
 }
 
 // ScopedEntity names the rows of entity e whose columns hold the values of cols (the credentials of kind

@@ -126,3 +126,70 @@ func TestRefreshReadsTheGrantorsTokens(t *testing.T) {
 		t.Fatalf("credentials %+v after %d token reads", page.Credentials, e.sim.Stats().ByRoute[googlesim.RouteTokens])
 	}
 }
+
+// TestRefreshRemovesRevokedGrants: a token revoke event (here as the tail reads it) makes the source read that
+// user's tokens again and return the revoked client's grant and credential as revoked, for the store to expire at
+// once; a client the user authorized again after revoking it is kept.
+func TestRefreshRemovesRevokedGrants(t *testing.T) {
+	e := newEnv(t, googlesim.Options{}, "", nil, nil)
+	gone, again := e.sim.Users()[1], e.sim.Users()[2]
+	scopes := []string{"https://www.googleapis.com/auth/drive"}
+	clientGone, err := e.sim.Authorize(gone.ID, "Gone App", scopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientAgain, err := e.sim.Authorize(again.ID, "Again App", scopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.RevokeToken(gone.ID, clientGone); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.RevokeToken(again.ID, clientAgain); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sim.Authorize(again.ID, "Again App", scopes); err != nil {
+		t.Fatal(err)
+	}
+	var revokes []sspm.Event
+	cursor := ""
+	for {
+		p, err := e.src.ReadStream(context.Background(), "token", cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range p.Events {
+			if ev.Type == "revoke" {
+				revokes = append(revokes, ev)
+			}
+		}
+		if cursor = p.Cursor; !p.More {
+			break
+		}
+	}
+	if len(revokes) != 2 {
+		t.Fatalf("tailed %d revoke events", len(revokes))
+	}
+	page, err := e.src.RefreshEvents(context.Background(), revokes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCred := gone.ID + "/" + clientGone
+	if len(page.RevokedCredentials) != 1 || page.RevokedCredentials[0].ExternalID != wantCred ||
+		len(page.RevokedGrants) != 1 || page.RevokedGrants[0].PrincipalExternalID != gone.ID ||
+		page.RevokedGrants[0].ResourceExternalID != "oauth_client:"+clientGone || page.RevokedGrants[0].Permission != google.PermOAuthGrant {
+		t.Fatalf("revoked %+v / %+v", page.RevokedCredentials, page.RevokedGrants)
+	}
+	for _, c := range page.Credentials {
+		if c.ExternalID == wantCred {
+			t.Fatalf("the revoked token is still returned: %+v", c)
+		}
+	}
+	found := false
+	for _, c := range page.Credentials {
+		found = found || c.ExternalID == again.ID+"/"+clientAgain
+	}
+	if !found {
+		t.Fatalf("the token authorized again is missing: %+v", page.Credentials)
+	}
+}

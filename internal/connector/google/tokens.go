@@ -136,18 +136,31 @@ func addTokens(p *sspm.Page, userID string, items []*admin.Token) {
 	}
 }
 
-// RefreshEvents keeps OAuth grants current between full runs: for each user a pushed token authorize event names,
-// it reads the user's tokens again and returns them (a new grant appears at once; a revoked one goes at the next
-// whole pass of the tokens stage, since a refresh writes rows and expires none).
+// RefreshEvents keeps OAuth grants current between full runs: for each user a pushed token authorize or revoke
+// event names, it reads the user's tokens again and returns them; the clients a revoke event names that the user
+// no longer holds a token for come back as RevokedGrants and RevokedCredentials, which the store expires at once.
 func (s *Source) RefreshEvents(ctx context.Context, events []sspm.Event) (sspm.Page, error) {
 	var page sspm.Page
-	seen := map[string]bool{}
+	var users []string
+	revoked := map[string][]string{} // user → client ids a revoke event names
 	for _, e := range events {
-		if e.Type != "authorize" || e.ActorExternalID == "" || seen[e.ActorExternalID] || s.set.tokenBudget == 0 {
+		if (e.Type != "authorize" && e.Type != "revoke") || e.ActorExternalID == "" || s.set.tokenBudget == 0 {
 			continue
 		}
-		seen[e.ActorExternalID] = true
-		list, err := s.c.dir.Tokens.List(e.ActorExternalID).Context(ctx).Do()
+		if _, ok := revoked[e.ActorExternalID]; !ok {
+			users = append(users, e.ActorExternalID)
+			revoked[e.ActorExternalID] = nil
+		}
+		if e.Type == "revoke" {
+			for _, t := range e.Targets {
+				if t.Type == "oauth_client" && t.ExternalID != "" {
+					revoked[e.ActorExternalID] = append(revoked[e.ActorExternalID], t.ExternalID)
+				}
+			}
+		}
+	}
+	for _, user := range users {
+		list, err := s.c.dir.Tokens.List(user).Context(ctx).Do()
 		if err != nil {
 			err = s.c.apiError(ctx, "list tokens", err)
 			if statusOf(err) == 404 || forbiddenErr(err) {
@@ -155,7 +168,20 @@ func (s *Source) RefreshEvents(ctx context.Context, events []sspm.Event) (sspm.P
 			}
 			return page, err
 		}
-		addTokens(&page, e.ActorExternalID, list.Items)
+		addTokens(&page, user, list.Items)
+		held := map[string]bool{}
+		for _, t := range list.Items {
+			held[t.ClientId] = true
+		}
+		for _, client := range revoked[user] {
+			if held[client] { // authorized again since
+				continue
+			}
+			page.RevokedCredentials = append(page.RevokedCredentials, sspm.Credential{ExternalID: user + "/" + client,
+				Kind: CredentialOAuthToken, OwnerExternalID: user})
+			page.RevokedGrants = append(page.RevokedGrants, sspm.Grant{PrincipalExternalID: user, PrincipalKind: sspm.MemberAccount,
+				ResourceExternalID: "oauth_client:" + client, Permission: PermOAuthGrant, Via: "direct"})
+		}
 	}
 	return page, nil
 }

@@ -214,3 +214,16 @@ SELECT (SELECT count(*) FROM accounts a WHERE a.connector_id = @connector_id AND
        (SELECT count(*) FROM resources r WHERE r.connector_id = @connector_id AND r.expired_at IS NULL)::bigint AS resources,
        (SELECT count(*) FROM grants gr WHERE gr.connector_id = @connector_id AND gr.expired_at IS NULL)::bigint AS grants,
        (SELECT count(*) FROM credentials c WHERE c.connector_id = @connector_id AND c.expired_at IS NULL)::bigint AS credentials;
+
+-- Revocations a push-assisted refresh learned of (sspm.Page.RevokedGrants, RevokedCredentials): expired at once.
+
+-- name: ExpireRevokedGrants :execrows
+UPDATE grants g SET expired_at = now()
+FROM (SELECT unnest(@principal_external_ids::text[]) AS principal, unnest(@resource_external_ids::text[]) AS resource,
+             unnest(@permissions::text[]) AS permission) r
+WHERE g.connector_id = @connector_id AND g.expired_at IS NULL
+  AND g.principal_external_id = r.principal AND g.resource_external_id = r.resource AND g.permission = r.permission;
+
+-- name: ExpireRevokedCredentials :execrows
+UPDATE credentials SET expired_at = now()
+WHERE connector_id = @connector_id AND expired_at IS NULL AND external_id = ANY(@external_ids::text[]);

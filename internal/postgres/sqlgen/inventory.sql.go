@@ -231,6 +231,54 @@ func (q *Queries) ExpireResources(ctx context.Context, arg ExpireResourcesParams
 	return result.RowsAffected(), nil
 }
 
+const expireRevokedCredentials = `-- name: ExpireRevokedCredentials :execrows
+UPDATE credentials SET expired_at = now()
+WHERE connector_id = $1 AND expired_at IS NULL AND external_id = ANY($2::text[])
+`
+
+type ExpireRevokedCredentialsParams struct {
+	ConnectorID string
+	ExternalIds []string
+}
+
+func (q *Queries) ExpireRevokedCredentials(ctx context.Context, arg ExpireRevokedCredentialsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, expireRevokedCredentials, arg.ConnectorID, arg.ExternalIds)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const expireRevokedGrants = `-- name: ExpireRevokedGrants :execrows
+
+UPDATE grants g SET expired_at = now()
+FROM (SELECT unnest($2::text[]) AS principal, unnest($3::text[]) AS resource,
+             unnest($4::text[]) AS permission) r
+WHERE g.connector_id = $1 AND g.expired_at IS NULL
+  AND g.principal_external_id = r.principal AND g.resource_external_id = r.resource AND g.permission = r.permission
+`
+
+type ExpireRevokedGrantsParams struct {
+	ConnectorID          string
+	PrincipalExternalIds []string
+	ResourceExternalIds  []string
+	Permissions          []string
+}
+
+// Revocations a push-assisted refresh learned of (sspm.Page.RevokedGrants, RevokedCredentials): expired at once.
+func (q *Queries) ExpireRevokedGrants(ctx context.Context, arg ExpireRevokedGrantsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, expireRevokedGrants,
+		arg.ConnectorID,
+		arg.PrincipalExternalIds,
+		arg.ResourceExternalIds,
+		arg.Permissions,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const getWatermark = `-- name: GetWatermark :one
 SELECT watermark FROM lane_watermarks WHERE connector_id = $1 AND lane = $2 AND stage = $3
 `
