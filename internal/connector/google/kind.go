@@ -6,13 +6,15 @@
 //   - Full lane, in stages: users (accounts), groups (with their direct members and roles; nested groups are
 //     members of kind group, which the store expands), roles (admin roles as resources, role assignments as
 //     grants to users and groups), tokens (each user's third-party OAuth grants as credentials, the clients as
-//     resources, within token_budget requests per run; the next run continues where this one stopped).
+//     resources, within token_budget requests per run; the next run continues where this one stopped), and, when
+//     Options.Hook is set, channels (the Reports push channels renewed before expiry, channels.go).
 //   - Discovery lane: Reports token (authorize) and saml (login_success) activities as evidence of third-party
 //     apps, keyed by client id or app name.
 //   - Tail: Reports activities of login, token, admin and saml as canonical events, one stream each, read from a
 //     (time, uniqueQualifier) cursor with an overlap for Google's reporting lag.
 //   - Push: Reports activities.watch channel notifications (RegisterPush, VerifyPush, ParsePush), mapped as the
-//     tail maps them, so an activity is stored once whichever way it came.
+//     tail maps them, so an activity is stored once whichever way it came; a pushed token authorize or revoke
+//     re-reads the user's tokens (RefreshEvents), a revoked grant expiring at once.
 //
 // Authentication: the service account's JSON key as the secret (signing key), or keyless (signing iam): a caller
 // credential configuration as the secret, the assertions signed by the IAM Credentials API (iam.go).
