@@ -23,9 +23,9 @@ import (
 
 // BenchmarkFullSync runs a first full sync of the benchmark tenant (providersim.Large with 970 apps: 50,000
 // users, 5,000 groups, about 500,000 memberships, 970 app registrations and about 1,030 service principals; no
-// latency, no throttling) through the lane runner into PostgreSQL, then a delta sync after 1% of the users and
-// groups changed. It reports rows/s, requests against the minimum the listings' paging allows, peak memory, and
-// the delta sync's requests and time.
+// latency, no throttling) through the lane runner into PostgreSQL, then a delta sync after 1% of the users,
+// groups and service principals changed. It reports rows/s, requests against the minimum the listings' paging
+// allows, peak memory, and the delta sync's requests and time.
 //
 // The simulator runs in a child process (this test binary re-executed as TestMain's simulator), so the benchmark
 // process holds only what a deployment holds: the connector, the lane runner and the database client.
@@ -63,7 +63,7 @@ func BenchmarkFullSync(b *testing.B) {
 		b.StopTimer()
 		minimum := minimumRequests(b, sim, res.Run.Counts)
 		// The delta after 1% of the users and groups changed.
-		sim.GetJSON(b, "/__bench/change?users=500&groups=50", new(json.RawMessage))
+		sim.GetJSON(b, "/__bench/change?users=500&groups=50&sps=10", new(json.RawMessage))
 		sim.ResetStats(b)
 		b.StartTimer()
 		start := time.Now()
@@ -109,8 +109,8 @@ func benchCompany() providersim.CompanyConfig {
 }
 
 // serveSimChild serves the benchmark tenant on a loopback port (see simproc.Serve); /__bench/stats returns the
-// request counters (?reset=1 zeroes them) and /__bench/change?users=N&groups=M disables N users and adds a member
-// to M groups.
+// request counters (?reset=1 zeroes them) and /__bench/change?users=N&groups=M&sps=K disables N users, adds a
+// member to M groups and disables K service principals.
 func serveSimChild() {
 	company, err := providersim.NewCompany(benchCompany())
 	if err != nil {
@@ -129,6 +129,11 @@ func serveSimChild() {
 		for i := 0; i < ng && i < len(groups); i++ {
 			_ = sim.AddMember(groups[i*len(groups)/ng], users[len(users)-1-i])
 		}
+		sps := sim.ServicePrincipalIDs()
+		nsp, _ := strconv.Atoi(r.URL.Query().Get("sps"))
+		for i := 0; i < nsp && i < len(sps); i++ {
+			_ = sim.SetServicePrincipalEnabled(sps[i*len(sps)/nsp], false)
+		}
 		_, _ = w.Write([]byte("{}"))
 	})
 	simproc.Serve(mux)
@@ -136,7 +141,7 @@ func serveSimChild() {
 
 // minimumRequests is the fewest requests the first sync's listings allow at Graph's page sizes: users 120 a page
 // (signInActivity selected), every other listing 999, a child listing at least one request per parent, plus the
-// two $deltatoken=latest requests; the directory roles, their members and the role groups' members count as
+// four $deltatoken=latest requests (users, groups, service principals, applications); the directory roles, their members and the role groups' members count as
 // the roles stage reads them. Counts come from the run (rows written) and the simulator.
 func minimumRequests(b *testing.B, sim *simproc.Child, counts map[string]int64) int {
 	pages := func(n, size int) int { return max(1, int(math.Ceil(float64(n)/float64(size)))) }
@@ -167,6 +172,6 @@ func minimumRequests(b *testing.B, sim *simproc.Child, counts map[string]int64) 
 	sps, apps := count("/servicePrincipals?$select=id&$top=999"), count("/applications?$select=id&$top=999")
 	grants, roles := count("/oauth2PermissionGrants?$top=999"), count("/directoryRoles")
 	n := pages(users, 120) + pages(groups, 999) + groups + pages(sps, 999) + 2*sps + pages(apps, 999) + apps +
-		pages(grants, 999) + 1 + roles + pages(users, 999) + 2
+		pages(grants, 999) + 1 + roles + pages(users, 999) + 4
 	return n
 }
