@@ -117,4 +117,3 @@ func (db *DB) PruneAccessChanges(ctx context.Context, cutoff time.Time) (int64, 
 		}
 	}
 }
-
