@@ -1,8 +1,14 @@
 package entra_test
 
 import (
+	"context"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/open-sspm/open-sspm/internal/providersim/entrasim"
+	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // TestDeltaRunRequests: after a small change (a user disabled, a membership added, an enterprise application
@@ -88,5 +94,32 @@ func TestDeltaRunRequests(t *testing.T) {
 	}
 	if len(res.Run.Unavailable) != 0 {
 		t.Errorf("the full re-enumeration left %v unavailable", res.Run.Unavailable)
+	}
+}
+
+// TestAppsDeltaLinkGoneFallsBackToFullEnumeration: a service principals deltaLink Graph answers with 410 starts
+// a full enumeration of the apps in the same run, which says so; the run after it applies the apps delta again.
+func TestAppsDeltaLinkGoneFallsBackToFullEnumeration(t *testing.T) {
+	e := newDeltaEnv(t)
+	e.sync(t)
+	e.tn.sim.AddFault(entrasim.Fault{Path: "/v1.0/servicePrincipals/delta", Status: http.StatusGone, Times: 1})
+	var msgs []string
+	opts := testOptions(e.clk)
+	e.runner.Sources = func(ctx context.Context, c sspm.Connector) (sspm.Source, error) {
+		src, err := opts.NewSource(ctx, c, e.tn.Secret())
+		return &recording{Source: src, msgs: &msgs}, err
+	}
+	e.tn.sim.ResetStats()
+	e.sync(t)
+	if !strings.Contains(strings.Join(msgs, "\n"), "the apps deltaLink was refused") {
+		t.Errorf("the run does not say the deltaLink was refused: %q", msgs)
+	}
+	if e.tn.sim.Stats().ByRoute["/v1.0/applications"] == 0 {
+		t.Error("no full enumeration of the apps after the 410")
+	}
+	e.tn.sim.ResetStats()
+	e.sync(t)
+	if st := e.tn.sim.Stats().ByRoute; st["/v1.0/applications"] != 0 || st["/v1.0/servicePrincipals/delta"] == 0 {
+		t.Errorf("the run after the fallback did not apply the apps delta: %v", st)
 	}
 }
