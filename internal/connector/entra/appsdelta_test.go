@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-sspm/open-sspm/internal/connector/entra"
 	"github.com/open-sspm/open-sspm/internal/providersim/entrasim"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
@@ -121,5 +122,53 @@ func TestAppsDeltaLinkGoneFallsBackToFullEnumeration(t *testing.T) {
 	e.sync(t)
 	if st := e.tn.sim.Stats().ByRoute; st["/v1.0/applications"] != 0 || st["/v1.0/servicePrincipals/delta"] == 0 {
 		t.Errorf("the run after the fallback did not apply the apps delta: %v", st)
+	}
+}
+
+// TestAppsDeltaResumesBetweenSteps: with one request per step (a new Source for every step, as after a crash or
+// at the time budget), a delta round of the apps stage resumes from its cursor: every changed service principal
+// is stored, nothing expires, and the next run applies the delta again.
+func TestAppsDeltaResumesBetweenSteps(t *testing.T) {
+	e := newDeltaEnv(t)
+	e.sync(t)
+	opts := testOptions(e.clk)
+	e.runner.Sources = func(ctx context.Context, c sspm.Connector) (sspm.Source, error) {
+		src, err := opts.NewSource(ctx, c, e.tn.Secret())
+		if err == nil {
+			entra.SetStepLimits(src, 1, 1)
+		}
+		return src, err
+	}
+	sps := e.tn.sim.ServicePrincipalIDs()
+	var changed []string // more than a delta page (7 here) holds
+	for i := 0; i < len(sps) && len(changed) < 10; i += 2 {
+		changed = append(changed, sps[i])
+	}
+	if len(changed) <= 7 {
+		t.Fatalf("only %d service principals to change", len(changed))
+	}
+	for _, id := range changed {
+		must(t, e.tn.sim.SetServicePrincipalEnabled(id, false))
+	}
+	e.tn.sim.ResetStats()
+	res := e.sync(t)
+	for ent, n := range res.Expired {
+		if n != 0 {
+			t.Errorf("the delta run expired %d %s", n, ent)
+		}
+	}
+	q := `SELECT status FROM accounts WHERE connector_id = $1 AND external_id = $2 AND expired_at IS NULL`
+	for _, id := range changed {
+		if got := e.live(t, q, "sp:"+id); got != "suspended" {
+			t.Errorf("service principal %s: account %q, want suspended", id, got)
+		}
+	}
+	if st := e.tn.sim.Stats().ByRoute; st["/v1.0/servicePrincipals/{id}/owners"] > len(changed) || st["/v1.0/applications"] != 0 {
+		t.Errorf("the resumed delta run read owners %d times, applications %d", st["/v1.0/servicePrincipals/{id}/owners"], st["/v1.0/applications"])
+	}
+	e.tn.sim.ResetStats()
+	e.sync(t)
+	if st := e.tn.sim.Stats().ByRoute; st["/v1.0/applications"] != 0 || st["/v1.0/servicePrincipals/delta"] == 0 {
+		t.Errorf("the next run did not apply the apps delta: %v", st)
 	}
 }

@@ -33,6 +33,10 @@
 //     from another run: 400 syncStateNotFound. Tests change the tenant between rounds with AddUser,
 //     SetAccountEnabled, DeleteUser, AddMember and RemoveMember. Options.DeltaMembersPerObject splits a
 //     group's members@delta into parts, the group repeated once per part, as Graph does for large groups.
+//   - GET /v1.0/servicePrincipals/delta and /applications/delta: the same rounds and tokens over the apps'
+//     records; an object is reported when its properties changed (SetServicePrincipalEnabled), not when only
+//     its owners or app role assignments did (Graph documents delta for the object; the connector relies on
+//     no more).
 //   - Throttling: Options.ResourceUnits is a per-app resource-unit bucket per 10 s, with Graph's request costs
 //     (users 2, members 3, transitiveMembers 5, others 1; $select and $top<20 each −1); over budget: 429
 //     TooManyRequests with Retry-After in seconds; x-ms-resource-unit and x-ms-throttle-limit-percentage
@@ -61,7 +65,7 @@
 // Change notifications: /subscriptions (create with the validation handshake, list, get, renew, delete) and a
 // sender, DeliverNotifications, for changes made through the mutation methods; see subscriptions.go.
 //
-// Not simulated yet: the delta endpoints of applications, service principals and grants;
-// group deletion in delta; $count, $search, $orderby, $expand and
+// Not simulated yet: deletion of service principals and applications (@removed in their delta); group deletion
+// in delta; $count, $search, $orderby, $expand and
 // ConsistencyLevel: eventual advanced queries; PIM schedules.
 package entrasim
