@@ -172,3 +172,33 @@ func TestAppsDeltaResumesBetweenSteps(t *testing.T) {
 		t.Errorf("the next run did not apply the apps delta: %v", st)
 	}
 }
+
+// TestAppsDeltaDeletedServicePrincipal: a service principal deleted between runs is reported @removed by the
+// delta: the delta run reads none of its owners or assignments, succeeds and keeps its rows (a delta run expires
+// nothing); the weekly full re-enumeration expires them.
+func TestAppsDeltaDeletedServicePrincipal(t *testing.T) {
+	e := newDeltaEnv(t)
+	e.sync(t)
+	sps := e.tn.sim.ServicePrincipalIDs()
+	gone := sps[len(sps)/2]
+	must(t, e.tn.sim.DeleteServicePrincipal(gone))
+	e.tn.sim.ResetStats()
+	res := e.sync(t)
+	if st := e.tn.sim.Stats().ByRoute; st["/v1.0/servicePrincipals/{id}/owners"] != 0 || st["/v1.0/servicePrincipals/{id}/appRoleAssignedTo"] != 0 {
+		t.Errorf("the delta run read children of a removed service principal: %v", st)
+	}
+	for ent, n := range res.Expired {
+		if n != 0 {
+			t.Errorf("the delta run expired %d %s", n, ent)
+		}
+	}
+	q := `SELECT external_id FROM resources WHERE connector_id = $1 AND external_id = $2 AND kind = 'app' AND expired_at IS NULL`
+	if e.live(t, q, gone) == "" {
+		t.Error("the delta run expired the deleted service principal's resource: only a full re-enumeration sweeps")
+	}
+	e.clk.Advance(8 * 24 * time.Hour)
+	e.sync(t)
+	if e.live(t, q, gone) != "" {
+		t.Error("the full re-enumeration kept the deleted service principal's resource")
+	}
+}

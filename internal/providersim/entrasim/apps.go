@@ -49,6 +49,7 @@ type appsDir struct {
 	registered  []record            // userRegistrationDetails
 	shadow      map[string]record   // shadow app key → its third-party service principal
 	seq         map[string]uint64   // application or service principal id → its last change (delta)
+	deleted     map[string]bool     // deleted service principals (tombstones: delta reports them as @removed)
 }
 
 // buildApps turns the company's IdP apps into app registrations with their enterprise applications (service
@@ -60,7 +61,7 @@ type appsDir struct {
 // oauth2PermissionGrants to Microsoft Graph.
 func buildApps(c *providersim.Company, d *directory, tenantID string) *appsDir {
 	seed := d.seed
-	a := &appsDir{owners: map[string][]string{}, assignedTo: map[string][]record{}, shadow: map[string]record{}, seq: map[string]uint64{}}
+	a := &appsDir{owners: map[string][]string{}, assignedTo: map[string][]record{}, shadow: map[string]record{}, seq: map[string]uint64{}, deleted: map[string]bool{}}
 	graphSP := record{"id": guid(seed, kindSP, 1<<20), "appId": graphAppID, "displayName": "Microsoft Graph",
 		"appOwnerOrganizationId": microsoftTenant, "publisherName": "Microsoft Services", "servicePrincipalType": "Application",
 		"accountEnabled": true, "appRoleAssignmentRequired": false, "tags": []string{}, "replyUrls": []string{},

@@ -65,7 +65,10 @@ func (s *Server) recordList(res, entity string, of func(*appsDir) []record, filt
 	return func(w http.ResponseWriter, r *http.Request, c *call) {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
-		s.serveList(w, r, c, recordListing(res, entity, of(s.apps), filterable))
+		rs, a := of(s.apps), s.apps
+		l := recordListing(res, entity, rs, filterable)
+		l.at = func(i int) (item, string, bool) { return rs[i], "", !a.isDeleted(rs[i]) }
+		s.serveList(w, r, c, l)
 	}
 }
 
@@ -85,7 +88,7 @@ func (s *Server) listOwners(w http.ResponseWriter, r *http.Request, c *call) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	id := r.PathValue("id")
-	if findRecord(s.apps.apps, id) == nil && findRecord(s.apps.sps, id) == nil {
+	if s.apps.deleted[id] || findRecord(s.apps.apps, id) == nil && findRecord(s.apps.sps, id) == nil {
 		s.notFound(w, r, id)
 		return
 	}
@@ -104,7 +107,7 @@ func (s *Server) listAssignedTo(w http.ResponseWriter, r *http.Request, c *call)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	id := r.PathValue("id")
-	if findRecord(s.apps.sps, id) == nil {
+	if s.apps.deleted[id] || findRecord(s.apps.sps, id) == nil {
 		s.notFound(w, r, id)
 		return
 	}

@@ -59,7 +59,18 @@ func (s *Server) serveRecordDelta(w http.ResponseWriter, r *http.Request, c *cal
 	l := recordListing(res, entity, rs, nil)
 	a := s.apps
 	s.serveDelta(w, r, c, deltaSource{res: res, entity: entity, props: l.props, defaults: l.defaults, length: len(rs),
-		at: func(i int) (item, uint64, string) { return rs[i], a.seqOf(rs[i]), "" }})
+		at: func(i int) (item, uint64, string) {
+			if a.isDeleted(rs[i]) {
+				return rs[i], a.seqOf(rs[i]), "deleted"
+			}
+			return rs[i], a.seqOf(rs[i]), ""
+		}})
+}
+
+// isDeleted tells a deleted record (a tombstone).
+func (a *appsDir) isDeleted(r record) bool {
+	id, _ := r["id"].(string)
+	return a.deleted[id]
 }
 
 // seqOf is a record's last change (1 when never changed).

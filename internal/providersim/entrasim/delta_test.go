@@ -245,4 +245,20 @@ func TestServicePrincipalsAndApplicationsDelta(t *testing.T) {
 			}
 		}
 	}
+	// A deleted service principal leaves the listing, its owners answer 404, and the delta reports it removed.
+	if err := s.DeleteServicePrincipal(sps[2]); err != nil {
+		t.Fatal(err)
+	}
+	items, _, _ := collect(t, s, DefaultToken, "/v1.0/servicePrincipals?$select=id")
+	if byID(items)[sps[2]] != nil || len(items) != len(sps)-1 {
+		t.Errorf("the listing has %d service principals after a delete, want %d without %s", len(items), len(sps)-1, sps[2])
+	}
+	if code, _, _ := get(t, s, DefaultToken, "/v1.0/servicePrincipals/"+sps[2]+"/owners"); code != http.StatusNotFound {
+		t.Errorf("owners of a deleted service principal: %d, want 404", code)
+	}
+	items, _, _ = deltaRound(t, s, links["servicePrincipals"][1])
+	removed, _ := byID(items)[sps[2]]["@removed"].(map[string]any)
+	if removed["reason"] != "deleted" {
+		t.Errorf("the delta reports the deleted service principal as %v", byID(items)[sps[2]])
+	}
 }

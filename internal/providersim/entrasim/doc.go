@@ -34,7 +34,8 @@
 //     SetAccountEnabled, DeleteUser, AddMember and RemoveMember. Options.DeltaMembersPerObject splits a
 //     group's members@delta into parts, the group repeated once per part, as Graph does for large groups.
 //   - GET /v1.0/servicePrincipals/delta and /applications/delta: the same rounds and tokens over the apps'
-//     records; an object is reported when its properties changed (SetServicePrincipalEnabled), not when only
+//     records; an object is reported when its properties changed (SetServicePrincipalEnabled; a
+//     DeleteServicePrincipal as @removed {"reason":"deleted"}), not when only
 //     its owners or app role assignments did (Graph documents delta for the object; the connector relies on
 //     no more).
 //   - Throttling: Options.ResourceUnits is a per-app resource-unit bucket per 10 s, with Graph's request costs
@@ -65,7 +66,7 @@
 // Change notifications: /subscriptions (create with the validation handshake, list, get, renew, delete) and a
 // sender, DeliverNotifications, for changes made through the mutation methods; see subscriptions.go.
 //
-// Not simulated yet: deletion of service principals and applications (@removed in their delta); group deletion
-// in delta; $count, $search, $orderby, $expand and
+// Not simulated yet: deletion of applications (DeleteServicePrincipal deletes service principals); group
+// deletion in delta; $count, $search, $orderby, $expand and
 // ConsistencyLevel: eventual advanced queries; PIM schedules.
 package entrasim

@@ -63,11 +63,24 @@ func (s *Server) SetServicePrincipalEnabled(id string, enabled bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sp := findRecord(s.apps.sps, id)
-	if sp == nil {
+	if sp == nil || s.apps.deleted[id] {
 		return fmt.Errorf("entrasim set service principal enabled: no service principal %s", id)
 	}
 	s.dir.seq++
 	sp["accountEnabled"], s.apps.seq[id] = enabled, s.dir.seq
+	return nil
+}
+
+// DeleteServicePrincipal deletes a service principal: it leaves the listings, its owners and app role
+// assignments answer 404, and the delta reports it as @removed {"reason":"deleted"}.
+func (s *Server) DeleteServicePrincipal(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if findRecord(s.apps.sps, id) == nil || s.apps.deleted[id] {
+		return fmt.Errorf("entrasim delete service principal: no service principal %s", id)
+	}
+	s.dir.seq++
+	s.apps.deleted[id], s.apps.seq[id] = true, s.dir.seq
 	return nil
 }
 

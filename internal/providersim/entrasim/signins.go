@@ -33,7 +33,9 @@ func (s *Server) ServicePrincipalIDs() []string {
 	defer s.mu.RUnlock()
 	out := make([]string, 0, len(s.apps.sps))
 	for _, sp := range s.apps.sps {
-		out = append(out, sp["id"].(string))
+		if !s.apps.isDeleted(sp) {
+			out = append(out, sp["id"].(string))
+		}
 	}
 	return out
 }
