@@ -184,7 +184,9 @@ func (s *Source) subscriptionsStep(ctx context.Context, cursor string) (sspm.Ste
 		kept = append(kept, st)
 	}
 	for _, b := range before {
-		if !slices.ContainsFunc(kept, func(k subscriptionState) bool { return k.ID == b.ID }) {
+		// A subscription of the watermark that Graph no longer has stops push for its resource, unless the hook
+		// was registered again since and a new subscription of ours covers that resource.
+		if !slices.ContainsFunc(kept, func(k subscriptionState) bool { return k.ID == b.ID || k.Resource == b.Resource }) {
 			return sspm.StepResult{}, sspm.Errorf(sspm.CodeUnavailable,
 				"entra change notifications: the %s subscription %s is gone (expired %s?): push has stopped; register the hook again",
 				b.Resource, b.ID, b.Expires.Format(time.RFC3339))

@@ -148,6 +148,13 @@ func TestSubscriptionsEndToEnd(t *testing.T) {
 	if _, err := src.Step(ctx, sspm.LaneFull, entra.StageSubscriptions, watermark); err == nil || !strings.Contains(err.Error(), "push has stopped") {
 		t.Fatalf("expired subscription: %v", err)
 	}
+	// Registered again (as demo mode does on each start): the new subscriptions replace the vanished ones.
+	if _, err := kind.Push.Register(ctx, conn, tn.Secret(), hookURL, hookSecret); err != nil {
+		t.Fatalf("register after expiry: %v", err)
+	}
+	if _, err := src.Step(ctx, sspm.LaneFull, entra.StageSubscriptions, watermark); err != nil {
+		t.Fatalf("the stage after the hook was registered again: %v", err)
+	}
 }
 
 func same(a, b []entrasim.Subscription) bool {
