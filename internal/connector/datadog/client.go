@@ -9,7 +9,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -207,7 +206,7 @@ func (c *client) apiError(ctx context.Context, op, perm string, resp *http.Respo
 	if status == 0 {
 		msg := "no answer"
 		if err != nil {
-			msg = redactURL(err)
+			msg = outbound.RedactURL(err)
 		}
 		return &statusError{err: &sspm.Error{Code: sspm.CodeUnavailable, Message: fmt.Sprintf("datadog %s: %s", op, msg)}}
 	}
@@ -247,15 +246,6 @@ func errorsText(b []byte) string {
 		msg = msg[:200]
 	}
 	return msg
-}
-
-// redactURL describes a transport error without its URL's query.
-func redactURL(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Op + " " + strings.SplitN(ue.URL, "?", 2)[0] + ": " + ue.Err.Error()
-	}
-	return err.Error()
 }
 
 // retrier keeps captured bodies and retries idempotent requests after a 5xx, a broken connection or a

@@ -272,7 +272,7 @@ func (c *client) apiError(ctx context.Context, op string, err error) error {
 	case errors.As(err, &ae):
 		status = ae.ResponseStatusCode
 	default:
-		return &statusError{err: &sspm.Error{Code: sspm.CodeUnavailable, Message: fmt.Sprintf("entra %s: %s", op, redact(err))}}
+		return &statusError{err: &sspm.Error{Code: sspm.CodeUnavailable, Message: fmt.Sprintf("entra %s: %s", op, outbound.RedactURL(err))}}
 	}
 	detail := strconv.Itoa(status)
 	if code != "" {
@@ -309,19 +309,6 @@ func aadstsReason(err error) string {
 		}
 	}
 	return "the token endpoint refused the client credentials"
-}
-
-// redact drops URLs' queries (skip and delta tokens) from a transport error.
-func redact(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		u, perr := url.Parse(ue.URL)
-		if perr == nil {
-			u.RawQuery = ""
-			return ue.Op + " " + u.String() + ": " + ue.Err.Error()
-		}
-	}
-	return err.Error()
 }
 
 func deref(s *string) string {

@@ -290,7 +290,7 @@ func apiError(ctx context.Context, op string, resp *http.Response, cp *capture, 
 		return fmt.Errorf("okta %s: %w", op, w)
 	}
 	if resp == nil {
-		return &statusError{err: &sspm.Error{Code: sspm.CodeUnavailable, Message: fmt.Sprintf("okta %s: %s", op, redactURL(err))}}
+		return &statusError{err: &sspm.Error{Code: sspm.CodeUnavailable, Message: fmt.Sprintf("okta %s: %s", op, outbound.RedactURL(err))}}
 	}
 	status := resp.StatusCode
 	detail := strconv.Itoa(status)
@@ -324,15 +324,6 @@ func oktaErrorBody(b []byte) (code, summary string) {
 		summary = summary[:200]
 	}
 	return str(f[0]), summary
-}
-
-// redactURL describes a transport error without its URL's query.
-func redactURL(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Op + " " + strings.SplitN(ue.URL, "?", 2)[0] + ": " + ue.Err.Error()
-	}
-	return err.Error()
 }
 
 // retrier keeps captured bodies and retries idempotent requests after a 5xx, a broken connection or a
