@@ -66,6 +66,16 @@ type Deps struct {
 	// Outbound is the operator's outbound policy (OPEN_SSPM_ALLOWED_PRIVATE_NETWORKS) for kinds that were
 	// built without one; nil leaves them strict.
 	Outbound *outbound.Policy
+	// Hooks tells kinds whose push subscriptions expire (Entra's subscriptions, Google's Reports channels) where
+	// a connector's registered hook is, so that a scheduled step can renew or re-create them; nil means none.
+	Hooks Hooks
+}
+
+// Hooks returns a connector's registered push hook: the URL the provider delivers to and the webhook secret the
+// deliveries carry. It returns a sspm.CodeNotFound error when no hook is registered for the connector.
+// The application implements it from the hook registrations it stores (App.RegisterPush).
+type Hooks interface {
+	PushHook(ctx context.Context, c sspm.Connector) (hookURL, hookSecret string, err error)
 }
 
 // HTTPCache stores a connector's HTTP answers by request key (a name of the credential, the method and the URL;
@@ -108,8 +118,21 @@ func (r *Registry) With(kind Kind) *Registry {
 	return out
 }
 
-// Bind returns a copy of the registry whose kinds are bound to deps (see Kind.Bind).
+// Bind returns a copy of the registry whose kinds are bound to deps (see Kind.Bind). A dependency deps leaves
+// unset keeps the one an earlier Bind gave (the AWS runtime binds the outbound policy, the application the
+// store's cache and hooks).
 func (r *Registry) Bind(deps Deps) *Registry {
+	if r.deps != nil {
+		if deps.HTTPCache == nil {
+			deps.HTTPCache = r.deps.HTTPCache
+		}
+		if deps.Outbound == nil {
+			deps.Outbound = r.deps.Outbound
+		}
+		if deps.Hooks == nil {
+			deps.Hooks = r.deps.Hooks
+		}
+	}
 	out := &Registry{kinds: make(map[sspm.Kind]Kind, len(r.kinds)), deps: &deps}
 	for k, v := range r.kinds {
 		if v.Bind != nil {
