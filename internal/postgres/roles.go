@@ -23,8 +23,8 @@ const (
 // Tables by what they hold. Every table of the schema is in exactly one group (TestFunctionRolesCoverEveryTable):
 // a new table must be placed before any function role may touch it.
 var (
-	// tablesRuns: connectors and the lanes' bookkeeping.
-	tablesRuns = []string{"connectors", "lane_schedules", "sync_runs", "lane_watermarks", "tail_cursors"}
+	// tablesRuns: connectors, their push hook registrations and the lanes' bookkeeping.
+	tablesRuns = []string{"connectors", "push_hooks", "lane_schedules", "sync_runs", "lane_watermarks", "tail_cursors"}
 	// tablesInventory: what the syncs store, the identity graph, discovery, and the providers' HTTP cache.
 	tablesInventory = []string{"accounts", "groups", "group_members", "resources", "grants", "credentials",
 		"datasets", "saas_app_evidence", "identities", "identity_links", "saas_apps", "saas_app_bindings",
@@ -79,9 +79,11 @@ var FunctionRoles = map[string]FunctionRole{
 	}},
 }
 
+// syncRole and eventRole read the push hook registrations: a kind whose subscriptions expire renews them from
+// a scheduled step (connector.Hooks); registering is the api's.
 func syncRole(name string) FunctionRole {
 	return FunctionRole{Name: name, Grants: map[string][]string{
-		privRead:  join(tablesSchema, []string{"connectors"}, tablesEvents, tablesPosture),
+		privRead:  join(tablesSchema, []string{"connectors", "push_hooks"}, tablesEvents, tablesPosture),
 		privWrite: {"lane_schedules", "sync_runs", "lane_watermarks", "tail_cursors"},
 		privAll:   tablesInventory,
 	}}
@@ -89,7 +91,7 @@ func syncRole(name string) FunctionRole {
 
 func eventRole(name string) FunctionRole {
 	return FunctionRole{Name: name, Grants: map[string][]string{
-		privRead:  join(tablesSchema, []string{"connectors", "lane_schedules", "sync_runs"}, tablesPosture),
+		privRead:  join(tablesSchema, []string{"connectors", "push_hooks", "lane_schedules", "sync_runs"}, tablesPosture),
 		privWrite: {"tail_cursors", "lane_watermarks"},
 		privAll:   join(tablesInventory, tablesEvents),
 	}}

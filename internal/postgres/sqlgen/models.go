@@ -299,6 +299,16 @@ type LaneWatermark struct {
 	UpdatedAt   pgtype.Timestamptz
 }
 
+type PushHook struct {
+	ConnectorID  string
+	HookUrl      string
+	ProviderRef  string
+	RegisteredAt pgtype.Timestamptz
+	LastError    string
+	LastErrorUrl string
+	LastErrorAt  pgtype.Timestamptz
+}
+
 type QueueMessage struct {
 	ID         int64
 	Queue      string
