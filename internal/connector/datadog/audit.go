@@ -12,6 +12,7 @@ import (
 
 	"github.com/DataDog/datadog-api-client-go/v2/api/datadogV2"
 
+	"github.com/open-sspm/open-sspm/internal/connector/rawhttp"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -57,7 +58,7 @@ func (s *Source) ReadStream(ctx context.Context, stream, cursor string) (sspm.St
 		_, resp, err := s.c.audit.ListAuditLogs(ctx, *p)
 		return resp, err
 	})
-	if forbidden(err) { // a state, not a failure: the health page says why, and the tail tries again later
+	if rawhttp.Forbidden(err) { // a state, not a failure: the health page says why, and the tail tries again later
 		return sspm.StreamPage{}, sspm.StreamUnavailable("datadog Audit Trail unavailable (403): the application key lacks "+
 			PermAuditLogsRead+", or the organization has no Audit Trail", err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/DataDog/datadog-api-client-go/v2/api/datadogV2"
 
+	"github.com/open-sspm/open-sspm/internal/connector/rawhttp"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -64,7 +65,7 @@ func (s *Source) keysStep(ctx context.Context, cur pageCursor, kl keyListing) (s
 		return sspm.StepResult{}, sspm.Errorf(sspm.CodeInvalid, "datadog: malformed %s cursor", kl.kind)
 	}
 	body, _, err := s.c.call(ctx, kl.op, kl.perm, func(ctx context.Context) (*http.Response, error) { return kl.read(ctx, cur.Page) })
-	if forbidden(err) {
+	if rawhttp.Forbidden(err) {
 		return sspm.StepResult{
 			Unavailable: []sspm.Entity{sspm.ScopedEntity(sspm.EntityCredentials, map[string]string{"kind": kl.kind})},
 			Message: fmt.Sprintf("%s: 403, the application key lacks %s: kept the stored %s credentials (add %s to the key's scopes)",

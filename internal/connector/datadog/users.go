@@ -10,6 +10,7 @@ import (
 
 	"github.com/DataDog/datadog-api-client-go/v2/api/datadogV2"
 
+	"github.com/open-sspm/open-sspm/internal/connector/rawhttp"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -45,7 +46,7 @@ func (s *Source) usersStep(ctx context.Context, cur pageCursor) (sspm.StepResult
 			WithPageSize(int64(s.pageSize)).WithPageNumber(int64(cur.Page)))
 		return resp, err
 	})
-	if forbidden(err) { // the roles were readable with the same permission: hide only what the users feed
+	if rawhttp.Forbidden(err) { // the roles were readable with the same permission: hide only what the users feed
 		return sspm.StepResult{
 			Unavailable: []sspm.Entity{sspm.EntityAccounts, sspm.EntityGroupMembers,
 				sspm.ScopedEntity(sspm.EntityGrants, map[string]string{"principal_kind": string(sspm.MemberAccount)})},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/okta/okta-sdk-golang/v5/okta"
 
+	"github.com/open-sspm/open-sspm/internal/connector/rawhttp"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -36,7 +37,7 @@ func (s *Source) appsStep(ctx context.Context, cursor string) (sspm.StepResult, 
 		pg := s.mem.appPage
 		if pg == nil || pg.token != cur.Page {
 			page, refs, err := s.appsPage(ctx, cur.Page)
-			if forbidden(err) {
+			if rawhttp.Forbidden(err) {
 				res.Unavailable = []sspm.Entity{sspm.EntityResources, sspm.EntityGrants, sspm.DatasetEntity(DatasetApps)}
 				res.Message = "apps unavailable (403): kept the stored apps and grants"
 				return res, nil
@@ -74,7 +75,7 @@ func (s *Source) appsStep(ctx context.Context, cursor string) (sspm.StepResult, 
 				return res, nil
 			}
 			done, err := s.appStep(ctx, pg.ids[i], &cur, &res.Page, &st)
-			if forbidden(err) { // the assignments of the remaining apps are not read either
+			if rawhttp.Forbidden(err) { // the assignments of the remaining apps are not read either
 				res.Unavailable = append(res.Unavailable, sspm.EntityGrants)
 				res.Message = "app assignments unavailable (403): kept the stored grants"
 				cur.Skip = true
@@ -122,7 +123,7 @@ func (s *Source) appStep(ctx context.Context, appID string, cur *listCursor, pag
 		}
 		grants, next, err := s.appGroupsPage(ctx, appID, cur.After)
 		st.requests++
-		if statusOf(err) == 404 { // deleted since the apps page was read
+		if rawhttp.StatusOf(err) == 404 { // deleted since the apps page was read
 			return true, nil
 		}
 		if err != nil {
@@ -136,20 +137,20 @@ func (s *Source) appStep(ctx context.Context, appID string, cur *listCursor, pag
 		return false, nil
 	}
 	if s.mem.appGroupsOf != appID { // resumed by a new Source: read the app's groups again
-		if err := s.loadAppGroups(ctx, appID); statusOf(err) == 404 {
+		if err := s.loadAppGroups(ctx, appID); rawhttp.StatusOf(err) == 404 {
 			return true, nil
 		} else if err != nil {
 			return false, err
 		}
 	}
-	if err := s.indexGroups(ctx, s.mem.appGroups); forbidden(err) {
+	if err := s.indexGroups(ctx, s.mem.appGroups); rawhttp.Forbidden(err) {
 		s.mem.viaUnknown = true // grants through groups cannot be told: only direct ones are emitted
 	} else if err != nil {
 		return false, err
 	}
 	grants, next, err := s.appUsersPage(ctx, appID, cur.After)
 	st.requests++
-	if statusOf(err) == 404 {
+	if rawhttp.StatusOf(err) == 404 {
 		return true, nil
 	}
 	if err != nil {

@@ -6,36 +6,31 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/okta/okta-sdk-golang/v5/okta"
 
 	"github.com/open-sspm/open-sspm/internal/connector/ratelimit"
+	"github.com/open-sspm/open-sspm/internal/connector/rawhttp"
 	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
 // The client is okta-sdk-golang v5 behind our transports:
 //
-//	SDK → retrier (capture raw bodies; retry 5xx and broken connections on GETs)
+//	SDK → tokenWatch (why the OAuth token endpoint refused)
+//	    → rawhttp.Retrier (capture raw bodies; retry 5xx and broken connections on GETs)
 //	    → ratelimit.Transport (pace to the configured share of each bucket; wait out 429s)
 //	    → outbound: only the org's origin, the per-attempt timeout, and a dialer that refuses private addresses.
 //
-// Listings are read raw: the request carries a capture in its context, the retrier keeps the body for us and
-// hands the SDK an empty one, so the SDK's generated models (a few MB/s, and empty for discriminator values they
-// do not know) never decode inventory pages. The SDK still builds every request, signs OAuth assertions, handles
-// DPoP and reports errors.
-
-const (
-	maxBody    = 64 << 20 // largest response body read
-	getRetries = 2        // retries of a GET after a 5xx, a broken connection or a truncated body
-)
+// Listings are read raw: the request carries a rawhttp.Capture in its context, the retrier keeps the body for
+// us and hands the SDK an empty one, so the SDK's generated models (a few MB/s, and empty for discriminator
+// values they do not know) never decode inventory pages. The SDK still builds every request, signs OAuth
+// assertions, handles DPoP and reports errors.
 
 type client struct {
 	api   *okta.APIClient
@@ -76,7 +71,7 @@ func newClient(s settings, secret []byte, opts Options, scopes []string) (*clien
 	}
 	token := &tokenState{}
 	httpClient := &http.Client{
-		Transport: &retrier{next: rl, sleep: opts.sleep, token: token},
+		Transport: &tokenWatch{next: &rawhttp.Retrier{Next: rl, Sleep: opts.sleep, Provider: "okta"}, token: token},
 		// The API never redirects; a redirect is followed only on the org's host over https, and the transport
 		// below the SDK's Authorization header sends nothing to another host whatever follows it.
 		CheckRedirect: outbound.CheckRedirect,
@@ -121,48 +116,7 @@ func bucketOf(r *http.Request) string {
 }
 
 // waitMessage describes the rate-limit waits since the last call, for the run's progress.
-func (c *client) waitMessage() string {
-	waits := c.rl.TakeWaits()
-	if len(waits) == 0 {
-		return ""
-	}
-	total := map[string]time.Duration{}
-	var order []string
-	for _, w := range waits {
-		if _, ok := total[w.Bucket]; !ok {
-			order = append(order, w.Bucket)
-		}
-		total[w.Bucket] += w.Duration
-	}
-	msgs := make([]string, len(order))
-	for i, b := range order {
-		msgs[i] = fmt.Sprintf("waited %s for the %s rate limit", roundWait(total[b]), b)
-	}
-	return strings.Join(msgs, "; ")
-}
-
-func roundWait(d time.Duration) time.Duration {
-	if d >= time.Second {
-		return d.Round(time.Second)
-	}
-	return d.Round(time.Millisecond)
-}
-
-// capture carries a raw response body out of the SDK.
-type capture struct {
-	status int
-	body   []byte
-	// wait is the rate-limit wait beyond the step's budget that ended the request: the SDK flattens transport
-	// errors to their text, so it travels here.
-	wait *sspm.WaitError
-}
-
-type captureKey struct{}
-
-func withCapture(ctx context.Context) (context.Context, *capture) {
-	c := &capture{}
-	return context.WithValue(ctx, captureKey{}, c), c
-}
+func (c *client) waitMessage() string { return ratelimit.Describe(c.rl.TakeWaits()) }
 
 // rawPage is one listing page read raw.
 type rawPage struct {
@@ -174,7 +128,7 @@ type rawPage struct {
 // call runs one SDK request with a capture and returns the raw body of a successful response. The SDK sees an
 // empty body and decodes nothing.
 func (c *client) call(ctx context.Context, op string, do func(ctx context.Context) (*okta.APIResponse, error)) (body []byte, h http.Header, err error) {
-	ctx, cp := withCapture(ctx)
+	ctx, cp := rawhttp.WithCapture(ctx)
 	defer func() {
 		if p := recover(); p != nil { // a malformed response must not take the process down
 			body, h, err = nil, nil, sspm.Errorf(sspm.CodeUnavailable, "okta %s: the SDK failed on the response: %v", op, p)
@@ -187,14 +141,14 @@ func (c *client) call(ctx context.Context, op string, do func(ctx context.Contex
 	}
 	if err != nil {
 		if refusal := c.token.get(); hr == nil && refusal != "" && ctx.Err() == nil {
-			return nil, nil, &statusError{err: sspm.Errorf(sspm.CodeUnauthorized, "okta %s: the OAuth token endpoint refused the service app: %s", op, refusal)}
+			return nil, nil, &rawhttp.StatusError{Err: sspm.Errorf(sspm.CodeUnauthorized, "okta %s: the OAuth token endpoint refused the service app: %s", op, refusal)}
 		}
 		return nil, nil, apiError(ctx, op, hr, cp, err)
 	}
-	if hr == nil || cp.status < 200 || cp.status > 299 {
+	if hr == nil || cp.Status < 200 || cp.Status > 299 {
 		return nil, nil, sspm.Errorf(sspm.CodeUnavailable, "okta %s: no response body", op)
 	}
-	return cp.body, hr.Header, nil
+	return cp.Body, hr.Header, nil
 }
 
 // list reads one listing page: the body must be a JSON array.
@@ -255,46 +209,24 @@ func afterOf(href string) (string, error) {
 	return after, nil
 }
 
-// statusError keeps the HTTP status of a failed call next to its domain error.
-type statusError struct {
-	status int
-	err    error
-}
-
-func (e *statusError) Error() string { return e.err.Error() }
-func (e *statusError) Unwrap() error { return e.err }
-
-// statusOf returns the HTTP status of a failed call, 0 when there was no response.
-func statusOf(err error) int {
-	var se *statusError
-	if errors.As(err, &se) {
-		return se.status
-	}
-	return 0
-}
-
-// forbidden reports a 403: the credential may not read the listing. The stage marks what the listing feeds
-// unavailable (its stored rows are kept, nothing of it is swept) and the run goes on.
-func forbidden(err error) bool { return statusOf(err) == http.StatusForbidden }
-
 // apiError maps a failed call: 401 and 403 are CodeUnauthorized, 429 (after our waits), 5xx, timeouts and
 // broken connections CodeUnavailable. Messages carry Okta's error code and summary, never a credential.
-func apiError(ctx context.Context, op string, resp *http.Response, cp *capture, err error) error {
+func apiError(ctx context.Context, op string, resp *http.Response, cp *rawhttp.Capture, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("okta %s: %w", op, context.Cause(ctx))
 	}
-	if cp != nil && cp.wait != nil { // the lane pauses until the bucket resets
-		return fmt.Errorf("okta %s: %w", op, cp.wait)
+	if cp != nil && cp.Wait != nil { // the lane pauses until the bucket resets
+		return fmt.Errorf("okta %s: %w", op, cp.Wait)
 	}
 	if w, ok := sspm.AsWait(err); ok {
 		return fmt.Errorf("okta %s: %w", op, w)
 	}
 	if resp == nil {
-		return &statusError{err: &sspm.Error{Code: sspm.CodeUnavailable, Message: fmt.Sprintf("okta %s: %s", op, outbound.RedactURL(err))}}
+		return &rawhttp.StatusError{Err: &sspm.Error{Code: sspm.CodeUnavailable, Message: fmt.Sprintf("okta %s: %s", op, outbound.RedactURL(err))}}
 	}
 	status := resp.StatusCode
 	detail := strconv.Itoa(status)
-	if code, summary := oktaErrorBody(cp.body); code != "" {
+	if code, summary := oktaErrorBody(cp.Body); code != "" {
 		detail += " " + code + " " + summary
 	} else {
 		detail += " " + http.StatusText(status)
@@ -310,7 +242,7 @@ func apiError(ctx context.Context, op string, resp *http.Response, cp *capture, 
 	case status == http.StatusNotFound:
 		code = sspm.CodeNotFound
 	}
-	return &statusError{status: status, err: &sspm.Error{Code: code, Message: fmt.Sprintf("okta %s: %s", op, detail)}}
+	return &rawhttp.StatusError{Status: status, Err: &sspm.Error{Code: code, Message: fmt.Sprintf("okta %s: %s", op, detail)}}
 }
 
 // oktaErrorBody reads errorCode and errorSummary from an Okta error body.
@@ -326,73 +258,23 @@ func oktaErrorBody(b []byte) (code, summary string) {
 	return str(f[0]), summary
 }
 
-// retrier keeps captured bodies and retries idempotent requests after a 5xx, a broken connection or a
-// truncated body, with jittered back-off. It never returns io.EOF, which the SDK would retry without end.
-type retrier struct {
+// tokenWatch notes why the OAuth token endpoint refused a token request: the SDK reports only "Empty access
+// token".
+type tokenWatch struct {
 	next  http.RoundTripper
-	sleep func(ctx context.Context, d time.Duration) error
 	token *tokenState
 }
 
-func (t *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
-	cp, _ := req.Context().Value(captureKey{}).(*capture)
-	retries := 0
-	if req.Method == http.MethodGet {
-		retries = getRetries
+func (t *tokenWatch) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err == nil && rawhttp.CaptureFrom(req.Context()) == nil && strings.HasSuffix(req.URL.Path, "/oauth2/v1/token") {
+		t.noteToken(resp)
 	}
-	for attempt := 0; ; attempt++ {
-		resp, err := t.next.RoundTrip(req)
-		if err == nil && resp.StatusCode >= 500 && attempt < retries {
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-			resp.Body.Close()
-			err = t.backoff(req.Context(), attempt)
-			if err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if err == nil && cp != nil {
-			var body []byte
-			body, err = io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-			resp.Body.Close()
-			if err == nil && len(body) > maxBody {
-				return nil, fmt.Errorf("okta response larger than %d MiB", maxBody>>20)
-			}
-			if err == nil {
-				cp.status, cp.body = resp.StatusCode, body
-				if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-					body = nil // the SDK decodes nothing
-				}
-				resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-				return resp, nil
-			}
-		}
-		if err == nil {
-			if strings.HasSuffix(req.URL.Path, "/oauth2/v1/token") {
-				t.noteToken(resp)
-			}
-			return resp, nil
-		}
-		if req.Context().Err() != nil {
-			return nil, req.Context().Err()
-		}
-		if w, ok := sspm.AsWait(err); ok { // a rate-limit wait beyond the step's budget: no retry, the lane pauses
-			if cp != nil {
-				cp.wait = w
-			}
-			return nil, err
-		}
-		if attempt >= retries || outbound.IsRefusal(err) {
-			return nil, fmt.Errorf("okta request failed: %s", err.Error()) // not %w: keep io.EOF out of the chain
-		}
-		if err := t.backoff(req.Context(), attempt); err != nil {
-			return nil, err
-		}
-	}
+	return resp, err
 }
 
 // noteToken records why the token endpoint refused a token request (OAuth error and description), or clears it.
-func (t *retrier) noteToken(resp *http.Response) {
+func (t *tokenWatch) noteToken(resp *http.Response) {
 	if resp.StatusCode < 400 {
 		t.token.set("")
 		return
@@ -410,10 +292,4 @@ func (t *retrier) noteToken(resp *http.Response) {
 		refusal += " " + str(f[0]) + ": " + desc
 	}
 	t.token.set(refusal)
-}
-
-func (t *retrier) backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(1<<attempt) * time.Second
-	d += rand.N(d / 2)
-	return t.sleep(ctx, d)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/okta/okta-sdk-golang/v5/okta"
 
+	"github.com/open-sspm/open-sspm/internal/connector/rawhttp"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -71,7 +72,7 @@ func (s *Source) datasetsStep(ctx context.Context, cursor string) (sspm.StepResu
 	r := datasetReaders[cur.Next]
 	var res sspm.StepResult
 	rows, err := r.read(s, ctx)
-	switch st := statusOf(err); {
+	switch st := rawhttp.StatusOf(err); {
 	case st == 403 || st == 404:
 		res.Unavailable = []sspm.Entity{sspm.DatasetEntity(r.name)}
 		res.Message = fmt.Sprintf("dataset %s unavailable (%d): kept the stored rows", r.name, st)
@@ -192,7 +193,7 @@ func (s *Source) signInPages(ctx context.Context) ([]sspm.DatasetRow, error) {
 		})
 		extra := map[string]any{"resource_id": "okta_brand:" + b.ID, "display": b.Name, "customized": err == nil}
 		switch {
-		case statusOf(err) == 404: // not customized
+		case rawhttp.StatusOf(err) == 404: // not customized
 		case err != nil:
 			return nil, err
 		case json.Valid(page):

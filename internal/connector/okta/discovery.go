@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/open-sspm/open-sspm/internal/connector/rawhttp"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -44,7 +45,7 @@ func (s *Source) evidenceStep(ctx context.Context, cursor string) (sspm.StepResu
 	}
 	var res sspm.StepResult
 	domains, err := s.appsByID(ctx)
-	if forbidden(err) { // evidence keeps the app's id and name from the event, without its domain
+	if rawhttp.Forbidden(err) { // evidence keeps the app's id and name from the event, without its domain
 		domains = map[string]appRef{}
 		res.Unavailable = []sspm.Entity{sspm.EntityResources}
 		res.Message = "apps unavailable (403): evidence recorded without app domains"

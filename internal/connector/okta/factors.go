@@ -8,6 +8,7 @@ import (
 
 	"github.com/okta/okta-sdk-golang/v5/okta"
 
+	"github.com/open-sspm/open-sspm/internal/connector/rawhttp"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -50,7 +51,7 @@ func (s *Source) factorsStep(ctx context.Context, cursor string) (sspm.StepResul
 			if ctx.Err() != nil {
 				return sspm.StepResult{}, err
 			}
-			if statusOf(err) == 400 { // the stored position is no longer valid: start over next run
+			if rawhttp.StatusOf(err) == 400 { // the stored position is no longer valid: start over next run
 				cur.Pos = listPos{}
 			}
 			return finish("factor reads stopped: " + err.Error())
@@ -76,7 +77,7 @@ func (s *Source) factorsStep(ctx context.Context, cursor string) (sspm.StepResul
 		cur.Used++
 		reads++
 		switch {
-		case statusOf(err) == 404: // deleted since listed
+		case rawhttp.StatusOf(err) == 404: // deleted since listed
 		case err != nil:
 			if ctx.Err() != nil {
 				return sspm.StepResult{}, err

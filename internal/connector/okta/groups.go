@@ -6,6 +6,7 @@ import (
 
 	"github.com/okta/okta-sdk-golang/v5/okta"
 
+	"github.com/open-sspm/open-sspm/internal/connector/rawhttp"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -20,7 +21,7 @@ func (s *Source) groupsStep(ctx context.Context, cursor string) (sspm.StepResult
 	var res sspm.StepResult
 	st := s.stepper()
 	if cursor == "" {
-		if err := s.loadAppGroupLists(ctx); err != nil && !forbidden(err) && statusOf(err) != 404 {
+		if err := s.loadAppGroupLists(ctx); err != nil && !rawhttp.Forbidden(err) && rawhttp.StatusOf(err) != 404 {
 			return sspm.StepResult{}, err
 		}
 	}
@@ -35,7 +36,7 @@ func (s *Source) groupsStep(ctx context.Context, cursor string) (sspm.StepResult
 				_, resp, err := r.Execute()
 				return resp, err
 			})
-			if forbidden(err) {
+			if rawhttp.Forbidden(err) {
 				res.Unavailable = []sspm.Entity{sspm.EntityGroups, sspm.EntityGroupMembers}
 				res.Message = "groups unavailable (403): kept the stored groups and members"
 				return res, nil
@@ -73,9 +74,9 @@ func (s *Source) groupsStep(ctx context.Context, cursor string) (sspm.StepResult
 			members, next, err := s.groupMembers(ctx, gid, cur.After, index)
 			st.requests++
 			switch {
-			case statusOf(err) == 404: // deleted since the groups page was read
+			case rawhttp.StatusOf(err) == 404: // deleted since the groups page was read
 				next = ""
-			case forbidden(err): // the members of the remaining groups are not read either
+			case rawhttp.Forbidden(err): // the members of the remaining groups are not read either
 				res.Unavailable = []sspm.Entity{sspm.EntityGroupMembers}
 				res.Message = "group members unavailable (403): kept the stored members"
 				cur.Skip, cur.After, i = true, "", len(pg.ids)
@@ -147,7 +148,7 @@ func (s *Source) indexGroups(ctx context.Context, ids []string) error {
 		after := ""
 		for {
 			_, next, err := s.groupMembers(ctx, gid, after, true)
-			if statusOf(err) == 404 {
+			if rawhttp.StatusOf(err) == 404 {
 				break
 			}
 			if err != nil {
@@ -179,7 +180,7 @@ func (s *Source) loadAppGroupLists(ctx context.Context) error {
 		after := ""
 		for {
 			grants, next, err := s.appGroupsPage(ctx, a.ID, after)
-			if statusOf(err) == 404 { // deleted since listed: the apps stage skips it
+			if rawhttp.StatusOf(err) == 404 { // deleted since listed: the apps stage skips it
 				break
 			}
 			if err != nil {

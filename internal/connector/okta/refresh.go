@@ -6,6 +6,7 @@ import (
 
 	"github.com/okta/okta-sdk-golang/v5/okta"
 
+	"github.com/open-sspm/open-sspm/internal/connector/rawhttp"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -97,8 +98,8 @@ func (s *Source) refreshUser(ctx context.Context, id string, page *sspm.Page) er
 	}
 	grants, err := s.userRoleGrants(ctx, id)
 	switch {
-	case statusOf(err) == 403:
-	case statusOf(err) == 404:
+	case rawhttp.StatusOf(err) == 403:
+	case rawhttp.StatusOf(err) == 404:
 		return nil
 	case err != nil:
 		return err
@@ -112,7 +113,7 @@ func (s *Source) refreshUser(ctx context.Context, id string, page *sspm.Page) er
 	}
 	m, err := s.userFactors(ctx, id)
 	switch {
-	case statusOf(err) == 403 || statusOf(err) == 404:
+	case rawhttp.StatusOf(err) == 403 || rawhttp.StatusOf(err) == 404:
 	case err != nil:
 		return err
 	default:
@@ -139,7 +140,7 @@ func (s *Source) refreshGroup(ctx context.Context, id string, page *sspm.Page) e
 	after := ""
 	for {
 		members, next, err := s.groupMembers(ctx, id, after, true)
-		if statusOf(err) == 404 {
+		if rawhttp.StatusOf(err) == 404 {
 			return nil
 		}
 		if err != nil {
@@ -174,7 +175,7 @@ func (s *Source) refreshApp(ctx context.Context, id string, page *sspm.Page) err
 	after := ""
 	for {
 		grants, next, err := s.appGroupsPage(ctx, id, after)
-		if statusOf(err) == 404 {
+		if rawhttp.StatusOf(err) == 404 {
 			return nil
 		}
 		if err != nil {
@@ -193,7 +194,7 @@ func (s *Source) refreshApp(ctx context.Context, id string, page *sspm.Page) err
 	after = ""
 	for {
 		grants, next, err := s.appUsersPage(ctx, id, after)
-		if statusOf(err) == 404 {
+		if rawhttp.StatusOf(err) == 404 {
 			return nil
 		}
 		if err != nil {
@@ -212,7 +213,7 @@ func (s *Source) refreshApp(ctx context.Context, id string, page *sspm.Page) err
 func (s *Source) getOne(ctx context.Context, op string, fn func(context.Context) (*okta.APIResponse, error)) (body []byte, found bool, err error) {
 	body, _, err = s.c.call(ctx, op, fn)
 	switch {
-	case statusOf(err) == 404:
+	case rawhttp.StatusOf(err) == 404:
 		return nil, false, nil
 	case err != nil:
 		return nil, false, err

@@ -9,6 +9,7 @@ import (
 	"github.com/okta/okta-sdk-golang/v5/okta"
 
 	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/connector/rawhttp"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -103,10 +104,10 @@ func (o Options) RegisterHook(ctx context.Context, c sspm.Connector, secret []by
 
 // sdkError maps the error of a call decoded by the SDK's models.
 func sdkError(ctx context.Context, op string, resp *okta.APIResponse, err error) error {
-	cp := &capture{}
+	cp := &rawhttp.Capture{}
 	var ge *okta.GenericOpenAPIError
 	if errors.As(err, &ge) {
-		cp.body = ge.Body()
+		cp.Body = ge.Body()
 	}
 	if resp == nil || resp.Response == nil {
 		return apiError(ctx, op, nil, cp, err)

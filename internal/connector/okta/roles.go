@@ -7,6 +7,7 @@ import (
 
 	"github.com/okta/okta-sdk-golang/v5/okta"
 
+	"github.com/open-sspm/open-sspm/internal/connector/rawhttp"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -23,7 +24,7 @@ func (s *Source) rolesStep(ctx context.Context, cursor string) (sspm.StepResult,
 	}
 	var res sspm.StepResult
 	admErr := s.loadAdmins(ctx)
-	if admErr != nil && !forbidden(admErr) {
+	if admErr != nil && !rawhttp.Forbidden(admErr) {
 		return sspm.StepResult{}, admErr
 	}
 	if cursor == "" {
@@ -51,10 +52,10 @@ func (s *Source) rolesStep(ctx context.Context, cursor string) (sspm.StepResult,
 		}
 		grants, err := s.userRoleGrants(ctx, admins[i])
 		st.requests++
-		if statusOf(err) == 404 { // the user was deleted
+		if rawhttp.StatusOf(err) == 404 { // the user was deleted
 			continue
 		}
-		if forbidden(err) { // every holder's roles are behind the same permission
+		if rawhttp.Forbidden(err) { // every holder's roles are behind the same permission
 			res.Unavailable = []sspm.Entity{sspm.EntityGrants}
 			res.Message = "admin roles unavailable (403): kept the stored grants"
 			return res, nil
@@ -75,7 +76,7 @@ func (s *Source) orgName(ctx context.Context) (string, error) {
 		_, resp, err := s.c.api.OrgSettingAPI.GetOrgSettings(ctx).Execute()
 		return resp, err
 	})
-	switch statusOf(err) {
+	switch rawhttp.StatusOf(err) {
 	case 0:
 		if err != nil {
 			return "", err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/okta/okta-sdk-golang/v5/okta"
 
+	"github.com/open-sspm/open-sspm/internal/connector/rawhttp"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -49,7 +50,7 @@ func (s *Source) ReadStream(ctx context.Context, stream, cursor string) (sspm.St
 	out := sspm.StreamPage{}
 	p, h, err := s.pollLog(ctx, cur.After, since)
 	out.Requests++
-	if statusOf(err) == 400 && cur.After != "" { // the position is no longer accepted: recover from the high-water mark
+	if rawhttp.StatusOf(err) == 400 && cur.After != "" { // the position is no longer accepted: recover from the high-water mark
 		p, h, err = s.pollLog(ctx, "", since)
 		out.Requests++
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/okta/okta-sdk-golang/v5/okta"
 
+	"github.com/open-sspm/open-sspm/internal/connector/rawhttp"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -39,7 +40,7 @@ func (s *Source) usersStep(ctx context.Context, cursor string) (sspm.StepResult,
 		return sspm.StepResult{}, err
 	}
 	var res sspm.StepResult
-	if err := s.loadAdmins(ctx); forbidden(err) {
+	if err := s.loadAdmins(ctx); rawhttp.Forbidden(err) {
 		// Without the admin role holders an account's admin flag is unknown: writing the accounts would clear
 		// it. The accounts (and the role grants) keep their stored rows.
 		res.Unavailable = []sspm.Entity{sspm.EntityAccounts, sspm.EntityGrants}
@@ -51,7 +52,7 @@ func (s *Source) usersStep(ctx context.Context, cursor string) (sspm.StepResult,
 	st := s.stepper()
 	for {
 		p, err := s.listUsers(ctx, cur.List, cur.Page)
-		if forbidden(err) {
+		if rawhttp.Forbidden(err) {
 			res.Unavailable = []sspm.Entity{sspm.EntityAccounts}
 			res.Message = "users unavailable (403): kept the stored accounts"
 			return res, nil

@@ -19,6 +19,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -130,6 +131,32 @@ func (t *Transport) TakeWaits() []Wait {
 	out := t.waits
 	t.waits = nil
 	return out
+}
+
+// Describe sums waits by bucket, in the order the buckets first waited, for a run's progress: "waited 12s for
+// the /api/v1/users rate limit; waited 3s for the /api/v1/groups rate limit". It is "" without waits.
+func Describe(waits []Wait) string {
+	total := map[string]time.Duration{}
+	var order []string
+	for _, w := range waits {
+		if _, ok := total[w.Bucket]; !ok {
+			order = append(order, w.Bucket)
+		}
+		total[w.Bucket] += w.Duration
+	}
+	msgs := make([]string, len(order))
+	for i, b := range order {
+		msgs[i] = fmt.Sprintf("waited %s for the %s rate limit", roundWait(total[b]), b)
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// roundWait rounds to the second, or to the millisecond below a second.
+func roundWait(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(time.Second)
+	}
+	return d.Round(time.Millisecond)
 }
 
 // pace waits until the bucket resets when the client has spent its share of it.
