@@ -39,14 +39,24 @@ type tailCursor struct {
 	TopUQ   int64  `json:"tuq,omitempty"`
 }
 
-// Streams lists the tail's streams.
-func (s *Source) Streams() []string { return slices.Clone(Streams) }
+// Streams lists the tail's streams: the tailed applications and, when the source knows the hook (Options.Hook),
+// StreamChannels.
+func (s *Source) Streams() []string {
+	out := slices.Clone(Streams)
+	if s.opts.Hook != nil {
+		out = append(out, StreamChannels)
+	}
+	return out
+}
 
 // ReadStream reads one page of an application's activities. A pass reads the window from the newest stored
 // activity minus the late window up to the pass's start (newest first, page by page, with the window fixed so
 // that new activities cannot shift the pages); the store keeps each (application, time, uniqueQualifier) once,
 // so the overlap stores nothing twice. The cursor moves to the newest activity once the pass is through.
 func (s *Source) ReadStream(ctx context.Context, stream, cursor string) (sspm.StreamPage, error) {
+	if stream == StreamChannels && s.opts.Hook != nil {
+		return s.readChannels(ctx, cursor)
+	}
 	if !slices.Contains(Streams, stream) {
 		return sspm.StreamPage{}, sspm.Errorf(sspm.CodeInvalid, "google: no stream %q", stream)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -12,9 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-sspm/open-sspm/internal/app"
+	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/connector/google"
 	"github.com/open-sspm/open-sspm/internal/connector/sourcetest"
+	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/providersim/googlesim"
+	"github.com/open-sspm/open-sspm/internal/secrets"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
@@ -47,141 +52,334 @@ func (h *pushHook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// TestChannelsRenewedBeforeExpiry: after RegisterPush, the full lane's last stage, channels, keeps the channels
-// of this hour, replaces each one with less than half its life left by a new channel and stops the old one, so
-// push never stops over a day of runs every two hours and each activity is delivered once; a refused watch fails
-// the stage saying when push stops and stops nothing; a connector without push has nothing to renew.
-func TestChannelsRenewedBeforeExpiry(t *testing.T) {
-	ctx := context.Background()
+// fakeHooks is connector.Hooks as the application implements it: a registered hook per connector, or
+// sspm.CodeNotFound.
+type fakeHooks struct {
+	mu          sync.Mutex
+	url, secret string
+	calls       int
+}
+
+func (f *fakeHooks) PushHook(_ context.Context, c sspm.Connector) (string, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if f.url == "" {
+		return "", "", sspm.Errorf(sspm.CodeNotFound, "connector %s takes no push deliveries", c.ID)
+	}
+	return f.url, f.secret, nil
+}
+
+func (f *fakeHooks) set(url, secret string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.url, f.secret = url, secret
+}
+
+// pushEnv is a domain, a push receiver and a stream source built as the application builds it: the kind bound to
+// connector.Deps whose Hooks say where the connector's hook is.
+type pushEnv struct {
+	*env
+	hooks   *fakeHooks
+	hook    *pushHook
+	hookURL string
+	conn    sspm.Connector
+	opts    google.Options
+	src     sspm.StreamSource
+	cursor  string
+}
+
+const hookSecret = "push-secret-123"
+
+func newPushEnv(t *testing.T) *pushEnv {
+	t.Helper()
 	e := newEnv(t, googlesim.Options{}, "", nil, nil)
-	const hookSecret = "push-secret-123"
 	h := &pushHook{secret: []byte(hookSecret), stored: map[string]int{}}
 	srv := httptest.NewServer(h)
-	defer srv.Close()
-	hookURL := srv.URL + "/hooks/google_workspace/g"
-	push := true
-	o := google.Options{AllowLoopback: true, Outbound: sourcetest.Loopback, Now: e.clk.Now, Sleep: e.clk.Sleep,
-		Hook: func(_ context.Context, c sspm.Connector) (string, string, error) {
-			if !push || c.ID != "g" {
-				return "", "", sspm.Errorf(sspm.CodeNotFound, "connector %s takes no push deliveries", c.ID)
-			}
-			return hookURL, hookSecret, nil
-		}}
+	t.Cleanup(srv.Close)
+	p := &pushEnv{env: e, hooks: &fakeHooks{}, hook: h, hookURL: srv.URL + "/hooks/google_workspace/g"}
+	p.hooks.set(p.hookURL, hookSecret)
+	p.opts = google.Options{AllowLoopback: true, Outbound: sourcetest.Loopback, Now: e.clk.Now, Sleep: e.clk.Sleep}
 	raw, _ := json.Marshal(map[string]any{"admin_email": e.sim.AdminEmail(), "token_url": e.sim.TokenURL(), "api_url": e.sim.URL() + "/"})
-	c := sspm.Connector{ID: "g", Kind: sspm.KindGoogle, Config: raw}
-	src, err := o.NewSource(ctx, c, e.sim.KeyJSON())
+	p.conn = sspm.Connector{ID: "g", Kind: sspm.KindGoogle, Config: raw}
+	kind := google.NewKind(p.opts).Bind(connector.Deps{Hooks: p.hooks})
+	src, err := kind.NewStreams(context.Background(), p.conn, e.sim.KeyJSON())
 	if err != nil {
 		t.Fatal(err)
 	}
-	google.NoReadAhead(src)
-	if st := src.Stages(sspm.LaneFull); st[len(st)-1] != google.StageChannels {
-		t.Fatalf("full lane stages %v", st)
+	p.src = src
+	return p
+}
+
+// read reads the channels stream once, keeping its cursor as the tail lane does (only when the read succeeds).
+func (p *pushEnv) read(t *testing.T) (sspm.StreamPage, error) {
+	t.Helper()
+	page, err := p.src.ReadStream(context.Background(), google.StreamChannels, p.cursor)
+	if err == nil {
+		p.cursor = page.Cursor
+		if len(page.Events) != 0 {
+			t.Fatalf("the channels stream returned events: %+v", page.Events)
+		}
 	}
-	if st := e.src.Stages(sspm.LaneFull); slices.Contains(st, google.StageChannels) {
-		t.Fatalf("without a hook the full lane has %v", st)
+	return page, err
+}
+
+func (p *pushEnv) watches() int { return p.sim.Stats().ByRoute[googlesim.RouteWatch] }
+
+func (p *pushEnv) ids() []string {
+	var out []string
+	for _, ch := range p.sim.Channels() {
+		out = append(out, ch.ID)
 	}
-	if _, err := o.RegisterPush(ctx, c, e.sim.KeyJSON(), hookURL, hookSecret); err != nil {
+	slices.Sort(out)
+	return out
+}
+
+// TestChannelsRenewedBeforeExpiry: the kind bound to connector.Deps.Hooks tails a channels stream. Read every
+// minute for a day, as the tail lane reads it, after RegisterPush: the registered channels are adopted, a read
+// with nothing due makes no API call, each channel is replaced with half its life left and the old one stopped,
+// so push never stops and each activity is delivered once. A domain without push has no such stream.
+func TestChannelsRenewedBeforeExpiry(t *testing.T) {
+	p := newPushEnv(t)
+	ctx := context.Background()
+	if got := p.src.Streams(); !slices.Contains(got, google.StreamChannels) {
+		t.Fatalf("streams with a hook: %v", got)
+	}
+	if got := p.env.src.Streams(); slices.Contains(got, google.StreamChannels) {
+		t.Fatalf("streams without hooks: %v", got)
+	}
+	if _, err := p.opts.RegisterPush(ctx, p.conn, p.sim.KeyJSON(), p.hookURL, hookSecret); err != nil {
 		t.Fatal(err)
 	}
-	ids := func() []string {
-		var out []string
-		for _, ch := range e.sim.Channels() {
-			out = append(out, ch.ID)
-		}
-		slices.Sort(out)
-		return out
+	registered := p.ids()
+	if len(registered) != len(google.Streams) {
+		t.Fatalf("registered %v", registered)
 	}
-	registered := ids()
-
-	var watermark string
-	stage := func() sspm.StepResult {
-		t.Helper()
-		res, err := src.Step(ctx, sspm.LaneFull, google.StageChannels, watermark)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.Next != "" {
-			t.Fatalf("the channels stage continues: %q", res.Next)
-		}
-		watermark = res.Watermark
-		return res
+	// Registering again within the hour keeps the live channels.
+	if _, err := p.opts.RegisterPush(ctx, p.conn, p.sim.KeyJSON(), p.hookURL, hookSecret); err != nil || !slices.Equal(p.ids(), registered) {
+		t.Fatalf("registering again: %v, channels %v", err, p.ids())
 	}
-	// First run, the hour of registration: the registered channels are kept, none made.
-	if res := stage(); res.Message != "" || !slices.Equal(ids(), registered) {
-		t.Fatalf("first run: %q, channels %v, registered %v", res.Message, ids(), registered)
+	// First read, the hour of registration: the registered channels are adopted, none made.
+	if page, err := p.read(t); err != nil || page.Requests != len(google.Streams) || !slices.Equal(p.ids(), registered) {
+		t.Fatalf("first read: %+v %v, channels %v", page, err, p.ids())
+	}
+	// Nothing due: no API call.
+	w := p.watches()
+	if page, err := p.read(t); err != nil || page.Requests != 0 || p.watches() != w || page.More {
+		t.Fatalf("nothing due: %+v %v, %d watches", page, err, p.watches()-w)
 	}
 	logins := 0
 	login := func() {
 		t.Helper()
-		if err := e.sim.RecordLogin(e.sim.Users()[logins%5].ID); err != nil {
+		if err := p.sim.RecordLogin(p.sim.Users()[logins%5].ID); err != nil {
 			t.Fatal(err)
 		}
 		logins++
-		if _, err := e.sim.DeliverPush(ctx, nil); err != nil {
+		if _, err := p.sim.DeliverPush(ctx, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	login()
-	// Runs every 2 hours for a day: channels are replaced with at least 3 hours left, never all gone, the old
-	// ones stopped; each login is pushed exactly once.
-	replaced := 0
-	for range 12 {
-		e.clk.Advance(2 * time.Hour)
-		before := ids()
-		res := stage()
-		after := ids()
+	start, w := p.clk.Now(), p.watches()
+	stops := p.sim.Stats().ByRoute[googlesim.RouteStop]
+	for minute := 1; minute <= 24*60; minute++ {
+		p.clk.Advance(time.Minute)
+		before := p.ids()
+		page, err := p.read(t)
+		if err != nil {
+			t.Fatalf("%s: %v", p.clk.Now(), err)
+		}
+		after := p.ids()
 		if len(after) != len(google.Streams) {
-			t.Fatalf("%s: %d live channels: %v", e.clk.Now(), len(after), after)
+			t.Fatalf("%s: %d live channels after the read: %v (before %v)", p.clk.Now(), len(after), after, before)
 		}
-		if strings.Contains(res.Message, "renewed") {
-			replaced++
-			if slices.Equal(before, after) || !strings.Contains(res.Message, "renewed 4 push channels") {
-				t.Fatalf("%s: %q, channels %v → %v", e.clk.Now(), res.Message, before, after)
-			}
-		} else if !slices.Equal(before, after) {
-			t.Fatalf("%s: channels changed without renewal: %v → %v", e.clk.Now(), before, after)
+		if page.Requests == 0 && !slices.Equal(before, after) {
+			t.Fatalf("%s: channels changed without a request: %v → %v", p.clk.Now(), before, after)
 		}
-		for _, ch := range e.sim.Channels() {
-			if left := time.UnixMilli(mustInt(t, ch.Expiration)).Sub(e.clk.Now()); left <= time.Hour {
-				t.Fatalf("%s: channel %s has %s left after the stage", e.clk.Now(), ch.ID, left)
+		for _, ch := range p.sim.Channels() {
+			if left := time.UnixMilli(mustInt(t, ch.Expiration)).Sub(p.clk.Now()); left < 3*time.Hour {
+				t.Fatalf("%s: channel %s has %s left after the read", p.clk.Now(), ch.ID, left)
 			}
 		}
-		login()
+		if minute%30 == 0 {
+			login()
+		}
 	}
-	if replaced < 6 {
-		t.Fatalf("replaced %d times in a day", replaced)
+	// A channel lives 6 h and is replaced with 3 h left: 8 renewals a day per application, each one watch and
+	// one stop.
+	renewals := p.watches() - w
+	if want := 8 * len(google.Streams); renewals < want || renewals > want+len(google.Streams) {
+		t.Fatalf("%d watches in a day from %s, want about %d", renewals, start, want)
 	}
-	h.mu.Lock()
-	if len(h.stored) != logins {
-		t.Fatalf("%d logins, %d pushed: %v", logins, len(h.stored), h.stored)
+	if got := p.sim.Stats().ByRoute[googlesim.RouteStop] - stops; got != renewals {
+		t.Fatalf("%d stops for %d renewals", got, renewals)
 	}
-	for id, n := range h.stored {
+	p.hook.mu.Lock()
+	defer p.hook.mu.Unlock()
+	if len(p.hook.stored) != logins {
+		t.Fatalf("%d logins, %d pushed: %v", logins, len(p.hook.stored), p.hook.stored)
+	}
+	for id, n := range p.hook.stored {
 		if n != 1 {
 			t.Fatalf("activity %s pushed %d times", id, n)
 		}
 	}
-	h.mu.Unlock()
+}
 
-	// A watch Google refuses: the stage fails saying when push stops, and the live channels stay.
-	e.clk.Advance(4 * time.Hour)
-	before := ids()
-	e.sim.AddFault(googlesim.Fault{Path: googlesim.RouteWatch, Status: http.StatusForbidden, Reason: "forbidden", Times: 1})
-	if _, err := src.Step(ctx, sspm.LaneFull, google.StageChannels, watermark); err == nil || !strings.Contains(err.Error(), "stops at") {
-		t.Fatalf("refused watch: %v", err)
+// TestChannelsRefusedRenewal: a watch Google refuses fails the read saying when push of that application stops,
+// and changes nothing; when other channels were renewed in the same read, they are kept (the read ends with More)
+// and the next read, retrying what is still due, reports the refusal; once Google accepts, push goes on. A
+// channel that expired meanwhile is replaced too.
+func TestChannelsRefusedRenewal(t *testing.T) {
+	p := newPushEnv(t)
+	if _, err := p.read(t); err != nil {
+		t.Fatal(err)
 	}
-	if !slices.Equal(before, ids()) {
-		t.Fatalf("a failed stage changed the channels: %v → %v", before, ids())
+	login := findChannelOf(t, p.sim.Channels(), "login")
+	exp := time.UnixMilli(mustInt(t, login.Expiration)).UTC()
+
+	p.clk.Advance(4 * time.Hour) // every channel is due
+	before := p.ids()
+	p.sim.AddFault(googlesim.Fault{Path: googlesim.RouteWatch, Status: http.StatusForbidden, Reason: "forbidden", Times: len(google.Streams)})
+	if _, err := p.read(t); err == nil || !strings.Contains(err.Error(), "push of login activities stops at "+exp.Format(time.RFC3339)) {
+		t.Fatalf("refused watches: %v", err)
 	}
-	// Expired meanwhile: the next run makes new channels and says so.
-	e.clk.Advance(6 * time.Hour)
-	if res := stage(); !strings.Contains(res.Message, "renewed 4") || !strings.Contains(res.Message, "had expired") || len(ids()) != 4 {
-		t.Fatalf("after expiry: %q, %v", res.Message, ids())
+	if !slices.Equal(before, p.ids()) {
+		t.Fatalf("a refused read changed the channels: %v → %v", before, p.ids())
 	}
-	// No push for the connector: nothing to renew.
-	push = false
-	if res, err := src.Step(ctx, sspm.LaneFull, google.StageChannels, watermark); err != nil || res.Message != "" || res.Watermark != "" {
-		t.Fatalf("without push: %+v, %v", res, err)
+
+	// Only the login channel's watch refused: the others are renewed and kept, and the next read reports it.
+	loginWatch := "/admin/reports/v1/activity/users/all/applications/login/watch"
+	p.sim.AddFault(googlesim.Fault{Path: loginWatch, Status: http.StatusForbidden, Reason: "forbidden", Times: 2})
+	page, err := p.read(t)
+	if err != nil || !page.More {
+		t.Fatalf("partly refused: %+v %v", page, err)
 	}
+	for _, ch := range p.sim.Channels() {
+		if left := time.UnixMilli(mustInt(t, ch.Expiration)).Sub(p.clk.Now()); (ch.ID == login.ID) != (left < 3*time.Hour) {
+			t.Fatalf("after a partly refused read, channel %s has %s left", ch.ID, left)
+		}
+	}
+	w := p.watches()
+	if _, err := p.read(t); err == nil || !strings.Contains(err.Error(), "push of login activities stops at") || p.watches() != w+1 {
+		t.Fatalf("the retry: %v after %d watches", err, p.watches()-w)
+	}
+	if _, err := p.read(t); err != nil || len(p.ids()) != len(google.Streams) || slices.Contains(p.ids(), login.ID) {
+		t.Fatalf("accepted again: %v, channels %v", err, p.ids())
+	}
+
+	// Expired meanwhile (the tail lane did not run): the next read makes new channels.
+	p.clk.Advance(7 * time.Hour)
+	if len(p.sim.Channels()) != 0 {
+		t.Fatalf("channels live after 7 h: %v", p.ids())
+	}
+	if page, err := p.read(t); err != nil || page.Requests != len(google.Streams) || len(p.ids()) != len(google.Streams) {
+		t.Fatalf("after expiry: %+v %v, %v", page, err, p.ids())
+	}
+}
+
+// TestChannelsFollowTheHook: a hook registered again at another URL, or with another secret, makes every channel
+// due at the next read: new channels deliver to the new hook, the old ones are stopped. Without a registered hook
+// the stream reads nothing and asks Google nothing.
+func TestChannelsFollowTheHook(t *testing.T) {
+	p := newPushEnv(t)
+	if _, err := p.read(t); err != nil {
+		t.Fatal(err)
+	}
+	old := p.ids()
+	p.clk.Advance(10 * time.Minute)
+	moved := httptest.NewServer(p.hook)
+	defer moved.Close()
+	p.hooks.set(moved.URL+"/hooks/google_workspace/g", hookSecret)
+	if page, err := p.read(t); err != nil || page.Requests != 2*len(google.Streams) {
+		t.Fatalf("moved hook: %+v %v", page, err)
+	}
+	for _, ch := range p.sim.Channels() {
+		if slices.Contains(old, ch.ID) || !strings.HasPrefix(ch.Address, moved.URL) {
+			t.Fatalf("after the move: channel %s to %s (old %v)", ch.ID, ch.Address, old)
+		}
+	}
+	p.hooks.set(moved.URL+"/hooks/google_workspace/g", "rotated-secret")
+	if page, err := p.read(t); err != nil || page.Requests != 2*len(google.Streams) {
+		t.Fatalf("rotated secret: %+v %v", page, err)
+	}
+	for _, ch := range p.sim.Channels() {
+		if ch.Token != "rotated-secret" {
+			t.Fatalf("after the rotation: channel %s has the old token", ch.ID)
+		}
+	}
+
+	p.hooks.set("", "")
+	w, calls := p.watches(), p.hooks.calls
+	p.clk.Advance(5 * time.Hour)
+	cursor := p.cursor
+	page, err := p.read(t)
+	if err != nil || page.Requests != 0 || page.Cursor != cursor || p.watches() != w || p.hooks.calls != calls+1 {
+		t.Fatalf("without a hook: %+v %v, %d watches", page, err, p.watches()-w)
+	}
+}
+
+// TestRefusedRenewalShowsOnTheHealthPage: through the application's tail lane, a refused renewal is the channels
+// stream's last error (the health page's tail status), while the tail's other streams are read as before; the
+// next successful read clears it.
+func TestRefusedRenewalShowsOnTheHealthPage(t *testing.T) {
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	p := newPushEnv(t)
+	key, _ := secrets.GenerateLocalKey()
+	keys, err := secrets.NewLocalKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := connector.NewRegistry(google.NewKind(p.opts)).Bind(connector.Deps{Hooks: p.hooks})
+	a, err := app.New(app.Deps{DB: db, Keys: keys, Registry: reg, Logger: slog.New(slog.DiscardHandler), Invoker: noInvoker{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.conn.Name, p.conn.Enabled = "Workspace", true
+	if _, err := a.CreateConnector(ctx, p.conn, p.sim.KeyJSON()); err != nil {
+		t.Fatal(err)
+	}
+	invs, err := a.TailStreams(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var streams []string
+	for _, inv := range invs {
+		streams = append(streams, inv.Stream)
+	}
+	if !slices.Equal(streams, append(slices.Clone(google.Streams), google.StreamChannels)) {
+		t.Fatalf("tail streams %v", streams)
+	}
+	p.sim.AddFault(googlesim.Fault{Path: googlesim.RouteWatch, Status: http.StatusForbidden, Reason: "forbidden"})
+	if _, err := a.Tailer.Step(ctx, p.conn.ID, google.StreamChannels); err == nil {
+		t.Fatal("a refused renewal did not fail the step")
+	}
+	cur, err := db.TailCursor(ctx, p.conn.ID, google.StreamChannels)
+	if err != nil || !strings.Contains(cur.LastError, "push of login activities stops at") {
+		t.Fatalf("channels stream: %+v %v", cur, err)
+	}
+	if res, err := a.Tailer.Step(ctx, p.conn.ID, "login"); err != nil || res.Stored == 0 {
+		t.Fatalf("the login stream beside a failing channels stream: %+v %v", res, err)
+	}
+	p.sim.ClearFaults()
+	if _, err := a.Tailer.Step(ctx, p.conn.ID, google.StreamChannels); err != nil {
+		t.Fatal(err)
+	}
+	if cur, err := db.TailCursor(ctx, p.conn.ID, google.StreamChannels); err != nil || cur.LastError != "" || len(p.sim.Channels()) != len(google.Streams) {
+		t.Fatalf("after a successful read: %+v %v, %d channels", cur, err, len(p.sim.Channels()))
+	}
+}
+
+func findChannelOf(t *testing.T, chs []googlesim.Channel, app string) googlesim.Channel {
+	t.Helper()
+	for _, ch := range chs {
+		if strings.HasPrefix(ch.ID, "oss-"+app+"-") {
+			return ch
+		}
+	}
+	t.Fatalf("no %s channel in %v", app, chs)
+	return googlesim.Channel{}
 }
 
 func mustInt(t *testing.T, s string) int64 {

@@ -178,7 +178,7 @@ func activityJSON(uq int64, at time.Time, extra string) string {
 func googleDelivery(t testing.TB, _ sourcetest.Tenant, c sourcetest.DeliveryCase, secret []byte, maxBody int64) sourcetest.Delivery {
 	now := sourcetest.Start
 	h := func(token string, since time.Time) http.Header {
-		return http.Header{"Content-Type": {"application/json; charset=UTF-8"}, "X-Goog-Channel-Id": {google.ChannelID(string(secret), "login", since)},
+		return http.Header{"Content-Type": {"application/json; charset=UTF-8"}, "X-Goog-Channel-Id": {google.ChannelID("https://sspm.example/hooks/google_workspace/g", string(secret), "login", since)},
 			"X-Goog-Channel-Token": {token}, "X-Goog-Resource-State": {"login_success"}, "X-Goog-Message-Number": {"2"},
 			"X-Goog-Resource-Id": {"res-1"}}
 	}

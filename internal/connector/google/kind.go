@@ -6,15 +6,16 @@
 //   - Full lane, in stages: users (accounts), groups (with their direct members and roles; nested groups are
 //     members of kind group, which the store expands), roles (admin roles as resources, role assignments as
 //     grants to users and groups), tokens (each user's third-party OAuth grants as credentials, the clients as
-//     resources, within token_budget requests per run; the next run continues where this one stopped), and, when
-//     Options.Hook is set, channels (the Reports push channels renewed before expiry, channels.go).
+//     resources, within token_budget requests per run; the next run continues where this one stopped). Users
+//     deleted in the last ~20 days (showDeleted) are kept as deprovisioned accounts until Google purges them.
 //   - Discovery lane: Reports token (authorize) and saml (login_success) activities as evidence of third-party
 //     apps, keyed by client id or app name.
 //   - Tail: Reports activities of login, token, admin and saml as canonical events, one stream each, read from a
-//     (time, uniqueQualifier) cursor with an overlap for Google's reporting lag.
+//     (time, uniqueQualifier) cursor with an overlap for Google's reporting lag; and, when Options.Hook is set,
+//     the stream channels, which renews the Reports push channels before they expire (channels.go).
 //   - Push: Reports activities.watch channel notifications (RegisterPush, VerifyPush, ParsePush), mapped as the
-//     tail maps them, so an activity is stored once whichever way it came; a pushed token authorize or revoke
-//     re-reads the user's tokens (RefreshEvents), a revoked grant expiring at once.
+//     tail maps them, so an activity is stored once whichever way it came; a pushed or tailed token authorize or
+//     revoke re-reads the user's tokens (RefreshEvents), a revoked grant expiring at once.
 //
 // Authentication: the service account's JSON key as the secret (signing key), or keyless (signing iam): a caller
 // credential configuration as the secret, the assertions signed by the IAM Credentials API (iam.go).
@@ -52,8 +53,9 @@ type Options struct {
 	// Sleep waits (quota, retries); nil means a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Hook, when set, returns a connector's push hook URL and webhook secret (a sspm.CodeNotFound error when it
-	// takes no push), and the full lane gets its last stage, channels, which renews the Reports push channels
-	// (channels.go). Without it channels are renewed only by registering again.
+	// takes no push), and the tail gets the stream channels, which renews the Reports push channels
+	// (channels.go). Without it channels are renewed only by registering again. NewKind's Bind sets it from
+	// connector.Deps.Hooks when it is nil.
 	Hook func(ctx context.Context, c sspm.Connector) (hookURL, hookSecret string, err error)
 }
 
@@ -77,6 +79,9 @@ func NewKind(opts Options) connector.Kind {
 		o := unbound
 		if o.Outbound == nil {
 			o.Outbound = d.Outbound
+		}
+		if o.Hook == nil && d.Hooks != nil {
+			o.Hook = d.Hooks.PushHook
 		}
 		return NewKind(o)
 	}
@@ -196,9 +201,6 @@ func newSource(cl *client, o Options, s settings, c sspm.Connector) *Source {
 func (s *Source) Stages(lane sspm.Lane) []string {
 	switch lane {
 	case sspm.LaneFull:
-		if s.opts.Hook != nil {
-			return []string{StageUsers, StageGroups, StageRoles, StageTokens, StageChannels}
-		}
 		return []string{StageUsers, StageGroups, StageRoles, StageTokens}
 	case sspm.LaneDiscovery:
 		return []string{StageEvidence}
@@ -224,8 +226,6 @@ func (s *Source) step(ctx context.Context, lane sspm.Lane, stage, cursor string)
 		res, err = s.rolesStep(ctx, cursor)
 	case lane == sspm.LaneFull && stage == StageTokens:
 		res, err = s.tokensStep(ctx, cursor)
-	case lane == sspm.LaneFull && stage == StageChannels && s.opts.Hook != nil:
-		res, err = s.channelsStep(ctx, cursor)
 	case lane == sspm.LaneDiscovery && stage == StageEvidence:
 		res, err = s.evidenceStep(ctx, cursor)
 	default:

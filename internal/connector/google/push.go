@@ -20,16 +20,24 @@ import (
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
 
-// channelLife is how long a registered Reports channel is asked to live; Register renews by making new channels
-// (their ids carry the period they were made in).
+// channelLife is how long a Reports channel is asked to live. Google documents no maximum for Reports channels
+// (its other Workspace APIs default to hours and cap at days), so the asked expiry is kept short and the channels
+// stream (channels.go) replaces each channel well before it; Google's answer, when it shortens it, is what the
+// stream keeps.
 const channelLife = 6 * time.Hour
 
-// ChannelID is the id of the push channel of an application for the period starting at since: "oss-<app>-<unix
-// hour>-<MAC>", the MAC keyed by the connector's webhook secret, so that a delivery's channel id is known without
-// state (VerifyPush recomputes it).
-func ChannelID(hookSecret, app string, since time.Time) string {
-	period := strconv.FormatInt(since.Unix()/3600, 10)
+// ChannelID is the id of the push channel of an application made at since to hookURL:
+// "oss-<app>-<unix hour>h<URL tag>-<MAC>", the URL tag a hash of hookURL and the MAC keyed by the connector's
+// webhook secret, so that a delivery's channel id is known without state (VerifyPush recomputes the MAC) and a
+// channel made for another URL or secret is told apart (channelFor).
+func ChannelID(hookURL, hookSecret, app string, since time.Time) string {
+	period := strconv.FormatInt(since.Unix()/3600, 10) + "h" + urlTag(hookURL)
 	return "oss-" + app + "-" + period + "-" + channelMAC(hookSecret, app, period)
+}
+
+func urlTag(hookURL string) string {
+	sum := sha256.Sum256([]byte(hookURL))
+	return hex.EncodeToString(sum[:4])
 }
 
 func channelMAC(secret, app, period string) string {
@@ -38,18 +46,34 @@ func channelMAC(secret, app, period string) string {
 	return hex.EncodeToString(m.Sum(nil)[:12])
 }
 
-// knownChannel reports whether id is a channel id ChannelID made with secret.
-func knownChannel(id string, secret []byte) bool {
-	rest, ok := strings.CutPrefix(id, "oss-")
-	if !ok {
-		return false
+// channelParts splits a channel id made by ChannelID with secret into its application and period; ok is false for
+// any other id.
+func channelParts(id string, secret []byte) (app, period string, ok bool) {
+	rest, found := strings.CutPrefix(id, "oss-")
+	if !found {
+		return "", "", false
 	}
 	parts := strings.Split(rest, "-")
 	if len(parts) != 3 || !slices.Contains(Streams, parts[0]) {
-		return false
+		return "", "", false
 	}
 	want := channelMAC(string(secret), parts[0], parts[1])
-	return subtle.ConstantTimeCompare([]byte(want), []byte(parts[2])) == 1
+	if subtle.ConstantTimeCompare([]byte(want), []byte(parts[2])) != 1 {
+		return "", "", false
+	}
+	return parts[0], parts[1], true
+}
+
+// knownChannel reports whether id is a channel id ChannelID made with secret.
+func knownChannel(id string, secret []byte) bool {
+	_, _, ok := channelParts(id, secret)
+	return ok
+}
+
+// channelFor reports whether id is a channel id ChannelID made for hookURL with hookSecret.
+func channelFor(id, hookURL, hookSecret string) bool {
+	_, period, ok := channelParts(id, []byte(hookSecret))
+	return ok && strings.HasSuffix(period, "h"+urlTag(hookURL))
 }
 
 // VerifyPush checks a Reports push notification: the channel token (X-Goog-Channel-Token) equals the webhook
@@ -94,8 +118,10 @@ func ParsePush(body []byte) ([]sspm.Event, error) {
 }
 
 // RegisterPush makes one Reports channel per tailed application (activities.watch) to hookURL with hookSecret as
-// the channel token, living channelLife; call it again before they expire (new ids: the period changes). It
-// returns the channels' ids, comma-separated.
+// the channel token, living channelLife. Registering again within the same hour to the same URL with the same
+// secret finds the channels live (Google answers "not unique") and keeps them. The tail's channels stream renews
+// them before they expire when the application knows the hook (Options.Hook). It returns the channels' ids,
+// comma-separated.
 func (o Options) RegisterPush(ctx context.Context, c sspm.Connector, secret []byte, hookURL, hookSecret string) (string, error) {
 	u, err := url.Parse(hookURL)
 	if err != nil || u.Host == "" || !(u.Scheme == "https" || (u.Scheme == "http" && o.AllowLoopback && connector.IsLoopback(u.Hostname()))) {
@@ -111,13 +137,11 @@ func (o Options) RegisterPush(ctx context.Context, c sspm.Connector, secret []by
 	now := o.now()
 	var ids []string
 	for _, app := range Streams {
-		ch := &reports.Channel{Id: ChannelID(hookSecret, app, now), Type: "web_hook", Address: hookURL, Token: hookSecret,
-			Expiration: now.Add(channelLife).UnixMilli(), Payload: true}
-		got, err := src.c.rep.Activities.Watch("all", app, ch).Context(ctx).Do()
+		st, err := src.watch(ctx, app, hookURL, hookSecret, now)
 		if err != nil {
-			return strings.Join(ids, ","), src.c.apiError(ctx, "watch "+app+" activities", err)
+			return strings.Join(ids, ","), err
 		}
-		ids = append(ids, got.Id)
+		ids = append(ids, st.ID)
 	}
 	return strings.Join(ids, ","), nil
 }
