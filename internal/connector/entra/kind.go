@@ -48,6 +48,11 @@ type Options struct {
 	Now func() time.Time
 	// Sleep waits (throttling, retries); nil means a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Hook, when set, returns a connector's registered push hook URL and webhook secret (a sspm.CodeNotFound
+	// error when none is registered); Bind takes it from connector.Deps.Hooks. With a hook the subscriptions
+	// stage re-creates a subscription that expired or vanished (subscriptions.go); without one it can only
+	// report that push stopped.
+	Hook func(ctx context.Context, c sspm.Connector) (hookURL, hookSecret string, err error)
 }
 
 func (o Options) policy() *outbound.Policy {
@@ -70,6 +75,9 @@ func NewKind(opts Options) connector.Kind {
 		o := unbound
 		if o.Outbound == nil {
 			o.Outbound = d.Outbound
+		}
+		if o.Hook == nil && d.Hooks != nil {
+			o.Hook = d.Hooks.PushHook
 		}
 		return NewKind(o)
 	}
@@ -130,6 +138,7 @@ const (
 type Source struct {
 	c          *client
 	opts       Options
+	conn       sspm.Connector
 	connector  string
 	fullResync time.Duration
 	mem        memory
@@ -157,7 +166,7 @@ func (o Options) NewSource(_ context.Context, c sspm.Connector, secret []byte) (
 	if err != nil {
 		return nil, err
 	}
-	return &Source{c: cl, opts: o, connector: c.ID, fullResync: s.fullResync, mem: newMemory(),
+	return &Source{c: cl, opts: o, conn: c, connector: c.ID, fullResync: s.fullResync, mem: newMemory(),
 		limits: stepLimits{stepRows, stepRequests}}, nil
 }
 

@@ -23,10 +23,16 @@ import (
 //     before it answers, through the receiver in hooks.go. A subscription of ours that already exists for the
 //     same URL and resource is renewed instead of duplicated.
 //   - The full lane's last stage, StageSubscriptions, renews ours (those whose notificationUrl is the
-//     connector's hook) when less than renewWithin remains, and keeps their ids and expiry as its watermark. A
-//     renewal Graph refuses, or a subscription of the watermark that Graph no longer has (it expired), fails the
-//     stage with a message that says push has stopped, so it shows on the health page; the inventory of the run's
-//     earlier stages is already stored.
+//     connector's hook) when less than renewWithin remains, and keeps their ids and expiry as its watermark.
+//   - When the connector has a registered hook (Options.Hook, from connector.Deps.Hooks: what `open-sspm hooks
+//     register` or the admin UI stored), a subscribed resource without a live subscription of ours (it expired,
+//     Graph deleted it, or it was never created) gets one again, created as Subscribe creates it
+//     (notificationUrl = SubscriptionURL(hookURL, webhook secret), clientState = the secret); so does one that
+//     vanishes between the listing and its renewal (404).
+//   - A renewal Graph refuses, a re-creation Graph refuses (the validation handshake failed, a permission is
+//     missing), or, with no hook registered, a subscription of the watermark that Graph no longer has, fails the
+//     stage with a message that says push has stopped, so it shows on the health page; the inventory of the
+//     run's earlier stages is already stored. With no hook registered and no watermark the stage does nothing.
 
 // StageSubscriptions renews the change-notification subscriptions.
 const StageSubscriptions = "subscriptions"
@@ -151,13 +157,18 @@ func (s *Source) ours(notifyURL string) bool {
 	return err == nil && strings.HasSuffix(u.Path, "/hooks/entra/"+s.connector) && u.Query().Get("s") != ""
 }
 
-// subscriptionsStep renews our subscriptions that expire within renewWithin; cursor is the previous watermark.
+// subscriptionsStep renews our subscriptions that expire within renewWithin and, when a hook is registered,
+// re-creates those that expired or vanished; cursor is the previous watermark.
 func (s *Source) subscriptionsStep(ctx context.Context, cursor string) (sspm.StepResult, error) {
 	var before []subscriptionState
 	if cursor != "" {
 		if err := decodeCursor(cursor, &before); err != nil {
 			before = nil // an unreadable watermark only loses the check for vanished subscriptions
 		}
+	}
+	hookURL, hookSecret, hooked, err := s.registeredHook(ctx)
+	if err != nil {
+		return sspm.StepResult{}, err
 	}
 	all, err := s.listSubscriptions(ctx)
 	if err != nil {
@@ -174,29 +185,86 @@ func (s *Source) subscriptionsStep(ctx context.Context, cursor string) (sspm.Ste
 		if err != nil {
 			return sspm.StepResult{}, err
 		}
+		if !st.Expires.After(now) {
+			continue // expired: Graph no longer delivers to it, and deletes it
+		}
 		if st.Expires.Sub(now) < renewWithin {
-			if st, err = s.renew(ctx, g.ID, st.Resource); err != nil {
+			next, err := s.renew(ctx, g.ID, st.Resource)
+			if err != nil && hooked && sspm.ErrorCode(err) == sspm.CodeNotFound {
+				continue // it vanished meanwhile: re-created below
+			}
+			if err != nil {
 				return sspm.StepResult{}, fmt.Errorf("entra change notifications: push stops at %s unless renewed: %w",
 					timeOr(g.ExpirationDateTime), err)
 			}
+			st = next
 			renewed++
 		}
 		kept = append(kept, st)
 	}
-	for _, b := range before {
-		// A subscription of the watermark that Graph no longer has stops push for its resource, unless the hook
-		// was registered again since and a new subscription of ours covers that resource.
-		if !slices.ContainsFunc(kept, func(k subscriptionState) bool { return k.ID == b.ID || k.Resource == b.Resource }) {
+	// A resource without a live subscription of ours: with a hook registered, every subscribed resource must have
+	// one (it expired, vanished, or was never created); without one, only the watermark's resources are known to
+	// have had push, and losing one is reported. A subscription of ours for the resource may have replaced the
+	// watermark's (the hook was registered again, as demo mode does on each start).
+	covered := func(res string) bool {
+		return slices.ContainsFunc(kept, func(k subscriptionState) bool { return k.Resource == res })
+	}
+	var created []string
+	for _, res := range subscribedResources {
+		if covered(res) {
+			continue
+		}
+		i := slices.IndexFunc(before, func(b subscriptionState) bool { return b.Resource == res })
+		if !hooked {
+			if i < 0 {
+				continue
+			}
+			b := before[i]
 			return sspm.StepResult{}, sspm.Errorf(sspm.CodeUnavailable,
-				"entra change notifications: the %s subscription %s is gone (expired %s?): push has stopped; register the hook again",
+				"entra change notifications: the %s subscription %s is gone (expired %s?) and no hook is registered to re-create it: push has stopped; register the hook again",
 				b.Resource, b.ID, b.Expires.Format(time.RFC3339))
 		}
+		st, err := s.create(ctx, res, SubscriptionURL(hookURL, []byte(hookSecret)), hookSecret)
+		if err != nil {
+			gone := "there was none"
+			if i >= 0 {
+				gone = fmt.Sprintf("subscription %s is gone (expired %s?)", before[i].ID, before[i].Expires.Format(time.RFC3339))
+			}
+			return sspm.StepResult{}, fmt.Errorf("entra change notifications: push has stopped for %s (%s) and re-creating its subscription failed: %w",
+				res, gone, err)
+		}
+		kept = append(kept, st)
+		created = append(created, res)
 	}
 	res := sspm.StepResult{Watermark: encodeCursor(kept)}
-	if renewed > 0 {
-		res.Message = fmt.Sprintf("renewed %d change-notification subscriptions until %s", renewed, kept[len(kept)-1].Expires.Format(time.RFC3339))
+	var notes []string
+	if len(created) > 0 {
+		notes = append(notes, fmt.Sprintf("created change-notification subscriptions for %s (the registered hook had none live)",
+			strings.Join(created, " and ")))
 	}
+	if renewed > 0 {
+		notes = append(notes, fmt.Sprintf("renewed %d change-notification subscriptions until %s", renewed, kept[len(kept)-1].Expires.Format(time.RFC3339)))
+	}
+	res.Message = strings.Join(notes, "; ")
 	return res, nil
+}
+
+// registeredHook returns the connector's registered push hook; hooked is false when Options.Hook is unset or
+// answers that none is registered.
+func (s *Source) registeredHook(ctx context.Context) (hookURL, hookSecret string, hooked bool, err error) {
+	if s.opts.Hook == nil {
+		return "", "", false, nil
+	}
+	hookURL, hookSecret, err = s.opts.Hook(ctx, s.conn)
+	switch {
+	case sspm.ErrorCode(err) == sspm.CodeNotFound:
+		return "", "", false, nil
+	case err != nil:
+		return "", "", false, fmt.Errorf("entra change notifications: reading the registered hook: %w", err)
+	case hookURL == "" || hookSecret == "":
+		return "", "", false, sspm.Errorf(sspm.CodeInvalid, "entra change notifications: the registered hook has no URL or no webhook secret")
+	}
+	return hookURL, hookSecret, true, nil
 }
 
 func mustJSON(v any) []byte {

@@ -2,6 +2,8 @@ package entra_test
 
 import (
 	"context"
+	"github.com/open-sspm/open-sspm/internal/connector"
+	"github.com/open-sspm/open-sspm/internal/lane"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -175,4 +177,138 @@ func memberOf(t *testing.T, tn *entraTenant, group string) string {
 	u := tn.sim.UserIDs()[9]
 	must(t, tn.sim.AddMember(group, u))
 	return u
+}
+
+// fakeHooks is connector.Hooks: the connector's registered hook, or none (sspm.CodeNotFound).
+type fakeHooks struct{ url, secret string }
+
+func (h fakeHooks) PushHook(_ context.Context, c sspm.Connector) (string, string, error) {
+	if h.url == "" {
+		return "", "", sspm.Errorf(sspm.CodeNotFound, "no push hook registered for connector %s", c.ID)
+	}
+	return h.url, h.secret, nil
+}
+
+// TestSubscriptionsRecreated: the full lane's subscriptions stage, with the hook the application knows
+// (connector.Deps.Hooks through Bind), re-creates a subscription that expired, vanished or was never created; a
+// creation Graph refuses fails the run with a message saying push stopped, the earlier stages' rows stored;
+// without a hook and without a watermark the stage does nothing.
+func TestSubscriptionsRecreated(t *testing.T) {
+	const hookSecret = "hook-secret-0123456789"
+	tests := []struct {
+		name string
+		// registered: a hook is registered (and, unless firstRun is false, the first run creates its
+		// subscriptions).
+		registered bool
+		// between changes the tenant between the first and the second run; nil runs once.
+		between func(t *testing.T, clk *clocktest.Clock, sim *entrasim.Server)
+		// refuse makes the receiver refuse Graph's validation requests (Graph refuses the creation).
+		refuse   bool
+		wantSubs int
+		wantErr  string
+		wantMsg  string
+	}{
+		{name: "none yet: created", registered: true, wantSubs: 2, wantMsg: "subscriptions for users and groups"},
+		{name: "expired: re-created", registered: true, wantSubs: 2, wantMsg: "subscriptions for users and groups",
+			between: func(t *testing.T, clk *clocktest.Clock, sim *entrasim.Server) {
+				clk.Advance(31 * 24 * time.Hour)
+				if n := len(sim.Subscriptions()); n != 0 {
+					t.Fatalf("%d subscriptions live after 31 days", n)
+				}
+			}},
+		{name: "vanished: re-created", registered: true, wantSubs: 2, wantMsg: "subscriptions for groups (the registered hook had none live)",
+			between: func(t *testing.T, _ *clocktest.Clock, sim *entrasim.Server) {
+				for _, s := range sim.Subscriptions() {
+					if s.Resource == "groups" {
+						deleteSubscription(t, sim, s.ID)
+					}
+				}
+			}},
+		{name: "creation refused: run fails, rows kept", registered: true, refuse: true,
+			wantErr: "push has stopped for users (there was none) and re-creating its subscription failed"},
+		{name: "no hook: nothing", wantSubs: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newDeltaEnv(t)
+			rc := &hookReceiver{t: t, secret: []byte(hookSecret)}
+			if tt.refuse {
+				rc.secret = []byte("another-secret-0123456789")
+			}
+			srv := httptest.NewServer(rc)
+			defer srv.Close()
+			var hooks fakeHooks
+			if tt.registered {
+				hooks = fakeHooks{url: srv.URL + "/hooks/entra/" + e.conn.ID, secret: hookSecret}
+			}
+			kind := entra.NewKind(testOptions(e.clk)).Bind(connector.Deps{Outbound: sourcetest.Loopback, Hooks: hooks})
+			e.runner.Sources = func(ctx context.Context, c sspm.Connector) (sspm.Source, error) {
+				return kind.NewSource(ctx, c, e.tn.Secret())
+			}
+			run := func() lane.Result {
+				t.Helper()
+				e.clk.Advance(time.Hour)
+				res, err := e.runner.Run(ctx, sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: e.conn.ID}, "t", time.Time{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res
+			}
+			res := run()
+			if tt.between != nil {
+				if res.Outcome != lane.OutcomeSucceeded || len(e.tn.sim.Subscriptions()) != 2 {
+					t.Fatalf("first run: %s %v, %d subscriptions", res.Outcome, res.Err, len(e.tn.sim.Subscriptions()))
+				}
+				tt.between(t, e.clk, e.tn.sim)
+				res = run()
+			}
+			if tt.wantErr != "" {
+				if res.Outcome != lane.OutcomeFailed || res.Err == nil || !strings.Contains(res.Err.Error(), tt.wantErr) {
+					t.Fatalf("run: %s %v; want failed with %q", res.Outcome, res.Err, tt.wantErr)
+				}
+				if n := e.live(t, `SELECT count(*)::text FROM accounts WHERE connector_id = $1`); n == "" || n == "0" {
+					t.Fatalf("accounts stored by the failed run's earlier stages: %q", n)
+				}
+				return
+			}
+			if res.Outcome != lane.OutcomeSucceeded {
+				t.Fatalf("run: %s %v", res.Outcome, res.Err)
+			}
+			subs := e.tn.sim.Subscriptions()
+			if len(subs) != tt.wantSubs {
+				t.Fatalf("%d subscriptions, want %d: %+v", len(subs), tt.wantSubs, subs)
+			}
+			for _, s := range subs {
+				if s.NotificationURL != entra.SubscriptionURL(hooks.url, []byte(hookSecret)) {
+					t.Errorf("%s subscription delivers to %s", s.Resource, s.NotificationURL)
+				}
+			}
+			if msg := res.Run.Progress.Message; !strings.Contains(msg, tt.wantMsg) || (tt.wantMsg == "") != (msg == "") {
+				t.Errorf("stage message %q, want %q", msg, tt.wantMsg)
+			}
+			if tt.wantSubs > 0 { // the re-created subscriptions deliver
+				rc.src, _ = testOptions(e.clk).NewSource(ctx, e.conn, e.tn.Secret())
+				must(t, e.tn.sim.SetAccountEnabled(e.tn.sim.UserIDs()[3], false))
+				if n, err := e.tn.sim.DeliverNotifications(ctx); err != nil || n == 0 || len(rc.events) != n {
+					t.Fatalf("delivered %d (%v), received %d", n, err, len(rc.events))
+				}
+			}
+		})
+	}
+}
+
+// deleteSubscription deletes a subscription as its app would (Graph: DELETE /subscriptions/{id}).
+func deleteSubscription(t *testing.T, sim *entrasim.Server, id string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodDelete, sim.URL()+"/v1.0/subscriptions/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+entrasim.DefaultToken)
+	resp, err := sim.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("delete subscription %s: %d", id, resp.StatusCode)
+	}
 }
