@@ -2,14 +2,12 @@ package aws_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/open-sspm/open-sspm/internal/connector"
 	awsc "github.com/open-sspm/open-sspm/internal/connector/aws"
 	"github.com/open-sspm/open-sspm/internal/connector/sourcetest"
-	"github.com/open-sspm/open-sspm/internal/providersim"
 	"github.com/open-sspm/open-sspm/internal/providersim/awssim"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
@@ -63,16 +61,7 @@ type awsTenant struct{ sim *awssim.Server }
 
 func newAWSTenant(t testing.TB, clk *clocktest.Clock, n int) sourcetest.Tenant {
 	t.Helper()
-	cfg := providersim.Small()
-	cfg.Seed = int64(n + 1)
-	if n > 0 {
-		cfg.Name, cfg.Domain = fmt.Sprintf("Tenant%d", n), fmt.Sprintf("tenant%d.example", n)
-	}
-	company, err := providersim.NewCompany(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim := awssim.New(company, awssim.Options{Tenant: n, Clock: clk.Now, PageSize: 3})
+	sim := awssim.New(sourcetest.Company(t, n, nil), awssim.Options{Tenant: n, Clock: clk.Now, PageSize: 3})
 	t.Cleanup(sim.Close)
 	return &awsTenant{sim: sim}
 }

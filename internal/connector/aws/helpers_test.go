@@ -59,26 +59,12 @@ func (e *env) fullSync(t testing.TB) (sspm.Page, []sspm.StepResult) {
 	t.Helper()
 	var all sspm.Page
 	var results []sspm.StepResult
-	ctx := context.Background()
-	for _, stage := range e.src.Stages(sspm.LaneFull) {
-		cursor := ""
-		for {
-			res, err := e.src.Step(ctx, sspm.LaneFull, stage, cursor)
-			if err != nil {
-				t.Fatalf("%s: %v", stage, err)
-			}
-			results = append(results, res)
-			p := res.Page
-			all.Accounts = append(all.Accounts, p.Accounts...)
-			all.Groups = append(all.Groups, p.Groups...)
-			all.GroupMembers = append(all.GroupMembers, p.GroupMembers...)
-			all.Resources = append(all.Resources, p.Resources...)
-			all.Grants = append(all.Grants, p.Grants...)
-			if res.Next == "" {
-				break
-			}
-			cursor = res.Next
-		}
+	err := sourcetest.StepAll(context.Background(), e.src, sspm.LaneFull, nil, nil, func(_ string, res sspm.StepResult) {
+		results = append(results, res)
+		sourcetest.AppendPage(&all, &res.Page)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return all, results
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/open-sspm/open-sspm/internal/connector"
 	"github.com/open-sspm/open-sspm/internal/connector/datadog"
 	"github.com/open-sspm/open-sspm/internal/connector/sourcetest"
-	"github.com/open-sspm/open-sspm/internal/providersim"
 	"github.com/open-sspm/open-sspm/internal/providersim/ddsim"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
@@ -66,16 +65,7 @@ type ddTenant struct {
 
 func newDDTenant(t testing.TB, clk *clocktest.Clock, n int) sourcetest.Tenant {
 	t.Helper()
-	cfg := providersim.Small()
-	cfg.Seed = int64(n + 1)
-	if n > 0 {
-		cfg.Name, cfg.Domain = fmt.Sprintf("Tenant%d", n), fmt.Sprintf("tenant%d.example", n)
-	}
-	company, err := providersim.NewCompany(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim := ddsim.New(company, ddsim.Options{Clock: clk.Now})
+	sim := ddsim.New(sourcetest.Company(t, n, nil), ddsim.Options{Clock: clk.Now})
 	t.Cleanup(sim.Close)
 	return &ddTenant{sim: sim}
 }
@@ -156,28 +146,11 @@ func must(t testing.TB, err error) {
 func drainAll(t testing.TB, src sspm.Source) sspm.Page {
 	t.Helper()
 	var all sspm.Page
-	for _, stage := range src.Stages(sspm.LaneFull) {
-		cursor := ""
-		for steps := 0; ; steps++ {
-			if steps > 10000 {
-				t.Fatalf("stage %s never ends", stage)
-			}
-			res, err := src.Step(context.Background(), sspm.LaneFull, stage, cursor)
-			if err != nil {
-				t.Fatalf("stage %s: %v", stage, err)
-			}
-			p := res.Page
-			all.Accounts = append(all.Accounts, p.Accounts...)
-			all.Groups = append(all.Groups, p.Groups...)
-			all.GroupMembers = append(all.GroupMembers, p.GroupMembers...)
-			all.Resources = append(all.Resources, p.Resources...)
-			all.Grants = append(all.Grants, p.Grants...)
-			all.Credentials = append(all.Credentials, p.Credentials...)
-			if res.Next == "" {
-				break
-			}
-			cursor = res.Next
-		}
+	err := sourcetest.StepAll(context.Background(), src, sspm.LaneFull, nil, nil, func(_ string, res sspm.StepResult) {
+		sourcetest.AppendPage(&all, &res.Page)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return all
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/open-sspm/open-sspm/internal/connector"
 	ghc "github.com/open-sspm/open-sspm/internal/connector/github"
 	"github.com/open-sspm/open-sspm/internal/connector/sourcetest"
-	"github.com/open-sspm/open-sspm/internal/providersim"
 	"github.com/open-sspm/open-sspm/internal/providersim/githubsim"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 	"github.com/open-sspm/open-sspm/internal/sspm/clocktest"
@@ -73,15 +72,10 @@ type githubTenant struct {
 
 func newGitHubTenant(t testing.TB, clk *clocktest.Clock, n int) sourcetest.Tenant {
 	t.Helper()
-	cfg := providersim.Small()
-	cfg.Seed = int64(n + 1)
+	company := sourcetest.Company(t, n, nil)
 	org := githubsim.DefaultOrg
 	if n > 0 {
-		cfg.Name, cfg.Domain, org = fmt.Sprintf("Tenant%d", n), fmt.Sprintf("tenant%d.example", n), fmt.Sprintf("tenant%d-sim", n)
-	}
-	company, err := providersim.NewCompany(cfg)
-	if err != nil {
-		t.Fatal(err)
+		org = fmt.Sprintf("tenant%d-sim", n)
 	}
 	// Token auth: the rig lets the token list the fine-grained PATs (GitHub answers a token 403 there) so that
 	// those listings are exercised.

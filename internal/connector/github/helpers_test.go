@@ -8,6 +8,7 @@ import (
 	"time"
 
 	ghc "github.com/open-sspm/open-sspm/internal/connector/github"
+	"github.com/open-sspm/open-sspm/internal/connector/sourcetest"
 	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/providersim"
@@ -64,30 +65,13 @@ type drained struct {
 func drain(t testing.TB, src *ghc.Source) (drained, error) {
 	t.Helper()
 	var d drained
-	for _, stage := range src.Stages(sspm.LaneFull) {
-		cursor := ""
-		for {
-			res, err := src.Step(context.Background(), sspm.LaneFull, stage, cursor)
-			if err != nil {
-				return d, err
-			}
-			d.steps++
-			p := res.Page
-			d.page.Accounts = append(d.page.Accounts, p.Accounts...)
-			d.page.Groups = append(d.page.Groups, p.Groups...)
-			d.page.GroupMembers = append(d.page.GroupMembers, p.GroupMembers...)
-			d.page.Resources = append(d.page.Resources, p.Resources...)
-			d.page.Grants = append(d.page.Grants, p.Grants...)
-			d.page.Credentials = append(d.page.Credentials, p.Credentials...)
-			d.unavailable = append(d.unavailable, res.Unavailable...)
-			if res.Message != "" {
-				d.messages = append(d.messages, res.Message)
-			}
-			if res.Next == "" {
-				break
-			}
-			cursor = res.Next
+	err := sourcetest.StepAll(context.Background(), src, sspm.LaneFull, nil, nil, func(_ string, res sspm.StepResult) {
+		d.steps++
+		sourcetest.AppendPage(&d.page, &res.Page)
+		d.unavailable = append(d.unavailable, res.Unavailable...)
+		if res.Message != "" {
+			d.messages = append(d.messages, res.Message)
 		}
-	}
-	return d, nil
+	})
+	return d, err
 }

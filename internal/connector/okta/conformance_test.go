@@ -102,16 +102,9 @@ type oktaTenant struct {
 func newOktaTenant(t testing.TB, clk *clocktest.Clock, n int) sourcetest.Tenant {
 	t.Helper()
 	isolate(t)
-	cfg := providersim.Small()
-	cfg.Seed = int64(n + 1)
-	cfg.SignIns = 15000 // a week of sign-ins fills several System Log pages of 1,000 (discovery)
-	if n > 0 {
-		cfg.Name, cfg.Domain = fmt.Sprintf("Tenant%d", n), fmt.Sprintf("tenant%d.example", n)
-	}
-	company, err := providersim.NewCompany(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	company := sourcetest.Company(t, n, func(cfg *providersim.CompanyConfig) {
+		cfg.SignIns = 15000 // a week of sign-ins fills several System Log pages of 1,000 (discovery)
+	})
 	sim := oktasim.New(company, oktasim.Options{Clock: clk.Now, PageCaps: smallCaps})
 	t.Cleanup(sim.Close)
 	return &oktaTenant{sim: sim}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/connector/okta"
+	"github.com/open-sspm/open-sspm/internal/connector/sourcetest"
 	"github.com/open-sspm/open-sspm/internal/outbound"
 	"github.com/open-sspm/open-sspm/internal/postgres/postgrestest"
 	"github.com/open-sspm/open-sspm/internal/providersim"
@@ -102,46 +103,22 @@ type drained struct {
 // drain runs stages of a lane to the end as the runner would, starting from watermarks.
 func drain(t testing.TB, src *okta.Source, lane sspm.Lane, watermarks map[string]string, stages ...string) drained {
 	t.Helper()
-	if len(stages) == 0 {
-		stages = src.Stages(lane)
-	}
 	out := drained{watermarks: map[string]string{}}
-	for _, stage := range stages {
-		cursor := watermarks[stage]
-		for {
-			res, err := src.Step(context.Background(), lane, stage, cursor)
-			if err != nil {
-				t.Fatalf("stage %s at %q: %v", stage, cursor, err)
-			}
-			out.steps++
-			appendPage(&out.page, &res.Page)
-			out.unavail = append(out.unavail, res.Unavailable...)
-			if res.Message != "" {
-				out.messages = append(out.messages, res.Message)
-			}
-			if res.Next == "" {
-				if res.Watermark != "" {
-					out.watermarks[stage] = res.Watermark
-				}
-				break
-			}
-			cursor = res.Next
+	err := sourcetest.StepAll(context.Background(), src, lane, stages, watermarks, func(stage string, res sspm.StepResult) {
+		out.steps++
+		sourcetest.AppendPage(&out.page, &res.Page)
+		out.unavail = append(out.unavail, res.Unavailable...)
+		if res.Message != "" {
+			out.messages = append(out.messages, res.Message)
 		}
+		if res.Next == "" && res.Watermark != "" {
+			out.watermarks[stage] = res.Watermark
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
-}
-
-func appendPage(dst, src *sspm.Page) {
-	dst.Accounts = append(dst.Accounts, src.Accounts...)
-	dst.Groups = append(dst.Groups, src.Groups...)
-	dst.GroupMembers = append(dst.GroupMembers, src.GroupMembers...)
-	dst.Resources = append(dst.Resources, src.Resources...)
-	dst.Grants = append(dst.Grants, src.Grants...)
-	dst.Credentials = append(dst.Credentials, src.Credentials...)
-	dst.Datasets = append(dst.Datasets, src.Datasets...)
-	dst.Events = append(dst.Events, src.Events...)
-	dst.Evidence = append(dst.Evidence, src.Evidence...)
-	dst.MFA = append(dst.MFA, src.MFA...)
 }
 
 // keys returns the distinct keys of a page's rows per entity, as the store keys them.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/open-sspm/open-sspm/internal/connector/okta"
+	"github.com/open-sspm/open-sspm/internal/connector/sourcetest"
 	"github.com/open-sspm/open-sspm/internal/providersim"
 	"github.com/open-sspm/open-sspm/internal/providersim/oktasim"
 	"github.com/open-sspm/open-sspm/internal/sspm"
@@ -32,7 +33,7 @@ func TestResumeFromEveryCursor(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			appendPage(&whole, &res.Page)
+			sourcetest.AppendPage(&whole, &res.Page)
 			steps = append(steps, res.Page)
 			if res.Next == "" {
 				break
@@ -47,10 +48,10 @@ func TestResumeFromEveryCursor(t *testing.T) {
 		for i, resumeAt := range cursors {
 			var page sspm.Page
 			for j := range i + 1 {
-				appendPage(&page, &steps[j])
+				sourcetest.AppendPage(&page, &steps[j])
 			}
 			rest := drain(t, e.source(t), sspm.LaneFull, map[string]string{stage: resumeAt}, stage).page
-			appendPage(&page, &rest)
+			sourcetest.AppendPage(&page, &rest)
 			got := keys(page)
 			for _, name := range []string{"accounts", "groups", "group_members", "resources", "grants", "datasets"} {
 				if !sameSet(got[name], want[name]) {

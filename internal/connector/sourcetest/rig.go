@@ -252,22 +252,8 @@ func stepAll(t *testing.T, kind connector.Kind, tn Tenant, ln sspm.Lane, page fu
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, stage := range src.Stages(ln) {
-		cursor := ""
-		for steps := 0; ; steps++ {
-			if steps > 10000 {
-				t.Fatalf("stage %s never ends", stage)
-			}
-			res, err := src.Step(ctx, ln, stage, cursor)
-			if err != nil {
-				t.Fatalf("stage %s at %q: %v", stage, cursor, err)
-			}
-			page(res.Page)
-			if res.Next == "" {
-				break
-			}
-			cursor = res.Next
-		}
+	if err := StepAll(ctx, src, ln, nil, nil, func(_ string, res sspm.StepResult) { page(res.Page) }); err != nil {
+		t.Fatal(err)
 	}
 }
 
