@@ -29,6 +29,14 @@ func (a *Admin) problem(ctx context.Context, op string, err error) error {
 		return huma.ErrorWithHeaders(huma.Error429TooManyRequests(locked.Error()),
 			http.Header{"Retry-After": {strconv.Itoa(secs)}})
 	}
+	var pe *ProviderError
+	if errors.As(err, &pe) {
+		a.logger().Warn("api: provider call failed", "op", op, "err", pe.Err)
+		if pe.Code == sspm.CodeInvalid {
+			return huma.Error422UnprocessableEntity(pe.Message)
+		}
+		return huma.NewError(http.StatusBadGateway, pe.Message)
+	}
 	code := sspm.ErrorCode(err)
 	msg := ""
 	var de *sspm.Error
@@ -156,3 +164,16 @@ func writeProblem(w http.ResponseWriter, status int, detail string) {
 	_, _ = w.Write([]byte(`{"title":` + strconv.Quote(http.StatusText(status)) + `,"status":` + strconv.Itoa(status) +
 		`,"detail":` + strconv.Quote(detail) + `}`))
 }
+
+// ProviderError is a provider's refusal or failure of something the API asked it to do on a connector's behalf
+// (registering a push hook). Message is safe to show (a connector's domain message, never a secret); the API
+// answers it as 422 when the provider found the input invalid and 502 otherwise, never as 401 or 403, which
+// would say the caller's own session was refused.
+type ProviderError struct {
+	Code    sspm.Code
+	Message string
+	Err     error
+}
+
+func (e *ProviderError) Error() string { return e.Message }
+func (e *ProviderError) Unwrap() error { return e.Err }

@@ -42,6 +42,9 @@ type Deps struct {
 	Now              func() time.Time // nil means time.Now
 	// HistoryRetention is how long access changes are kept (zero: lane.DefaultHistoryRetention).
 	HistoryRetention time.Duration
+	// LoopbackHooks lets RegisterPush register a plain http hook URL on a loopback address: demo mode and tests,
+	// whose provider simulators deliver there (the kinds' AllowLoopback). Otherwise hook URLs must be https.
+	LoopbackHooks bool
 }
 
 // App holds the wired parts. New sets every field; nothing changes them afterwards.
@@ -58,10 +61,11 @@ type App struct {
 
 	// alerts enqueues finding state changes for the alert destinations in the outbox (an alert.Deliverer sends
 	// them); nil without routes.
-	alerts    *alert.Outbox
-	invoker   sspm.Invoker
-	discovery bool
-	now       func() time.Time
+	alerts        *alert.Outbox
+	invoker       sspm.Invoker
+	discovery     bool
+	loopbackHooks bool
+	now           func() time.Time
 }
 
 // New wires an App from its dependencies. It fails only when the embedded rulesets do not load.
@@ -78,15 +82,17 @@ func New(d Deps) (*App, error) {
 	if reg == nil {
 		reg = connector.NewRegistry()
 	}
-	if d.DB != nil {
-		reg = reg.Bind(connector.Deps{HTTPCache: d.DB}) // GitHub's conditional requests keep their answers in the store
-	}
 	now := d.Now
 	if now == nil {
 		now = time.Now
 	}
 	a := &App{DB: d.DB, Sealer: secrets.NewSealer(d.Keys), Keys: d.Keys, Registry: reg, Logger: logger,
-		invoker: d.Invoker, discovery: d.DiscoveryEnabled, now: now}
+		invoker: d.Invoker, discovery: d.DiscoveryEnabled, loopbackHooks: d.LoopbackHooks, now: now}
+	if d.DB != nil {
+		// GitHub's conditional requests keep their answers in the store; kinds whose push subscriptions expire
+		// renew them at the hook RegisterPush stored (PushHook).
+		a.Registry = reg.Bind(connector.Deps{HTTPCache: d.DB, Hooks: a})
+	}
 	a.Runner = &lane.Runner{Store: d.DB, Sources: a.source, Logger: logger, AfterSuccess: a.afterSync}
 	a.Dispatcher = &lane.Dispatcher{Store: d.DB, Invoker: invokerFunc(a.invoke), Logger: logger}
 	a.Tailer = &lane.Tailer{Store: d.DB, Streams: a.streams, AfterStore: a.afterEvents}

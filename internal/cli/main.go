@@ -26,7 +26,11 @@ Usage:
   open-sspm connectors list
   open-sspm connectors add --id ID --kind KIND --name NAME [--config JSON] [--secret-file FILE] [--discovery]
   open-sspm secrets rotate                   re-wrap every connector secret's data key under the current key
-  open-sspm okta register-hook --connector ID --url URL   create and verify the Okta event hook for a connector
+  open-sspm hooks register --connector ID --url URL   register the connector's push hook with the provider
+                                             (Okta event hook, Entra subscriptions, Google channels) at
+                                             URL/hooks/KIND/ID; renewals then use it
+  open-sspm hooks show --connector ID        the connector's registered push hook
+  open-sspm okta register-hook --connector ID --url URL   the same as hooks register, for an Okta connector
   open-sspm users bootstrap-admin --email E [--password-file F]   create the first admin (local sign-in)
   open-sspm users reset-password --email E                      give a local user a new password
   open-sspm openapi                          print the admin API's OpenAPI document
@@ -81,6 +85,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ko kinds.
 		run = c.connectors
 	case "secrets":
 		run = c.secrets
+	case "hooks":
+		run = c.hooksCmd
 	case "okta":
 		run = c.oktaCmd
 	case "users":

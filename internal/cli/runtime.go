@@ -106,7 +106,8 @@ func open(ctx context.Context, env Env, log *slog.Logger, ko kinds.Options, o op
 		return nil, err
 	}
 	rt.app, err = app.New(app.Deps{DB: rt.db, Keys: keys, Registry: kinds.NewRegistry(ko), Invoker: invoker,
-		AlertRoutes: rt.alerts.Routes(), DiscoveryEnabled: rt.env.Discovery, Logger: log, HistoryRetention: retention})
+		AlertRoutes: rt.alerts.Routes(), DiscoveryEnabled: rt.env.Discovery, Logger: log, HistoryRetention: retention,
+		LoopbackHooks: ko.AllowLoopback})
 	if err != nil {
 		return nil, err
 	}
