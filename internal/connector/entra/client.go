@@ -31,8 +31,9 @@ import (
 //
 //	adapter (Graph telemetry, URL replacement, compression, user agent; azidentity token on every request)
 //	    → retrier (5xx and broken connections on GETs, twice)
-//	    → ratelimit.Transport (429 with Retry-After waited out on the run's clock; x-ms-throttle-limit-percentage
-//	      ≥ 90 paces before the bucket is spent; a wait beyond the step's budget pauses the run)
+//	    → pacer (x-ms-throttle-limit-percentage ≥ 0.9: wait until the bucket is back to 0.8, see pacer)
+//	    → ratelimit.Transport (429: wait Retry-After exactly, then retry; a wait beyond the step's budget pauses
+//	      the run)
 //	    → outbound: only the Graph origin, the per-attempt timeout, and a dialer that refuses private addresses.
 //
 // The token request goes to the authority host alone through its own outbound client. kiota's retry and redirect
@@ -45,6 +46,7 @@ const getRetries = 2
 type client struct {
 	adapter *msgraphcore.GraphRequestAdapterBase
 	rl      *ratelimit.Transport
+	pace    *pacer
 	graph   string // base URL without a trailing slash
 	tenant  string
 	sleep   func(ctx context.Context, d time.Duration) error
@@ -75,7 +77,10 @@ func newClient(s settings, secret []byte, o Options) (*client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("entra auth provider: %w", err)
 	}
-	rl := &ratelimit.Transport{Base: base, Share: 1, Bucket: bucketOf, Headers: graphHeaders, Now: o.now, Sleep: o.sleep}
+	// Retry-After is whole seconds that Graph rounds up: the retry waits that long and no more (Margin).
+	rl := &ratelimit.Transport{Base: base, Share: 1, Bucket: bucketOf, Headers: graphHeaders, Now: o.now, Sleep: o.sleep,
+		Margin: retryMargin}
+	pace := &pacer{next: rl, now: o.now, sleep: o.sleep}
 	var mws []khttp.Middleware
 	for _, m := range msgraphcore.GetDefaultMiddlewaresWithOptions(&msgraphcore.GraphClientOptions{GraphServiceVersion: "v1.0"}) {
 		switch m.(type) {
@@ -85,7 +90,7 @@ func newClient(s settings, secret []byte, o Options) (*client, error) {
 		mws = append(mws, m)
 	}
 	hc := &http.Client{
-		Transport:     khttp.NewCustomTransportWithParentTransport(&retrier{next: rl, sleep: o.sleep}, mws...),
+		Transport:     khttp.NewCustomTransportWithParentTransport(&retrier{next: pace, sleep: o.sleep}, mws...),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	adapter, err := msgraphcore.NewGraphRequestAdapterBaseWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(auth,
@@ -95,7 +100,7 @@ func newClient(s settings, secret []byte, o Options) (*client, error) {
 		return nil, fmt.Errorf("entra request adapter: %w", err)
 	}
 	adapter.SetBaseUrl(s.graph.String())
-	return &client{adapter: adapter, rl: rl, graph: strings.TrimSuffix(s.graph.String(), "/"), tenant: s.TenantID, sleep: o.sleep}, nil
+	return &client{adapter: adapter, rl: rl, pace: pace, graph: strings.TrimSuffix(s.graph.String(), "/"), tenant: s.TenantID, sleep: o.sleep}, nil
 }
 
 // signIn builds the azidentity client-credentials credential: a client secret or a certificate. Instance
@@ -139,9 +144,8 @@ func bucketOf(r *http.Request) string {
 	return "graph"
 }
 
-// graphHeaders reads Graph's throttling signals: Retry-After on a 429 (or 503), and from 80% use of the bucket
-// x-ms-throttle-limit-percentage, which the transport treats as a budget of 100 with a 10-second window (Graph's)
-// so that requests pause at 90%.
+// graphHeaders reads Retry-After on a 429 (or 503): seconds, or an HTTP date. The early warning,
+// x-ms-throttle-limit-percentage, is the pacer's.
 func graphHeaders(h http.Header) (ratelimit.Budget, bool) {
 	if ra := h.Get("Retry-After"); ra != "" {
 		if n, err := strconv.Atoi(ra); err == nil && n >= 0 {
@@ -150,13 +154,6 @@ func graphHeaders(h http.Header) (ratelimit.Budget, bool) {
 		if t, err := http.ParseTime(ra); err == nil {
 			return ratelimit.Budget{ResetIn: max(time.Until(t), 0)}, true
 		}
-	}
-	if p, err := strconv.ParseFloat(h.Get("x-ms-throttle-limit-percentage"), 64); err == nil && p > 0 {
-		used := min(int(p*100), 100)
-		if p > 1.5 { // a percentage rather than a fraction
-			used = min(int(p), 100)
-		}
-		return ratelimit.Budget{Limit: 100, Remaining: 100 - used, ResetIn: 10 * time.Second}, true
 	}
 	return ratelimit.Budget{}, false
 }
@@ -320,13 +317,12 @@ func deref(s *string) string {
 
 // waitMessage describes the rate-limit waits since the last call, for the run's progress.
 func (c *client) waitMessage() string {
-	waits := c.rl.TakeWaits()
-	if len(waits) == 0 {
-		return ""
-	}
-	var total time.Duration
-	for _, w := range waits {
+	total := c.pace.takeWaited()
+	for _, w := range c.rl.TakeWaits() {
 		total += w.Duration
+	}
+	if total <= 0 {
+		return ""
 	}
 	return fmt.Sprintf("waited %s for Microsoft Graph's throttling", total.Round(time.Second))
 }

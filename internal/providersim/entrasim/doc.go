@@ -40,8 +40,9 @@
 //     no more).
 //   - Throttling: Options.ResourceUnits is a per-app resource-unit bucket per 10 s, with Graph's request costs
 //     (users 2, members 3, transitiveMembers 5, others 1; $select and $top<20 each −1); over budget: 429
-//     TooManyRequests with Retry-After in seconds; x-ms-resource-unit and x-ms-throttle-limit-percentage
-//     headers.
+//     TooManyRequests with Retry-After in seconds (rounded up); x-ms-resource-unit and, from 80% use,
+//     x-ms-throttle-limit-percentage headers (Options.WithoutThrottleWarning leaves the latter out). Stats
+//     counts the units admitted and the 429s.
 //   - Faults (Options.Faults, AddFault): a status with Graph's error body for it on a route, N times.
 //   - GET /v1.0/applications and /servicePrincipals (the company's apps as app registrations with their
 //     enterprise applications, Microsoft Graph's service principal, and third-party service principals for

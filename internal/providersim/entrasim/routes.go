@@ -85,8 +85,12 @@ func (s *Server) serve(rt *route) http.Handler {
 			bucket, cost = s.reports, 1
 		}
 		if !bucket.admit(w, g.app.ClientID, cost, s.now()) {
+			s.stats.spent(0, true)
 			s.graphError(w, r, http.StatusTooManyRequests, codeThrottled, "Too many requests.")
 			return
+		}
+		if !rt.report {
+			s.stats.spent(cost, false)
 		}
 		w.Header().Set("request-id", s.requestID())
 		rt.h(w, r, &call{grant: g, route: rt})

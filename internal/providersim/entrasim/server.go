@@ -56,6 +56,9 @@ type Options struct {
 	// ResourceUnits is the per-app throttling budget in resource units per 10 seconds (Graph: 3,500 / 5,000 /
 	// 8,000 by tenant size); 0 means unlimited.
 	ResourceUnits int
+	// WithoutThrottleWarning leaves out x-ms-throttle-limit-percentage (Graph documents it from 80% use; it
+	// is reported missing in practice): a client then learns of the limit only from 429s.
+	WithoutThrottleWarning bool
 	// ReportRequests is the per-app budget of audit log requests per 10 seconds (Graph: 5); 0 means unlimited.
 	ReportRequests int
 	// DeltaMembersPerObject splits a group's members@delta in a groups delta round into parts of at most this
@@ -133,8 +136,8 @@ func NewHandler(c *providersim.Company, opts Options) *Server {
 		tokens = []string{DefaultToken}
 	}
 	s.auth = newAuthState(apps, tokens)
-	s.throttle = newThrottle(opts.ResourceUnits)
-	s.reports = newThrottle(opts.ReportRequests)
+	s.throttle = newThrottle(opts.ResourceUnits, !opts.WithoutThrottleWarning)
+	s.reports = newThrottle(opts.ReportRequests, !opts.WithoutThrottleWarning)
 	for _, f := range opts.Faults {
 		s.faults.add(f)
 	}

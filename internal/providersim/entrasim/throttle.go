@@ -16,6 +16,7 @@ const throttleWindow = 10 * time.Second
 // until enough units are back) and spends nothing.
 type throttle struct {
 	budget float64 // units per window; 0: unlimited
+	warn   bool    // send x-ms-throttle-limit-percentage from 80% use
 	mu     sync.Mutex
 	apps   map[string]*bucket
 }
@@ -25,8 +26,8 @@ type bucket struct {
 	at    time.Time
 }
 
-func newThrottle(units int) *throttle {
-	return &throttle{budget: float64(units), apps: map[string]*bucket{}}
+func newThrottle(units int, warn bool) *throttle {
+	return &throttle{budget: float64(units), warn: warn, apps: map[string]*bucket{}}
 }
 
 // admit spends cost units of app's bucket at now; false means a 429 and Retry-After were prepared on w.
@@ -53,7 +54,7 @@ func (t *throttle) admit(w http.ResponseWriter, app string, cost int, now time.T
 		return false
 	}
 	b.units -= c
-	if used := 1 - b.units/t.budget; used >= 0.8 {
+	if used := 1 - b.units/t.budget; used >= 0.8 && t.warn {
 		w.Header().Set("x-ms-throttle-limit-percentage", strconv.FormatFloat(used, 'f', 2, 64))
 	}
 	return true

@@ -50,6 +50,9 @@ func TestThrottling(t *testing.T) {
 			if admitted != tt.wantAdmit || graphCode(body) != codeThrottled {
 				t.Fatalf("admitted %d, want %d; 429 body %v", admitted, tt.wantAdmit, body)
 			}
+			if st := s.Stats(); st.Units != admitted*tt.cost || st.Throttled != 1 {
+				t.Errorf("Stats: %d units, %d throttled; want %d and 1", st.Units, st.Throttled, admitted*tt.cost)
+			}
 			wait, err := strconv.Atoi(h.Get("Retry-After"))
 			if err != nil || wait < 1 {
 				t.Fatalf("Retry-After %q", h.Get("Retry-After"))
@@ -116,5 +119,24 @@ func TestFaults(t *testing.T) {
 				t.Fatalf("fault fired beyond Times: %d", status)
 			}
 		})
+	}
+}
+
+// TestThrottleWithoutWarning: WithoutThrottleWarning spends the same budget without the early warning; the
+// 429 still carries Retry-After.
+func TestThrottleWithoutWarning(t *testing.T) {
+	s, _ := newServer(t, Options{ResourceUnits: 10, WithoutThrottleWarning: true})
+	for i := range 10 {
+		status, h, _ := get(t, s, DefaultToken, "/v1.0/users?$select=id")
+		if status != http.StatusOK || h.Get("x-ms-throttle-limit-percentage") != "" {
+			t.Fatalf("request %d: %d, x-ms-throttle-limit-percentage %q", i, status, h.Get("x-ms-throttle-limit-percentage"))
+		}
+	}
+	status, h, _ := get(t, s, DefaultToken, "/v1.0/users?$select=id")
+	if status != http.StatusTooManyRequests || h.Get("Retry-After") != "1" {
+		t.Fatalf("over budget: %d, Retry-After %q", status, h.Get("Retry-After"))
+	}
+	if st := s.Stats(); st.Units != 10 || st.Throttled != 1 {
+		t.Errorf("Stats: %d units, %d throttled", st.Units, st.Throttled)
 	}
 }
