@@ -50,8 +50,8 @@ func (db *DB) WriteRefresh(ctx context.Context, connectorID string, page *sspm.P
 }
 
 // WriteRefreshFor is WriteRefresh with what caused the refresh (the stored event it follows and the provider's
-// time of it), which the access changes it records name. The page's RevokedGrants and RevokedCredentials expire
-// their live rows at once.
+// time of it), which the access changes it records name. The page's removals (sspm.Page: RevokedGrants,
+// RemovedAccounts, ...) expire their live rows at once.
 func (db *DB) WriteRefreshFor(ctx context.Context, connectorID string, page *sspm.Page, cause ChangeCause) error {
 	return db.inTx(ctx, func(q *sqlgen.Queries) error {
 		if err := q.MarkHistoryBaseline(ctx, connectorID); err != nil {
@@ -65,32 +65,9 @@ func (db *DB) WriteRefreshFor(ctx context.Context, connectorID string, page *ssp
 		if err := upsertPage(ctx, q, connectorID, PushRun, page, map[string]int64{}); err != nil {
 			return err
 		}
-		return expireRevoked(ctx, q, connectorID, page)
+		_, err := expireRemoved(ctx, q, connectorID, page)
+		return err
 	})
-}
-
-// expireRevoked expires the live grants and credentials a refresh learned were revoked.
-func expireRevoked(ctx context.Context, q *sqlgen.Queries, connectorID string, page *sspm.Page) error {
-	if n := len(page.RevokedGrants); n > 0 {
-		p := sqlgen.ExpireRevokedGrantsParams{ConnectorID: connectorID, PrincipalExternalIds: make([]string, n),
-			ResourceExternalIds: make([]string, n), Permissions: make([]string, n)}
-		for i, g := range page.RevokedGrants {
-			p.PrincipalExternalIds[i], p.ResourceExternalIds[i], p.Permissions[i] = g.PrincipalExternalID, g.ResourceExternalID, g.Permission
-		}
-		if _, err := q.ExpireRevokedGrants(ctx, p); err != nil {
-			return fmt.Errorf("expire revoked grants: %w", err)
-		}
-	}
-	if len(page.RevokedCredentials) > 0 {
-		ids := make([]string, len(page.RevokedCredentials))
-		for i, c := range page.RevokedCredentials {
-			ids[i] = c.ExternalID
-		}
-		if _, err := q.ExpireRevokedCredentials(ctx, sqlgen.ExpireRevokedCredentialsParams{ConnectorID: connectorID, ExternalIds: ids}); err != nil {
-			return fmt.Errorf("expire revoked credentials: %w", err)
-		}
-	}
-	return nil
 }
 
 // StoreDeliveries stores a batch of handled push deliveries in one transaction: every delivery's events (each

@@ -34,6 +34,9 @@ func (db *DB) WritePage(ctx context.Context, connectorID string, l sspm.Lease, p
 			if err := upsertPage(ctx, q, connectorID, l.RunID, page, written); err != nil {
 				return err
 			}
+			if err := expireRunRemovals(ctx, q, connectorID, l.RunID, page, written); err != nil {
+				return err
+			}
 			return db.saveStateWith(ctx, q, connectorID, l, state, written)
 		})
 		if err != nil {
@@ -55,7 +58,10 @@ func (db *DB) WritePage(ctx context.Context, connectorID string, l sspm.Lease, p
 				if n == 0 {
 					return sspm.ErrLeaseLost
 				}
-				return upsertPage(gctx, q, connectorID, l.RunID, halves[i], written[i])
+				if err := upsertPage(gctx, q, connectorID, l.RunID, halves[i], written[i]); err != nil {
+					return err
+				}
+				return expireRunRemovals(gctx, q, connectorID, l.RunID, halves[i], written[i])
 			})
 		})
 	}
@@ -93,7 +99,7 @@ func inventoryRows(p *sspm.Page) int {
 	return len(p.Accounts) + len(p.Groups) + len(p.GroupMembers) + len(p.Resources) + len(p.Grants) + len(p.Credentials)
 }
 
-// splitPage halves a page's inventory; everything else goes with the first half.
+// splitPage halves a page's inventory; everything else (events, removals, ...) goes with the first half.
 func splitPage(p *sspm.Page) [2]*sspm.Page {
 	a, b := *p, sspm.Page{}
 	a.Accounts, b.Accounts = halve(p.Accounts)
@@ -125,6 +131,109 @@ func (db *DB) saveStateWith(ctx context.Context, q *sqlgen.Queries, connectorID 
 		return q.SaveWatermark(ctx, sqlgen.SaveWatermarkParams{ConnectorID: connectorID, Lane: string(w.Lane), Stage: w.Stage, Watermark: w.Value})
 	}
 	return nil
+}
+
+// expireRunRemovals expires a run page's removals after its rows, as the run's changes; written counts the rows
+// expired under "removed".
+func expireRunRemovals(ctx context.Context, q *sqlgen.Queries, connectorID string, runID int64, p *sspm.Page, written map[string]int64) error {
+	if p.Removals() == 0 {
+		return nil
+	}
+	if err := setChangeCause(ctx, q, ChangeCause{RunID: runID}); err != nil { // the expired rows were seen by earlier runs
+		return err
+	}
+	n, err := expireRemoved(ctx, q, connectorID, p)
+	if err != nil {
+		return err
+	}
+	written["removed"] += n
+	return nil
+}
+
+// expireRemoved expires the live rows a page's removals name (sspm.Page), and returns how many it expired:
+// accounts and groups with their memberships and the grants they hold (and, for groups, the grants that came
+// through them), the memberships, grants and credentials named.
+func expireRemoved(ctx context.Context, q *sqlgen.Queries, connectorID string, page *sspm.Page) (int64, error) {
+	var total int64
+	add := func(what string, n int64, err error) error {
+		if err != nil {
+			return fmt.Errorf("expire removed %s: %w", what, err)
+		}
+		total += n
+		return nil
+	}
+	accounts, groups := nonNil(page.RemovedAccounts), nonNil(page.RemovedGroups)
+	if n := len(page.RemovedMembers); n > 0 {
+		p := sqlgen.ExpireRemovedMembersParams{ConnectorID: connectorID, GroupExternalIds: make([]string, n),
+			MemberExternalIds: make([]string, n), MemberKinds: make([]string, n)}
+		for i, m := range page.RemovedMembers {
+			kind := m.MemberKind
+			if kind == "" {
+				kind = sspm.MemberAccount
+			}
+			p.GroupExternalIds[i], p.MemberExternalIds[i], p.MemberKinds[i] = m.GroupExternalID, m.MemberExternalID, string(kind)
+		}
+		n, err := q.ExpireRemovedMembers(ctx, p)
+		if err := add("memberships", n, err); err != nil {
+			return 0, err
+		}
+	}
+	if len(accounts)+len(groups) > 0 {
+		n, err := q.ExpireMembershipsOfRemoved(ctx, sqlgen.ExpireMembershipsOfRemovedParams{ConnectorID: connectorID,
+			Members: append(append([]string{}, accounts...), groups...), Accounts: accounts, Groups: groups})
+		if err := add("memberships", n, err); err != nil {
+			return 0, err
+		}
+		held := sqlgen.ExpireGrantsHeldByRemovedParams{ConnectorID: connectorID}
+		for _, a := range accounts {
+			held.PrincipalExternalIds, held.PrincipalKinds = append(held.PrincipalExternalIds, a), append(held.PrincipalKinds, string(sspm.MemberAccount))
+		}
+		for _, g := range groups {
+			held.PrincipalExternalIds, held.PrincipalKinds = append(held.PrincipalExternalIds, g), append(held.PrincipalKinds, string(sspm.MemberGroup))
+		}
+		n, err = q.ExpireGrantsHeldByRemoved(ctx, held)
+		if err := add("grants", n, err); err != nil {
+			return 0, err
+		}
+	}
+	if len(groups) > 0 {
+		n, err := q.ExpireGrantsViaRemovedGroups(ctx, sqlgen.ExpireGrantsViaRemovedGroupsParams{ConnectorID: connectorID, Groups: groups})
+		if err := add("grants", n, err); err != nil {
+			return 0, err
+		}
+		n, err = q.ExpireRemovedGroups(ctx, sqlgen.ExpireRemovedGroupsParams{ConnectorID: connectorID, ExternalIds: groups})
+		if err := add("groups", n, err); err != nil {
+			return 0, err
+		}
+	}
+	if len(accounts) > 0 {
+		n, err := q.ExpireRemovedAccounts(ctx, sqlgen.ExpireRemovedAccountsParams{ConnectorID: connectorID, ExternalIds: accounts})
+		if err := add("accounts", n, err); err != nil {
+			return 0, err
+		}
+	}
+	if n := len(page.RevokedGrants); n > 0 {
+		p := sqlgen.ExpireRevokedGrantsParams{ConnectorID: connectorID, PrincipalExternalIds: make([]string, n),
+			ResourceExternalIds: make([]string, n), Permissions: make([]string, n)}
+		for i, g := range page.RevokedGrants {
+			p.PrincipalExternalIds[i], p.ResourceExternalIds[i], p.Permissions[i] = g.PrincipalExternalID, g.ResourceExternalID, g.Permission
+		}
+		n, err := q.ExpireRevokedGrants(ctx, p)
+		if err := add("grants", n, err); err != nil {
+			return 0, err
+		}
+	}
+	if len(page.RevokedCredentials) > 0 {
+		ids := make([]string, len(page.RevokedCredentials))
+		for i, c := range page.RevokedCredentials {
+			ids[i] = c.ExternalID
+		}
+		n, err := q.ExpireRevokedCredentials(ctx, sqlgen.ExpireRevokedCredentialsParams{ConnectorID: connectorID, ExternalIds: ids})
+		if err := add("credentials", n, err); err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
 }
 
 func upsertPage(ctx context.Context, q *sqlgen.Queries, connectorID string, runID int64, p *sspm.Page, written map[string]int64) error {

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,4 +52,91 @@ func TestRefreshExpiresRevokedGrantsAndCredentials(t *testing.T) {
 	if again := changeLines(t, db, sspm.ChangeFilter{}); len(again) != 2 {
 		t.Fatalf("changes after revoking again: %q", again)
 	}
+}
+
+// A sync run's page and a refresh expire the rows their removals name at once, in the page's transaction,
+// recorded in the access history as the run's (or the event's) removals: a removed membership; a removed
+// account with its memberships and grants (its credentials stay: they are the credentials listing's); a removed
+// group with its memberships, the grants it holds and those that came through it. Nothing else expires, and the
+// run's own sweep (none here: a delta run) is unchanged.
+func TestPageRemovalsExpireAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	newConnector(t, db, "rm")
+	base := historyBaseline()
+	base.GroupMembers = append(base.GroupMembers,
+		sspm.GroupMember{GroupExternalID: "g1", MemberExternalID: "u3"},
+		sspm.GroupMember{GroupExternalID: "g2", MemberExternalID: "g1", MemberKind: sspm.MemberGroup})
+	base.Grants = append(base.Grants,
+		sspm.Grant{PrincipalExternalID: "u3", ResourceExternalID: "r1", Permission: "user", Via: "group", ViaExternalID: "g1"},
+		sspm.Grant{PrincipalExternalID: "u3", ResourceExternalID: "r1", Permission: "read"})
+	historyRun(t, db, "rm", false, base)
+
+	// A delta run: u2 leaves g1, u1 is deleted.
+	_, lease, _, err := db.StartRun(ctx, "rm", sspm.LaneFull, sspm.TriggerManual, "t", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := &sspm.Page{
+		Accounts:        []sspm.Account{{ExternalID: "u3", Kind: sspm.AccountUser, Email: "cat@example.com", Status: "ACTIVE", Active: true}},
+		RemovedMembers:  []sspm.GroupMember{{GroupExternalID: "g1", MemberExternalID: "u2"}},
+		RemovedAccounts: []string{"u1", "gone-already"},
+	}
+	written, err := db.WritePage(ctx, "rm", lease, page, sspm.RunState{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if written["removed"] != 4 {
+		t.Errorf("removed %d rows, want 4 (u1, u1 in g1, u1's grant, u2 in g1): %v", written["removed"], written)
+	}
+	expired, err := db.FinishRun(ctx, "rm", sspm.LaneFull, lease, sspm.RunOutcome{Status: sspm.RunSucceeded, NextDueAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(expired) != 0 {
+		t.Errorf("the delta run swept %v", expired)
+	}
+	want := []string{"account_removed u1 active>", "grant_removed u1 r1 read>", "membership_removed u1 g1 member>",
+		"membership_removed u2 g1 member>"}
+	if got := changeLines(t, db, sspm.ChangeFilter{}); !slices.Equal(got, want) {
+		t.Fatalf("changes of the delta run:\n got %q\nwant %q", got, want)
+	}
+	cs, err := db.AccessChanges(ctx, sspm.ChangeFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if c.RunID != lease.RunID {
+			t.Errorf("change %s %s names run %d, want %d", c.Change, c.PrincipalExternalID, c.RunID, lease.RunID)
+		}
+	}
+	if n := liveCount(t, db, "credentials", "rm"); n != 1 {
+		t.Errorf("%d live credentials, want u1's c1 kept", n)
+	}
+
+	// A refresh: g1 is deleted.
+	if err := db.WriteRefreshFor(ctx, "rm", &sspm.Page{RemovedGroups: []string{"g1"}}, postgres.ChangeCause{EventID: 9, ProviderAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, "grant_removed g1 r1 user>", "grant_removed u3 r1 user> via group:g1", "membership_removed g1 g2 member> privileged",
+		"membership_removed u3 g1 member>")
+	slices.Sort(want)
+	if got := changeLines(t, db, sspm.ChangeFilter{}); !slices.Equal(got, want) {
+		t.Fatalf("changes after the group's removal:\n got %q\nwant %q", got, want)
+	}
+	for table, n := range map[string]int{"accounts": 2, "groups": 1, "group_members": 0, "grants": 1} {
+		if got := liveCount(t, db, table, "rm"); got != n {
+			t.Errorf("%d live %s, want %d", got, table, n)
+		}
+	}
+}
+
+func liveCount(t *testing.T, db *postgres.DB, table, cid string) int {
+	t.Helper()
+	var n int
+	if err := db.Pool().QueryRow(context.Background(), "SELECT count(*) FROM "+table+" WHERE connector_id = $1 AND expired_at IS NULL", cid).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -182,19 +182,43 @@ type Page struct {
 	Events       []Event
 	Evidence     []Evidence
 	MFA          []MFAStatus
-	// RevokedGrants and RevokedCredentials are grants and credentials a push-assisted refresh learned are gone (a
-	// revoked OAuth token): the store expires the live rows of the same principal, resource and permission, and of
-	// the same credential external id, at once (WriteRefreshFor) instead of at the next full run's sweep. Sync runs
-	// leave them empty (their sweep expires what they did not see).
+
+	// Removals: rows the source knows for certain are gone, which the store expires at once, in the page's
+	// transaction, whether the page is a sync run's (WritePage) or a push-assisted refresh's (WriteRefreshFor),
+	// instead of leaving them live until a full run's sweep. Only a source that was told of a removal (a delta's
+	// @removed, a revoked token a listing no longer holds) emits one; a source that merely did not see a row
+	// emits nothing, and a full run's sweep still expires what the run did not see, as before. The access history
+	// records each expiry as a removal (account_removed, membership_removed, grant_removed, credential_revoked).
+	// A removal of a row that is not live changes nothing; a later page (or run) that sees the row again makes
+	// it live again.
+	//
+	// RevokedGrants expire the live grants of the same principal, resource and permission (any path);
+	// RevokedCredentials the live credentials of the same external id.
 	RevokedGrants      []Grant
 	RevokedCredentials []Credential
+	// RemovedAccounts are the external ids of accounts deleted at the source: each account expires with its
+	// memberships and the grants it holds, as a sweep expires a vanished account with everything it no longer
+	// lists.
+	RemovedAccounts []string
+	// RemovedGroups are the external ids of groups deleted at the source: each group expires with its
+	// memberships (its members' and its own in other groups), the grants it holds and the grants that came
+	// through it (Via group or team).
+	RemovedGroups []string
+	// RemovedMembers are memberships that ended: the live membership of the same group, member and member kind
+	// expires, whatever its role.
+	RemovedMembers []GroupMember
 }
 
 // Len counts the rows in a page.
 func (p *Page) Len() int {
 	return len(p.Accounts) + len(p.Groups) + len(p.GroupMembers) + len(p.Resources) + len(p.Grants) +
-		len(p.Credentials) + len(p.Datasets) + len(p.Events) + len(p.Evidence) + len(p.MFA) +
-		len(p.RevokedGrants) + len(p.RevokedCredentials)
+		len(p.Credentials) + len(p.Datasets) + len(p.Events) + len(p.Evidence) + len(p.MFA) + p.Removals()
+}
+
+// Removals counts the page's removals.
+func (p *Page) Removals() int {
+	return len(p.RevokedGrants) + len(p.RevokedCredentials) + len(p.RemovedAccounts) + len(p.RemovedGroups) +
+		len(p.RemovedMembers)
 }
 
 // ScopedEntity names the rows of entity e whose columns hold the values of cols (the credentials of kind

@@ -215,7 +215,8 @@ SELECT (SELECT count(*) FROM accounts a WHERE a.connector_id = @connector_id AND
        (SELECT count(*) FROM grants gr WHERE gr.connector_id = @connector_id AND gr.expired_at IS NULL)::bigint AS grants,
        (SELECT count(*) FROM credentials c WHERE c.connector_id = @connector_id AND c.expired_at IS NULL)::bigint AS credentials;
 
--- Revocations a push-assisted refresh learned of (sspm.Page.RevokedGrants, RevokedCredentials): expired at once.
+-- Removals a source knows of (sspm.Page.RevokedGrants, RevokedCredentials, RemovedAccounts, RemovedGroups,
+-- RemovedMembers): expired at once, in the transaction of the page that names them.
 
 -- name: ExpireRevokedGrants :execrows
 UPDATE grants g SET expired_at = now()
@@ -227,3 +228,45 @@ WHERE g.connector_id = @connector_id AND g.expired_at IS NULL
 -- name: ExpireRevokedCredentials :execrows
 UPDATE credentials SET expired_at = now()
 WHERE connector_id = @connector_id AND expired_at IS NULL AND external_id = ANY(@external_ids::text[]);
+
+-- name: ExpireRemovedAccounts :execrows
+UPDATE accounts SET expired_at = now()
+WHERE connector_id = @connector_id AND expired_at IS NULL AND external_id = ANY(@external_ids::text[]);
+
+-- name: ExpireRemovedGroups :execrows
+UPDATE groups SET expired_at = now()
+WHERE connector_id = @connector_id AND expired_at IS NULL AND external_id = ANY(@external_ids::text[]);
+
+-- name: ExpireRemovedMembers :execrows
+-- The memberships named (group, member, member kind), whatever their role.
+UPDATE group_members m SET expired_at = now()
+FROM (SELECT unnest(@group_external_ids::text[]) AS grp, unnest(@member_external_ids::text[]) AS member,
+             unnest(@member_kinds::text[]) AS kind) r
+WHERE m.connector_id = @connector_id AND m.expired_at IS NULL
+  AND m.group_external_id = r.grp AND m.member_external_id = r.member AND m.member_kind = r.kind;
+
+-- name: ExpireMembershipsOfRemoved :execrows
+-- Every membership of the removed accounts and groups: as members, and, for a group, its members'.
+UPDATE group_members m SET expired_at = now()
+WHERE m.id IN (SELECT x.id FROM group_members x
+               WHERE x.connector_id = @connector_id AND x.member_external_id = ANY(@members::text[])
+               UNION ALL
+               SELECT x.id FROM group_members x
+               WHERE x.connector_id = @connector_id AND x.group_external_id = ANY(@groups::text[]))
+  AND m.expired_at IS NULL
+  AND ((m.member_kind = 'account' AND m.member_external_id = ANY(@accounts::text[]))
+       OR (m.member_kind = 'group' AND m.member_external_id = ANY(@groups::text[]))
+       OR m.group_external_id = ANY(@groups::text[]));
+
+-- name: ExpireGrantsHeldByRemoved :execrows
+-- The grants the removed accounts and groups hold.
+UPDATE grants g SET expired_at = now()
+FROM (SELECT unnest(@principal_external_ids::text[]) AS principal, unnest(@principal_kinds::text[]) AS kind) r
+WHERE g.connector_id = @connector_id AND g.expired_at IS NULL
+  AND g.principal_kind = r.kind AND g.principal_external_id = r.principal;
+
+-- name: ExpireGrantsViaRemovedGroups :execrows
+-- The grants that came through removed groups (or teams).
+UPDATE grants g SET expired_at = now()
+WHERE g.connector_id = @connector_id AND g.expired_at IS NULL AND g.via IN ('group', 'team')
+  AND g.via_external_id = ANY(@groups::text[]);

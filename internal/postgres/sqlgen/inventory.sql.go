@@ -153,6 +153,48 @@ func (q *Queries) ExpireGrants(ctx context.Context, arg ExpireGrantsParams) (int
 	return result.RowsAffected(), nil
 }
 
+const expireGrantsHeldByRemoved = `-- name: ExpireGrantsHeldByRemoved :execrows
+UPDATE grants g SET expired_at = now()
+FROM (SELECT unnest($2::text[]) AS principal, unnest($3::text[]) AS kind) r
+WHERE g.connector_id = $1 AND g.expired_at IS NULL
+  AND g.principal_kind = r.kind AND g.principal_external_id = r.principal
+`
+
+type ExpireGrantsHeldByRemovedParams struct {
+	ConnectorID          string
+	PrincipalExternalIds []string
+	PrincipalKinds       []string
+}
+
+// The grants the removed accounts and groups hold.
+func (q *Queries) ExpireGrantsHeldByRemoved(ctx context.Context, arg ExpireGrantsHeldByRemovedParams) (int64, error) {
+	result, err := q.db.Exec(ctx, expireGrantsHeldByRemoved, arg.ConnectorID, arg.PrincipalExternalIds, arg.PrincipalKinds)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const expireGrantsViaRemovedGroups = `-- name: ExpireGrantsViaRemovedGroups :execrows
+UPDATE grants g SET expired_at = now()
+WHERE g.connector_id = $1 AND g.expired_at IS NULL AND g.via IN ('group', 'team')
+  AND g.via_external_id = ANY($2::text[])
+`
+
+type ExpireGrantsViaRemovedGroupsParams struct {
+	ConnectorID string
+	Groups      []string
+}
+
+// The grants that came through removed groups (or teams).
+func (q *Queries) ExpireGrantsViaRemovedGroups(ctx context.Context, arg ExpireGrantsViaRemovedGroupsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, expireGrantsViaRemovedGroups, arg.ConnectorID, arg.Groups)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const expireGroupMembers = `-- name: ExpireGroupMembers :execrows
 UPDATE group_members x SET expired_at = now()
 WHERE connector_id = $1 AND expired_at IS NULL AND seen_in_run <> $2 AND seen_at < $3
@@ -198,6 +240,105 @@ func (q *Queries) ExpireGroups(ctx context.Context, arg ExpireGroupsParams) (int
 		arg.RunID,
 		arg.RunStartedAt,
 		arg.Kept,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const expireMembershipsOfRemoved = `-- name: ExpireMembershipsOfRemoved :execrows
+UPDATE group_members m SET expired_at = now()
+WHERE m.id IN (SELECT x.id FROM group_members x
+               WHERE x.connector_id = $1 AND x.member_external_id = ANY($2::text[])
+               UNION ALL
+               SELECT x.id FROM group_members x
+               WHERE x.connector_id = $1 AND x.group_external_id = ANY($3::text[]))
+  AND m.expired_at IS NULL
+  AND ((m.member_kind = 'account' AND m.member_external_id = ANY($4::text[]))
+       OR (m.member_kind = 'group' AND m.member_external_id = ANY($3::text[]))
+       OR m.group_external_id = ANY($3::text[]))
+`
+
+type ExpireMembershipsOfRemovedParams struct {
+	ConnectorID string
+	Members     []string
+	Groups      []string
+	Accounts    []string
+}
+
+// Every membership of the removed accounts and groups: as members, and, for a group, its members'.
+func (q *Queries) ExpireMembershipsOfRemoved(ctx context.Context, arg ExpireMembershipsOfRemovedParams) (int64, error) {
+	result, err := q.db.Exec(ctx, expireMembershipsOfRemoved,
+		arg.ConnectorID,
+		arg.Members,
+		arg.Groups,
+		arg.Accounts,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const expireRemovedAccounts = `-- name: ExpireRemovedAccounts :execrows
+UPDATE accounts SET expired_at = now()
+WHERE connector_id = $1 AND expired_at IS NULL AND external_id = ANY($2::text[])
+`
+
+type ExpireRemovedAccountsParams struct {
+	ConnectorID string
+	ExternalIds []string
+}
+
+func (q *Queries) ExpireRemovedAccounts(ctx context.Context, arg ExpireRemovedAccountsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, expireRemovedAccounts, arg.ConnectorID, arg.ExternalIds)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const expireRemovedGroups = `-- name: ExpireRemovedGroups :execrows
+UPDATE groups SET expired_at = now()
+WHERE connector_id = $1 AND expired_at IS NULL AND external_id = ANY($2::text[])
+`
+
+type ExpireRemovedGroupsParams struct {
+	ConnectorID string
+	ExternalIds []string
+}
+
+func (q *Queries) ExpireRemovedGroups(ctx context.Context, arg ExpireRemovedGroupsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, expireRemovedGroups, arg.ConnectorID, arg.ExternalIds)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const expireRemovedMembers = `-- name: ExpireRemovedMembers :execrows
+UPDATE group_members m SET expired_at = now()
+FROM (SELECT unnest($2::text[]) AS grp, unnest($3::text[]) AS member,
+             unnest($4::text[]) AS kind) r
+WHERE m.connector_id = $1 AND m.expired_at IS NULL
+  AND m.group_external_id = r.grp AND m.member_external_id = r.member AND m.member_kind = r.kind
+`
+
+type ExpireRemovedMembersParams struct {
+	ConnectorID       string
+	GroupExternalIds  []string
+	MemberExternalIds []string
+	MemberKinds       []string
+}
+
+// The memberships named (group, member, member kind), whatever their role.
+func (q *Queries) ExpireRemovedMembers(ctx context.Context, arg ExpireRemovedMembersParams) (int64, error) {
+	result, err := q.db.Exec(ctx, expireRemovedMembers,
+		arg.ConnectorID,
+		arg.GroupExternalIds,
+		arg.MemberExternalIds,
+		arg.MemberKinds,
 	)
 	if err != nil {
 		return 0, err
@@ -265,7 +406,8 @@ type ExpireRevokedGrantsParams struct {
 	Permissions          []string
 }
 
-// Revocations a push-assisted refresh learned of (sspm.Page.RevokedGrants, RevokedCredentials): expired at once.
+// Removals a source knows of (sspm.Page.RevokedGrants, RevokedCredentials, RemovedAccounts, RemovedGroups,
+// RemovedMembers): expired at once, in the transaction of the page that names them.
 func (q *Queries) ExpireRevokedGrants(ctx context.Context, arg ExpireRevokedGrantsParams) (int64, error) {
 	result, err := q.db.Exec(ctx, expireRevokedGrants,
 		arg.ConnectorID,
