@@ -14,10 +14,12 @@ import (
 //   - A full enumeration (the first run, then every full_resync_hours) first asks the delta endpoint for
 //     $deltatoken=latest, enumerates the listing whole, and leaves that deltaLink as the stage's watermark with
 //     the time the enumeration started. Changes made while it ran come again in the next delta, which is harmless.
-//   - A run in between applies the delta from the watermark: changed objects are upserted, a removed user becomes
-//     a deprovisioned account, members@delta additions become memberships. Such a run reads only changes, so it
-//     marks the stage's entities unavailable: nothing of them is swept. Removed memberships and deleted groups
-//     are expired by the next full enumeration, the only run that sweeps them.
+//   - A run in between applies the delta from the watermark: changed objects are upserted, members@delta
+//     additions become memberships, and what the delta marks @removed expires at once through the page's
+//     removals (sspm.Page): a deleted user with its memberships and grants, a deleted group with its
+//     memberships, a membership members@delta removes. Such a run reads only changes, so it marks the stage's
+//     entities unavailable: its sweep expires nothing of them. What Graph does not report (a change it missed,
+//     drift) is expired by the next full enumeration, the only run that sweeps.
 //   - A deltaLink Graph no longer accepts (410 Gone, or 400 syncStateNotFound after 7 days) starts a full
 //     enumeration at once, and the run's progress says so.
 

@@ -65,9 +65,41 @@ func (e *deltaEnv) live(t *testing.T, query string, args ...any) string {
 	return out
 }
 
+// liveKeys lists the connector's live inventory rows, each as "table key" with the key's columns joined by |.
+func (e *deltaEnv) liveKeys(t *testing.T) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for table, cols := range map[string]string{
+		"accounts":      "external_id",
+		"groups":        "external_id",
+		"group_members": "group_external_id || '|' || member_external_id",
+		"grants":        "principal_external_id || '|' || resource_external_id || '|' || permission || '|' || via_external_id",
+		"credentials":   "external_id || '|' || owner_external_id",
+		"resources":     "external_id",
+	} {
+		rows, err := e.db.Pool().Query(context.Background(), "SELECT "+cols+" FROM "+table+" WHERE connector_id = $1 AND expired_at IS NULL", e.conn.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				t.Fatal(err)
+			}
+			out[table+" "+k] = true
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
 // TestDeltaBetweenFullEnumerations: the first run enumerates and keeps the deltaLinks; the next applies the users
-// and groups delta (a new user, a disabled one, a deleted one deprovisioned, a new membership) without listing
-// users or groups and expires nothing of them; a week later a full re-enumeration sweeps the removed membership.
+// and groups delta (a new user, a disabled one, a new membership) without listing users or groups, and expires
+// at once exactly what the delta reports removed (a soft-deleted and a permanently deleted user with their
+// memberships and grants, a deleted group with its memberships, a removed membership): nothing else, and its
+// sweep expires nothing. A week later a full re-enumeration sweeps as before.
 func TestDeltaBetweenFullEnumerations(t *testing.T) {
 	e := newDeltaEnv(t)
 	sim := e.tn.sim
@@ -78,10 +110,20 @@ func TestDeltaBetweenFullEnumerations(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t, sim.SetAccountEnabled(users[1], false))
-	must(t, sim.DeleteUser(users[2], false))
 	must(t, sim.AddMember(groups[0], added))
-	removed := groupMembers(t, sim, groups[1])[0]
+	deleted := map[string]bool{users[2]: true, users[3]: true, groups[2]: true}
+	var removed string
+	for _, m := range groupMembers(t, sim, groups[1]) {
+		if !deleted[m] {
+			removed = m
+			break
+		}
+	}
 	must(t, sim.RemoveMember(groups[1], removed))
+	must(t, sim.DeleteUser(users[2], false))
+	must(t, sim.DeleteUser(users[3], true))
+	must(t, sim.DeleteGroup(groups[2]))
+	before := e.liveKeys(t)
 
 	sim.ResetStats()
 	res := e.sync(t)
@@ -94,20 +136,46 @@ func TestDeltaBetweenFullEnumerations(t *testing.T) {
 		t.Errorf("the delta run read no delta: %v", st)
 	}
 	if n := res.Expired[sspm.EntityAccounts] + res.Expired[sspm.EntityGroups] + res.Expired[sspm.EntityGroupMembers]; n != 0 {
-		t.Errorf("the delta run expired %v", res.Expired)
+		t.Errorf("the delta run swept %v", res.Expired)
 	}
-	for id, want := range map[string]string{added: "active", users[1]: "suspended", users[2]: "deprovisioned"} {
+	for id, want := range map[string]string{added: "active", users[1]: "suspended"} {
 		q := `SELECT status FROM accounts WHERE connector_id = $1 AND external_id = $2 AND expired_at IS NULL`
 		if got := e.live(t, q, id); got != want {
 			t.Errorf("account %s: status %q, want %q", id, got, want)
 		}
 	}
-	memberQ := `SELECT member_external_id FROM group_members WHERE connector_id = $1 AND group_external_id = $2 AND member_external_id = $3 AND expired_at IS NULL`
-	if e.live(t, memberQ, groups[0], added) == "" {
+	after := e.liveKeys(t)
+	if !after["group_members "+groups[0]+"|"+added] {
 		t.Error("the membership added in the delta is not stored")
 	}
-	if e.live(t, memberQ, groups[1], removed) == "" {
-		t.Error("a delta run expired a membership: only a full re-enumeration sweeps")
+	// A live row before the run is gone after it exactly when the delta removed it or what it hangs on.
+	var expired int
+	for k := range before {
+		table, key, _ := strings.Cut(k, " ")
+		parts := strings.Split(key, "|")
+		want := false
+		switch table {
+		case "accounts", "groups":
+			want = deleted[key]
+		case "group_members":
+			want = deleted[parts[0]] || deleted[parts[1]] || key == groups[1]+"|"+removed
+		case "grants":
+			want = deleted[parts[0]] || deleted[parts[3]]
+		}
+		if gone := !after[k]; gone != want {
+			t.Errorf("%s: expired %v, want %v", k, gone, want)
+		}
+		if want {
+			expired++
+		}
+	}
+	for _, k := range []string{"accounts " + users[2], "accounts " + users[3], "groups " + groups[2], "group_members " + groups[1] + "|" + removed} {
+		if !before[k] {
+			t.Errorf("%s was not live before the delta run: the test removes nothing", k)
+		}
+	}
+	if res.Run.Counts["removed"] != int64(expired) {
+		t.Errorf("the run counts %d removed rows, want %d", res.Run.Counts["removed"], expired)
 	}
 
 	e.clk.Advance(8 * 24 * time.Hour) // the weekly re-enumeration is due
@@ -116,11 +184,41 @@ func TestDeltaBetweenFullEnumerations(t *testing.T) {
 	if sim.Stats().ByRoute["/v1.0/users"] == 0 {
 		t.Fatal("the weekly run did not enumerate users")
 	}
-	if e.live(t, memberQ, groups[1], removed) != "" {
-		t.Error("the full re-enumeration did not expire the removed membership")
+	if len(res.Run.Unavailable) != 0 {
+		t.Errorf("the full re-enumeration left %v unavailable", res.Run.Unavailable)
 	}
-	if res.Expired[sspm.EntityGroupMembers] == 0 || len(res.Run.Unavailable) != 0 {
-		t.Errorf("the full re-enumeration expired %v, unavailable %v", res.Expired, res.Run.Unavailable)
+	for k := range e.liveKeys(t) {
+		if !after[k] && !strings.HasPrefix(k, "credentials ") {
+			t.Errorf("%s is live again after the full re-enumeration", k)
+		}
+	}
+}
+
+// TestFailedDeltaRunExpiresNothing: a delta run that fails before its users delta is read writes no removal;
+// the next run applies them.
+func TestFailedDeltaRunExpiresNothing(t *testing.T) {
+	e := newDeltaEnv(t)
+	sim := e.tn.sim
+	e.sync(t)
+	users, groups := sim.UserIDs(), sim.GroupIDs()
+	member := groupMembers(t, sim, groups[0])[0]
+	must(t, sim.RemoveMember(groups[0], member))
+	must(t, sim.DeleteUser(users[4], true))
+	before := e.liveKeys(t)
+	sim.AddFault(entrasim.Fault{Path: "/v1.0/users/delta", Status: http.StatusInternalServerError})
+	e.clk.Advance(time.Hour)
+	res, err := e.runner.Run(context.Background(), sspm.Invocation{Lane: sspm.LaneFull, ConnectorID: e.conn.ID}, "t", time.Time{})
+	if err != nil || res.Outcome != lane.OutcomeFailed {
+		t.Fatalf("the run with a failing users delta: %s %v", res.Outcome, err)
+	}
+	if after := e.liveKeys(t); len(after) != len(before) {
+		t.Errorf("the failed run changed the live rows: %d before, %d after", len(before), len(after))
+	}
+	sim.ClearFaults()
+	e.sync(t)
+	after := e.liveKeys(t)
+	if after["accounts "+users[4]] || after["group_members "+groups[0]+"|"+member] {
+		t.Error("the next run did not apply the removals")
 	}
 }
 

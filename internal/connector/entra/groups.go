@@ -89,13 +89,15 @@ func (s *Source) groupsStep(ctx context.Context, cursor string) (sspm.StepResult
 	return res, nil
 }
 
-// groupsDelta is the groups stage's delta: changed groups upserted with the members members@delta adds.
+// groupsDelta is the groups stage's delta: changed groups upserted with the members members@delta adds, the
+// memberships it marks @removed and the groups the delta marks @removed expired at once (sspm.Page removals).
 func (s *Source) groupsDelta() deltaSpec {
 	return deltaSpec{what: "groups", latest: "/groups/delta?$select=" + groupSelect + ",members&$deltatoken=latest",
 		entities: []sspm.Entity{sspm.EntityGroups, sspm.EntityGroupMembers},
 		emit: func(item json.RawMessage, o object, p *sspm.Page) error {
-			if o.Removed != nil {
-				return nil // a deleted group is expired by the next full enumeration
+			if o.Removed != nil { // deleted ("changed": restorable for 30 days; "deleted": for good): no longer in effect
+				p.RemovedGroups = append(p.RemovedGroups, o.ID)
+				return nil
 			}
 			g, err := mapGroup(item)
 			if err != nil {
@@ -107,10 +109,13 @@ func (s *Source) groupsDelta() deltaSpec {
 				p.Groups = append(p.Groups, g)
 			}
 			for _, m := range full.MembersDelta {
-				if m.Removed != nil {
-					continue // removed memberships are expired by the next full enumeration
-				}
-				if id, kind, ok := principal(m.Type, m.ID); ok {
+				id, kind, ok := principal(m.Type, m.ID)
+				switch {
+				case !ok:
+				case m.Removed != nil:
+					p.RemovedMembers = append(p.RemovedMembers, sspm.GroupMember{GroupExternalID: g.ExternalID,
+						MemberExternalID: id, MemberKind: kind})
+				default:
 					p.GroupMembers = append(p.GroupMembers, sspm.GroupMember{GroupExternalID: g.ExternalID,
 						MemberExternalID: id, MemberKind: kind, Role: "member"})
 				}

@@ -109,9 +109,6 @@ type user struct {
 		NonInteractive *time.Time `json:"lastNonInteractiveSignInDateTime"`
 		Successful     *time.Time `json:"lastSuccessfulSignInDateTime"`
 	} `json:"signInActivity"`
-	Removed *struct {
-		Reason string `json:"reason"`
-	} `json:"@removed"`
 }
 
 // AccountGuest is the account kind of B2B guests (userType Guest).
@@ -122,7 +119,6 @@ const (
 	statusActive        = "active"
 	statusPending       = "pending"
 	statusSuspended     = "suspended"
-	statusDeprovisioned = "deprovisioned"
 )
 
 // mapUser maps a Graph user to an account; its admin flag comes from the directory roles.
@@ -139,8 +135,6 @@ func (s *Source) mapUser(item json.RawMessage) (sspm.Account, error) {
 		a.Kind = AccountGuest
 	}
 	switch {
-	case u.Removed != nil:
-		a.Status = statusDeprovisioned
 	case u.AccountEnabled != nil && !*u.AccountEnabled:
 		a.Status = statusSuspended
 	case strings.EqualFold(u.UserType, "Guest") && strings.EqualFold(u.ExternalUserState, "PendingAcceptance"):
@@ -192,17 +186,22 @@ func emailShaped(e string) bool {
 	return strings.Count(e, "@") == 1 && !strings.ContainsAny(e, " \t") && !strings.HasPrefix(e, "@") && !strings.HasSuffix(e, "@")
 }
 
-// usersDelta is the users stage's delta: changed users upserted, removed users deprovisioned.
+// usersDelta is the users stage's delta: changed users upserted; a user the delta marks @removed expires at once
+// with its memberships and grants (sspm.Page.RemovedAccounts), as the full enumeration's sweep would expire it.
+// Graph marks a deleted user {"reason": "changed"} while it can be restored from deleted items (30 days) and
+// "deleted" once it is gone for good: either way it can no longer sign in, and it has left its groups and roles.
+// A restored user comes back in a later delta as changed, and is stored again.
 func (s *Source) usersDelta() deltaSpec {
 	return deltaSpec{what: "users", latest: "/users/delta?$select=" + userSelect + "&$deltatoken=latest",
 		entities: []sspm.Entity{sspm.EntityAccounts},
 		emit: func(item json.RawMessage, o object, p *sspm.Page) error {
+			if o.Removed != nil {
+				p.RemovedAccounts = append(p.RemovedAccounts, o.ID)
+				return nil
+			}
 			a, err := s.mapUser(item)
 			if err != nil {
 				return err
-			}
-			if o.Removed != nil {
-				a.Active, a.Status, a.Raw = false, statusDeprovisioned, item
 			}
 			p.Accounts = append(p.Accounts, a)
 			return nil

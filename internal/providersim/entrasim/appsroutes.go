@@ -102,7 +102,8 @@ func (s *Server) listOwners(w http.ResponseWriter, r *http.Request, c *call) {
 		}})
 }
 
-// listAssignedTo serves /servicePrincipals/{id}/appRoleAssignedTo.
+// listAssignedTo serves /servicePrincipals/{id}/appRoleAssignedTo; a deleted user's or group's assignments are
+// gone with it.
 func (s *Server) listAssignedTo(w http.ResponseWriter, r *http.Request, c *call) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -111,8 +112,20 @@ func (s *Server) listAssignedTo(w http.ResponseWriter, r *http.Request, c *call)
 		s.notFound(w, r, id)
 		return
 	}
-	l := recordListing(r.URL.Path, "AppRoleAssignment", s.apps.assignedTo[id], setOf("id", "principalId", "principalType", "appRoleId"))
+	rs := s.apps.assignedTo[id]
+	l := recordListing(r.URL.Path, "AppRoleAssignment", rs, setOf("id", "principalId", "principalType", "appRoleId"))
 	l.props = union(l.props, setOf("id", "appRoleId", "createdDateTime", "principalDisplayName", "principalId", "principalType", "resourceDisplayName", "resourceId", "deletedDateTime"))
+	d := s.dir
+	l.at = func(i int) (item, string, bool) {
+		pid, _ := rs[i]["principalId"].(string)
+		if u := d.userByID[pid]; u != nil && u.deleted != "" {
+			return rs[i], "", false
+		}
+		if g := d.grpByID[pid]; g != nil && g.deleted != "" {
+			return rs[i], "", false
+		}
+		return rs[i], "", true
+	}
 	s.serveList(w, r, c, l)
 }
 

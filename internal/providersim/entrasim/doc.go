@@ -28,10 +28,11 @@
 //     Authentication_RequestFromNonPremiumTenantOrB2CTenant), pages capped at 120 as Graph caps them.
 //   - GET /v1.0/users/delta and /groups/delta (also delta(), microsoft.graph.delta): rounds of nextLink pages
 //     ending in a deltaLink; a deltaLink returns what changed since its round started, deleted users as
-//     @removed {"reason":"changed"} (soft delete) or "deleted" (permanent); groups carry members@delta (every
-//     member on the first round, then additions and removals). $deltatoken=latest; tokens older than 7 days or
-//     from another run: 400 syncStateNotFound. Tests change the tenant between rounds with AddUser,
-//     SetAccountEnabled, DeleteUser, AddMember and RemoveMember. Options.DeltaMembersPerObject splits a
+//     @removed {"reason":"changed"} (soft delete) or "deleted" (permanent), deleted groups as @removed
+//     {"reason":"deleted"}; groups carry members@delta (every member on the first round, then additions and
+//     removals, a removal as {"@odata.type":...,"id":...,"@removed":{"reason":"deleted"}}). $deltatoken=latest;
+//     tokens older than 7 days or from another run: 400 syncStateNotFound. Tests change the tenant between
+//     rounds with AddUser, SetAccountEnabled, DeleteUser, DeleteGroup, AddMember and RemoveMember. Options.DeltaMembersPerObject splits a
 //     group's members@delta into parts, the group repeated once per part, as Graph does for large groups.
 //   - GET /v1.0/servicePrincipals/delta and /applications/delta: the same rounds and tokens over the apps'
 //     records; an object is reported when its properties changed (SetServicePrincipalEnabled; a

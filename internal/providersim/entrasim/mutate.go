@@ -111,6 +111,30 @@ func (s *Server) DeleteUser(id string, permanent bool) error {
 	return nil
 }
 
+// DeleteGroup deletes a group for good (as Graph deletes a security group; a Microsoft 365 group would be
+// restorable): it leaves the listings and every group it was a member of, and the groups delta reports it as
+// @removed {"reason":"deleted"}.
+func (s *Server) DeleteGroup(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.dir
+	g := d.grpByID[id]
+	if g == nil || g.deleted != "" {
+		return fmt.Errorf("entrasim delete group: no group %s", id)
+	}
+	d.seq++
+	g.seq, g.deleted = d.seq, "deleted"
+	s.audit("Delete group", "GroupManagement", "Group", g.id, g.displayName, "")
+	for _, p := range d.groups {
+		if i := slices.Index(p.members, id); i >= 0 {
+			p.members = slices.Delete(p.members, i, i+1)
+			p.changes = append(p.changes, memberChange{seq: d.seq, id: id})
+			p.seq = d.seq
+		}
+	}
+	return nil
+}
+
 // AddMember adds a user or group to a group.
 func (s *Server) AddMember(groupID, memberID string) error {
 	return s.setMember(groupID, memberID, true)
