@@ -116,9 +116,9 @@ const AccountGuest sspm.AccountKind = "guest"
 
 // Normalized statuses (providers.md §1.1).
 const (
-	statusActive        = "active"
-	statusPending       = "pending"
-	statusSuspended     = "suspended"
+	statusActive    = "active"
+	statusPending   = "pending"
+	statusSuspended = "suspended"
 )
 
 // mapUser maps a Graph user to an account; its admin flag comes from the directory roles.
