@@ -30,7 +30,7 @@ type Account struct {
 	LinkReason   string     `json:"link_reason,omitempty" doc:"authoritative, auto_email or manual; manual without an identity means deliberately unlinked."`
 	LinkedBy     string     `json:"linked_by,omitempty"`
 	Anchored     bool       `json:"anchored" doc:"Its identity is anchored by an authoritative source."`
-	AnchorReason string     `json:"anchor_reason,omitempty" enum:"unlinked_by_hand,service_account,identity_not_anchored,no_email,email_matches_no_identity,several_candidates,awaiting_linking" doc:"Why no anchored identity claims it; absent when one does. identity_not_anchored: linked by hand to an identity no authoritative source has; email_matches_no_identity and several_candidates count anchored identities with its email; awaiting_linking: one has it, the next linking run links it."`
+	AnchorReason string     `json:"anchor_reason,omitempty" enum:"unlinked_by_hand,service_account,identity_not_anchored,guest,no_email,email_matches_no_identity,several_candidates,awaiting_linking" doc:"Why no anchored identity claims it; absent when one does. identity_not_anchored: linked by hand to an identity no authoritative source has; guest: a guest of the tenant (Entra userType Guest), someone else's person, never linked automatically; email_matches_no_identity and several_candidates count anchored identities with its email; awaiting_linking: one has it, the next linking run links it."`
 }
 
 // IdentitySuggestion is an identity likely to own an account, and why.

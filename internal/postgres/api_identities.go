@@ -253,7 +253,8 @@ type AccountRow struct {
 	LinkReason, LinkedBy                                                string
 	Anchored                                                            bool // its identity is anchored
 	// AnchorReason says why no anchored identity claims the account, "" when one does: unlinked_by_hand,
-	// service_account (not a user), identity_not_anchored (linked by hand to one), no_email,
+	// service_account (not a user), identity_not_anchored (linked by hand to one), guest (a user whose raw
+	// userType is Guest: never linked automatically), no_email,
 	// email_matches_no_identity (no anchored one), several_candidates (several anchored ones have its email) or
 	// awaiting_linking (one has its email: the next linking run links it).
 	AnchorReason string

@@ -337,10 +337,10 @@ export interface components {
     Account: {
       active: boolean;
       /**
-       * @description Why no anchored identity claims it; absent when one does. identity_not_anchored: linked by hand to an identity no authoritative source has; email_matches_no_identity and several_candidates count anchored identities with its email; awaiting_linking: one has it, the next linking run links it.
+       * @description Why no anchored identity claims it; absent when one does. identity_not_anchored: linked by hand to an identity no authoritative source has; guest: a guest of the tenant (Entra userType Guest), someone else's person, never linked automatically; email_matches_no_identity and several_candidates count anchored identities with its email; awaiting_linking: one has it, the next linking run links it.
        * @enum {string}
        */
-      anchor_reason?: "unlinked_by_hand" | "service_account" | "identity_not_anchored" | "no_email" | "email_matches_no_identity" | "several_candidates" | "awaiting_linking";
+      anchor_reason?: "unlinked_by_hand" | "service_account" | "identity_not_anchored" | "guest" | "no_email" | "email_matches_no_identity" | "several_candidates" | "awaiting_linking";
       /** @description Its identity is anchored by an authoritative source. */
       anchored: boolean;
       connector_id: string;

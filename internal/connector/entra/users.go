@@ -111,9 +111,6 @@ type user struct {
 	} `json:"signInActivity"`
 }
 
-// AccountGuest is the account kind of B2B guests (userType Guest).
-const AccountGuest sspm.AccountKind = "guest"
-
 // Normalized statuses (providers.md §1.1).
 const (
 	statusActive    = "active"
@@ -129,11 +126,10 @@ func (s *Source) mapUser(item json.RawMessage) (sspm.Account, error) {
 	}
 	a := sspm.Account{ExternalID: u.ID, Kind: sspm.AccountUser, Email: userEmail(u), Username: u.UPN,
 		DisplayName: u.DisplayName, Raw: item, IsAdmin: s.mem.admins[u.ID]}
-	if strings.EqualFold(u.UserType, "Guest") {
-		// A B2B guest is someone else's person: never linked (and so never anchored) automatically by email; it
-		// waits in "Microsoft Entra ID users needing anchor" for a decision.
-		a.Kind = AccountGuest
-	}
+	// A B2B guest (userType Guest, kept in the raw record) is a person, so an account of kind user that the
+	// people rules (MFA gaps, leavers, guest admins) see; but someone else's person: the linking never links it
+	// by email (and so never anchors an identity with it), and it waits in "Microsoft Entra ID users needing
+	// anchor" with the reason guest for a decision.
 	switch {
 	case u.AccountEnabled != nil && !*u.AccountEnabled:
 		a.Status = statusSuspended

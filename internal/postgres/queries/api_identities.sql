@@ -93,6 +93,7 @@ SELECT a.id, a.connector_id, a.external_id, a.kind, a.email, a.username, a.displ
             WHEN l.account_id IS NOT NULL AND l.identity_id IS NULL THEN 'unlinked_by_hand'
             WHEN a.kind <> 'user' THEN 'service_account'
             WHEN l.reason = 'manual' THEN 'identity_not_anchored'
+            WHEN lower(COALESCE(a.raw ->> 'userType', '')) = 'guest' THEN 'guest'
             WHEN a.email = '' THEN 'no_email'
             WHEN same_email.n = 0 THEN 'email_matches_no_identity'
             WHEN same_email.n > 1 THEN 'several_candidates'

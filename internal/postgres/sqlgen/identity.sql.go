@@ -88,7 +88,7 @@ SELECT 'person', e.email, e.display_name
 FROM (SELECT DISTINCT ON (a.email) a.email, a.display_name
       FROM accounts a
       LEFT JOIN identity_links l ON l.account_id = a.id
-      WHERE a.connector_id = $1 AND a.expired_at IS NULL AND a.kind = 'user' AND a.email <> ''
+      WHERE a.connector_id = $1 AND a.expired_at IS NULL AND a.kind = 'user' AND lower(COALESCE(a.raw ->> 'userType', '')) <> 'guest' AND a.email <> ''
         AND l.account_id IS NULL
       ORDER BY a.email, a.id) e
 WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE lower(i.primary_email) = e.email)
@@ -135,7 +135,7 @@ const hasLinkableAccounts = `-- name: HasLinkableAccounts :one
 SELECT EXISTS (
     SELECT 1 FROM accounts a
     LEFT JOIN identity_links l ON l.account_id = a.id
-    WHERE a.connector_id = $1 AND a.expired_at IS NULL AND a.kind = 'user' AND a.email <> ''
+    WHERE a.connector_id = $1 AND a.expired_at IS NULL AND a.kind = 'user' AND lower(COALESCE(a.raw ->> 'userType', '')) <> 'guest' AND a.email <> ''
       AND l.account_id IS NULL)::boolean
 `
 
@@ -233,6 +233,7 @@ func (q *Queries) IdentityAccounts(ctx context.Context, ids []int64) ([]Identity
 }
 
 const linkByAlias = `-- name: LinkByAlias :execrows
+
 INSERT INTO identity_links (account_id, identity_id, reason)
 SELECT DISTINCT ON (a.id) a.id, i.id, CASE WHEN $1::boolean THEN 'authoritative' ELSE 'auto_email' END
 FROM accounts a
@@ -240,7 +241,7 @@ LEFT JOIN identity_links l ON l.account_id = a.id
 CROSS JOIN LATERAL jsonb_array_elements_text(
     CASE WHEN jsonb_typeof(a.raw -> 'aliases') = 'array' THEN a.raw -> 'aliases' ELSE '[]'::jsonb END) x(alias)
 JOIN identities i ON lower(i.primary_email) = lower(x.alias)
-WHERE a.connector_id = $2 AND a.expired_at IS NULL AND a.kind = 'user' AND l.account_id IS NULL
+WHERE a.connector_id = $2 AND a.expired_at IS NULL AND a.kind = 'user' AND lower(COALESCE(a.raw ->> 'userType', '')) <> 'guest' AND l.account_id IS NULL
   AND NOT EXISTS (SELECT 1 FROM identities p WHERE lower(p.primary_email) = a.email)
 ORDER BY a.id, i.anchored DESC, i.id
 ON CONFLICT (account_id) DO NOTHING
@@ -251,6 +252,9 @@ type LinkByAliasParams struct {
 	ConnectorID   string
 }
 
+// The linking links only accounts of kind user, and never a guest (an account whose raw record's userType is
+// Guest, as Microsoft Graph marks B2B guests): a guest is someone else's person, linked only by hand, and waits
+// in "needing anchor" with the reason guest.
 // Links the connector's live, unlinked user accounts whose primary email no identity has to the identity of one of
 // their aliases (the raw record's "aliases", a list of addresses: Google Workspace), anchored identities first, then
 // the oldest. It runs before identities are created for emails, so an account known by an alias joins the person
@@ -273,7 +277,7 @@ SELECT a.id,
        CASE WHEN $1::boolean THEN 'authoritative' ELSE 'auto_email' END
 FROM accounts a
 LEFT JOIN identity_links l ON l.account_id = a.id
-WHERE a.connector_id = $2 AND a.expired_at IS NULL AND a.kind = 'user' AND a.email <> ''
+WHERE a.connector_id = $2 AND a.expired_at IS NULL AND a.kind = 'user' AND lower(COALESCE(a.raw ->> 'userType', '')) <> 'guest' AND a.email <> ''
   AND l.account_id IS NULL
 ON CONFLICT (account_id) DO NOTHING
 `

@@ -35,8 +35,68 @@ func (s *Server) AddUser(nu NewUser) (string, error) {
 		u.userType, u.externalState = "Guest", "PendingAcceptance"
 	}
 	d.addUser(u)
+	userType := "member"
+	if nu.Guest {
+		userType = "guest"
+	}
+	// Every user has registration details; a new one has registered no method.
+	s.apps.registered = append(s.apps.registered, record{"id": u.id, "userPrincipalName": u.upn, "userDisplayName": u.displayName,
+		"userType": userType, "isAdmin": false, "isMfaRegistered": false, "isMfaCapable": false,
+		"isPasswordlessCapable": false, "isSsprRegistered": false, "isSsprEnabled": true, "isSsprCapable": false,
+		"isSystemPreferredAuthenticationMethodEnabled": false, "methodsRegistered": []string{}, "defaultMfaMethod": "none",
+		"lastUpdatedDateTime": nil, "systemPreferredAuthenticationMethods": []string{},
+		"userPreferredMethodForSecondaryAuthentication": "none"})
 	s.audit("Add user", "UserManagement", "User", u.id, u.displayName, u.upn)
 	return u.id, nil
+}
+
+// AddRoleMember adds a user to a directory role, named by its display name ("Global Administrator"), and
+// activates the role if none held it yet.
+func (s *Server) AddRoleMember(role, userID string) error { return s.setRoleMember(role, userID, true) }
+
+// RemoveRoleMember removes a user from an activated directory role.
+func (s *Server) RemoveRoleMember(role, userID string) error {
+	return s.setRoleMember(role, userID, false)
+}
+
+func (s *Server) setRoleMember(role, userID string, add bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.dir.userByID[userID]
+	if u == nil || u.deleted != "" {
+		return fmt.Errorf("entrasim role member: no user %s", userID)
+	}
+	var id string
+	for _, r := range s.apps.dirRoles {
+		if r["displayName"] == role {
+			id, _ = r["id"].(string)
+		}
+	}
+	if id == "" && add { // Graph activates a built-in role on its first assignment
+		for _, def := range s.apps.roleDefs {
+			if def["displayName"] == role {
+				id = guid(s.dir.seed, kindRoleAssignment, 1<<40+uint64(len(s.apps.dirRoles)))
+				s.apps.dirRoles = append(s.apps.dirRoles, record{"id": id, "displayName": def["displayName"],
+					"description": def["description"], "roleTemplateId": def["id"], "deletedDateTime": nil})
+			}
+		}
+	}
+	if id == "" {
+		return fmt.Errorf("entrasim role member: no role %q", role)
+	}
+	ms := s.apps.roleMembers[id]
+	i := slices.Index(ms, userID)
+	switch {
+	case add && i >= 0, !add && i < 0:
+		return nil
+	case add:
+		s.apps.roleMembers[id] = append(ms, userID)
+		s.audit("Add member to role", "RoleManagement", "User", u.id, u.displayName, u.upn)
+	default:
+		s.apps.roleMembers[id] = slices.Delete(ms, i, i+1)
+		s.audit("Remove member from role", "RoleManagement", "User", u.id, u.displayName, u.upn)
+	}
+	return nil
 }
 
 // SetAccountEnabled enables or disables a user.

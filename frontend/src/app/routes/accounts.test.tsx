@@ -31,6 +31,15 @@ describe('Accounts', () => {
     expect(requested(fetch, 'GET', '/api/connectors/github-acme/accounts')).toHaveLength(0)
   })
 
+  it('says a guest needs an anchor because it is a guest', async () => {
+    renderApp('/connectors/entra-acme/accounts?view=needs-anchor', {
+      'GET /api/connectors/entra-acme/needs-anchor': page([
+        { ...bob, connector_id: 'entra-acme', external_id: 'pat-guest', email: 'pat@partner.example', anchor_reason: 'guest' },
+      ]),
+    })
+    expect(await screen.findByText("needs an anchor: a guest of the tenant (someone else's person): link it by hand")).toBeTruthy()
+  })
+
   it('lists all accounts and unlinks one for good', async () => {
     const { fetch } = renderApp('/connectors/github-acme/accounts', {
       'GET /api/connectors/github-acme/accounts': page([{ ...bob, identity_id: 7, link_reason: 'auto_email' }]),

@@ -12,6 +12,7 @@ export const anchorReasons: Record<string, string> = {
   unlinked_by_hand: 'unlinked by hand',
   service_account: 'not a person (service account or bot)',
   identity_not_anchored: 'linked by hand to an identity no authoritative source has',
+  guest: "a guest of the tenant (someone else's person): link it by hand",
   no_email: 'no email',
   email_matches_no_identity: 'its email matches no anchored identity',
   several_candidates: 'several identities have its email',
