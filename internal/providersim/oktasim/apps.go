@@ -182,11 +182,7 @@ func appAttr(a *app) attrGetter {
 // limit and after, in id order.
 func (s *Server) listApps(w http.ResponseWriter, r *http.Request, rq *request) {
 	q := r.URL.Query()
-	limit, err := s.pageSize(r, rq)
-	if err != nil {
-		s.writeError(w, http.StatusBadRequest, codeValidation, "Api validation failed: limit", err.Error())
-		return
-	}
+	limit := rq.limit
 	e, err := parseExpr(q.Get("filter"))
 	if err != nil {
 		s.writeError(w, http.StatusBadRequest, codeInvalidSearch, "Invalid search criteria.", err.Error())

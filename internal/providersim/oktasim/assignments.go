@@ -57,11 +57,7 @@ func writeAppUser(jw *jsonw, a *app, au *appUser, expandUser bool, typeID, base 
 // embeds the user), in user id order.
 func (s *Server) listAppUsers(w http.ResponseWriter, r *http.Request, rq *request) {
 	id := r.PathValue("appId")
-	limit, err := s.pageSize(r, rq)
-	if err != nil {
-		s.writeError(w, http.StatusBadRequest, codeValidation, "Api validation failed: limit", err.Error())
-		return
-	}
+	limit := rq.limit
 	expand := r.URL.Query().Get("expand") == "user"
 	jw := s.bufs.get()
 	defer s.bufs.put(jw)
@@ -90,11 +86,7 @@ func (s *Server) listAppUsers(w http.ResponseWriter, r *http.Request, rq *reques
 // embeds the group), in group id order.
 func (s *Server) listAppGroups(w http.ResponseWriter, r *http.Request, rq *request) {
 	id := r.PathValue("appId")
-	limit, err := s.pageSize(r, rq)
-	if err != nil {
-		s.writeError(w, http.StatusBadRequest, codeValidation, "Api validation failed: limit", err.Error())
-		return
-	}
+	limit := rq.limit
 	expand := r.URL.Query().Get("expand") == "group"
 	jw := s.bufs.get()
 	defer s.bufs.put(jw)

@@ -75,11 +75,7 @@ func groupAttr(g *group) attrGetter {
 // search, limit and after, in id order.
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, rq *request) {
 	q := r.URL.Query()
-	limit, err := s.pageSize(r, rq)
-	if err != nil {
-		s.writeError(w, http.StatusBadRequest, codeValidation, "Api validation failed: limit", err.Error())
-		return
-	}
+	limit := rq.limit
 	text := q.Get("search")
 	if text == "" {
 		text = q.Get("filter")
@@ -125,11 +121,7 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, rq *request) {
 // User objects, in id order.
 func (s *Server) listGroupUsers(w http.ResponseWriter, r *http.Request, rq *request) {
 	id := r.PathValue("groupId")
-	limit, err := s.pageSize(r, rq)
-	if err != nil {
-		s.writeError(w, http.StatusBadRequest, codeValidation, "Api validation failed: limit", err.Error())
-		return
-	}
+	limit := rq.limit
 	jw := s.bufs.get()
 	defer s.bufs.put(jw)
 	next, ok := func() (string, bool) {

@@ -51,9 +51,7 @@ func (s *Server) parseLogQuery(r *http.Request, rq *request) (logQuery, string) 
 	q := r.URL.Query()
 	lq := logQuery{}
 	var err error
-	if lq.limit, err = s.pageSize(r, rq); err != nil {
-		return lq, "limit: " + err.Error()
-	}
+	lq.limit = rq.limit
 	switch strings.ToUpper(q.Get("sortOrder")) {
 	case "", "ASCENDING":
 	case "DESCENDING":

@@ -14,6 +14,8 @@ type request struct {
 	now  time.Time
 	// page is this request's page of a listing: 1 without `after`.
 	page int
+	// limit is the page size a listing's request asks for (pageSize), 0 on routes that are not listings.
+	limit int
 	// after is the sort key decoded from the `after` cursor ("" on page 1).
 	after string
 	// endless is set by an EndlessCursor fault, emptyLast by an EmptyLastPage
@@ -50,7 +52,7 @@ func (sw *statusWriter) Flush() {
 
 // serve wraps a route's handler with what every Okta response goes
 // through: counting, the concurrency limit, the rate-limit bucket and its
-// headers, authentication, the `after` cursor, and faults.
+// headers, authentication, the `after` cursor, faults, and a listing's `limit`.
 func (s *Server) serve(rt *route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		now := s.now()
@@ -115,6 +117,14 @@ func (s *Server) serve(rt *route) http.Handler {
 			return
 		}
 		rq.endless, rq.emptyLast, rq.nextIn = f.EndlessCursor, f.EmptyLastPage, f.NextLink
+		if rt.lim != (limits{}) {
+			n, err := s.pageSize(r, rq)
+			if err != nil {
+				s.writeError(sw, http.StatusBadRequest, codeValidation, "Api validation failed: limit", err.Error())
+				return
+			}
+			rq.limit = n
+		}
 		var out http.ResponseWriter = sw
 		if f.Truncate {
 			out = &truncatingWriter{ResponseWriter: sw}

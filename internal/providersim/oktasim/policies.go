@@ -187,11 +187,7 @@ func (s *Server) listPolicies(w http.ResponseWriter, r *http.Request, rq *reques
 		s.writeError(w, http.StatusBadRequest, codeValidation, "Api validation failed: type", "type: The field cannot be left blank")
 		return
 	}
-	limit, err := s.pageSize(r, rq)
-	if err != nil {
-		s.writeError(w, http.StatusBadRequest, codeValidation, "Api validation failed: limit", err.Error())
-		return
-	}
+	limit := rq.limit
 	status := strings.ToUpper(q.Get("status"))
 	jw := s.bufs.get()
 	defer s.bufs.put(jw)

@@ -77,11 +77,7 @@ func (s *Server) listGroupRoles(w http.ResponseWriter, r *http.Request, rq *requ
 // listing, the next link in the body (`_links.next.href`) rather than in a
 // Link header (a NextLink fault moves it to the header).
 func (s *Server) listRoleAssignees(w http.ResponseWriter, r *http.Request, rq *request) {
-	limit, err := s.pageSize(r, rq)
-	if err != nil {
-		s.writeError(w, http.StatusBadRequest, codeValidation, "Api validation failed: limit", err.Error())
-		return
-	}
+	limit := rq.limit
 	jw := s.bufs.get()
 	defer s.bufs.put(jw)
 	func() {

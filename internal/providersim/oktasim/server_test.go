@@ -109,6 +109,9 @@ func TestErrorsHaveOktaShape(t *testing.T) {
 		{"bad filter", "/api/v1/users?filter=status%20eq", DefaultToken, 400, "E0000031"},
 		{"bad cursor", "/api/v1/users?after=%21%21", DefaultToken, 400, "E0000001"},
 		{"policies without type", "/api/v1/policies", DefaultToken, 400, "E0000001"},
+		{"bad limit", "/api/v1/users?limit=x", DefaultToken, 400, "E0000001"},
+		{"negative limit", "/api/v1/groups?limit=-1", DefaultToken, 400, "E0000001"},
+		{"bad limit on the System Log", "/api/v1/logs?limit=many", DefaultToken, 400, "E0000001"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -131,11 +131,7 @@ func userAttr(u *user) attrGetter {
 // are in id order; `after` is the last id of the previous page.
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, rq *request) {
 	q := r.URL.Query()
-	limit, err := s.pageSize(r, rq)
-	if err != nil {
-		s.writeError(w, http.StatusBadRequest, codeValidation, "Api validation failed: limit", err.Error())
-		return
-	}
+	limit := rq.limit
 	text := q.Get("search")
 	if text == "" {
 		text = q.Get("filter")
