@@ -53,21 +53,5 @@ func TestIdentityCenterLanesUnderTheLambdaHandlers(t *testing.T) {
 		t.Fatalf("run = %+v (%v); want %d accounts, %d groups and grants", run.Counts, err, len(sim.Users()), len(sim.Groups()))
 	}
 
-	state := awsrun.TailStepInput{ConnectorID: "idc1", Stream: awsidc.StreamSSO}
-	for i := 0; ; i++ {
-		step, err := rt.TailStep(t.Context(), state)
-		if err != nil {
-			t.Fatalf("tail step %d: %v", i+1, err)
-		}
-		if step.Done {
-			t.Fatalf("tail step %d: the stream cannot be tailed: %+v", i+1, step)
-		}
-		if !step.More || i > 100 {
-			break
-		}
-		state = awsrun.TailStepInput{ConnectorID: step.ConnectorID, Stream: step.Stream, Iteration: step.Iteration}
-	}
-	if n, err := rt.DB.CountEvents(t.Context(), "idc1"); err != nil || n == 0 {
-		t.Fatalf("events stored by the tail = %d (%v)", n, err)
-	}
+	tailStoresEvents(t, rt, "idc1", awsidc.StreamSSO)
 }

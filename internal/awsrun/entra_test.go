@@ -75,21 +75,5 @@ func TestEntraLanesUnderTheLambdaHandlers(t *testing.T) {
 		t.Fatalf("discovery run = %+v (%v); want evidence", run.Counts, err)
 	}
 
-	state := awsrun.TailStepInput{ConnectorID: "entra1", Stream: entra.StreamDirectoryAudits}
-	for i := 0; ; i++ {
-		step, err := rt.TailStep(t.Context(), state)
-		if err != nil {
-			t.Fatalf("tail step %d: %v", i+1, err)
-		}
-		if step.Done {
-			t.Fatalf("tail step %d: the stream cannot be tailed: %+v", i+1, step)
-		}
-		if !step.More || i > 100 {
-			break
-		}
-		state = awsrun.TailStepInput{ConnectorID: step.ConnectorID, Stream: step.Stream, Iteration: step.Iteration}
-	}
-	if n, err := rt.DB.CountEvents(t.Context(), "entra1"); err != nil || n == 0 {
-		t.Fatalf("events stored by the tail = %d (%v)", n, err)
-	}
+	tailStoresEvents(t, rt, "entra1", entra.StreamDirectoryAudits)
 }

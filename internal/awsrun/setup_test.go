@@ -27,6 +27,29 @@ import (
 
 func TestMain(m *testing.M) { postgrestest.Main(m) }
 
+// tailStoresEvents runs the tail state machine's steps for a connector's stream, as the Step Functions loop would,
+// until the stream has nothing more waiting (at most about a hundred steps), and checks that it stored events.
+func tailStoresEvents(t *testing.T, rt *awsrun.Runtime, connectorID, stream string) {
+	t.Helper()
+	state := awsrun.TailStepInput{ConnectorID: connectorID, Stream: stream}
+	for i := 0; ; i++ {
+		step, err := rt.TailStep(t.Context(), state)
+		if err != nil {
+			t.Fatalf("tail step %d: %v", i+1, err)
+		}
+		if step.Done {
+			t.Fatalf("tail step %d: the stream cannot be tailed: %+v", i+1, step)
+		}
+		if !step.More || i > 100 {
+			break
+		}
+		state = awsrun.TailStepInput{ConnectorID: step.ConnectorID, Stream: step.Stream, Iteration: step.Iteration}
+	}
+	if n, err := rt.DB.CountEvents(t.Context(), connectorID); err != nil || n == 0 {
+		t.Fatalf("events stored by the tail = %d (%v)", n, err)
+	}
+}
+
 // provider is the test connector kind's "provider": a number of users read one page at a time (each page taking
 // pageTime on clock, when the test gives one), an event stream served from scripted pages, and push deliveries of
 // events.
