@@ -32,6 +32,8 @@ type Admin struct {
 	WebhookSealer Sealer
 	// KeyID names the key new secrets are sealed under (sspm.KeyWrapper.KeyID).
 	KeyID func() string
+	// PushHooks registers connectors' push hooks with their providers; nil answers 503 to registrations.
+	PushHooks PushRegistrar
 	// Invoker starts lane work (manual syncs); nil answers 503 to sync requests.
 	Invoker sspm.Invoker
 	// Rules attests rules and enables, disables or tunes rulesets and rules; nil answers 503 to those changes
@@ -116,6 +118,7 @@ type Store interface {
 	findingTrendStore
 	auditStore
 	historyStore
+	pushHookStore
 }
 
 // Mount adds the API's routes to mux: the operations under /api, the OpenAPI document, /auth/login,
@@ -173,6 +176,7 @@ func (a *Admin) register(api huma.API) {
 	a.registerSession(api)
 	a.registerConnectors(api)
 	a.registerConnectorActions(api)
+	a.registerPushHooks(api)
 	a.registerHealth(api)
 	a.registerKinds(api)
 	a.registerIdentities(api)

@@ -12,13 +12,14 @@ import (
 
 // Kind is a connector kind: the config form's JSON Schema and the read-only scopes to grant.
 type Kind struct {
-	Kind          string         `json:"kind"`
-	Authoritative bool           `json:"authoritative" doc:"The default of a new connector's authoritative flag."`
-	Inventory     bool           `json:"inventory" doc:"Runs full (and discovery) syncs."`
-	Streams       bool           `json:"streams" doc:"Has event logs to tail."`
-	Push          bool           `json:"push" doc:"Takes push deliveries (webhooks)."`
-	ConfigSchema  map[string]any `json:"config_schema" doc:"JSON Schema (2020-12) of the connector's config."`
-	Scopes        []string       `json:"scopes" nullable:"false" doc:"The read-only scopes or permissions to grant the credential."`
+	Kind             string         `json:"kind"`
+	Authoritative    bool           `json:"authoritative" doc:"The default of a new connector's authoritative flag."`
+	Inventory        bool           `json:"inventory" doc:"Runs full (and discovery) syncs."`
+	Streams          bool           `json:"streams" doc:"Has event logs to tail."`
+	Push             bool           `json:"push" doc:"Takes push deliveries (webhooks)."`
+	PushRegistration bool           `json:"push_registration" doc:"Its push hook is registered through the provider's API (POST /api/connectors/{id}/push-hook); otherwise an administrator registers the webhook by hand."`
+	ConfigSchema     map[string]any `json:"config_schema" doc:"JSON Schema (2020-12) of the connector's config."`
+	Scopes           []string       `json:"scopes" nullable:"false" doc:"The read-only scopes or permissions to grant the credential."`
 }
 
 func (a *Admin) registerKinds(api huma.API) {
@@ -35,7 +36,7 @@ func (a *Admin) listKinds(_ context.Context, _ *struct{}) (*body[[]Kind], error)
 		}
 		schema, scopes := kindForm(k)
 		out = append(out, Kind{Kind: string(k.Kind), Authoritative: k.Authoritative, Inventory: k.NewSource != nil,
-			Streams: k.NewStreams != nil, Push: k.Push != nil, ConfigSchema: schema, Scopes: scopes})
+			Streams: k.NewStreams != nil, Push: k.Push != nil, PushRegistration: k.Push != nil && k.Push.Register != nil, ConfigSchema: schema, Scopes: scopes})
 	}
 	return bodyOf(out), nil
 }

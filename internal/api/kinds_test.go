@@ -13,7 +13,7 @@ func TestKindsCarryTheirFormSchemaAndScopes(t *testing.T) {
 	b := setup(t)
 	var kinds []api.Kind
 	b.must(http.StatusOK, http.MethodGet, "/api/kinds", b.viewer, nil, &kinds)
-	if len(kinds) != 1 || kinds[0].Kind != "test" || !kinds[0].Push || !kinds[0].Streams || !kinds[0].Inventory {
+	if len(kinds) != 1 || kinds[0].Kind != "test" || !kinds[0].Push || !kinds[0].PushRegistration || !kinds[0].Streams || !kinds[0].Inventory {
 		t.Fatalf("kinds = %+v", kinds)
 	}
 	got, _ := json.Marshal(kinds[0].ConfigSchema)

@@ -47,7 +47,8 @@ type bundle struct {
 	api     *api.Admin
 	invoker *recordingInvoker
 	rules   *app.RuleControls // over a catalog of one global test ruleset (testCatalog)
-	admin   string            // tokens
+	keys    sspm.KeyWrapper
+	admin   string // tokens
 	viewer  string
 	// adminActor is how the audit log and the change records name the admin.
 	adminActor string
@@ -100,8 +101,23 @@ func testKind() connector.Kind {
 		NewStreams: func(_ context.Context, c sspm.Connector, secret []byte) (sspm.StreamSource, error) {
 			return testSource{secret: string(secret)}, nil
 		},
-		Push: &connector.Push{},
+		Push: &connector.Push{Register: registerTestHook},
 	}
+}
+
+// registerTestHook is the test kind's push registration: the credential "wrong-secret" is refused with a domain
+// message, "internal-boom" fails with an error carrying the webhook secret (which must reach no client).
+func registerTestHook(_ context.Context, c sspm.Connector, secret []byte, hookURL, hookSecret string) (string, error) {
+	switch string(secret) {
+	case "wrong-secret":
+		return "", &sspm.Error{Code: sspm.CodeUnauthorized, Message: "401 from the provider", Err: io.EOF}
+	case "internal-boom":
+		return "", fmt.Errorf("post %s?token=%s: connection reset", hookURL, hookSecret)
+	}
+	if hookSecret == "" {
+		return "", sspm.Errorf(sspm.CodeInvalid, "no hook secret")
+	}
+	return "sub-" + c.ID + " sub-" + c.ID + "-groups", nil
 }
 
 type testSource struct{ secret string }
@@ -158,7 +174,7 @@ func setup(t testing.TB) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &bundle{t: t, db: db, issuer: iss, login: login, invoker: &recordingInvoker{}}
+	b := &bundle{t: t, db: db, issuer: iss, login: login, invoker: &recordingInvoker{}, keys: keys}
 	b.rules = &app.RuleControls{Store: db, Evaluator: &lane.Evaluator{Store: db, Catalog: testCatalog(t)}}
 	admin := &api.Admin{Store: db, Registry: connector.NewRegistry(testKind()), Sealer: secrets.NewSealer(keys), WebhookSealer: secrets.NewSealer(keys).For(secrets.PurposeWebhookVerification), KeyID: keys.KeyID,
 		Invoker: b.invoker, Inbox: db.Queue("inbox", 5), Auth: login.Verifier(), Login: login, JWKS: iss.JWKSHandler(),

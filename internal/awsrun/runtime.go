@@ -229,7 +229,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Runtime, error) {
 	mux := http.NewServeMux()
 	if cfg.UserPoolID != "" && cfg.Region != "" {
 		admin := &api.Admin{Store: db, Registry: rt.App.Registry, Sealer: rt.App.Sealer, WebhookSealer: rt.App.WebhookSealer(), KeyID: rt.App.Keys.KeyID,
-			Invoker: rt.App.Invoker(), Rules: rt.App.RuleControls(), DiscoveryEnabled: rt.App.DiscoveryEnabled(), Logger: log,
+			Invoker: rt.App.Invoker(), PushHooks: rt.App, Rules: rt.App.RuleControls(), DiscoveryEnabled: rt.App.DiscoveryEnabled(), Logger: log,
 			Auth: &auth.Verifier{Issuer: auth.CognitoIssuer(cfg.Region, cfg.UserPoolID), Audience: cfg.UserPoolClientID,
 				Keys: auth.NewRemoteKeys(auth.CognitoJWKSURL(cfg.Region, cfg.UserPoolID), auth.RemoteKeysOptions{})}}
 		admin.Mount(mux)

@@ -216,7 +216,7 @@ func authConfigFromOS() authConfig {
 // only means signing in again.
 func (c *command) adminAPI(rt *runtime) (*api.Admin, error) {
 	a := &api.Admin{Store: rt.db, Registry: rt.app.Registry, Sealer: rt.app.Sealer, WebhookSealer: rt.app.WebhookSealer(), KeyID: rt.app.Keys.KeyID,
-		Invoker: rt.app.Invoker(), Rules: rt.app.RuleControls(), Inbox: rt.inbox(), DiscoveryEnabled: rt.app.DiscoveryEnabled(), Logger: c.log}
+		Invoker: rt.app.Invoker(), PushHooks: rt.app, Rules: rt.app.RuleControls(), Inbox: rt.inbox(), DiscoveryEnabled: rt.app.DiscoveryEnabled(), Logger: c.log}
 	ac := authConfigFromOS()
 	if ac.Issuer != "" || ac.Audience != "" || ac.JWKSURL != "" {
 		if ac.Issuer == "" || ac.Audience == "" || ac.JWKSURL == "" {

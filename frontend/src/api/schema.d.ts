@@ -77,6 +77,15 @@ export interface paths {
     /** A connector's live accounts no anchored identity claims */
     get: operations["listNeedsAnchor"];
   };
+  "/api/connectors/{id}/push-hook": {
+    /** The connector's push hook registration */
+    get: operations["getConnectorPushHook"];
+    /**
+     * Register the connector's push hook with the provider
+     * @description For kinds whose push hook is registered through the provider's API (the kind's push_registration): registers {url}/hooks/{kind}/{id} with the connector's webhook secret and stores it, so that subscriptions that expire are renewed there. A provider's refusal answers 502 with its reason.
+     */
+    post: operations["registerConnectorPushHook"];
+  };
   "/api/connectors/{id}/runs": {
     /** A connector's runs, newest first */
     get: operations["listRuns"];
@@ -895,6 +904,8 @@ export interface components {
       kind: string;
       /** @description Takes push deliveries (webhooks). */
       push: boolean;
+      /** @description Its push hook is registered through the provider's API (POST /api/connectors/{id}/push-hook); otherwise an administrator registers the webhook by hand. */
+      push_registration: boolean;
       /** @description The read-only scopes or permissions to grant the credential. */
       scopes: string[];
       /** @description Has event logs to tail. */
@@ -1127,6 +1138,28 @@ export interface components {
       source_kind?: string;
       /** @description The connector id of a connector scope. */
       source_name?: string;
+    };
+    PushHook: {
+      connector_id: string;
+      /** @description Why the last attempt since then failed; the registration in force, if any, is kept. */
+      last_error?: string;
+      /** Format: date-time */
+      last_error_at?: string;
+      /** @description The URL the failed attempt tried. */
+      last_error_url?: string;
+      /** @description The provider's ids of what was registered (event hook, subscriptions, channels). */
+      provider_ref: string;
+      /**
+       * Format: date-time
+       * @description When the registration in force succeeded.
+       */
+      registered_at?: string;
+      /** @description The URL the provider delivers to; empty when no registration succeeded yet. */
+      url: string;
+    };
+    PushHookInput: {
+      /** @description This deployment's public base URL (https); /hooks/{kind}/{id} is appended unless it is already the full hook URL. */
+      url: string;
     };
     QueueDepth: {
       /** Format: int64 */
@@ -2324,6 +2357,120 @@ export interface operations {
       };
       /** @description Internal Server Error */
       500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
+  /** The connector's push hook registration */
+  getConnectorPushHook: {
+    parameters: {
+      path: {
+        /** @description Connector id. */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["PushHook"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+    };
+  };
+  /**
+   * Register the connector's push hook with the provider
+   * @description For kinds whose push hook is registered through the provider's API (the kind's push_registration): registers {url}/hooks/{kind}/{id} with the connector's webhook secret and stores it, so that subscriptions that expire are renewed there. A provider's refusal answers 502 with its reason.
+   */
+  registerConnectorPushHook: {
+    parameters: {
+      path: {
+        /** @description Connector id. */
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["PushHookInput"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["PushHook"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Bad Gateway */
+      502: {
+        content: {
+          "application/problem+json": components["schemas"]["ErrorModel"];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
         content: {
           "application/problem+json": components["schemas"]["ErrorModel"];
         };

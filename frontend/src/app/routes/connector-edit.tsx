@@ -6,6 +6,7 @@ import { useConnector } from '@/features/connectors/api/get-connector'
 import { useKinds } from '@/features/connectors/api/list-kinds'
 import { DeleteConnector, TriggerSync } from '@/features/connectors/components/connector-actions'
 import { ConnectorForm } from '@/features/connectors/components/connector-form'
+import { PushHookPanel } from '@/features/connectors/components/push-hook-panel'
 import { WebhookPanel } from '@/features/connectors/components/webhook-panel'
 import { useIsAdmin } from '@/features/session/api/get-me'
 
@@ -34,7 +35,8 @@ export function ConnectorEditPage() {
                     </Panel>
                   )}
                   <ConnectorForm key={c.id} kind={kind} connector={c} readOnly={!isAdmin} />
-                  {isAdmin && c.push && <WebhookPanel connectorId={c.id} kind={c.kind} />}
+                  {kind.push_registration && <PushHookPanel connectorId={c.id} canRegister={isAdmin} />}
+                  {isAdmin && c.push && <WebhookPanel connectorId={c.id} pushRegistration={kind.push_registration} />}
                   {isAdmin && (
                     <Panel title="Danger zone">
                       <DeleteConnector connectorId={c.id} onDeleted={() => void navigate({ to: '/settings/connectors' })} />

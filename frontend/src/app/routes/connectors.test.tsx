@@ -14,7 +14,7 @@ const schema = {
     scopes: { type: 'array', items: { type: 'string' }, title: 'OAuth scopes', default: ['okta.users.read'] },
   },
 }
-const kinds = { status: 200, json: [{ kind: 'okta', authoritative: true, inventory: true, push: true, streams: true, scopes: ['okta.users.read', 'okta.logs.read'], config_schema: schema }] }
+const kinds = { status: 200, json: [{ kind: 'okta', authoritative: true, inventory: true, push: true, push_registration: true, streams: true, scopes: ['okta.users.read', 'okta.logs.read'], config_schema: schema }] }
 const connector = {
   id: 'okta-main', name: 'Okta main', kind: 'okta', enabled: true, discovery_enabled: true, authoritative: true, push: true,
   config: { org_url: 'https://acme.okta.com', auth: 'api_token' }, intervals: {}, has_secret: true, secret_age_days: 120,
@@ -82,7 +82,7 @@ describe('Settings → Connectors', () => {
     expect((screen.getByLabelText('New secret') as HTMLTextAreaElement).value).toBe('')
   })
 
-  it('edits a connector: secret write-only and flagged when stale, webhook with the register-hook command', async () => {
+  it('edits a connector: secret write-only and flagged when stale, webhook with the hooks register command', async () => {
     const { fetch } = renderApp('/settings/connectors/okta-main', {
       'GET /api/kinds': kinds,
       'GET /api/connectors/okta-main': { status: 200, json: connector },
@@ -105,10 +105,12 @@ describe('Settings → Connectors', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Trigger discovery sync' }))
     expect(await screen.findByText('Started discovery sync.')).toBeTruthy()
 
+    // Okta's hook is registered through its API: the page offers it (nothing registered yet).
+    expect(within(screen.getByRole('region', { name: 'Push hook' })).getByText(/Not registered/)).toBeTruthy()
     expect(requested(fetch, 'GET', '/api/connectors/okta-main/webhook')).toHaveLength(0)
     fireEvent.click(screen.getByRole('button', { name: 'Show webhook URL and secret' }))
     expect(await screen.findByText('hook-secret')).toBeTruthy()
-    expect(screen.getByText(/open-sspm okta register-hook --connector okta-main --url http:\/\/.*\/hooks\/okta\/okta-main/)).toBeTruthy()
+    expect(screen.getByText(/open-sspm hooks register --connector okta-main --url http:\/\/[^/\s]+$/)).toBeTruthy()
   })
 
   it('shows viewers the settings read-only, without secret input, actions or webhook', async () => {

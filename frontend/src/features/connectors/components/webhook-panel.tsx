@@ -5,7 +5,7 @@ import { Panel } from '@/components/panel'
 import { useWebhook } from '../api/get-webhook'
 
 /** The webhook URL and secret to register with the provider, shown on request (each read is audited). */
-export function WebhookPanel({ connectorId, kind }: { connectorId: string; kind: string }) {
+export function WebhookPanel({ connectorId, pushRegistration }: { connectorId: string; pushRegistration: boolean }) {
   const [show, setShow] = useState(false)
   const hook = useWebhook(connectorId, show)
   const origin = globalThis.location?.origin ?? ''
@@ -27,11 +27,11 @@ export function WebhookPanel({ connectorId, kind }: { connectorId: string; kind:
             <dt>Secret</dt>
             <dd><code className="secret">{hook.data.secret}</code></dd>
           </dl>
-          {kind === 'okta' && (
+          {pushRegistration && (
             <>
-              <p>Register it as an Okta event hook:</p>
+              <p>Register it with the provider in the Push hook section, or from the command line:</p>
               <pre className="command">
-                open-sspm okta register-hook --connector {connectorId} --url {origin + hook.data.path}
+                open-sspm hooks register --connector {connectorId} --url {origin}
               </pre>
             </>
           )}
