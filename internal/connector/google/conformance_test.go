@@ -134,8 +134,8 @@ func (g *googleTenant) ClearFaults() { g.sim.ClearFaults() }
 
 func (g *googleTenant) Requests(endpoint string) int { return g.sim.Stats().ByRoute[endpoint] }
 
-// Delete deletes a user with OAuth tokens (its account, memberships, grants and tokens go), removes a membership
-// and deletes a group.
+// Delete deletes a user with OAuth tokens (its memberships, grants and tokens go; its account stays, deprovisioned,
+// while Google lists it as deleted: TestDeletedUsersAreDeprovisioned), removes a membership and deletes a group.
 func (g *googleTenant) Delete(t testing.TB) []sspm.Entity {
 	t.Helper()
 	var victim googlesim.User
@@ -163,7 +163,7 @@ func (g *googleTenant) Delete(t testing.TB) []sspm.Entity {
 	if err := g.sim.DeleteGroup(groups[len(groups)-2].ID); err != nil {
 		t.Fatal(err)
 	}
-	return []sspm.Entity{sspm.EntityAccounts, sspm.EntityGroups, sspm.EntityGroupMembers, sspm.EntityGrants, sspm.EntityCredentials}
+	return []sspm.Entity{sspm.EntityGroups, sspm.EntityGroupMembers, sspm.EntityGrants, sspm.EntityCredentials}
 }
 
 // activityJSON is a Reports activity as a push notification carries it.

@@ -16,10 +16,15 @@ import (
 // neverLoggedIn is the lastLoginTime Google reports for a user who never signed in.
 const neverLoggedIn = "1970-01-01T00:00:00.000Z"
 
-// pageCursor is the position in a listing: Google's page token ("" for the first page).
+// pageCursor is the position in a listing: Google's page token ("" for the first page). Deleted says the users
+// stage is in its second listing, the deleted users.
 type pageCursor struct {
-	Page string `json:"page,omitempty"`
+	Page    string `json:"page,omitempty"`
+	Deleted bool   `json:"deleted,omitempty"`
 }
+
+// statusDeprovisioned is the status of an account Google lists as deleted.
+const statusDeprovisioned = "deprovisioned"
 
 func (s *Source) pageSize(max int64) int64 {
 	if s.limits.pageSize > 0 && s.limits.pageSize < max {
@@ -28,7 +33,16 @@ func (s *Source) pageSize(max int64) int64 {
 	return max
 }
 
-// usersStep reads one page of users → accounts.
+// usersStep reads one page of users → accounts: first the live users, then the deleted ones.
+//
+// Google lists a deleted user only with showDeleted=true (which lists only deleted users) for the 20 days it can
+// be restored, then purges it. A deleted user is kept as an account of status deprovisioned, inactive and without
+// admin rights (Google removes its role assignments), so that a deletion shows as a deprovisioning rather than a
+// vanished account; the run that no longer sees it in either listing (it was purged, or restored and listed live)
+// lets the sweep expire or update its row. A user deleted during the run is in both listings: the deleted
+// listing, read last, wins. When the deleted listing is refused (403) the live listing still stands: the accounts
+// already deprovisioned are kept (unavailable in the run's scope status=deprovisioned), and users deleted since
+// the last run expire at the sweep as before. Any other error fails the run, which expires nothing.
 func (s *Source) usersStep(ctx context.Context, cursor string) (sspm.StepResult, error) {
 	var cur pageCursor
 	if err := decodeCursor(cursor, &cur); err != nil {
@@ -40,14 +54,25 @@ func (s *Source) usersStep(ctx context.Context, cursor string) (sspm.StepResult,
 			return res, err
 		}
 	}
-	call := s.c.dir.Users.List().Customer(s.c.customer).MaxResults(s.pageSize(500)).OrderBy("email").Projection("basic").Context(ctx)
+	call := s.c.dir.Users.List().Customer(s.c.customer).MaxResults(s.pageSize(500)).Projection("basic").Context(ctx)
+	what := "list users"
+	if cur.Deleted {
+		call, what = call.ShowDeleted("true"), "list deleted users"
+	} else {
+		call = call.OrderBy("email")
+	}
 	if cur.Page != "" {
 		call = call.PageToken(cur.Page)
 	}
 	page, err := call.Do()
 	if err != nil {
-		err = s.c.apiError(ctx, "list users", err)
-		if forbiddenErr(err) {
+		err = s.c.apiError(ctx, what, err)
+		switch {
+		case forbiddenErr(err) && cur.Deleted:
+			res.Unavailable = []sspm.Entity{deprovisionedScope()}
+			res.Message = err.Error() + "; kept the deprovisioned accounts, users deleted since the last run expire"
+			return res, nil
+		case forbiddenErr(err):
 			res.Unavailable = []sspm.Entity{sspm.EntityAccounts}
 			res.Message = err.Error()
 			return res, nil
@@ -59,12 +84,29 @@ func (s *Source) usersStep(ctx context.Context, cursor string) (sspm.StepResult,
 		if err != nil {
 			return res, err
 		}
+		if cur.Deleted {
+			deprovision(&a)
+		}
 		res.Page.Accounts = append(res.Page.Accounts, a)
 	}
-	if page.NextPageToken != "" {
-		res.Next = encodeCursor(pageCursor{Page: page.NextPageToken})
+	switch {
+	case page.NextPageToken != "":
+		res.Next = encodeCursor(pageCursor{Page: page.NextPageToken, Deleted: cur.Deleted})
+	case !cur.Deleted:
+		res.Next = encodeCursor(pageCursor{Deleted: true})
 	}
 	return res, nil
+}
+
+// deprovisionedScope names the accounts the deleted listing feeds.
+func deprovisionedScope() sspm.Entity {
+	return sspm.ScopedEntity(sspm.EntityAccounts, map[string]string{"status": statusDeprovisioned})
+}
+
+// deprovision marks the account of a deleted user (its raw record has the deletionTime): deprovisioned, inactive,
+// without admin rights.
+func deprovision(a *sspm.Account) {
+	a.Status, a.Active, a.IsAdmin = statusDeprovisioned, false, false
 }
 
 // userRaw is what an account keeps of a Directory user.
@@ -86,6 +128,7 @@ type userRaw struct {
 	OrgUnitPath      string   `json:"orgUnitPath,omitempty"`
 	IsGuestUser      bool     `json:"isGuestUser,omitempty"`
 	CustomerID       string   `json:"customerId,omitempty"`
+	DeletionTime     string   `json:"deletionTime,omitempty"` // deleted users only
 }
 
 // account maps a Directory user: status active, suspended or archived; admin when a super or delegated admin;
@@ -97,7 +140,7 @@ func account(u *admin.User) (sspm.Account, error) {
 	raw := userRaw{ID: u.Id, PrimaryEmail: u.PrimaryEmail, Aliases: u.Aliases, Suspended: u.Suspended, SuspensionReason: u.SuspensionReason,
 		Archived: u.Archived, IsAdmin: u.IsAdmin, IsDelegatedAdmin: u.IsDelegatedAdmin, IsEnrolledIn2Sv: u.IsEnrolledIn2Sv,
 		IsEnforcedIn2Sv: u.IsEnforcedIn2Sv, LastLoginTime: u.LastLoginTime, CreationTime: u.CreationTime, OrgUnitPath: u.OrgUnitPath,
-		IsGuestUser: u.IsGuestUser, CustomerID: u.CustomerId}
+		IsGuestUser: u.IsGuestUser, CustomerID: u.CustomerId, DeletionTime: u.DeletionTime}
 	if u.Name != nil {
 		raw.FullName = u.Name.FullName
 	}

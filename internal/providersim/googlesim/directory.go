@@ -43,8 +43,18 @@ type User struct {
 	IsGuestUser                bool     `json:"isGuestUser,omitempty"`
 	ThumbnailPhotoURL          string   `json:"thumbnailPhotoUrl,omitempty"`
 
-	person  int  // index in Company.People
-	deleted bool // listed only with showDeleted=true
+	person    int       // index in Company.People
+	deleted   bool      // listed only with showDeleted=true, until deletedRetention after deletedAt
+	deletedAt time.Time // when it was deleted
+}
+
+// deletedRetention is how long Google keeps a deleted user (and lists it with showDeleted=true): it can be restored
+// for 20 days, then it is purged.
+const deletedRetention = 20 * 24 * time.Hour
+
+// listedDeleted reports whether a deleted user is still listed with showDeleted=true at now.
+func (u *User) listedDeleted(now time.Time) bool {
+	return u.deleted && now.Sub(u.deletedAt) < deletedRetention
 }
 
 // UserName is a user's name.
@@ -288,7 +298,7 @@ func (d *directory) newUser(c *providersim.Company, p *providersim.Person) *User
 			u.Suspended, u.SuspensionReason = true, "ADMIN"
 		}
 	case providersim.Leaver:
-		u.deleted, u.DeletionTime = true, rfc3339(p.LeftAt)
+		u.deleted, u.deletedAt, u.DeletionTime = true, p.LeftAt, rfc3339(p.LeftAt)
 	case providersim.Staged:
 		u.ChangePasswordAtNextLogin = true
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/open-sspm/open-sspm/internal/providersim/googlesim"
 )
@@ -95,11 +96,6 @@ func TestDirectoryServesTheCompany(t *testing.T) {
 	if admins == 0 || delegated == 0 || enrolled == 0 || enrolled == len(users) || suspended+archived == 0 || never == 0 {
 		t.Fatalf("admins %d delegated %d enrolled %d/%d suspended %d archived %d never %d", admins, delegated, enrolled, len(users), suspended, archived, never)
 	}
-	var deleted []json.RawMessage
-	deleted, _ = listAll(t, s, "/admin/directory/v1/users?customer=my_customer&showDeleted=true", "users", 100)
-	if len(deleted) == 0 {
-		t.Fatal("no deleted users (leavers)")
-	}
 
 	var all googlesim.Group
 	for _, g := range s.Groups() {
@@ -164,10 +160,26 @@ func TestDirectoryServesTheCompany(t *testing.T) {
 	}
 }
 
-// TestDeletionsShowInListings: a deleted user moves to showDeleted and out of its groups and assignments; a
-// deleted group leaves the nesting group.
+// TestDeletionsShowInListings: a deleted user moves to showDeleted (with its deletionTime) and out of its groups
+// and assignments, and is purged 20 days later; leavers deleted longer ago are purged already; a deleted group
+// leaves the nesting group.
 func TestDeletionsShowInListings(t *testing.T) {
-	s, _ := newSim(t, googlesim.Options{})
+	s, clk := newSim(t, googlesim.Options{})
+	listDeleted := func() []json.RawMessage {
+		t.Helper()
+		gone, _ := listAll(t, s, "/admin/directory/v1/users?customer=my_customer&showDeleted=true", "users", 500)
+		return gone
+	}
+	for _, raw := range listDeleted() {
+		var u googlesim.User
+		if err := json.Unmarshal(raw, &u); err != nil {
+			t.Fatal(err)
+		}
+		at, err := time.Parse(time.RFC3339, u.DeletionTime)
+		if err != nil || clk.Now().Sub(at) >= 20*24*time.Hour {
+			t.Fatalf("listed deleted: %s deleted at %q (%v)", u.PrimaryEmail, u.DeletionTime, err)
+		}
+	}
 	var admin googlesim.User
 	for _, u := range s.Users() {
 		if u.IsDelegatedAdmin {
@@ -178,9 +190,20 @@ func TestDeletionsShowInListings(t *testing.T) {
 		t.Fatal(err)
 	}
 	live, _ := listAll(t, s, "/admin/directory/v1/users?customer=my_customer", "users", 500)
-	gone, _ := listAll(t, s, "/admin/directory/v1/users?customer=my_customer&showDeleted=true", "users", 500)
+	gone := listDeleted()
 	if slices.Contains(ids(t, live, "id"), admin.ID) || !slices.Contains(ids(t, gone, "id"), admin.ID) {
 		t.Fatal("the deleted user is listed live or not as deleted")
+	}
+	if !strings.Contains(string(gone[slices.Index(ids(t, gone, "id"), admin.ID)]), `"deletionTime":"`+clk.Now().UTC().Format("2006-01-02T15:04:05.000Z")) {
+		t.Fatalf("the deleted user's deletionTime: %s", gone)
+	}
+	clk.t = clk.t.Add(20*24*time.Hour - time.Second)
+	if !slices.Contains(ids(t, listDeleted(), "id"), admin.ID) {
+		t.Fatal("the deleted user is purged before 20 days")
+	}
+	clk.t = clk.t.Add(time.Second)
+	if slices.Contains(ids(t, listDeleted(), "id"), admin.ID) {
+		t.Fatal("the deleted user is listed 20 days after its deletion")
 	}
 	for _, a := range s.RoleAssignments() {
 		if a.AssignedTo == admin.ID {

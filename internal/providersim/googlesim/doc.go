@@ -4,8 +4,7 @@
 // golang.org/x/oauth2/google can be pointed at it (see ../shared/providers.md §4.8–4.9).
 //
 // The domain serves the company's people with a Google account as users (suspended people suspended, every
-// third of them archived instead; leavers deleted, listed only with showDeleted=true, unless still active in
-// Google; isAdmin for super admins, isDelegatedAdmin for other admin roles; isEnrolledIn2Sv from the people's
+// third of them archived instead; leavers deleted when they left, unless still active in Google; isAdmin for super admins, isDelegatedAdmin for other admin roles; isEnrolledIn2Sv from the people's
 // factors; orgUnitPath from the department; lastLoginTime 1970-01-01T00:00:00.000Z for people who never signed
 // in; a person whose Google email is missing gets an address under legacy.<domain> that matches no person).
 // Groups are the company's groups with their members (OWNER, MANAGER and MEMBER roles); one extra group, "All
@@ -28,7 +27,8 @@
 //     through a group), else 403 forbidden "Not Authorized to access this resource/api".
 //
 //   - GET admin/directory/v1/users (customer or domain, maxResults 1..500 default 100, pageToken, orderBy,
-//     sortOrder, showDeleted, projection, a query subset), users/{userKey}, users/{userKey}/tokens (unpaged),
+//     sortOrder, projection, a query subset; showDeleted=true lists only the deleted users, with deletionTime,
+//     for 20 days after their deletion, as Google keeps them restorable before purging them), users/{userKey}, users/{userKey}/tokens (unpaged),
 //     groups (customer, domain or userKey; maxResults ≤ 200), groups/{groupKey}/members (maxResults ≤ 200,
 //     roles, includeDerivedMembership), customer/{customer}/roles (≤ 100) and roleassignments (≤ 200, roleId,
 //     userKey). Pages carry nextPageToken in the body; tokens are MAC'd per run (a foreign one: 400).

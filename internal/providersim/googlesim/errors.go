@@ -3,6 +3,8 @@ package googlesim
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -32,6 +34,9 @@ type Fault struct {
 	Path string
 	// Page, when > 0, matches only that page of a listing (1 is the first).
 	Page int
+	// Query, when set, matches only requests whose query has these parameters with these values
+	// ("showDeleted=true": the deleted users listing).
+	Query string
 	// Times the fault fires; 0 means until cleared.
 	Times int
 	// Status answers with Google's error for it: 400, 401, 403 (Reason: forbidden, insufficientPermissions,
@@ -49,8 +54,27 @@ func faultTimes(f Fault) int { return f.Times }
 // fault returns the live fault for the request, if any; page is the listing page the request asks for.
 func (s *Server) fault(pattern string, r *http.Request, page int, pred func(Fault) bool) (Fault, bool) {
 	return s.faults.First(faultTimes, func(f Fault) bool {
-		return simhttp.RouteMatches(f.Path, pattern, r.URL.Path) && (f.Page == 0 || f.Page == page) && pred(f)
+		return simhttp.RouteMatches(f.Path, pattern, r.URL.Path) && (f.Page == 0 || f.Page == page) && queryMatches(f.Query, r.URL.Query()) && pred(f)
 	})
+}
+
+// queryMatches reports whether the request's query q has every parameter of want (an encoded query).
+func queryMatches(want string, q url.Values) bool {
+	if want == "" {
+		return true
+	}
+	w, err := url.ParseQuery(want)
+	if err != nil {
+		return false
+	}
+	for k, vs := range w {
+		for _, v := range vs {
+			if !slices.Contains(q[k], v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // statusError answers a fault's status as Google does.

@@ -57,7 +57,7 @@ func (s *Server) RoleAssignments() []RoleAssignment {
 }
 
 // DeleteUser deletes a user: it leaves its groups and role assignments, its tokens are revoked, and it is
-// listed only with showDeleted=true.
+// listed only with showDeleted=true, for 20 days.
 func (s *Server) DeleteUser(userKey string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -66,7 +66,7 @@ func (s *Server) DeleteUser(userKey string) error {
 		return fmt.Errorf("googlesim: no user %q", userKey)
 	}
 	now := s.now()
-	u.deleted, u.DeletionTime = true, rfc3339(now)
+	u.deleted, u.deletedAt, u.DeletionTime = true, now, rfc3339(now)
 	for k, v := range s.dir.byKey {
 		if v == u {
 			delete(s.dir.byKey, k)

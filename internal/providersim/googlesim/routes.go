@@ -214,7 +214,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c *call) {
 		badRequest(w, "Invalid value for projection: "+p)
 		return
 	}
-	deleted := q.Get("showDeleted") == "true"
+	deleted, now := q.Get("showDeleted") == "true", s.now()
 	filter, err := parseUserQuery(q.Get("query"))
 	if err != nil {
 		badRequest(w, "Invalid Input: "+err.Error())
@@ -222,7 +222,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	var out []*User
 	for _, u := range s.dir.users {
-		if u.deleted == deleted && filter(u) {
+		if (deleted && u.listedDeleted(now) || !deleted && !u.deleted) && filter(u) {
 			out = append(out, u)
 		}
 	}
