@@ -319,9 +319,10 @@ func TestChannelsFollowTheHook(t *testing.T) {
 	}
 }
 
-// TestRefusedRenewalShowsOnTheHealthPage: through the application's tail lane, a refused renewal is the channels
-// stream's last error (the health page's tail status), while the tail's other streams are read as before; the
-// next successful read clears it.
+// TestRefusedRenewalShowsOnTheHealthPage: through the application (its registry bound to the App's registered
+// hooks, the hook registered by App.RegisterPush), the tail follows the channels stream: it adopts the registered
+// channels, renews them when due, and a refused renewal is the stream's last error (the health page's tail status)
+// while the tail's other streams are read as before; the next successful read clears it.
 func TestRefusedRenewalShowsOnTheHealthPage(t *testing.T) {
 	ctx := context.Background()
 	db := postgrestest.New(t)
@@ -331,8 +332,8 @@ func TestRefusedRenewalShowsOnTheHealthPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := connector.NewRegistry(google.NewKind(p.opts)).Bind(connector.Deps{Hooks: p.hooks})
-	a, err := app.New(app.Deps{DB: db, Keys: keys, Registry: reg, Logger: slog.New(slog.DiscardHandler), Invoker: noInvoker{}})
+	a, err := app.New(app.Deps{DB: db, Keys: keys, Registry: connector.NewRegistry(google.NewKind(p.opts)), LoopbackHooks: true,
+		Logger: slog.New(slog.DiscardHandler), Invoker: noInvoker{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,6 +341,23 @@ func TestRefusedRenewalShowsOnTheHealthPage(t *testing.T) {
 	if _, err := a.CreateConnector(ctx, p.conn, p.sim.KeyJSON()); err != nil {
 		t.Fatal(err)
 	}
+	step := func() (sspm.TailCursor, error) {
+		t.Helper()
+		_, err := a.Tailer.Step(ctx, p.conn.ID, google.StreamChannels)
+		cur, cerr := db.TailCursor(ctx, p.conn.ID, google.StreamChannels)
+		if cerr != nil {
+			t.Fatal(cerr)
+		}
+		return cur, err
+	}
+	// Without a registered hook the stream is there and does nothing.
+	if _, err := step(); err != nil || len(p.sim.Channels()) != 0 {
+		t.Fatalf("without a hook: %v, %d channels", err, len(p.sim.Channels()))
+	}
+	if _, _, err := a.RegisterPush(ctx, p.conn.ID, strings.TrimSuffix(p.hookURL, "/hooks/google_workspace/g")); err != nil {
+		t.Fatal(err)
+	}
+	registered := p.ids()
 	invs, err := a.TailStreams(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -351,23 +369,20 @@ func TestRefusedRenewalShowsOnTheHealthPage(t *testing.T) {
 	if !slices.Equal(streams, append(slices.Clone(google.Streams), google.StreamChannels)) {
 		t.Fatalf("tail streams %v", streams)
 	}
-	p.sim.AddFault(googlesim.Fault{Path: googlesim.RouteWatch, Status: http.StatusForbidden, Reason: "forbidden"})
-	if _, err := a.Tailer.Step(ctx, p.conn.ID, google.StreamChannels); err == nil {
-		t.Fatal("a refused renewal did not fail the step")
+	if _, err := step(); err != nil || !slices.Equal(p.ids(), registered) || len(registered) != len(google.Streams) {
+		t.Fatalf("first read: %v, channels %v, registered %v", err, p.ids(), registered)
 	}
-	cur, err := db.TailCursor(ctx, p.conn.ID, google.StreamChannels)
-	if err != nil || !strings.Contains(cur.LastError, "push of login activities stops at") {
-		t.Fatalf("channels stream: %+v %v", cur, err)
+	p.clk.Advance(4 * time.Hour)
+	p.sim.AddFault(googlesim.Fault{Path: googlesim.RouteWatch, Status: http.StatusForbidden, Reason: "forbidden"})
+	if cur, err := step(); err == nil || !strings.Contains(cur.LastError, "push of login activities stops at") {
+		t.Fatalf("refused: %v, last error %q", err, cur.LastError)
 	}
 	if res, err := a.Tailer.Step(ctx, p.conn.ID, "login"); err != nil || res.Stored == 0 {
 		t.Fatalf("the login stream beside a failing channels stream: %+v %v", res, err)
 	}
 	p.sim.ClearFaults()
-	if _, err := a.Tailer.Step(ctx, p.conn.ID, google.StreamChannels); err != nil {
-		t.Fatal(err)
-	}
-	if cur, err := db.TailCursor(ctx, p.conn.ID, google.StreamChannels); err != nil || cur.LastError != "" || len(p.sim.Channels()) != len(google.Streams) {
-		t.Fatalf("after a successful read: %+v %v, %d channels", cur, err, len(p.sim.Channels()))
+	if cur, err := step(); err != nil || cur.LastError != "" || len(p.ids()) != len(google.Streams) || slices.Equal(p.ids(), registered) {
+		t.Fatalf("renewed: %v, last error %q, channels %v", err, cur.LastError, p.ids())
 	}
 }
 
