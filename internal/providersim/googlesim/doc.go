@@ -41,7 +41,8 @@
 //   - Quota: Options.QueriesPerMinute per minute; beyond it Directory answers 403 userRateLimitExceeded and
 //     Reports 503 backendError. Faults (AddFault) answer any status with Google's error body: 403 with a
 //     reason (userRateLimitExceeded, rateLimitExceeded, quotaExceeded, forbidden, ...), 429 RESOURCE_EXHAUSTED,
-//     503 backendError, with Retry-After when asked; EmptyLastPage adds an empty page at a listing's end.
+//     503 backendError, with Retry-After when asked; EmptyLastPage adds an empty page at a listing's end; Query limits a
+//     fault to requests with those query parameters (showDeleted=true: the deleted users listing).
 //
 //   - Push: POST .../applications/{app}/watch makes a channel (id unique while live, at most 6 h); POST
 //     admin/reports_v1/channels/stop stops it; DeliverPush sends each channel a sync message, then each new
