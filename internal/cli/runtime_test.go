@@ -168,8 +168,20 @@ func TestDemoRestartHasNoFailureAndEventsKeepFlowing(t *testing.T) {
 
 	// The first start changes the org quickly and delivers many events; the second slowly, so a restarted
 	// simulator that repeated the first start's ids would need far longer than the wait to get past them.
+	// registered counts the demo's push hooks (Okta, Google, Entra) the App stored as registered since t.
+	registered := func(since time.Time) int {
+		return count(t, db, `SELECT count(*) FROM push_hooks WHERE connector_id IN ('okta-demo', 'google-demo', 'entra-demo')
+			AND registered_at > $1 AND last_error = ''`, since)
+	}
+	began := time.Now()
 	stop := start("20ms")
 	waitFor("first start: pushed events stored", 3*time.Minute, func() bool { return pushed() >= 100 })
+	waitFor("first start: Google's channels push", time.Minute, func() bool {
+		return count(t, db, `SELECT count(*) FROM events WHERE source = 'push' AND connector_id = 'google-demo'`) > 0
+	})
+	if n := registered(began); n != 3 {
+		t.Errorf("first start: %d push hooks registered and stored, want 3 (okta, google, entra)", n)
+	}
 	stop()
 
 	restarted := time.Now()
@@ -178,6 +190,9 @@ func TestDemoRestartHasNoFailureAndEventsKeepFlowing(t *testing.T) {
 	waitFor("second start: new events stored", time.Minute, func() bool {
 		return count(t, db, `SELECT count(*) FROM events WHERE source = 'push' AND received_at > $1`, restarted) > 0
 	})
+	if n := registered(restarted); n != 3 {
+		t.Errorf("second start: %d push hooks registered again, want 3", n)
+	}
 	// The restarted scheduler works against the connectors: every stream is tailed again.
 	waitFor("second start: every stream tailed again", 30*time.Second, func() bool {
 		return count(t, db, `SELECT count(*) FROM tail_cursors`) > 0 &&

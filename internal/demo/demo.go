@@ -1,7 +1,7 @@
 // Package demo runs Open-SSPM against the provider simulator: `make run` on a machine with no connector
 // configured starts a simulated Okta org and the same company's GitHub organization, Google Workspace domain and
 // Datadog organization and AWS IAM Identity Center instance, configures a connector for
-// each, registers the Okta event hook, triggers the first syncs, and keeps the org changing (people join and leave, memberships and assignments move, people sign
+// each, registers the push hooks (Okta, Google, Entra), triggers the first syncs, and keeps the org changing (people join and leave, memberships and assignments move, people sign
 // in to sanctioned and shadow apps) so data flows in through every lane.
 package demo
 
@@ -184,26 +184,20 @@ func (o *Org) configure(ctx context.Context, a *app.App, c sspm.Connector, secre
 	return nil
 }
 
-// Start registers the Okta event hook at baseURL (the server must answer Okta's verification) and triggers the
-// first syncs of the connectors Configure set up.
+// Start registers the push hooks at baseURL through the App, which stores them (the server must answer the
+// providers' verification): Okta's event hook, and Google's Reports channels and Entra's subscriptions, which
+// expire and are renewed at the stored hook. It then triggers the first syncs of the connectors Configure set
+// up. Every start registers again: the simulators are new ones.
 func (o *Org) Start(ctx context.Context, a *app.App, baseURL string) error {
+	hookURL, hookID, err := a.RegisterPush(ctx, ConnectorID, baseURL)
+	if err != nil {
+		return fmt.Errorf("demo event hook: %w", err)
+	}
 	c, err := a.DB.Connector(ctx, ConnectorID)
 	if err != nil {
 		return err
 	}
-	hookSecret, err := a.WebhookSecret(ctx, c.ID)
-	if err != nil {
-		return err
-	}
-	kind, err := a.Registry.Lookup(c.Kind)
-	if err != nil {
-		return err
-	}
-	hookURL := baseURL + "/hooks/" + string(c.Kind) + "/" + c.ID
-	if _, err := kind.Push.Register(ctx, c, []byte(oktasim.DefaultToken), hookURL, hookSecret); err != nil {
-		return fmt.Errorf("demo event hook: %w", err)
-	}
-	o.log.Info("demo: simulated Okta org started", "connector", c.ID, "org", o.Sim.URL(), "hook", hookURL)
+	o.log.Info("demo: simulated Okta org started", "connector", c.ID, "org", o.Sim.URL(), "hook", hookURL, "event_hook", hookID)
 	for _, l := range []sspm.Lane{sspm.LaneFull, sspm.LaneDiscovery} {
 		if err := a.TriggerSync(ctx, c.ID, l); err != nil && l == sspm.LaneFull {
 			return err
@@ -214,6 +208,12 @@ func (o *Org) Start(ctx context.Context, a *app.App, baseURL string) error {
 		return err
 	}
 	o.log.Info("demo: simulated Google Workspace domain started", "connector", GoogleConnectorID, "api", o.Google.URL())
+	// A channel that cannot be made is logged: the demo runs without Google push (the tail still reads).
+	if hookURL, ids, err := a.RegisterPush(ctx, GoogleConnectorID, baseURL); err != nil {
+		o.log.Warn("demo: google push channels not registered", "err", err)
+	} else {
+		o.log.Info("demo: google push channels registered", "connector", GoogleConnectorID, "channels", ids, "hook", hookURL)
+	}
 	for _, l := range []sspm.Lane{sspm.LaneFull, sspm.LaneDiscovery} {
 		if err := a.TriggerSync(ctx, GoogleConnectorID, l); err != nil {
 			return err
@@ -241,6 +241,9 @@ func (o *Org) Drive(ctx context.Context, every time.Duration) {
 		}
 		if err := o.changeGoogle(); err != nil {
 			o.log.Warn("demo: google change", "err", err)
+		}
+		if _, err := o.Google.DeliverPush(ctx, nil); err != nil && ctx.Err() == nil {
+			o.log.Warn("demo: deliver google push", "err", err)
 		}
 		o.changeDatadog()
 		if err := o.changeEntra(); err != nil {

@@ -80,28 +80,13 @@ func (o *Org) changeEntra() error {
 	}
 }
 
-// subscribeEntra registers the Entra connector's hook: the users and groups subscriptions.
+// subscribeEntra registers the Entra connector's hook through the App, which stores it: the users and groups
+// subscriptions, renewed by the full lane at the stored hook.
 func (o *Org) subscribeEntra(ctx context.Context, a *app.App, baseURL string) error {
-	c, err := a.DB.Connector(ctx, EntraConnectorID)
+	hookURL, ids, err := a.RegisterPush(ctx, EntraConnectorID, baseURL)
 	if err != nil {
 		return err
 	}
-	hookSecret, err := a.WebhookSecret(ctx, c.ID)
-	if err != nil {
-		return err
-	}
-	kind, err := a.Registry.Lookup(c.Kind)
-	if err != nil {
-		return err
-	}
-	if kind.Push == nil || kind.Push.Register == nil {
-		return nil
-	}
-	hookURL := baseURL + "/hooks/" + string(c.Kind) + "/" + c.ID
-	ids, err := kind.Push.Register(ctx, c, []byte(entrasim.DefaultSecret), hookURL, hookSecret)
-	if err != nil {
-		return err
-	}
-	o.log.Info("demo: entra change notifications subscribed", "connector", c.ID, "subscriptions", ids, "hook", hookURL)
+	o.log.Info("demo: entra change notifications subscribed", "connector", EntraConnectorID, "subscriptions", ids, "hook", hookURL)
 	return nil
 }
