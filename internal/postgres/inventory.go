@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -26,7 +27,7 @@ import (
 // checkpoint commits after both: a crash in between leaves rows without their checkpoint, and the resumed run
 // reads and upserts the page again, which changes nothing.
 func (db *DB) WritePage(ctx context.Context, connectorID string, l sspm.Lease, page *sspm.Page, state sspm.RunState) (map[string]int64, error) {
-	if inventoryRows(page) < parallelPageRows {
+	if inventoryRows(page) < parallelPageRows || page.Removals() > 0 { // removals see the whole page's rows
 		written := map[string]int64{}
 		// Rows and checkpoint commit together, so an asynchronous commit is safe: a crash can lose only whole
 		// recent pages with their checkpoints, and the run resumes from the last one that was kept.
@@ -217,6 +218,12 @@ func expireRemoved(ctx context.Context, q *sqlgen.Queries, connectorID string, p
 			ResourceExternalIds: make([]string, n), Permissions: make([]string, n)}
 		for i, g := range page.RevokedGrants {
 			p.PrincipalExternalIds[i], p.ResourceExternalIds[i], p.Permissions[i] = g.PrincipalExternalID, g.ResourceExternalID, g.Permission
+		}
+		p.Kept = []string{}
+		for _, g := range page.Grants { // a revocation never expires what the same page grants
+			kind, via := cmp.Or(g.PrincipalKind, sspm.MemberAccount), cmp.Or(g.Via, "direct")
+			p.Kept = append(p.Kept, strings.Join([]string{g.PrincipalExternalID, string(kind), g.ResourceExternalID,
+				g.Permission, via, g.ViaExternalID}, "\x1f"))
 		}
 		n, err := q.ExpireRevokedGrants(ctx, p)
 		if err := add("grants", n, err); err != nil {

@@ -140,3 +140,26 @@ func liveCount(t *testing.T, db *postgres.DB, table, cid string) int {
 	}
 	return n
 }
+
+// A revocation of a resource's grants with no principal or permission expires every live grant on it except
+// those the same page grants: a source that re-read all of a resource's grants says so with one revocation.
+func TestRevokedGrantsOfAResourceKeepThePagesGrants(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	newConnector(t, db, "gw-k")
+	historyRun(t, db, "gw-k", false, historyBaseline()) // u1 read r1, g1 user r1
+	page := &sspm.Page{
+		Grants:        []sspm.Grant{{PrincipalExternalID: "g1", PrincipalKind: sspm.MemberGroup, ResourceExternalID: "r1", Permission: "user"}},
+		RevokedGrants: []sspm.Grant{{ResourceExternalID: "r1"}},
+	}
+	if err := db.WriteRefreshFor(ctx, "gw-k", page, postgres.ChangeCause{EventID: 3, ProviderAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := changeLines(t, db, sspm.ChangeFilter{}), []string{"grant_removed u1 r1 read>"}; !slices.Equal(got, want) {
+		t.Fatalf("changes: %q, want %q", got, want)
+	}
+	if n := liveCount(t, db, "grants", "gw-k"); n != 1 {
+		t.Errorf("%d live grants, want g1's", n)
+	}
+}

@@ -192,8 +192,10 @@ type Page struct {
 	// A removal of a row that is not live changes nothing; a later page (or run) that sees the row again makes
 	// it live again.
 	//
-	// RevokedGrants expire the live grants of the same principal, resource and permission (any path);
-	// RevokedCredentials the live credentials of the same external id.
+	// RevokedGrants expire the live grants of the same principal, resource and permission (any path); an empty
+	// principal or permission matches every one, so {ResourceExternalID: r} with the page's grants of r is "r's
+	// grants are these" for a source that re-read all of them. A grant the same page grants is never expired.
+	// RevokedCredentials expire the live credentials of the same external id.
 	RevokedGrants      []Grant
 	RevokedCredentials []Credential
 	// RemovedAccounts are the external ids of accounts deleted at the source: each account expires with its

@@ -3,11 +3,13 @@ package entra_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/open-sspm/open-sspm/internal/connector/entra"
+	"github.com/open-sspm/open-sspm/internal/postgres"
 	"github.com/open-sspm/open-sspm/internal/providersim/entrasim"
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
@@ -200,5 +202,73 @@ func TestAppsDeltaDeletedServicePrincipal(t *testing.T) {
 	e.sync(t)
 	if e.live(t, q, gone) != "" {
 		t.Error("the full re-enumeration kept the deleted service principal's resource")
+	}
+}
+
+// TestTailedAppChangesRefreshOwnersAndAssignments: owners and app role assignments that change without their app
+// changing (the apps delta does not report them) are kept current from the directory audit: the refresh after
+// the tailed events re-reads each named service principal's owners and assignments, stores the new owner, and
+// expires the removed owner and assignment at once; no other grant changes.
+func TestTailedAppChangesRefreshOwnersAndAssignments(t *testing.T) {
+	e := newDeltaEnv(t)
+	ctx := context.Background()
+	sim := e.tn.sim
+	e.sync(t)
+	src, err := testOptions(e.clk).NewSource(ctx, e.conn, e.tn.Secret())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cursor, _ := readAll(t, src, entra.StreamDirectoryAudits, "")
+	var ownerSP, owner, assignedSP, assigned string
+	err = e.db.Pool().QueryRow(ctx, `SELECT g.resource_external_id, g.principal_external_id FROM grants g JOIN resources r
+		ON r.connector_id = g.connector_id AND r.external_id = g.resource_external_id AND r.kind = 'app'
+		WHERE g.connector_id = $1 AND g.permission = 'owner' AND g.expired_at IS NULL ORDER BY 1, 2 LIMIT 1`, e.conn.ID).Scan(&ownerSP, &owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.db.Pool().QueryRow(ctx, `SELECT g.resource_external_id, g.principal_external_id FROM grants g JOIN accounts a
+		ON a.connector_id = g.connector_id AND a.external_id = g.principal_external_id AND a.kind = 'user'
+		WHERE g.connector_id = $1 AND g.permission = 'access' AND g.expired_at IS NULL ORDER BY 1, 2 LIMIT 1`, e.conn.ID).Scan(&assignedSP, &assigned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newOwner := sim.UserIDs()[5]
+	must(t, sim.RemoveOwner(ownerSP, owner))
+	must(t, sim.AddOwner(assignedSP, newOwner))
+	must(t, sim.RemoveAppRoleAssignment(assignedSP, assigned))
+	e.clk.Advance(time.Minute)
+	tailed, _, _ := readAll(t, src, entra.StreamDirectoryAudits, cursor)
+	var events []sspm.Event
+	for _, ev := range tailed {
+		events = append(events, ev)
+	}
+	before := e.liveKeys(t)
+	page, err := src.RefreshEvents(ctx, events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.WriteRefreshFor(ctx, e.conn.ID, &page, postgres.ChangeCause{}); err != nil {
+		t.Fatal(err)
+	}
+	after := e.liveKeys(t)
+	gone := []string{"grants " + owner + "|" + ownerSP + "|owner|", "grants " + assigned + "|" + assignedSP + "|access|"}
+	added := "grants " + newOwner + "|" + assignedSP + "|owner|"
+	for _, k := range gone {
+		if !before[k] || after[k] {
+			t.Errorf("%s: live before %v, after %v; want expired at once", k, before[k], after[k])
+		}
+	}
+	if !after[added] {
+		t.Errorf("the new owner's grant %s is not stored", added)
+	}
+	for k := range before {
+		if !after[k] && !slices.Contains(gone, k) {
+			t.Errorf("%s expired too", k)
+		}
+	}
+	for k := range after {
+		if !before[k] && k != added {
+			t.Errorf("%s is new", k)
+		}
 	}
 }

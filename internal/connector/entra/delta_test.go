@@ -290,3 +290,34 @@ func TestGraphAddressChangeStartsOver(t *testing.T) {
 		t.Error("the refused deltaLink did not start a full enumeration")
 	}
 }
+
+// TestRoleMemberRemovedOnDeltaRun: the roles stage reads every activated role's members on every run, so a user
+// removed from a directory role loses the role's grant on the next run, a delta run too; no other grant changes.
+func TestRoleMemberRemovedOnDeltaRun(t *testing.T) {
+	e := newDeltaEnv(t)
+	e.sync(t)
+	var roleID, role, member string
+	err := e.db.Pool().QueryRow(context.Background(), `SELECT r.external_id, r.name, g.principal_external_id FROM grants g
+		JOIN resources r ON r.connector_id = g.connector_id AND r.external_id = g.resource_external_id AND r.kind = 'role'
+		WHERE g.connector_id = $1 AND g.principal_kind = 'account' AND g.principal_external_id NOT LIKE 'sp:%'
+		  AND g.expired_at IS NULL ORDER BY 1, 3 LIMIT 1`, e.conn.ID).Scan(&roleID, &role, &member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, e.tn.sim.RemoveRoleMember(role, member))
+	before := e.liveKeys(t)
+	res := e.sync(t)
+	if len(res.Run.Unavailable) == 0 {
+		t.Fatal("the second run was not a delta run")
+	}
+	after := e.liveKeys(t)
+	gone := "grants " + member + "|" + roleID + "|member|"
+	if !before[gone] || after[gone] {
+		t.Errorf("%s: live before %v, after %v; want expired on the delta run", gone, before[gone], after[gone])
+	}
+	for k := range before {
+		if !after[k] && k != gone {
+			t.Errorf("%s expired too", k)
+		}
+	}
+}

@@ -9,7 +9,8 @@ import (
 
 // Directory roles: each activated directory role is a resource "role:{id}" (its roleTemplateId names the built-in
 // role: Global Administrator is 62e90394-69f5-4237-9190-012177145e10; raw admin_tier says super or privileged),
-// and each member holds it as a grant. Members are users, role-assignable groups and service principals;
+// and each member holds it as a grant; a member that left an activated role loses its grant at once (the page
+// revokes the role's grants it does not list). Members are users, role-assignable groups and service principals;
 // admins.go turns them into admin flags.
 
 // superRoles are the templates of the roles whose holders control the tenant (providers.md §3.2): Global
@@ -48,6 +49,9 @@ func (s *Source) rolesStep(ctx context.Context, _ string) (sspm.StepResult, erro
 		}
 		raw, _ := json.Marshal(m)
 		res.Page.Resources = append(res.Page.Resources, sspm.Resource{ExternalID: roleResource(r.id), Kind: "role", Name: role.DisplayName, Raw: raw})
+		// The role's members are read whole every run: a member no longer listed has left the role, and its grant
+		// expires at once, on a delta run too (whose sweep keeps grants).
+		res.Page.RevokedGrants = append(res.Page.RevokedGrants, sspm.Grant{ResourceExternalID: roleResource(r.id)})
 		for _, mem := range r.members {
 			if id, k, ok := principal(mem.Type, mem.ID); ok {
 				res.Page.Grants = append(res.Page.Grants, sspm.Grant{PrincipalExternalID: id, PrincipalKind: k,

@@ -219,11 +219,15 @@ SELECT (SELECT count(*) FROM accounts a WHERE a.connector_id = @connector_id AND
 -- RemovedMembers): expired at once, in the transaction of the page that names them.
 
 -- name: ExpireRevokedGrants :execrows
+-- An empty principal or permission matches every one; a grant the same page grants (kept, as
+-- principal|kind|resource|permission|via|via_external_id joined by \x1f) is never expired.
 UPDATE grants g SET expired_at = now()
 FROM (SELECT unnest(@principal_external_ids::text[]) AS principal, unnest(@resource_external_ids::text[]) AS resource,
              unnest(@permissions::text[]) AS permission) r
-WHERE g.connector_id = @connector_id AND g.expired_at IS NULL
-  AND g.principal_external_id = r.principal AND g.resource_external_id = r.resource AND g.permission = r.permission;
+WHERE g.connector_id = @connector_id AND g.expired_at IS NULL AND g.resource_external_id = r.resource
+  AND (r.principal = '' OR g.principal_external_id = r.principal) AND (r.permission = '' OR g.permission = r.permission)
+  AND NOT (concat_ws(chr(31), g.principal_external_id, g.principal_kind, g.resource_external_id, g.permission, g.via,
+                     g.via_external_id) = ANY(@kept::text[]));
 
 -- name: ExpireRevokedCredentials :execrows
 UPDATE credentials SET expired_at = now()

@@ -393,14 +393,17 @@ func (q *Queries) ExpireRevokedCredentials(ctx context.Context, arg ExpireRevoke
 const expireRevokedGrants = `-- name: ExpireRevokedGrants :execrows
 
 UPDATE grants g SET expired_at = now()
-FROM (SELECT unnest($2::text[]) AS principal, unnest($3::text[]) AS resource,
-             unnest($4::text[]) AS permission) r
-WHERE g.connector_id = $1 AND g.expired_at IS NULL
-  AND g.principal_external_id = r.principal AND g.resource_external_id = r.resource AND g.permission = r.permission
+FROM (SELECT unnest($3::text[]) AS principal, unnest($4::text[]) AS resource,
+             unnest($5::text[]) AS permission) r
+WHERE g.connector_id = $1 AND g.expired_at IS NULL AND g.resource_external_id = r.resource
+  AND (r.principal = '' OR g.principal_external_id = r.principal) AND (r.permission = '' OR g.permission = r.permission)
+  AND NOT (concat_ws(chr(31), g.principal_external_id, g.principal_kind, g.resource_external_id, g.permission, g.via,
+                     g.via_external_id) = ANY($2::text[]))
 `
 
 type ExpireRevokedGrantsParams struct {
 	ConnectorID          string
+	Kept                 []string
 	PrincipalExternalIds []string
 	ResourceExternalIds  []string
 	Permissions          []string
@@ -408,9 +411,12 @@ type ExpireRevokedGrantsParams struct {
 
 // Removals a source knows of (sspm.Page.RevokedGrants, RevokedCredentials, RemovedAccounts, RemovedGroups,
 // RemovedMembers): expired at once, in the transaction of the page that names them.
+// An empty principal or permission matches every one; a grant the same page grants (kept, as
+// principal|kind|resource|permission|via|via_external_id joined by \x1f) is never expired.
 func (q *Queries) ExpireRevokedGrants(ctx context.Context, arg ExpireRevokedGrantsParams) (int64, error) {
 	result, err := q.db.Exec(ctx, expireRevokedGrants,
 		arg.ConnectorID,
+		arg.Kept,
 		arg.PrincipalExternalIds,
 		arg.ResourceExternalIds,
 		arg.Permissions,

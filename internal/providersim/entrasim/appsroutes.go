@@ -19,6 +19,7 @@ func (s *Server) appRoutes() []route {
 		{pattern: "/v1.0/applications", roles: rolesApps, cost: 2, h: s.recordList("applications", "Application", func(a *appsDir) []record { return a.apps }, setOf("id", "appId", "displayName"))},
 		{pattern: "/v1.0/applications/{id}/owners", roles: rolesApps, cost: 1, h: s.listOwners},
 		{pattern: "/v1.0/servicePrincipals", roles: rolesApps, cost: 1, h: s.recordList("servicePrincipals", "ServicePrincipal", func(a *appsDir) []record { return a.sps }, setOf("id", "appId", "displayName", "servicePrincipalType", "accountEnabled"))},
+		{pattern: "/v1.0/servicePrincipals/{id}", roles: rolesApps, cost: 1, h: s.getServicePrincipal},
 		{pattern: "/v1.0/servicePrincipals/{id}/owners", roles: rolesApps, cost: 1, h: s.listOwners},
 		{pattern: "/v1.0/servicePrincipals/{id}/appRoleAssignedTo", roles: rolesApps, cost: 1, h: s.listAssignedTo},
 		{pattern: "/v1.0/oauth2PermissionGrants", roles: rolesGrants, cost: 2, h: s.recordList("oauth2PermissionGrants", "OAuth2PermissionGrant", func(a *appsDir) []record { return a.grants }, setOf("id", "clientId", "consentType", "principalId", "resourceId"))},
@@ -80,6 +81,20 @@ func findRecord(rs []record, id string) record {
 		}
 	}
 	return nil
+}
+
+// getServicePrincipal serves GET /servicePrincipals/{id} ($select as the listing allows).
+func (s *Server) getServicePrincipal(w http.ResponseWriter, r *http.Request, c *call) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id := r.PathValue("id")
+	sp := findRecord(s.apps.sps, id)
+	if sp == nil || s.apps.deleted[id] {
+		s.notFound(w, r, id)
+		return
+	}
+	l := recordListing("servicePrincipals", "ServicePrincipal", s.apps.sps, nil)
+	s.getOne(w, r, c, sp, "ServicePrincipal", "servicePrincipals", l.props, l.defaults)
 }
 
 // listOwners serves /applications/{id}/owners and /servicePrincipals/{id}/owners: the owning users as
