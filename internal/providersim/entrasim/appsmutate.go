@@ -13,7 +13,9 @@ import (
 func (s *Server) AddOwner(objectID, userID string) error { return s.setOwner(objectID, userID, true) }
 
 // RemoveOwner removes a user from an application's or service principal's owners.
-func (s *Server) RemoveOwner(objectID, userID string) error { return s.setOwner(objectID, userID, false) }
+func (s *Server) RemoveOwner(objectID, userID string) error {
+	return s.setOwner(objectID, userID, false)
+}
 
 func (s *Server) setOwner(objectID, userID string, add bool) error {
 	s.mu.Lock()
