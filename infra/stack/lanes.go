@@ -65,6 +65,11 @@ func (b *builder) newFunctions(key awskms.Key, q *queues, auth *auth) map[string
 		fns[fnFull].role, fns[fnDiscovery].role, fns[fnTail].role, fns[fnInbox].role)
 	allowConnectorKeyUse(key, "WebhookOpensWebhookSecrets", []string{"kms:Decrypt"}, []string{purposeWebhookVerification},
 		fns[fnWebhook].role)
+	// The full lane (Entra's subscriptions stage) and the tail (Google's channels stream) re-create expiring push
+	// subscriptions, whose clientState or channel token is the webhook secret. They already hold the provider's
+	// credential and write the inventory, so the secret that authenticates pushes to us gives them nothing more.
+	allowConnectorKeyUse(key, "RenewersOpenWebhookSecrets", []string{"kms:Decrypt"}, []string{purposeWebhookVerification},
+		fns[fnFull].role, fns[fnTail].role)
 	allowConnectorKeyUse(key, "ApiSealsConnectorSecrets", []string{"kms:GenerateDataKey", "kms:ReEncryptTo"},
 		[]string{purposeProviderCredential, purposeWebhookVerification}, fns[fnAPI].role)
 	allowConnectorKeyUse(key, "ApiOpensConnectorSecrets", []string{"kms:Decrypt", "kms:ReEncryptFrom"},

@@ -232,14 +232,16 @@ func TestConnectorKeyPolicy(t *testing.T) {
 		}
 	}
 	opener := []string{purposeLegacy, purposeProviderCredential}
+	renewer := []string{purposeLegacy, purposeProviderCredential, purposeWebhookVerification}
 	tests := []struct {
 		give string
 		want map[string][]string // action → purposes, sorted
 	}{
 		{fnDispatch, map[string][]string{"kms:Decrypt": opener}},
-		{fnFull, map[string][]string{"kms:Decrypt": opener}},
+		// The full lane and the tail renew push subscriptions, with the webhook secret as their clientState or token.
+		{fnFull, map[string][]string{"kms:Decrypt": renewer}},
 		{fnDiscovery, map[string][]string{"kms:Decrypt": opener}},
-		{fnTail, map[string][]string{"kms:Decrypt": opener}},
+		{fnTail, map[string][]string{"kms:Decrypt": renewer}},
 		{fnInbox, map[string][]string{"kms:Decrypt": opener}},
 		// The internet-facing webhook opens webhook secrets only: never a provider credential, nor a secret
 		// sealed before purposes (which may be one).
