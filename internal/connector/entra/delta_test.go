@@ -321,3 +321,56 @@ func TestRoleMemberRemovedOnDeltaRun(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminFlagFollowsRoleChangesOnDeltaRun: the users delta does not report a directory role change, yet a user
+// that left its only privileged role loses the admin flag on the next delta run, and a user added to a role gains
+// it; the last login read before is kept.
+func TestAdminFlagFollowsRoleChangesOnDeltaRun(t *testing.T) {
+	e := newDeltaEnv(t)
+	e.sync(t)
+	ctx := context.Background()
+	var role, admin string
+	// an admin that holds exactly one role directly and no role through a group
+	err := e.db.Pool().QueryRow(ctx, `SELECT min(r.name), g.principal_external_id FROM grants g
+		JOIN resources r ON r.connector_id = g.connector_id AND r.external_id = g.resource_external_id AND r.kind = 'role'
+		WHERE g.connector_id = $1 AND g.principal_kind = 'account' AND g.principal_external_id NOT LIKE 'sp:%' AND g.expired_at IS NULL
+		  AND NOT EXISTS (SELECT 1 FROM group_members gm JOIN grants gg ON gg.connector_id = gm.connector_id
+		      AND gg.principal_external_id = gm.group_external_id AND gg.principal_kind = 'group' AND gg.resource_external_id LIKE 'role:%'
+		    WHERE gm.connector_id = g.connector_id AND gm.member_external_id = g.principal_external_id AND gm.expired_at IS NULL AND gg.expired_at IS NULL)
+		GROUP BY g.principal_external_id HAVING count(*) = 1 ORDER BY 2 LIMIT 1`, e.conn.ID).Scan(&role, &admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := e.live(t, `SELECT external_id FROM accounts WHERE connector_id = $1 AND kind = 'user' AND NOT is_admin
+		AND expired_at IS NULL ORDER BY external_id LIMIT 1`)
+	if plain == "" {
+		t.Fatal("no account without the admin flag")
+	}
+	const flag = `SELECT is_admin::text || '|' || coalesce(last_login_at::text, '') FROM accounts
+		WHERE connector_id = $1 AND external_id = $2 AND expired_at IS NULL`
+	adminWas, plainWas := e.live(t, flag, admin), e.live(t, flag, plain)
+	if !strings.HasPrefix(adminWas, "true|") || !strings.HasPrefix(plainWas, "false|") {
+		t.Fatalf("before: %s %s, %s %s", admin, adminWas, plain, plainWas)
+	}
+	must(t, e.tn.sim.RemoveRoleMember(role, admin))
+	must(t, e.tn.sim.AddRoleMember(role, plain))
+	if res := e.sync(t); len(res.Run.Unavailable) == 0 {
+		t.Fatal("the second run was not a delta run")
+	}
+	want := map[string]string{admin: "false|" + strings.TrimPrefix(adminWas, "true|"), plain: "true|" + strings.TrimPrefix(plainWas, "false|")}
+	for id, w := range want {
+		if got := e.live(t, flag, id); got != w {
+			t.Errorf("%s after the delta run: is_admin|last_login %s, want %s", id, got, w)
+		}
+	}
+	// and back: the flags follow on the next delta run too
+	must(t, e.tn.sim.AddRoleMember(role, admin))
+	must(t, e.tn.sim.RemoveRoleMember(role, plain))
+	e.sync(t)
+	if got := e.live(t, flag, admin); got != adminWas {
+		t.Errorf("%s back in the role: %s, want %s", admin, got, adminWas)
+	}
+	if got := e.live(t, flag, plain); got != plainWas {
+		t.Errorf("%s out of the role: %s, want %s", plain, got, plainWas)
+	}
+}

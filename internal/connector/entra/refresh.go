@@ -65,21 +65,13 @@ func (s *Source) RefreshEvents(ctx context.Context, events []sspm.Event) (sspm.P
 		}
 	}
 	for _, id := range userIDs {
-		b, err := s.c.get(ctx, "read user", "/users/"+url.PathEscape(id)+"?$select="+userSelect+",signInActivity")
-		if nonPremium(err) {
-			b, err = s.c.get(ctx, "read user", "/users/"+url.PathEscape(id)+"?$select="+userSelect)
-		}
-		if st, _ := statusOf(err); st == 404 {
-			continue
-		}
+		a, found, err := s.readUser(ctx, id)
 		if err != nil {
 			return sspm.Page{}, err
 		}
-		a, err := s.mapUser(b)
-		if err != nil {
-			return sspm.Page{}, err
+		if found {
+			page.Accounts = append(page.Accounts, a)
 		}
-		page.Accounts = append(page.Accounts, a)
 	}
 	for _, id := range groupIDs {
 		b, err := s.c.get(ctx, "read group", "/groups/"+url.PathEscape(id)+"?$select="+groupSelect)
@@ -170,4 +162,21 @@ func (s *Source) refreshApps(ctx context.Context, events []sspm.Event, page *ssp
 		}
 	}
 	return nil
+}
+
+// readUser re-reads one user with the users stage's $select (and its sign-in activity where the tenant has P1)
+// and maps it with its admin flag; found is false when Graph no longer has the user.
+func (s *Source) readUser(ctx context.Context, id string) (a sspm.Account, found bool, err error) {
+	b, err := s.c.get(ctx, "read user", "/users/"+url.PathEscape(id)+"?$select="+userSelect+",signInActivity")
+	if nonPremium(err) {
+		b, err = s.c.get(ctx, "read user", "/users/"+url.PathEscape(id)+"?$select="+userSelect)
+	}
+	if st, _ := statusOf(err); st == 404 {
+		return sspm.Account{}, false, nil
+	}
+	if err != nil {
+		return sspm.Account{}, false, err
+	}
+	a, err = s.mapUser(b)
+	return a, err == nil, err
 }

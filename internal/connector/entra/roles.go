@@ -3,6 +3,10 @@ package entra
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/open-sspm/open-sspm/internal/sspm"
 )
@@ -23,7 +27,7 @@ var superRoles = map[string]bool{
 
 // rolesStep reads the directory roles, their members and the admins in one step (a tenant has a few dozen
 // activated roles). A 403 keeps the roles and their grants; the users and apps stages then keep the accounts.
-func (s *Source) rolesStep(ctx context.Context, _ string) (sspm.StepResult, error) {
+func (s *Source) rolesStep(ctx context.Context, cursor string) (sspm.StepResult, error) {
 	s.mem.adminsKnown, s.mem.adminsErr = false, nil // read afresh in every run
 	err := s.loadAdmins(ctx)
 	if isForbidden(err) {
@@ -59,5 +63,77 @@ func (s *Source) rolesStep(ctx context.Context, _ string) (sspm.StepResult, erro
 			}
 		}
 	}
+	if err := s.adminChanges(ctx, cursor, &res); err != nil {
+		return sspm.StepResult{}, err
+	}
 	return res, nil
+}
+
+// adminMark is the roles stage's watermark: the users whose stored account holds the admin flag as of the last
+// run. Users read as admins now but not then (or the reverse) joined (left) a privileged role since; the users
+// delta does not report a role change, so the stage re-reads them (at most maxRefresh a run, the rest the next
+// run) and re-emits their accounts with the admin flag as it is now, on a delta run too. A user Graph no longer
+// has is left to the users stage. Service principals' admin flags follow the apps stage.
+type adminMark struct {
+	Admins []string `json:"admins"`
+}
+
+func (s *Source) adminChanges(ctx context.Context, cursor string, res *sspm.StepResult) error {
+	now := map[string]bool{}
+	for id := range s.mem.admins {
+		if !strings.HasPrefix(id, "sp:") {
+			now[id] = true
+		}
+	}
+	next := now
+	var prev adminMark
+	if cursor != "" && json.Unmarshal([]byte(cursor), &prev) == nil {
+		// the first run (no watermark) has the users stage write every account with its flag
+		was := map[string]bool{}
+		for _, id := range prev.Admins {
+			was[id] = true
+		}
+		var changed []string
+		for id := range now {
+			if !was[id] {
+				changed = append(changed, id)
+			}
+		}
+		for id := range was {
+			if !now[id] {
+				changed = append(changed, id)
+			}
+		}
+		slices.Sort(changed)
+		next = maps.Clone(was)
+		for i, id := range changed {
+			if i == maxRefresh {
+				res.Message = joinMessages(res.Message, fmt.Sprintf("%d users' admin flags wait for the next run", len(changed)-i))
+				break
+			}
+			a, found, err := s.readUser(ctx, id)
+			if isForbidden(err) { // the users stage says why; the flags wait for a run that can read them
+				res.Message = joinMessages(res.Message, "users' admin flags not re-read: "+err.Error())
+				break
+			}
+			if err != nil {
+				return err
+			}
+			if found {
+				res.Page.Accounts = append(res.Page.Accounts, a)
+			}
+			if now[id] {
+				next[id] = true
+			} else {
+				delete(next, id)
+			}
+		}
+	}
+	mark := adminMark{Admins: slices.Sorted(maps.Keys(next))}
+	if mark.Admins == nil {
+		mark.Admins = []string{}
+	}
+	b, _ := json.Marshal(mark)
+	res.Watermark = string(b)
+	return nil
 }
