@@ -153,7 +153,7 @@ func expireRunRemovals(ctx context.Context, q *sqlgen.Queries, connectorID strin
 
 // expireRemoved expires the live rows a page's removals name (sspm.Page), and returns how many it expired:
 // accounts and groups with their memberships and the grants they hold (and, for groups, the grants that came
-// through them), the memberships, grants and credentials named.
+// through them), resources with the grants on them, the memberships, grants and credentials named.
 func expireRemoved(ctx context.Context, q *sqlgen.Queries, connectorID string, page *sspm.Page) (int64, error) {
 	var total int64
 	add := func(what string, n int64, err error) error {
@@ -204,6 +204,16 @@ func expireRemoved(ctx context.Context, q *sqlgen.Queries, connectorID string, p
 		}
 		n, err = q.ExpireRemovedGroups(ctx, sqlgen.ExpireRemovedGroupsParams{ConnectorID: connectorID, ExternalIds: groups})
 		if err := add("groups", n, err); err != nil {
+			return 0, err
+		}
+	}
+	if resources := nonNil(page.RemovedResources); len(resources) > 0 {
+		n, err := q.ExpireGrantsOnRemovedResources(ctx, sqlgen.ExpireGrantsOnRemovedResourcesParams{ConnectorID: connectorID, Resources: resources})
+		if err := add("grants", n, err); err != nil {
+			return 0, err
+		}
+		n, err = q.ExpireRemovedResources(ctx, sqlgen.ExpireRemovedResourcesParams{ConnectorID: connectorID, ExternalIds: resources})
+		if err := add("resources", n, err); err != nil {
 			return 0, err
 		}
 	}

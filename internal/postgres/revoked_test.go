@@ -163,3 +163,51 @@ func TestRevokedGrantsOfAResourceKeepThePagesGrants(t *testing.T) {
 		t.Errorf("%d live grants, want g1's", n)
 	}
 }
+
+// A removed resource expires at once with the grants on it, whoever holds them and by any path, recorded in the
+// access history as the run's removals; other resources' grants, the accounts and the credentials (which name an
+// owner, not a resource) stay, and RevokedCredentials in the same page expire the credentials it names.
+func TestRemovedResourcesExpireAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.New(t)
+	newConnector(t, db, "rr")
+	base := historyBaseline()
+	base.Resources = append(base.Resources, sspm.Resource{ExternalID: "r2", Kind: "app", Name: "Wiki"})
+	base.Grants = append(base.Grants,
+		sspm.Grant{PrincipalExternalID: "u2", ResourceExternalID: "r1", Permission: "user", Via: "group", ViaExternalID: "g1"},
+		sspm.Grant{PrincipalExternalID: "u2", ResourceExternalID: "r2", Permission: "read"})
+	base.Credentials = append(base.Credentials, sspm.Credential{ExternalID: "c2", Kind: "client_secret", OwnerExternalID: "u2"})
+	historyRun(t, db, "rr", false, base)
+
+	_, lease, _, err := db.StartRun(ctx, "rr", sspm.LaneFull, sspm.TriggerManual, "t", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := &sspm.Page{RemovedResources: []string{"r1", "gone-already"}, RevokedCredentials: []sspm.Credential{{ExternalID: "c2"}}}
+	written, err := db.WritePage(ctx, "rr", lease, page, sspm.RunState{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if written["removed"] != 5 {
+		t.Errorf("removed %d rows, want 5 (r1, its three grants, c2): %v", written["removed"], written)
+	}
+	if _, err := db.FinishRun(ctx, "rr", sspm.LaneFull, lease, sspm.RunOutcome{Status: sspm.RunSucceeded, NextDueAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"credential_revoked u2 c2 client_secret>", "grant_removed g1 r1 user>", "grant_removed u1 r1 read>", "grant_removed u2 r1 user> via group:g1"}
+	got := changeLines(t, db, sspm.ChangeFilter{})
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("changes of the run:\n got %q\nwant %q", got, want)
+	}
+	for table, n := range map[string]int{"resources": 1, "grants": 1, "accounts": 3, "credentials": 1, "group_members": 2} {
+		if got := liveCount(t, db, table, "rr"); got != n {
+			t.Errorf("%d live %s, want %d", got, table, n)
+		}
+	}
+	var live bool
+	if err := db.Pool().QueryRow(ctx, `SELECT expired_at IS NULL FROM resources WHERE connector_id = 'rr' AND external_id = 'r1'`).Scan(&live); err != nil || live {
+		t.Errorf("r1 live %v (%v), want expired", live, err)
+	}
+}

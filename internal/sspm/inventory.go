@@ -188,7 +188,8 @@ type Page struct {
 	// instead of leaving them live until a full run's sweep. Only a source that was told of a removal (a delta's
 	// @removed, a revoked token a listing no longer holds) emits one; a source that merely did not see a row
 	// emits nothing, and a full run's sweep still expires what the run did not see, as before. The access history
-	// records each expiry as a removal (account_removed, membership_removed, grant_removed, credential_revoked).
+	// records each expiry as a removal (account_removed, membership_removed, grant_removed, credential_revoked;
+	// a resource has no history of its own, its grants and credentials do).
 	// A removal of a row that is not live changes nothing; a later page (or run) that sees the row again makes
 	// it live again.
 	//
@@ -202,6 +203,10 @@ type Page struct {
 	// memberships and the grants it holds, as a sweep expires a vanished account with everything it no longer
 	// lists.
 	RemovedAccounts []string
+	// RemovedResources are the external ids of resources deleted at the source: each resource expires with the
+	// grants on it (whoever holds them, by any path). A credential names its owner, not a resource: a source that
+	// knows the credentials that went with the resource names them in RevokedCredentials.
+	RemovedResources []string
 	// RemovedGroups are the external ids of groups deleted at the source: each group expires with its
 	// memberships (its members' and its own in other groups), the grants it holds and the grants that came
 	// through it (Via group or team).
@@ -220,7 +225,7 @@ func (p *Page) Len() int {
 // Removals counts the page's removals.
 func (p *Page) Removals() int {
 	return len(p.RevokedGrants) + len(p.RevokedCredentials) + len(p.RemovedAccounts) + len(p.RemovedGroups) +
-		len(p.RemovedMembers)
+		len(p.RemovedMembers) + len(p.RemovedResources)
 }
 
 // ScopedEntity names the rows of entity e whose columns hold the values of cols (the credentials of kind

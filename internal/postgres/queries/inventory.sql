@@ -274,3 +274,12 @@ WHERE g.connector_id = @connector_id AND g.expired_at IS NULL
 UPDATE grants g SET expired_at = now()
 WHERE g.connector_id = @connector_id AND g.expired_at IS NULL AND g.via IN ('group', 'team')
   AND g.via_external_id = ANY(@groups::text[]);
+
+-- name: ExpireRemovedResources :execrows
+UPDATE resources SET expired_at = now()
+WHERE connector_id = @connector_id AND expired_at IS NULL AND external_id = ANY(@external_ids::text[]);
+
+-- name: ExpireGrantsOnRemovedResources :execrows
+-- The grants on the removed resources.
+UPDATE grants g SET expired_at = now()
+WHERE g.connector_id = @connector_id AND g.expired_at IS NULL AND g.resource_external_id = ANY(@resources::text[]);

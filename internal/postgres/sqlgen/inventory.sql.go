@@ -175,6 +175,25 @@ func (q *Queries) ExpireGrantsHeldByRemoved(ctx context.Context, arg ExpireGrant
 	return result.RowsAffected(), nil
 }
 
+const expireGrantsOnRemovedResources = `-- name: ExpireGrantsOnRemovedResources :execrows
+UPDATE grants g SET expired_at = now()
+WHERE g.connector_id = $1 AND g.expired_at IS NULL AND g.resource_external_id = ANY($2::text[])
+`
+
+type ExpireGrantsOnRemovedResourcesParams struct {
+	ConnectorID string
+	Resources   []string
+}
+
+// The grants on the removed resources.
+func (q *Queries) ExpireGrantsOnRemovedResources(ctx context.Context, arg ExpireGrantsOnRemovedResourcesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, expireGrantsOnRemovedResources, arg.ConnectorID, arg.Resources)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const expireGrantsViaRemovedGroups = `-- name: ExpireGrantsViaRemovedGroups :execrows
 UPDATE grants g SET expired_at = now()
 WHERE g.connector_id = $1 AND g.expired_at IS NULL AND g.via IN ('group', 'team')
@@ -340,6 +359,24 @@ func (q *Queries) ExpireRemovedMembers(ctx context.Context, arg ExpireRemovedMem
 		arg.MemberExternalIds,
 		arg.MemberKinds,
 	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const expireRemovedResources = `-- name: ExpireRemovedResources :execrows
+UPDATE resources SET expired_at = now()
+WHERE connector_id = $1 AND expired_at IS NULL AND external_id = ANY($2::text[])
+`
+
+type ExpireRemovedResourcesParams struct {
+	ConnectorID string
+	ExternalIds []string
+}
+
+func (q *Queries) ExpireRemovedResources(ctx context.Context, arg ExpireRemovedResourcesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, expireRemovedResources, arg.ConnectorID, arg.ExternalIds)
 	if err != nil {
 		return 0, err
 	}
