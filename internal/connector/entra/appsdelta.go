@@ -17,7 +17,12 @@ import (
 //     only its owners (and, for a service principal, its app role assignments) are read again. Graph's delta
 //     reports changed properties; an owner or assignment added to or removed from an app whose properties did
 //     not change is not reported, so it is read at the next full enumeration. Such a run marks what the stage
-//     feeds unavailable: nothing of it expires, and a deleted app (@removed) goes at the next full enumeration.
+//     feeds unavailable, so its sweep expires nothing of it; but what the delta reports @removed (deleted, or
+//     soft-deleted and restorable for 30 days: either way it no longer signs in or grants anything) expires at
+//     once: a service principal's resource with the grants on it (owners, app role assignments) and its account
+//     with the grants it holds (directory roles, app role assignments to it); an application's resource with its
+//     owners (sspm.Page.RemovedResources, RemovedAccounts). @removed names only the id, not the client secrets
+//     and certificates, so those wait for the next full enumeration. A restored app comes back as changed.
 //   - A deltaLink Graph refuses (410, or 400 syncStateNotFound) starts a full enumeration at once.
 
 // appsDeltaUnavailable is what a delta run of the apps stage does not sweep: the apps' resources, their
@@ -104,11 +109,15 @@ func (s *Source) startAppsFull(ctx context.Context, cur walk) (walk, string, err
 func (s *Source) appDeltaLists(d *deltaState) []listing {
 	lists := s.appLists()
 	for i, first := range []string{d.Link, d.AppLink} {
-		emit := lists[i].emit
+		emit, sp := lists[i].emit, i == 0
 		lists[i].first = first
 		lists[i].op = "read the " + lists[i].op[len("list "):] + " delta"
 		lists[i].emit = func(item json.RawMessage, o object, p *sspm.Page) error {
-			if o.Removed != nil { // deleted: its rows go at the next full enumeration
+			if o.Removed != nil { // deleted: its rows expire at once (see the stage's doc)
+				p.RemovedResources = append(p.RemovedResources, o.ID)
+				if sp {
+					p.RemovedAccounts = append(p.RemovedAccounts, spAccount(o.ID))
+				}
 				return nil
 			}
 			return emit(item, o, p)

@@ -176,14 +176,24 @@ func TestAppsDeltaResumesBetweenSteps(t *testing.T) {
 }
 
 // TestAppsDeltaDeletedServicePrincipal: a service principal deleted between runs is reported @removed by the
-// delta: the delta run reads none of its owners or assignments, succeeds and keeps its rows (a delta run expires
-// nothing); the weekly full re-enumeration expires them.
+// delta: the delta run reads none of its owners or assignments, succeeds, and expires at once its resource with
+// the grants on it and its account with the grants it holds; nothing else expires (its run's sweep expires
+// nothing). Its client secrets and certificates, which @removed does not name, go at the weekly full
+// re-enumeration.
 func TestAppsDeltaDeletedServicePrincipal(t *testing.T) {
 	e := newDeltaEnv(t)
 	e.sync(t)
-	sps := e.tn.sim.ServicePrincipalIDs()
-	gone := sps[len(sps)/2]
+	// a service principal with grants on it and client secrets or certificates
+	gone := e.live(t, `SELECT r.external_id FROM resources r WHERE r.connector_id = $1 AND r.kind = 'app' AND r.expired_at IS NULL
+		AND EXISTS (SELECT 1 FROM grants g WHERE g.connector_id = r.connector_id AND g.resource_external_id = r.external_id AND g.expired_at IS NULL)
+		AND EXISTS (SELECT 1 FROM credentials c WHERE c.connector_id = r.connector_id AND c.owner_external_id = 'sp:' || r.external_id
+		  AND c.expired_at IS NULL)
+		ORDER BY 1 LIMIT 1`)
+	if gone == "" {
+		t.Fatal("no service principal with grants and credentials")
+	}
 	must(t, e.tn.sim.DeleteServicePrincipal(gone))
+	before := e.liveKeys(t)
 	e.tn.sim.ResetStats()
 	res := e.sync(t)
 	if st := e.tn.sim.Stats().ByRoute; st["/v1.0/servicePrincipals/{id}/owners"] != 0 || st["/v1.0/servicePrincipals/{id}/appRoleAssignedTo"] != 0 {
@@ -191,17 +201,51 @@ func TestAppsDeltaDeletedServicePrincipal(t *testing.T) {
 	}
 	for ent, n := range res.Expired {
 		if n != 0 {
-			t.Errorf("the delta run expired %d %s", n, ent)
+			t.Errorf("the delta run's sweep expired %d %s", n, ent)
 		}
 	}
-	q := `SELECT external_id FROM resources WHERE connector_id = $1 AND external_id = $2 AND kind = 'app' AND expired_at IS NULL`
-	if e.live(t, q, gone) == "" {
-		t.Error("the delta run expired the deleted service principal's resource: only a full re-enumeration sweeps")
+	after := e.liveKeys(t)
+	var expired, onIt, held []string
+	for k := range before {
+		if after[k] {
+			continue
+		}
+		expired = append(expired, k)
+		switch table, key, _ := strings.Cut(k, " "); {
+		case table == "resources" && key == gone, table == "accounts" && key == "sp:"+gone:
+		case table == "grants" && strings.HasPrefix(key, "sp:"+gone+"|"):
+			held = append(held, k)
+		case table == "grants" && strings.Split(key, "|")[1] == gone:
+			onIt = append(onIt, k)
+		default:
+			t.Errorf("%s expired too", k)
+		}
+	}
+	for _, k := range []string{"resources " + gone, "accounts sp:" + gone} {
+		if !slices.Contains(expired, k) {
+			t.Errorf("%s live after the delta run: want expired at once", k)
+		}
+	}
+	if len(onIt) == 0 {
+		t.Errorf("no grant on %s expired; expired: %v", gone, expired)
+	}
+	t.Logf("expired %d grants on it, %d held by it", len(onIt), len(held))
+	for k := range after {
+		if !before[k] {
+			t.Errorf("%s live after the delta run only", k)
+		}
+	}
+	creds := `SELECT count(*)::text FROM credentials WHERE connector_id = $1 AND owner_external_id = $2 AND expired_at IS NULL`
+	if e.live(t, creds, "sp:"+gone) == "0" {
+		t.Error("the delta run expired the service principal's credentials, which @removed does not name")
 	}
 	e.clk.Advance(8 * 24 * time.Hour)
 	e.sync(t)
-	if e.live(t, q, gone) != "" {
-		t.Error("the full re-enumeration kept the deleted service principal's resource")
+	if n := e.live(t, creds, "sp:"+gone); n != "0" {
+		t.Errorf("the full re-enumeration kept %s of the deleted service principal's credentials", n)
+	}
+	if e.live(t, `SELECT external_id FROM resources WHERE connector_id = $1 AND external_id = $2 AND expired_at IS NULL`, gone) != "" {
+		t.Error("the full re-enumeration brought the deleted service principal back")
 	}
 }
 
