@@ -59,10 +59,7 @@ func (db *DB) WritePage(ctx context.Context, connectorID string, l sspm.Lease, p
 				if n == 0 {
 					return sspm.ErrLeaseLost
 				}
-				if err := upsertPage(gctx, q, connectorID, l.RunID, halves[i], written[i]); err != nil {
-					return err
-				}
-				return expireRunRemovals(gctx, q, connectorID, l.RunID, halves[i], written[i])
+				return upsertPage(gctx, q, connectorID, l.RunID, halves[i], written[i]) // a page with removals never splits
 			})
 		})
 	}
@@ -100,7 +97,8 @@ func inventoryRows(p *sspm.Page) int {
 	return len(p.Accounts) + len(p.Groups) + len(p.GroupMembers) + len(p.Resources) + len(p.Grants) + len(p.Credentials)
 }
 
-// splitPage halves a page's inventory; everything else (events, removals, ...) goes with the first half.
+// splitPage halves a page's inventory; everything else (events, ...) goes with the first half. A page with
+// removals is never split (WritePage).
 func splitPage(p *sspm.Page) [2]*sspm.Page {
 	a, b := *p, sspm.Page{}
 	a.Accounts, b.Accounts = halve(p.Accounts)
