@@ -119,6 +119,10 @@ func (c *checker) checkPolicySet(ps *PolicySet, ids map[string]string) {
 		}
 		for j, m := range p.Matchers {
 			f := fmt.Sprintf("matchers[%d]", j)
+			if m == nil { // `- ` or `- null` in the list
+				pc.addf(f, "is empty")
+				continue
+			}
 			pc.required(f+".source_kind", m.SourceKind)
 			if len(m.EventTypes) == 0 && len(m.Categories) == 0 {
 				pc.addf(f, "needs event_types or categories")
